@@ -1,0 +1,14 @@
+"""Survey data: the shared dataset abstraction, scales and item metadata."""
+
+from csimodels.data.describe import DescriptionResult
+from csimodels.data.scale import ItemInfo, Scale
+from csimodels.data.survey import MISSING_STRATEGIES, ItemMatrix, SurveyData
+
+__all__ = [
+    "MISSING_STRATEGIES",
+    "DescriptionResult",
+    "ItemInfo",
+    "ItemMatrix",
+    "Scale",
+    "SurveyData",
+]

@@ -1,0 +1,207 @@
+"""Validation of survey frames: each check raises a DataValidationError that names
+the column, the first offending rows and what was expected."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from csimodels.data.scale import Scale
+from csimodels.errors import DataValidationError, format_offenders
+
+MAX_ROWS_SHOWN = 5
+
+
+def rows_with_values(frame_index: pd.Index, mask: NDArray[np.bool_], values: Any) -> str:
+    """``row 4: 'n/a', row 9: 12`` for the first offending rows (labels as the caller gave)."""
+    positions = np.flatnonzero(mask)
+    shown = [
+        f"row {frame_index[p]!r}: {values[p]!r}"
+        if isinstance(frame_index[p], str)
+        else f"row {frame_index[p]}: {_fmt(values[p])}"
+        for p in positions[:MAX_ROWS_SHOWN]
+    ]
+    extra = positions.size - MAX_ROWS_SHOWN
+    return ", ".join(shown) + (f" and {extra} more" if extra > 0 else "")
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def check_frame(df: object, *, where: str = "data") -> pd.DataFrame:
+    if not isinstance(df, pd.DataFrame):
+        raise DataValidationError(f"{where} must be a pandas DataFrame, got {type(df).__name__}")
+    if df.shape[0] == 0:
+        raise DataValidationError(f"{where} has no rows; expected at least one respondent")
+    dupes = df.columns[df.columns.duplicated()].unique().tolist()
+    if dupes:
+        raise DataValidationError(
+            f"{where} has duplicated column names: {format_offenders(sorted(map(str, dupes)))}; "
+            "column names must be unique"
+        )
+    if df.index.has_duplicates:
+        dup_rows = df.index[df.index.duplicated()].unique().tolist()
+        raise DataValidationError(
+            f"{where} has duplicated row labels: {format_offenders(dup_rows)}; "
+            "reset the index (df.reset_index(drop=True)) or make the labels unique"
+        )
+    return df
+
+
+def check_columns_exist(
+    df: pd.DataFrame, columns: Iterable[Hashable], *, role: str, where: str = "data"
+) -> None:
+    missing = sorted({str(c) for c in columns if c not in df.columns})
+    if missing:
+        available = format_offenders(sorted(map(str, df.columns)))
+        raise DataValidationError(
+            f"{role} {format_offenders(missing)} not found in {where}; "
+            f"available columns: {available}"
+        )
+
+
+def check_no_duplicates(values: Sequence[Hashable], *, role: str) -> None:
+    seen: set[Hashable] = set()
+    dupes: list[str] = []
+    for v in values:
+        if v in seen:
+            dupes.append(str(v))
+        seen.add(v)
+    if dupes:
+        raise DataValidationError(
+            f"{role} lists {format_offenders(sorted(set(dupes)))} more than once; "
+            "each column may appear only once"
+        )
+
+
+def to_numeric_item(
+    column: pd.Series, name: str, missing_codes: Sequence[Any], scale: Scale | None
+) -> np.ndarray:
+    """Turn one item column into float64 with missing codes as NaN, or raise."""
+    code_set = set(missing_codes)
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+        out = column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        numeric_codes = [c for c in code_set if _is_number(c)]
+        if numeric_codes:
+            out[np.isin(out, numeric_codes)] = np.nan
+        bad = np.zeros(out.shape[0], dtype=bool)
+        values: Any = out
+    else:
+        # object columns (e.g. from Excel or CSV with stray text): checked cell by cell,
+        # rejecting strings and booleans rather than guessing what they mean
+        values = column.to_numpy(dtype=object, na_value=np.nan)
+        out = np.full(len(values), np.nan)
+        bad = np.zeros(len(values), dtype=bool)
+        for i, v in enumerate(values):
+            if v is None or (isinstance(v, float) and np.isnan(v)) or _is_code(v, code_set):
+                continue
+            if _is_number(v):
+                out[i] = float(v)
+            else:
+                bad[i] = True
+    if bad.any():
+        hint = "declare them as missing_codes" if bad.sum() < len(values) else "map labels to codes"
+        raise DataValidationError(
+            f"column {name!r} has {int(bad.sum())} non-numeric "
+            f"value{'s' if bad.sum() > 1 else ''} ({rows_with_values(column.index, bad, values)}); "
+            f"expected numbers{' on the scale ' + scale.describe() if scale else ''}: "
+            f"{hint} or pass items=[...] without this column"
+        )
+    inf = np.isinf(out)
+    if inf.any():
+        raise DataValidationError(
+            f"column {name!r} has infinite values ({rows_with_values(column.index, inf, out)}); "
+            "expected finite answers"
+        )
+    if scale is not None:
+        outside = ~np.isnan(out) & ((out < scale.min) | (out > scale.max))
+        if outside.any():
+            n_out = int(outside.sum())
+            example = out[np.flatnonzero(outside)[0]]
+            raise DataValidationError(
+                f"column {name!r} has {n_out} value{'s' if n_out > 1 else ''} outside the scale "
+                f"{scale.describe()} ({rows_with_values(column.index, outside, out)}); "
+                f"if {_fmt(example)} means 'no answer', pass missing_codes=[{_fmt(example)}]"
+            )
+    return out
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_code(value: Any, codes: set[Any]) -> bool:
+    try:
+        return value in codes
+    except TypeError:
+        return False
+
+
+def check_weights(column: pd.Series, name: str) -> np.ndarray:
+    values = column.to_numpy(dtype=object, na_value=np.nan)
+    numeric = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(numeric) | (numeric < 0)
+    if bad.any():
+        raise DataValidationError(
+            f"weight column {name!r} has {int(bad.sum())} invalid "
+            f"value{'s' if bad.sum() > 1 else ''} ({rows_with_values(column.index, bad, values)}); "
+            "expected finite numbers >= 0"
+        )
+    if not (numeric > 0).any():
+        raise DataValidationError(
+            f"weight column {name!r} is zero for every respondent; expected some positive weights"
+        )
+    return numeric
+
+
+def check_segments(df: pd.DataFrame, segments: Sequence[str]) -> None:
+    for name in segments:
+        missing = df[name].isna().to_numpy()
+        if missing.any():
+            raise DataValidationError(
+                f"segment column {name!r} has {int(missing.sum())} missing "
+                f"value{'s' if missing.sum() > 1 else ''} "
+                f"({rows_with_values(df.index, missing, df[name].tolist())}); "
+                "every respondent needs a segment: fill them (e.g. 'unknown') or drop the rows"
+            )
+    for parent, child in itertools.pairwise(segments):
+        parents_per_child = df.groupby(child, observed=True, sort=True)[parent].nunique()
+        ambiguous = parents_per_child[parents_per_child > 1]
+        if len(ambiguous):
+            label = ambiguous.index[0]
+            owners = sorted(map(str, df.loc[df[child] == label, parent].unique()))
+            raise DataValidationError(
+                f"segments must form a hierarchy, but {child} {label!r} appears under "
+                f"{parent} {format_offenders(owners)}; make the {child} labels unique "
+                f"(e.g. '{owners[0]}/{label}') or list the segment columns from coarse to fine"
+            )
+
+
+def check_mapping_items(
+    mapping: Mapping[str, Sequence[str]], items: Sequence[str], *, role: str
+) -> None:
+    owner: dict[str, str] = {}
+    for group, members in mapping.items():
+        if len(members) == 0:
+            raise DataValidationError(f"{role} {group!r} has no items; give it at least one")
+        unknown = sorted(m for m in members if m not in items)
+        if unknown:
+            raise DataValidationError(
+                f"{role} {group!r} lists {format_offenders(unknown)}, which "
+                f"{'is not an item' if len(unknown) == 1 else 'are not items'} of this survey"
+            )
+        for m in members:
+            if m in owner:
+                raise DataValidationError(
+                    f"item {m!r} is listed under both {owner[m]!r} and {group!r}; "
+                    f"an item may belong to one {role} only"
+                )
+            owner[m] = group

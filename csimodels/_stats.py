@@ -52,6 +52,8 @@ def weighted_var(x: FloatArray, w: FloatArray | None = None) -> float:
     n = xv.size
     if n < 2:
         return float("nan")
+    if np.ptp(xv) == 0:
+        return 0.0
     m = np.dot(wv, xv) / wv.sum()
     return float(np.dot(wv, (xv - m) ** 2) / (n - 1))
 
@@ -68,7 +70,7 @@ def weighted_skew(x: FloatArray, w: FloatArray | None = None) -> float:
     """
     xv, wv = _valid(x, w)
     n = xv.size
-    if n < 3:
+    if n < 3 or np.ptp(xv) == 0:
         return float("nan")
     m = np.dot(wv, xv) / n
     d = xv - m
@@ -172,3 +174,34 @@ def weighted_corr_pairwise(x: FloatArray, w: FloatArray | None = None) -> FloatA
             denom = np.sqrt(cov[0, 0] * cov[1, 1])
             out[i, j] = out[j, i] = cov[0, 1] / denom if denom > 0 else np.nan
     return out
+
+
+def cronbach_alpha(x: FloatArray, w: FloatArray | None = None) -> float:
+    """Cronbach's alpha of the columns of ``x`` (items), on the complete rows.
+
+    ``α = k / (k − 1) · (1 − Σ_j s²_j / s²_X)`` with ``s²_j`` the item variances and
+    ``s²_X`` the variance of the row sums (sample variances, weighted when ``w`` is
+    given). Rows with any missing value are left out. NaN when there are fewer than
+    two items or two complete rows, or when the sum score is constant.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1.0, 2.0], [2.0, 2.0], [3.0, 4.0]])
+    >>> round(cronbach_alpha(x), 6)   # 2 * (1 - (1 + 4/3) / (13/3))
+    0.923077
+    """
+    if x.ndim != 2 or x.shape[1] < 2:
+        return float("nan")
+    keep = ~np.isnan(x).any(axis=1)
+    if w is not None:
+        keep &= w > 0
+    xc = x[keep]
+    if xc.shape[0] < 2:
+        return float("nan")
+    cov = weighted_cov(xc, None if w is None else w[keep])
+    total = float(cov.sum())
+    if not total > 0:
+        return float("nan")
+    k = x.shape[1]
+    return float(k / (k - 1) * (1.0 - float(np.trace(cov)) / total))

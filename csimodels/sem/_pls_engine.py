@@ -1,0 +1,769 @@
+"""Private PLS path modelling engine on ndarrays (batched over correlation matrices).
+
+The PLS algorithm (Wold 1982; Lohmöller 1989) needs only the correlation matrix of
+the indicators, so the core, :func:`estimate_pls_moments`, runs on a batch of
+``B`` correlation matrices at once: every step of the iteration is a batched
+matrix product or a batched solve over the leading axis, and each member stops
+when its own stop criterion is met (members already converged are frozen, so a
+batch member gives exactly what a separate fit would). The bootstrap calls it
+with thousands of resampled (weighted) correlation matrices built by
+:func:`batch_correlations`; :func:`estimate_pls` is the one-sample wrapper on raw
+data that also returns construct scores.
+
+Conventions (those of seminr 0.2.1 / R seminr, against which the tests check):
+
+- indicators are standardised with the (weighted) mean and the sample standard
+  deviation (n − 1 denominator; respondent weights are relative weights rescaled
+  to sum to n, as in :mod:`csimodels._stats`);
+- outer weights start at 1 for every indicator of a construct; each iteration
+  standardises the construct scores, forms the inner proxies with the inner
+  weighting scheme, takes Mode A weights (covariances of the indicators with the
+  standardised inner proxy) or Mode B weights (regression of the inner proxy on
+  the block's indicators), and rescales each construct's weights so that its score
+  has unit variance (``w' R_bb w = 1``);
+- inner schemes: ``"path"`` (predecessors get the regression coefficients of the
+  construct on its predecessors, successors their correlation), ``"factorial"``
+  (the correlation with every adjacent construct) and ``"centroid"`` (the sign of
+  that correlation);
+- stop criterion: the sum over all indicators of the absolute change of the outer
+  weights, ``Σ |w_new − w_old| < tol`` (seminr: ``10**-stop_criterion``, default
+  1e-7); ``iterations`` counts the weight updates performed (seminr's
+  ``iterations`` field is this number minus one) and is at most ``max_iter``;
+- loadings and cross-loadings are correlations of indicators with construct
+  scores; paths are the OLS coefficients of each endogenous construct on its
+  predecessors, computed from the construct correlation matrix; R² = β' r;
+- consistent PLS (PLSc, Dijkstra & Henseler 2015, as seminr's ``PLSc``): for each
+  Mode A construct with two or more indicators
+  ``rho_A = (w'w)² · (w'(R_bb − I)w) / ((w'w)² − Σ w⁴)`` (1 for Mode B and
+  single-indicator constructs); construct correlations are disattenuated,
+  ``r_ij / sqrt(rho_i rho_j)``; paths and R² are re-estimated from them; Mode A
+  loadings become ``w · sqrt(rho_A) / (w'w)``.
+
+The engine neither prints nor warns nor raises on numerical trouble: every member
+carries ``converged`` and ``singular`` flags (and ``inadmissible`` for PLSc
+reliabilities outside (0, 1] or disattenuated correlations beyond ±1), and the
+public layer turns them into warnings or errors. Invalid *arguments* (shapes,
+overlapping blocks, unknown modes) raise ``ValueError``.
+
+References
+----------
+Lohmöller, J.-B. (1989). *Latent Variable Path Modeling with Partial Least Squares*.
+Physica. Dijkstra, T. K., & Henseler, J. (2015). Consistent partial least squares path
+modeling. *MIS Quarterly*, 39(2), 297–316.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "PLSBatch",
+    "PLSEstimate",
+    "SchemeName",
+    "batch_correlations",
+    "estimate_pls",
+    "estimate_pls_moments",
+    "weighted_moments",
+]
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
+SchemeName = Literal["path", "centroid", "factorial"]
+
+_SCHEMES = ("centroid", "factorial", "path")
+_MODES = ("A", "B")
+#: A correlation (sub)matrix whose smallest eigenvalue is below this share of its
+#: largest is treated as singular (rank deficient in floating point).
+SINGULAR_RCOND = 1e-12
+
+
+@dataclass(frozen=True)
+class PLSBatch:
+    """Estimates of ``B`` PLS problems that share one model (leading axis ``B``).
+
+    Attributes
+    ----------
+    outer_weights : ndarray (B, p)
+        Weights on the standardised indicators; each construct score has unit variance.
+    loadings : ndarray (B, p)
+        Correlation of each indicator with its own construct's score (PLSc: the
+        consistent loadings for Mode A constructs).
+    cross_loadings : ndarray (B, p, k)
+        Correlation of each indicator with each construct score.
+    score_correlations : ndarray (B, k, k)
+        Correlations of the construct scores (never disattenuated).
+    construct_correlations : ndarray (B, k, k)
+        Construct correlations used for the paths (PLSc: disattenuated).
+    paths : ndarray (B, k, k)
+        ``paths[b, i, j]``: coefficient of construct i -> j; 0 where there is no path.
+    r2 : ndarray (B, k)
+        R² of each endogenous construct; NaN for exogenous constructs.
+    rho_a : ndarray (B, k)
+        Dijkstra–Henseler rho_A (1 for Mode B and single-indicator constructs).
+    iterations : ndarray (B,) of int
+        Outer-weight updates performed.
+    converged : ndarray (B,) of bool
+        Stop criterion met within ``max_iter`` updates.
+    final_change : ndarray (B,)
+        Sum of absolute weight changes at the last update.
+    singular : ndarray (B,) of bool
+        Non-finite input, a singular Mode B block, a singular regression among
+        constructs or a construct score without variance; that member's estimates are NaN
+        where they could not be computed.
+    inadmissible : ndarray (B,) of bool
+        PLSc only: a rho_A outside (0, 1] or a disattenuated correlation beyond ±1.
+    """
+
+    outer_weights: FloatArray
+    loadings: FloatArray
+    cross_loadings: FloatArray
+    score_correlations: FloatArray
+    construct_correlations: FloatArray
+    paths: FloatArray
+    r2: FloatArray
+    rho_a: FloatArray
+    iterations: IntArray
+    converged: BoolArray
+    final_change: FloatArray
+    singular: BoolArray
+    inadmissible: BoolArray
+
+    @property
+    def ok(self) -> BoolArray:
+        """Members that converged and are neither singular nor inadmissible."""
+        return np.asarray(self.converged & ~self.singular & ~self.inadmissible, dtype=np.bool_)
+
+
+@dataclass(frozen=True)
+class PLSEstimate:
+    """One PLS path model fitted to data (see :func:`estimate_pls`).
+
+    Attributes
+    ----------
+    outer_weights : ndarray (p,)
+        Weights on standardised indicators, scaled so each construct score has unit
+        variance (seminr's convention).
+    loadings : ndarray (p,)
+        Indicator loadings on their own construct (PLSc: consistent loadings).
+    cross_loadings : ndarray (p, k)
+        Correlation of each indicator with each construct score.
+    scores : ndarray (n, k) or None
+        Standardised construct scores (None when fitted from moments only).
+    construct_correlations : ndarray (k, k)
+        Construct correlations (PLSc: disattenuated).
+    paths : ndarray (k, k)
+        ``paths[i, j]``: coefficient of construct i -> j; 0 where there is no path.
+    r2 : ndarray (k,)
+        R² per construct, NaN for exogenous constructs.
+    iterations : int
+        Outer-weight updates performed.
+    converged : bool
+    final_change : float
+        Value of the stop criterion (sum of absolute weight changes) at the last update.
+    indicator_means, indicator_sds : ndarray (p,)
+        (Weighted) means and standard deviations used to standardise the indicators.
+    indicator_correlations : ndarray (p, p)
+        (Weighted) indicator correlation matrix the model was fitted to.
+    score_correlations : ndarray (k, k)
+        Correlations of the construct scores (not disattenuated).
+    rho_a : ndarray (k,)
+        rho_A as used by PLSc (1 for Mode B and single-indicator constructs).
+    singular, inadmissible : bool
+        See :class:`PLSBatch`.
+    n_obs : int
+        Number of rows used.
+    """
+
+    outer_weights: FloatArray
+    loadings: FloatArray
+    cross_loadings: FloatArray
+    scores: FloatArray | None
+    construct_correlations: FloatArray
+    paths: FloatArray
+    r2: FloatArray
+    iterations: int
+    converged: bool
+    final_change: float
+    indicator_means: FloatArray
+    indicator_sds: FloatArray
+    indicator_correlations: FloatArray
+    score_correlations: FloatArray
+    rho_a: FloatArray
+    singular: bool
+    inadmissible: bool
+    n_obs: int
+
+
+# ---------------------------------------------------------------------------
+# Moments
+# ---------------------------------------------------------------------------
+
+
+def weighted_moments(
+    x: FloatArray, case_weights: FloatArray | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Means, standard deviations and correlation matrix of the columns of ``x``.
+
+    Weights are relative: rescaled to sum to ``n`` (rows), variances use ``n − 1``,
+    so unit weights give the ordinary sample statistics. A constant column has
+    standard deviation 0 and NaN correlations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1.0, 2.0], [2.0, 4.5], [4.0, 7.0]])
+    >>> m, s, r = weighted_moments(x)
+    >>> bool(np.allclose(r, np.corrcoef(x.T))), bool(np.allclose(s, x.std(axis=0, ddof=1)))
+    (True, True)
+    """
+    means, sds, r = batch_correlations(
+        x, None if case_weights is None else np.asarray(case_weights, dtype=np.float64)[None, :]
+    )
+    return means[0], sds[0], r[0]
+
+
+def batch_correlations(
+    x: FloatArray, case_weights: FloatArray | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Weighted means, sds and correlation matrices of ``x`` for ``B`` weight vectors.
+
+    ``case_weights`` is ``(B, n)``: for a bootstrap, the resample counts of each row
+    (times the respondent weights); ``None`` means one unweighted member. All ``B``
+    matrices come from one matrix product of the weights with the row-wise outer
+    products, so no resampled data set is ever built.
+
+    Returns
+    -------
+    means : ndarray (B, p)
+    sds : ndarray (B, p)
+        Weighted sample standard deviations (weights rescaled to sum to n, n − 1).
+    r : ndarray (B, p, p)
+        Correlation matrices (NaN rows and columns for constant columns).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(20, 3))
+    >>> counts = np.bincount(rng.integers(0, 20, 20), minlength=20).astype(float)
+    >>> _, _, r = batch_correlations(x, counts[None, :])
+    >>> rows = np.repeat(np.arange(20), counts.astype(int))
+    >>> bool(np.allclose(r[0], np.corrcoef(x[rows].T)))
+    True
+    """
+    xa = np.asarray(x, dtype=np.float64)
+    if xa.ndim != 2:
+        raise ValueError(f"x must be a 2-D array (n, p), got shape {xa.shape}")
+    n, p = xa.shape
+    if n < 2:
+        raise ValueError(f"x needs at least 2 rows, got {n}")
+    if case_weights is None:
+        wts = np.ones((1, n))
+    else:
+        wts = np.asarray(case_weights, dtype=np.float64)
+        if wts.ndim != 2 or wts.shape[1] != n:
+            raise ValueError(f"case_weights must have shape (B, {n}), got {wts.shape}")
+        if not np.all(np.isfinite(wts)) or np.any(wts < 0):
+            raise ValueError("case_weights must be finite and non-negative")
+        if np.any(wts.sum(axis=1) <= 0):
+            raise ValueError("every row of case_weights must have a positive sum")
+    rel = wts * (n / wts.sum(axis=1, keepdims=True))
+    shift = xa.mean(axis=0)
+    xc = xa - shift  # centre once to avoid cancellation in the raw second moments
+    m1 = rel @ xc / n  # (B, p)
+    iu, ju = np.triu_indices(p)
+    m2u = rel @ (xc[:, iu] * xc[:, ju]) / n  # upper triangle of the second moments
+    covu = (m2u - m1[:, iu] * m1[:, ju]) * (n / (n - 1))
+    cov = np.empty((rel.shape[0], p, p))
+    cov[:, iu, ju] = covu
+    cov[:, ju, iu] = covu
+    idx = np.arange(p)
+    sds = np.sqrt(np.clip(cov[:, idx, idx], 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_sd = np.where(sds > 0, 1.0 / sds, np.nan)
+    r = cov  # scaled in place: these arrays are large for a bootstrap batch
+    r *= inv_sd[:, :, None]
+    r *= inv_sd[:, None, :]
+    r[:, idx, idx] = np.where(sds > 0, 1.0, np.nan)
+    return np.asarray(m1 + shift, dtype=np.float64), sds, np.asarray(r, dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------
+# Core
+# ---------------------------------------------------------------------------
+
+
+def _check_model(
+    p: int,
+    blocks: Sequence[Sequence[int] | NDArray[np.integer]],
+    modes: Sequence[str],
+    structure: NDArray[np.bool_] | Sequence[Sequence[bool]],
+    scheme: str,
+) -> tuple[list[IntArray], list[str], BoolArray]:
+    k = len(blocks)
+    if k == 0:
+        raise ValueError("the model needs at least one construct (blocks is empty)")
+    blks = [np.asarray(b, dtype=np.int64).ravel() for b in blocks]
+    for j, b in enumerate(blks):
+        if b.size == 0:
+            raise ValueError(f"construct {j} has no indicator")
+        if b.min() < 0 or b.max() >= p:
+            raise ValueError(f"construct {j} refers to indicator columns outside 0..{p - 1}")
+    allcols = np.concatenate(blks)
+    if np.unique(allcols).size != allcols.size:
+        raise ValueError("blocks overlap: an indicator column belongs to two constructs")
+    if allcols.size != p:
+        missing = sorted(set(range(p)) - {int(c) for c in allcols})
+        raise ValueError(f"indicator columns {missing[:5]} belong to no construct")
+    md = [str(m).upper() for m in modes]
+    if len(md) != k or any(m not in _MODES for m in md):
+        raise ValueError(f"modes must be {k} values from {list(_MODES)}, got {list(modes)}")
+    st = np.asarray(structure, dtype=bool)
+    if st.shape != (k, k):
+        raise ValueError(f"structure must be ({k}, {k}), got {st.shape}")
+    if np.any(np.diag(st)):
+        raise ValueError("structure has a construct predicting itself")
+    if scheme not in _SCHEMES:
+        raise ValueError(f"scheme must be one of {list(_SCHEMES)}, got {scheme!r}")
+    return blks, md, st
+
+
+def _rcond(a: FloatArray) -> FloatArray:
+    """Smallest over largest eigenvalue of each symmetric matrix (leading axes batched).
+
+    Non-finite matrices give NaN.
+    """
+    lead = a.shape[:-2]
+    flat = a.reshape(-1, a.shape[-2], a.shape[-1])
+    out = np.full(flat.shape[0], np.nan)
+    finite = np.all(np.isfinite(flat), axis=(1, 2))
+    if np.any(finite):
+        ev = np.linalg.eigvalsh(flat[finite])
+        top = np.abs(ev[:, -1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[finite] = np.where(top > 0, ev[:, 0] / top, 0.0)
+    return out.reshape(lead)
+
+
+def _solve(a: FloatArray, b: FloatArray) -> tuple[FloatArray, BoolArray]:
+    """Batched ``solve(a, b)``, ``a`` (..., q, q), ``b`` (..., q); per-matrix failure flags."""
+    try:
+        x = np.linalg.solve(a, b[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        flat_a = a.reshape(-1, a.shape[-2], a.shape[-1])
+        flat_b = b.reshape(-1, b.shape[-1])
+        flat_x = np.full(flat_b.shape, np.nan)
+        for i in range(flat_a.shape[0]):
+            try:
+                flat_x[i] = np.linalg.solve(flat_a[i], flat_b[i])
+            except np.linalg.LinAlgError:
+                pass
+        x = flat_x.reshape(b.shape)
+    bad = ~np.all(np.isfinite(x), axis=-1)
+    return np.asarray(x, dtype=np.float64), np.asarray(bad, dtype=np.bool_)
+
+
+@dataclass(frozen=True)
+class _Design:
+    """Index arrays for one model, shared by every member of a batch."""
+
+    p: int
+    k: int
+    blocks: list[IntArray]
+    modes: list[str]
+    structure: BoolArray
+    mask: FloatArray  # (p, k) membership
+    owner: IntArray  # (p,) construct of each indicator
+    adjacent: FloatArray  # (k, k) structure | structure.T
+    succ: FloatArray  # (k, k) structure.T as float (cell [i, j]: j -> i)
+    dv: IntArray  # (m,) endogenous constructs
+    pred: IntArray  # (m, q) predecessors of each, padded with 0
+    pad: BoolArray  # (m, q) True where ``pred`` is padding
+    pad2: BoolArray  # (m, q, q) True outside the real predictor block
+    eye_pad: FloatArray  # (m, q, q) identity on the padding diagonal
+    pred_real: IntArray  # predecessor of each real (unpadded) regression slot
+    dv_real: IntArray  # its endogenous construct
+
+
+def _design(
+    p: int,
+    blocks: Sequence[Sequence[int] | NDArray[np.integer]],
+    modes: Sequence[str],
+    structure: NDArray[np.bool_] | Sequence[Sequence[bool]],
+    scheme: str,
+) -> _Design:
+    blks, md, st = _check_model(p, blocks, modes, structure, scheme)
+    k = len(blks)
+    mask = np.zeros((p, k))
+    owner = np.empty(p, dtype=np.int64)
+    for j, b in enumerate(blks):
+        mask[b, j] = 1.0
+        owner[b] = j
+    dv = np.flatnonzero(st.any(axis=0)).astype(np.int64)
+    q = max(int(st[:, j].sum()) for j in dv) if dv.size else 1
+    pred = np.zeros((dv.size, q), dtype=np.int64)
+    pad = np.ones((dv.size, q), dtype=bool)
+    for m, j in enumerate(dv):
+        idx = np.flatnonzero(st[:, j])
+        pred[m, : idx.size] = idx
+        pad[m, : idx.size] = False
+    pad2 = pad[:, :, None] | pad[:, None, :]
+    eye_pad = np.where(pad[:, :, None] & np.eye(q, dtype=bool)[None], 1.0, 0.0)
+    return _Design(
+        p=p,
+        k=k,
+        blocks=blks,
+        modes=md,
+        structure=st,
+        mask=mask,
+        owner=owner,
+        adjacent=(st | st.T).astype(np.float64),
+        succ=st.T.astype(np.float64),
+        dv=dv,
+        pred=pred,
+        pad=pad,
+        pad2=pad2,
+        eye_pad=eye_pad,
+        pred_real=pred[~pad],
+        dv_real=np.broadcast_to(dv[:, None], pred.shape)[~pad],
+    )
+
+
+def _regressions(
+    rc: FloatArray, d: _Design, *, check: bool = False
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """OLS of every endogenous construct on its predecessors, from correlations ``rc``.
+
+    All regressions of all members are one batched solve: each predictor block is
+    padded to the largest one with an identity (which leaves the coefficients and,
+    for a unit-diagonal matrix, the extreme eigenvalues unchanged). Returns the
+    coefficient matrix (B, k, k), R² (B, k; NaN for exogenous) and a per-member flag
+    for a failed (or, with ``check``, near-singular) regression.
+    """
+    nb, k, _ = rc.shape
+    beta = np.zeros((nb, k, k))
+    r2 = np.full((nb, k), np.nan)
+    bad = np.zeros(nb, dtype=bool)
+    if d.dv.size == 0:
+        return beta, r2, bad
+    a = rc[:, d.pred[:, :, None], d.pred[:, None, :]]  # (B, m, q, q)
+    a = np.where(d.pad2, d.eye_pad, a)
+    rhs = np.where(d.pad, 0.0, rc[:, d.pred, d.dv[:, None]])  # (B, m, q)
+    coef, fail = _solve(a, rhs)
+    bad |= fail.any(axis=1)
+    if check:
+        bad |= ~np.all(_rcond(a) > SINGULAR_RCOND, axis=1)
+    coef = np.where(d.pad, 0.0, coef)
+    beta[:, d.pred_real, d.dv_real] = coef[:, ~d.pad]
+    r2[:, d.dv] = np.einsum("bmq,bmq->bm", coef, rhs)
+    return beta, r2, bad
+
+
+def _inner_weights(rc: FloatArray, d: _Design, scheme: str) -> tuple[FloatArray, BoolArray]:
+    if scheme == "factorial":
+        return rc * d.adjacent, np.zeros(rc.shape[0], dtype=bool)
+    if scheme == "centroid":
+        return np.sign(rc) * d.adjacent, np.zeros(rc.shape[0], dtype=bool)
+    # path weighting: successors weighted by their correlation, predecessors by the
+    # regression coefficients of the construct on all its predecessors
+    beta, _, bad = _regressions(rc, d)
+    return np.where(d.structure, beta, rc * d.succ), bad
+
+
+def _nan_batch(nb: int, p: int, k: int) -> dict[str, FloatArray]:
+    return {
+        "outer_weights": np.full((nb, p), np.nan),
+        "loadings": np.full((nb, p), np.nan),
+        "cross_loadings": np.full((nb, p, k), np.nan),
+        "score_correlations": np.full((nb, k, k), np.nan),
+        "construct_correlations": np.full((nb, k, k), np.nan),
+        "paths": np.full((nb, k, k), np.nan),
+        "r2": np.full((nb, k), np.nan),
+        "rho_a": np.full((nb, k), np.nan),
+    }
+
+
+def estimate_pls_moments(
+    r: FloatArray,
+    blocks: Sequence[Sequence[int] | NDArray[np.integer]],
+    modes: Sequence[str],
+    structure: NDArray[np.bool_] | Sequence[Sequence[bool]],
+    *,
+    scheme: str = "path",
+    tol: float = 1e-7,
+    max_iter: int = 300,
+    consistent: bool = False,
+) -> PLSBatch:
+    """Estimate a PLS path model on each of a batch of indicator correlation matrices.
+
+    Parameters
+    ----------
+    r : ndarray (B, p, p) or (p, p)
+        Indicator correlation matrices (a 2-D matrix is a batch of one).
+    blocks : sequence of k int arrays
+        Indicator columns of each construct; disjoint, together covering 0..p-1.
+    modes : sequence of k str
+        ``"A"`` (reflective / Mode A) or ``"B"`` (formative / Mode B).
+    structure : (k, k) bool
+        ``structure[i, j]``: construct i -> construct j. Must be acyclic for the
+        paths to be meaningful (not checked here).
+    scheme : {"path", "centroid", "factorial"}
+        Inner weighting scheme.
+    tol : float
+        Stop when the sum of absolute outer-weight changes falls below ``tol``.
+    max_iter : int
+        Maximum number of outer-weight updates.
+    consistent : bool
+        Apply PLSc to the Mode A constructs.
+
+    Returns
+    -------
+    PLSBatch
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lam = np.array([0.8, 0.7, 0.9, 0.8])
+    >>> r = np.outer(lam, lam) * np.array([[1, 1, .5, .5], [1, 1, .5, .5],
+    ...                                    [.5, .5, 1, 1], [.5, .5, 1, 1]])
+    >>> np.fill_diagonal(r, 1.0)
+    >>> fit = estimate_pls_moments(r, [[0, 1], [2, 3]], ["A", "A"],
+    ...                            [[False, True], [False, False]], consistent=True)
+    >>> round(float(fit.paths[0, 0, 1]), 6), bool(fit.converged[0])
+    (0.5, True)
+    """
+    ra = np.asarray(r, dtype=np.float64)
+    if ra.ndim == 2:
+        ra = ra[None]
+    if ra.ndim != 3 or ra.shape[1] != ra.shape[2]:
+        raise ValueError(f"r must have shape (B, p, p) or (p, p), got {np.shape(r)}")
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+    if not tol > 0:
+        raise ValueError(f"tol must be positive, got {tol}")
+    nb, p, _ = ra.shape
+    d = _design(p, blocks, modes, structure, scheme)
+    k, mask, owner = d.k, d.mask, d.owner
+    kk = np.arange(k)
+    pp = np.arange(p)
+
+    singular = ~np.all(np.isfinite(ra), axis=(1, 2))
+    # Mode B blocks: R_bb is fixed, so invert it once per member
+    mode_b_inv: dict[int, FloatArray] = {}
+    for j, b in enumerate(d.blocks):
+        if d.modes[j] != "B" or b.size == 1:
+            continue
+        rbb = ra[:, b[:, None], b[None, :]]
+        bad_b = ~(_rcond(rbb) > SINGULAR_RCOND)
+        singular |= bad_b
+        inv = np.broadcast_to(np.eye(b.size), rbb.shape).copy()
+        if np.any(~bad_b):
+            inv[~bad_b] = np.linalg.inv(rbb[~bad_b])
+        mode_b_inv[j] = inv
+
+    weights = np.ones((nb, p))  # compact: each indicator's weight on its own construct
+    iterations = np.zeros(nb, dtype=np.int64)
+    change = np.full(nb, np.inf)
+    active = ~singular
+    rw_all = ra @ mask  # R @ W, kept up to date
+    for _ in range(max_iter):
+        if active.all():
+            idx = None
+            rr, w_old, rw = ra, weights, rw_all
+        else:
+            idx = np.flatnonzero(active)
+            if idx.size == 0:
+                break
+            rr, w_old, rw = ra[idx], weights[idx], rw_all[idx]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # score covariances W'RW and correlations
+            c = mask.T @ (w_old[:, :, None] * rw)
+            sd = np.sqrt(c[:, kk, kk])
+            rc = c / (sd[:, :, None] * sd[:, None, :])
+            e, bad = _inner_weights(rc, d, scheme)
+            # covariance of each indicator with its own construct's inner proxy;
+            # the proxy's scale cancels in the normalisation below
+            g = ((rw / sd[:, None, :]) @ e)[:, pp, owner]
+            for j, inv in mode_b_inv.items():
+                b = d.blocks[j]
+                g[:, b] = np.einsum("bqr,br->bq", inv if idx is None else inv[idx], g[:, b])
+            gd = g[:, :, None] * mask
+            rw_new = rr @ gd
+            scale = 1.0 / np.sqrt((gd * rw_new).sum(axis=1))
+            w_new = g * scale[:, owner]
+            rw_new = rw_new * scale[:, None, :]
+            diff = np.abs(w_new - w_old).sum(axis=1)
+        bad |= ~np.isfinite(diff)
+        stop = bad | (diff < tol)
+        if idx is None:
+            weights, rw_all = w_new, rw_new
+            iterations += 1
+            change = diff
+            singular |= bad
+            active &= ~stop
+        else:
+            weights[idx] = w_new
+            rw_all[idx] = rw_new
+            iterations[idx] += 1
+            change[idx] = diff
+            singular[idx[bad]] = True
+            active[idx[stop]] = False
+
+    out = _nan_batch(nb, p, k)
+    inadmissible = np.zeros(nb, dtype=bool)
+    good = np.flatnonzero(~singular)
+    if good.size:
+        rr, w, rw = ra[good], weights[good], rw_all[good]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = mask.T @ (w[:, :, None] * rw)
+            sd = np.sqrt(c[:, kk, kk])
+            score_cor = c / (sd[:, :, None] * sd[:, None, :])
+            cross = rw / sd[:, None, :]
+        loadings = cross[:, np.arange(p), owner]
+        rho = np.ones((good.size, k))
+        for j, b in enumerate(d.blocks):
+            if d.modes[j] != "A" or b.size < 2:
+                continue
+            wb = w[:, b]
+            wtw = np.einsum("bq,bq->b", wb, wb)
+            wsw = np.einsum("bq,bqr,br->b", wb, rr[:, b[:, None], b[None, :]], wb)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rho[:, j] = wtw**2 * (wsw - wtw) / (wtw**2 - np.sum(wb**4, axis=1))
+        rc = score_cor
+        if consistent:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rc = score_cor / np.sqrt(rho[:, :, None] * rho[:, None, :])
+            rc[:, kk, kk] = 1.0
+            offdiag = ~np.eye(k, dtype=bool)
+            inadmissible[good] = np.any(~(rho > 0) | (rho > 1), axis=1) | np.any(
+                np.abs(rc[:, offdiag]) > 1, axis=1
+            )
+            for j, b in enumerate(d.blocks):
+                if d.modes[j] != "A":
+                    continue
+                wb = w[:, b]
+                wtw = np.einsum("bq,bq->b", wb, wb)
+                with np.errstate(invalid="ignore"):
+                    loadings[:, b] = wb * (np.sqrt(rho[:, j]) / wtw)[:, None]
+        beta, r2, bad = _regressions(rc, d, check=True)
+        bad |= ~np.all(np.isfinite(score_cor), axis=(1, 2))
+        singular[good[bad]] = True
+        out["outer_weights"][good] = w
+        out["loadings"][good] = loadings
+        out["cross_loadings"][good] = cross
+        out["score_correlations"][good] = score_cor
+        out["construct_correlations"][good] = rc
+        out["paths"][good] = beta
+        out["r2"][good] = r2
+        out["rho_a"][good] = rho
+    converged = (change < tol) & ~singular
+    return PLSBatch(
+        iterations=iterations,
+        converged=np.asarray(converged, dtype=np.bool_),
+        final_change=change,
+        singular=np.asarray(singular, dtype=np.bool_),
+        inadmissible=inadmissible,
+        **out,
+    )
+
+
+def estimate_pls(
+    x: FloatArray,
+    blocks: Sequence[Sequence[int] | NDArray[np.integer]],
+    modes: Sequence[str],
+    structure: NDArray[np.bool_] | Sequence[Sequence[bool]],
+    *,
+    scheme: str = "path",
+    case_weights: FloatArray | None = None,
+    tol: float = 1e-7,
+    max_iter: int = 300,
+    consistent: bool = False,
+) -> PLSEstimate:
+    """Estimate a PLS path model on raw indicator data.
+
+    Standardises the indicators with their (weighted) means and sds, fits the model
+    to their (weighted) correlation matrix with :func:`estimate_pls_moments` and
+    computes the construct scores ``Z @ W``.
+
+    Parameters
+    ----------
+    x : ndarray (n, p)
+        Raw indicator values, no NaN (missing data are handled before).
+    blocks, modes, structure, scheme, tol, max_iter, consistent
+        As in :func:`estimate_pls_moments`.
+    case_weights : ndarray (n,), optional
+        Respondent weights (>= 0): weighted means, sds and correlations.
+
+    Returns
+    -------
+    PLSEstimate
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> eta = rng.normal(size=(200, 1))
+    >>> x = np.hstack([eta + rng.normal(size=(200, 2)), 0.5 * eta + rng.normal(size=(200, 2))])
+    >>> fit = estimate_pls(x, [[0, 1], [2, 3]], ["A", "A"], [[False, True], [False, False]])
+    >>> fit.converged, fit.scores.shape
+    (True, (200, 2))
+    """
+    xa = np.asarray(x, dtype=np.float64)
+    if xa.ndim != 2:
+        raise ValueError(f"x must be a 2-D array (n, p), got shape {xa.shape}")
+    if not np.all(np.isfinite(xa)):
+        raise ValueError("x contains NaN or infinite values; handle missing data first")
+    n = xa.shape[0]
+    wts = None
+    if case_weights is not None:
+        wts = np.asarray(case_weights, dtype=np.float64)
+        if wts.shape != (n,):
+            raise ValueError(f"case_weights must have shape ({n},), got {wts.shape}")
+        wts = wts[None, :]
+    means, sds, r = batch_correlations(xa, wts)
+    fit = estimate_pls_moments(
+        r,
+        blocks,
+        modes,
+        structure,
+        scheme=scheme,
+        tol=tol,
+        max_iter=max_iter,
+        consistent=consistent,
+    )
+    k = fit.paths.shape[1]
+    if fit.singular[0]:
+        scores = np.full((n, k), np.nan)
+    else:
+        owner = np.empty(xa.shape[1], dtype=np.int64)
+        for j, b in enumerate(blocks):
+            owner[np.asarray(b, dtype=np.int64)] = j
+        w = np.zeros((xa.shape[1], k))
+        w[np.arange(xa.shape[1]), owner] = fit.outer_weights[0]
+        scores = ((xa - means[0]) / sds[0]) @ w
+    return PLSEstimate(
+        outer_weights=fit.outer_weights[0],
+        loadings=fit.loadings[0],
+        cross_loadings=fit.cross_loadings[0],
+        scores=scores,
+        construct_correlations=fit.construct_correlations[0],
+        paths=fit.paths[0],
+        r2=fit.r2[0],
+        iterations=int(fit.iterations[0]),
+        converged=bool(fit.converged[0]),
+        final_change=float(fit.final_change[0]),
+        indicator_means=means[0],
+        indicator_sds=sds[0],
+        indicator_correlations=r[0],
+        score_correlations=fit.score_correlations[0],
+        rho_a=fit.rho_a[0],
+        singular=bool(fit.singular[0]),
+        inadmissible=bool(fit.inadmissible[0]),
+        n_obs=n,
+    )

@@ -1,0 +1,841 @@
+"""Derived importance (driver analysis) of attributes against an overall-satisfaction item."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+from scipy import stats
+
+from csimodels.data.survey import SurveyData
+from csimodels.errors import (
+    DataQualityWarning,
+    DataValidationError,
+    EstimationError,
+    SpecificationError,
+    format_offenders,
+)
+from csimodels.importance import _engine as eng
+from csimodels.importance._common import (
+    RandomState,
+    check_names,
+    coerce_survey,
+    describe_seed,
+    make_rng,
+)
+from csimodels.results import Frame, MissingDataReport, Result, SeriesTable, warn_and_note
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = [
+    "IMPORTANCE_ALIASES",
+    "IMPORTANCE_METHODS",
+    "DriverAnalysis",
+    "DriverAnalysisResult",
+    "ImportanceMethod",
+]
+
+
+class ImportanceMethod(NamedTuple):
+    """A derived-importance measure in :data:`IMPORTANCE_METHODS`.
+
+    Attributes
+    ----------
+    label : str
+        Short English name for tables and plots.
+    description : str
+        What the number means.
+    decomposes_r2 : bool
+        True when the values over all attributes add up to the model R².
+    analytic_inference : bool
+        True when standard errors and p-values have a closed form.
+    """
+
+    label: str
+    description: str
+    decomposes_r2: bool
+    analytic_inference: bool
+
+
+IMPORTANCE_METHODS: dict[str, ImportanceMethod] = {
+    "correlation": ImportanceMethod(
+        "correlation",
+        "Pearson correlation of the attribute with the overall item",
+        False,
+        True,
+    ),
+    "beta": ImportanceMethod(
+        "standardised beta",
+        "standardised multiple-regression coefficient (SD change of the overall item "
+        "per SD of the attribute, the others held fixed)",
+        False,
+        True,
+    ),
+    "slope": ImportanceMethod(
+        "unstandardised slope",
+        "unstandardised multiple-regression coefficient (points of overall satisfaction "
+        "per one more point on the attribute, the others held fixed)",
+        False,
+        True,
+    ),
+    "pratt": ImportanceMethod(
+        "Pratt product measure",
+        "standardised beta times correlation (Pratt 1987); sums to R²",
+        True,
+        False,
+    ),
+    "lmg": ImportanceMethod(
+        "LMG / Shapley",
+        "share of R² averaged over all orders of entry (Lindeman, Merenda & Gold 1980; "
+        "the Shapley value of R²)",
+        True,
+        False,
+    ),
+    "johnson": ImportanceMethod(
+        "Johnson relative weight",
+        "share of R² through the closest orthogonal counterparts of the attributes "
+        "(Johnson 2000)",
+        True,
+        False,
+    ),
+}
+"""Derived-importance methods by name (see :class:`ImportanceMethod`)."""
+
+IMPORTANCE_ALIASES: dict[str, tuple[str, ...]] = {
+    "regression": ("beta", "slope"),
+    "shapley": ("lmg",),
+    "relative_weights": ("johnson",),
+}
+"""Other accepted names, each standing for one or more registry names."""
+
+_DEFAULT_METHODS = ("correlation", "beta", "slope", "lmg", "johnson")
+_TABLE_COLUMNS = ["estimate", "std_error", "t", "p_value", "ci_lower", "ci_upper", "share", "rank"]
+
+
+def resolve_methods(methods: Sequence[str], *, model: str = "DriverAnalysis") -> tuple[str, ...]:
+    """Expand aliases and check names; keeps the caller's order, drops repeats."""
+    if isinstance(methods, str):
+        methods = [methods]
+    out: list[str] = []
+    for name in methods:
+        expanded = IMPORTANCE_ALIASES.get(name, (name,))
+        for m in expanded:
+            if m not in IMPORTANCE_METHODS:
+                valid = sorted([*IMPORTANCE_METHODS, *IMPORTANCE_ALIASES])
+                raise SpecificationError(
+                    f"{model}: unknown importance method {name!r}; choose among "
+                    f"{', '.join(repr(v) for v in valid)}"
+                )
+            if m not in out:
+                out.append(m)
+    if not out:
+        raise SpecificationError(f"{model}: methods is empty; name at least one method")
+    return tuple(out)
+
+
+class DriverAnalysisResult(Result):
+    """Derived importance of each attribute for the overall item.
+
+    Attributes
+    ----------
+    importance : DataFrame, attributes × methods
+        The estimate of every method (columns in the order requested), index the
+        attributes as the data name them.
+    table : DataFrame, index (method, attribute)
+        ``estimate``; ``std_error`` (bootstrap SD of the resampled estimates when
+        ``bootstrap > 0``, else the analytic standard error for correlation and
+        regression, NaN for the R² decompositions); ``t`` and ``p_value``
+        (analytic, two-sided: correlation ``t = r √(n−2) / √(1−r²)`` on n − 2 df,
+        regression coefficients on n − p − 1 df; NaN for the decompositions);
+        ``ci_lower``/``ci_upper`` at ``level`` (bootstrap percentile interval when
+        ``bootstrap > 0``, else Fisher-z for correlations and t for coefficients);
+        ``share``: the estimate divided by R² for the decompositions (NaN otherwise);
+        ``rank``: 1 = most important (largest signed estimate) within the method.
+    performance : Series
+        (Weighted) mean answer of each attribute on the respondents used, for the
+        importance–performance matrix.
+    correlations : DataFrame
+        The (weighted) correlation matrix of the attributes and the overall item.
+    vif : Series
+        Variance inflation factor of each attribute (diagonal of the inverse
+        attribute correlation matrix).
+    r2, adjusted_r2 : float
+        Fit of the regression of the overall item on all attributes.
+    n_used : int
+        Respondents used (the smallest pairwise count under ``missing="pairwise"``).
+    overall_mean : float
+        (Weighted) mean of the overall item.
+    labels : dict
+        Human labels of the attributes (and the overall item).
+    missing : MissingDataReport or None
+        The missing-data strategy applied.
+    bootstrap_draws : DataFrame or None
+        One row per bootstrap resample, columns (method, attribute): the raw draws
+        (NaN for a resample where the model could not be estimated).
+    by : str or None
+        The segment column of a per-segment analysis.
+    segments : dict of str to DriverAnalysisResult
+        One result per segment (empty without ``by``); this result is then the pooled
+        analysis over all segments.
+
+    Examples
+    --------
+    >>> import warnings, csimodels as csi
+    >>> from csimodels.importance import DriverAnalysis
+    >>> data = csi.datasets.load_example("acsi_demo")
+    >>> res = DriverAnalysis(attributes=["QUAL1", "QUAL2", "VAL1"], overall="SAT1").fit(data)
+    >>> bool(abs(res.importance["lmg"].sum() - res.r2) < 1e-12)
+    True
+    """
+
+    importance: Frame
+    table: Frame
+    performance: SeriesTable
+    correlations: Frame
+    vif: SeriesTable
+    r2: float
+    adjusted_r2: float
+    n_used: int
+    overall_mean: float
+    labels: dict[str, str] = Field(default_factory=dict)
+    missing: MissingDataReport | None = None
+    bootstrap_draws: Frame | None = None
+    by: str | None = None
+    segments: dict[str, DriverAnalysisResult] = Field(default_factory=dict)
+
+    _title: ClassVar[str] = "Driver analysis (derived importance)"
+
+    def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:
+        s = self.settings
+        header: list[tuple[str, object]] = [
+            ("Overall item", s.get("overall")),
+            ("Methods", ", ".join(s.get("methods", []))),
+            ("Respondents used", self.n_used),
+            ("R²", f"{self.r2:.4f} (adjusted {self.adjusted_r2:.4f})"),
+            ("Missing data", self.missing.describe() if self.missing else "n/a"),
+            ("Weighted", "yes (" + str(s["weight"]) + ")" if s.get("weight") else "no"),
+            ("Inference", s.get("inference", "")),
+        ]
+        tables: dict[str, Any] = {"Importance": self.importance}
+        if self.segments:
+            header.append(("Segments", f"{len(self.segments)} by {self.by!r}"))
+            tables["By segment (first method)"] = self.by_segment()
+        return header, tables
+
+    # -- accessors -----------------------------------------------------------------
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The methods estimated, in the order requested."""
+        return tuple(str(c) for c in self.importance.columns)
+
+    def estimates(self, method: str | None = None) -> pd.Series:
+        """Importance of each attribute by one method (default: the first requested).
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> from csimodels.importance import DriverAnalysis
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> res = DriverAnalysis(attributes=["QUAL1", "VAL1"], overall="SAT1",
+        ...                      methods=["johnson"]).fit(data)
+        >>> res.estimates().index.tolist()
+        ['QUAL1', 'VAL1']
+        """
+        name = self._method(method)
+        return self.importance[name].rename(name)
+
+    def ranking(self, method: str | None = None) -> pd.Series:
+        """Attributes ordered from most to least important by one method (rank values).
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> from csimodels.importance import DriverAnalysis
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> res = DriverAnalysis(attributes=["QUAL1", "VAL1"], overall="SAT1").fit(data)
+        >>> res.ranking("lmg").tolist()
+        [1, 2]
+        """
+        name = self._method(method)
+        ranks = self.table.loc[name, "rank"].astype(np.int64)
+        return ranks.sort_values(kind="stable").rename("rank")
+
+    def by_segment(self, method: str | None = None) -> pd.DataFrame:
+        """Segments × attributes table of one method's estimates (empty without ``by``).
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> from csimodels.importance import DriverAnalysis
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> res = DriverAnalysis(attributes=["QUAL1", "VAL1"], overall="SAT1",
+        ...                      methods=["beta"]).fit(data, by="region")
+        >>> res.by_segment().index.tolist()
+        ['East', 'North', 'South', 'West']
+        """
+        name = self._method(method)
+        rows = {label: seg.importance[name] for label, seg in self.segments.items()}
+        frame = pd.DataFrame(rows, index=self.importance.index).T
+        frame.index.name = self.by
+        return frame
+
+    def conf_int(self, level: float | None = None) -> pd.DataFrame:
+        """Percentile bootstrap interval at another ``level`` from the stored draws.
+
+        Raises
+        ------
+        SpecificationError
+            If the result was fitted without ``bootstrap``.
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> from csimodels.importance import DriverAnalysis
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> res = DriverAnalysis(attributes=["QUAL1", "VAL1"], overall="SAT1",
+        ...                      methods=["lmg"], bootstrap=50, random_state=1).fit(data)
+        >>> list(res.conf_int(0.9).columns)
+        ['ci_lower', 'ci_upper']
+        """
+        if self.bootstrap_draws is None:
+            raise SpecificationError(
+                "this result has no bootstrap draws; fit with bootstrap=B (e.g. 1000) first"
+            )
+        lvl = float(self.settings.get("level", 0.95) if level is None else level)
+        if not 0 < lvl < 1:
+            raise SpecificationError(f"level must be between 0 and 1, got {lvl!r}")
+        draws = self.bootstrap_draws.to_numpy(dtype=np.float64)
+        lo, hi = _percentile_interval(draws, lvl)
+        return pd.DataFrame(
+            {"ci_lower": lo, "ci_upper": hi},
+            index=pd.MultiIndex.from_tuples(
+                list(self.bootstrap_draws.columns), names=["method", "attribute"]
+            ),
+        )
+
+    def _method(self, method: str | None) -> str:
+        if method is None:
+            return self.methods[0]
+        resolved = resolve_methods([method])
+        if resolved[0] not in self.methods:
+            raise SpecificationError(
+                f"method {method!r} was not estimated; this result has "
+                f"{', '.join(repr(m) for m in self.methods)}"
+            )
+        return resolved[0]
+
+    # -- plotting ------------------------------------------------------------------
+    def plot_data(self, method: str | None = None) -> pd.DataFrame:
+        """Data of the importance bar chart: estimate and interval per attribute, sorted.
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> from csimodels.importance import DriverAnalysis
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> res = DriverAnalysis(attributes=["QUAL1", "VAL1"], overall="SAT1").fit(data)
+        >>> list(res.plot_data("lmg").columns)
+        ['label', 'estimate', 'ci_lower', 'ci_upper']
+        """
+        name = self._method(method)
+        part = self.table.loc[name, ["estimate", "ci_lower", "ci_upper"]].copy()
+        part.insert(0, "label", [self.labels.get(str(a), str(a)) for a in part.index])
+        return part.sort_values("estimate", ascending=False, kind="stable")
+
+    def plot(self, method: str | None = None, *, ax: Axes | None = None) -> Axes:
+        """Horizontal bar chart of one method's importance (needs matplotlib).
+
+        Examples
+        --------
+        >>> import csimodels as csi, matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from csimodels.importance import DriverAnalysis
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> res = DriverAnalysis(attributes=["QUAL1", "VAL1"], overall="SAT1").fit(data)
+        >>> res.plot("lmg").get_xlabel()
+        'LMG / Shapley'
+        """
+        plt = _pyplot()
+        name = self._method(method)
+        frame = self.plot_data(name).iloc[::-1]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 0.4 * len(frame) + 1.2))
+        assert ax is not None
+        xerr = None
+        if frame["ci_lower"].notna().all():
+            xerr = np.vstack(
+                [frame["estimate"] - frame["ci_lower"], frame["ci_upper"] - frame["estimate"]]
+            )
+        ax.barh(frame.index.astype(str), frame["estimate"], xerr=xerr, color="#4C72B0")
+        ax.set_xlabel(IMPORTANCE_METHODS[name].label)
+        ax.set_title(f"Drivers of {self.settings.get('overall')}")
+        return ax
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError("plotting needs matplotlib: pip install 'csimodels[plot]'") from err
+    return plt
+
+
+def _percentile_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    alpha = (1 - level) / 2
+    with np.errstate(all="ignore"):
+        good = np.isfinite(draws)
+        lo = np.full(draws.shape[1], np.nan)
+        hi = np.full(draws.shape[1], np.nan)
+        cols = good.any(axis=0)
+        if cols.any():
+            lo[cols] = np.nanquantile(draws[:, cols], alpha, axis=0)
+            hi[cols] = np.nanquantile(draws[:, cols], 1 - alpha, axis=0)
+    return lo, hi
+
+
+class DriverAnalysis(BaseModel):
+    """Derived importance of attributes for an overall-satisfaction item (key drivers).
+
+    Regresses the overall item on the attributes and reports, per attribute, the
+    measures named in ``methods`` (see :data:`IMPORTANCE_METHODS`): bivariate
+    correlation, standardised and unstandardised regression coefficients, Pratt's
+    product measure, the LMG / Shapley decomposition of R² and Johnson's relative
+    weights, optionally with bootstrap intervals. Respondent weights of the survey are
+    used throughout (weighted correlations; resampling keeps each respondent's weight).
+
+    Attributes
+    ----------
+    attributes : tuple of str
+        Attribute (performance-rating) columns.
+    overall : str
+        The overall-satisfaction column (the criterion).
+    methods : tuple of str
+        Names from :data:`IMPORTANCE_METHODS` or :data:`IMPORTANCE_ALIASES`
+        (``"regression"`` = ``beta`` and ``slope``; ``"shapley"`` = ``lmg``;
+        ``"relative_weights"`` = ``johnson``).
+    missing : {"listwise", "mean", "pairwise"}
+        Missing-answer strategy (see :meth:`SurveyData.item_matrix`); pairwise uses
+        pairwise-complete weighted correlations.
+    bootstrap : int
+        Number of bootstrap resamples of respondents (0: analytic inference only).
+    level : float
+        Confidence level of the intervals.
+    random_state : int, numpy Generator or None
+        Seed of the bootstrap and of sampled Shapley values.
+    max_exact : int
+        Largest number of attributes for the exact LMG (2^p subset regressions; 20
+        attributes take a few seconds).
+    n_permutations : int
+        Beyond ``max_exact`` attributes, LMG is approximated by averaging over this
+        many random orders (0: raise an error instead).
+
+    Notes
+    -----
+    With ``R`` the attribute correlation matrix and ``r`` their correlations with the
+    overall item, ``β = R⁻¹ r`` and ``R² = rᵀβ``; the slope is ``β_j s_y / s_j``.
+    LMG: ``Σ_S |S|!(p−|S|−1)!/p! [R²(S∪{j}) − R²(S)]`` over subsets S without j.
+    Johnson: with ``R = V diag(λ) Vᵀ`` and ``Λ = V diag(√λ) Vᵀ``,
+    ``ε_j = Σ_k Λ_jk² (Λ⁻¹ r)_k²``. Pratt: ``β_j r_j``. The three decompositions sum
+    to R²; with two attributes LMG and Johnson coincide.
+
+    References
+    ----------
+    1. Lindeman, R. H., Merenda, P. F. & Gold, R. Z. (1980). *Introduction to
+       Bivariate and Multivariate Analysis*. Scott, Foresman.
+    2. Johnson, J. W. (2000). A heuristic method for estimating the relative weight of
+       predictor variables in multiple regression. *Multivariate Behavioral Research*
+       35(1), 1–19.
+    3. Grömping, U. (2006). Relative importance for linear regression in R: the package
+       relaimpo. *Journal of Statistical Software* 17(1).
+    4. Pratt, J. W. (1987). Dividing the indivisible: using simple symmetry to
+       partition variance explained. In *Proc. 2nd Int. Tampere Conf. in Statistics*.
+
+    Examples
+    --------
+    >>> import csimodels as csi
+    >>> from csimodels.importance import DriverAnalysis
+    >>> data = csi.datasets.load_example("acsi_demo")
+    >>> model = DriverAnalysis(attributes=["QUAL1", "QUAL2", "QUAL3", "VAL1", "VAL2"],
+    ...                        overall="SAT1")
+    >>> res = model.fit(data)
+    >>> res.importance.columns.tolist()
+    ['correlation', 'beta', 'slope', 'lmg', 'johnson']
+    >>> bool(abs(res.importance["johnson"].sum() - res.r2) < 1e-12)
+    True
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    attributes: tuple[str, ...]
+    overall: str
+    methods: tuple[str, ...] = _DEFAULT_METHODS
+    missing: Literal["listwise", "mean", "pairwise"] = "listwise"
+    bootstrap: int = Field(default=0, ge=0)
+    level: float = Field(default=0.95, gt=0.0, lt=1.0)
+    random_state: RandomState = None
+    max_exact: int = Field(default=20, ge=1, le=24)
+    n_permutations: int = Field(default=0, ge=0)
+
+    _name: ClassVar[str] = "DriverAnalysis"
+
+    def fit(
+        self,
+        data: SurveyData | pd.DataFrame,
+        *,
+        by: str | None = None,
+        weight: str | None = None,
+    ) -> DriverAnalysisResult:
+        """Estimate the importance of every attribute (overall, and per segment).
+
+        Parameters
+        ----------
+        data : SurveyData or DataFrame
+            The answers; a DataFrame is wrapped with ``SurveyData.coerce`` (no scale
+            needed). Not modified.
+        by : str, optional
+            A segment (or period) column: one result per segment in ``segments``,
+            besides the pooled analysis.
+        weight : str, optional
+            Respondent-weight column, for a plain DataFrame only.
+
+        Returns
+        -------
+        DriverAnalysisResult
+
+        Raises
+        ------
+        SpecificationError
+            Unknown method, repeated attributes, the overall item among the attributes,
+            too many attributes for exact LMG without ``n_permutations``.
+        DataValidationError
+            A named column missing; an attribute or the overall item without variance;
+            fewer respondents than attributes + 2.
+        EstimationError
+            Perfectly collinear attributes.
+
+        Warns
+        -----
+        DataQualityWarning
+            Variance inflation above 10; a segment that cannot be analysed (skipped);
+            bootstrap resamples that could not be estimated.
+        """
+        methods = self._check_settings()
+        survey = coerce_survey(
+            self._name, data, self.attributes, self.overall, by=by, weight=weight
+        )
+        rng = make_rng(self.random_state)
+        if by is None:
+            return self._fit_one(survey, methods, rng, segment=None)
+        groups = list(survey.groups(by))
+        streams = rng.spawn(len(groups) + 1)
+        pooled = self._fit_one(survey, methods, streams[0], segment=None)
+        segments: dict[str, DriverAnalysisResult] = {}
+        notes = list(pooled.notes)
+        for (label, part), stream in zip(groups, streams[1:], strict=True):
+            try:
+                segments[str(label)] = self._fit_one(part, methods, stream, segment=str(label))
+            except (DataValidationError, EstimationError) as err:
+                warn_and_note(
+                    notes,
+                    f"segment {by}={label!r} skipped: {err}",
+                    DataQualityWarning,
+                )
+        settings = {**pooled.settings, "by": by}
+        return pooled.model_copy(
+            update={"segments": segments, "by": by, "notes": tuple(notes), "settings": settings}
+        )
+
+    # -- internals -----------------------------------------------------------------
+    def _check_settings(self) -> tuple[str, ...]:
+        check_names(self._name, self.attributes, self.overall)
+        methods = resolve_methods(self.methods, model=self._name)
+        p = len(self.attributes)
+        if "lmg" in methods and p > self.max_exact and self.n_permutations == 0:
+            raise SpecificationError(
+                f"{self._name}: exact LMG/Shapley needs 2^{p} subset regressions for {p} "
+                f"attributes (more than max_exact={self.max_exact}); pass n_permutations="
+                "2000 for a seeded sampling approximation, or drop 'lmg' from methods"
+            )
+        return methods
+
+    def _fit_one(
+        self,
+        data: SurveyData,
+        methods: tuple[str, ...],
+        rng: np.random.Generator,
+        *,
+        segment: str | None,
+    ) -> DriverAnalysisResult:
+        where = f"{self._name}" + (f" (segment {segment!r})" if segment is not None else "")
+        attrs = list(self.attributes)
+        names = [*attrs, self.overall]
+        p = len(attrs)
+        im = data.item_matrix(names, missing=self.missing)
+        x = im.values
+        w = im.weights
+        base = np.ones(x.shape[0]) if w is None else w
+        if self.missing == "pairwise":
+            counts = eng.pairwise_counts(x)
+            n_used = int(counts.min())
+        else:
+            n_used = int(x.shape[0] if w is None else np.count_nonzero(w > 0))
+        if n_used < p + 2:
+            raise DataValidationError(
+                f"{where}: {n_used} respondents used for {p} attributes; the regression "
+                f"needs at least {p + 2} (attributes + 2) complete answers, and many more "
+                "for stable importance; use fewer attributes or more data"
+            )
+        corr, var = eng.batched_correlations(x, base[None, :])
+        flat = [names[j] for j in range(p + 1) if not var[0, j] > 1e-12 * max(1.0, var[0].max())]
+        if self.overall in flat:
+            raise DataValidationError(
+                f"{where}: the overall item {self.overall!r} is constant on the "
+                f"{n_used} respondents used (every answer is the same); importance against "
+                "it is undefined; choose another overall item or check the data"
+            )
+        if flat:
+            raise DataValidationError(
+                f"{where}: attribute {format_offenders(flat)} has no variance on the "
+                f"{n_used} respondents used (every answer is the same); drop it from "
+                "attributes"
+            )
+        rxx = corr[:, :p, :p]
+        rxy = corr[:, :p, p]
+        if not eng.usable(rxx, rxy)[0]:
+            lam, vec = np.linalg.eigh(rxx[0])
+            involved = [attrs[j] for j in np.flatnonzero(np.abs(vec[:, 0]) > 0.1)]
+            raise EstimationError(
+                f"{where}: the attributes {format_offenders(involved)} are perfectly "
+                f"collinear (smallest eigenvalue of their correlation matrix {lam[0]:.2e}); "
+                "drop one of them or combine them"
+            )
+        notes: list[str] = []
+        point, r2 = _estimates(corr, var, methods, p, rng, self.max_exact, self.n_permutations)
+        r2v = float(r2[0])
+        vif = eng.inverse_diagonal(rxx)[0]
+        high = [f"{attrs[j]} ({vif[j]:.1f})" for j in np.flatnonzero(vif > 10)]
+        if high:
+            warn_and_note(
+                notes,
+                f"{where}: variance inflation above 10 for {', '.join(high)}; regression "
+                "coefficients are unstable, prefer LMG or Johnson weights",
+                DataQualityWarning,
+            )
+        lmg_mode = "none"
+        if "lmg" in methods:
+            lmg_mode = "exact" if p <= self.max_exact else f"sampled ({self.n_permutations})"
+            if p > self.max_exact:
+                notes.append(
+                    f"LMG approximated by averaging over {self.n_permutations} random orders "
+                    f"of the {p} attributes (exact above max_exact={self.max_exact} is too "
+                    "costly); it sums to R² exactly but each share has Monte Carlo error"
+                )
+
+        # analytic inference
+        dof_r = n_used - 2
+        dof_b = n_used - p - 1
+        if self.missing == "pairwise":
+            n_pair = counts[:p, p].astype(np.float64)
+        else:
+            n_pair = np.full(p, float(n_used))
+        rinv_diag = vif
+        se_beta = np.sqrt(max(1.0 - r2v, 0.0) / dof_b * rinv_diag) if dof_b > 0 else np.nan
+        scale = math.sqrt(var[0, p]) / np.sqrt(var[0, :p])
+        tcrit_b = stats.t.ppf(0.5 + self.level / 2, dof_b) if dof_b > 0 else np.nan
+        zcrit = stats.norm.ppf(0.5 + self.level / 2)
+        analytic: dict[str, dict[str, np.ndarray]] = {}
+        for m in methods:
+            est = point[m][0]
+            nan = np.full(p, np.nan)
+            if m == "correlation":
+                with np.errstate(all="ignore"):
+                    df = n_pair - 2
+                    t = est * np.sqrt(df) / np.sqrt(1 - est**2)
+                    pval = 2 * stats.t.sf(np.abs(t), df)
+                    se = np.sqrt((1 - est**2) / df)
+                    half = zcrit / np.sqrt(n_pair - 3)
+                    lo, hi = np.tanh(np.arctanh(est) - half), np.tanh(np.arctanh(est) + half)
+                analytic[m] = {"se": se, "t": t, "p": pval, "lo": lo, "hi": hi}
+            elif m in ("beta", "slope"):
+                se = se_beta * (scale if m == "slope" else 1.0)
+                t = est / se
+                pval = 2 * stats.t.sf(np.abs(t), dof_b) if dof_b > 0 else nan
+                analytic[m] = {
+                    "se": se,
+                    "t": t,
+                    "p": pval,
+                    "lo": est - tcrit_b * se,
+                    "hi": est + tcrit_b * se,
+                }
+            else:
+                analytic[m] = {"se": nan, "t": nan, "p": nan, "lo": nan, "hi": nan}
+        inference = "analytic (t for coefficients, Fisher z for correlations)"
+        if w is not None:
+            notes.append(
+                "analytic standard errors treat the respondent weights as scaled to the "
+                "sample size (WLS); prefer bootstrap intervals for weighted survey data"
+            )
+
+        draws_frame: pd.DataFrame | None = None
+        if self.bootstrap > 0:
+            draws, failed = self._bootstrap(x, base, methods, p, rng)
+            if failed:
+                warn_and_note(
+                    notes,
+                    f"{where}: {failed} of {self.bootstrap} bootstrap resamples could not be "
+                    "estimated (an attribute without variance or collinear attributes in the "
+                    "resample) and were left out of the intervals",
+                    DataQualityWarning,
+                )
+            cols = pd.MultiIndex.from_tuples(
+                [(m, a) for m in methods for a in attrs], names=["method", "attribute"]
+            )
+            flat_draws = draws.reshape(self.bootstrap, -1)
+            draws_frame = pd.DataFrame(flat_draws, columns=cols)
+            draws_frame.index.name = "resample"
+            lo_all, hi_all = _percentile_interval(flat_draws, self.level)
+            with np.errstate(all="ignore"):
+                sd_all = np.nanstd(flat_draws, axis=0, ddof=1)
+            for i, m in enumerate(methods):
+                sl = slice(i * p, (i + 1) * p)
+                analytic[m]["se"] = sd_all[sl]
+                analytic[m]["lo"] = lo_all[sl]
+                analytic[m]["hi"] = hi_all[sl]
+            inference = (
+                f"bootstrap ({self.bootstrap} resamples of respondents; SD and percentile "
+                f"interval); t and p-values analytic"
+            )
+
+        rows = []
+        for m in methods:
+            est = point[m][0]
+            order = np.argsort(-est, kind="stable")
+            rank = np.empty(p, dtype=np.int64)
+            rank[order] = np.arange(1, p + 1)
+            share = est / r2v if IMPORTANCE_METHODS[m].decomposes_r2 and r2v > 0 else np.nan
+            a = analytic[m]
+            part = pd.DataFrame(
+                {
+                    "estimate": est,
+                    "std_error": a["se"],
+                    "t": a["t"],
+                    "p_value": a["p"],
+                    "ci_lower": a["lo"],
+                    "ci_upper": a["hi"],
+                    "share": share * np.ones(p),
+                    "rank": rank,
+                },
+                index=pd.MultiIndex.from_tuples(
+                    [(m, at) for at in attrs], names=["method", "attribute"]
+                ),
+            )
+            rows.append(part)
+        table = pd.concat(rows)[_TABLE_COLUMNS]
+        importance = pd.DataFrame({m: point[m][0] for m in methods}, index=pd.Index(attrs))
+        importance.index.name = "attribute"
+        importance.columns.name = "method"
+        perf = np.array(
+            [_mean(x[:, j], base) for j in range(p + 1)],
+        )
+        labels_all = data.labels()
+        settings = {
+            "overall": self.overall,
+            "attributes": attrs,
+            "methods": list(methods),
+            "missing": self.missing,
+            "bootstrap": self.bootstrap,
+            "level": self.level,
+            "random_state": describe_seed(self.random_state),
+            "max_exact": self.max_exact,
+            "n_permutations": self.n_permutations,
+            "lmg": lmg_mode,
+            "weight": data.weight,
+            "inference": inference,
+            "segment": segment,
+        }
+        return DriverAnalysisResult(
+            importance=importance,
+            table=table,
+            performance=pd.Series(perf[:p], index=pd.Index(attrs, name="attribute"), name="mean"),
+            correlations=pd.DataFrame(corr[0], index=pd.Index(names), columns=pd.Index(names)),
+            vif=pd.Series(vif, index=pd.Index(attrs, name="attribute"), name="vif"),
+            r2=r2v,
+            adjusted_r2=1 - (1 - r2v) * (n_used - 1) / dof_b if dof_b > 0 else float("nan"),
+            n_used=n_used,
+            overall_mean=float(perf[p]),
+            labels={k: labels_all.get(k, k) for k in names},
+            missing=im.report,
+            bootstrap_draws=draws_frame,
+            settings=settings,
+            notes=tuple(notes),
+        )
+
+    def _bootstrap(
+        self,
+        x: np.ndarray,
+        base: np.ndarray,
+        methods: tuple[str, ...],
+        p: int,
+        rng: np.random.Generator,
+    ) -> tuple[np.ndarray, int]:
+        n = x.shape[0]
+        out = np.full((self.bootstrap, len(methods), p), np.nan)
+        chunk = int(max(1, min(500, 2_000_000 // max(n, 1))))
+        for start in range(0, self.bootstrap, chunk):
+            size = min(chunk, self.bootstrap - start)
+            freq = eng.bootstrap_frequencies(n, base, size, rng)
+            corr, var = eng.batched_correlations(x, freq)
+            est, _ = _estimates(corr, var, methods, p, rng, self.max_exact, self.n_permutations)
+            for i, m in enumerate(methods):
+                out[start : start + size, i] = est[m]
+        failed = int(np.isnan(out).any(axis=(1, 2)).sum())
+        return out, failed
+
+
+def _mean(x: np.ndarray, w: np.ndarray) -> float:
+    ok = ~np.isnan(x) & (w > 0)
+    return float(np.dot(x[ok], w[ok]) / w[ok].sum())
+
+
+def _estimates(
+    corr: np.ndarray,
+    var: np.ndarray,
+    methods: tuple[str, ...],
+    p: int,
+    rng: np.random.Generator,
+    max_exact: int,
+    n_permutations: int,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Every requested measure for each batch member; NaN where it cannot be estimated."""
+    rxx = corr[:, :p, :p]
+    rxy = corr[:, :p, p]
+    ok = eng.usable(rxx, rxy) & np.isfinite(var).all(axis=1) & (var > 0).all(axis=1)
+    eye = np.broadcast_to(np.eye(p), rxx.shape)
+    rxx = np.where(ok[:, None, None], rxx, eye)
+    rxy = np.where(ok[:, None], rxy, 0.0)
+    safe_var = np.where(ok[:, None], var, 1.0)
+    beta, r2 = eng.standardized_coefficients(rxx, rxy)
+    out: dict[str, np.ndarray] = {}
+    for m in methods:
+        if m == "correlation":
+            out[m] = rxy.copy()
+        elif m == "beta":
+            out[m] = beta
+        elif m == "slope":
+            out[m] = beta * np.sqrt(safe_var[:, p : p + 1] / safe_var[:, :p])
+        elif m == "pratt":
+            out[m] = beta * rxy
+        elif m == "johnson":
+            out[m] = eng.johnson_weights(rxx, rxy)
+        elif m == "lmg":
+            if p <= max_exact:
+                out[m] = eng.lmg_exact(rxx, rxy)
+            else:
+                out[m] = eng.lmg_sampled(rxx, rxy, n_permutations, rng)
+        out[m] = np.where(ok[:, None], out[m], np.nan)
+    return out, np.where(ok, r2, np.nan)

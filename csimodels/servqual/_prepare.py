@@ -1,0 +1,367 @@
+"""Validation layer of the SERVQUAL family: survey → checked, reverse-scored arrays.
+
+Every public model of the family (SERVQUAL, SERVPERF, ZoneOfTolerance) goes through
+:func:`prepare`, which resolves the instrument's columns, checks them, applies reverse
+scoring and the missing-data rule, validates the importance points, and records every
+respondent left out (and why) in an exclusions table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from csimodels.data.scale import Scale
+from csimodels.data.survey import SurveyData
+from csimodels.errors import (
+    DataQualityWarning,
+    DataValidationError,
+    SpecificationError,
+    format_offenders,
+)
+from csimodels.results import MissingDataReport, warn_and_note
+from csimodels.servqual.instruments import Instrument
+
+FloatArray = NDArray[np.float64]
+
+BATTERY_NAMES = {
+    "expectation": "expectation",
+    "perception": "perception",
+    "desired": "desired service",
+    "adequate": "adequate service",
+}
+
+ImportanceSpec = str | Mapping[str, str] | None
+
+EXCLUSION_COLUMNS = ["scope", "reason", "missing_items", "missing_dimensions"]
+
+
+@dataclass
+class Prepared:
+    """Checked arrays for an engine (rows: respondents kept; columns: instrument items)."""
+
+    batteries: dict[str, FloatArray]
+    importance: FloatArray | None
+    weights: FloatArray | None
+    rows: pd.Index
+    groups: NDArray[Any] | None
+    owner: NDArray[np.intp]
+    columns: dict[str, list[str]]
+    importance_columns: list[str]
+    scale: tuple[float, float]
+    report: MissingDataReport
+    exclusions: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    reversed_items: list[str] = field(default_factory=list)
+
+
+def importance_columns(instrument: Instrument, importance: ImportanceSpec, model: str) -> list[str]:
+    """Resolve the importance columns, one per dimension (dimension order)."""
+    if importance is None:
+        return []
+    dims = list(instrument.dimensions)
+    if isinstance(importance, str):
+        if "{dimension}" not in importance:
+            raise SpecificationError(
+                f"{model}: importance={importance!r} must be a pattern containing "
+                "'{dimension}' (e.g. 'I_{dimension}') or a dict of dimension to column"
+            )
+        return [importance.format(dimension=d) for d in dims]
+    unknown = sorted(str(k) for k in importance if k not in instrument.dimensions)
+    missing = [d for d in dims if d not in importance]
+    if unknown or missing:
+        parts = []
+        if unknown:
+            parts.append(f"names {format_offenders(unknown)}, not dimensions of the instrument")
+        if missing:
+            parts.append(f"has no column for dimension {format_offenders(missing)}")
+        raise SpecificationError(
+            f"{model}: importance " + " and ".join(parts) + f"; give one column for each of "
+            f"{format_offenders(dims)}"
+        )
+    return [importance[d] for d in dims]
+
+
+def _check_columns(
+    available: set[Hashable],
+    instrument: Instrument,
+    batteries: Mapping[str, str],
+    imp_cols: Sequence[str],
+    model: str,
+    where: str,
+) -> None:
+    problems: list[str] = []
+    for item in instrument.items:
+        present = {r: instrument.column(c, item) for r, c in batteries.items()}
+        have = [r for r, col in present.items() if col in available]
+        lack = [r for r, col in present.items() if col not in available]
+        if not lack:
+            continue
+        dim = instrument.dimension_of(item)
+        if have:
+            problems.append(
+                f"item {item!r} ({dim}) has {BATTERY_NAMES[have[0]]} column "
+                f"{present[have[0]]!r} but no {BATTERY_NAMES[lack[0]]} column {present[lack[0]]!r}"
+            )
+        else:
+            problems.append(
+                f"item {item!r} ({dim}): no column "
+                + " or ".join(repr(present[r]) for r in lack)
+            )
+    missing_imp = [c for c in imp_cols if c not in available]
+    if missing_imp:
+        problems.append(f"importance column {format_offenders(missing_imp)} not found")
+    if problems:
+        shown = "; ".join(problems[:5])
+        extra = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise DataValidationError(
+            f"{model}: {shown}{extra} in {where}; every item needs one column per battery, "
+            f"named by the instrument's column_pattern {instrument.column_pattern!r} "
+            "(pass another instrument or column pattern if your columns are named differently)"
+        )
+
+
+def _to_survey(
+    data: SurveyData | pd.DataFrame,
+    cols: list[str],
+    imp_cols: list[str],
+    scale: tuple[float, float],
+    weight: str | None,
+    by: str | None,
+    model: str,
+) -> SurveyData:
+    if isinstance(data, pd.DataFrame):
+        scales: dict[str, tuple[float, float]] = dict.fromkeys(cols, scale)
+        return SurveyData.coerce(
+            data,
+            items=[*cols, *imp_cols],
+            scale=scales,
+            weight=weight,
+            segments=[by] if by is not None else [],
+        )
+    if not isinstance(data, SurveyData):
+        raise DataValidationError(
+            f"{model}: data must be a csimodels.SurveyData or a pandas DataFrame, "
+            f"got {type(data).__name__}"
+        )
+    if weight is not None and weight != data.weight:
+        raise DataValidationError(
+            f"{model}: weight={weight!r} is for DataFrame input; this SurveyData declares "
+            f"weight column {data.weight!r} (build the SurveyData with weight={weight!r})"
+        )
+    if by is not None:
+        allowed = [*data.segments, *([data.period] if data.period else [])]
+        if by not in allowed:
+            raise DataValidationError(
+                f"{model}: by={by!r} is not a segment or period column of this survey; "
+                "choose one of "
+                + (format_offenders(sorted(allowed)) or "none (declare segments=[...])")
+            )
+    return data
+
+
+def _check_range(x: FloatArray, cols: list[str], lo: float, hi: float, rows: pd.Index, what: str) -> None:
+    bad = ~np.isnan(x) & ((x < lo) | (x > hi))
+    if bad.any():
+        j = int(np.flatnonzero(bad.any(axis=0))[0])
+        where = np.flatnonzero(bad[:, j])
+        shown = format_offenders([f"row {rows[i]!r}: {x[i, j]:g}" for i in where])
+        raise DataValidationError(
+            f"column {cols[j]!r} has {where.size} value(s) outside the {what} [{lo:g}, {hi:g}] "
+            f"({shown}); declare missing codes or fix the scale"
+        )
+
+
+def prepare(
+    data: SurveyData | pd.DataFrame,
+    *,
+    model: str,
+    instrument: Instrument,
+    batteries: Mapping[str, str],
+    importance: ImportanceSpec,
+    scale: tuple[float, float],
+    weight: str | None,
+    by: str | None,
+    missing: str,
+    normalize_points: bool,
+    points_total: float,
+) -> Prepared:
+    """Resolve, check and extract everything an engine of the family needs."""
+    dims = list(instrument.dimensions)
+    imp_cols = importance_columns(instrument, importance, model)
+    columns = {role: instrument.columns(code) for role, code in batteries.items()}
+    all_cols = [c for cols in columns.values() for c in cols]
+    if isinstance(data, pd.DataFrame):
+        available: set[Hashable] = set(data.columns)
+        where = "the DataFrame"
+    elif isinstance(data, SurveyData):
+        available = set(data.items)
+        where = "the survey's items"
+    else:
+        raise DataValidationError(
+            f"{model}: data must be a csimodels.SurveyData or a pandas DataFrame, "
+            f"got {type(data).__name__}"
+        )
+    _check_columns(available, instrument, batteries, imp_cols, model, where)
+    clash = sorted(set(all_cols) & set(imp_cols))
+    if clash:
+        raise SpecificationError(
+            f"{model}: column {format_offenders(clash)} is both an answer and an importance column"
+        )
+    survey = _to_survey(data, all_cols, imp_cols, scale, weight, by, model)
+    frame = survey.frame
+    rows_all = frame.index
+    lo, hi = scale
+    for col in all_cols:
+        sc: Scale | None = survey.item_info[col].scale
+        if sc is not None and (sc.min, sc.max) != (lo, hi):
+            raise DataValidationError(
+                f"{model}: column {col!r} is declared on the scale {sc.describe()} but the model "
+                f"uses scale=({lo:g}, {hi:g}); gaps need one scale for every battery — set "
+                "scale= on the model to the survey's scale"
+            )
+    notes: list[str] = []
+    arrays: dict[str, FloatArray] = {}
+    reversed_items: list[str] = []
+    already: list[str] = []
+    rev_pos = [k for k, item in enumerate(instrument.items) if item in instrument.reverse_scored]
+    for role, cols in columns.items():
+        x = frame[cols].to_numpy(dtype=np.float64, copy=True)
+        _check_range(x, cols, lo, hi, rows_all, "answer scale")
+        for k in rev_pos:
+            if survey.item_info[cols[k]].reverse_coded:
+                already.append(cols[k])
+                continue
+            x[:, k] = lo + hi - x[:, k]
+        arrays[role] = x
+    reversed_items = [instrument.items[k] for k in rev_pos]
+    if already:
+        notes.append(
+            f"columns {format_offenders(already)} were already reverse-coded in the SurveyData "
+            "and were not reversed again"
+        )
+    n_all = frame.shape[0]
+    k = len(instrument.items)
+    owner = np.array([dims.index(instrument.dimension_of(i)) for i in instrument.items], dtype=np.intp)
+
+    # Item units: an item counts for a respondent only if every battery is answered.
+    unit_missing = np.zeros((n_all, k), dtype=bool)
+    for x in arrays.values():
+        unit_missing |= np.isnan(x)
+    for x in arrays.values():
+        x[unit_missing] = np.nan
+
+    imp: FloatArray | None = None
+    imp_missing = np.zeros(n_all, dtype=bool)
+    if imp_cols:
+        raw = frame[imp_cols].to_numpy(dtype=np.float64, copy=True)
+        _check_range(raw, imp_cols, 0.0, points_total, rows_all, "importance points range")
+        imp_missing = np.isnan(raw).any(axis=1)
+        sums = raw.sum(axis=1)
+        off = ~imp_missing & ~np.isclose(sums, points_total, rtol=0.0, atol=1e-6 * points_total)
+        if off.any():
+            where_off = np.flatnonzero(off)
+            shown = format_offenders([f"row {rows_all[i]!r}: {sums[i]:g}" for i in where_off])
+            zero = ~imp_missing & (sums <= 0)
+            if not normalize_points or zero.any():
+                hint = (
+                    f"{int(zero.sum())} of them allocate no points at all, which cannot be "
+                    "rescaled; fix or drop those rows"
+                    if normalize_points
+                    else f"pass normalize_points=True to rescale each respondent's points to "
+                    f"{points_total:g} (a warning records it)"
+                )
+                raise DataValidationError(
+                    f"{model}: importance points in {format_offenders(imp_cols)} must sum to "
+                    f"{points_total:g} for every respondent; {where_off.size} respondent(s) "
+                    f"do not ({shown}); {hint}"
+                )
+            msg = (
+                f"importance points of {where_off.size} respondent(s) did not sum to "
+                f"{points_total:g} ({shown}) and were rescaled to {points_total:g} "
+                "(normalize_points=True)"
+            )
+            warn_and_note(notes, msg, DataQualityWarning)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            imp = raw / sums[:, None]
+        imp[imp_missing] = np.nan
+
+    w_all = survey.weights()
+    zero_weight = np.zeros(n_all, dtype=bool) if w_all is None else w_all <= 0
+    n_dims = len(dims)
+    dim_has = np.zeros((n_all, n_dims), dtype=bool)
+    for d in range(n_dims):
+        dim_has[:, d] = (~unit_missing[:, owner == d]).any(axis=1)
+    missing_items = unit_missing.sum(axis=1)
+    missing_dims = n_dims - dim_has.sum(axis=1)
+
+    scope = np.full(n_all, "", dtype=object)
+    reason = np.full(n_all, "", dtype=object)
+    if missing == "listwise":
+        drop = zero_weight | unit_missing.any(axis=1) | imp_missing
+        scope[drop] = "all"
+        reason[imp_missing] = "importance points missing"
+        reason[unit_missing.any(axis=1)] = "incomplete item answers (listwise)"
+        reason[zero_weight] = "zero weight"
+        keep = ~drop
+    else:
+        no_answer = ~dim_has.any(axis=1)
+        drop = zero_weight | no_answer
+        scope[drop] = "all"
+        reason[no_answer] = "no item answered"
+        reason[zero_weight] = "zero weight"
+        partial_dims = ~drop & (missing_dims > 0)
+        scope[partial_dims] = "overall"
+        reason[partial_dims] = "no answered item in a dimension"
+        weighted_only = ~drop & ~partial_dims & imp_missing
+        scope[weighted_only] = "weighted"
+        reason[weighted_only] = "importance points missing"
+        keep = ~drop
+    if not keep.any():
+        raise DataValidationError(
+            f"{model}: no respondent left after missing-data handling (missing={missing!r}); "
+            f"{int(zero_weight.sum())} have zero weight, {int(unit_missing.any(axis=1).sum())} "
+            "have unanswered items; use missing='pairwise' or check the data"
+        )
+    flagged = scope != ""
+    exclusions = pd.DataFrame(
+        {
+            "scope": pd.array(scope[flagged].astype(str), dtype="str"),
+            "reason": pd.array(reason[flagged].astype(str), dtype="str"),
+            "missing_items": missing_items[flagged].astype(np.int64),
+            "missing_dimensions": missing_dims[flagged].astype(np.int64),
+        },
+        index=rows_all[flagged],
+    )
+    exclusions.index.name = "row"
+    if flagged.any():
+        counts = exclusions.groupby(["scope", "reason"], sort=True).size()
+        detail = "; ".join(f"{r} ({s}): {c}" for (s, r), c in counts.items())
+        notes.append(f"respondents excluded (scope: reason: count): {detail}")
+    report = MissingDataReport(
+        strategy=missing,
+        n_rows=n_all,
+        n_rows_used=int(keep.sum()),
+        n_rows_dropped=int(n_all - keep.sum()),
+    )
+    groups = frame[by].to_numpy()[keep] if by is not None else None
+    return Prepared(
+        batteries={r: x[keep] for r, x in arrays.items()},
+        importance=None if imp is None else imp[keep],
+        weights=None if w_all is None else w_all[keep],
+        rows=rows_all[keep],
+        groups=groups,
+        owner=owner,
+        columns=columns,
+        importance_columns=imp_cols,
+        scale=(lo, hi),
+        report=report,
+        exclusions=exclusions,
+        notes=notes,
+        reversed_items=reversed_items,
+    )

@@ -1,0 +1,646 @@
+"""SERVQUAL gap scoring: item and dimension gaps, weighted scores, tests, reliability."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from csimodels._stats import cronbach_alpha
+from csimodels.data.survey import SurveyData
+from csimodels.errors import SpecificationError, format_offenders
+from csimodels.results import Frame, MissingDataReport, Result
+from csimodels.servqual import _engine as eng
+from csimodels.servqual._prepare import Prepared, prepare
+from csimodels.servqual.instruments import SERVQUAL_1991, Instrument, resolve_instrument
+
+__all__ = ["CORRECTIONS", "SERVQUAL", "SERVQUALResult"]
+
+CORRECTIONS: tuple[str, ...] = ("bonferroni", "fdr_bh", "holm", "none")
+"""Multiple-comparison corrections: Bonferroni, Benjamini–Hochberg FDR, Holm, none."""
+
+OVERALL_SCORES = ("unweighted", "item_mean", "weighted_per_respondent", "weighted_aggregate")
+STAT_COLUMNS = ["estimate", "std_error", "ci_lower", "ci_upper", "statistic", "p_value"]
+
+
+def init_model(model: BaseModel, name: str, data: dict[str, Any], init: Any) -> None:
+    """Shared constructor: resolve a named instrument, turn pydantic errors into ours."""
+    if isinstance(data.get("instrument"), str):
+        data["instrument"] = resolve_instrument(data["instrument"])
+    try:
+        init(**data)
+    except ValidationError as err:
+        raise SpecificationError(f"{name}: invalid arguments: {err}") from err
+    level = getattr(model, "level", 0.95)
+    if not 0 < level < 1:
+        raise SpecificationError(f"{name}: level must be in (0, 1), got {level!r}")
+    lo, hi = model.scale  # type: ignore[attr-defined]
+    if not lo < hi:
+        raise SpecificationError(f"{name}: scale must be (min, max) with min < max, got {(lo, hi)!r}")
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """Everything computed on one sample (the whole survey or one segment)."""
+
+    item_e: eng.FloatArray
+    item_p: eng.FloatArray
+    item: eng.MeanStats
+    dim_e: eng.FloatArray
+    dim_p: eng.FloatArray
+    dim: eng.MeanStats
+    importance: eng.FloatArray
+    contrib_per_respondent: eng.FloatArray
+    contrib_aggregate: eng.FloatArray
+    overall: pd.DataFrame
+
+
+def _test(x: eng.FloatArray, w: eng.FloatArray | None, level: float, test: str) -> eng.MeanStats:
+    st = eng.mean_stats(x, w, level)
+    if test == "wilcoxon":
+        stat, p = eng.wilcoxon_columns(x)
+        st = eng.MeanStats(st.mean, st.std_error, st.ci_lower, st.ci_upper, stat, p, st.n)
+    return st
+
+
+def _score(
+    e: eng.FloatArray,
+    p: eng.FloatArray,
+    shares: eng.FloatArray | None,
+    w: eng.FloatArray | None,
+    owner: Any,
+    n_dims: int,
+    level: float,
+    test: str,
+) -> _Scores:
+    g = p - e
+    item = _test(g, w, level, test)
+    dim_g, _ = eng.dimension_scores(g, owner, n_dims)
+    dim_e_scores, _ = eng.dimension_scores(e, owner, n_dims)
+    dim_p_scores, _ = eng.dimension_scores(p, owner, n_dims)
+    dim = _test(dim_g, w, level, test)
+    complete = ~np.isnan(dim_g).any(axis=1)
+    rows: dict[str, list[float]] = {}
+
+    def add(name: str, x: eng.FloatArray, wx: eng.FloatArray | None, use_test: str) -> None:
+        if x.size == 0:
+            rows[name] = [np.nan] * 6 + [0]
+            return
+        st = _test(x[:, None], wx, level, use_test)
+        rows[name] = [
+            float(st.mean[0]),
+            float(st.std_error[0]),
+            float(st.ci_lower[0]),
+            float(st.ci_upper[0]),
+            float(st.statistic[0]),
+            float(st.p_value[0]),
+            int(st.n[0]),
+        ]
+
+    wc = None if w is None else w[complete]
+    add("unweighted", dim_g[complete].mean(axis=1), wc, test)
+    with np.errstate(invalid="ignore"):
+        add("item_mean", np.nanmean(g, axis=1), w, test)
+    n_imp = np.full(n_dims, np.nan)
+    contrib_pr = np.full(n_dims, np.nan)
+    contrib_ag = np.full(n_dims, np.nan)
+    if shares is not None:
+        ok = complete & ~np.isnan(shares).any(axis=1)
+        s_ok, g_ok = shares[ok], dim_g[ok]
+        w_ok = None if w is None else w[ok]
+        add("weighted_per_respondent", (s_ok * g_ok).sum(axis=1), w_ok, test)
+        if ok.sum() >= 2:
+            est, se, lo, hi, t, pv = eng.aggregate_weighted(g_ok, s_ok, w_ok, level)
+            rows["weighted_aggregate"] = [est, se, lo, hi, t, pv, int(ok.sum())]
+        else:
+            rows["weighted_aggregate"] = [np.nan] * 6 + [int(ok.sum())]
+        if ok.any():
+            n_imp = eng.column_means(shares[~np.isnan(shares).any(axis=1)], None if w is None else w[~np.isnan(shares).any(axis=1)])
+            contrib_pr = eng.column_means(s_ok * g_ok, w_ok)
+            contrib_ag = eng.column_means(s_ok, w_ok) * eng.column_means(g_ok, w_ok)
+    overall = pd.DataFrame.from_dict(rows, orient="index", columns=[*STAT_COLUMNS, "n"])
+    overall["n"] = overall["n"].astype(np.int64)
+    overall.index.name = "score"
+    return _Scores(
+        item_e=eng.column_means(e, w),
+        item_p=eng.column_means(p, w),
+        item=item,
+        dim_e=eng.column_means(dim_e_scores, w),
+        dim_p=eng.column_means(dim_p_scores, w),
+        dim=dim,
+        importance=n_imp,
+        contrib_per_respondent=contrib_pr,
+        contrib_aggregate=contrib_ag,
+        overall=overall,
+    )
+
+
+class SERVQUALResult(Result):
+    """Gap scores of a SERVQUAL survey (perception minus expectation, P − E).
+
+    Negative gaps mean service falls short of expectations. Every mean is weighted
+    when the survey has respondent weights. Intervals are t intervals at ``level``
+    around the mean (with the linearisation standard error of a weighted mean); the
+    test (paired t, or Wilcoxon signed-rank) asks whether the mean gap is zero.
+
+    Attributes
+    ----------
+    items : DataFrame, one row per item (index: item identifier)
+        ``dimension``, ``label``; ``expectation`` and ``perception``: mean scores
+        (after reverse scoring); ``estimate``: mean gap P − E; ``std_error``;
+        ``ci_lower``, ``ci_upper``; ``statistic``: t (or Wilcoxon's W) of the paired
+        test; ``p_value``; ``p_adjusted``: corrected over the items; ``n``: respondents
+        who answered the item in both batteries.
+    dimensions : DataFrame, one row per dimension
+        ``label``, ``n_items``, ``expectation``, ``perception``; ``estimate``: mean of
+        the respondents' dimension gaps (a respondent's dimension gap is the mean of
+        its item gaps); ``std_error``, ``ci_lower``, ``ci_upper``, ``statistic``,
+        ``p_value``; ``p_adjusted``: corrected over the dimensions; ``n``;
+        ``importance``: mean importance share (0–1; NaN without importance columns);
+        ``weighted_per_respondent``: mean over respondents of (own share × own gap);
+        ``weighted_aggregate``: mean share × mean gap. Each weighted column sums over
+        the dimensions to the corresponding overall score.
+    overall : DataFrame, one row per overall score (index ``score``)
+        ``unweighted``: mean over respondents of the mean of their dimension gaps
+        (respondents with every dimension); ``item_mean``: mean of each respondent's
+        item gaps; ``weighted_per_respondent``: each respondent's importance-weighted
+        score ``Σ_d share_d · gap_d``, then averaged; ``weighted_aggregate``:
+        ``Σ_d mean(share_d) · mean(gap_d)``, with a delta-method standard error (its
+        test is always a t test). Columns as in :attr:`dimensions` plus ``n``.
+    reliability : DataFrame, one row per dimension
+        ``n_items`` and Cronbach's alpha of the ``expectation``, ``perception`` and
+        ``gap`` item scores (NaN, with a note, for single-item dimensions).
+    priorities : DataFrame, one row per dimension, most urgent first
+        ``label``, ``estimate`` (gap), ``importance``, ``weighted_gap`` (the gap ×
+        importance of the chosen weighting), ``rank_gap`` (1 = most negative gap) and
+        ``rank_weighted`` (1 = most negative gap × importance; NaN without importance).
+    item_priorities : DataFrame, one row per item, most urgent first
+        ``dimension``, ``label``, ``estimate``, ``importance`` (the share of the item's
+        dimension), ``weighted_gap``, ``rank_gap``, ``rank_weighted``.
+    segments : DataFrame or None
+        With ``by=``: one row per (segment, dimension) with ``expectation``,
+        ``perception``, ``estimate``, ``std_error``, ``ci_lower``, ``ci_upper``,
+        ``statistic``, ``p_value`` (uncorrected), ``n``.
+    segment_overall : DataFrame or None
+        With ``by=``: one row per (segment, score), columns as :attr:`overall`.
+    exclusions : DataFrame, one row per respondent left out of some part
+        ``scope`` (``"all"``: left out entirely; ``"overall"``: a dimension without
+        answers, so out of the overall and weighted scores; ``"weighted"``: no
+        importance points, so out of the weighted scores), ``reason``,
+        ``missing_items`` and ``missing_dimensions`` (counts).
+    missing : MissingDataReport
+        The missing-data rule and how many respondents it kept.
+    cfa_fit, cfa_loadings : DataFrame or None
+        With ``confirmatory=``: fit indices (``chi2``, ``dof``, ``p_value``, ``cfi``,
+        ``tli``, ``rmsea``, ``srmr``...) and standardised loadings of the
+        dimension structure, estimated with semopy.
+
+    Examples
+    --------
+    >>> from csimodels.datasets.servqual import simulate_servqual_survey
+    >>> from csimodels.servqual import SERVQUAL
+    >>> sim = simulate_servqual_survey(n=300, random_state=3)
+    >>> res = SERVQUAL(importance="I_{dimension}").fit(sim.data)
+    >>> list(res.overall.index)
+    ['unweighted', 'item_mean', 'weighted_per_respondent', 'weighted_aggregate']
+    >>> res.priorities.index[0] in res.dimensions.index
+    True
+    """
+
+    items: Frame
+    dimensions: Frame
+    overall: Frame
+    reliability: Frame
+    priorities: Frame
+    item_priorities: Frame
+    segments: Frame | None = None
+    segment_overall: Frame | None = None
+    exclusions: Frame
+    missing: MissingDataReport
+    cfa_fit: Frame | None = None
+    cfa_loadings: Frame | None = None
+
+    _title: ClassVar[str] = "SERVQUAL gap analysis"
+
+    def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:
+        s = self.settings
+        header: list[tuple[str, object]] = [
+            ("Instrument", s["instrument"]),
+            ("Respondents", f"{s['n_used']} used of {s['n_respondents']}"),
+            ("Missing answers", self.missing.describe()),
+            ("Weighted", f"yes ({s['weight']})" if s.get("weight") else "no"),
+            ("Test", f"{s['test']}, {s['correction']} correction, level {s['level']}"),
+            ("Importance", f"{s['weighting']} weighting" if s.get("importance") else "none"),
+        ]
+        dims = self.dimensions[
+            ["label", "expectation", "perception", "estimate", "ci_lower", "ci_upper", "p_adjusted"]
+        ]
+        tables: dict[str, Any] = {
+            "Dimension gaps (P - E)": dims,
+            "Overall scores": self.overall,
+            "Cronbach's alpha": self.reliability,
+            "Priorities": self.priorities,
+        }
+        if self.segments is not None:
+            by_segment = self.segments["estimate"].unstack()
+            tables[f"Dimension gaps by {s['by']}"] = by_segment[list(self.dimensions.index)]
+        if self.cfa_fit is not None:
+            tables["Confirmatory factor analysis"] = self.cfa_fit
+        return header, tables
+
+    def plot_data(self, kind: Literal["bar", "radar"] = "bar") -> pd.DataFrame:
+        """The numbers behind :meth:`plot`.
+
+        ``"bar"``: one row per dimension with ``label``, ``estimate``, ``ci_lower``,
+        ``ci_upper`` (the gap bars and their error bars). ``"radar"``: one row per
+        dimension with ``label``, ``expectation``, ``perception`` and the spoke
+        ``angle`` in radians (dimension order, clockwise from the top).
+
+        Examples
+        --------
+        >>> from csimodels.datasets.servqual import simulate_servqual_survey
+        >>> from csimodels.servqual import SERVQUAL
+        >>> res = SERVQUAL().fit(simulate_servqual_survey(n=50, random_state=1).data)
+        >>> list(res.plot_data("radar").columns)
+        ['label', 'expectation', 'perception', 'angle']
+        """
+        return _plot_data(self.dimensions, kind)
+
+    def plot(self, kind: Literal["bar", "radar"] = "bar", ax: Any = None) -> Any:
+        """Draw the dimension gaps as bars with intervals, or E and P on a radar chart.
+
+        Needs matplotlib (the ``plot`` extra). Returns the matplotlib Axes.
+
+        Examples
+        --------
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> from csimodels.datasets.servqual import simulate_servqual_survey
+        >>> from csimodels.servqual import SERVQUAL
+        >>> res = SERVQUAL().fit(simulate_servqual_survey(n=50, random_state=1).data)
+        >>> res.plot("bar").get_ylabel()
+        'gap (P - E)'
+        """
+        return _plot(self.dimensions, kind, ax, "gap (P - E)", ("expectation", "perception"))
+
+
+def _plot_data(dims: pd.DataFrame, kind: str) -> pd.DataFrame:
+    if kind == "bar":
+        return dims[["label", "estimate", "ci_lower", "ci_upper"]].copy()
+    if kind == "radar":
+        cols = [c for c in ("expectation", "perception", "adequate", "desired") if c in dims]
+        out = dims[["label", *cols]].copy()
+        out["angle"] = np.pi / 2 - 2 * np.pi * np.arange(len(out)) / len(out)
+        return out
+    raise SpecificationError(f"kind={kind!r} is not a plot kind; choose one of 'bar', 'radar'")
+
+
+def _plot(dims: pd.DataFrame, kind: str, ax: Any, ylabel: str, series: tuple[str, ...]) -> Any:
+    data = _plot_data(dims, kind)
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError("plotting needs matplotlib: pip install 'csimodels[plot]'") from err
+    if kind == "bar":
+        if ax is None:
+            _, ax = plt.subplots()
+        x = np.arange(len(data))
+        est = data["estimate"].to_numpy(dtype=float)
+        err = np.vstack([est - data["ci_lower"], data["ci_upper"] - est])
+        ax.bar(x, est, yerr=err, capsize=3, color=["#c0392b" if v < 0 else "#2e86c1" for v in est])
+        ax.axhline(0.0, color="black", linewidth=0.8)
+        ax.set_xticks(x, [str(v) for v in data["label"]])
+        ax.set_ylabel(ylabel)
+        return ax
+    if ax is None:
+        _, ax = plt.subplots(subplot_kw={"projection": "polar"})
+    angles = np.append(data["angle"].to_numpy(), data["angle"].iloc[0])
+    for name in series:
+        values = data[name].to_numpy(dtype=float)
+        ax.plot(angles, np.append(values, values[0]), label=name)
+    ax.set_xticks(data["angle"].to_numpy(), [str(v) for v in data["label"]])
+    ax.legend(loc="upper right")
+    return ax
+
+
+def _rank(values: pd.Series) -> pd.Series:
+    return values.rank(method="min", ascending=True)
+
+
+class SERVQUAL(BaseModel):
+    """SERVQUAL gap scoring (Parasuraman, Zeithaml & Berry 1988, 1991).
+
+    Each respondent rates what they expect (E) and what they perceive (P) on every
+    item; the item gap is P − E, a dimension gap is the mean of its item gaps, and
+    the overall score is reported unweighted and weighted by the respondents' 100-point
+    importance allocation across dimensions, both per respondent and in aggregate.
+
+    Attributes
+    ----------
+    instrument : Instrument or str
+        The item bank (default the 1991 revision); a name from
+        :data:`~csimodels.servqual.INSTRUMENTS` or an :class:`Instrument`. The 1988 bank
+        reverse-scores items 10–13 and 18–22.
+    expectation, perception : str
+        Battery codes put into the instrument's ``column_pattern`` (default ``"E"``,
+        ``"P"``: columns ``E1..E22``, ``P1..P22``).
+    importance : str or dict, optional
+        Importance-point columns, one per dimension: a pattern with ``{dimension}``
+        (``"I_{dimension}"``) or a dict of dimension to column.
+    points_total : float
+        The points each respondent allocates (100).
+    normalize_points : bool
+        Rescale allocations that do not sum to ``points_total`` (with a warning)
+        instead of raising.
+    weighting : {"per_respondent", "aggregate"}
+        Which importance-weighted gap ranks the priorities (both are always reported).
+    scale : (float, float)
+        The answer scale of E and P (default 1–7).
+    test : {"t", "wilcoxon"}
+        Paired t test, or Wilcoxon signed-rank (unweighted; a note says so when the
+        survey has weights).
+    correction : {"holm", "bonferroni", "fdr_bh", "none"}
+        Multiple-comparison correction, applied over the items and over the dimensions.
+    level : float
+        Confidence level of the intervals.
+    missing : {"listwise", "pairwise"}
+        ``"listwise"`` drops respondents with any unanswered item pair (or importance
+        point); ``"pairwise"`` uses every answered pair, scores a dimension on its
+        answered items, and leaves respondents with a whole dimension unanswered out of
+        the overall scores only. Every respondent left out is listed in
+        ``exclusions``.
+    confirmatory : {"none", "gap", "perception", "expectation"}
+        Opt-in confirmatory factor analysis of the dimension structure (semopy,
+        trust-region solver) on the chosen item scores.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from csimodels.servqual import SERVQUAL, Instrument
+    >>> inst = Instrument(name="mini", dimensions={"Speed": ("1",), "Care": ("2", "3")})
+    >>> df = pd.DataFrame({"E1": [6, 5], "P1": [4, 5], "E2": [7, 6], "P2": [5, 6],
+    ...                    "E3": [5, 4], "P3": [6, 4]})
+    >>> res = SERVQUAL(instrument=inst).fit(df)
+    >>> res.dimensions["estimate"].to_dict()
+    {'Speed': -1.0, 'Care': -0.25}
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    instrument: Instrument = SERVQUAL_1991
+    expectation: str = "E"
+    perception: str = "P"
+    importance: str | dict[str, str] | None = None
+    points_total: float = 100.0
+    normalize_points: bool = False
+    weighting: Literal["per_respondent", "aggregate"] = "per_respondent"
+    scale: tuple[float, float] = (1.0, 7.0)
+    test: Literal["t", "wilcoxon"] = "t"
+    correction: Literal["holm", "bonferroni", "fdr_bh", "none"] = "holm"
+    level: float = 0.95
+    missing: Literal["listwise", "pairwise"] = "listwise"
+    confirmatory: Literal["none", "gap", "perception", "expectation"] = "none"
+
+    def __init__(self, **data: Any) -> None:
+        init_model(self, "SERVQUAL", data, super().__init__)
+        if self.expectation == self.perception:
+            raise SpecificationError(
+                f"SERVQUAL: expectation and perception battery codes are both "
+                f"{self.expectation!r}; they must name different columns"
+            )
+        if not self.points_total > 0:
+            raise SpecificationError(
+                f"SERVQUAL: points_total must be positive, got {self.points_total!r}"
+            )
+
+    def _prepare(
+        self, data: SurveyData | pd.DataFrame, by: str | None, weight: str | None
+    ) -> Prepared:
+        return prepare(
+            data,
+            model="SERVQUAL",
+            instrument=self.instrument,
+            batteries={"expectation": self.expectation, "perception": self.perception},
+            importance=self.importance,
+            scale=self.scale,
+            weight=weight,
+            by=by,
+            missing=self.missing,
+            normalize_points=self.normalize_points,
+            points_total=self.points_total,
+        )
+
+    def fit(
+        self,
+        data: SurveyData | pd.DataFrame,
+        *,
+        by: str | None = None,
+        weight: str | None = None,
+    ) -> SERVQUALResult:
+        """Score the survey.
+
+        Parameters
+        ----------
+        data : SurveyData or DataFrame
+            One row per respondent with the instrument's E and P columns (and the
+            importance columns). A DataFrame is validated with
+            :meth:`SurveyData.coerce` on the model's ``scale``; values off the scale
+            raise. Not modified.
+        by : str, optional
+            A segment (or period) column: adds per-segment tables.
+        weight : str, optional
+            Respondent-weight column of a DataFrame (a SurveyData brings its own).
+
+        Raises
+        ------
+        DataValidationError
+            Missing columns (an item with E but no P...), values off the scale,
+            importance points not summing to ``points_total``, no respondent left.
+
+        Examples
+        --------
+        >>> from csimodels.datasets.servqual import simulate_servqual_survey
+        >>> from csimodels.servqual import SERVQUAL
+        >>> sim = simulate_servqual_survey(n=400, random_state=7)
+        >>> res = SERVQUAL().fit(sim.data, by="store")
+        >>> sorted(res.segments.index.get_level_values(0).unique())
+        ['Downtown', 'Mall', 'Station']
+        """
+        prep = self._prepare(data, by, weight)
+        notes = list(prep.notes)
+        inst = self.instrument
+        dims = list(inst.dimensions)
+        e, p = prep.batteries["expectation"], prep.batteries["perception"]
+        w = prep.weights
+        if self.test == "wilcoxon" and w is not None:
+            notes.append(
+                "the Wilcoxon signed-rank tests ignore the respondent weights (means and "
+                "intervals use them)"
+            )
+        sc = _score(e, p, prep.importance, w, prep.owner, len(dims), self.level, self.test)
+        item_p_adj = eng.adjust_p(sc.item.p_value, self.correction)
+        dim_p_adj = eng.adjust_p(sc.dim.p_value, self.correction)
+        items = pd.DataFrame(
+            {
+                "dimension": pd.array([inst.dimension_of(i) for i in inst.items], dtype="str"),
+                "label": pd.array([inst.label_of_item(i) for i in inst.items], dtype="str"),
+                "expectation": sc.item_e,
+                "perception": sc.item_p,
+                **_stat_columns(sc.item),
+                "p_adjusted": item_p_adj,
+                "n": sc.item.n,
+            },
+            index=pd.Index(list(inst.items), name="item", dtype="str"),
+        )
+        has_imp = prep.importance is not None
+        dimensions = pd.DataFrame(
+            {
+                "label": pd.array([inst.label_of_dimension(d) for d in dims], dtype="str"),
+                "n_items": np.array([len(inst.dimensions[d]) for d in dims], dtype=np.int64),
+                "expectation": sc.dim_e,
+                "perception": sc.dim_p,
+                **_stat_columns(sc.dim),
+                "p_adjusted": dim_p_adj,
+                "n": sc.dim.n,
+                "importance": sc.importance,
+                "weighted_per_respondent": sc.contrib_per_respondent,
+                "weighted_aggregate": sc.contrib_aggregate,
+            },
+            index=pd.Index(dims, name="dimension", dtype="str"),
+        )
+        reliability = self._reliability(prep, dims, notes)
+        weighted_col = f"weighted_{self.weighting}"
+        prio = dimensions[["label", "estimate", "importance"]].copy()
+        prio["weighted_gap"] = dimensions[weighted_col]
+        prio["rank_gap"] = _rank(prio["estimate"])
+        prio["rank_weighted"] = _rank(prio["weighted_gap"])
+        prio = prio.sort_values(["rank_weighted" if has_imp else "rank_gap", "rank_gap"], kind="stable")
+        iprio = items[["dimension", "label", "estimate"]].copy()
+        iprio["importance"] = dimensions["importance"].reindex(iprio["dimension"]).to_numpy()
+        iprio["weighted_gap"] = iprio["estimate"] * iprio["importance"]
+        iprio["rank_gap"] = _rank(iprio["estimate"])
+        iprio["rank_weighted"] = _rank(iprio["weighted_gap"])
+        iprio = iprio.sort_values(["rank_weighted" if has_imp else "rank_gap", "rank_gap"], kind="stable")
+        segments = segment_overall = None
+        if by is not None and prep.groups is not None:
+            segments, segment_overall = self._segments(prep, dims, by)
+        cfa_fit = cfa_loadings = None
+        if self.confirmatory != "none":
+            from csimodels.servqual._cfa import run_cfa
+
+            source = {"gap": p - e, "perception": p, "expectation": e}[self.confirmatory]
+            cfa_fit, cfa_loadings = run_cfa(source, inst, prep.owner, notes)
+        settings = {
+            "model": "SERVQUAL",
+            "instrument": inst.name,
+            "dimensions": {d: list(m) for d, m in inst.dimensions.items()},
+            "reverse_scored": list(inst.reverse_scored),
+            "columns": prep.columns,
+            "importance": prep.importance_columns,
+            "points_total": self.points_total,
+            "normalize_points": self.normalize_points,
+            "weighting": self.weighting,
+            "scale": list(self.scale),
+            "test": self.test,
+            "correction": self.correction,
+            "level": self.level,
+            "missing": self.missing,
+            "confirmatory": self.confirmatory,
+            "weight": data.weight if isinstance(data, SurveyData) else weight,
+            "by": by,
+            "n_respondents": prep.report.n_rows,
+            "n_used": prep.report.n_rows_used,
+            "standard_errors": "linearisation (Taylor) SE of the weighted mean; t intervals",
+        }
+        return SERVQUALResult(
+            items=items,
+            dimensions=dimensions,
+            overall=sc.overall,
+            reliability=reliability,
+            priorities=prio,
+            item_priorities=iprio,
+            segments=segments,
+            segment_overall=segment_overall,
+            exclusions=prep.exclusions,
+            missing=prep.report,
+            cfa_fit=cfa_fit,
+            cfa_loadings=cfa_loadings,
+            settings=settings,
+            notes=tuple(notes),
+        )
+
+    def _reliability(self, prep: Prepared, dims: list[str], notes: list[str]) -> pd.DataFrame:
+        e, p = prep.batteries["expectation"], prep.batteries["perception"]
+        g = p - e
+        w = prep.weights
+        rows = []
+        single = []
+        for d, name in enumerate(dims):
+            cols = prep.owner == d
+            if cols.sum() < 2:
+                single.append(name)
+            rows.append(
+                [
+                    int(cols.sum()),
+                    cronbach_alpha(e[:, cols], w),
+                    cronbach_alpha(p[:, cols], w),
+                    cronbach_alpha(g[:, cols], w),
+                ]
+            )
+        if single:
+            notes.append(
+                f"Cronbach's alpha is not applicable to single-item dimension(s) "
+                f"{format_offenders(single)} (reported as NaN)"
+            )
+        out = pd.DataFrame(
+            rows,
+            index=pd.Index(dims, name="dimension", dtype="str"),
+            columns=["n_items", "expectation", "perception", "gap"],
+        )
+        out["n_items"] = out["n_items"].astype(np.int64)
+        return out
+
+    def _segments(
+        self, prep: Prepared, dims: list[str], by: str
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        assert prep.groups is not None
+        codes, labels = pd.factorize(pd.Series(prep.groups), sort=True)
+        e, p = prep.batteries["expectation"], prep.batteries["perception"]
+        frames: list[pd.DataFrame] = []
+        overall: list[pd.DataFrame] = []
+        for code, label in enumerate(labels):
+            mask = codes == code
+            w = None if prep.weights is None else prep.weights[mask]
+            imp = None if prep.importance is None else prep.importance[mask]
+            sc = _score(e[mask], p[mask], imp, w, prep.owner, len(dims), self.level, self.test)
+            frame = pd.DataFrame(
+                {
+                    "expectation": sc.dim_e,
+                    "perception": sc.dim_p,
+                    **_stat_columns(sc.dim),
+                    "n": sc.dim.n,
+                },
+                index=pd.MultiIndex.from_arrays(
+                    [[label] * len(dims), dims], names=[by, "dimension"]
+                ),
+            )
+            frames.append(frame)
+            ov = sc.overall.copy()
+            ov.index = pd.MultiIndex.from_arrays(
+                [[label] * len(ov), list(ov.index)], names=[by, "score"]
+            )
+            overall.append(ov)
+        return pd.concat(frames), pd.concat(overall)
+
+
+def _stat_columns(st: eng.MeanStats) -> dict[str, eng.FloatArray]:
+    return {
+        "estimate": st.mean,
+        "std_error": st.std_error,
+        "ci_lower": st.ci_lower,
+        "ci_upper": st.ci_upper,
+        "statistic": st.statistic,
+        "p_value": st.p_value,
+    }

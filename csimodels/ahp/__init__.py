@@ -6,13 +6,20 @@ See ``docs/ahp.md`` for the guide.
 from csimodels.ahp._consistency import RI_TABLES, RandomIndexTable, random_index
 from csimodels.ahp._model import AHP, AHPRepairResult, AHPResult
 from csimodels.ahp._priorities import PRIORITY_METHODS
+from csimodels.ahp.group import AHPGroup, AHPGroupResult, batch_consistency
+from csimodels.ahp.hierarchy import AHPHierarchy, AHPHierarchyResult
 
 __all__ = [
     "AHP",
     "PRIORITY_METHODS",
     "RI_TABLES",
+    "AHPGroup",
+    "AHPGroupResult",
+    "AHPHierarchy",
+    "AHPHierarchyResult",
     "AHPRepairResult",
     "AHPResult",
     "RandomIndexTable",
+    "batch_consistency",
     "random_index",
 ]

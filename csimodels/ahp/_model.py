@@ -376,13 +376,16 @@ class AHP(BaseModel):
         )
 
     # -- internals -----------------------------------------------------------------
-    def _check(self, judgments: Judgments, labels: Sequence[Hashable] | None) -> CheckedMatrix:
+    def _check(
+        self, judgments: Judgments, labels: Sequence[Hashable] | None, where: str = "AHP"
+    ) -> CheckedMatrix:
         return check_judgments(
             judgments,
             labels,
             reciprocal_tolerance=self.reciprocal_tolerance,
             scale_max=self.scale_max,
             allow_off_scale=self.allow_off_scale,
+            where=where,
         )
 
     def _ri(self, n: int) -> float:

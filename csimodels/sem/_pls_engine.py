@@ -625,6 +625,7 @@ def estimate_pls_moments(
             sd = np.sqrt(c[:, kk, kk])
             score_cor = c / (sd[:, :, None] * sd[:, None, :])
             cross = rw / sd[:, None, :]
+        score_cor[:, kk, kk] = 1.0
         loadings = cross[:, np.arange(p), owner]
         rho = np.ones((good.size, k))
         for j, b in enumerate(d.blocks):

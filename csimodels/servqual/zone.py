@@ -1,0 +1,289 @@
+"""Zone of tolerance (Parasuraman, Zeithaml & Berry 1994): MSA, MSS and positions."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from csimodels.data.survey import SurveyData
+from csimodels.errors import DataQualityWarning, SpecificationError
+from csimodels.results import Frame, MissingDataReport, Result, warn_and_note
+from csimodels.servqual import _engine as eng
+from csimodels.servqual._prepare import prepare
+from csimodels.servqual.gap import _plot, _plot_data, init_model
+from csimodels.servqual.instruments import SERVQUAL_1991, Instrument
+
+__all__ = ["ZoneOfTolerance", "ZoneOfToleranceResult"]
+
+
+class ZoneOfToleranceResult(Result):
+    """Where perceived service falls relative to the zone of tolerance.
+
+    The zone runs from the adequate (minimum acceptable, A) to the desired (D)
+    service level. MSA = P − A (measure of service adequacy) and MSS = P − D (measure
+    of service superiority); the position is ``"below"`` when mean P < mean A,
+    ``"above"`` when mean P > mean D, else ``"within"``.
+
+    Attributes
+    ----------
+    items : DataFrame, one row per item (index: item identifier)
+        ``dimension``, ``label``; mean ``adequate``, ``desired`` and ``perception``;
+        ``tolerance`` (D − A, the zone's width); ``msa`` with ``msa_std_error``,
+        ``msa_ci_lower``, ``msa_ci_upper``; ``mss`` with ``mss_std_error``,
+        ``mss_ci_lower``, ``mss_ci_upper``; ``position``; ``share_below``,
+        ``share_within``, ``share_above``: share of respondents whose own perception is
+        below their adequate level, within their zone, above their desired level; ``n``.
+    dimensions : DataFrame, one row per dimension
+        The same columns (with ``label`` and ``n_items`` instead of ``dimension``), on
+        respondents' dimension scores (mean of their answered items); the shares use
+        the dimension scores.
+    exclusions : DataFrame
+        Respondents left out, as in :class:`~csimodels.servqual.SERVQUALResult`.
+    missing : MissingDataReport
+
+    Examples
+    --------
+    >>> from csimodels.datasets.servqual import simulate_servqual_survey
+    >>> from csimodels.servqual import ZoneOfTolerance
+    >>> sim = simulate_servqual_survey(n=300, zone_of_tolerance=True, random_state=2)
+    >>> res = ZoneOfTolerance().fit(sim.data)
+    >>> sorted(set(res.dimensions["position"]) - {"below", "within", "above"})
+    []
+    """
+
+    items: Frame
+    dimensions: Frame
+    exclusions: Frame
+    missing: MissingDataReport
+
+    _title: ClassVar[str] = "Zone of tolerance"
+
+    def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:
+        s = self.settings
+        header: list[tuple[str, object]] = [
+            ("Instrument", s["instrument"]),
+            ("Respondents", f"{s['n_used']} used of {s['n_respondents']}"),
+            ("Missing answers", self.missing.describe()),
+            ("Weighted", f"yes ({s['weight']})" if s.get("weight") else "no"),
+            ("Level", s["level"]),
+        ]
+        cols = ["label", "adequate", "desired", "perception", "msa", "mss", "position"]
+        return header, {
+            "Dimensions": self.dimensions[cols],
+            "Items": self.items[["dimension", *cols[1:]]],
+        }
+
+    def plot_data(self, kind: Literal["bar", "radar"] = "bar") -> pd.DataFrame:
+        """``"bar"``: MSA per dimension with its interval (``estimate`` = MSA);
+        ``"radar"``: adequate, desired and perception per dimension with angles.
+
+        Examples
+        --------
+        >>> from csimodels.datasets.servqual import simulate_servqual_survey
+        >>> from csimodels.servqual import ZoneOfTolerance
+        >>> sim = simulate_servqual_survey(n=60, zone_of_tolerance=True, random_state=2)
+        >>> list(ZoneOfTolerance().fit(sim.data).plot_data("radar").columns)
+        ['label', 'perception', 'adequate', 'desired', 'angle']
+        """
+        return _plot_data(self._bar_frame(), kind)
+
+    def _bar_frame(self) -> pd.DataFrame:
+        d = self.dimensions
+        out = d[["label", "perception", "adequate", "desired"]].copy()
+        out["estimate"] = d["msa"]
+        out["ci_lower"] = d["msa_ci_lower"]
+        out["ci_upper"] = d["msa_ci_upper"]
+        return out
+
+    def plot(self, kind: Literal["bar", "radar"] = "bar", ax: Any = None) -> Any:
+        """MSA bars with intervals, or A, D and P on a radar chart (needs matplotlib).
+
+        Examples
+        --------
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> from csimodels.datasets.servqual import simulate_servqual_survey
+        >>> from csimodels.servqual import ZoneOfTolerance
+        >>> sim = simulate_servqual_survey(n=60, zone_of_tolerance=True, random_state=2)
+        >>> ZoneOfTolerance().fit(sim.data).plot().get_ylabel()
+        'MSA (P - A)'
+        """
+        return _plot(
+            self._bar_frame(), kind, ax, "MSA (P - A)", ("adequate", "desired", "perception")
+        )
+
+
+def _zone_table(
+    p: eng.FloatArray,
+    a: eng.FloatArray,
+    d: eng.FloatArray,
+    w: eng.FloatArray | None,
+    level: float,
+) -> dict[str, Any]:
+    msa = eng.mean_stats(p - a, w, level, test=False)
+    mss = eng.mean_stats(p - d, w, level, test=False)
+    mp, ma, md = eng.column_means(p, w), eng.column_means(a, w), eng.column_means(d, w)
+    position = np.where(mp < ma, "below", np.where(mp > md, "above", "within"))
+    valid = ~np.isnan(p)
+    below = np.where(valid, p < a, np.nan)
+    above = np.where(valid, p > d, np.nan)
+    within = np.where(valid, (p >= a) & (p <= d), np.nan)
+    return {
+        "adequate": ma,
+        "desired": md,
+        "perception": mp,
+        "tolerance": md - ma,
+        "msa": msa.mean,
+        "msa_std_error": msa.std_error,
+        "msa_ci_lower": msa.ci_lower,
+        "msa_ci_upper": msa.ci_upper,
+        "mss": mss.mean,
+        "mss_std_error": mss.std_error,
+        "mss_ci_lower": mss.ci_lower,
+        "mss_ci_upper": mss.ci_upper,
+        "position": pd.array(position.astype(str), dtype="str"),
+        "share_below": eng.column_means(below, w),
+        "share_within": eng.column_means(within, w),
+        "share_above": eng.column_means(above, w),
+        "n": msa.n,
+    }
+
+
+class ZoneOfTolerance(BaseModel):
+    """Zone-of-tolerance analysis with adequate (A) and desired (D) expectations.
+
+    Attributes
+    ----------
+    instrument : Instrument or str
+        Item bank (default the 1991 SERVQUAL).
+    perception, desired, adequate : str
+        Battery codes for the instrument's ``column_pattern`` (``P``, ``D``, ``A``).
+    scale : (float, float)
+        Answer scale of the three batteries (default 1–7; the 1994 study used 1–9).
+    level : float
+        Confidence level of the MSA and MSS intervals.
+    missing : {"listwise", "pairwise"}
+        As in :class:`~csimodels.servqual.SERVQUAL`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from csimodels.servqual import Instrument, ZoneOfTolerance
+    >>> inst = Instrument(name="one", dimensions={"Speed": ("1",)})
+    >>> df = pd.DataFrame({"A1": [4, 5, 3], "D1": [6, 7, 6], "P1": [5, 4, 6]})
+    >>> row = ZoneOfTolerance(instrument=inst).fit(df).items.loc["1"]
+    >>> float(row["msa"]), float(row["mss"]), row["position"]
+    (1.0, -1.3333333333333333, 'within')
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    instrument: Instrument = SERVQUAL_1991
+    perception: str = "P"
+    desired: str = "D"
+    adequate: str = "A"
+    scale: tuple[float, float] = (1.0, 7.0)
+    level: float = 0.95
+    missing: Literal["listwise", "pairwise"] = "listwise"
+
+    def __init__(self, **data: Any) -> None:
+        init_model(self, "ZoneOfTolerance", data, super().__init__)
+        codes = [self.perception, self.desired, self.adequate]
+        if len(set(codes)) != 3:
+            raise SpecificationError(
+                f"ZoneOfTolerance: perception, desired and adequate battery codes must differ, "
+                f"got {codes}"
+            )
+
+    def fit(
+        self,
+        data: SurveyData | pd.DataFrame,
+        *,
+        weight: str | None = None,
+    ) -> ZoneOfToleranceResult:
+        """Compute MSA, MSS and zone positions per item and dimension.
+
+        Warns
+        -----
+        DataQualityWarning
+            When some respondents rate the desired level below the adequate level.
+
+        Examples
+        --------
+        >>> from csimodels.datasets.servqual import simulate_servqual_survey
+        >>> from csimodels.servqual import ZoneOfTolerance
+        >>> sim = simulate_servqual_survey(n=300, zone_of_tolerance=True, random_state=2)
+        >>> ZoneOfTolerance().fit(sim.data).dimensions.loc["Reliability", "position"]
+        'within'
+        """
+        prep = prepare(
+            data,
+            model="ZoneOfTolerance",
+            instrument=self.instrument,
+            batteries={
+                "perception": self.perception,
+                "desired": self.desired,
+                "adequate": self.adequate,
+            },
+            importance=None,
+            scale=self.scale,
+            weight=weight,
+            by=None,
+            missing=self.missing,
+            normalize_points=False,
+            points_total=100.0,
+        )
+        notes = list(prep.notes)
+        inst = self.instrument
+        dims = list(inst.dimensions)
+        p, d, a = (prep.batteries[k] for k in ("perception", "desired", "adequate"))
+        w = prep.weights
+        inverted = (d < a).sum()
+        if inverted:
+            warn_and_note(
+                notes,
+                f"{int(inverted)} answer pair(s) rate the desired level below the adequate "
+                f"level ({int((d < a).any(axis=1).sum())} respondents); their zone is inverted",
+                DataQualityWarning,
+            )
+        items = pd.DataFrame(
+            {
+                "dimension": pd.array([inst.dimension_of(i) for i in inst.items], dtype="str"),
+                "label": pd.array([inst.label_of_item(i) for i in inst.items], dtype="str"),
+                **_zone_table(p, a, d, w, self.level),
+            },
+            index=pd.Index(list(inst.items), name="item", dtype="str"),
+        )
+        scores = [eng.dimension_scores(x, prep.owner, len(dims))[0] for x in (p, a, d)]
+        dimensions = pd.DataFrame(
+            {
+                "label": pd.array([inst.label_of_dimension(x) for x in dims], dtype="str"),
+                "n_items": np.array([len(inst.dimensions[x]) for x in dims], dtype=np.int64),
+                **_zone_table(scores[0], scores[1], scores[2], w, self.level),
+            },
+            index=pd.Index(dims, name="dimension", dtype="str"),
+        )
+        settings = {
+            "model": "ZoneOfTolerance",
+            "instrument": inst.name,
+            "dimensions": {x: list(m) for x, m in inst.dimensions.items()},
+            "reverse_scored": list(inst.reverse_scored),
+            "columns": prep.columns,
+            "scale": list(self.scale),
+            "level": self.level,
+            "missing": self.missing,
+            "weight": data.weight if isinstance(data, SurveyData) else weight,
+            "n_respondents": prep.report.n_rows,
+            "n_used": prep.report.n_rows_used,
+            "position_rule": "mean P below mean A: below; above mean D: above; else within",
+        }
+        return ZoneOfToleranceResult(
+            items=items,
+            dimensions=dimensions,
+            exclusions=prep.exclusions,
+            missing=prep.report,
+            settings=settings,
+            notes=tuple(notes),
+        )

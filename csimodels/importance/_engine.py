@@ -53,7 +53,9 @@ def batched_correlations(x: FloatArray, freq: FloatArray) -> tuple[FloatArray, F
         s2 = np.zeros((b, q * q))
         for start in range(0, n, rows):
             xs = xc[start : start + rows]
-            s2 += freq[:, start : start + rows] @ (xs[:, :, None] * xs[:, None, :]).reshape(-1, q * q)
+            s2 += freq[:, start : start + rows] @ (xs[:, :, None] * xs[:, None, :]).reshape(
+                -1, q * q
+            )
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = s1 / total[:, None]
             cov = s2.reshape(b, q, q) / total[:, None, None] - mean[:, :, None] * mean[:, None, :]
@@ -103,16 +105,19 @@ def pairwise_counts(x: FloatArray) -> IntArray:
 # -- importance measures ---------------------------------------------------------------
 def usable(rxx: FloatArray, rxy: FloatArray, *, tol: float = 1e-10) -> BoolArray:
     """Batch members whose predictor correlation matrix is finite and non-singular."""
-    finite = np.isfinite(rxx).all(axis=(1, 2)) & np.isfinite(rxy).all(axis=1)
+    finite: BoolArray = np.asarray(
+        np.isfinite(rxx).all(axis=(1, 2)) & np.isfinite(rxy).all(axis=1), dtype=np.bool_
+    )
     safe = np.where(finite[:, None, None], rxx, np.eye(rxx.shape[1]))
     lam = np.linalg.eigvalsh(safe)
-    return np.asarray(finite & (lam[:, 0] > tol), dtype=np.bool_)
+    positive = np.asarray(lam[:, 0] > tol, dtype=np.bool_)
+    return np.asarray(np.asarray(finite, dtype=np.bool_) & positive, dtype=np.bool_)
 
 
 def standardized_coefficients(rxx: FloatArray, rxy: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Standardised regression coefficients and R², (B, p) and (B,)."""
-    beta = np.linalg.solve(rxx, rxy[..., None])[..., 0]
-    return beta, np.einsum("bp,bp->b", beta, rxy)
+    beta = np.asarray(np.linalg.solve(rxx, rxy[..., None])[..., 0], dtype=np.float64)
+    return beta, np.asarray(np.einsum("bp,bp->b", beta, rxy), dtype=np.float64)
 
 
 def johnson_weights(rxx: FloatArray, rxy: FloatArray) -> FloatArray:

@@ -98,8 +98,7 @@ IMPORTANCE_METHODS: dict[str, ImportanceMethod] = {
     ),
     "johnson": ImportanceMethod(
         "Johnson relative weight",
-        "share of R² through the closest orthogonal counterparts of the attributes "
-        "(Johnson 2000)",
+        "share of R² through the closest orthogonal counterparts of the attributes (Johnson 2000)",
         True,
         False,
     ),
@@ -262,7 +261,7 @@ class DriverAnalysisResult(Result):
         [1, 2]
         """
         name = self._method(method)
-        ranks = self.table.loc[name, "rank"].astype(np.int64)
+        ranks = self.table.xs(name, level="method")["rank"].astype(np.int64)
         return ranks.sort_values(kind="stable").rename("rank")
 
     def by_segment(self, method: str | None = None) -> pd.DataFrame:
@@ -314,7 +313,7 @@ class DriverAnalysisResult(Result):
         return pd.DataFrame(
             {"ci_lower": lo, "ci_upper": hi},
             index=pd.MultiIndex.from_tuples(
-                list(self.bootstrap_draws.columns), names=["method", "attribute"]
+                [tuple(c) for c in self.bootstrap_draws.columns], names=["method", "attribute"]
             ),
         )
 
@@ -343,7 +342,9 @@ class DriverAnalysisResult(Result):
         ['label', 'estimate', 'ci_lower', 'ci_upper']
         """
         name = self._method(method)
-        part = self.table.loc[name, ["estimate", "ci_lower", "ci_upper"]].copy()
+        part = pd.DataFrame(
+            self.table.xs(name, level="method")[["estimate", "ci_lower", "ci_upper"]]
+        )
         part.insert(0, "label", [self.labels.get(str(a), str(a)) for a in part.index])
         return part.sort_values("estimate", ascending=False, kind="stable")
 
@@ -637,7 +638,6 @@ class DriverAnalysis(BaseModel):
                 )
 
         # analytic inference
-        dof_r = n_used - 2
         dof_b = n_used - p - 1
         if self.missing == "pairwise":
             n_pair = counts[:p, p].astype(np.float64)
@@ -648,7 +648,7 @@ class DriverAnalysis(BaseModel):
         scale = math.sqrt(var[0, p]) / np.sqrt(var[0, :p])
         tcrit_b = stats.t.ppf(0.5 + self.level / 2, dof_b) if dof_b > 0 else np.nan
         zcrit = stats.norm.ppf(0.5 + self.level / 2)
-        analytic: dict[str, dict[str, np.ndarray]] = {}
+        analytic: dict[str, dict[str, Any]] = {}
         for m in methods:
             est = point[m][0]
             nan = np.full(p, np.nan)

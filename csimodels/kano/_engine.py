@@ -203,8 +203,9 @@ def continuous_scores(
         if importance is not None:
             imp = importance[j]
             imp_mean = weighted_mean(np.where(valid, imp, np.nan), w)
-            valid &= ~np.isnan(imp)
-            w = imp if w is None else w * imp
+            if weight_by_importance:
+                valid &= ~np.isnan(imp)
+                w = imp if w is None else w * imp
         fv = np.where(valid, f, np.nan)
         dv = np.where(valid, d, np.nan)
         if w is not None:

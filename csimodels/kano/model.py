@@ -669,8 +669,9 @@ class Kano(BaseModel):
             )
         better_cut, worse_cut = _cuts(self.better_worse_cut, better, -worse)
         bw = pd.DataFrame({"better": better, "worse": worse}, index=index)
-        bw["quadrant"] = _quadrants(-worse, better, worse_cut, better_cut)
-        bw["quadrant_name"] = [None if q is None else CATEGORY_NAMES[q] for q in bw["quadrant"]]
+        bw_quadrants = _quadrants(-worse, better, worse_cut, better_cut)
+        bw["quadrant"] = bw_quadrants
+        bw["quadrant_name"] = [None if q is None else CATEGORY_NAMES[q] for q in bw_quadrants]
         # continuous analysis
         use_importance = importance is not None and self.weight_by_importance
         cont = eng.continuous_scores(
@@ -694,11 +695,10 @@ class Kano(BaseModel):
             index=index,
         )
         functional_cut, dysfunctional_cut = _cuts(self.continuous_cut, cont[:, 1], cont[:, 3])
-        continuous["quadrant"] = _quadrants(
-            cont[:, 3], cont[:, 1], dysfunctional_cut, functional_cut
-        )
+        c_quadrants = _quadrants(cont[:, 3], cont[:, 1], dysfunctional_cut, functional_cut)
+        continuous["quadrant"] = c_quadrants
         continuous["quadrant_name"] = [
-            None if q is None else CATEGORY_NAMES[q] for q in continuous["quadrant"]
+            None if q is None else CATEGORY_NAMES[q] for q in c_quadrants
         ]
         respondent_categories = (
             self._respondent_frame(categories, rows) if keep_respondents else None

@@ -416,7 +416,7 @@ def test_missing_columns_and_bad_data() -> None:
     df = pd.DataFrame({"f": [1], "d": [5]})
     with pytest.raises(DataValidationError, match=r"column 'g' not found.*functional column of"):
         Kano(features={"x": ("f", "d"), "y": ("g", "d2")}).fit(df.assign(d2=5))
-    with pytest.raises(DataValidationError, match="must be a csimodels.SurveyData"):
+    with pytest.raises(DataValidationError, match=r"must be a csimodels\.SurveyData"):
         Kano(features={"x": ("f", "d")}).fit([[1, 5]])  # type: ignore[arg-type]
     with pytest.raises(DataValidationError, match="'w' \\(the weight column\\) not found"):
         Kano(features={"x": ("f", "d")}).fit(df, weight="w")

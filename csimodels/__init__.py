@@ -17,12 +17,30 @@ from csimodels import datasets, errors, results
 from csimodels._version import __version__
 from csimodels.data import DescriptionResult, ItemInfo, Scale, SurveyData
 from csimodels.results import Result, Summary, result_from_json
+from csimodels.sem import (
+    ACSI,
+    CCSI,
+    ECSI,
+    SCSI,
+    ModelSpec,
+    PathModel,
+    PLSResult,
+    SegmentedPLSResult,
+)
 
 __all__ = [
+    "ACSI",
+    "CCSI",
+    "ECSI",
+    "SCSI",
     "DescriptionResult",
     "ItemInfo",
+    "ModelSpec",
+    "PLSResult",
+    "PathModel",
     "Result",
     "Scale",
+    "SegmentedPLSResult",
     "Summary",
     "SurveyData",
     "__version__",

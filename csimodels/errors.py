@@ -24,6 +24,7 @@ __all__ = [
     "DataQualityWarning",
     "DataValidationError",
     "EstimationError",
+    "InvalidParameterError",
     "SpecificationError",
     "format_offenders",
 ]
@@ -54,6 +55,22 @@ class DataValidationError(CSIModelsError, ValueError):
     ... except csi.errors.DataValidationError as err:
     ...     print(str(err).split(";")[0])
     column 'Q1' has 1 value outside the scale [1, 10] (row 1: 12)
+    """
+
+
+class InvalidParameterError(CSIModelsError, ValueError):
+    """A model setting has an invalid value (unknown option, out of range, wrong type).
+
+    The message names the parameter, the model, what was expected and the value given.
+
+    Examples
+    --------
+    >>> import csimodels as csi
+    >>> try:
+    ...     csi.ACSI(indicators={}, scheme="fastest")
+    ... except csi.errors.InvalidParameterError as err:
+    ...     print(err)
+    parameter 'scheme' of ACSI must be 'path', 'centroid' or 'factorial', got 'fastest'
     """
 
 

@@ -1,5 +1,26 @@
-"""Structural equation models of customer satisfaction (PLS path modelling, CB-SEM)."""
+"""Structural equation models of customer satisfaction (PLS path modelling).
 
+The national index models are presets (:class:`ACSI`, :class:`SCSI`, :class:`ECSI`,
+:class:`CCSI`); any other model is a :class:`PathModel` built from a :class:`ModelSpec`.
+"""
+
+from csimodels.sem.pls import PLSResult, SegmentedPLSResult
+from csimodels.sem.presets import ACSI, CCSI, CCSI_VARIANTS, ECSI, SCSI, CSIPreset, PathModel
+from csimodels.sem.spec import Construct, ModelSpec
 from csimodels.sem.structures import CSI_STRUCTURES, CSIStructure
 
-__all__ = ["CSI_STRUCTURES", "CSIStructure"]
+__all__ = [
+    "ACSI",
+    "CCSI",
+    "CCSI_VARIANTS",
+    "CSI_STRUCTURES",
+    "ECSI",
+    "SCSI",
+    "CSIPreset",
+    "CSIStructure",
+    "Construct",
+    "ModelSpec",
+    "PLSResult",
+    "PathModel",
+    "SegmentedPLSResult",
+]

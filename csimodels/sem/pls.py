@@ -1,0 +1,620 @@
+"""PLS path modelling: the public fit and its result."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from csimodels.data.survey import ItemMatrix, SurveyData
+from csimodels.errors import (
+    ConvergenceWarning,
+    DataQualityWarning,
+    DataValidationError,
+    EstimationError,
+    SpecificationError,
+    format_offenders,
+)
+from csimodels.results import Frame, MissingDataReport, Result
+from csimodels.sem import _pls_assess as assess
+from csimodels.sem._pls_engine import PLSEstimate, estimate_pls
+from csimodels.sem.index import index_weights, respondent_indices
+from csimodels.sem.spec import ModelSpec
+
+if TYPE_CHECKING:
+    from csimodels.sem.model import PathModelBase
+
+__all__ = ["PLSResult", "SegmentedPLSResult", "fit_pls", "fit_pls_by_segment"]
+
+FloatArray = NDArray[np.float64]
+
+
+class PLSResult(Result):
+    """A PLS path model fitted to survey data.
+
+    All tables are labelled with your construct and item names. Constructs' human
+    labels (e.g. Chinese aliases) are in :attr:`construct_labels`.
+
+    Attributes
+    ----------
+    spec : ModelSpec
+        The model that was estimated.
+    construct_labels : dict of str to str
+    outer : DataFrame, index (construct, indicator)
+        ``mode`` (reflective/formative), ``weight`` (outer weight on the standardised
+        indicator), ``loading``, ``index_weight`` (unstandardised weight normalised to
+        sum to one within the construct, used by the 0–100 index), ``vif`` (outer VIF
+        within the block), ``mean`` and ``sd`` of the answers used.
+    cross_loadings : DataFrame, indicators x constructs
+        Correlations of every indicator with every construct score.
+    paths : DataFrame, index (from, to)
+        ``estimate`` (standardised path coefficient), ``f2`` (effect size), ``vif``
+        (inner VIF of the predictor for that endogenous construct).
+    effects : DataFrame, index (from, to)
+        ``direct``, ``indirect`` and ``total`` effects for every pair of constructs
+        connected by a directed route.
+    r2 : DataFrame, index construct (endogenous only)
+        ``r2`` and ``r2_adjusted``.
+    reliability : DataFrame, index construct
+        ``alpha`` (Cronbach), ``rho_a`` (Dijkstra–Henseler), ``rho_c`` (composite
+        reliability) and ``ave``; NaN where not applicable (formative constructs).
+    htmt : DataFrame, constructs x constructs
+        Heterotrait–monotrait ratios (NaN on the diagonal).
+    fornell_larcker : DataFrame, constructs x constructs
+        √AVE on the diagonal, construct correlations elsewhere.
+    construct_correlations : DataFrame
+        Correlations of the construct scores (PLSc: disattenuated).
+    scores : DataFrame, respondents x constructs
+        Standardised construct scores, indexed by your row labels.
+    indices : DataFrame, index construct
+        ``index``: the 0–100 index (ACSI formula, see :mod:`csimodels.sem.index`) and
+        ``label``.
+    respondent_indices : DataFrame, respondents x constructs
+        Each respondent's 0–100 index.
+    srmr : float
+        Standardised root mean square residual of the estimated model.
+    iterations : int
+    converged : bool
+    missing : MissingDataReport
+
+    Examples
+    --------
+    >>> import csimodels as csi
+    >>> data = csi.datasets.load_example("acsi_demo")
+    >>> res = csi.ACSI(indicators=data.constructs).fit(data)
+    >>> list(res.reliability.columns)
+    ['alpha', 'rho_a', 'rho_c', 'ave']
+    """
+
+    spec: ModelSpec
+    construct_labels: dict[str, str]
+    outer: Frame
+    cross_loadings: Frame
+    paths: Frame
+    effects: Frame
+    r2: Frame
+    reliability: Frame
+    htmt: Frame
+    fornell_larcker: Frame
+    construct_correlations: Frame
+    scores: Frame
+    indices: Frame
+    respondent_indices: Frame
+    srmr: float
+    iterations: int
+    converged: bool
+    missing: MissingDataReport
+
+    _title: ClassVar[str] = "PLS path model"
+
+    def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:
+        s = self.settings
+        header: list[tuple[str, object]] = [
+            ("Model", s.get("model")),
+            ("Method", "PLS-PM" + (" (consistent, PLSc)" if s.get("consistent") else "")),
+            ("Inner weighting", s.get("scheme")),
+            ("Respondents used", self.missing.n_rows_used),
+            ("Missing data", self.missing.describe()),
+            ("Weights", s.get("weight") or "none"),
+            (
+                "Iterations",
+                f"{self.iterations} ({'converged' if self.converged else 'NOT converged'})",
+            ),
+            ("SRMR", f"{self.srmr:.4f}"),
+        ]
+        tables: dict[str, Any] = {
+            "Path coefficients": self.paths,
+            "R²": self.r2,
+            "Reliability and convergent validity": self.reliability,
+            "0–100 indices": self.indices,
+        }
+        return header, tables
+
+    def ipma(self, target: str) -> pd.DataFrame:
+        """Importance–performance map of the constructs driving ``target``.
+
+        Importance is the unstandardised total effect of each predecessor on the
+        target, with constructs measured as 0–100 rescaled scores (the respondent
+        indices); performance is the predecessor's 0–100 index (Ringle & Sarstedt 2016).
+        Because scores are linear in the indicators, the unstandardised effect is the
+        standardised one times ``sd(target index) / sd(predecessor index)``.
+
+        Returns
+        -------
+        DataFrame indexed by construct: ``importance``, ``performance``, ``label``.
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> res = csi.ACSI(indicators=data.constructs).fit(data)
+        >>> list(res.ipma("Satisfaction").index)
+        ['Expectations', 'Quality', 'Value']
+        """
+        if target not in self.spec.construct_names:
+            raise SpecificationError(
+                f"no construct named {target!r}; constructs: "
+                f"{format_offenders(list(self.spec.construct_names))}"
+            )
+        effects = self.effects
+        drivers = [
+            src
+            for (src, dst) in effects.index
+            if dst == target and effects.loc[(src, dst), "total"] != 0
+        ]
+        if not drivers:
+            raise SpecificationError(
+                f"construct {target!r} has no predecessors; pick an endogenous one"
+            )
+        sd = self.respondent_indices.std()
+        rows = []
+        for src in drivers:
+            total = float(effects.loc[(src, target), "total"])
+            rows.append(
+                {
+                    "construct": src,
+                    "importance": total * float(sd[target]) / float(sd[src]),
+                    "performance": float(self.indices.loc[src, "index"]),
+                    "label": self.construct_labels.get(src, src),
+                }
+            )
+        return pd.DataFrame(rows).set_index("construct")
+
+
+class SegmentedPLSResult(Result):
+    """One PLS result per segment, with combined tables.
+
+    Attributes
+    ----------
+    by : str
+        The segment column.
+    results : dict of str to PLSResult
+        Per estimated segment (keys: the segment labels as strings).
+    segments : DataFrame, index segment
+        ``n`` respondents and ``status`` ("estimated" or "too small: flagged, not
+        estimated").
+    indices : DataFrame, segments x constructs
+        0–100 index of each construct in each segment.
+    paths : DataFrame, index (from, to), one column per segment
+        Path coefficients.
+    r2 : DataFrame, endogenous constructs x segments
+
+    Examples
+    --------
+    >>> import csimodels as csi
+    >>> data = csi.datasets.load_example("acsi_demo")
+    >>> by_region = csi.ACSI(indicators=data.constructs).fit(data, by="region")
+    >>> list(by_region.indices.index)
+    ['East', 'North', 'South', 'West']
+    """
+
+    by: str
+    results: dict[str, PLSResult]
+    segments: Frame
+    indices: Frame
+    paths: Frame
+    r2: Frame
+
+    _title: ClassVar[str] = "PLS path model by segment"
+
+    def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:
+        header: list[tuple[str, object]] = [
+            ("Model", self.settings.get("model")),
+            ("Segments by", self.by),
+            ("Segments estimated", f"{len(self.results)} of {len(self.segments)}"),
+            ("Minimum segment size", self.settings.get("min_segment_size")),
+        ]
+        return header, {
+            "Segments": self.segments,
+            "0–100 indices": self.indices,
+            "Path coefficients": self.paths,
+            "R²": self.r2,
+        }
+
+
+# ---------------------------------------------------------------------------------------
+# fitting
+# ---------------------------------------------------------------------------------------
+
+
+def _blocks(spec: ModelSpec) -> list[NDArray[np.int64]]:
+    blocks: list[NDArray[np.int64]] = []
+    start = 0
+    for c in spec.constructs:
+        blocks.append(np.arange(start, start + len(c.indicators), dtype=np.int64))
+        start += len(c.indicators)
+    return blocks
+
+
+def _structure(spec: ModelSpec) -> NDArray[np.bool_]:
+    pos = {n: i for i, n in enumerate(spec.construct_names)}
+    structure = np.zeros((len(pos), len(pos)), dtype=bool)
+    for a, b in spec.paths:
+        structure[pos[a], pos[b]] = True
+    return structure
+
+
+def _check_estimable(spec: ModelSpec, matrix: ItemMatrix, model_name: str) -> None:
+    x = matrix.values
+    n, p = x.shape
+    if n <= p:
+        raise DataValidationError(
+            f"{model_name}: {n} respondents for {p} indicators; PLS needs more respondents "
+            "than indicators (the indicator correlation matrix is singular otherwise)"
+        )
+    sd = x.std(axis=0)
+    for c in spec.constructs:
+        for item in c.indicators:
+            j = matrix.items.index(item)
+            if sd[j] == 0:
+                raise DataValidationError(
+                    f"indicator {item!r} of construct {c.name!r} has no variance (every "
+                    f"answer is {x[0, j]:g}); PLS standardises indicators: drop it from the model"
+                )
+    r: FloatArray = np.atleast_2d(np.corrcoef(x, rowvar=False))
+    for c in spec.constructs:
+        idx = [matrix.items.index(i) for i in c.indicators]
+        for a in range(len(idx)):
+            for b in range(a + 1, len(idx)):
+                if abs(r[idx[a], idx[b]]) > 1 - 1e-10 and c.mode == "formative":
+                    raise DataValidationError(
+                        f"indicators {c.indicators[a]!r} and {c.indicators[b]!r} of formative "
+                        f"construct {c.name!r} are perfectly collinear (r = "
+                        f"{r[idx[a], idx[b]]:+.6f}); Mode B weights are regression "
+                        "coefficients: drop one of them"
+                    )
+        if c.mode == "formative" and len(idx) > 1:
+            block = r[np.ix_(idx, idx)]
+            if np.linalg.matrix_rank(block, tol=1e-10) < len(idx):
+                raise DataValidationError(
+                    f"the indicators of formative construct {c.name!r} are perfectly "
+                    f"collinear (one is a linear combination of the others: "
+                    f"{format_offenders(list(c.indicators))}); drop the redundant ones"
+                )
+
+
+Conditions = list[tuple[str, type[Warning]]]
+
+
+def fit_pls(model: PathModelBase, spec: ModelSpec, data: SurveyData) -> PLSResult:
+    """Fit ``spec`` to ``data`` with ``model``'s settings (see ``PathModelBase.fit``).
+
+    Conditions found while fitting are issued as warnings and kept as result notes.
+    """
+    result, conditions = _fit_collect(model, spec, data)
+    _emit(conditions)
+    return result
+
+
+def _emit(conditions: Conditions) -> None:
+    for message, category in conditions:
+        warnings.warn(message, category, stacklevel=4)
+
+
+def _fit_collect(
+    model: PathModelBase, spec: ModelSpec, data: SurveyData
+) -> tuple[PLSResult, Conditions]:
+    conditions: Conditions = []
+    model_name = type(model).__name__
+    matrix = data.item_matrix(list(spec.indicators), missing=model.missing)
+    _check_estimable(spec, matrix, model_name)
+    blocks = _blocks(spec)
+    structure = _structure(spec)
+    modes = ["A" if c.mode == "reflective" else "B" for c in spec.constructs]
+    est = estimate_pls(
+        matrix.values,
+        blocks,
+        modes,
+        structure,
+        scheme=model.scheme,
+        case_weights=matrix.weights,
+        tol=model.tol,
+        max_iter=model.max_iter,
+        consistent=model.consistent,
+    )
+    if est.singular:
+        raise EstimationError(
+            f"{model_name}: the model cannot be estimated on these data: a correlation matrix "
+            "the algorithm must invert is singular (perfectly collinear constructs or "
+            "indicators); check for duplicated items or constructs measured by the same items"
+        )
+    if not est.converged:
+        conditions.append(
+            (
+                f"PLS did not converge in {est.iterations} iterations: the sum of absolute "
+                f"outer-weight changes was {est.final_change:.3g} at the last iteration "
+                f"(tolerance {model.tol:g}); raise max_iter or check the model",
+                ConvergenceWarning,
+            )
+        )
+    if est.inadmissible:
+        conditions.append(
+            (
+                "PLSc gave an inadmissible solution (a reliability outside (0, 1] or a "
+                "disattenuated construct correlation beyond ±1); treat the consistent "
+                "estimates with caution",
+                DataQualityWarning,
+            )
+        )
+    result = _build_result(model, spec, data, matrix, est, blocks, structure, modes, conditions)
+    return result, conditions
+
+
+def _scales(spec: ModelSpec, data: SurveyData, model_name: str) -> tuple[FloatArray, FloatArray]:
+    lower = np.empty(len(spec.indicators))
+    upper = np.empty(len(spec.indicators))
+    unknown = []
+    for j, item in enumerate(spec.indicators):
+        scale = data.item_info[item].scale
+        if scale is None:
+            unknown.append(item)
+            continue
+        lower[j], upper[j] = scale.min, scale.max
+    if unknown:
+        raise DataValidationError(
+            f"{model_name}: the 0–100 index needs each indicator's declared scale, unknown "
+            f"for {format_offenders(unknown)}; pass scale=(min, max) to fit, or build a "
+            "SurveyData with scale=..."
+        )
+    return lower, upper
+
+
+def _build_result(
+    model: PathModelBase,
+    spec: ModelSpec,
+    data: SurveyData,
+    matrix: ItemMatrix,
+    est: PLSEstimate,
+    blocks: list[NDArray[np.int64]],
+    structure: NDArray[np.bool_],
+    modes: list[str],
+    conditions: Conditions,
+) -> PLSResult:
+    names = list(spec.construct_names)
+    items = list(spec.indicators)
+    k = len(names)
+    model_name = type(model).__name__
+    lower, upper = _scales(spec, data, model_name)
+    x = matrix.values
+    w = matrix.weights
+    r_items = est.indicator_correlations
+
+    rel = assess.reliability(r_items, est.outer_weights, est.loadings, blocks, modes)
+    ave = rel[:, 3]
+    total: FloatArray = np.asarray(assess.total_effects(est.paths), dtype=np.float64)
+    f2 = assess.f_squared(
+        r_items,
+        blocks,
+        modes,
+        structure,
+        est.r2,
+        scheme=model.scheme,
+        tol=model.tol,
+        max_iter=model.max_iter,
+        consistent=model.consistent,
+    )
+    inner_vif = assess.inner_vif(est.score_correlations, structure)
+    srmr = assess.srmr(r_items, est.loadings, est.construct_correlations, blocks, modes)
+
+    construct_of = [c.name for c in spec.constructs for _ in c.indicators]
+    v = index_weights(est.outer_weights, est.indicator_sds, blocks)
+    if np.any(v < 0):
+        bad = [items[j] for j in np.flatnonzero(v < 0)]
+        conditions.append(
+            (
+                f"negative index weights for {format_offenders(bad)}: the 0–100 index of their "
+                "construct is not a convex combination of its items",
+                DataQualityWarning,
+            )
+        )
+    per_respondent = respondent_indices(x, v, lower, upper, blocks)
+    if w is None:
+        mean_index = per_respondent.mean(axis=0)
+    else:
+        mean_index = np.average(per_respondent, axis=0, weights=w)
+
+    outer = pd.DataFrame(
+        {
+            "mode": [spec.get_construct(c).mode for c in construct_of],
+            "weight": est.outer_weights,
+            "loading": est.loadings,
+            "index_weight": v,
+            "vif": assess.outer_vif(r_items, blocks),
+            "mean": est.indicator_means,
+            "sd": est.indicator_sds,
+        },
+        index=pd.MultiIndex.from_arrays([construct_of, items], names=["construct", "indicator"]),
+    )
+    cross = pd.DataFrame(est.cross_loadings, index=pd.Index(items, name="indicator"), columns=names)
+
+    pos = {n: i for i, n in enumerate(names)}
+    path_rows = [
+        {
+            "from": a,
+            "to": b,
+            "estimate": est.paths[pos[a], pos[b]],
+            "f2": f2[pos[a], pos[b]],
+            "vif": inner_vif[pos[a], pos[b]],
+        }
+        for a, b in spec.paths
+    ]
+    paths = pd.DataFrame(path_rows).set_index(["from", "to"])
+
+    effect_rows = [
+        {
+            "from": names[i],
+            "to": names[j],
+            "direct": est.paths[i, j],
+            "indirect": total[i, j] - est.paths[i, j],
+            "total": total[i, j],
+        }
+        for i in range(k)
+        for j in range(k)
+        if i != j and (structure[i, j] or total[i, j] != 0)
+    ]
+    effects = pd.DataFrame(effect_rows, columns=["from", "to", "direct", "indirect", "total"])
+    effects = effects.set_index(["from", "to"])
+
+    endo = [n for n in names if structure[:, pos[n]].any()]
+    r2_adjusted = assess.adjusted_r2(est.r2, structure, int(x.shape[0]))
+    r2 = pd.DataFrame(
+        {
+            "r2": [est.r2[pos[n]] for n in endo],
+            "r2_adjusted": [r2_adjusted[pos[n]] for n in endo],
+        },
+        index=pd.Index(endo, name="construct"),
+    )
+    reliability = pd.DataFrame(
+        rel,
+        columns=pd.Index(["alpha", "rho_a", "rho_c", "ave"]),
+        index=pd.Index(names, name="construct"),
+    )
+
+    def square(values: FloatArray) -> pd.DataFrame:
+        return pd.DataFrame(values, index=pd.Index(names), columns=pd.Index(names))
+
+    htmt = square(assess.htmt(r_items, blocks))
+    fl = assess.fornell_larcker(est.construct_correlations, ave)
+    labels = {c.name: c.label or c.name for c in spec.constructs}
+    rows = pd.Index(matrix.rows)
+    scores = pd.DataFrame(est.scores, index=rows, columns=pd.Index(names))
+    indices = pd.DataFrame(
+        {"index": mean_index, "label": [labels[n] for n in names]},
+        index=pd.Index(names, name="construct"),
+    )
+    settings = {
+        "model": model_name,
+        "method": "pls",
+        "scheme": model.scheme,
+        "consistent": model.consistent,
+        "tol": model.tol,
+        "max_iter": model.max_iter,
+        "missing": model.missing,
+        "weight": data.weight,
+        "n": int(x.shape[0]),
+        "final_change": est.final_change,
+        "index": "ACSI: unstandardised outer weights normalised to sum to one, "
+        "declared scale bounds",
+    }
+    return PLSResult(
+        spec=spec,
+        construct_labels=labels,
+        outer=outer,
+        cross_loadings=cross,
+        paths=paths,
+        effects=effects,
+        r2=r2,
+        reliability=reliability,
+        htmt=htmt,
+        fornell_larcker=square(fl),
+        construct_correlations=square(est.construct_correlations),
+        scores=scores,
+        indices=indices,
+        respondent_indices=pd.DataFrame(per_respondent, index=rows, columns=pd.Index(names)),
+        srmr=srmr,
+        iterations=est.iterations,
+        converged=est.converged,
+        missing=matrix.report,
+        settings=settings,
+        notes=tuple(message for message, _ in conditions),
+    )
+
+
+def _default_min_segment_size(spec: ModelSpec) -> int:
+    arrows = [len(spec.predecessors(n)) for n in spec.construct_names]
+    arrows += [len(c.indicators) for c in spec.constructs if c.mode == "formative"]
+    return max(10 * max(arrows, default=1), len(spec.indicators) + 1)
+
+
+def fit_pls_by_segment(
+    model: PathModelBase,
+    spec: ModelSpec,
+    data: SurveyData,
+    *,
+    by: str,
+    min_segment_size: int | None = None,
+) -> SegmentedPLSResult:
+    """Fit one model per value of ``by`` (see ``PathModelBase.fit``)."""
+    minimum = _default_min_segment_size(spec) if min_segment_size is None else min_segment_size
+    if minimum < 2:
+        raise DataValidationError(f"min_segment_size must be at least 2, got {minimum}")
+    conditions: Conditions = []
+    results: dict[str, PLSResult] = {}
+    status_rows = []
+    labels: list[Hashable] = []
+    for label, part in data.groups(by):
+        labels.append(label)
+        n = part.n_respondents
+        if n < minimum:
+            status_rows.append(
+                {"segment": label, "n": n, "status": "too small: flagged, not estimated"}
+            )
+            conditions.append(
+                (
+                    f"segment {by}={label!r} has {n} respondents, fewer than {minimum}: "
+                    "not estimated",
+                    DataQualityWarning,
+                )
+            )
+            continue
+        res, found = _fit_collect(model, spec, part)
+        conditions.extend((f"segment {by}={label!r}: {m}", c) for m, c in found)
+        results[str(label)] = res
+        status_rows.append({"segment": label, "n": n, "status": "estimated"})
+    if not results:
+        raise DataValidationError(
+            f"no segment of {by!r} has at least {minimum} respondents; lower min_segment_size "
+            "or use a coarser segment"
+        )
+    _emit(conditions)
+    segments = pd.DataFrame(status_rows).set_index("segment")
+    estimated = [lab for lab in labels if str(lab) in results]
+    names = list(spec.construct_names)
+    indices = pd.DataFrame(
+        [results[str(lab)].indices["index"].to_numpy() for lab in estimated],
+        index=pd.Index(estimated, name=by),
+        columns=pd.Index(names),
+    )
+    paths = pd.concat({str(lab): results[str(lab)].paths["estimate"] for lab in estimated}, axis=1)
+    r2 = pd.concat({str(lab): results[str(lab)].r2["r2"] for lab in estimated}, axis=1)
+    return SegmentedPLSResult(
+        by=by,
+        results=results,
+        segments=segments,
+        indices=indices,
+        paths=paths,
+        r2=r2,
+        settings={
+            "model": type(model).__name__,
+            "method": "pls",
+            "by": by,
+            "min_segment_size": minimum,
+            "scheme": model.scheme,
+            "consistent": model.consistent,
+        },
+        notes=tuple(message for message, _ in conditions),
+    )

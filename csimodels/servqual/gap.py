@@ -15,7 +15,12 @@ from csimodels.errors import SpecificationError, format_offenders
 from csimodels.results import Frame, MissingDataReport, Result
 from csimodels.servqual import _engine as eng
 from csimodels.servqual._prepare import Prepared, prepare
-from csimodels.servqual.instruments import SERVQUAL_1991, Instrument, resolve_instrument
+from csimodels.servqual.instruments import (
+    SERVQUAL_1991,
+    Instrument,
+    describe_validation_error,
+    resolve_instrument,
+)
 
 __all__ = ["CORRECTIONS", "SERVQUAL", "SERVQUALResult"]
 
@@ -33,7 +38,7 @@ def init_model(model: BaseModel, name: str, data: dict[str, Any], init: Any) -> 
     try:
         init(**data)
     except ValidationError as err:
-        raise SpecificationError(f"{name}: invalid arguments: {err}") from err
+        raise SpecificationError(f"{name}: {describe_validation_error(err)}") from err
     level = getattr(model, "level", 0.95)
     if not 0 < level < 1:
         raise SpecificationError(f"{name}: level must be in (0, 1), got {level!r}")

@@ -84,7 +84,7 @@ class Instrument(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as err:
-            raise SpecificationError(f"Instrument: invalid arguments: {err}") from err
+            raise SpecificationError(f"Instrument: {describe_validation_error(err)}") from err
         _check_instrument(self)
 
     @property
@@ -117,6 +117,15 @@ class Instrument(BaseModel):
     def columns(self, battery: str) -> list[str]:
         """The columns of one battery (``"E"`` → ``["E1", ..., "E22"]``), item order."""
         return [self.column(battery, i) for i in self.items]
+
+
+def describe_validation_error(err: ValidationError) -> str:
+    """One line per pydantic error: ``field: problem (got value)``."""
+    parts = [
+        f"{'.'.join(str(x) for x in e['loc']) or 'arguments'}: {e['msg']} (got {e['input']!r})"
+        for e in err.errors()
+    ]
+    return "invalid arguments: " + "; ".join(parts)
 
 
 def _check_instrument(inst: Instrument) -> None:

@@ -23,14 +23,17 @@ reality about PLS. *Organizational Research Methods*, 17(2), 182–209 (SRMR).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from csimodels.sem._pls_engine import SINGULAR_RCOND, estimate_pls_moments
+from csimodels.sem._pls_engine import SINGULAR_RCOND, PLSEstimate, estimate_pls_moments
 
 __all__ = [
+    "PLSAssessment",
     "adjusted_r2",
+    "assess_model",
     "ave",
     "cronbach_alpha",
     "f_squared",
@@ -73,7 +76,7 @@ def total_effects(paths: FloatArray) -> FloatArray:
     --------
     >>> import numpy as np
     >>> b = np.array([[0, .5, .2], [0, 0, .4], [0, 0, 0]])
-    >>> total_effects(b)[0, 2]
+    >>> round(float(total_effects(b)[0, 2]), 12)
     0.4
     """
     b = np.asarray(paths, dtype=np.float64)
@@ -118,7 +121,9 @@ def cronbach_alpha(r: FloatArray, blocks: Blocks) -> FloatArray:
     return out
 
 
-def rho_a(r: FloatArray, outer_weights: FloatArray, blocks: Blocks, modes: Sequence[str]) -> FloatArray:
+def rho_a(
+    r: FloatArray, outer_weights: FloatArray, blocks: Blocks, modes: Sequence[str]
+) -> FloatArray:
     """Dijkstra–Henseler rho_A per construct.
 
     With ``w`` the construct's outer weights (scaled to a unit-variance score) and
@@ -129,14 +134,15 @@ def rho_a(r: FloatArray, outer_weights: FloatArray, blocks: Blocks, modes: Seque
     Examples
     --------
     >>> import numpy as np
+    >>> from csimodels.sem._pls_engine import estimate_pls_moments
     >>> lam = np.array([.9, .8, .7])
-    >>> r = np.outer(lam, lam); np.fill_diagonal(r, 1)
-    >>> from csimodels.sem._pls_engine import SINGULAR_RCOND, estimate_pls_moments
-    >>> r6 = np.kron(np.array([[1, .5], [.5, 1]]), np.ones((3, 3))) * np.outer(
-    ...     np.tile(lam, 2), np.tile(lam, 2)); np.fill_diagonal(r6, 1)
+    >>> lam6 = np.tile(lam, 2)
+    >>> r6 = np.kron([[1, .5], [.5, 1]], np.ones((3, 3))) * np.outer(lam6, lam6)
+    >>> np.fill_diagonal(r6, 1)
     >>> fit = estimate_pls_moments(r6, [[0, 1, 2], [3, 4, 5]], "AA", [[0, 1], [0, 0]])
     >>> rho = rho_a(r6, fit.outer_weights[0], [[0, 1, 2], [3, 4, 5]], "AA")
-    >>> bool(np.allclose(rho, lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())))
+    >>> # population value: reliability of the composite with weights ∝ λ
+    >>> bool(np.allclose(rho, (lam @ lam) ** 2 / (lam @ r6[:3, :3] @ lam)))
     True
     """
     ra = np.asarray(r, dtype=np.float64)
@@ -202,7 +208,8 @@ def reliability(
     --------
     >>> import numpy as np
     >>> r = np.array([[1, .64], [.64, 1]])
-    >>> rel = reliability(r, np.array([.625, .625]), np.array([.8, .8]), [[0, 1]], "A")
+    >>> w = np.full(2, 1 / np.sqrt(3.28))  # unit-variance composite: w'Rw = 1
+    >>> rel = reliability(r, w, np.array([.8, .8]), [[0, 1]], "A")
     >>> rel.round(4).tolist()
     [[0.7805, 0.7805, 0.7805, 0.64]]
     """
@@ -228,7 +235,7 @@ def htmt(r: FloatArray, blocks: Blocks) -> FloatArray:
     --------
     >>> import numpy as np
     >>> r = np.array([[1, .6, .3, .3], [.6, 1, .3, .3], [.3, .3, 1, .6], [.3, .3, .6, 1]])
-    >>> htmt(r, [[0, 1], [2, 3]])[0, 1]
+    >>> round(float(htmt(r, [[0, 1], [2, 3]])[0, 1]), 12)
     0.5
     """
     ra = np.abs(np.asarray(r, dtype=np.float64))
@@ -371,7 +378,7 @@ def f_squared(
             fit = estimate_pls_moments(
                 ra[np.ix_(cols, cols)],
                 sub_blocks,
-                [modes[c] for c in keep],
+                [modes[int(c)] for c in keep],
                 reduced[np.ix_(keep, keep)],
                 scheme=scheme,
                 tol=tol,
@@ -461,3 +468,105 @@ def srmr(
     implied = implied_correlations(ra, loadings, construct_correlations, blocks, modes)
     iu = np.triu_indices(ra.shape[0])
     return float(np.sqrt(np.mean((ra[iu] - implied[iu]) ** 2)))
+
+
+@dataclass(frozen=True)
+class PLSAssessment:
+    """Every assessment statistic of one fitted model (see :func:`assess_model`).
+
+    Attributes
+    ----------
+    total_effects, indirect_effects : ndarray (k, k)
+        ``[i, j]``: total / total indirect effect of construct i on j.
+    r2_adjusted : ndarray (k,)
+        Adjusted R² (NaN for exogenous constructs).
+    alpha, rho_a, rho_c, ave : ndarray (k,)
+        Reliability (NaN where not applicable; see the functions of the same name).
+    htmt : ndarray (k, k)
+        Heterotrait–monotrait ratios (NaN diagonal and single-indicator pairs).
+    fornell_larcker : ndarray (k, k)
+        Construct correlations with √AVE on the diagonal.
+    outer_vif : ndarray (p,)
+        Indicator VIFs within their block.
+    inner_vif : ndarray (k, k)
+        Predecessor VIFs per endogenous construct (NaN where there is no path).
+    f2 : ndarray (k, k)
+        Cohen's f² per path (NaN where there is no path).
+    srmr : float
+        SRMR of the saturated model.
+    """
+
+    total_effects: FloatArray
+    indirect_effects: FloatArray
+    r2_adjusted: FloatArray
+    alpha: FloatArray
+    rho_a: FloatArray
+    rho_c: FloatArray
+    ave: FloatArray
+    htmt: FloatArray
+    fornell_larcker: FloatArray
+    outer_vif: FloatArray
+    inner_vif: FloatArray
+    f2: FloatArray
+    srmr: float
+
+
+def assess_model(
+    r: FloatArray,
+    blocks: Blocks,
+    modes: Sequence[str],
+    structure: NDArray[np.bool_],
+    est: PLSEstimate,
+    *,
+    n_obs: int | None = None,
+) -> PLSAssessment:
+    """Compute every assessment statistic of a fit from :func:`estimate_pls`.
+
+    ``r`` is the indicator correlation matrix the model was fitted to
+    (``est.indicator_correlations``). f² re-estimates the reduced models with the
+    fit's own settings (``est.scheme``, ``est.consistent``, ``est.tol``,
+    ``est.max_iter``). The inner VIFs use the score correlations, as seminr does
+    (also for PLSc); Fornell–Larcker, SRMR use ``est.construct_correlations``
+    (disattenuated for PLSc) and rho_C/AVE ``est.loadings`` (consistent for PLSc).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from csimodels.sem._pls_engine import estimate_pls
+    >>> rng = np.random.default_rng(1)
+    >>> eta = rng.normal(size=(300, 1))
+    >>> x = np.hstack([eta + rng.normal(size=(300, 2)), eta + rng.normal(size=(300, 2))])
+    >>> s = np.array([[False, True], [False, False]])
+    >>> est = estimate_pls(x, [[0, 1], [2, 3]], "AA", s)
+    >>> q = assess_model(est.indicator_correlations, [[0, 1], [2, 3]], "AA", s, est)
+    >>> bool(np.isclose(q.f2[0, 1], est.r2[1] / (1 - est.r2[1])))
+    True
+    """
+    st = np.asarray(structure, dtype=bool)
+    n = est.n_obs if n_obs is None else int(n_obs)
+    ave_values = ave(est.loadings, blocks)
+    return PLSAssessment(
+        total_effects=total_effects(est.paths),
+        indirect_effects=indirect_effects(est.paths),
+        r2_adjusted=adjusted_r2(est.r2, st, n),
+        alpha=cronbach_alpha(r, blocks),
+        rho_a=rho_a(r, est.outer_weights, blocks, modes),
+        rho_c=rho_c(est.loadings, blocks),
+        ave=ave_values,
+        htmt=htmt(r, blocks),
+        fornell_larcker=fornell_larcker(est.construct_correlations, ave_values),
+        outer_vif=outer_vif(r, blocks),
+        inner_vif=inner_vif(est.score_correlations, st),
+        f2=f_squared(
+            r,
+            blocks,
+            modes,
+            st,
+            est.r2,
+            scheme=est.scheme,
+            tol=est.tol,
+            max_iter=est.max_iter,
+            consistent=est.consistent,
+        ),
+        srmr=srmr(r, est.loadings, est.construct_correlations, blocks, modes),
+    )

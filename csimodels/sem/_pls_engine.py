@@ -54,6 +54,7 @@ modeling. *MIS Quarterly*, 39(2), 297–316.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -178,6 +179,9 @@ class PLSEstimate:
         See :class:`PLSBatch`.
     n_obs : int
         Number of rows used.
+    scheme, consistent, tol, max_iter
+        The settings of the fit (re-used by :func:`~csimodels.sem._pls_assess.assess_model`
+        to re-estimate the reduced models of f²).
     """
 
     outer_weights: FloatArray
@@ -198,6 +202,10 @@ class PLSEstimate:
     singular: bool
     inadmissible: bool
     n_obs: int
+    scheme: str = "path"
+    consistent: bool = False
+    tol: float = 1e-7
+    max_iter: int = 300
 
 
 # ---------------------------------------------------------------------------
@@ -277,13 +285,17 @@ def batch_correlations(
     shift = xa.mean(axis=0)
     xc = xa - shift  # centre once to avoid cancellation in the raw second moments
     m1 = rel @ xc / n  # (B, p)
-    iu, ju = np.triu_indices(p)
-    m2u = rel @ (xc[:, iu] * xc[:, ju]) / n  # upper triangle of the second moments
-    covu = (m2u - m1[:, iu] * m1[:, ju]) * (n / (n - 1))
-    cov = np.empty((rel.shape[0], p, p))
-    cov[:, iu, ju] = covu
-    cov[:, ju, iu] = covu
     idx = np.arange(p)
+    if rel.shape[0] == 1:
+        d = xc - m1[0]
+        cov = ((d * rel[0][:, None]).T @ d / (n - 1))[None]
+    else:
+        iu, ju = np.triu_indices(p)
+        m2u = rel @ (xc[:, iu] * xc[:, ju]) / n  # upper triangle of the second moments
+        covu = (m2u - m1[:, iu] * m1[:, ju]) * (n / (n - 1))
+        cov = np.empty((rel.shape[0], p, p))
+        cov[:, iu, ju] = covu
+        cov[:, ju, iu] = covu
     sds = np.sqrt(np.clip(cov[:, idx, idx], 0.0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_sd = np.where(sds > 0, 1.0 / sds, np.nan)
@@ -389,6 +401,8 @@ class _Design:
     eye_pad: FloatArray  # (m, q, q) identity on the padding diagonal
     pred_real: IntArray  # predecessor of each real (unpadded) regression slot
     dv_real: IntArray  # its endogenous construct
+    real: FloatArray  # (m, q) 1.0 on real slots, 0.0 on padding
+    real_flat: IntArray  # flat positions of the real slots in (m, q)
 
 
 def _design(
@@ -406,10 +420,10 @@ def _design(
         mask[b, j] = 1.0
         owner[b] = j
     dv = np.flatnonzero(st.any(axis=0)).astype(np.int64)
-    q = max(int(st[:, j].sum()) for j in dv) if dv.size else 1
+    q = int(st.sum(axis=0).max()) if dv.size else 1
     pred = np.zeros((dv.size, q), dtype=np.int64)
     pad = np.ones((dv.size, q), dtype=bool)
-    for m, j in enumerate(dv):
+    for m, j in enumerate(dv.tolist()):
         idx = np.flatnonzero(st[:, j])
         pred[m, : idx.size] = idx
         pad[m, : idx.size] = False
@@ -432,7 +446,22 @@ def _design(
         eye_pad=eye_pad,
         pred_real=pred[~pad],
         dv_real=np.broadcast_to(dv[:, None], pred.shape)[~pad],
+        real=(~pad).astype(np.float64),
+        real_flat=np.flatnonzero(~pad.ravel()),
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _design_cached(
+    p: int,
+    blocks: tuple[tuple[int, ...], ...],
+    modes: tuple[str, ...],
+    shape: tuple[int, ...],
+    structure: bytes,
+    scheme: str,
+) -> _Design:
+    st = np.frombuffer(structure, dtype=bool).reshape(shape) if shape else np.zeros(0, bool)
+    return _design(p, [np.asarray(b, dtype=np.int64) for b in blocks], modes, st, scheme)
 
 
 def _regressions(
@@ -471,9 +500,15 @@ def _inner_weights(rc: FloatArray, d: _Design, scheme: str) -> tuple[FloatArray,
     if scheme == "centroid":
         return np.sign(rc) * d.adjacent, np.zeros(rc.shape[0], dtype=bool)
     # path weighting: successors weighted by their correlation, predecessors by the
-    # regression coefficients of the construct on all its predecessors
-    beta, _, bad = _regressions(rc, d)
-    return np.where(d.structure, beta, rc * d.succ), bad
+    # regression coefficients of the construct on all its predecessors (a failed
+    # regression gives NaN, which the caller detects in the weight change)
+    e = rc * d.succ
+    if d.dv.size:
+        a = np.where(d.pad2, d.eye_pad, rc[:, d.pred[:, :, None], d.pred[:, None, :]])
+        rhs = rc[:, d.pred, d.dv[:, None]] * d.real
+        coef, _ = _solve(a, rhs)
+        e[:, d.pred_real, d.dv_real] = coef.reshape(coef.shape[0], -1)[:, d.real_flat]
+    return e, np.zeros(rc.shape[0], dtype=bool)
 
 
 def _nan_batch(nb: int, p: int, k: int) -> dict[str, FloatArray]:
@@ -538,6 +573,30 @@ def estimate_pls_moments(
     >>> round(float(fit.paths[0, 0, 1]), 6), bool(fit.converged[0])
     (0.5, True)
     """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _estimate_pls_moments(
+            r,
+            blocks,
+            modes,
+            structure,
+            scheme=scheme,
+            tol=tol,
+            max_iter=max_iter,
+            consistent=consistent,
+        )
+
+
+def _estimate_pls_moments(
+    r: FloatArray,
+    blocks: Sequence[Sequence[int] | NDArray[np.integer]],
+    modes: Sequence[str],
+    structure: NDArray[np.bool_] | Sequence[Sequence[bool]],
+    *,
+    scheme: str,
+    tol: float,
+    max_iter: int,
+    consistent: bool,
+) -> PLSBatch:
     ra = np.asarray(r, dtype=np.float64)
     if ra.ndim == 2:
         ra = ra[None]
@@ -548,7 +607,15 @@ def estimate_pls_moments(
     if not tol > 0:
         raise ValueError(f"tol must be positive, got {tol}")
     nb, p, _ = ra.shape
-    d = _design(p, blocks, modes, structure, scheme)
+    st_arr = np.asarray(structure)
+    d = _design_cached(
+        p,
+        tuple(tuple(int(i) for i in np.asarray(b).ravel()) for b in blocks),
+        tuple(str(m) for m in modes),
+        st_arr.shape,
+        np.asarray(st_arr, dtype=bool).tobytes(),
+        scheme,
+    )
     k, mask, owner = d.k, d.mask, d.owner
     kk = np.arange(k)
     pp = np.arange(p)
@@ -581,24 +648,23 @@ def estimate_pls_moments(
             if idx.size == 0:
                 break
             rr, w_old, rw = ra[idx], weights[idx], rw_all[idx]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # score covariances W'RW and correlations
-            c = mask.T @ (w_old[:, :, None] * rw)
-            sd = np.sqrt(c[:, kk, kk])
-            rc = c / (sd[:, :, None] * sd[:, None, :])
-            e, bad = _inner_weights(rc, d, scheme)
-            # covariance of each indicator with its own construct's inner proxy;
-            # the proxy's scale cancels in the normalisation below
-            g = ((rw / sd[:, None, :]) @ e)[:, pp, owner]
-            for j, inv in mode_b_inv.items():
-                b = d.blocks[j]
-                g[:, b] = np.einsum("bqr,br->bq", inv if idx is None else inv[idx], g[:, b])
-            gd = g[:, :, None] * mask
-            rw_new = rr @ gd
-            scale = 1.0 / np.sqrt((gd * rw_new).sum(axis=1))
-            w_new = g * scale[:, owner]
-            rw_new = rw_new * scale[:, None, :]
-            diff = np.abs(w_new - w_old).sum(axis=1)
+        # score covariances W'RW and correlations
+        c = mask.T @ (w_old[:, :, None] * rw)
+        sd = np.sqrt(c[:, kk, kk])
+        rc = c / (sd[:, :, None] * sd[:, None, :])
+        e, bad = _inner_weights(rc, d, scheme)
+        # covariance of each indicator with its own construct's inner proxy;
+        # the proxy's scale cancels in the normalisation below
+        g = ((rw / sd[:, None, :]) @ e)[:, pp, owner]
+        for j, inv in mode_b_inv.items():
+            b = d.blocks[j]
+            g[:, b] = np.einsum("bqr,br->bq", inv if idx is None else inv[idx], g[:, b])
+        gd = g[:, :, None] * mask
+        rw_new = rr @ gd
+        scale = 1.0 / np.sqrt((gd * rw_new).sum(axis=1))
+        w_new = g * scale[:, owner]
+        rw_new = rw_new * scale[:, None, :]
+        diff = np.abs(w_new - w_old).sum(axis=1)
         bad |= ~np.isfinite(diff)
         stop = bad | (diff < tol)
         if idx is None:
@@ -620,11 +686,10 @@ def estimate_pls_moments(
     good = np.flatnonzero(~singular)
     if good.size:
         rr, w, rw = ra[good], weights[good], rw_all[good]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            c = mask.T @ (w[:, :, None] * rw)
-            sd = np.sqrt(c[:, kk, kk])
-            score_cor = c / (sd[:, :, None] * sd[:, None, :])
-            cross = rw / sd[:, None, :]
+        c = mask.T @ (w[:, :, None] * rw)
+        sd = np.sqrt(c[:, kk, kk])
+        score_cor = c / (sd[:, :, None] * sd[:, None, :])
+        cross = rw / sd[:, None, :]
         score_cor[:, kk, kk] = 1.0
         loadings = cross[:, np.arange(p), owner]
         rho = np.ones((good.size, k))
@@ -634,12 +699,10 @@ def estimate_pls_moments(
             wb = w[:, b]
             wtw = np.einsum("bq,bq->b", wb, wb)
             wsw = np.einsum("bq,bqr,br->b", wb, rr[:, b[:, None], b[None, :]], wb)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                rho[:, j] = wtw**2 * (wsw - wtw) / (wtw**2 - np.sum(wb**4, axis=1))
+            rho[:, j] = wtw**2 * (wsw - wtw) / (wtw**2 - np.sum(wb**4, axis=1))
         rc = score_cor
         if consistent:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rc = score_cor / np.sqrt(rho[:, :, None] * rho[:, None, :])
+            rc = score_cor / np.sqrt(rho[:, :, None] * rho[:, None, :])
             rc[:, kk, kk] = 1.0
             offdiag = ~np.eye(k, dtype=bool)
             inadmissible[good] = np.any(~(rho > 0) | (rho > 1), axis=1) | np.any(
@@ -650,8 +713,7 @@ def estimate_pls_moments(
                     continue
                 wb = w[:, b]
                 wtw = np.einsum("bq,bq->b", wb, wb)
-                with np.errstate(invalid="ignore"):
-                    loadings[:, b] = wb * (np.sqrt(rho[:, j]) / wtw)[:, None]
+                loadings[:, b] = wb * (np.sqrt(rho[:, j]) / wtw)[:, None]
         beta, r2, bad = _regressions(rc, d, check=True)
         bad |= ~np.all(np.isfinite(score_cor), axis=(1, 2))
         singular[good[bad]] = True
@@ -767,4 +829,8 @@ def estimate_pls(
         singular=bool(fit.singular[0]),
         inadmissible=bool(fit.inadmissible[0]),
         n_obs=n,
+        scheme=scheme,
+        consistent=consistent,
+        tol=tol,
+        max_iter=max_iter,
     )

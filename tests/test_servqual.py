@@ -234,7 +234,8 @@ def test_paired_t_and_interval_match_scipy(sim: object) -> None:
     data = sim.data  # type: ignore[attr-defined]
     frame = sim.frame  # type: ignore[attr-defined]
     unweighted = csi.SurveyData.from_frame(
-        frame.drop(columns=["weight"]), scale={c: (1, 7) for c in frame if c[0] in "EP"},
+        frame.drop(columns=["weight"]),
+        scale={c: (1, 7) for c in frame if c[0] in "EP"},
         segments=["store"],
     )
     res = SERVQUAL(correction="none").fit(unweighted)
@@ -257,9 +258,7 @@ def test_paired_t_and_interval_match_scipy(sim: object) -> None:
 
 def test_wilcoxon_matches_scipy() -> None:
     s = simulate_servqual_survey(n=120, random_state=5)
-    res = SERVQUAL(test="wilcoxon", correction="none").fit(
-        s.frame, by=None, weight=None
-    )
+    res = SERVQUAL(test="wilcoxon", correction="none").fit(s.frame, by=None, weight=None)
     for item in ("2", "13"):
         ref = stats.wilcoxon(s.frame[f"P{item}"] - s.frame[f"E{item}"])
         assert res.items.loc[item, "statistic"] == pytest.approx(ref.statistic)
@@ -296,7 +295,9 @@ def test_simulated_gaps_are_recovered(sim: object) -> None:
     truth = sim.expected_gaps  # type: ignore[attr-defined]
     z = (res.dimensions["estimate"] - truth) / res.dimensions["std_error"]
     assert (z.abs() < 4).all(), z
-    inside = (res.dimensions["ci_lower"] - 0.05 < truth) & (truth < res.dimensions["ci_upper"] + 0.05)
+    inside = (res.dimensions["ci_lower"] - 0.05 < truth) & (
+        truth < res.dimensions["ci_upper"] + 0.05
+    )
     assert inside.all()
     items = (res.items["estimate"] - sim.expected_item_gaps) / res.items["std_error"]  # type: ignore[attr-defined]
     assert (items.abs() < 4.5).all()
@@ -323,7 +324,9 @@ def test_1988_instrument_reverse_scores_simulated_answers() -> None:
     assert (z.abs() < 4).all()
     # scored as the 1991 bank, the reversed items give the wrong sign of the gap
     wrong = SERVQUAL(instrument="servqual_1991").fit(s88.data)
-    assert wrong.dimensions.loc["Empathy", "estimate"] > 0 > res.dimensions.loc["Empathy", "estimate"]
+    assert (
+        wrong.dimensions.loc["Empathy", "estimate"] > 0 > res.dimensions.loc["Empathy", "estimate"]
+    )
     assert res.settings["reverse_scored"] == list(SERVQUAL_1988.reverse_scored)
 
 
@@ -343,8 +346,14 @@ def test_segments_equal_separate_fits(sim: object) -> None:
 def test_zone_of_tolerance_hand_example() -> None:
     inst = Instrument(name="z", dimensions={"S": ("1", "2")})
     df = pd.DataFrame(
-        {"A1": [4, 5, 3], "D1": [6, 7, 6], "P1": [5, 4, 6],
-         "A2": [3, 3, 3], "D2": [5, 5, 6], "P2": [6, 7, 6]}
+        {
+            "A1": [4, 5, 3],
+            "D1": [6, 7, 6],
+            "P1": [5, 4, 6],
+            "A2": [3, 3, 3],
+            "D2": [5, 5, 6],
+            "P2": [6, 7, 6],
+        }
     )
     res = ZoneOfTolerance(instrument=inst).fit(df)
     # item 1: P-A (1, -1, 3) mean 1; P-D (-1, -3, 0) mean -4/3; A 4, D 19/3, P 5 -> within
@@ -421,7 +430,9 @@ def test_missing_whole_dimension_listwise_and_pairwise() -> None:
     assert any("excluded" in n for n in pairwise.notes)
     # gap mean = perception mean - expectation mean on the same respondents
     it = pairwise.items
-    assert (it["perception"] - it["expectation"]).to_numpy() == pytest.approx(it["estimate"].to_numpy())
+    assert (it["perception"] - it["expectation"]).to_numpy() == pytest.approx(
+        it["estimate"].to_numpy()
+    )
 
 
 def test_nobody_left_raises() -> None:
@@ -436,7 +447,9 @@ def test_nobody_left_raises() -> None:
 def test_importance_points_must_sum_to_100() -> None:
     df = hand_frame()
     df.loc["r1", "I_B"] = 40  # r1 allocates 90
-    with pytest.raises(DataValidationError, match=r"must sum to 100.*row 'r1': 90.*normalize_points"):
+    with pytest.raises(
+        DataValidationError, match=r"must sum to 100.*row 'r1': 90.*normalize_points"
+    ):
         hand_model().fit(df)
     with pytest.warns(DataQualityWarning, match=r"row 'r1': 90.*rescaled"):
         res = hand_model(normalize_points=True).fit(df)
@@ -500,7 +513,9 @@ def test_off_scale_values_are_rejected() -> None:
     with pytest.raises(DataValidationError, match=r"column 'P3'.*row 'r2': 9"):
         hand_model().fit(data)
     other = csi.SurveyData.from_frame(hand_frame(), scale={"E1": (1, 10)})
-    with pytest.raises(DataValidationError, match=r"column 'E1' is declared on the scale \[1, 10\]"):
+    with pytest.raises(
+        DataValidationError, match=r"column 'E1' is declared on the scale \[1, 10\]"
+    ):
         hand_model().fit(other)
 
 
@@ -509,7 +524,10 @@ def test_bad_settings_are_rejected() -> None:
         SERVQUAL(instrument="servqual_2000")
     with pytest.raises(SpecificationError, match=r"level must be in \(0, 1\)"):
         SERVQUAL(level=1.5)
-    with pytest.raises(SpecificationError, match=r"SERVQUAL: invalid arguments: test: .*'t' or 'wilcoxon' \(got 'z'\)"):
+    with pytest.raises(
+        SpecificationError,
+        match=r"SERVQUAL: invalid arguments: test: .*'t' or 'wilcoxon' \(got 'z'\)",
+    ):
         SERVQUAL(test="z")  # type: ignore[arg-type]
     with pytest.raises(SpecificationError, match="both 'E'"):
         SERVQUAL(perception="E")
@@ -588,7 +606,10 @@ def test_properties_of_the_scores(e: list[int], p: list[int], points: list[int])
     e_arr = np.array(e, dtype=float).reshape(3, 4)
     p_arr = np.array(p, dtype=float).reshape(3, 4)
     df = pd.DataFrame(
-        {**{f"E{j + 1}": e_arr[:, j] for j in range(4)}, **{f"P{j + 1}": p_arr[:, j] for j in range(4)}}
+        {
+            **{f"E{j + 1}": e_arr[:, j] for j in range(4)},
+            **{f"P{j + 1}": p_arr[:, j] for j in range(4)},
+        }
     )
     a = np.array(points, dtype=float)
     df["I_A"], df["I_B"] = a, 100 - a

@@ -259,7 +259,8 @@ def simulate_servqual_survey(
     imp_cols: list[str] = []
     if with_importance:
         props = rng.dirichlet(importance_concentration * shares, size=n)
-        points = np.vstack([rng.multinomial(100, p / p.sum()) for p in props])
+        props /= props.sum(axis=1, keepdims=True)
+        points = rng.multinomial(100, props)
         for d, name in enumerate(dims):
             imp_cols.append(f"I_{name}")
             frame[f"I_{name}"] = points[:, d].astype(np.float64)

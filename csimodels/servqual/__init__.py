@@ -16,8 +16,6 @@ five dimensions (Parasuraman, Zeithaml & Berry 1988): tangibles (有形性), rel
 """
 
 from csimodels.servqual.gap import CORRECTIONS, SERVQUAL, SERVQUALResult
-from csimodels.servqual.servperf import SERVPERF, SERVPERFResult
-from csimodels.servqual.zone import ZoneOfTolerance, ZoneOfToleranceResult
 from csimodels.servqual.instruments import (
     INSTRUMENTS,
     SERVQUAL_1988,
@@ -25,16 +23,18 @@ from csimodels.servqual.instruments import (
     Instrument,
     resolve_instrument,
 )
+from csimodels.servqual.servperf import SERVPERF, SERVPERFResult
+from csimodels.servqual.zone import ZoneOfTolerance, ZoneOfToleranceResult
 
 __all__ = [
     "CORRECTIONS",
     "INSTRUMENTS",
     "SERVPERF",
-    "SERVPERFResult",
     "SERVQUAL",
     "SERVQUAL_1988",
     "SERVQUAL_1991",
     "Instrument",
+    "SERVPERFResult",
     "SERVQUALResult",
     "ZoneOfTolerance",
     "ZoneOfToleranceResult",
@@ -54,9 +54,7 @@ def demo_section() -> str:
 
     from csimodels.datasets.servqual import simulate_servqual_survey
 
-    sim = simulate_servqual_survey(
-        n=2400, weights=True, zone_of_tolerance=True, random_state=20256
-    )
+    sim = simulate_servqual_survey(n=2400, weights=True, zone_of_tolerance=True, random_state=20256)
     res = SERVQUAL(importance="I_{dimension}").fit(sim.data, by="store")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -67,7 +65,7 @@ def demo_section() -> str:
         "Simulated SERVQUAL survey (1991 22-item instrument, 1-7 scale): 2,400 weighted "
         "respondents in 3 stores, 100-point importance allocation, desired/adequate "
         "expectations.",
-        f"True expected dimension gaps: "
+        "True expected dimension gaps: "
         + ", ".join(f"{d} {v:+.3f}" for d, v in sim.expected_gaps.items()),
         f"Weighted SERVQUAL score: per respondent {overall['weighted_per_respondent']:+.4f}, "
         f"aggregate (mean weights x mean gaps) {overall['weighted_aggregate']:+.4f}; "

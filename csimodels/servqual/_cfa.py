@@ -71,7 +71,9 @@ def run_cfa(
                 float(complete.shape[0]),
             ]
         },
-        index=pd.Index(["chi2", "dof", "p_value", "cfi", "tli", "rmsea", "srmr", "n"], name="index"),
+        index=pd.Index(
+            ["chi2", "dof", "p_value", "cfi", "tli", "rmsea", "srmr", "n"], name="index"
+        ),
     )
     est = model.inspect(std_est=True)
     load = est[(est["op"] == "~") & est["rval"].isin(factors) & est["lval"].isin(names)]

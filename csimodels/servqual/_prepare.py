@@ -110,8 +110,7 @@ def _check_columns(
             )
         else:
             problems.append(
-                f"item {item!r} ({dim}): no column "
-                + " or ".join(repr(present[r]) for r in lack)
+                f"item {item!r} ({dim}): no column " + " or ".join(repr(present[r]) for r in lack)
             )
     missing_imp = [c for c in imp_cols if c not in available]
     if missing_imp:
@@ -165,12 +164,21 @@ def _to_survey(
     return data
 
 
-def _check_range(x: FloatArray, cols: list[str], lo: float, hi: float, rows: pd.Index, what: str) -> None:
+def _rows_shown(labels: list[str], total: int) -> str:
+    extra = total - len(labels)
+    return ", ".join(labels) + (f" and {extra} more" if extra > 0 else "")
+
+
+def _check_range(
+    x: FloatArray, cols: list[str], lo: float, hi: float, rows: pd.Index, what: str
+) -> None:
     bad = ~np.isnan(x) & ((x < lo) | (x > hi))
     if bad.any():
         j = int(np.flatnonzero(bad.any(axis=0))[0])
         where = np.flatnonzero(bad[:, j])
-        shown = format_offenders([f"row {rows[i]!r}: {x[i, j]:g}" for i in where])
+        shown = _rows_shown(
+            [f"row {rows[i]!r}: {x[i, j]:g}" for i in where[:5].tolist()], where.size
+        )
         raise DataValidationError(
             f"column {cols[j]!r} has {where.size} value(s) outside the {what} [{lo:g}, {hi:g}] "
             f"({shown}); declare missing codes or fix the scale"
@@ -247,7 +255,9 @@ def prepare(
         )
     n_all = frame.shape[0]
     k = len(instrument.items)
-    owner = np.array([dims.index(instrument.dimension_of(i)) for i in instrument.items], dtype=np.intp)
+    owner = np.array(
+        [dims.index(instrument.dimension_of(i)) for i in instrument.items], dtype=np.intp
+    )
 
     # Item units: an item counts for a respondent only if every battery is answered.
     unit_missing = np.zeros((n_all, k), dtype=bool)
@@ -266,7 +276,10 @@ def prepare(
         off = ~imp_missing & ~np.isclose(sums, points_total, rtol=0.0, atol=1e-6 * points_total)
         if off.any():
             where_off = np.flatnonzero(off)
-            shown = format_offenders([f"row {rows_all[i]!r}: {sums[i]:g}" for i in where_off])
+            shown = _rows_shown(
+                [f"row {rows_all[i]!r}: {sums[i]:g}" for i in where_off[:5].tolist()],
+                where_off.size,
+            )
             zero = ~imp_missing & (sums <= 0)
             if not normalize_points or zero.any():
                 hint = (
@@ -341,7 +354,10 @@ def prepare(
     exclusions.index.name = "row"
     if flagged.any():
         counts = exclusions.groupby(["scope", "reason"], sort=True).size()
-        detail = "; ".join(f"{r} ({s}): {c}" for (s, r), c in counts.items())
+        detail = "; ".join(
+            f"{key[1]} ({key[0]}): {c}"
+            for key, c in zip(counts.index.tolist(), counts.tolist(), strict=True)
+        )
         notes.append(f"respondents excluded (scope: reason: count): {detail}")
     report = MissingDataReport(
         strategy=missing,

@@ -44,7 +44,9 @@ def init_model(model: BaseModel, name: str, data: dict[str, Any], init: Any) -> 
         raise SpecificationError(f"{name}: level must be in (0, 1), got {level!r}")
     lo, hi = model.scale  # type: ignore[attr-defined]
     if not lo < hi:
-        raise SpecificationError(f"{name}: scale must be (min, max) with min < max, got {(lo, hi)!r}")
+        raise SpecificationError(
+            f"{name}: scale must be (min, max) with min < max, got {(lo, hi)!r}"
+        )
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,10 @@ def _score(
         else:
             rows["weighted_aggregate"] = [np.nan] * 6 + [int(ok.sum())]
         if ok.any():
-            n_imp = eng.column_means(shares[~np.isnan(shares).any(axis=1)], None if w is None else w[~np.isnan(shares).any(axis=1)])
+            n_imp = eng.column_means(
+                shares[~np.isnan(shares).any(axis=1)],
+                None if w is None else w[~np.isnan(shares).any(axis=1)],
+            )
             contrib_pr = eng.column_means(s_ok * g_ok, w_ok)
             contrib_ag = eng.column_means(s_ok, w_ok) * eng.column_means(g_ok, w_ok)
     overall = pd.DataFrame.from_dict(rows, orient="index", columns=[*STAT_COLUMNS, "n"])
@@ -313,8 +318,10 @@ def _plot(dims: pd.DataFrame, kind: str, ax: Any, ylabel: str, series: tuple[str
             _, ax = plt.subplots()
         x = np.arange(len(data))
         est = data["estimate"].to_numpy(dtype=float)
-        err = np.vstack([est - data["ci_lower"], data["ci_upper"] - est])
-        ax.bar(x, est, yerr=err, capsize=3, color=["#c0392b" if v < 0 else "#2e86c1" for v in est])
+        errbar = np.vstack([est - data["ci_lower"], data["ci_upper"] - est])
+        ax.bar(
+            x, est, yerr=errbar, capsize=3, color=["#c0392b" if v < 0 else "#2e86c1" for v in est]
+        )
         ax.axhline(0.0, color="black", linewidth=0.8)
         ax.set_xticks(x, [str(v) for v in data["label"]])
         ax.set_ylabel(ylabel)
@@ -521,13 +528,17 @@ class SERVQUAL(BaseModel):
         prio["weighted_gap"] = dimensions[weighted_col]
         prio["rank_gap"] = _rank(prio["estimate"])
         prio["rank_weighted"] = _rank(prio["weighted_gap"])
-        prio = prio.sort_values(["rank_weighted" if has_imp else "rank_gap", "rank_gap"], kind="stable")
+        prio = prio.sort_values(
+            ["rank_weighted" if has_imp else "rank_gap", "rank_gap"], kind="stable"
+        )
         iprio = items[["dimension", "label", "estimate"]].copy()
         iprio["importance"] = dimensions["importance"].reindex(iprio["dimension"]).to_numpy()
         iprio["weighted_gap"] = iprio["estimate"] * iprio["importance"]
         iprio["rank_gap"] = _rank(iprio["estimate"])
         iprio["rank_weighted"] = _rank(iprio["weighted_gap"])
-        iprio = iprio.sort_values(["rank_weighted" if has_imp else "rank_gap", "rank_gap"], kind="stable")
+        iprio = iprio.sort_values(
+            ["rank_weighted" if has_imp else "rank_gap", "rank_gap"], kind="stable"
+        )
         segments = segment_overall = None
         if by is not None and prep.groups is not None:
             segments, segment_overall = self._segments(prep, dims, by)

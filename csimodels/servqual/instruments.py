@@ -157,7 +157,10 @@ def _check_instrument(inst: Instrument) -> None:
             f"{'is not a dimension' if len(unknown_dims) == 1 else 'are not dimensions'}; "
             f"the dimensions are {format_offenders(list(inst.dimensions))}"
         )
-    for role, names in (("item_labels", list(inst.item_labels)), ("reverse_scored", inst.reverse_scored)):
+    for role, names in (
+        ("item_labels", list(inst.item_labels)),
+        ("reverse_scored", inst.reverse_scored),
+    ):
         unknown = sorted(str(i) for i in names if i not in seen)
         if unknown:
             raise SpecificationError(

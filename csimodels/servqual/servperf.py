@@ -128,7 +128,8 @@ class SERVPERF(BaseModel):
     >>> df = pd.DataFrame({"P1": [4, 6], "P2": [7, 5], "I_Speed": [50, 20], "I_Care": [50, 80]})
     >>> res = SERVPERF(instrument=inst, importance="I_{dimension}").fit(df)
     >>> res.overall["estimate"].round(6).to_dict()   # (5.5+5.2)/2 and .35*5+.65*6
-    {'unweighted': 5.5, 'item_mean': 5.5, 'weighted_per_respondent': 5.35, 'weighted_aggregate': 5.65}
+    {'unweighted': 5.5, 'item_mean': 5.5, 'weighted_per_respondent': 5.35,
+     'weighted_aggregate': 5.65}
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -146,9 +147,7 @@ class SERVPERF(BaseModel):
     def __init__(self, **data: Any) -> None:
         init_model(self, "SERVPERF", data, super().__init__)
 
-    def fit(
-        self, data: SurveyData | pd.DataFrame, *, weight: str | None = None
-    ) -> SERVPERFResult:
+    def fit(self, data: SurveyData | pd.DataFrame, *, weight: str | None = None) -> SERVPERFResult:
         """Score the performance battery.
 
         Examples

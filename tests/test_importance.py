@@ -90,7 +90,7 @@ def johnson_svd(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     n = x.shape[0]
     xs = (x - x.mean(0)) / x.std(0, ddof=1) / math.sqrt(n - 1)  # unit-length columns
     ys = (y - y.mean()) / y.std(ddof=1) / math.sqrt(n - 1)
-    p_, d, qt = np.linalg.svd(xs, full_matrices=False)
+    p_, _d, qt = np.linalg.svd(xs, full_matrices=False)
     z = p_ @ qt
     beta = np.linalg.lstsq(z, ys, rcond=None)[0]
     lam = np.linalg.lstsq(z, xs, rcond=None)[0]  # (k, j): regression of X_j on Z_k

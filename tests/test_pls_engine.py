@@ -11,6 +11,7 @@ is exactly consistent and the saturated model fits exactly) and a hand computati
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from csimodels.sem._pls_engine import (
     estimate_pls_moments,
     weighted_moments,
 )
+from csimodels.sem._pls_predict import cut_folds, predict_pls
 
 seminr = pytest.importorskip("seminr")
 
@@ -631,13 +633,7 @@ def test_bad_arguments(kwargs: dict[str, Any], message: str) -> None:
     }
     args.update(kwargs)
     r = np.array([[1, 0.5, 0.3], [0.5, 1, 0.4], [0.3, 0.4, 1]])
-    with pytest.raises(
-        ValueError,
-        match=message.replace("(", r"\(")
-        .replace(")", r"\)")
-        .replace("[", r"\[")
-        .replace("]", r"\]"),
-    ):
+    with pytest.raises(ValueError, match=re.escape(message)):
         estimate_pls_moments(r, **args)
 
 
@@ -669,3 +665,95 @@ def test_invariant_to_linear_rescaling_of_items(scale: list[float], shift: float
     b = estimate_pls(data * np.array(scale) + shift, BLOCKS, ["A"] * K, STRUCTURE)
     np.testing.assert_allclose(a.outer_weights, b.outer_weights, atol=1e-9)
     np.testing.assert_allclose(a.scores, b.scores, atol=1e-8)
+
+
+# ---------------------------------------------------------------------------
+# PLSpredict against seminr's predict_pls (same folds)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("technique", "plsc", "image_mode"),
+    [("DA", False, "A"), ("EA", False, "A"), ("DA", True, "A"), ("DA", False, "B")],
+)
+def test_predict_matches_seminr(
+    mobi: pd.DataFrame, x: np.ndarray, technique: str, plsc: bool, image_mode: str
+) -> None:
+    from seminr.predict.metrics import item_metrics
+
+    specs = []
+    for c in NAMES:
+        if c == "Image" and image_mode == "B":
+            specs.append(seminr.composite(c, ECSI_ITEMS[c], weights=seminr.mode_B))
+        elif plsc:
+            specs.append(seminr.reflective(c, ECSI_ITEMS[c]))
+        else:
+            specs.append(seminr.composite(c, ECSI_ITEMS[c]))
+    model = seminr.estimate_pls(
+        mobi,
+        seminr.constructs(*specs),
+        seminr.relationships(*[seminr.paths(a, b) for a, b in ECSI_PATHS]),
+    )
+    tech = seminr.predict_DA if technique == "DA" else seminr.predict_EA
+    ref = seminr.predict_pls(model, technique=tech, no_folds=10, seed=123)
+    modes = [image_mode if c == "Image" else "A" for c in NAMES]
+    ours = predict_pls(
+        x,
+        BLOCKS,
+        modes,
+        STRUCTURE,
+        n_folds=10,
+        technique=technique,
+        random_state=123,
+        consistent=plsc,
+    )
+    assert ours.converged.all() and not ours.singular.any()
+    cols = [ITEMS[i] for i in ours.indicators]
+    endo_items = [i for c in NAMES if STRUCTURE[:, NAMES.index(c)].any() for i in ECSI_ITEMS[c]]
+    assert cols == endo_items
+
+    def table(nm: Any) -> np.ndarray:
+        return np.array([[nm.get(str(r + 1), c) for c in cols] for r in range(len(x))])
+
+    np.testing.assert_allclose(ours.pls_out_of_sample, table(ref.items.pls_out_of_sample), atol=TOL)
+    np.testing.assert_allclose(ours.lm_out_of_sample, table(ref.items.lm_out_of_sample), atol=TOL)
+    np.testing.assert_allclose(ours.pls_in_sample, table(ref.items.pls_in_sample), atol=TOL)
+    np.testing.assert_allclose(ours.lm_in_sample, table(ref.items.lm_in_sample), atol=TOL)
+    metrics = item_metrics(ref)
+    for ours_values, nm, row in [
+        (ours.pls_rmse, metrics.pls_out_of_sample, "RMSE"),
+        (ours.pls_mae, metrics.pls_out_of_sample, "MAE"),
+        (ours.lm_rmse, metrics.lm_out_of_sample, "RMSE"),
+        (ours.lm_mae, metrics.lm_out_of_sample, "MAE"),
+        (ours.pls_rmse_in_sample, metrics.pls_in_sample, "RMSE"),
+        (ours.lm_mae_in_sample, metrics.lm_in_sample, "MAE"),
+    ]:
+        np.testing.assert_allclose(ours_values, [nm.get(row, c) for c in cols], atol=TOL)
+
+
+def test_cut_folds_like_r() -> None:
+    # R: as.integer(cut(1:10, breaks = 3)) is 1 1 1 1 2 2 2 3 3 3
+    assert cut_folds(10, 3).tolist() == [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]
+    from seminr.predict.predict_pls import cut_folds as seminr_cut
+
+    for n, k in [(250, 10), (17, 4), (5, 5), (100, 7)]:
+        assert (cut_folds(n, k) + 1).tolist() == seminr_cut(n, k)
+
+
+def test_predict_weights_and_errors(x: np.ndarray) -> None:
+    modes = ["A"] * K
+    a = predict_pls(x, BLOCKS, modes, STRUCTURE, n_folds=5, random_state=1)
+    b = predict_pls(
+        x, BLOCKS, modes, STRUCTURE, n_folds=5, random_state=1, case_weights=np.full(250, 2.0)
+    )
+    np.testing.assert_allclose(a.pls_rmse, b.pls_rmse, atol=1e-12)
+    np.testing.assert_allclose(a.lm_mae, b.lm_mae, atol=1e-12)
+    assert np.bincount(a.folds).tolist() == [50] * 5
+    with pytest.raises(ValueError, match="n_folds must be an integer between 2 and 250"):
+        predict_pls(x, BLOCKS, modes, STRUCTURE, n_folds=1)
+    with pytest.raises(ValueError, match="technique must be one of"):
+        predict_pls(x, BLOCKS, modes, STRUCTURE, technique="XX")
+    with pytest.raises(ValueError, match=r"order must be a permutation of 0\.\.249"):
+        predict_pls(x, BLOCKS, modes, STRUCTURE, order=np.zeros(250, int))
+    with pytest.raises(ValueError, match="case_weights must be 250 finite non-negative"):
+        predict_pls(x, BLOCKS, modes, STRUCTURE, case_weights=-np.ones(250))

@@ -367,7 +367,7 @@ def prepare(
     )
     groups = frame[by].to_numpy()[keep] if by is not None else None
     return Prepared(
-        batteries={r: x[keep] for r, x in arrays.items()},
+        batteries={r: np.ascontiguousarray(x[keep]) for r, x in arrays.items()},
         importance=None if imp is None else imp[keep],
         weights=None if w_all is None else w_all[keep],
         rows=rows_all[keep],

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from csimodels._stats import cronbach_alpha
+from csimodels._stats import cronbach_alpha, weighted_cov
 from csimodels.data.survey import SurveyData
 from csimodels.errors import SpecificationError, format_offenders
 from csimodels.results import Frame, MissingDataReport, Result
@@ -86,8 +86,13 @@ def _score(
     g = p - e
     item = _test(g, w, level, test)
     dim_g, _ = eng.dimension_scores(g, owner, n_dims)
-    dim_e_scores, _ = eng.dimension_scores(e, owner, n_dims)
-    dim_p_scores, _ = eng.dimension_scores(p, owner, n_dims)
+    item_e, item_p = eng.column_means(e, w), eng.column_means(p, w)
+    if np.isnan(g).any():
+        dim_e = eng.column_means(eng.dimension_scores(e, owner, n_dims)[0], w)
+        dim_p = eng.column_means(eng.dimension_scores(p, owner, n_dims)[0], w)
+    else:  # complete answers: the mean of dimension scores is the mean of item means
+        dim_e = np.array([item_e[owner == d].mean() for d in range(n_dims)])
+        dim_p = np.array([item_p[owner == d].mean() for d in range(n_dims)])
     dim = _test(dim_g, w, level, test)
     complete = ~np.isnan(dim_g).any(axis=1)
     rows: dict[str, list[float]] = {}
@@ -135,11 +140,11 @@ def _score(
     overall["n"] = overall["n"].astype(np.int64)
     overall.index.name = "score"
     return _Scores(
-        item_e=eng.column_means(e, w),
-        item_p=eng.column_means(p, w),
+        item_e=item_e,
+        item_p=item_p,
         item=item,
-        dim_e=eng.column_means(dim_e_scores, w),
-        dim_p=eng.column_means(dim_p_scores, w),
+        dim_e=dim_e,
+        dim_p=dim_p,
         dim=dim,
         importance=n_imp,
         contrib_per_respondent=contrib_pr,
@@ -335,6 +340,14 @@ def _plot(dims: pd.DataFrame, kind: str, ax: Any, ylabel: str, series: tuple[str
     ax.set_xticks(data["angle"].to_numpy(), [str(v) for v in data["label"]])
     ax.legend(loc="upper right")
     return ax
+
+
+def _alpha_from_cov(cov: eng.FloatArray) -> float:
+    k = cov.shape[0]
+    total = float(cov.sum())
+    if k < 2 or not total > 0:
+        return float("nan")
+    return float(k / (k - 1) * (1.0 - float(np.trace(cov)) / total))
 
 
 def _rank(values: pd.Series) -> pd.Series:
@@ -593,18 +606,17 @@ class SERVQUAL(BaseModel):
         w = prep.weights
         rows = []
         single = []
+        complete = not np.isnan(g).any() and (w is None or bool((w > 0).all()))
+        covs = [weighted_cov(x, w) for x in (e, p, g)] if complete else []
         for d, name in enumerate(dims):
             cols = prep.owner == d
             if cols.sum() < 2:
                 single.append(name)
-            rows.append(
-                [
-                    int(cols.sum()),
-                    cronbach_alpha(e[:, cols], w),
-                    cronbach_alpha(p[:, cols], w),
-                    cronbach_alpha(g[:, cols], w),
-                ]
-            )
+            if complete:  # one covariance matrix per battery, alpha from its blocks
+                alphas = [_alpha_from_cov(c[np.ix_(cols, cols)]) for c in covs]
+            else:
+                alphas = [cronbach_alpha(x[:, cols], w) for x in (e, p, g)]
+            rows.append([int(cols.sum()), *alphas])
         if single:
             notes.append(
                 f"Cronbach's alpha is not applicable to single-item dimension(s) "

@@ -737,3 +737,13 @@ def test_demo_section() -> None:
     text = demo_section()
     assert "What to fix first" in text and "Fix first:" in text
     assert "急需改进区" in text or "次要改进区" in text
+
+
+def test_johnson_matches_relativeimp_oracle(demo) -> None:
+    """relativeImp 0.0.2 (PyPI) implements Johnson (2000) on unweighted correlations."""
+    relative_imp = pytest.importorskip("relativeImp")
+    attrs = ["QUAL1", "QUAL2", "QUAL3", "VAL1", "VAL2"]
+    df = demo.frame[[*attrs, "SAT1"]].dropna().reset_index(drop=True)
+    ours = DriverAnalysis(attributes=attrs, overall="SAT1", methods=["johnson"]).fit(df)
+    peer = relative_imp.relativeImp(df, "SAT1", list(attrs)).set_index("driver")
+    np.testing.assert_allclose(ours.importance["johnson"], peer["rawRelaImpt"], atol=1e-12)

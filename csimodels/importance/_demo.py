@@ -66,7 +66,8 @@ def demo_section() -> str:
         f"Fix first: {first} ({order.loc[first, 'label']}) — one more point on it is worth "
         f"{slope:.3f} points of SAT1, the others held fixed.",
         "",
-        "Penalty–reward (low band 1-4, high band 7-10; impact asymmetry, ±0.2):",
+        f"Penalty–reward (low band ≤ {asym.table['low_max'].iloc[0]:g}, high band ≥ "
+        f"{asym.table['high_min'].iloc[0]:g}; classes by impact asymmetry, ±0.2):",
     ]
     for attr, row in asym.table.iterrows():
         lines.append(

@@ -221,6 +221,9 @@ class DriverAnalysisResult(Result):
             ("Inference", s.get("inference", "")),
         ]
         tables: dict[str, Any] = {"Importance": self.importance}
+        if self.bootstrap_draws is not None:
+            cols = ["estimate", "std_error", "ci_lower", "ci_upper", "rank"]
+            tables[f"Bootstrap intervals (level {s.get('level')})"] = self.table[cols]
         if self.segments:
             header.append(("Segments", f"{len(self.segments)} by {self.by!r}"))
             tables["By segment (first method)"] = self.by_segment()

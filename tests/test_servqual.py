@@ -628,3 +628,15 @@ def test_properties_of_the_scores(e: list[int], p: list[int], points: list[int])
     )
     gaps = res.items["estimate"].to_numpy()
     assert np.all(np.abs(gaps) <= 6)
+
+
+def test_reliability_table_matches_cronbach_alpha_with_weights() -> None:
+    s = simulate_servqual_survey(n=500, weights=True, random_state=9)
+    res = SERVQUAL().fit(s.data)
+    w = s.data.weights()
+    for dim, items in SERVQUAL_1991.dimensions.items():
+        e = s.frame[[f"E{i}" for i in items]].to_numpy(dtype=float)
+        p = s.frame[[f"P{i}" for i in items]].to_numpy(dtype=float)
+        row = res.reliability.loc[dim]
+        assert row["expectation"] == pytest.approx(cronbach_alpha(e, w), rel=1e-10)
+        assert row["gap"] == pytest.approx(cronbach_alpha(p - e, w), rel=1e-10)

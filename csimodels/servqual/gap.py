@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from csimodels._stats import cronbach_alpha, weighted_cov
+from csimodels._stats import cronbach_alpha
 from csimodels.data.survey import SurveyData
 from csimodels.errors import SpecificationError, format_offenders
 from csimodels.results import Frame, MissingDataReport, Result
@@ -328,7 +328,7 @@ def _plot(dims: pd.DataFrame, kind: str, ax: Any, ylabel: str, series: tuple[str
             x, est, yerr=errbar, capsize=3, color=["#c0392b" if v < 0 else "#2e86c1" for v in est]
         )
         ax.axhline(0.0, color="black", linewidth=0.8)
-        ax.set_xticks(x, [str(v) for v in data["label"]])
+        ax.set_xticks(x, [str(v) for v in data.index])
         ax.set_ylabel(ylabel)
         return ax
     if ax is None:
@@ -337,17 +337,29 @@ def _plot(dims: pd.DataFrame, kind: str, ax: Any, ylabel: str, series: tuple[str
     for name in series:
         values = data[name].to_numpy(dtype=float)
         ax.plot(angles, np.append(values, values[0]), label=name)
-    ax.set_xticks(data["angle"].to_numpy(), [str(v) for v in data["label"]])
+    ax.set_xticks(data["angle"].to_numpy(), [str(v) for v in data.index])
     ax.legend(loc="upper right")
     return ax
 
 
-def _alpha_from_cov(cov: eng.FloatArray) -> float:
-    k = cov.shape[0]
-    total = float(cov.sum())
-    if k < 2 or not total > 0:
-        return float("nan")
-    return float(k / (k - 1) * (1.0 - float(np.trace(cov)) / total))
+def _alphas(x: eng.FloatArray, w: eng.FloatArray | None, owner: Any, n_dims: int) -> eng.FloatArray:
+    """Cronbach's alpha of every dimension at once on complete data (same definition
+    as :func:`csimodels._stats.cronbach_alpha`: weights rescaled to sum to n, n − 1)."""
+    n = x.shape[0]
+    wn = np.ones(n) if w is None else w * (n / w.sum())
+    indicator = np.zeros((x.shape[1], n_dims))
+    indicator[np.arange(x.shape[1]), owner] = 1.0
+
+    def variances(y: eng.FloatArray) -> eng.FloatArray:
+        m = (wn @ y) / n
+        return np.asarray((wn @ (y - m) ** 2) / (n - 1), dtype=np.float64)
+
+    item_var = variances(x) @ indicator
+    sum_var = variances(x @ indicator)
+    k = indicator.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alpha = k / (k - 1) * (1.0 - item_var / sum_var)
+    return np.where((k >= 2) & (sum_var > 0), alpha, np.nan)
 
 
 def _rank(values: pd.Series) -> pd.Series:
@@ -607,13 +619,13 @@ class SERVQUAL(BaseModel):
         rows = []
         single = []
         complete = not np.isnan(g).any() and (w is None or bool((w > 0).all()))
-        covs = [weighted_cov(x, w) for x in (e, p, g)] if complete else []
+        fast = [_alphas(x, w, prep.owner, len(dims)) for x in (e, p, g)] if complete else []
         for d, name in enumerate(dims):
             cols = prep.owner == d
             if cols.sum() < 2:
                 single.append(name)
-            if complete:  # one covariance matrix per battery, alpha from its blocks
-                alphas = [_alpha_from_cov(c[np.ix_(cols, cols)]) for c in covs]
+            if complete:  # item variances and sum-score variances only: O(n k)
+                alphas = [float(a[d]) for a in fast]
             else:
                 alphas = [cronbach_alpha(x[:, cols], w) for x in (e, p, g)]
             rows.append([int(cols.sum()), *alphas])

@@ -366,6 +366,21 @@ def test_batch_equals_separate_fits(x: np.ndarray) -> None:
         assert len(set(batch.iterations[:6].tolist())) > 1
 
 
+@pytest.mark.parametrize("modes", [["A"] * K, ["B"] + ["A"] * (K - 1)])
+def test_large_batch_equals_separate_fits(x: np.ndarray, modes: list[str]) -> None:
+    # from 64 members on, the core multiplies R block by block: same numbers
+    rng = np.random.default_rng(8)
+    counts = np.stack([np.bincount(rng.integers(0, 250, 250), minlength=250) for _ in range(80)])
+    _, _, rs = batch_correlations(x, counts.astype(float))
+    batch = estimate_pls_moments(rs, BLOCKS, modes, STRUCTURE)
+    assert batch.converged.all() and len(set(batch.iterations.tolist())) > 1
+    for b in (0, 17, 79):
+        one = estimate_pls_moments(rs[b], BLOCKS, modes, STRUCTURE)
+        assert one.iterations[0] == batch.iterations[b]
+        np.testing.assert_allclose(batch.outer_weights[b], one.outer_weights[0], atol=1e-12)
+        np.testing.assert_allclose(batch.paths[b], one.paths[0], atol=1e-12)
+
+
 def test_batch_correlations_match_resampled_data(x: np.ndarray) -> None:
     rng = np.random.default_rng(3)
     rows = rng.integers(0, 250, 250)
@@ -742,6 +757,9 @@ def test_cut_folds_like_r() -> None:
 
 def test_predict_weights_and_errors(x: np.ndarray) -> None:
     modes = ["A"] * K
+    xc, order = x.copy(), np.arange(250)[::-1].copy()
+    predict_pls(x, BLOCKS, modes, STRUCTURE, n_folds=5, order=order)
+    assert np.array_equal(x, xc) and np.array_equal(order, np.arange(250)[::-1])
     a = predict_pls(x, BLOCKS, modes, STRUCTURE, n_folds=5, random_state=1)
     b = predict_pls(
         x, BLOCKS, modes, STRUCTURE, n_folds=5, random_state=1, case_weights=np.full(250, 2.0)

@@ -639,15 +639,18 @@ def _estimate_pls_moments(
     change = np.full(nb, np.inf)
     active = ~singular
     rw_all = ra @ mask  # R @ W, kept up to date
+    # large batches: R @ W block by block (W is block diagonal), on contiguous
+    # column slices of R, which does a k-th of the dense product's work
+    r_cols = [np.ascontiguousarray(ra[:, :, b]) for b in d.blocks] if nb >= 64 else None
     for _ in range(max_iter):
         if active.all():
             idx = None
-            rr, w_old, rw = ra, weights, rw_all
+            w_old, rw = weights, rw_all
         else:
             idx = np.flatnonzero(active)
             if idx.size == 0:
                 break
-            rr, w_old, rw = ra[idx], weights[idx], rw_all[idx]
+            w_old, rw = weights[idx], rw_all[idx]
         # score covariances W'RW and correlations
         c = mask.T @ (w_old[:, :, None] * rw)
         sd = np.sqrt(c[:, kk, kk])
@@ -659,9 +662,14 @@ def _estimate_pls_moments(
         for j, inv in mode_b_inv.items():
             b = d.blocks[j]
             g[:, b] = np.einsum("bqr,br->bq", inv if idx is None else inv[idx], g[:, b])
-        gd = g[:, :, None] * mask
-        rw_new = rr @ gd
-        scale = 1.0 / np.sqrt((gd * rw_new).sum(axis=1))
+        if r_cols is None:
+            rw_new = (ra if idx is None else ra[idx]) @ (g[:, :, None] * mask)
+        else:
+            rw_new = np.empty((g.shape[0], p, k))
+            for j, rj in enumerate(r_cols):
+                rj_active = rj if idx is None else rj[idx]
+                rw_new[:, :, j] = (rj_active @ g[:, d.blocks[j], None])[:, :, 0]
+        scale = 1.0 / np.sqrt((g * rw_new[:, pp, owner]) @ mask)
         w_new = g * scale[:, owner]
         rw_new = rw_new * scale[:, None, :]
         diff = np.abs(w_new - w_old).sum(axis=1)

@@ -10,11 +10,11 @@ contiguous row. No pandas, no pydantic, no warnings here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from csimodels._stats import weighted_mean, weighted_var
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -39,15 +39,18 @@ def answer_indices(values: FloatArray, codes: FloatArray) -> SmallArray:
     ``codes[i]`` is the code of answer ``i`` (Like first). Consecutive integer codes use
     arithmetic; other codings use a sorted search. Both are vectorised.
     """
-    out = np.full(values.shape, MISSING_ANSWER, dtype=np.int8)
-    present = ~np.isnan(values)
     low = codes.min()
     offsets = codes - low
     if np.array_equal(np.sort(offsets), np.arange(5.0)):
-        lut = np.empty(5, dtype=np.int8)
+        lut = np.full(6, MISSING_ANSWER, dtype=np.int8)  # position 5: missing
         lut[offsets.astype(np.int64)] = np.arange(5, dtype=np.int8)
-        out[present] = lut[(values[present] - low).astype(np.int64)]
-        return out
+        shifted = values - low
+        np.copyto(shifted, 5.0, where=np.isnan(shifted))
+        position = shifted.astype(np.int8)
+        consecutive: SmallArray = lut[position]
+        return consecutive
+    out = np.full(values.shape, MISSING_ANSWER, dtype=np.int8)
+    present = ~np.isnan(values)
     order = np.argsort(codes)
     pos = np.searchsorted(codes[order], values[present])
     out[present] = order[pos].astype(np.int8)
@@ -61,19 +64,59 @@ def classify(functional: SmallArray, dysfunctional: SmallArray, lookup: SmallArr
     return out
 
 
-def tally(categories: SmallArray, weights: FloatArray | None) -> tuple[IntArray, FloatArray]:
-    """Unweighted and weighted counts of the six categories, shape ``(n_features, 6)``."""
-    k = categories.shape[0]
-    counts = np.zeros((k, N_CATEGORIES), dtype=np.int64)
-    wcounts = np.zeros((k, N_CATEGORIES), dtype=np.float64)
+def cell_keys(functional: SmallArray, dysfunctional: SmallArray) -> NDArray[np.int16]:
+    """Answer-pair cell of every (feature, respondent): ``6 f + d`` in 0..35 (35 = both missing)."""
+    out: NDArray[np.int16] = functional.astype(np.int16) * 6 + dysfunctional
+    return out
+
+
+@dataclass(frozen=True)
+class CellTallies:
+    """Per feature and answer-pair cell (shape ``(n_features, 36)``) sums over respondents."""
+
+    counts: IntArray  # respondents
+    weights: FloatArray  # sum of respondent weights (counts when unweighted)
+    importance_weights: FloatArray | None  # sum of weight x importance (importance given)
+    importance_counts: IntArray | None  # respondents with an importance answer
+    importance_base: FloatArray | None  # sum of weights of respondents with importance
+
+
+def tally_cells(
+    keys: NDArray[np.int16], weights: FloatArray | None, importance: FloatArray | None
+) -> CellTallies:
+    """One vectorised ``bincount`` pass per feature over the 36 answer-pair cells."""
+    k = keys.shape[0]
+    counts = np.zeros((k, 36), dtype=np.int64)
+    wsum = np.zeros((k, 36), dtype=np.float64)
+    imp_w = imp_n = imp_base = None
+    if importance is not None:
+        imp_w = np.zeros((k, 36), dtype=np.float64)
+        imp_n = np.zeros((k, 36), dtype=np.int64)
+        imp_base = np.zeros((k, 36), dtype=np.float64)
     for j in range(k):  # one vectorised pass per feature
-        row = categories[j]
-        counts[j] = np.bincount(row, minlength=7)[:N_CATEGORIES]
-        if weights is None:
-            wcounts[j] = counts[j]
-        else:
-            wcounts[j] = np.bincount(row, weights=weights, minlength=7)[:N_CATEGORIES]
-    return counts, wcounts
+        row = keys[j]
+        counts[j] = np.bincount(row, minlength=36)
+        wsum[j] = counts[j] if weights is None else np.bincount(row, weights, minlength=36)
+        if importance is not None:
+            assert imp_w is not None and imp_n is not None and imp_base is not None
+            imp = importance[j]
+            given = ~np.isnan(imp)
+            sub = row[given]
+            w_given = None if weights is None else weights[given]
+            imp_n[j] = np.bincount(sub, minlength=36)
+            imp_base[j] = imp_n[j] if w_given is None else np.bincount(sub, w_given, minlength=36)
+            wx = imp[given] if w_given is None else imp[given] * w_given
+            imp_w[j] = np.bincount(sub, wx, minlength=36)
+    return CellTallies(counts, wsum, imp_w, imp_n, imp_base)
+
+
+def categories_from_cells(cell_values: NDArray[Any], lookup: SmallArray) -> NDArray[Any]:
+    """Sum cell tallies ``(n_features, 36)`` into the six categories ``(n_features, 6)``."""
+    onehot = np.zeros((36, N_CATEGORIES), dtype=cell_values.dtype)
+    valid = lookup < N_CATEGORIES
+    onehot[np.flatnonzero(valid), lookup[valid]] = 1
+    out: NDArray[Any] = cell_values @ onehot
+    return out
 
 
 def questionable_per_respondent(categories: SmallArray, q_index: int) -> tuple[IntArray, IntArray]:
@@ -173,11 +216,8 @@ def decide(
     )
 
 
-def continuous_scores(
-    functional: SmallArray,
-    dysfunctional: SmallArray,
-    weights: FloatArray | None,
-    importance: FloatArray | None,
+def continuous_from_cells(
+    tallies: CellTallies,
     functional_scores: FloatArray,
     dysfunctional_scores: FloatArray,
     *,
@@ -185,41 +225,42 @@ def continuous_scores(
 ) -> FloatArray:
     """Per feature: n, functional mean and sd, dysfunctional mean and sd, importance mean.
 
-    Returns shape ``(n_features, 6)``. Pairs with a missing answer are skipped. With
-    ``importance`` (shape ``(n_features, n_respondents)``, NaN = not given) its mean is
-    reported; with ``weight_by_importance`` each pair is also weighted by the respondent
-    weight times the stated importance, and pairs without an importance answer are skipped.
+    Returns shape ``(n_features, 6)``. Only cells with both answers count. The score is
+    constant within a cell, so the weighted mean is ``Σ W_c s_c / Σ W_c`` and the sample
+    variance (relative weights rescaled to sum to n, n − 1 denominator, as
+    :func:`csimodels._stats.weighted_var`) is ``n / (n − 1) · Σ W_c (s_c − m)² / Σ W_c``.
+    With ``weight_by_importance`` the cell weights are the sums of weight × importance
+    over respondents who stated an importance; the importance mean is always the
+    (respondent-weighted) mean of the stated importance.
     """
-    k = functional.shape[0]
-    out = np.full((k, 6), np.nan)
-    f_lut = np.append(functional_scores, np.nan)
-    d_lut = np.append(dysfunctional_scores, np.nan)
-    for j in range(k):
-        f = f_lut[functional[j]]
-        d = d_lut[dysfunctional[j]]
-        valid = ~(np.isnan(f) | np.isnan(d))
-        w = None if weights is None else weights
-        imp_mean = np.nan
-        if importance is not None:
-            imp = importance[j]
-            imp_mean = weighted_mean(np.where(valid, imp, np.nan), w)
-            if weight_by_importance:
-                valid &= ~np.isnan(imp)
-                w = imp if w is None else w * imp
-        fv = np.where(valid, f, np.nan)
-        dv = np.where(valid, d, np.nan)
-        if w is not None:
-            w = np.where(valid, w, 0.0)
-            if not (w > 0).any():
-                out[j, 0] = int(valid.sum())
-                out[j, 5] = imp_mean
-                continue
-        out[j] = (
-            valid.sum(),
-            weighted_mean(fv, w),
-            np.sqrt(weighted_var(fv, w)),
-            weighted_mean(dv, w),
-            np.sqrt(weighted_var(dv, w)),
-            imp_mean,
-        )
+    f_cell = np.full(36, np.nan)
+    d_cell = np.full(36, np.nan)
+    for fa in range(5):
+        for da in range(5):
+            f_cell[fa * 6 + da] = functional_scores[fa]
+            d_cell[fa * 6 + da] = dysfunctional_scores[da]
+    valid = ~np.isnan(f_cell)
+    fs, ds = f_cell[valid], d_cell[valid]
+    if weight_by_importance:
+        assert tallies.importance_weights is not None and tallies.importance_counts is not None
+        w = tallies.importance_weights[:, valid]
+        n = tallies.importance_counts[:, valid].sum(axis=1)
+    else:
+        w = tallies.weights[:, valid]
+        n = tallies.counts[:, valid].sum(axis=1)
+    total = w.sum(axis=1)
+    out = np.full((w.shape[0], 6), np.nan)
+    out[:, 0] = n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for col, scores in ((1, fs), (3, ds)):
+            mean = (w @ scores) / total
+            ss = (w * (scores[None, :] - mean[:, None]) ** 2).sum(axis=1) / total
+            var = np.where(n >= 2, ss * n / (n - 1), np.nan)
+            ok = total > 0
+            out[:, col] = np.where(ok, mean, np.nan)
+            out[:, col + 1] = np.where(ok, np.sqrt(var), np.nan)
+        if tallies.importance_weights is not None and tallies.importance_base is not None:
+            base = tallies.importance_base[:, valid].sum(axis=1)
+            imp_total = tallies.importance_weights[:, valid].sum(axis=1)
+            out[:, 5] = np.where(base > 0, imp_total / base, np.nan)
     return out

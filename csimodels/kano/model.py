@@ -422,17 +422,23 @@ class Kano(BaseModel):
                 f"data must be a csimodels.SurveyData or a pandas DataFrame, "
                 f"got {type(data).__name__}"
             )
+        # answers: labels mapped to codes, codes checked, missing codes made NaN; a
+        # column already holding valid codes is passed on untouched (no copy)
+        label_map = self.label_map()
         mapped: dict[str, NDArray[np.float64]] = {}
+        present: dict[str, NDArray[np.bool_]] = {}
         for feature, (fcol, dcol) in self.features.items():
             for role, col in (("functional", fcol), ("dysfunctional", dcol)):
-                mapped[col] = self._answers_to_codes(
-                    source[col], feature, role, col, codes, missing_codes
+                out, ok = self._answers_to_codes(
+                    source[col], feature, role, col, codes, missing_codes, label_map
                 )
+                if out is not None:
+                    mapped[col] = out
+                present[col] = ok
         for feature, icol in self.importance.items():
             mapped[icol] = _importance_values(source[icol], feature, icol, missing_codes)
         for feature, (fcol, dcol) in self.features.items():
-            both = ~(np.isnan(mapped[fcol]) | np.isnan(mapped[dcol]))
-            if not both.any():
+            if not (present[fcol] & present[dcol]).any():
                 raise DataValidationError(
                     f"Kano feature {feature!r} has no valid answers: no respondent answered "
                     f"both its functional column {fcol!r} and its dysfunctional column "
@@ -440,16 +446,20 @@ class Kano(BaseModel):
                 )
         if survey is None:
             assert isinstance(data, pd.DataFrame)
-            frame = pd.DataFrame(mapped, index=data.index.copy())
-            extra = [c for c in (weight, by) if c is not None and c not in mapped]
-            for c in extra:
+            columns: dict[str, Any] = {
+                c: mapped[c] if c in mapped else data[c].to_numpy() for c in self._columns()
+            }
+            for c in (weight, by):
+                if c is None or c in columns:
+                    continue
                 if c not in data.columns:
                     raise DataValidationError(
                         f"column {c!r} (the {'weight' if c == weight else 'by'} column) not "
                         f"found in data; available columns: "
                         f"{format_offenders(sorted(map(str, data.columns)))}"
                     )
-                frame[c] = data[c].to_numpy(copy=True)
+                columns[c] = data[c].to_numpy()
+            frame = pd.DataFrame(columns, index=data.index)
             scale: dict[str, tuple[float, float]] = dict.fromkeys(
                 answer_cols, (float(codes.min()), float(codes.max()))
             )
@@ -457,21 +467,29 @@ class Kano(BaseModel):
                 scale.update(dict.fromkeys(self.importance.values(), self.importance_scale))
             survey = SurveyData.coerce(
                 frame,
-                items=list(mapped),
+                items=self._columns(),
                 scale=scale,
                 weight=weight,
                 segments=[by] if by is not None else [],
             )
+            mapped = {}  # the survey's frame now holds the cleaned answers
+        frame_values = survey.frame
+
+        def values(col: str) -> NDArray[np.float64]:
+            if col in mapped:
+                return mapped[col]
+            return frame_values[col].to_numpy(dtype=np.float64)
+
         answers = np.empty((2, len(self.features), survey.n_respondents), dtype=np.int8)
         for j, (fcol, dcol) in enumerate(self.features.values()):
-            answers[0, j] = eng.answer_indices(mapped[fcol], codes)
-            answers[1, j] = eng.answer_indices(mapped[dcol], codes)
+            answers[0, j] = eng.answer_indices(values(fcol), codes)
+            answers[1, j] = eng.answer_indices(values(dcol), codes)
         importance = None
         if self.importance:
             importance = np.full((len(self.features), survey.n_respondents), np.nan)
             for j, feature in enumerate(self.features):
                 if feature in self.importance:
-                    importance[j] = mapped[self.importance[feature]]
+                    importance[j] = values(self.importance[feature])
         return survey, answers, importance
 
     def _owners(self, columns: Sequence[str]) -> str:
@@ -493,9 +511,32 @@ class Kano(BaseModel):
         name: str,
         codes: NDArray[np.float64],
         missing_codes: Sequence[Any],
-    ) -> NDArray[np.float64]:
-        """Map one answer column (codes and/or labels) to float codes; NaN = no answer."""
-        label_map = self.label_map()
+        label_map: Mapping[str, int],
+    ) -> tuple[NDArray[np.float64] | None, NDArray[np.bool_]]:
+        """Check one answer column; map labels and missing codes.
+
+        Returns the column as float codes (NaN = no answer), or None when the column
+        already holds valid codes and can be used as it is, and which rows have an answer.
+        """
+        missing_num = {float(m) for m in missing_codes if _is_number(m)}
+        dtype = column.dtype
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            x = column.to_numpy()
+            if x.dtype.kind not in "iuf":
+                x = column.to_numpy(dtype=np.float64, na_value=np.nan)
+            nan = np.isnan(x) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=bool)
+            is_missing = np.isin(x, list(missing_num)) if missing_num else None
+            ok = np.isin(x, codes)
+            answered = ok.copy()
+            ok |= nan
+            if is_missing is not None:
+                ok |= is_missing
+            if ok.all():
+                if is_missing is not None and is_missing.any():
+                    out = x.astype(np.float64)
+                    out[is_missing] = np.nan
+                    return out, answered
+                return None, answered
         missing_norm = {normalise_label(m) for m in missing_codes if isinstance(m, str)}
         missing_num = {float(m) for m in missing_codes if _is_number(m)}
         positions, uniques = pd.factorize(column, use_na_sentinel=True)
@@ -546,7 +587,7 @@ class Kano(BaseModel):
                 f"{code_list} or their labels (e.g. 'Like', '喜欢'); map other labels with "
                 "Kano(labels={...}) or declare non-answers with missing_codes=[...]"
             )
-        return out
+        return out, ~np.isnan(out)
 
     # -- the fit of one group --------------------------------------------------------------
     def _fit_survey(
@@ -562,7 +603,8 @@ class Kano(BaseModel):
         features = list(self.features)
         index = pd.Index(features, name="feature")
         lookup = eng.category_lookup(self.table_indices())
-        categories = eng.classify(answers[0], answers[1], lookup)
+        keys = eng.cell_keys(answers[0], answers[1])
+        categories = lookup[keys]
         q = CATEGORIES.index("Q")
         answered, questionable = eng.questionable_per_respondent(categories, q)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -581,8 +623,13 @@ class Kano(BaseModel):
         screening.index.name = "respondent"
         weights = survey.weights()
         kept_w = None if weights is None else weights[keep]
-        kept_cat = categories[:, keep]
-        counts, wcounts = eng.tally(kept_cat, kept_w)
+        everyone = bool(keep.all())
+        kept_importance = None
+        if importance is not None:
+            kept_importance = importance if everyone else importance[:, keep]
+        tallies = eng.tally_cells(keys if everyone else keys[:, keep], kept_w, kept_importance)
+        counts = eng.categories_from_cells(tallies.counts, lookup)
+        wcounts = eng.categories_from_cells(tallies.weights, lookup)
         n = counts.sum(axis=1)
         totals = wcounts.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -674,11 +721,8 @@ class Kano(BaseModel):
         bw["quadrant_name"] = [None if q is None else CATEGORY_NAMES[q] for q in bw_quadrants]
         # continuous analysis
         use_importance = importance is not None and self.weight_by_importance
-        cont = eng.continuous_scores(
-            answers[0][:, keep],
-            answers[1][:, keep],
-            kept_w,
-            None if importance is None else importance[:, keep],
+        cont = eng.continuous_from_cells(
+            tallies,
             np.array(CONTINUOUS_SCORES["functional"]),
             np.array(CONTINUOUS_SCORES["dysfunctional"]),
             weight_by_importance=use_importance,

@@ -461,7 +461,13 @@ def _design_cached(
     scheme: str,
 ) -> _Design:
     st = np.frombuffer(structure, dtype=bool).reshape(shape) if shape else np.zeros(0, bool)
-    return _design(p, [np.asarray(b, dtype=np.int64) for b in blocks], modes, st, scheme)
+    d = _design(p, [np.asarray(b, dtype=np.int64) for b in blocks], modes, st, scheme)
+    # shared between calls: make every array read-only
+    for value in vars(d).values():
+        for arr in value if isinstance(value, list) else [value]:
+            if isinstance(arr, np.ndarray):
+                arr.flags.writeable = False
+    return d
 
 
 def _regressions(

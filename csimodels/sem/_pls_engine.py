@@ -82,6 +82,8 @@ _MODES = ("A", "B")
 #: A correlation (sub)matrix whose smallest eigenvalue is below this share of its
 #: largest is treated as singular (rank deficient in floating point).
 SINGULAR_RCOND = 1e-12
+#: From this batch size on, R @ W is computed block by block (fewer flops, more calls).
+_BLOCK_PRODUCT_MIN_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -647,7 +649,11 @@ def _estimate_pls_moments(
     rw_all = ra @ mask  # R @ W, kept up to date
     # large batches: R @ W block by block (W is block diagonal), on contiguous
     # column slices of R, which does a k-th of the dense product's work
-    r_cols = [np.ascontiguousarray(ra[:, :, b]) for b in d.blocks] if nb >= 64 else None
+    r_cols = (
+        [np.ascontiguousarray(ra[:, :, b]) for b in d.blocks]
+        if nb >= _BLOCK_PRODUCT_MIN_BATCH
+        else None
+    )
     for _ in range(max_iter):
         if active.all():
             idx = None

@@ -1,8 +1,8 @@
 """csimodels: customer satisfaction measurement the way the field does it.
 
 The national satisfaction index models (ACSI, SCSI, ECSI, CCSI) by PLS path
-modelling and covariance-based SEM, SERVQUAL, Kano, AHP, fuzzy comprehensive
-evaluation and the analyses around them, sharing one dataset abstraction
+modelling, SERVQUAL, Kano, AHP, fuzzy comprehensive evaluation and the analyses
+around them (importance–performance, drivers), sharing one dataset abstraction
 (:class:`SurveyData`) and one family of result objects.
 
 Examples
@@ -13,9 +13,18 @@ Examples
 4000
 """
 
-from csimodels import datasets, errors, results
+from csimodels import datasets, errors, importance, kano, results, sem, servqual
 from csimodels._version import __version__
 from csimodels.data import DescriptionResult, ItemInfo, Scale, SurveyData
+from csimodels.importance import (
+    DriverAnalysis,
+    DriverAnalysisResult,
+    ImportancePerformance,
+    ImportancePerformanceResult,
+    PenaltyReward,
+    PenaltyRewardResult,
+)
+from csimodels.kano import Kano, KanoResult
 from csimodels.results import Result, Summary, result_from_json
 from csimodels.sem import (
     ACSI,
@@ -27,25 +36,53 @@ from csimodels.sem import (
     PLSResult,
     SegmentedPLSResult,
 )
+from csimodels.servqual import (
+    SERVPERF,
+    SERVQUAL,
+    Instrument,
+    SERVPERFResult,
+    SERVQUALResult,
+    ZoneOfTolerance,
+    ZoneOfToleranceResult,
+)
 
 __all__ = [
     "ACSI",
     "CCSI",
     "ECSI",
     "SCSI",
+    "SERVPERF",
+    "SERVQUAL",
     "DescriptionResult",
+    "DriverAnalysis",
+    "DriverAnalysisResult",
+    "ImportancePerformance",
+    "ImportancePerformanceResult",
+    "Instrument",
     "ItemInfo",
+    "Kano",
+    "KanoResult",
     "ModelSpec",
     "PLSResult",
     "PathModel",
+    "PenaltyReward",
+    "PenaltyRewardResult",
     "Result",
+    "SERVPERFResult",
+    "SERVQUALResult",
     "Scale",
     "SegmentedPLSResult",
     "Summary",
     "SurveyData",
+    "ZoneOfTolerance",
+    "ZoneOfToleranceResult",
     "__version__",
     "datasets",
     "errors",
+    "importance",
+    "kano",
     "result_from_json",
     "results",
+    "sem",
+    "servqual",
 ]

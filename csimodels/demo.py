@@ -29,8 +29,22 @@ def _data_section() -> str:
     return "\n".join(lines)
 
 
+def _lazy(module: str) -> Callable[[], str]:
+    def build() -> str:
+        from importlib import import_module
+
+        section: Callable[[], str] = import_module(module).demo_section
+        return section()
+
+    return build
+
+
 DEMO_SECTIONS: list[tuple[str, Callable[[], str]]] = [
     ("Data description", _data_section),
+    ("CSI index model (ACSI by PLS)", _lazy("csimodels.sem._demo")),
+    ("What to fix first", _lazy("csimodels.importance")),
+    ("SERVQUAL", _lazy("csimodels.servqual")),
+    ("Kano classification", _lazy("csimodels.kano")),
 ]
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from csimodels.data.survey import SurveyData
+from csimodels.datasets.kano import DEFAULT_KANO_FEATURES, SimulatedKanoSurvey, simulate_kano_survey
+from csimodels.datasets.servqual import SimulatedServqual, simulate_servqual_survey
 from csimodels.datasets.simulate import (
     SimulatedSurvey,
     implied_latent_correlations,
@@ -16,12 +18,17 @@ from csimodels.datasets.simulate import (
 from csimodels.errors import DataValidationError, format_offenders
 
 __all__ = [
+    "DEFAULT_KANO_FEATURES",
     "EXAMPLES",
+    "SimulatedKanoSurvey",
+    "SimulatedServqual",
     "SimulatedSurvey",
     "implied_latent_correlations",
     "load_example",
     "load_example_with_truth",
     "simulate_csi_survey",
+    "simulate_kano_survey",
+    "simulate_servqual_survey",
 ]
 
 _ACSI_DEMO_SEGMENTS: dict[str | tuple[str, ...], float] = {

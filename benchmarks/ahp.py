@@ -63,9 +63,7 @@ def main() -> None:
     crs = []
     for r in range(sample):
         row = values[r]
-        comps = {
-            p: (float(v) if v > 0 else 1.0 / -v) for p, v in zip(pairs, row, strict=True)
-        }
+        comps = {p: (float(v) if v > 0 else 1.0 / -v) for p, v in zip(pairs, row, strict=True)}
         crs.append(ahpy.Compare(f"r{r}", comps, precision=10, random_index="dd").consistency_ratio)
     t_ahpy = (time.perf_counter() - t0) * args.respondents / sample
     diff = np.max(np.abs(np.asarray(crs) - res.respondents["cr"].to_numpy()[:sample]))

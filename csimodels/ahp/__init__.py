@@ -4,6 +4,7 @@ See ``docs/ahp.md`` for the guide.
 """
 
 from csimodels.ahp._consistency import RI_TABLES, RandomIndexTable, random_index
+from csimodels.ahp._demo import demo_section
 from csimodels.ahp._model import AHP, AHPRepairResult, AHPResult
 from csimodels.ahp._priorities import PRIORITY_METHODS
 from csimodels.ahp.fuzzy import FuzzyAHP, FuzzyAHPResult
@@ -26,6 +27,7 @@ __all__ = [
     "RandomIndexTable",
     "SensitivityResult",
     "batch_consistency",
+    "demo_section",
     "random_index",
     "weight_sensitivity",
 ]

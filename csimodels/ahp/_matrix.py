@@ -22,12 +22,7 @@ FloatArray = NDArray[np.float64]
 
 __all__ = ["CheckedMatrix", "Judgments", "check_judgments", "connected_components"]
 
-Judgments = (
-    pd.DataFrame
-    | NDArray[Any]
-    | Sequence[Sequence[float]]
-    | Mapping[tuple[Hashable, Hashable], float]
-)
+Judgments = pd.DataFrame | NDArray[Any] | Sequence[Sequence[float]] | Mapping[tuple[Any, Any], Any]
 """What :meth:`AHP.fit` accepts: an ``(n, n)`` array or nested list (with ``labels``), a
 DataFrame whose index and columns are the same labels, or a mapping of pairs."""
 
@@ -188,7 +183,7 @@ def check_judgments(
     judgments: Judgments,
     labels: Sequence[Hashable] | None = None,
     *,
-    reciprocal_tolerance: float = 0.01,
+    reciprocal_tolerance: float = 0.05,
     scale_max: float = 9.0,
     allow_off_scale: bool = False,
     where: str = "AHP",

@@ -58,7 +58,7 @@ class AHPResult(Result):
         matrix is consistent (see the note).
     gci : float
         Geometric consistency index of Aguarón & Moreno-Jiménez (2003), computed with
-        the row-geometric-mean weights (NaN for ``n ≤ 2``); its usual thresholds are
+        the row-geometric-mean weights (None for ``n ≤ 2``); its usual thresholds are
         0.31 (n = 3), 0.35 (n = 4) and 0.37 (n > 4).
     threshold : float
         The CR acceptance threshold applied for this ``n``.
@@ -91,7 +91,7 @@ class AHPResult(Result):
     ci: float
     ri: float
     cr: float
-    gci: float
+    gci: float | None
     threshold: float
     consistent: bool
     n: int
@@ -183,8 +183,9 @@ class AHP(BaseModel):
     strict : bool
         Raise instead of warning when CR exceeds the threshold.
     reciprocal_tolerance : float
-        Accepted relative deviation ``|a_ij · a_ji − 1|`` (0.01 lets 0.33 stand for
-        1/3 with 3); accepted pairs are reconciled to ``sqrt(a_ij / a_ji)``.
+        Accepted relative deviation ``|a_ij · a_ji − 1|`` (0.05 lets 0.33 or 0.13 stand for
+        1/3 or 1/8 typed with two decimals); accepted pairs are reconciled to
+        ``sqrt(a_ij / a_ji)``.
     scale_max : float
         Judgments must lie on ``[1/scale_max, scale_max]`` (Saaty: 9).
     allow_off_scale : bool
@@ -229,7 +230,7 @@ class AHP(BaseModel):
     random_state: int = 0
     threshold: float | Literal["saaty"] = 0.10
     strict: bool = False
-    reciprocal_tolerance: float = Field(default=0.01, ge=0.0, lt=1.0)
+    reciprocal_tolerance: float = Field(default=0.05, ge=0.0, lt=1.0)
     scale_max: float = Field(default=9.0, gt=1.0)
     allow_off_scale: bool = False
     completion: Literal["error", "lambda_max", "harker"] = "error"
@@ -435,7 +436,7 @@ class AHP(BaseModel):
             ci = max((lam - n) / (n - 1), 0.0)
             ri = self._ri(n)
             cr = ci / ri
-        gci = float(geometric_consistency_index(a))
+        gci = float(geometric_consistency_index(a)) if n > 2 else None
         threshold = consistency_threshold(n, self.threshold)
         d = diagnose(a, w, self.scale_max)
         ii = d["i"].astype(int)

@@ -9,6 +9,7 @@ with the current priorities is ``w_i / w_j``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,9 +29,15 @@ def nearest_scale_value(x: float, scale_max: float = 9.0) -> float:
     >>> nearest_scale_value(2.6), nearest_scale_value(0.3) == 1 / 3, nearest_scale_value(40.0)
     (3.0, True, 9.0)
     """
-    k = round(scale_max)
-    grid = np.array([1.0 / m for m in range(k, 1, -1)] + [float(m) for m in range(1, k + 1)])
-    return float(grid[np.argmin(np.abs(np.log(grid) - np.log(x)))])
+    k = max(1, math.floor(scale_max))
+
+    def clip(m: float) -> float:
+        return float(min(max(m, 1), k))
+
+    up, down = max(x, 1.0), max(1.0 / x, 1.0)
+    candidates = {1.0, clip(math.floor(up)), clip(math.ceil(up))}
+    candidates |= {1.0 / clip(math.floor(down)), 1.0 / clip(math.ceil(down))}
+    return min(sorted(candidates), key=lambda c: abs(math.log(c) - math.log(x)))
 
 
 def diagnose(a: FloatArray, w: FloatArray, scale_max: float = 9.0) -> dict[str, FloatArray]:

@@ -1016,3 +1016,20 @@ def test_demo_section() -> None:
 
     text = demo_section()
     assert "CR" in text and "Reliability" in text
+
+
+def test_against_ahpy_oracle() -> None:
+    # AHPy 2.1 (PyPI) as an oracle: same matrices, Donegan & Dodd RI, 10 decimals
+    ahpy = pytest.importorskip("ahpy")
+    rng = np.random.default_rng(11)
+    scale = [1 / 9, 1 / 7, 1 / 5, 1 / 3, 1, 3, 5, 7, 9]
+    names = [f"k{i}" for i in range(6)]
+    for _ in range(5):
+        comps = {p: float(rng.choice(scale)) for p in itertools.combinations(names, 2)}
+        theirs = ahpy.Compare("x", comps, precision=10, random_index="dd")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ours = AHP(ri_table="donegan_dodd_1991").fit(comps, labels=names)
+        assert ours.cr == pytest.approx(theirs.consistency_ratio, abs=2e-10)
+        for k in names:
+            assert ours.weights[k] == pytest.approx(theirs.local_weights[k], abs=1e-8)

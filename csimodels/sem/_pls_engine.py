@@ -298,7 +298,12 @@ def batch_correlations(
         cov = np.empty((rel.shape[0], p, p))
         cov[:, iu, ju] = covu
         cov[:, ju, iu] = covu
-    sds = np.sqrt(np.clip(cov[:, idx, idx], 0.0, None))
+    variances = cov[:, idx, idx]
+    # the moment formula leaves rounding noise (~1e-16 of the second moment) where a
+    # resample makes a column constant: treat such variances as exactly zero
+    noise = 1e-12 * np.maximum((xc * xc).mean(axis=0), np.finfo(np.float64).tiny)
+    variances = np.where(variances <= noise, 0.0, variances)
+    sds = np.sqrt(variances)
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_sd = np.where(sds > 0, 1.0 / sds, np.nan)
     r = cov  # scaled in place: these arrays are large for a bootstrap batch

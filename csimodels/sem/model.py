@@ -9,8 +9,10 @@ from pydantic import Field
 
 from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
+from csimodels.errors import InvalidParameterError
 
 if TYPE_CHECKING:
+    from csimodels.sem.cbsem import CBSEMResult
     from csimodels.sem.pls import PLSResult, SegmentedPLSResult
     from csimodels.sem.spec import ModelSpec
 
@@ -49,10 +51,18 @@ class PathModelBase(Settings):
         self,
         data: SurveyData | pd.DataFrame,
         *,
+        method: Literal["pls"] = "pls",
         by: None = None,
         scale: Any = None,
         weight: str | None = None,
         min_segment_size: int | None = None,
+        bootstrap: int = 0,
+        random_state: int | None = None,
+        level: float = 0.95,
+        sign_change: str = "none",
+        resamples: Any = None,
+        chunk_size: int = 500,
+        n_jobs: int | None = None,
     ) -> PLSResult: ...
 
     @overload
@@ -60,22 +70,50 @@ class PathModelBase(Settings):
         self,
         data: SurveyData | pd.DataFrame,
         *,
+        method: Literal["pls"] = "pls",
         by: str,
         scale: Any = None,
         weight: str | None = None,
         min_segment_size: int | None = None,
+        bootstrap: int = 0,
+        random_state: int | None = None,
+        level: float = 0.95,
+        sign_change: str = "none",
+        resamples: Any = None,
+        chunk_size: int = 500,
+        n_jobs: int | None = None,
     ) -> SegmentedPLSResult: ...
+
+    @overload
+    def fit(
+        self,
+        data: SurveyData | pd.DataFrame,
+        *,
+        method: Literal["cbsem"],
+        scale: Any = None,
+        weight: str | None = None,
+        estimator: str = "ML",
+    ) -> CBSEMResult: ...
 
     def fit(
         self,
         data: SurveyData | pd.DataFrame,
         *,
+        method: Literal["pls", "cbsem"] = "pls",
         by: str | None = None,
         scale: Any = None,
         weight: str | None = None,
         min_segment_size: int | None = None,
-    ) -> PLSResult | SegmentedPLSResult:
-        """Estimate the model by PLS path modelling.
+        bootstrap: int = 0,
+        random_state: int | None = None,
+        level: float = 0.95,
+        sign_change: str = "none",
+        resamples: Any = None,
+        chunk_size: int = 500,
+        n_jobs: int | None = None,
+        estimator: str = "ML",
+    ) -> PLSResult | SegmentedPLSResult | CBSEMResult:
+        """Estimate the model by PLS path modelling (default) or covariance-based SEM.
 
         Parameters
         ----------
@@ -95,17 +133,70 @@ class PathModelBase(Settings):
             (structural paths, or indicators of a formative construct), and more than
             the number of indicators.
 
+        bootstrap : int
+            Number of bootstrap resamples (0: none). Adds standard errors, t, p and
+            percentile intervals to ``paths``, ``r2`` and ``indices``, and the full
+            table (weights, loadings, effects, HTMT, BCa intervals) as
+            ``result.bootstrap``. See :mod:`csimodels.sem.bootstrap`.
+        random_state : int, optional
+            Seed of the resamples; the numbers do not depend on ``chunk_size`` or
+            ``n_jobs``.
+        level : float
+            Confidence level of the intervals (0.95).
+        sign_change : {"none", "construct", "individual"}
+            Sign-change correction of the resamples (Tenenhaus et al. 2005).
+        resamples : array (B, n), optional
+            Explicit row positions of each resample (replaces ``bootstrap`` and
+            ``random_state``), to repeat a run exactly or compare with other software.
+        chunk_size : int
+            Resamples computed at once (bounds memory: about ``chunk_size × p² × 8``
+            bytes).
+        n_jobs : int, optional
+            Run chunks in parallel through joblib (``joblib.parallel_config`` selects
+            the backend, e.g. dask).
+        method : {"pls", "cbsem"}
+            PLS path modelling, or covariance-based SEM through semopy (reflective
+            constructs only; see :func:`csimodels.sem.cbsem.fit_cbsem`).
+        estimator : str
+            With ``method="cbsem"``: the estimator ("ML", "GLS", "ULS", "DWLS", "WLS",
+            "FIML").
+
         Returns
         -------
-        PLSResult, or SegmentedPLSResult when ``by`` is given.
+        PLSResult, SegmentedPLSResult when ``by`` is given, or CBSEMResult.
         """
-        from csimodels.sem.pls import fit_pls, fit_pls_by_segment
+        from csimodels.sem.pls import BootstrapRequest, fit_pls, fit_pls_by_segment
 
+        if method not in ("pls", "cbsem"):
+            raise InvalidParameterError(
+                f"parameter 'method' of {type(self).__name__}.fit must be 'pls' or 'cbsem', "
+                f"got {method!r}"
+            )
         spec = self.to_spec()
         survey = _as_survey(data, spec, scale=scale, weight=weight, by=by)
+        if method == "cbsem":
+            if by is not None:
+                raise InvalidParameterError(
+                    "by= is not available with method='cbsem' yet; fit each segment's "
+                    "SurveyData (data.groups(by)) separately"
+                )
+            from csimodels.sem.cbsem import fit_cbsem
+
+            return fit_cbsem(self, spec, survey, estimator=estimator)
+        boot = BootstrapRequest(
+            n_resamples=bootstrap,
+            random_state=random_state,
+            level=level,
+            sign_change=sign_change,
+            resamples=resamples,
+            chunk_size=chunk_size,
+            n_jobs=n_jobs,
+        )
         if by is None:
-            return fit_pls(self, spec, survey)
-        return fit_pls_by_segment(self, spec, survey, by=by, min_segment_size=min_segment_size)
+            return fit_pls(self, spec, survey, boot)
+        return fit_pls_by_segment(
+            self, spec, survey, by=by, min_segment_size=min_segment_size, boot=boot
+        )
 
 
 def _as_survey(

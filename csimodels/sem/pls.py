@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -22,6 +23,14 @@ from csimodels.errors import (
 from csimodels.results import Frame, MissingDataReport, Result
 from csimodels.sem import _pls_assess as assess
 from csimodels.sem._pls_engine import PLSEstimate, estimate_pls
+from csimodels.sem.bootstrap import (
+    PLSBootstrap,
+    check_bootstrap_arguments,
+    check_level,
+    make_layout,
+    run_bootstrap,
+    summarise,
+)
 from csimodels.sem.index import index_weights, respondent_indices
 from csimodels.sem.spec import ModelSpec
 
@@ -108,6 +117,7 @@ class PLSResult(Result):
     iterations: int
     converged: bool
     missing: MissingDataReport
+    bootstrap: PLSBootstrap | None = None
 
     _title: ClassVar[str] = "PLS path model"
 
@@ -126,6 +136,15 @@ class PLSResult(Result):
             ),
             ("SRMR", f"{self.srmr:.4f}"),
         ]
+        if self.bootstrap is not None:
+            b = self.bootstrap
+            header.append(
+                (
+                    "Inference",
+                    f"bootstrap, {b.n_resamples} resamples ({sum(b.n_failed.values())} failed), "
+                    f"seed {b.settings.get('random_state')}, {b.level:.0%} percentile intervals",
+                )
+            )
         tables: dict[str, Any] = {
             "Path coefficients": self.paths,
             "R²": self.r2,
@@ -133,6 +152,19 @@ class PLSResult(Result):
             "0–100 indices": self.indices,
         }
         return header, tables
+
+    def conf_int(self, level: float = 0.95, *, method: str = "percentile") -> pd.DataFrame:
+        """Bootstrap confidence intervals of every estimate (needs ``fit(bootstrap=B)``).
+
+        Recomputed from the stored draws at any ``level``; ``method`` is
+        ``"percentile"`` or ``"bca"``. See :meth:`PLSBootstrap.conf_int`.
+        """
+        if self.bootstrap is None:
+            raise EstimationError(
+                "this result has no bootstrap draws; fit with bootstrap=5000 (and a "
+                "random_state) to get confidence intervals"
+            )
+        return self.bootstrap.conf_int(level, method=method)
 
     def ipma(self, target: str) -> pd.DataFrame:
         """Importance–performance map of the constructs driving ``target``.
@@ -300,12 +332,30 @@ def _check_estimable(spec: ModelSpec, matrix: ItemMatrix, model_name: str) -> No
 Conditions = list[tuple[str, type[Warning]]]
 
 
-def fit_pls(model: PathModelBase, spec: ModelSpec, data: SurveyData) -> PLSResult:
+@dataclass(frozen=True)
+class BootstrapRequest:
+    """Bootstrap settings passed from ``fit`` (validated there)."""
+
+    n_resamples: int = 0
+    random_state: int | None = None
+    level: float = 0.95
+    sign_change: str = "none"
+    resamples: NDArray[np.int64] | None = None
+    chunk_size: int = 500
+    n_jobs: int | None = None
+
+
+def fit_pls(
+    model: PathModelBase,
+    spec: ModelSpec,
+    data: SurveyData,
+    boot: BootstrapRequest | None = None,
+) -> PLSResult:
     """Fit ``spec`` to ``data`` with ``model``'s settings (see ``PathModelBase.fit``).
 
     Conditions found while fitting are issued as warnings and kept as result notes.
     """
-    result, conditions = _fit_collect(model, spec, data)
+    result, conditions = _fit_collect(model, spec, data, boot)
     _emit(conditions)
     return result
 
@@ -316,7 +366,10 @@ def _emit(conditions: Conditions) -> None:
 
 
 def _fit_collect(
-    model: PathModelBase, spec: ModelSpec, data: SurveyData
+    model: PathModelBase,
+    spec: ModelSpec,
+    data: SurveyData,
+    boot: BootstrapRequest | None = None,
 ) -> tuple[PLSResult, Conditions]:
     conditions: Conditions = []
     model_name = type(model).__name__
@@ -361,7 +414,113 @@ def _fit_collect(
             )
         )
     result = _build_result(model, spec, data, matrix, est, blocks, structure, modes, conditions)
+    if boot is not None and (boot.n_resamples != 0 or boot.resamples is not None):
+        result = _add_bootstrap(
+            model, spec, data, result, matrix, blocks, structure, modes, boot, conditions
+        )
     return result, conditions
+
+
+def _add_bootstrap(
+    model: PathModelBase,
+    spec: ModelSpec,
+    data: SurveyData,
+    result: PLSResult,
+    matrix: ItemMatrix,
+    blocks: list[NDArray[np.int64]],
+    structure: NDArray[np.bool_],
+    modes: list[str],
+    boot: BootstrapRequest,
+    conditions: Conditions,
+) -> PLSResult:
+    n = matrix.values.shape[0]
+    explicit = check_bootstrap_arguments(
+        boot.n_resamples, n, boot.resamples, boot.chunk_size, boot.sign_change
+    )
+    check_level(boot.level)
+    n_resamples = explicit.shape[0] if explicit is not None else boot.n_resamples
+    names = list(spec.construct_names)
+    pos = {c: i for i, c in enumerate(names)}
+    lower, upper = _scales(spec, data, type(model).__name__)
+    layout = make_layout(
+        blocks,
+        modes,
+        structure,
+        list(spec.indicators),
+        names,
+        [(pos[a], pos[b]) for a, b in spec.paths],
+        lower,
+        upper,
+    )
+    pls_settings = {
+        "scheme": model.scheme,
+        "tol": model.tol,
+        "max_iter": model.max_iter,
+        "consistent": model.consistent,
+    }
+    draws = run_bootstrap(
+        matrix.values,
+        matrix.weights,
+        layout,
+        pls_settings,
+        n_resamples=n_resamples,
+        random_state=boot.random_state,
+        resamples=explicit,
+        chunk_size=boot.chunk_size,
+        n_jobs=boot.n_jobs,
+        sign_change=boot.sign_change,
+    )
+    failed = sum(draws.n_failed.values())
+    if failed:
+        reasons = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in draws.n_failed.items() if v)
+        conditions.append(
+            (
+                f"{failed} of {n_resamples} bootstrap resamples failed and were excluded "
+                f"({reasons}); inference uses the {n_resamples - failed} others",
+                ConvergenceWarning,
+            )
+        )
+    if failed == n_resamples:
+        raise EstimationError(
+            f"all {n_resamples} bootstrap resamples failed ({draws.n_failed}); the model is "
+            "too fragile for these data"
+        )
+    summary = summarise(
+        draws,
+        layout,
+        level=boot.level,
+        n_resamples=n_resamples,
+        settings={
+            "random_state": boot.random_state,
+            "sign_change": boot.sign_change,
+            "chunk_size": boot.chunk_size,
+            "explicit_resamples": explicit is not None,
+            "t_distribution_df": int(draws.draws.shape[0] - 1),
+            "jackknife": "leave-one-out" if n <= 500 else "delete-a-group, 500 groups",
+        },
+    )
+    table = summary.table
+    inference = ["std_error", "t", "p_value", "ci_lower", "ci_upper"]
+
+    def attach(frame: pd.DataFrame, kind: str, keys: list[str]) -> pd.DataFrame:
+        extra = table.loc[kind].loc[keys, inference]
+        extra.index = frame.index
+        return frame.join(extra)
+
+    paths = attach(result.paths, "path", [f"{a} -> {b}" for a, b in result.paths.index])
+    indices = attach(result.indices, "index", list(result.indices.index))
+    r2 = attach(result.r2, "r2", list(result.r2.index))
+    settings = {**result.settings, "bootstrap": n_resamples, "random_state": boot.random_state}
+    return result.model_copy(
+        update={
+            "paths": paths,
+            "indices": indices,
+            "r2": r2,
+            "bootstrap": summary,
+            "settings": settings,
+            "notes": tuple(m for m, _ in conditions),
+        }
+    )
 
 
 def _scales(spec: ModelSpec, data: SurveyData, model_name: str) -> tuple[FloatArray, FloatArray]:
@@ -464,6 +623,7 @@ def _build_result(
     ]
     paths = pd.DataFrame(path_rows).set_index(["from", "to"])
 
+    reach = np.asarray(assess.total_effects(structure.astype(np.float64))) != 0
     effect_rows = [
         {
             "from": names[i],
@@ -474,7 +634,7 @@ def _build_result(
         }
         for i in range(k)
         for j in range(k)
-        if i != j and (structure[i, j] or total[i, j] != 0)
+        if i != j and reach[i, j]
     ]
     effects = pd.DataFrame(effect_rows, columns=["from", "to", "direct", "indirect", "total"])
     effects = effects.set_index(["from", "to"])
@@ -557,6 +717,7 @@ def fit_pls_by_segment(
     *,
     by: str,
     min_segment_size: int | None = None,
+    boot: BootstrapRequest | None = None,
 ) -> SegmentedPLSResult:
     """Fit one model per value of ``by`` (see ``PathModelBase.fit``)."""
     minimum = _default_min_segment_size(spec) if min_segment_size is None else min_segment_size
@@ -581,7 +742,7 @@ def fit_pls_by_segment(
                 )
             )
             continue
-        res, found = _fit_collect(model, spec, part)
+        res, found = _fit_collect(model, spec, part, boot)
         conditions.extend((f"segment {by}={label!r}: {m}", c) for m, c in found)
         results[str(label)] = res
         status_rows.append({"segment": label, "n": n, "status": "estimated"})

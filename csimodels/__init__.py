@@ -13,8 +13,18 @@ Examples
 4000
 """
 
-from csimodels import datasets, errors, importance, kano, results, sem, servqual
+from csimodels import ahp, datasets, errors, importance, kano, results, sem, servqual
 from csimodels._version import __version__
+from csimodels.ahp import (
+    AHP,
+    AHPGroup,
+    AHPGroupResult,
+    AHPHierarchy,
+    AHPHierarchyResult,
+    AHPResult,
+    FuzzyAHP,
+    FuzzyAHPResult,
+)
 from csimodels.data import DescriptionResult, ItemInfo, Scale, SurveyData
 from csimodels.importance import (
     DriverAnalysis,
@@ -48,6 +58,14 @@ from csimodels.servqual import (
 
 __all__ = [
     "ACSI",
+    "AHP",
+    "AHPGroup",
+    "AHPGroupResult",
+    "AHPHierarchy",
+    "AHPHierarchyResult",
+    "AHPResult",
+    "FuzzyAHP",
+    "FuzzyAHPResult",
     "CCSI",
     "ECSI",
     "SCSI",
@@ -77,6 +95,7 @@ __all__ = [
     "ZoneOfTolerance",
     "ZoneOfToleranceResult",
     "__version__",
+    "ahp",
     "datasets",
     "errors",
     "importance",

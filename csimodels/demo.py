@@ -45,6 +45,7 @@ DEMO_SECTIONS: list[tuple[str, Callable[[], str]]] = [
     ("What to fix first", _lazy("csimodels.importance")),
     ("SERVQUAL", _lazy("csimodels.servqual")),
     ("Kano classification", _lazy("csimodels.kano")),
+    ("AHP weighting", _lazy("csimodels.ahp")),
 ]
 
 

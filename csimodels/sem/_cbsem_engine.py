@@ -102,7 +102,7 @@ class ModelFrame:
         else:
             w = weights / weights.sum()
         self.w = w
-        complete = ~np.isnan(xo).any(axis=1)
+        complete: NDArray[np.bool_] = np.asarray(~np.isnan(xo).any(axis=1), dtype=bool)
         if estimator == "FIML":
             # starting moments from complete-ish data (pairwise)
             mean = np.nanmean(xo, axis=0)
@@ -155,7 +155,7 @@ class ModelFrame:
             idx = np.flatnonzero(np.array(key))
             if idx.size == 0:
                 continue
-            data = self.x[np.ix_(rows, idx)]
+            data = self.x[np.ix_(np.asarray(rows, dtype=np.intp), idx)]
             self.patterns.append((idx, data))
 
     def free_count(self) -> int:
@@ -203,12 +203,10 @@ class ModelFrame:
                 return f, np.empty(0), np.empty((0, 0))
             d = self.dsigma(m, c)
             a = inv - inv @ self.s @ inv
-            g = 0.5 * np.einsum("ij,kji->k", a, d)
+            g = 0.5 * _trace_products(a, d)
             if need == 1:
                 return f, g, np.empty((0, 0))
-            b = np.einsum("ij,kjl->kil", inv, d)
-            h = 0.5 * np.einsum("aij,bji->ab", b, b)
-            return f, g, h
+            return f, g, 0.5 * _information(np.asarray(inv, dtype=np.float64), d)
         if est == "GLS":
             r = (self.s - sigma) @ self.s_inv
             f = 0.25 * float(np.sum(r * r.T))
@@ -216,10 +214,8 @@ class ModelFrame:
                 return f, np.empty(0), np.empty((0, 0))
             d = self.dsigma(m, c)
             a = self.s_inv @ (self.s - sigma) @ self.s_inv
-            g = -0.5 * np.einsum("ij,kji->k", a, d)
-            b = np.einsum("ij,kjl->kil", self.s_inv, d)
-            h = 0.5 * np.einsum("aij,bji->ab", b, b)
-            return f, g, h
+            g = -0.5 * _trace_products(a, d)
+            return f, g, 0.5 * _information(self.s_inv, d)
         # ULS, WLS, DWLS on the non-duplicated moments
         diff = self.s[self.vech] - sigma[self.vech]
         if est == "ULS":
@@ -260,11 +256,10 @@ class ModelFrame:
                 assert d is not None
                 ds = d[:, idx][:, :, idx]
                 a = inv - inv @ sp @ inv
-                g[:q] += k * np.einsum("ij,kji->k", a, ds)
+                g[:q] += k * _trace_products(a, ds)
                 g[q + idx] += -2.0 * k * (inv @ dev.mean(axis=0))
                 if need == 2:
-                    b = np.einsum("ij,kjl->kil", inv, ds)
-                    h[:q, :q] += k * np.einsum("aij,bji->ab", b, b)
+                    h[:q, :q] += k * _information(np.asarray(inv, dtype=np.float64), ds)
                     h[np.ix_(q + idx, q + idx)] += 2.0 * k * inv
         n = self.n
         # lavaan's fmin for FIML: -loglik / N (up to the saturated constant; see loglik)
@@ -274,6 +269,21 @@ class ModelFrame:
     def fiml_loglik(self, theta: FloatArray) -> float:
         f, _, _ = self.evaluate(theta, need=0)
         return -self.n * f
+
+
+def _trace_products(a: FloatArray, d: FloatArray) -> FloatArray:
+    """``[tr(a d_k) for k]`` for a stack ``d`` of square matrices."""
+    q = d.shape[0]
+    return np.asarray(d.reshape(q, -1) @ a.T.reshape(-1), dtype=np.float64)
+
+
+def _information(inv: FloatArray, d: FloatArray) -> FloatArray:
+    """``[[tr(inv d_a inv d_b)]]``: the expected information kernel."""
+    q = d.shape[0]
+    b = np.matmul(inv, d)
+    flat = b.reshape(q, -1)
+    flat_t = b.transpose(0, 2, 1).reshape(q, -1)
+    return np.asarray(flat @ flat_t.T, dtype=np.float64)
 
 
 def optimise(
@@ -508,10 +518,10 @@ def start_values(frame: ModelFrame) -> FloatArray:
         else:
             psi[j, j] = phi[j, j]
     exo = [j for j in range(q_inner) if not beta_free[j].any()]
-    for a in exo:
-        for b in exo:
-            if a != b:
-                psi[a, b] = phi[a, b]
+    for ea in exo:
+        for eb in exo:
+            if ea != eb:
+                psi[ea, eb] = phi[ea, eb]
     implied = lam_start_nan_safe(lam_start) @ phi @ lam_start_nan_safe(lam_start).T
     position = 0
     for param in params:

@@ -49,7 +49,10 @@ FIT_MEASURES = (
 
 
 def baseline_fmin(
-    estimator: str, s: FloatArray, wmat: FloatArray | None, vech: tuple[FloatArray, FloatArray]
+    estimator: str,
+    s: FloatArray,
+    wmat: FloatArray | None,
+    vech: tuple[NDArray[np.intp], NDArray[np.intp]],
 ) -> float:
     """``F`` of the independence model (free variances, zero covariances)."""
     p = s.shape[0]
@@ -70,8 +73,8 @@ def baseline_fmin(
     cols = np.flatnonzero(e)
     design = np.zeros((sv.size, p))
     design[cols, np.arange(p)] = 1.0
-    d = np.linalg.solve(design.T @ wmat @ design, design.T @ wmat @ sv)
-    diff = sv - design @ d
+    dv = np.linalg.solve(design.T @ wmat @ design, design.T @ wmat @ sv)
+    diff = sv - design @ dv
     return 0.5 * float(diff @ wmat @ diff)
 
 

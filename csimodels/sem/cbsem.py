@@ -256,7 +256,7 @@ def fit_cbsem(
     x = np.asarray(matrix.values, dtype=np.float64)
     report = matrix.report
     if key == "FIML":
-        empty = np.isnan(x).all(axis=1)
+        empty: NDArray[np.bool_] = np.asarray(np.isnan(x).all(axis=1), dtype=bool)
         if empty.any():
             x = x[~empty]
             rows = matrix.rows[~empty]
@@ -456,11 +456,12 @@ def _estimate(
     if estimator == "FIML":
         h = engine.observed_information(frame, theta)
     try:
-        vcov = np.linalg.inv(n_eff * h)
-        singular_info = not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0)
+        vcov = np.asarray(np.linalg.inv(n_eff * h), dtype=np.float64)
+        singular_info = bool(not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0))
     except np.linalg.LinAlgError:
-        vcov = np.linalg.pinv(n_eff * h)
+        vcov = np.asarray(np.linalg.pinv(n_eff * h), dtype=np.float64)
         singular_info = True
+    vcov = np.asarray(vcov, dtype=np.float64)
     se_all = np.sqrt(np.abs(np.diag(vcov)))
     table = engine.parameter_table(frame, theta)
     sigma, _, _ = frame.sigma(theta)
@@ -577,7 +578,9 @@ def _estimate(
         s_ml = frame.s if estimator == "ML" else frame.s * (n - 1) / n
         sign, logdet = np.linalg.slogdet(sigma)
         loglik = (
-            -0.5 * n * (frame.p * math.log(2 * math.pi) + logdet + np.trace(s_ml @ np.linalg.inv(sigma)))
+            -0.5
+            * n
+            * (frame.p * math.log(2 * math.pi) + logdet + np.trace(s_ml @ np.linalg.inv(sigma)))
             if sign > 0
             else float("nan")
         )
@@ -670,15 +673,21 @@ def _estimate(
             if scales is not None:
                 lower, upper = scales
                 xi = x[:, [columns.index(alias_of.get(i, i)) for i in item_order]]
-                filled = np.where(np.isnan(xi), np.nanmean(xi, axis=0), xi)
+                missing_any: NDArray[np.bool_] = np.asarray(np.isnan(xi).any(axis=1), dtype=bool)
+                filled = np.where(np.isnan(xi), 0.0, xi)
                 per = respondent_indices(filled, v, lower, upper, blocks)
                 names = list(spec.construct_names)
-                resp_idx = pd.DataFrame(per, index=rows, columns=pd.Index(names))
                 if estimator == "FIML":
-                    resp_idx = resp_idx.where(~np.isnan(xi).any(axis=1)[:, None] | False)
-                mean_index = (
-                    per.mean(axis=0) if weights is None else np.average(per, axis=0, weights=weights)
-                )
+                    # the index is linear: the index of the FIML means is the mean index
+                    assert mu is not None
+                    mu_items = mu[[obs_pos[alias_of.get(i, i)] for i in item_order]]
+                    mean_index = respondent_indices(mu_items[None, :], v, lower, upper, blocks)[0]
+                    per[missing_any] = np.nan
+                elif weights is None:
+                    mean_index = per.mean(axis=0)
+                else:
+                    mean_index = np.average(per, axis=0, weights=weights)
+                resp_idx = pd.DataFrame(per, index=rows, columns=pd.Index(names))
                 indices = pd.DataFrame(
                     {"index": mean_index, "label": [labels[c] for c in names]},
                     index=pd.Index(names, name="construct"),
@@ -742,9 +751,7 @@ def _param_value(table: list[engine.Parameter], a: str, b: str) -> float:
 
 def _free_names(frame: engine.ModelFrame, aliases: dict[str, str]) -> list[str]:
     table = engine.parameter_table(frame, frame.start())
-    names = [
-        f"{_orig(p.lhs, aliases)} {p.op} {_orig(p.rhs, aliases)}" for p in table if p.free
-    ]
+    names = [f"{_orig(p.lhs, aliases)} {p.op} {_orig(p.rhs, aliases)}" for p in table if p.free]
     if frame.estimator == "FIML":
         names += [f"mean of {_orig(v, aliases)}" for v in frame.observed]
     return names
@@ -760,13 +767,15 @@ def _check_identified(frame: engine.ModelFrame, x0: FloatArray, names: list[str]
     if d.shape[0] == 0:
         return
     delta = d[:, frame.vech[0], frame.vech[1]].T
-    u, sv, vt = np.linalg.svd(delta, full_matrices=False)
-    tol = sv[0] * max(delta.shape) * 1e-10
-    rank = int(np.sum(sv > tol))
+    gram = delta.T @ delta
+    eig, vec = np.linalg.eigh(gram)
+    tol = eig[-1] * max(delta.shape) * 1e-16 * 1e4
+    rank = int(np.sum(eig > tol))
     if rank < delta.shape[1]:
-        null = vt[rank:]
+        null = vec[:, : delta.shape[1] - rank].T
         weight = np.abs(null).max(axis=0)
-        involved = [names[j] for j in np.argsort(-weight) if weight[j] > 1e-6]
+        order = sorted(range(len(names)), key=lambda j: (-round(float(weight[j]), 6), names[j]))
+        involved = [names[j] for j in order if weight[j] > 1e-6]
         raise SpecificationError(
             f"the model is not identified: {delta.shape[1] - rank} direction(s) of the "
             f"{delta.shape[1]} free parameters leave the implied covariances unchanged, "
@@ -808,9 +817,12 @@ def _diagnose(
     singular_info: bool,
 ) -> None:
     """Improper solutions, never silent: each finding becomes a warning and a note."""
+    keys: list[tuple[str, str, str]] = [tuple(k) for k in estimates.index.tolist()]
+    values = [float(v) for v in estimates["estimate"].tolist()]
+    std_values = [float(v) for v in estimates["std_estimate"].tolist()]
     var_rows = [
         (lhs, est)
-        for (lhs, op, rhs), est in estimates["estimate"].items()
+        for (lhs, op, rhs), est in zip(keys, values, strict=True)
         if op == "~~" and lhs == rhs and est < 0
     ]
     if var_rows:
@@ -823,10 +835,9 @@ def _diagnose(
                 DataQualityWarning,
             )
         )
-    std = estimates["std_estimate"]
     over = [
         f"{lhs} {op} {rhs} = {val:.3f}"
-        for (lhs, op, rhs), val in std.items()
+        for (lhs, op, rhs), val in zip(keys, std_values, strict=True)
         if op in ("=~", "~") and abs(val) > 1.0
     ]
     if over:
@@ -944,33 +955,36 @@ def compare_pls_cbsem(pls_result: PLSResult, cbsem_result: CBSEMResult) -> pd.Da
         )
     rows = []
     for a, b in spec_pls.paths:
-        cb = cbsem_result.paths.loc[(a, b)]
         rows.append(
             {
                 "kind": "path",
                 "from": a,
                 "to": b,
-                "pls": float(pls_result.paths.loc[(a, b), "estimate"]),
-                "cbsem": float(cb["std_estimate"]),
-                "cbsem_p_value": float(cb["p_value"]),
+                "pls": _cell(pls_result.paths, (a, b), "estimate"),
+                "cbsem": _cell(cbsem_result.paths, (a, b), "std_estimate"),
+                "cbsem_p_value": _cell(cbsem_result.paths, (a, b), "p_value"),
             }
         )
     for c in spec_pls.constructs:
         for item in c.indicators:
-            cb = cbsem_result.loadings.loc[(c.name, item)]
+            key = (c.name, item)
             rows.append(
                 {
                     "kind": "loading",
                     "from": c.name,
                     "to": item,
-                    "pls": float(pls_result.outer.loc[(c.name, item), "loading"]),
-                    "cbsem": float(cb["std_estimate"]),
-                    "cbsem_p_value": float(cb["p_value"]),
+                    "pls": _cell(pls_result.outer, key, "loading"),
+                    "cbsem": _cell(cbsem_result.loadings, key, "std_estimate"),
+                    "cbsem_p_value": _cell(cbsem_result.loadings, key, "p_value"),
                 }
             )
     table = pd.DataFrame(rows).set_index(["kind", "from", "to"])
     table.insert(2, "difference", table["cbsem"] - table["pls"])
     return table[["pls", "cbsem", "difference", "cbsem_p_value"]]
+
+
+def _cell(frame: pd.DataFrame, key: tuple[str, str], column: str) -> float:
+    return float(np.asarray(frame.loc[key, column], dtype=np.float64))
 
 
 def demo_section() -> str:

@@ -274,9 +274,12 @@ def test_by_segment_equals_separate_fits() -> None:
     for region, part in data.groups("region"):
         alone = model.fit(part)
         pd.testing.assert_frame_equal(by_region.results[str(region)].paths, alone.paths)
-        assert (
-            by_region.indices.loc[region, "Satisfaction"]
-            == alone.indices.loc["Satisfaction", "index"]
+        # combined tables come from the batched engine: equal to rounding
+        np.testing.assert_allclose(
+            by_region.indices.loc[region].to_numpy(), alone.indices["index"].to_numpy(), atol=1e-9
+        )
+        np.testing.assert_allclose(
+            by_region.paths[str(region)].to_numpy(), alone.paths["estimate"].to_numpy(), atol=1e-9
         )
     assert by_region.paths.shape == (9, 4)
     assert csi.result_from_json(by_region.to_json()) == by_region
@@ -340,3 +343,49 @@ def test_survey_data_without_the_items(mobi: pd.DataFrame) -> None:
         SpecificationError, match="of construct 'Quality' is not a column of the survey"
     ):
         csi.ECSI(indicators=ECSI_ITEMS).fit(data)
+
+
+def test_many_segments_batched_and_parallel_agree() -> None:
+    sim = csi.datasets.simulate_csi_survey(
+        "scsi",
+        n=3000,
+        segment_levels=("store",),
+        segment_shifts={f"S{i:02d}": 0.05 * i for i in range(30)},
+        random_state=8,
+    )
+    model = csi.SCSI(indicators=sim.data.constructs)
+    quick = model.fit(sim.data, by="store", details=False)
+    assert quick.results == {} and quick.indices.shape == (30, 5)
+    full = model.fit(sim.data, by="store", n_jobs=2)
+    pd.testing.assert_frame_equal(quick.indices, full.indices)
+    pd.testing.assert_frame_equal(quick.paths, full.paths)
+    for store in ["S00", "S17"]:
+        np.testing.assert_allclose(
+            full.results[store].indices["index"].to_numpy(),
+            quick.indices.loc[store].to_numpy(),
+            atol=1e-9,
+        )
+    # stores with higher true shifts have higher satisfaction indices
+    shifts = np.array([0.05 * i for i in range(30)])
+    assert np.corrcoef(shifts, quick.indices["Satisfaction"].to_numpy())[0, 1] > 0.8
+
+
+def test_segments_on_a_dask_cluster_equal_the_serial_run() -> None:
+    distributed = pytest.importorskip("distributed")
+    import joblib
+
+    data = csi.datasets.load_example("acsi_demo")
+    model = csi.ACSI(indicators=data.constructs)
+    serial = model.fit(data, by="region")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+        joblib.parallel_config(backend="dask"),
+    ):
+        remote = model.fit(data, by="region", n_jobs=-1)
+        boot_remote = model.fit(data, bootstrap=60, random_state=3, chunk_size=20, n_jobs=-1)
+    assert remote == serial
+    boot_serial = model.fit(data, bootstrap=60, random_state=3, chunk_size=20)
+    pd.testing.assert_frame_equal(boot_remote.bootstrap.draws, boot_serial.bootstrap.draws)

@@ -53,6 +53,7 @@ __all__ = [
     "BootstrapDraws",
     "PLSBootstrap",
     "StatisticLayout",
+    "batched_index",
     "bca_interval",
     "draw_resamples",
     "percentile_interval",
@@ -157,7 +158,7 @@ def _statistics(
         cols.append(fit.r2[:, list(layout.endogenous)])
     if layout.htmt_pairs:
         cols.append(_batched_htmt(np.abs(r), layout))
-    cols.append(_batched_index(fit.outer_weights, means, sds, layout))
+    cols.append(batched_index(fit.outer_weights, means, sds, layout))
     return np.concatenate([c.reshape(b, -1) for c in cols], axis=1)
 
 
@@ -175,9 +176,10 @@ def _batched_htmt(abs_r: FloatArray, layout: StatisticLayout) -> FloatArray:
     return out
 
 
-def _batched_index(
+def batched_index(
     weights: FloatArray, means: FloatArray, sds: FloatArray, layout: StatisticLayout
 ) -> FloatArray:
+    """0–100 index of every construct for B sets of weights, means and sds, (B, k)."""
     raw = weights / sds
     out = np.empty((weights.shape[0], len(layout.blocks)))
     for j, blk in enumerate(layout.blocks):

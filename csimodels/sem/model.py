@@ -75,6 +75,7 @@ class PathModelBase(Settings):
         scale: Any = None,
         weight: str | None = None,
         min_segment_size: int | None = None,
+        details: bool = True,
         bootstrap: int = 0,
         random_state: int | None = None,
         level: float = 0.95,
@@ -104,6 +105,7 @@ class PathModelBase(Settings):
         scale: Any = None,
         weight: str | None = None,
         min_segment_size: int | None = None,
+        details: bool = True,
         bootstrap: int = 0,
         random_state: int | None = None,
         level: float = 0.95,
@@ -132,6 +134,10 @@ class PathModelBase(Settings):
             Default: ten times the largest number of arrows pointing at a construct
             (structural paths, or indicators of a formative construct), and more than
             the number of indicators.
+        details : bool
+            With ``by``: also keep every segment's full :class:`PLSResult` (True), or only
+            the combined tables, computed for all segments in one batched run (False:
+            thousands of segments in seconds).
 
         bootstrap : int
             Number of bootstrap resamples (0: none). Adds standard errors, t, p and
@@ -152,8 +158,9 @@ class PathModelBase(Settings):
             Resamples computed at once (bounds memory: about ``chunk_size × p² × 8``
             bytes).
         n_jobs : int, optional
-            Run chunks in parallel through joblib (``joblib.parallel_config`` selects
-            the backend, e.g. dask).
+            Run bootstrap chunks, and with ``by`` the segments, in parallel through
+            joblib; ``joblib.parallel_config(backend="dask")`` runs them on a dask
+            cluster. Numbers do not depend on it.
         method : {"pls", "cbsem"}
             PLS path modelling, or covariance-based SEM through semopy (reflective
             constructs only; see :func:`csimodels.sem.cbsem.fit_cbsem`).
@@ -195,7 +202,13 @@ class PathModelBase(Settings):
         if by is None:
             return fit_pls(self, spec, survey, boot)
         return fit_pls_by_segment(
-            self, spec, survey, by=by, min_segment_size=min_segment_size, boot=boot
+            self,
+            spec,
+            survey,
+            by=by,
+            min_segment_size=min_segment_size,
+            boot=boot,
+            details=details,
         )
 
 

@@ -22,9 +22,15 @@ from csimodels.errors import (
 )
 from csimodels.results import Frame, MissingDataReport, Result
 from csimodels.sem import _pls_assess as assess
-from csimodels.sem._pls_engine import PLSEstimate, estimate_pls
+from csimodels.sem._pls_engine import (
+    PLSEstimate,
+    batch_correlations,
+    estimate_pls,
+    estimate_pls_moments,
+)
 from csimodels.sem.bootstrap import (
     PLSBootstrap,
+    batched_index,
     check_bootstrap_arguments,
     check_level,
     make_layout,
@@ -718,17 +724,22 @@ def fit_pls_by_segment(
     by: str,
     min_segment_size: int | None = None,
     boot: BootstrapRequest | None = None,
+    details: bool = True,
 ) -> SegmentedPLSResult:
-    """Fit one model per value of ``by`` (see ``PathModelBase.fit``)."""
+    """Fit one model per value of ``by`` (see ``PathModelBase.fit``).
+
+    The combined tables (indices, paths, R²) come from one batched run of the engine
+    over every segment's (weighted) correlation matrix, so thousands of segments cost
+    about as much as one bootstrap; with ``details=True`` each segment also gets its
+    full :class:`PLSResult` (run through joblib when ``boot.n_jobs`` is set).
+    """
     minimum = _default_min_segment_size(spec) if min_segment_size is None else min_segment_size
     if minimum < 2:
         raise DataValidationError(f"min_segment_size must be at least 2, got {minimum}")
     conditions: Conditions = []
-    results: dict[str, PLSResult] = {}
     status_rows = []
-    labels: list[Hashable] = []
+    parts: list[tuple[Hashable, SurveyData]] = []
     for label, part in data.groups(by):
-        labels.append(label)
         n = part.n_respondents
         if n < minimum:
             status_rows.append(
@@ -742,31 +753,38 @@ def fit_pls_by_segment(
                 )
             )
             continue
-        res, found = _fit_collect(model, spec, part, boot)
-        conditions.extend((f"segment {by}={label!r}: {m}", c) for m, c in found)
-        results[str(label)] = res
+        parts.append((label, part))
         status_rows.append({"segment": label, "n": n, "status": "estimated"})
-    if not results:
+    if not parts:
         raise DataValidationError(
             f"no segment of {by!r} has at least {minimum} respondents; lower min_segment_size "
             "or use a coarser segment"
         )
+    estimated = [label for label, _ in parts]
+    indices, paths, r2, batch_conditions = _segment_tables(model, spec, parts, by)
+    if not details:  # with details, each segment's own fit reports its conditions
+        conditions.extend(batch_conditions)
+    results: dict[str, PLSResult] = {}
+    if details:
+        n_jobs = None if boot is None else boot.n_jobs
+        if n_jobs is not None and n_jobs != 1 and len(parts) > 1:
+            from joblib import Parallel, delayed
+
+            fitted = Parallel(n_jobs=n_jobs)(
+                delayed(_fit_collect)(model, spec, part, boot) for _, part in parts
+            )
+        else:
+            fitted = [_fit_collect(model, spec, part, boot) for _, part in parts]
+        for (label, _), (res, found) in zip(parts, fitted, strict=True):
+            conditions.extend((f"segment {by}={label!r}: {m}", c) for m, c in found)
+            results[str(label)] = res
     _emit(conditions)
     segments = pd.DataFrame(status_rows).set_index("segment")
-    estimated = [lab for lab in labels if str(lab) in results]
-    names = list(spec.construct_names)
-    indices = pd.DataFrame(
-        [results[str(lab)].indices["index"].to_numpy() for lab in estimated],
-        index=pd.Index(estimated, name=by),
-        columns=pd.Index(names),
-    )
-    paths = pd.concat({str(lab): results[str(lab)].paths["estimate"] for lab in estimated}, axis=1)
-    r2 = pd.concat({str(lab): results[str(lab)].r2["r2"] for lab in estimated}, axis=1)
     return SegmentedPLSResult(
         by=by,
         results=results,
         segments=segments,
-        indices=indices,
+        indices=indices.set_axis(pd.Index(estimated, name=by), axis=0),
         paths=paths,
         r2=r2,
         settings={
@@ -776,6 +794,87 @@ def fit_pls_by_segment(
             "min_segment_size": minimum,
             "scheme": model.scheme,
             "consistent": model.consistent,
+            "details": details,
         },
         notes=tuple(message for message, _ in conditions),
     )
+
+
+def _segment_tables(
+    model: PathModelBase,
+    spec: ModelSpec,
+    parts: list[tuple[Hashable, SurveyData]],
+    by: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Conditions]:
+    """Indices, paths and R² of every segment from one batched engine run."""
+    items = list(spec.indicators)
+    names = list(spec.construct_names)
+    blocks = _blocks(spec)
+    structure = _structure(spec)
+    modes = ["A" if c.mode == "reflective" else "B" for c in spec.constructs]
+    lower, upper = _scales(spec, parts[0][1], type(model).__name__)
+    p = len(items)
+    means = np.empty((len(parts), p))
+    sds = np.empty((len(parts), p))
+    r = np.empty((len(parts), p, p))
+    for s, (_, part) in enumerate(parts):
+        matrix = part.item_matrix(items, missing=model.missing)
+        _check_estimable(spec, matrix, f"{type(model).__name__} ({by}={parts[s][0]!r})")
+        m, sd, corr = batch_correlations(
+            matrix.values, None if matrix.weights is None else matrix.weights[None, :]
+        )
+        means[s], sds[s], r[s] = m[0], sd[0], corr[0]
+    fit = estimate_pls_moments(
+        r,
+        blocks,
+        modes,
+        structure,
+        scheme=model.scheme,
+        tol=model.tol,
+        max_iter=model.max_iter,
+        consistent=model.consistent,
+    )
+    conditions: Conditions = []
+    for s, (label, _) in enumerate(parts):
+        if not fit.converged[s]:
+            conditions.append(
+                (
+                    f"segment {by}={label!r}: PLS did not converge in {fit.iterations[s]} "
+                    f"iterations (last change {fit.final_change[s]:.3g}, tolerance {model.tol:g})",
+                    ConvergenceWarning,
+                )
+            )
+        if fit.singular[s]:
+            raise EstimationError(
+                f"segment {by}={label!r}: the model cannot be estimated (a singular "
+                "correlation matrix); drop the segment or merge it with a neighbour"
+            )
+    pos = {c: i for i, c in enumerate(names)}
+    layout = make_layout(
+        blocks,
+        modes,
+        structure,
+        items,
+        names,
+        [(pos[a], pos[b]) for a, b in spec.paths],
+        lower,
+        upper,
+    )
+    indices = pd.DataFrame(
+        batched_index(fit.outer_weights, means, sds, layout), columns=pd.Index(names)
+    )
+    labels = [str(label) for label, _ in parts]
+    src = [pos[a] for a, _ in spec.paths]
+    dst = [pos[b] for _, b in spec.paths]
+    paths = pd.DataFrame(
+        fit.paths[:, src, dst].T,
+        index=pd.MultiIndex.from_tuples(list(spec.paths), names=["from", "to"]),
+        columns=pd.Index(labels),
+    )
+    endo = [j for j in range(len(names)) if structure[:, j].any()]
+    r2 = pd.DataFrame(
+        fit.r2[:, endo].T,
+        index=pd.Index([names[j] for j in endo], name="construct"),
+        columns=pd.Index(labels),
+    )
+    return indices, paths, r2, conditions

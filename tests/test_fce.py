@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from csimodels.errors import DataValidationError, SpecificationError
 from csimodels.fce import (
     FCE,
     FCE_OPERATORS,
+    FIELD_SERVICE_GRADES,
     FallingHalfTrapezoid,
     FCEResult,
     FCESegmentResult,
@@ -31,6 +33,10 @@ from csimodels.fce import (
     RisingHalfTrapezoid,
     Trapezoidal,
     Triangular,
+    demo_section,
+    field_service_answers,
+    field_service_example,
+    field_service_tree,
     get_operator,
     grade_counts,
     membership_from_counts,
@@ -119,7 +125,11 @@ def test_operator_registry_and_aliases() -> None:
     assert get_operator("M(·,+)").name == "weighted_average"
     assert get_operator("M(∧, ⊕)").name == "min_bounded_sum"
     assert FCE(grades=G3).operator == "weighted_average"
-    with pytest.raises(SpecificationError, match=r"unknown FCE operator 'max_min'.*'min_bounded_sum', 'min_max', 'product_max', 'weighted_average'"):
+    with pytest.raises(
+        SpecificationError,
+        match=r"unknown FCE operator 'max_min'.*'min_bounded_sum', 'min_max', "
+        r"'product_max', 'weighted_average'",
+    ):
         FCE(grades=G3, operator="max_min")
 
 
@@ -248,16 +258,23 @@ def test_membership_from_indicators_thresholds() -> None:
 
 def test_membership_from_indicators_custom_functions() -> None:
     fns = {"好": Gaussian(90, 5), "差": Gaussian(60, 5)}
-    with pytest.raises(DataValidationError, match=r"memberships from indicators: rows must sum to 1 but 'x' sums to"):
+    with pytest.raises(
+        DataValidationError,
+        match=r"memberships from indicators: rows must sum to 1 but 'x' sums to",
+    ):
         membership_from_indicators({"x": 85.0}, ["好", "差"], functions=fns)
     r = membership_from_indicators({"x": 85.0}, ["好", "差"], functions=fns, normalize=True)
     g, p = math.exp(-0.5), math.exp(-0.5 * 25)
     assert r.loc["x"].tolist() == pytest.approx([g / (g + p), p / (g + p)])
-    with pytest.raises(DataValidationError, match=r"factor 'x' must cover the grades.*missing '差'"):
+    with pytest.raises(
+        DataValidationError, match=r"factor 'x' must cover the grades.*missing '差'"
+    ):
         membership_from_indicators({"x": 85.0}, ["好", "差"], functions={"好": fns["好"]})
     with pytest.raises(DataValidationError, match="exactly one of thresholds= or functions="):
         membership_from_indicators({"x": 85.0}, ["好", "差"])
-    with pytest.raises(DataValidationError, match=r"thresholds must be strictly increasing or strictly decreasing"):
+    with pytest.raises(
+        DataValidationError, match=r"thresholds must be strictly increasing or strictly decreasing"
+    ):
         threshold_functions([1, 3, 2], G3)
     with pytest.raises(DataValidationError, match=r"thresholds have 2 values for 3 grades"):
         threshold_functions([1, 3], G3)
@@ -304,7 +321,10 @@ def test_membership_from_survey_weighted() -> None:
 
 def test_membership_from_survey_bad_codes() -> None:
     df = pd.DataFrame({"speed": [1, 2, 7, 9]})
-    with pytest.raises(DataValidationError, match=r"column 'speed' has 2 answers that are not grade codes \(row 2: 7, row 3: 9\)"):
+    with pytest.raises(
+        DataValidationError,
+        match=r"column 'speed' has 2 answers that are not grade codes \(row 2: 7, row 3: 9\)",
+    ):
         membership_from_survey(df, G3)
 
 
@@ -343,17 +363,26 @@ def test_weights_normalised_on_request() -> None:
 # -- bad input -------------------------------------------------------------------------------
 def test_bad_membership_matrices() -> None:
     fce = FCE(grades=G3)
-    with pytest.raises(DataValidationError, match=r"entries outside \[0, 1\]: \('u2', '中'\) = -0.2"):
+    with pytest.raises(
+        DataValidationError, match=r"entries outside \[0, 1\]: \('u2', '中'\) = -0.2"
+    ):
         fce.evaluate(A1, [[0.1, 0.6, 0.3], [0.7, -0.2, 0.5], [0.0, 0.4, 0.6]])
-    with pytest.raises(DataValidationError, match=r"has 2 columns for 3 grades .*expected shape \(n_factors, 3\), got \(3, 2\)"):
+    with pytest.raises(
+        DataValidationError,
+        match=r"has 2 columns for 3 grades .*expected shape \(n_factors, 3\), got \(3, 2\)",
+    ):
         fce.evaluate(A1, [[0.5, 0.5]] * 3)
     with pytest.raises(DataValidationError, match=r"must be 2-dimensional"):
         fce.evaluate(A1, [0.2, 0.3, 0.5])
-    with pytest.raises(DataValidationError, match=r"rows must sum to 1 but 'u1' sums to 0.9; pass normalize=True"):
+    with pytest.raises(
+        DataValidationError, match=r"rows must sum to 1 but 'u1' sums to 0.9; pass normalize=True"
+    ):
         fce.evaluate(A1, [[0.1, 0.5, 0.3], [0.7, 0.2, 0.1], [0.0, 0.4, 0.6]])
     with pytest.raises(DataValidationError, match=r"factor 'u3' has no membership in any grade"):
         fce.evaluate(A1, [[0.1, 0.6, 0.3], [0.7, 0.2, 0.1], [0.0, 0.0, 0.0]])
-    with pytest.raises(DataValidationError, match=r"missing grade column '差'; unknown column 'bad'"):
+    with pytest.raises(
+        DataValidationError, match=r"missing grade column '差'; unknown column 'bad'"
+    ):
         fce.evaluate(A1, pd.DataFrame(R1, columns=["好", "中", "bad"]))
 
 
@@ -361,17 +390,26 @@ def test_bad_weights() -> None:
     fce = FCE(grades=G3)
     with pytest.raises(DataValidationError, match=r"2 weights for 3 factors \('u1', 'u2', 'u3'\)"):
         fce.evaluate([0.5, 0.5], R1)
-    with pytest.raises(DataValidationError, match=r"weights must be finite and >= 0; got 'u2': -0.3"):
+    with pytest.raises(
+        DataValidationError, match=r"weights must be finite and >= 0; got 'u2': -0.3"
+    ):
         fce.evaluate([0.5, -0.3, 0.8], R1)
-    with pytest.raises(DataValidationError, match=r"weights sum to 0.9, not 1; pass normalize_weights=True"):
+    with pytest.raises(
+        DataValidationError, match=r"weights sum to 0.9, not 1; pass normalize_weights=True"
+    ):
         fce.evaluate([0.5, 0.3, 0.1], R1)
     r = pd.DataFrame(R1, index=["x", "y", "z"], columns=G3)
-    with pytest.raises(DataValidationError, match=r"no weight for factor 'z'; weight given for unknown factor 'q'"):
+    with pytest.raises(
+        DataValidationError, match=r"no weight for factor 'z'; weight given for unknown factor 'q'"
+    ):
         fce.evaluate(pd.Series({"x": 0.5, "y": 0.3, "q": 0.2}), r)
 
 
 def test_bad_grades() -> None:
-    with pytest.raises(DataValidationError, match=r"grade-score vector has 3 values for 4 grades \('优秀', '良好', '一般', '不合格'\)"):
+    with pytest.raises(
+        DataValidationError,
+        match=r"grade-score vector has 3 values for 4 grades \('优秀', '良好', '一般', '不合格'\)",
+    ):
         GradeSet(["优秀", "良好", "一般", "不合格"], scores=[95, 80, 60])
     with pytest.raises(DataValidationError, match=r"grade labels must be unique; '好' appears"):
         GradeSet(["好", "好"])
@@ -382,7 +420,11 @@ def test_bad_grades() -> None:
 
 
 def test_empty_factor_group() -> None:
-    with pytest.raises(SpecificationError, match=r"factor group '服务态度' is empty: give it a membership matrix, survey items or children"):
+    with pytest.raises(
+        SpecificationError,
+        match=r"factor group '服务态度' is empty: give it a membership matrix, "
+        r"survey items or children",
+    ):
         FCETree("服务态度", weights=[1.0])
     with pytest.raises(SpecificationError, match=r"several children named 'A'"):
         leaf = FCETree("A", weights=[1.0], membership=[[1.0, 0.0]])
@@ -392,10 +434,15 @@ def test_empty_factor_group() -> None:
 def test_tree_errors_name_the_node() -> None:
     g = GradeSet(["好", "差"])
     bad = FCETree("技术能力", weights=[0.5, 0.5], membership=[[0.5, 0.6], [0.5, 0.5]])
-    with pytest.raises(DataValidationError, match=r"node '技术能力': membership matrix R: rows must sum to 1 but 'u1' sums to 1.1"):
+    with pytest.raises(
+        DataValidationError,
+        match=r"node '技术能力': membership matrix R: rows must sum to 1 but 'u1' sums to 1.1",
+    ):
         FCE(grades=g).evaluate_tree(FCETree("top", weights=[1.0], children=[bad]))
     short = FCETree("响应速度", weights=[1.0], membership=[[0.5, 0.5], [0.5, 0.5]])
-    with pytest.raises(DataValidationError, match=r"node '响应速度' weights: 1 weights for 2 factors"):
+    with pytest.raises(
+        DataValidationError, match=r"node '响应速度' weights: 1 weights for 2 factors"
+    ):
         FCE(grades=g).evaluate_tree(short)
     noweights = FCETree("top", membership=[[0.5, 0.5]])
     with pytest.raises(SpecificationError, match=r"node 'top' has no weights"):
@@ -446,10 +493,15 @@ class _FakeHierarchy:
 
 def test_tree_weights_from_a_hierarchy_object() -> None:
     g = GradeSet(["好", "差"])
-    leaf = FCETree("A", membership=pd.DataFrame([[1.0, 0.0], [0.0, 1.0]], index=["a1", "a2"], columns=["好", "差"]))
+    leaf = FCETree(
+        "A",
+        membership=pd.DataFrame([[1.0, 0.0], [0.0, 1.0]], index=["a1", "a2"], columns=["好", "差"]),
+    )
     other = FCETree("B", weights=[1.0], membership=[[0.5, 0.5]])
     top = FCETree("top", children=[leaf, other])
-    h = _FakeHierarchy({"top": pd.Series({"A": 0.75, "B": 0.25}), "A": pd.Series({"a1": 0.6, "a2": 0.4})})
+    h = _FakeHierarchy(
+        {"top": pd.Series({"A": 0.75, "B": 0.25}), "A": pd.Series({"a1": 0.6, "a2": 0.4})}
+    )
     res = FCE(grades=g).evaluate_tree(top, weights=h)
     # A: (.6, .4); top: .75·(.6,.4) + .25·(.5,.5) = (.575, .425)
     assert res.overall.b.tolist() == pytest.approx([0.575, 0.425])
@@ -493,7 +545,9 @@ def test_tree_from_survey_by_segment() -> None:
 
 
 def test_evaluate_survey_by_segment() -> None:
-    df = pd.DataFrame({"速度": [1, 2, 2, 1], "态度": [2, 2, 1, 1], "store": ["s1", "s1", "s2", "s2"]})
+    df = pd.DataFrame(
+        {"速度": [1, 2, 2, 1], "态度": [2, 2, 1, 1], "store": ["s1", "s1", "s2", "s2"]}
+    )
     res = FCE(grades={"好": 1, "差": 0}).evaluate_survey(df, [0.5, 0.5], by="store")
     assert isinstance(res, FCESegmentResult)
     # s1: 速度 (.5,.5), 态度 (0,1) -> (.25,.75); s2: (.5,.5), (1,0) -> (.75,.25)
@@ -548,3 +602,108 @@ def test_model_is_frozen_and_plot() -> None:
         warnings.simplefilter("ignore")  # CJK glyphs missing from the default font
         ax = fce.evaluate(A1, R1).plot()
     assert ax.get_xlim() == (0.0, 1.0)
+
+
+# -- the field-service example (issue 9) ----------------------------------------------------
+def _field_service_by_hand() -> list[Fraction]:
+    """The final B in exact fractions, from the counts and the AHP weights by hand.
+
+    AHP: every judgment matrix is consistent, so its principal eigenvector is any
+    normalised column: top (响应速度, 技术能力, 服务态度) = (2, 4, 1)/7 from
+    a12 = 1/2, a13 = 2, a23 = 4; 响应速度 2:1 -> (2, 1)/3; 技术能力 (4, 2, 1)/7;
+    服务态度 3:1 -> (3, 1)/4. Counts of 优秀/良好/一般/不合格 among 5 evaluators.
+    """
+    f = Fraction
+    counts = {
+        "响应速度": ([f(2, 3), f(1, 3)], [[3, 2, 0, 0], [2, 3, 0, 0]]),
+        "技术能力": ([f(4, 7), f(2, 7), f(1, 7)], [[0, 4, 1, 0], [1, 4, 0, 0], [0, 4, 1, 0]]),
+        "服务态度": ([f(3, 4), f(1, 4)], [[1, 3, 1, 0], [2, 2, 1, 0]]),
+    }
+    top = {"响应速度": f(2, 7), "技术能力": f(4, 7), "服务态度": f(1, 7)}
+    b = [f(0)] * 4
+    for name, (w, rows) in counts.items():
+        sub = [sum(wi * f(r[j], 5) for wi, r in zip(w, rows, strict=True)) for j in range(4)]
+        b = [bj + top[name] * sj for bj, sj in zip(b, sub, strict=True)]
+    return b
+
+
+def test_field_service_hand_check() -> None:
+    b = _field_service_by_hand()
+    assert sum(b) == 1
+    # the issue's printed B, to three decimals
+    assert [round(float(x), 3) for x in b] == [0.221, 0.669, 0.110, 0.0]
+    s = sum(bj * c for bj, c in zip(b, [95, 80, 60, 35], strict=True))
+    assert round(float(s), 3) == 81.107  # the source's unrounded score
+    assert 0.221 * 95 + 0.669 * 80 + 0.110 * 60 == pytest.approx(81.115)  # from the rounded B
+
+
+def test_field_service_with_explicit_weights() -> None:
+    """The same tree with the weights typed in (no AHP), from the evaluators' sheet."""
+    w = {
+        "现场服务质量": {"响应速度": 2 / 7, "技术能力": 4 / 7, "服务态度": 1 / 7},
+        "响应速度": {"到场及时性": 2 / 3, "故障修复时长": 1 / 3},
+        "技术能力": {"故障诊断准确性": 4 / 7, "一次修复率": 2 / 7, "操作规范性": 1 / 7},
+        "服务态度": {"礼貌热情": 3 / 4, "沟通解释": 1 / 4},
+    }
+    tree = FCETree(
+        "现场服务质量",
+        weights=w["现场服务质量"],
+        children=[FCETree(k, weights=w[k], items=list(w[k])) for k in list(w)[1:]],
+    )
+    answers = field_service_answers()
+    before = answers.copy()
+    res = FCE(grades=FIELD_SERVICE_GRADES).evaluate_tree(tree, data=answers)
+    assert isinstance(res, FCETreeResult)
+    expected = [float(x) for x in _field_service_by_hand()]
+    np.testing.assert_allclose(res.overall.b.to_numpy(), expected, atol=1e-12)
+    assert res.overall.score == pytest.approx(
+        float(
+            sum(bj * c for bj, c in zip(_field_service_by_hand(), [95, 80, 60, 35], strict=True))
+        ),
+        abs=1e-12,
+    )
+    # 技术能力: 4/7·(0,.8,.2) + 2/7·(.2,.8,0) + 1/7·(0,.8,.2) = (.4, 5.6, 1)/7
+    np.testing.assert_allclose(
+        res.b.loc["技术能力"].to_numpy(), [0.4 / 7, 0.8, 1 / 7, 0], atol=1e-12
+    )
+    # validity of the top verdict: (4·β − 1) / (2·γ·3) with β = b̄(良好), γ = b̄(优秀)
+    beta, gamma = expected[1], expected[0]
+    assert res.overall.validity == pytest.approx((4 * beta - 1) / (6 * gamma), abs=1e-12)
+    pd.testing.assert_frame_equal(answers, before)
+    assert result_from_json(res.to_json()) == res
+
+
+def test_field_service_with_ahp_hierarchy() -> None:
+    """Integration: weights straight from csimodels.ahp (AHPHierarchyResult.weights_of)."""
+    ahp, res = field_service_example()
+    np.testing.assert_allclose(
+        ahp.weights_of("现场服务质量").to_numpy(), [2 / 7, 4 / 7, 1 / 7], atol=1e-9
+    )
+    expected = [float(x) for x in _field_service_by_hand()]
+    np.testing.assert_allclose(res.overall.b.to_numpy(), expected, atol=1e-9)
+    assert round(res.overall.score, 3) == 81.107
+    assert res.overall.verdict == ("良好",)
+    # an AHPResult (weights Series) works as a node's weights too
+    from csimodels.ahp import AHP
+
+    top = AHP().fit(
+        {("响应速度", "技术能力"): 0.5, ("响应速度", "服务态度"): 2, ("技术能力", "服务态度"): 4}
+    )
+    tree = field_service_tree()
+    tree2 = tree.model_copy(update={"weights": top})
+    res2 = FCE(grades=FIELD_SERVICE_GRADES).evaluate_tree(
+        tree2, weights=ahp, data=field_service_answers()
+    )
+    assert isinstance(res2, FCETreeResult)
+    np.testing.assert_allclose(res2.overall.b.to_numpy(), expected, atol=1e-9)
+
+
+def test_demo_section() -> None:
+    text = demo_section()
+    assert "81.107" in text and "81.115" in text and "(0.221, 0.669, 0.110, 0.000)" in text
+
+
+def test_unscored_result_round_trips() -> None:
+    res = FCE(grades=G3).evaluate(A1, R1)
+    again = FCEResult.from_json(res.to_json())
+    assert math.isnan(again.score) and again == res

@@ -14,7 +14,14 @@ Examples
 (('良好',), 82.5)
 """
 
-from csimodels.fce._demo import demo_section, field_service_example
+from csimodels.fce._demo import (
+    FIELD_SERVICE_GRADES,
+    FIELD_SERVICE_JUDGMENTS,
+    demo_section,
+    field_service_answers,
+    field_service_example,
+    field_service_tree,
+)
 from csimodels.fce.grades import GradeSet
 from csimodels.fce.membership import (
     FallingHalfTrapezoid,
@@ -43,6 +50,8 @@ from csimodels.fce.operators import FCE_OPERATORS, FCEOperator, get_operator
 __all__ = [
     "FCE",
     "FCE_OPERATORS",
+    "FIELD_SERVICE_GRADES",
+    "FIELD_SERVICE_JUDGMENTS",
     "FCEOperator",
     "FCEResult",
     "FCESegmentResult",
@@ -56,7 +65,9 @@ __all__ = [
     "Trapezoidal",
     "Triangular",
     "demo_section",
+    "field_service_answers",
     "field_service_example",
+    "field_service_tree",
     "get_operator",
     "grade_counts",
     "membership_from_counts",

@@ -121,7 +121,8 @@ def _check_grades(
 ) -> tuple[tuple[str, ...], tuple[float, ...] | None]:
     if labels is None or isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
         raise DataValidationError(
-            f"grade labels must be a list of strings such as ['优秀', '良好', '一般'], got {labels!r}"
+            "grade labels must be a list of strings such as ['优秀', '良好', '一般'], "
+            f"got {labels!r}"
         )
     labels_t = tuple(labels)
     bad = [lab for lab in labels_t if not isinstance(lab, str) or not lab.strip()]
@@ -131,7 +132,8 @@ def _check_grades(
         )
     if len(labels_t) < 2:
         raise DataValidationError(
-            f"a grade set needs at least 2 grades, got {len(labels_t)} ({format_offenders(labels_t)})"
+            f"a grade set needs at least 2 grades, got {len(labels_t)} "
+            f"({format_offenders(labels_t)})"
         )
     dupes = sorted({lab for lab in labels_t if labels_t.count(lab) > 1})
     if dupes:

@@ -13,6 +13,7 @@ Three sources, all returning a labelled DataFrame (rows: factors, columns: grade
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -63,7 +64,7 @@ def _finite(name: str, **params: float) -> dict[str, float]:
 def _ordered(name: str, params: dict[str, float]) -> None:
     keys = list(params)
     vals = list(params.values())
-    if any(b < a for a, b in zip(vals, vals[1:], strict=False)) or vals[0] == vals[-1]:
+    if any(b < a for a, b in itertools.pairwise(vals)) or vals[0] == vals[-1]:
         shown = ", ".join(f"{k}={params[k]:g}" for k in keys)
         raise DataValidationError(
             f"{name} needs {' <= '.join(keys)} with {keys[0]} < {keys[-1]}; got {shown}"
@@ -330,7 +331,7 @@ def _check_matrix(
             f"{f' and {extra} more' if extra > 0 else ''}; memberships are degrees in [0, 1]"
         )
     sums = values.sum(axis=1)
-    zero = [factors[i] for i in np.flatnonzero(sums <= 0)]
+    zero = [factors[int(i)] for i in np.flatnonzero(sums <= 0)]
     if zero:
         raise DataValidationError(
             f"{where}: factor {format_offenders(zero)} has no membership in any grade "
@@ -425,12 +426,16 @@ def membership_from_matrix(
         try:
             values = matrix[list(gs.labels)].to_numpy(dtype=np.float64, copy=True)
         except (TypeError, ValueError) as err:
-            raise DataValidationError(f"membership matrix entries must be numbers ({err})") from None
+            raise DataValidationError(
+                f"membership matrix entries must be numbers ({err})"
+            ) from None
     else:
         try:
             values = np.array(matrix, dtype=np.float64)
         except (TypeError, ValueError) as err:
-            raise DataValidationError(f"membership matrix entries must be numbers ({err})") from None
+            raise DataValidationError(
+                f"membership matrix entries must be numbers ({err})"
+            ) from None
         if values.ndim != 2:
             raise DataValidationError(
                 f"membership matrix must be 2-dimensional (factors × grades), "
@@ -456,8 +461,12 @@ def membership_from_matrix(
     return _frame(checked, labels, gs.labels)
 
 
-def membership_from_counts(counts: pd.DataFrame | ArrayLike, grades: GradesArg | None = None,
-                           *, factors: Sequence[str] | None = None) -> pd.DataFrame:
+def membership_from_counts(
+    counts: pd.DataFrame | ArrayLike,
+    grades: GradesArg | None = None,
+    *,
+    factors: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Memberships as shares of (weighted) votes: rᵢⱼ = countᵢⱼ / Σⱼ countᵢⱼ.
 
     Parameters
@@ -767,7 +776,9 @@ def _factor_labels(items: Sequence[str] | Mapping[str, str] | None, names: list[
         labels = [items[n] for n in names]
         if len(set(labels)) != len(labels):
             dup = sorted({str(x) for x in labels if labels.count(x) > 1})
-            raise DataValidationError(f"items maps several columns to factor {format_offenders(dup)}")
+            raise DataValidationError(
+                f"items maps several columns to factor {format_offenders(dup)}"
+            )
         return labels
     return names
 

@@ -92,7 +92,7 @@ def validity_index(b: Sequence[float] | FloatArray) -> float:
         return 0.0
     if gamma <= 0:
         return math.inf
-    return num / (2.0 * gamma * (m - 1))
+    return float(num / (2.0 * gamma * (m - 1)))
 
 
 def _validity_level(alpha: float) -> str:
@@ -133,7 +133,7 @@ def _verdict(
         "validity_level": _validity_level(alpha),
         "score": score,
         "rank_position": position,
-        "rank_grade": labels[min(max(int(math.floor(position + 0.5)), 1), len(labels)) - 1],
+        "rank_grade": labels[min(max(math.floor(position + 0.5), 1), len(labels)) - 1],
         "rank_weighted_score": rank_score,
     }
 
@@ -294,9 +294,15 @@ class FCEResult(Result):
             ("Factors", len(self.weights)),
             ("Verdict", " = ".join(self.verdict) + (" (tie)" if self.tie else "")),
             ("Validity index", f"{self.validity:.4f} ({self.validity_level})"),
-            ("Score S", "n/a (grades not scored)" if math.isnan(self.score) else f"{self.score:.4f}"),
-            ("Rank position", f"{self.rank_position:.4f} (nearest: {self.rank_grade}; "
-             f"k = {s.get('rank_exponent')})"),
+            (
+                "Score S",
+                "n/a (grades not scored)" if math.isnan(self.score) else f"{self.score:.4f}",
+            ),
+            (
+                "Rank position",
+                f"{self.rank_position:.4f} (nearest: {self.rank_grade}; "
+                f"k = {s.get('rank_exponent')})",
+            ),
         ]
         r = self.membership.copy()
         r.insert(0, "weight", self.weights.to_numpy())
@@ -514,7 +520,8 @@ class FCETree(BaseModel):
         bad = [type(c).__name__ for c in kids if not isinstance(c, FCETree)]
         if bad:
             raise SpecificationError(
-                f"factor group {name!r}: children must be FCETree nodes, got {format_offenders(bad)}"
+                f"factor group {name!r}: children must be FCETree nodes, "
+                f"got {format_offenders(bad)}"
             )
         if membership is None and not items and not kids:
             raise SpecificationError(
@@ -647,9 +654,7 @@ class FCE(BaseModel):
         if not (math.isfinite(k) and k > 0):
             raise SpecificationError(f"rank_exponent must be a number > 0, got {rank_exponent!r}")
         if propagate not in ("normalized", "raw"):
-            raise SpecificationError(
-                f"propagate must be 'normalized' or 'raw', got {propagate!r}"
-            )
+            raise SpecificationError(f"propagate must be 'normalized' or 'raw', got {propagate!r}")
         super().__init__(
             grades=gs,
             operator=op,
@@ -696,16 +701,6 @@ class FCE(BaseModel):
         values = r.to_numpy(dtype=np.float64)
         b_raw = op.compose(a, values)
         notes: list[str] = []
-        if op.name == "min_bounded_sum":
-            capped = [
-                self.grades.labels[j]
-                for j in np.flatnonzero(np.sum(np.minimum(a[:, None], values), axis=0) > 1.0)
-            ]
-            if capped:
-                notes.append(
-                    f"M(∧, ⊕) bound active: Σ min(aᵢ, rᵢⱼ) exceeded 1 for grade "
-                    f"{format_offenders(capped)} and was cut to 1"
-                )
         scores = None if self.grades.scores is None else np.asarray(self.grades.scores)
         v = _verdict(b_raw, scores, self.grades.labels, self.rank_exponent)
         table = pd.DataFrame(
@@ -804,7 +799,7 @@ class FCE(BaseModel):
         for key, res in [*results.items(), ("(all)", overall)]:
             top = res.overall if isinstance(res, FCETreeResult) else res
             rows.append(_summary_row(top, self.grades, extra={"n_respondents": counts[key]}))
-        table = pd.DataFrame(rows, index=pd.Index(list(results) + ["(all)"], name=by))
+        table = pd.DataFrame(rows, index=pd.Index([*results, "(all)"], name=by))
         return FCESegmentResult(
             by=by,
             table=table,
@@ -929,16 +924,20 @@ class FCE(BaseModel):
             if node.children:
                 rows = np.vstack(
                     [
-                        results[c.name].table[
-                            "b" if self.propagate == "normalized" else "b_raw"
-                        ].to_numpy()
+                        results[c.name]
+                        .table["b" if self.propagate == "normalized" else "b_raw"]
+                        .to_numpy()
                         for c in node.children
                     ]
                 )
                 labels = [c.name for c in node.children]
                 checked = _check_matrix(
-                    rows, labels, self.grades.labels, normalize=False,
-                    check_sums=self.propagate == "normalized", where=f"{where} children",
+                    rows,
+                    labels,
+                    self.grades.labels,
+                    normalize=False,
+                    check_sums=self.propagate == "normalized",
+                    where=f"{where} children",
                 )
                 blocks.append(_frame(checked, labels, self.grades.labels))
             r = pd.concat(blocks) if len(blocks) > 1 else blocks[0]
@@ -1014,8 +1013,17 @@ class FCE(BaseModel):
 
 
 _TREE_COLUMNS = (
-    "parent", "level", "weight", "global_weight", "operator", "n_respondents",
-    "score", "verdict", "tie", "validity", "rank_position",
+    "parent",
+    "level",
+    "weight",
+    "global_weight",
+    "operator",
+    "n_respondents",
+    "score",
+    "verdict",
+    "tie",
+    "validity",
+    "rank_position",
 )
 
 

@@ -40,9 +40,7 @@ def _product_max(a: FloatArray, r: FloatArray) -> FloatArray:
 
 
 def _min_bounded_sum(a: FloatArray, r: FloatArray) -> FloatArray:
-    return np.asarray(
-        np.minimum(1.0, np.sum(np.minimum(a[:, None], r), axis=0)), dtype=np.float64
-    )
+    return np.asarray(np.minimum(1.0, np.sum(np.minimum(a[:, None], r), axis=0)), dtype=np.float64)
 
 
 def _weighted_average(a: FloatArray, r: FloatArray) -> FloatArray:
@@ -82,12 +80,8 @@ class FCEOperator:
 
 
 FCE_OPERATORS: dict[str, FCEOperator] = {
-    "min_max": FCEOperator(
-        "min_max", "M(∧, ∨)", "bⱼ = maxᵢ min(aᵢ, rᵢⱼ)", True, _min_max
-    ),
-    "product_max": FCEOperator(
-        "product_max", "M(·, ∨)", "bⱼ = maxᵢ aᵢ·rᵢⱼ", True, _product_max
-    ),
+    "min_max": FCEOperator("min_max", "M(∧, ∨)", "bⱼ = maxᵢ min(aᵢ, rᵢⱼ)", True, _min_max),
+    "product_max": FCEOperator("product_max", "M(·, ∨)", "bⱼ = maxᵢ aᵢ·rᵢⱼ", True, _product_max),
     "min_bounded_sum": FCEOperator(
         "min_bounded_sum", "M(∧, ⊕)", "bⱼ = min(1, Σᵢ min(aᵢ, rᵢⱼ))", False, _min_bounded_sum
     ),

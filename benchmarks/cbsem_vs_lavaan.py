@@ -1,3 +1,4 @@
+# ruff: noqa: E402  (BLAS thread variables must be set before numpy is imported)
 """Benchmark: CB-SEM fits by csimodels (semopy algebra, own solver) against lavaan.
 
 The same three ML fits as the parity tests — political democracy (with residual

@@ -22,30 +22,27 @@ from csimodels.fce._demo import (
     field_service_example,
     field_service_tree,
 )
-from csimodels.fce.grades import GradeSet
-from csimodels.fce.membership import (
+from csimodels.fce._engine import validity_index
+from csimodels.fce.functions import (
     FallingHalfTrapezoid,
     Gaussian,
     MembershipFunction,
     RisingHalfTrapezoid,
     Trapezoidal,
     Triangular,
+    threshold_functions,
+)
+from csimodels.fce.grades import GradeSet
+from csimodels.fce.membership import (
     grade_counts,
     membership_from_counts,
     membership_from_indicators,
     membership_from_matrix,
     membership_from_survey,
-    threshold_functions,
 )
-from csimodels.fce.model import (
-    FCE,
-    FCEResult,
-    FCESegmentResult,
-    FCETree,
-    FCETreeResult,
-    validity_index,
-)
+from csimodels.fce.model import FCE, FCETree
 from csimodels.fce.operators import FCE_OPERATORS, FCEOperator, get_operator
+from csimodels.fce.result import FCEResult, FCESegmentResult, FCETreeResult
 
 __all__ = [
     "FCE",

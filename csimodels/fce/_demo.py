@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 from csimodels.fce.grades import GradeSet
-from csimodels.fce.model import FCE, FCETree, FCETreeResult
+from csimodels.fce.model import FCE, FCETree
+from csimodels.fce.result import FCETreeResult
 
 __all__ = [
     "FIELD_SERVICE_GRADES",

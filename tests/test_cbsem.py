@@ -265,6 +265,12 @@ def test_unknown_estimator_lists_valid_ones() -> None:
         csi.ACSI(indicators=data.constructs).fit(data, method="cbsem", estimator="MLR")
 
 
+def test_weighted_data_rejected_by_unweighted_estimators() -> None:
+    data = csi.datasets.load_example("acsi_demo")
+    with pytest.raises(InvalidParameterError, match=r"'FIML' does not take.*'weight'"):
+        csi.ACSI(indicators=data.constructs).fit(data, method="cbsem", estimator="FIML")
+
+
 def test_fewer_respondents_than_parameters(hs_data: pd.DataFrame) -> None:
     with pytest.raises(DataValidationError, match=r"15 respondents for 21 free parameters"):
         _fit_syntax(HS_MODEL, hs_data.iloc[:15])

@@ -269,13 +269,14 @@ def fit_cbsem(
             n_rows_used=int(x.shape[0]),
             n_rows_dropped=int(empty.sum()),
         )
-        if w is not None:
-            raise InvalidParameterError(
-                "estimator 'FIML' does not take respondent weights; use estimator='ML' "
-                "(weighted moments after listwise deletion) or a SurveyData without weight"
-            )
     else:
         rows, w = matrix.rows, matrix.weights
+    if w is not None and key in ("FIML", "WLS", "DWLS"):
+        raise InvalidParameterError(
+            f"estimator {key!r} does not take respondent weights (its weight matrix or "
+            f"casewise likelihood is unweighted); use estimator='ML', 'GLS' or 'ULS' "
+            f"(weighted moments), or data without the weight column {survey.weight!r}"
+        )
     rename = {v: k for k, v in aliases.items()}
     columns = [rename.get(i, i) for i in items]
     scales = _scale_bounds(spec, survey)

@@ -707,3 +707,33 @@ def test_unscored_result_round_trips() -> None:
     res = FCE(grades=G3).evaluate(A1, R1)
     again = FCEResult.from_json(res.to_json())
     assert math.isnan(again.score) and again == res
+
+
+def test_bad_model_settings_and_tree_names() -> None:
+    with pytest.raises(SpecificationError, match=r"rank_exponent must be a number > 0, got -1"):
+        FCE(grades=G3, rank_exponent=-1)
+    with pytest.raises(SpecificationError, match=r"propagate must be 'normalized' or 'raw'"):
+        FCE(grades=G3, propagate="sideways")  # type: ignore[arg-type]
+    leaf = FCETree("A", weights=[1.0], membership=[[1.0, 0.0, 0.0]])
+    mid = FCETree("B", weights=[1.0], children=[leaf])
+    top = FCETree("A", weights=[1.0], children=[mid])
+    with pytest.raises(SpecificationError, match=r"node names must be unique in the tree; 'A'"):
+        FCE(grades=G3).evaluate_tree(top)
+    with pytest.raises(SpecificationError, match=r"factor group 'x': give either membership="):
+        FCETree("x", weights=[1.0], membership=[[1.0, 0.0, 0.0]], items=["q"])
+
+
+def test_raw_propagation_keeps_unnormalised_rows() -> None:
+    g = GradeSet(["好", "中", "差"])
+    child = FCETree("c", weights=A2, membership=R2, operator="min_max")  # raw (.5, .3, .2)
+    top = FCETree("top", weights=[1.0], children=[child])
+    raw = FCE(grades=g, propagate="raw").evaluate_tree(top)
+    assert raw.overall.membership.loc["c"].tolist() == pytest.approx([0.5, 0.3, 0.2])
+    child1 = FCETree("c", weights=A1, membership=R1, operator="min_max")  # raw (.3, .5, .3)
+    raw1 = FCE(grades=g, propagate="raw").evaluate_tree(
+        FCETree("top", weights=[1.0], children=[child1])
+    )
+    # the raw row sums to 1.1: allowed as an upper row when propagating raw vectors
+    assert raw1.overall.membership.loc["c"].tolist() == pytest.approx([0.3, 0.5, 0.3])
+    norm1 = FCE(grades=g).evaluate_tree(FCETree("top", weights=[1.0], children=[child1]))
+    assert norm1.overall.membership.loc["c"].tolist() == pytest.approx([3 / 11, 5 / 11, 3 / 11])

@@ -4,6 +4,7 @@ The national index models are presets (:class:`ACSI`, :class:`SCSI`, :class:`ECS
 :class:`CCSI`); any other model is a :class:`PathModel` built from a :class:`ModelSpec`.
 """
 
+from csimodels.sem.cbsem import CBSEM_ESTIMATORS, CBSEMResult, compare_pls_cbsem, fit_cbsem
 from csimodels.sem.pls import PLSResult, SegmentedPLSResult
 from csimodels.sem.presets import ACSI, CCSI, CCSI_VARIANTS, ECSI, SCSI, CSIPreset, PathModel
 from csimodels.sem.spec import Construct, ModelSpec
@@ -11,11 +12,13 @@ from csimodels.sem.structures import CSI_STRUCTURES, CSIStructure
 
 __all__ = [
     "ACSI",
+    "CBSEM_ESTIMATORS",
     "CCSI",
     "CCSI_VARIANTS",
     "CSI_STRUCTURES",
     "ECSI",
     "SCSI",
+    "CBSEMResult",
     "CSIPreset",
     "CSIStructure",
     "Construct",
@@ -23,4 +26,6 @@ __all__ = [
     "PLSResult",
     "PathModel",
     "SegmentedPLSResult",
+    "compare_pls_cbsem",
+    "fit_cbsem",
 ]

@@ -13,7 +13,7 @@ Examples
 4000
 """
 
-from csimodels import ahp, datasets, errors, importance, kano, results, sem, servqual
+from csimodels import ahp, datasets, errors, fce, importance, kano, results, sem, servqual
 from csimodels._version import __version__
 from csimodels.ahp import (
     AHP,
@@ -26,6 +26,7 @@ from csimodels.ahp import (
     FuzzyAHPResult,
 )
 from csimodels.data import DescriptionResult, ItemInfo, Scale, SurveyData
+from csimodels.fce import FCE, FCEResult, FCETree, FCETreeResult, GradeSet
 from csimodels.importance import (
     DriverAnalysis,
     DriverAnalysisResult,
@@ -61,6 +62,7 @@ __all__ = [
     "AHP",
     "CCSI",
     "ECSI",
+    "FCE",
     "SCSI",
     "SERVPERF",
     "SERVQUAL",
@@ -72,8 +74,12 @@ __all__ = [
     "DescriptionResult",
     "DriverAnalysis",
     "DriverAnalysisResult",
+    "FCEResult",
+    "FCETree",
+    "FCETreeResult",
     "FuzzyAHP",
     "FuzzyAHPResult",
+    "GradeSet",
     "ImportancePerformance",
     "ImportancePerformanceResult",
     "Instrument",
@@ -98,6 +104,7 @@ __all__ = [
     "ahp",
     "datasets",
     "errors",
+    "fce",
     "importance",
     "kano",
     "result_from_json",

@@ -47,6 +47,7 @@ DEMO_SECTIONS: list[tuple[str, Callable[[], str]]] = [
     ("SERVQUAL", _lazy("csimodels.servqual")),
     ("Kano classification", _lazy("csimodels.kano")),
     ("AHP weighting", _lazy("csimodels.ahp")),
+    ("Fuzzy comprehensive evaluation", _lazy("csimodels.fce")),
 ]
 
 

@@ -899,6 +899,7 @@ def compare_groups(
         min_group_size=min_group_size,
     )
     perm_seed, seed_1, seed_2, recorded = _seeds(random_state)
+    explicit = _check_resamples(resamples, s)
     notes: list[str] = []
     outcome = _permutation_part(
         s,
@@ -921,8 +922,7 @@ def compare_groups(
     p_one = np.full(q, np.nan)
     boots: dict[str, PLSBootstrap] | None = None
     n_boot = bootstrap
-    if resamples is not None or bootstrap > 0:
-        explicit = _check_resamples(resamples, s)
+    if explicit is not None or bootstrap > 0:
         n_boot = explicit[0].shape[0] if explicit is not None else bootstrap
         boots = {}
         draws = []

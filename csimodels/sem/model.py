@@ -14,6 +14,7 @@ from csimodels.errors import InvalidParameterError
 if TYPE_CHECKING:
     from csimodels.sem.cbsem import CBSEMResult
     from csimodels.sem.pls import PLSResult, SegmentedPLSResult
+    from csimodels.sem.predict import PLSPredictResult
     from csimodels.sem.spec import ModelSpec
 
 __all__ = ["PathModelBase"]
@@ -209,6 +210,37 @@ class PathModelBase(Settings):
             min_segment_size=min_segment_size,
             boot=boot,
             details=details,
+        )
+
+    def predict(
+        self,
+        data: SurveyData | pd.DataFrame,
+        *,
+        n_folds: int = 10,
+        technique: str = "DA",
+        random_state: int | None = None,
+        scale: Any = None,
+        weight: str | None = None,
+    ) -> PLSPredictResult:
+        """PLSpredict: k-fold out-of-sample prediction of the endogenous indicators.
+
+        Each fold's model is estimated on the other folds; the held-out respondents'
+        endogenous indicators are predicted from their exogenous indicators
+        (``technique="DA"``: through the direct antecedents, as seminr) and compared
+        with a linear-model benchmark (Shmueli et al. 2016, 2019). Folds come from a
+        permutation drawn with ``numpy.random.default_rng(random_state)``, the same as
+        seminr's ``predict_pls(seed=...)``.
+
+        Returns
+        -------
+        PLSPredictResult
+        """
+        from csimodels.sem.predict import predict_model
+
+        spec = self.to_spec()
+        survey = _as_survey(data, spec, scale=scale, weight=weight, by=None)
+        return predict_model(
+            self, spec, survey, n_folds=n_folds, technique=technique, random_state=random_state
         )
 
 

@@ -422,3 +422,18 @@ def test_bad_input(acsi: csi.ACSI, small: pd.DataFrame) -> None:
         data = csi.SurveyData.from_frame(small, items=[i for v in ACSI_ITEMS.values() for i in v],
                                          scale=(1, 10), segments=["grp"])  # fmt: skip
         mga.micom(acsi, data, by="region")
+
+
+def test_missing_answers_are_handled_on_the_pooled_groups(acsi: csi.ACSI) -> None:
+    frame = two_groups(90, 90, seed=8)
+    frame.loc[[3, 50, 120], "SAT2"] = np.nan
+    with _quiet():
+        res = mga.micom(acsi, frame, by="grp", scale=(1, 10), n_permutations=30, random_state=2)
+        listwise = mga.micom(
+            acsi.model_copy(update={"missing": "listwise"}), frame, by="grp", scale=(1, 10),
+            n_permutations=30, random_state=2,
+        )  # fmt: skip
+    assert "mean replacement: 3 missing answers" in res.settings["missing"]
+    assert listwise.n == {"A": 88, "B": 89}
+    with pytest.raises(DataValidationError, match="region"):
+        mga.micom(acsi, frame, by="region", scale=(1, 10))

@@ -22,6 +22,11 @@ def _describe_error(error: Any, model: str) -> str:
         return f"{model} has no parameter {loc!r}"
     elif kind == "missing":
         return f"parameter {loc!r} of {model} is required"
+    elif kind in ("value_error", "assertion_error"):
+        message = str(error.get("msg", "")).replace("Value error, ", "")
+        message = message.replace("Assertion failed, ", "")
+        where = "" if loc == "(model)" else f" (parameter {loc!r})"
+        return f"{model}{where}: {message}"
     else:
         expected = str(error.get("msg", "a valid value")).replace("Input should be ", "")
         expected = expected.replace("Value error, ", "")

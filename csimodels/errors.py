@@ -58,8 +58,21 @@ class DataValidationError(CSIModelsError, ValueError):
     """
 
 
-class InvalidParameterError(CSIModelsError, ValueError):
+class SpecificationError(CSIModelsError, ValueError):
+    """A model specification is inconsistent (unknown items, cycles, duplicates...).
+
+    Examples
+    --------
+    >>> from csimodels.errors import SpecificationError
+    >>> issubclass(SpecificationError, ValueError)
+    True
+    """
+
+
+class InvalidParameterError(SpecificationError):
     """A model setting has an invalid value (unknown option, out of range, wrong type).
+
+    A kind of :class:`SpecificationError` (the model is mis-specified by its settings).
 
     The message names the parameter, the model, what was expected and the value given.
 
@@ -71,17 +84,6 @@ class InvalidParameterError(CSIModelsError, ValueError):
     ... except csi.errors.InvalidParameterError as err:
     ...     print(err)
     parameter 'scheme' of ACSI must be 'path', 'centroid' or 'factorial', got 'fastest'
-    """
-
-
-class SpecificationError(CSIModelsError, ValueError):
-    """A model specification is inconsistent (unknown items, cycles, duplicates...).
-
-    Examples
-    --------
-    >>> from csimodels.errors import SpecificationError
-    >>> issubclass(SpecificationError, ValueError)
-    True
     """
 
 

@@ -8,8 +8,9 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from csimodels._settings import Settings
 from csimodels.ahp._consistency import (
     RI_TABLES,
     consistency_threshold,
@@ -25,7 +26,6 @@ from csimodels.errors import (
     ConvergenceWarning,
     DataQualityWarning,
     DataValidationError,
-    SpecificationError,
 )
 from csimodels.results import Frame, Result, SeriesTable, warn_and_note
 
@@ -163,7 +163,7 @@ class AHPRepairResult(Result):
         return header, {"Changes": self.changes, "Priorities": weights}
 
 
-class AHP(BaseModel):
+class AHP(Settings):
     """The Analytic Hierarchy Process for one pairwise-comparison matrix.
 
     Attributes
@@ -234,12 +234,6 @@ class AHP(BaseModel):
     scale_max: float = Field(default=9.0, gt=1.0)
     allow_off_scale: bool = False
     completion: Literal["error", "lambda_max", "harker"] = "error"
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as err:
-            raise SpecificationError(f"{type(self).__name__}: invalid settings: {err}") from None
 
     @field_validator("ri_table")
     @classmethod

@@ -22,13 +22,13 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 
+from csimodels._settings import Settings
 from csimodels.ahp._model import AHP, AHPResult
 from csimodels.errors import (
     ConsistencyWarning,
     DataValidationError,
-    SpecificationError,
     format_offenders,
 )
 from csimodels.results import Frame, Result, SeriesTable, warn_and_note
@@ -74,7 +74,7 @@ class FuzzyAHPResult(Result):
         return header, {"Priorities": table}
 
 
-class FuzzyAHP(BaseModel):
+class FuzzyAHP(Settings):
     """Fuzzy AHP on triangular fuzzy judgments.
 
     Attributes
@@ -109,12 +109,6 @@ class FuzzyAHP(BaseModel):
     method: Literal["buckley", "chang"] = "buckley"
     spread: float = Field(default=1.0, ge=0.0)
     ahp: AHP = Field(default_factory=AHP)
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as err:
-            raise SpecificationError(f"FuzzyAHP: invalid settings: {err}") from None
 
     def fit(
         self,

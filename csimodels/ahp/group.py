@@ -16,8 +16,9 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 
+from csimodels._settings import Settings
 from csimodels.ahp._consistency import consistency_threshold
 from csimodels.ahp._matrix import CheckedMatrix
 from csimodels.ahp._model import AHP, AHPResult
@@ -26,7 +27,6 @@ from csimodels.data.survey import SurveyData
 from csimodels.errors import (
     DataQualityWarning,
     DataValidationError,
-    SpecificationError,
     format_offenders,
 )
 from csimodels.results import Frame, Result, SeriesTable, warn_and_note
@@ -115,7 +115,7 @@ class AHPGroupResult(Result):
         return header, {"Group priorities": self.weights}
 
 
-class AHPGroup(BaseModel):
+class AHPGroup(Settings):
     """Group AHP on survey data with one column per pair of criteria.
 
     Attributes
@@ -157,12 +157,6 @@ class AHPGroup(BaseModel):
     positive_favours: Literal["first", "second"] = "first"
     exclude_inconsistent: bool = False
     separator: str = "_vs_"
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as err:
-            raise SpecificationError(f"AHPGroup: invalid settings: {err}") from None
 
     def fit(
         self,

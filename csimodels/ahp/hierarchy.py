@@ -7,8 +7,9 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 
+from csimodels._settings import Settings
 from csimodels.ahp._matrix import Judgments
 from csimodels.ahp._model import AHP, AHPResult
 from csimodels.errors import DataValidationError, SpecificationError, format_offenders
@@ -97,7 +98,7 @@ class AHPHierarchyResult(Result):
         return header, tables
 
 
-class AHPHierarchy(BaseModel):
+class AHPHierarchy(Settings):
     """A hierarchy of pairwise comparisons, from the goal down to the alternatives.
 
     Each node that has children carries one judgment matrix comparing them; the tree
@@ -143,12 +144,6 @@ class AHPHierarchy(BaseModel):
     alternatives: tuple[str, ...] = ()
     synthesis: Literal["distributive", "ideal"] = "distributive"
     ahp: AHP = Field(default_factory=AHP)
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as err:
-            raise SpecificationError(f"AHPHierarchy: invalid settings: {err}") from None
 
     def fit(self, judgments: Mapping[str, NodeJudgments]) -> AHPHierarchyResult:
         """Fit every node's matrix and combine the priorities down the tree.

@@ -9,15 +9,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from scipy.stats import norm
 
+from csimodels._settings import Settings
 from csimodels.data._validate import rows_with_values
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
     DataQualityWarning,
     DataValidationError,
-    SpecificationError,
     format_offenders,
 )
 from csimodels.kano import _engine as eng
@@ -47,7 +47,7 @@ def _fmt_code(c: float) -> str:
     return str(int(c)) if float(c).is_integer() else str(c)
 
 
-class Kano(BaseModel):
+class Kano(Settings):
     """Kano classification of product or service features from paired questions.
 
     Each feature is asked twice: the functional question ("if the product has this
@@ -124,20 +124,9 @@ class Kano(BaseModel):
     better_worse_cut: float | Literal["mean"] = 0.5
     continuous_cut: float | Literal["mean"] = 2.0
     max_questionable_share: float = Field(default=1.0, ge=0.0, le=1.0)
-    importance: dict[str, str] = {}
+    importance: dict[str, str] = Field(default_factory=dict)
     importance_scale: tuple[float, float] | None = None
     weight_by_importance: bool = True
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as err:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'Kano'}: "
-                f"{str(e['msg']).removeprefix('Value error, ')}"
-                for e in err.errors()
-            )
-            raise SpecificationError(f"invalid Kano settings: {problems}") from None
 
     @model_validator(mode="after")
     def _check(self) -> Kano:

@@ -42,6 +42,7 @@ def _lazy(module: str) -> Callable[[], str]:
 DEMO_SECTIONS: list[tuple[str, Callable[[], str]]] = [
     ("Data description", _data_section),
     ("CSI index model (ACSI by PLS)", _lazy("csimodels.sem._demo")),
+    ("Comparing two regions (MICOM, permutation test, PLS-MGA)", _lazy("csimodels.sem.mga")),
     ("CSI index model by CB-SEM (ACSI)", _lazy("csimodels.sem.cbsem")),
     ("What to fix first", _lazy("csimodels.importance")),
     ("SERVQUAL", _lazy("csimodels.servqual")),

@@ -5,6 +5,7 @@ The national index models are presets (:class:`ACSI`, :class:`SCSI`, :class:`ECS
 """
 
 from csimodels.sem.cbsem import CBSEM_ESTIMATORS, CBSEMResult, compare_pls_cbsem, fit_cbsem
+from csimodels.sem.mga import MICOMResult, MultigroupResult, compare_groups, micom
 from csimodels.sem.pls import PLSResult, SegmentedPLSResult
 from csimodels.sem.predict import PLSPredictResult
 from csimodels.sem.presets import ACSI, CCSI, CCSI_VARIANTS, ECSI, SCSI, CSIPreset, PathModel
@@ -23,11 +24,15 @@ __all__ = [
     "CSIPreset",
     "CSIStructure",
     "Construct",
+    "MICOMResult",
     "ModelSpec",
+    "MultigroupResult",
     "PLSPredictResult",
     "PLSResult",
     "PathModel",
     "SegmentedPLSResult",
+    "compare_groups",
     "compare_pls_cbsem",
     "fit_cbsem",
+    "micom",
 ]

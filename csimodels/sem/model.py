@@ -13,6 +13,7 @@ from csimodels.errors import InvalidParameterError
 
 if TYPE_CHECKING:
     from csimodels.sem.cbsem import CBSEMResult
+    from csimodels.sem.mga import MICOMResult, MultigroupResult
     from csimodels.sem.pls import PLSResult, SegmentedPLSResult
     from csimodels.sem.predict import PLSPredictResult
     from csimodels.sem.spec import ModelSpec
@@ -242,6 +243,35 @@ class PathModelBase(Settings):
         return predict_model(
             self, spec, survey, n_folds=n_folds, technique=technique, random_state=random_state
         )
+
+    def compare_groups(self, data: SurveyData | pd.DataFrame, **options: Any) -> MultigroupResult:
+        """Compare two segments: MICOM, permutation test and PLS-MGA.
+
+        See :func:`csimodels.sem.mga.compare_groups` for the options (``by``,
+        ``groups``, ``n_permutations``, ``bootstrap``, ``random_state``...).
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> cmp = csi.ACSI(indicators=data.constructs).compare_groups(
+        ...     data, by="region", groups=("North", "West"), n_permutations=99,
+        ...     bootstrap=99, random_state=1)
+        >>> "p_permutation" in cmp.table.columns
+        True
+        """
+        from csimodels.sem.mga import compare_groups
+
+        return compare_groups(self, data, **options)
+
+    def micom(self, data: SurveyData | pd.DataFrame, **options: Any) -> MICOMResult:
+        """Measurement invariance of composites (MICOM steps 2 and 3) between two segments.
+
+        See :func:`csimodels.sem.mga.micom` for the options.
+        """
+        from csimodels.sem.mga import micom
+
+        return micom(self, data, **options)
 
 
 def _as_survey(

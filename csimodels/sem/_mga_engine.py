@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from csimodels.sem.bootstrap import DRAW_BLOCK, StatisticLayout, _fit_weights
+from csimodels.sem.bootstrap import DRAW_BLOCK, StatisticLayout, _fit_weights, draw_in_blocks
 
 __all__ = [
     "PermutationDraws",
@@ -67,21 +67,8 @@ def draw_permutations(
     >>> sorted(a[5].tolist()) == list(range(8))
     True
     """
-    root = (
-        random_state
-        if isinstance(random_state, np.random.SeedSequence)
-        else np.random.SeedSequence(random_state)
-    )
-    first, last = start // DRAW_BLOCK, (stop - 1) // DRAW_BLOCK
-    parts = []
     base = np.broadcast_to(np.arange(n, dtype=np.int64), (DRAW_BLOCK, n))
-    for block in range(first, last + 1):
-        seq = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, block))
-        rows = np.random.default_rng(seq).permuted(base, axis=1)
-        lo = max(start - block * DRAW_BLOCK, 0)
-        hi = min(stop - block * DRAW_BLOCK, DRAW_BLOCK)
-        parts.append(rows[lo:hi])
-    return np.concatenate(parts).astype(np.int64)
+    return draw_in_blocks(random_state, start, stop, lambda rng: rng.permuted(base, axis=1))
 
 
 def composite_correlations(

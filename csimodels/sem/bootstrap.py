@@ -33,7 +33,7 @@ sign of the original estimate).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -55,6 +55,7 @@ __all__ = [
     "StatisticLayout",
     "batched_index",
     "bca_interval",
+    "draw_in_blocks",
     "draw_resamples",
     "percentile_interval",
     "run_bootstrap",
@@ -118,16 +119,40 @@ def draw_resamples(
     >>> bool((draw_resamples(7, 10, 40, 70) == a[40:70]).all())
     True
     """
+    return draw_in_blocks(
+        random_state, start, stop, lambda rng: rng.integers(0, n, size=(DRAW_BLOCK, n))
+    )
+
+
+def draw_in_blocks(
+    random_state: int | np.random.SeedSequence | None,
+    start: int,
+    stop: int,
+    draw_block: Callable[[np.random.Generator], IntArray],
+) -> IntArray:
+    """Rows ``start .. stop - 1`` of a stream of random index rows drawn in fixed blocks.
+
+    Block ``b`` (rows ``b·DRAW_BLOCK`` to ``(b + 1)·DRAW_BLOCK − 1``) comes from
+    ``draw_block`` called with a generator spawned from ``random_state`` for that
+    block alone, so a row depends only on its number: resamples and permutations are
+    the same whatever the chunk size or the number of jobs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows = draw_in_blocks(1, 3, 5, lambda rng: rng.integers(0, 9, size=(DRAW_BLOCK, 2)))
+    >>> rows.shape
+    (2, 2)
+    """
     root = (
         random_state
         if isinstance(random_state, np.random.SeedSequence)
         else np.random.SeedSequence(random_state)
     )
-    first, last = start // DRAW_BLOCK, (stop - 1) // DRAW_BLOCK
     parts = []
-    for block in range(first, last + 1):
+    for block in range(start // DRAW_BLOCK, (stop - 1) // DRAW_BLOCK + 1):
         seq = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, block))
-        rows = np.random.default_rng(seq).integers(0, n, size=(DRAW_BLOCK, n))
+        rows = draw_block(np.random.default_rng(seq))
         lo = max(start - block * DRAW_BLOCK, 0)
         hi = min(stop - block * DRAW_BLOCK, DRAW_BLOCK)
         parts.append(rows[lo:hi])

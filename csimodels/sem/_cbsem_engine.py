@@ -26,9 +26,17 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from csimodels.sem._cbsem_ordinal import OrdinalMoments
+
 FloatArray = NDArray[np.float64]
 
-ESTIMATORS = ("ML", "GLS", "ULS", "WLS", "DWLS", "FIML")
+
+def n_th_all(ordinal: OrdinalMoments) -> int:
+    """Number of thresholds of every item (the offset of the polychorics in Γ)."""
+    return ordinal.n_thresholds
+
+
+ESTIMATORS = ("ML", "GLS", "ULS", "WLS", "DWLS", "WLSMV", "FIML")
 
 
 @dataclass
@@ -85,10 +93,14 @@ class ModelFrame:
         columns: list[str],
         estimator: str,
         weights: FloatArray | None,
+        ordinal: OrdinalMoments | None = None,
     ) -> None:
         import semopy
 
+        if estimator == "WLSMV":
+            estimator = "DWLS"  # same estimates; robust SEs and test in the public layer
         self.estimator = estimator
+        self.ordinal = ordinal
         self.model = semopy.Model(syntax)
         observed = list(self.model.vars["observed"])
         self.observed = observed
@@ -103,7 +115,10 @@ class ModelFrame:
             w = weights / weights.sum()
         self.w = w
         complete: NDArray[np.bool_] = np.asarray(~np.isnan(xo).any(axis=1), dtype=bool)
-        if estimator == "FIML":
+        if ordinal is not None:
+            mean = np.zeros(len(observed))
+            s = ordinal.correlation[np.ix_(*[[ordinal.items.index(c) for c in observed]] * 2)]
+        elif estimator == "FIML":
             # starting moments from complete-ish data (pairwise)
             mean = np.nanmean(xo, axis=0)
             filled = np.where(np.isnan(xo), mean, xo)
@@ -129,7 +144,9 @@ class ModelFrame:
         if estimator in ("ML", "GLS"):
             self.s_inv = np.linalg.inv(s)
             self.s_logdet = float(np.linalg.slogdet(s)[1])
-        if estimator in ("WLS", "DWLS"):
+        if ordinal is not None:
+            self._prepare_ordinal(ordinal, observed)
+        elif estimator in ("WLS", "DWLS"):
             dev = xo - mean
             i, j = self.vech
             prods = dev[:, i] * dev[:, j]
@@ -143,6 +160,80 @@ class ModelFrame:
             self._prepare_fiml()
         self.n_free = len(self.model.param_vals)
         self.n_moments = p * (p + 1) // 2 + (p if estimator == "FIML" else 0)
+        if ordinal is not None:
+            self.n_moments += self.n_thresholds
+
+    # -- ordinal items -------------------------------------------------------------------
+    def _prepare_ordinal(self, ordinal: OrdinalMoments, observed: list[str]) -> None:
+        """Moments (thresholds, vech of the polychoric matrix), weights and Γ in that order.
+
+        The diagonal of the polychoric matrix (all ones) is kept as a moment with unit
+        weight and no sampling variance: each ordinal item's residual variance only
+        enters its own diagonal element, so at the minimum Σ*_jj = 1 exactly, the
+        residual variance equals 1 − (explained variance) (lavaan's delta
+        parameterisation), and F, the other estimates and their standard errors are
+        those of the model without diagonal moments.
+        """
+        p = len(observed)
+        perm = [ordinal.items.index(c) for c in observed]
+        th_blocks = []
+        start = 0
+        for t in ordinal.thresholds:
+            th_blocks.append(np.arange(start, start + t.size))
+            start += t.size
+        th_order = np.concatenate([th_blocks[j] for j in perm]).astype(np.intp)
+        self.th_names = [ordinal.threshold_names[i] for i in th_order]
+        self.th_owner = [observed[j] for j, k in enumerate(perm) for _ in th_blocks[k]]
+        n_th = int(th_order.size)
+        self.n_thresholds = n_th
+        vi, vj = self.vech
+        # position of each vech element in lavaan's pair order (original item order)
+        pa = np.minimum(np.asarray(perm)[vi], np.asarray(perm)[vj])
+        pb = np.maximum(np.asarray(perm)[vi], np.asarray(perm)[vj])
+        q = len(ordinal.items)
+        pair_pos = np.full((q, q), -1, dtype=np.intp)
+        iu = np.triu_indices(q, 1)
+        pair_pos[iu] = np.arange(iu[0].size)
+        m = vi.size
+        src = np.concatenate(
+            [th_order, np.where(vi == vj, -1, n_th_all(ordinal) + pair_pos[pa, pb])]
+        )
+        total = n_th + m
+        gamma = np.zeros((total, total))
+        ok = np.flatnonzero(src >= 0)
+        gamma[np.ix_(ok, ok)] = ordinal.gamma[np.ix_(src[ok], src[ok])]
+        self.gamma = gamma
+        diag_mom = n_th + np.flatnonzero(vi == vj)
+        est = self.estimator
+        if est == "ULS":
+            wmat = np.eye(total)
+        elif est == "DWLS":
+            d = np.diag(gamma).copy()
+            d[diag_mom] = 1.0
+            wmat = np.diag(1.0 / d)
+        elif est == "WLS":
+            wmat = np.zeros((total, total))
+            wmat[np.ix_(ok, ok)] = np.linalg.inv(gamma[np.ix_(ok, ok)])
+            wmat[diag_mom, diag_mom] = 1.0
+        else:  # pragma: no cover - guarded by the public layer
+            raise ValueError(f"estimator {est!r} does not take ordinal items")
+        self.wmat = wmat
+        self.sample_th = np.concatenate(ordinal.thresholds)[th_order]
+        self.moments = np.concatenate([self.sample_th, self.s[self.vech]])
+        self.diag_moments = diag_mom
+
+    def moment_jacobian(self, theta: FloatArray) -> FloatArray:
+        """Δ = ∂(model moments)/∂θ' (moments × free parameters), ordinal layout."""
+        _, m, c = self.sigma(theta)
+        return self._ordinal_delta(self.dsigma(m, c))
+
+    def _ordinal_delta(self, d: FloatArray) -> FloatArray:
+        dsig = d[:, self.vech[0], self.vech[1]].T
+        n_th = self.n_thresholds
+        delta = np.zeros((n_th + dsig.shape[0], self.n_free + n_th))
+        delta[:n_th, self.n_free :] = np.eye(n_th)
+        delta[n_th:, : self.n_free] = dsig
+        return delta
 
     # -- moments ---------------------------------------------------------------------
     def _prepare_fiml(self) -> None:
@@ -160,12 +251,16 @@ class ModelFrame:
 
     def free_count(self) -> int:
         extra = self.p if self.estimator == "FIML" else 0
+        if self.ordinal is not None:
+            extra = self.n_thresholds
         return self.n_free + extra
 
     def start(self) -> FloatArray:
         x0 = np.asarray(self.model.param_vals, dtype=np.float64).copy()
         if self.estimator == "FIML":
             x0 = np.concatenate([x0, self.mean])
+        if self.ordinal is not None:
+            x0 = np.concatenate([x0, self.sample_th])
         return x0
 
     def sigma(self, theta: FloatArray) -> tuple[FloatArray, Any, Any]:
@@ -216,6 +311,15 @@ class ModelFrame:
             a = self.s_inv @ (self.s - sigma) @ self.s_inv
             g = -0.5 * _trace_products(a, d)
             return f, g, 0.5 * _information(self.s_inv, d)
+        if self.ordinal is not None:
+            model = np.concatenate([theta[self.n_free :], sigma[self.vech]])
+            diff = self.moments - model
+            f = 0.5 * float(diff @ self.wmat @ diff)
+            if need == 0:
+                return f, np.empty(0), np.empty((0, 0))
+            delta = self._ordinal_delta(self.dsigma(m, c))
+            wd = self.wmat @ delta
+            return f, -(wd.T @ diff), delta.T @ wd
         # ULS, WLS, DWLS on the non-duplicated moments
         diff = self.s[self.vech] - sigma[self.vech]
         if est == "ULS":

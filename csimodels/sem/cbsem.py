@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from pydantic import Field
 from scipy import stats
 
 from csimodels.data.survey import SurveyData
@@ -41,6 +42,7 @@ from csimodels.errors import (
 from csimodels.results import Frame, MissingDataReport, Result
 from csimodels.sem import _cbsem_engine as engine
 from csimodels.sem import _cbsem_fit as fitm
+from csimodels.sem import _cbsem_ordinal as ordm
 from csimodels.sem._cbsem_syntax import spec_to_semopy
 from csimodels.sem.index import index_weights, respondent_indices
 from csimodels.sem.spec import ModelSpec
@@ -64,11 +66,30 @@ CBSEM_ESTIMATORS: dict[str, str] = {
     "ML": "maximum likelihood on the covariance matrix (divisor N), listwise deletion",
     "GLS": "generalised least squares, weight S⁻¹ (divisor N − 1), listwise deletion",
     "ULS": "unweighted least squares (divisor N − 1), listwise deletion",
-    "WLS": "weighted least squares with the full asymptotic (ADF) weight matrix",
-    "DWLS": "diagonally weighted least squares (diagonal of the ADF weight matrix)",
+    "WLS": "weighted least squares with the full asymptotic (ADF) weight matrix "
+    "(ordinal=True: the inverse asymptotic covariance of thresholds and polychorics)",
+    "DWLS": "diagonally weighted least squares (diagonal of the ADF weight matrix; "
+    "ordinal=True: of the polychorics' asymptotic covariance), standard errors from the "
+    "expected information",
+    "WLSMV": "ordinal=True only: DWLS estimates with robust (sandwich) standard errors "
+    "and the scaled-and-shifted chi-square (lavaan's default for ordinal items)",
     "FIML": "full-information maximum likelihood on incomplete data (saturated means)",
 }
 """Estimators of :func:`fit_cbsem` and what each does."""
+
+#: Estimators that take ordinal items (``ordinal=True``).
+ORDINAL_ESTIMATORS = ("DWLS", "ULS", "WLS", "WLSMV")
+#: Extra rows of the fit table of an ordinal fit (NaN unless the test is robust).
+ORDINAL_FIT_MEASURES = (
+    "chi2_scaled",
+    "p_value_scaled",
+    "scaling_factor",
+    "shift",
+    "baseline_chi2_scaled",
+    "cfi_scaled",
+    "tli_scaled",
+    "rmsea_scaled",
+)
 
 #: Threshold on the smallest eigenvalue of the estimates' correlation matrix below
 #: which the likelihood is reported as nearly flat (empirically under-identified).
@@ -132,6 +153,24 @@ class CBSEMResult(Result):
         Whether the largest absolute gradient of the discrepancy fell below ``gtol``.
     max_gradient : float
     missing : MissingDataReport
+    thresholds : DataFrame, index (item, threshold)
+        Ordinal fits only (else empty): ``sample`` (step-one threshold, Φ⁻¹ of the
+        cumulative proportion), ``estimate`` (model threshold; equal to ``sample`` for
+        DWLS and ULS), ``std_error``. The same estimates are in :attr:`estimates` as
+        ``(item, "|", "t1")``... rows, lavaan's notation.
+    polychoric : DataFrame, items x items
+        Ordinal fits only (else empty): the polychoric correlation matrix the model
+        was fitted to (the "sample" moments; :attr:`implied_covariance` is the
+        model-implied correlation matrix of the latent responses).
+
+    Notes
+    -----
+    With ordinal items (``ordinal=True``) each item is the discretised version of a
+    standard-normal latent response (lavaan's delta parameterisation): the model is
+    fitted to the polychoric correlations and thresholds, the residual variance of an
+    item is ``1 − R²`` (reported as fixed, without a standard error, as lavaan does),
+    ``scores`` are not computed (NaN), and the fit table gains
+    :data:`ORDINAL_FIT_MEASURES` (the scaled-and-shifted test for ``"WLSMV"``).
 
     Examples
     --------
@@ -162,6 +201,8 @@ class CBSEMResult(Result):
     converged: bool
     max_gradient: float
     missing: MissingDataReport
+    thresholds: Frame = Field(default_factory=pd.DataFrame)
+    polychoric: Frame = Field(default_factory=pd.DataFrame)
 
     _title: ClassVar[str] = "Covariance-based SEM"
 
@@ -170,7 +211,11 @@ class CBSEMResult(Result):
         f = self.fit["value"]
         header: list[tuple[str, object]] = [
             ("Model", s.get("model")),
-            ("Method", f"CB-SEM through semopy, estimator {s.get('estimator')}"),
+            (
+                "Method",
+                f"CB-SEM through semopy, estimator {s.get('estimator')}"
+                + (" on polychoric correlations (ordinal items)" if s.get("ordinal") else ""),
+            ),
             ("Respondents used", self.missing.n_rows_used),
             ("Missing data", self.missing.describe()),
             ("Weights", s.get("weight") or "none"),
@@ -180,6 +225,17 @@ class CBSEMResult(Result):
                 f"{self.max_gradient:.2e} ({'converged' if self.converged else 'NOT converged'})",
             ),
             ("Chi-square", f"{f['chi2']:.3f} on {int(f['df'])} df, p = {f['p_value']:.4g}"),
+        ]
+        if "chi2_scaled" in f.index and math.isfinite(float(f["chi2_scaled"])):
+            header.append(
+                (
+                    "Scaled-shifted chi-square",
+                    f"{f['chi2_scaled']:.3f} on {int(f['df'])} df, "
+                    f"p = {f['p_value_scaled']:.4g} (CFI {f['cfi_scaled']:.4f}, "
+                    f"RMSEA {f['rmsea_scaled']:.4f})",
+                )
+            )
+        header += [
             ("CFI / TLI", f"{f['cfi']:.4f} / {f['tli']:.4f}"),
             (
                 "RMSEA [90% CI]",
@@ -196,6 +252,8 @@ class CBSEMResult(Result):
         }
         if len(self.indices):
             tables["0–100 indices"] = self.indices
+        if len(self.thresholds):
+            tables["Thresholds"] = self.thresholds
         return header, tables
 
 
@@ -204,12 +262,27 @@ class CBSEMResult(Result):
 # ---------------------------------------------------------------------------------------
 
 
-def _check_estimator(estimator: str) -> str:
+def _check_estimator(estimator: str, ordinal: bool = False) -> str:
     key = str(estimator).upper()
     if key not in CBSEM_ESTIMATORS:
         raise InvalidParameterError(
             f"parameter 'estimator' of fit(method='cbsem') must be one of "
             f"{format_offenders(sorted(CBSEM_ESTIMATORS), limit=10)}, got {estimator!r}"
+        )
+    if not isinstance(ordinal, bool):
+        raise InvalidParameterError(
+            f"parameter 'ordinal' of fit(method='cbsem') must be True or False, got {ordinal!r}"
+        )
+    if ordinal and key not in ORDINAL_ESTIMATORS:
+        raise InvalidParameterError(
+            f"estimator {key!r} does not take ordinal items: with ordinal=True use one of "
+            f"{format_offenders(sorted(ORDINAL_ESTIMATORS))} (the model is fitted to "
+            "polychoric correlations, which have no likelihood of their own)"
+        )
+    if key == "WLSMV" and not ordinal:
+        raise InvalidParameterError(
+            "estimator 'WLSMV' is for ordinal items: pass ordinal=True (integer-coded "
+            "answers with at most 10 categories), or use 'DWLS' / 'WLS' for continuous items"
         )
     return key
 
@@ -220,6 +293,7 @@ def fit_cbsem(
     survey: SurveyData,
     *,
     estimator: str = "ML",
+    ordinal: bool = False,
 ) -> CBSEMResult:
     """Fit ``spec`` by covariance-based SEM (called by ``model.fit(..., method="cbsem")``).
 
@@ -231,9 +305,16 @@ def fit_cbsem(
         Reflective constructs only; a formative construct raises
         :class:`SpecificationError` suggesting PLS.
     survey : SurveyData
-    estimator : {"ML", "GLS", "ULS", "WLS", "DWLS", "FIML"}
+    estimator : {"ML", "GLS", "ULS", "WLS", "DWLS", "WLSMV", "FIML"}
         See :data:`CBSEM_ESTIMATORS`. All but FIML delete incomplete respondents
         listwise; FIML uses every answer.
+    ordinal : bool
+        Treat every indicator as ordinal (integer-coded, at most 10 categories): the
+        model is fitted to polychoric correlations and thresholds (lavaan's
+        ``ordered=``, delta parameterisation) with ``estimator`` "DWLS" (standard
+        errors from the expected information, as lavaan's ``estimator="DWLS"``),
+        "WLSMV" (robust standard errors and scaled-shifted χ², lavaan's default for
+        ordinal data), "WLS" or "ULS". See ``docs/cbsem.md``.
 
     Returns
     -------
@@ -248,7 +329,7 @@ def fit_cbsem(
     >>> res.settings["estimator"]
     'ULS'
     """
-    key = _check_estimator(estimator)
+    key = _check_estimator(estimator, ordinal)
     model_name = type(model).__name__
     syntax, aliases = spec_to_semopy(spec)
     items = list(spec.indicators)
@@ -271,7 +352,7 @@ def fit_cbsem(
         )
     else:
         rows, w = matrix.rows, matrix.weights
-    if w is not None and key in ("FIML", "WLS", "DWLS"):
+    if w is not None and (key in ("FIML", "WLS", "DWLS", "WLSMV") or ordinal):
         raise InvalidParameterError(
             f"estimator {key!r} does not take respondent weights (its weight matrix or "
             f"casewise likelihood is unweighted); use estimator='ML', 'GLS' or 'ULS' "
@@ -293,6 +374,7 @@ def fit_cbsem(
         aliases=aliases,
         scales=scales,
         weight_name=survey.weight,
+        ordinal=ordinal,
     )
     _emit(conditions)
     return result
@@ -315,7 +397,12 @@ def _scale_bounds(spec: ModelSpec, survey: SurveyData) -> tuple[FloatArray, Floa
 
 
 def _fit_syntax(
-    syntax: str, data: pd.DataFrame, *, estimator: str = "ML", model_name: str = "syntax"
+    syntax: str,
+    data: pd.DataFrame,
+    *,
+    estimator: str = "ML",
+    model_name: str = "syntax",
+    ordinal: bool = False,
 ) -> CBSEMResult:
     """Fit a model written in semopy/lavaan syntax (residual covariances allowed).
 
@@ -323,7 +410,7 @@ def _fit_syntax(
     :class:`ModelSpec` cannot express. Rows with a missing answer are deleted (except
     for FIML); no 0–100 indices (answer scales unknown).
     """
-    key = _check_estimator(estimator)
+    key = _check_estimator(estimator, ordinal)
     x = data.to_numpy(dtype=np.float64)
     n_rows = int(x.shape[0])
     if key != "FIML":
@@ -351,13 +438,19 @@ def _fit_syntax(
         aliases={},
         scales=None,
         weight_name=None,
+        ordinal=ordinal,
     )
     _emit(conditions)
     return result
 
 
 def _check_moments(
-    x: FloatArray, columns: list[str], observed: list[str], estimator: str, q: int
+    x: FloatArray,
+    columns: list[str],
+    observed: list[str],
+    estimator: str,
+    q: int,
+    ordinal: bool = False,
 ) -> None:
     n, p = x.shape
     if n <= q:
@@ -366,7 +459,7 @@ def _check_moments(
             "respondents than free parameters (and in practice many more); collect more "
             "data or simplify the model"
         )
-    if estimator == "FIML":
+    if estimator == "FIML" or ordinal:
         return
     if n <= p:
         raise DataValidationError(
@@ -408,6 +501,7 @@ def _estimate(
     aliases: dict[str, str],
     scales: tuple[FloatArray, FloatArray] | None,
     weight_name: str | None,
+    ordinal: bool = False,
 ) -> tuple[CBSEMResult, Conditions]:
     conditions: Conditions = []
     import semopy
@@ -421,10 +515,14 @@ def _estimate(
         )
     q_probe = sum(1 for p in probe.parameters.values() if p.active)
     q_total = q_probe + (len(observed) if estimator == "FIML" else 0)
-    _check_moments(x, columns, observed, estimator, q_total)
+    om: ordm.OrdinalMoments | None = None
+    if ordinal:
+        om = _ordinal_moments(x, columns, observed, aliases, spec, scales, conditions)
+        q_total += om.n_thresholds
+    _check_moments(x, columns, observed, estimator, q_total, ordinal)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        frame = engine.ModelFrame(syntax, x, columns, estimator, weights)
+        frame = engine.ModelFrame(syntax, x, columns, estimator, weights, om)
     q = frame.free_count()
     moments = frame.n_moments
     df = moments - q
@@ -463,6 +561,15 @@ def _estimate(
         vcov = np.asarray(np.linalg.pinv(n_eff * h), dtype=np.float64)
         singular_info = True
     vcov = np.asarray(vcov, dtype=np.float64)
+    delta_hat: FloatArray | None = None
+    if om is not None:
+        delta_hat = frame.moment_jacobian(theta)
+        if estimator == "WLSMV" and not singular_info:
+            wd = frame.wmat @ delta_hat
+            meat = wd.T @ frame.gamma @ wd
+            h_inv = np.linalg.inv(h)
+            vcov = np.asarray(h_inv @ meat @ h_inv / n_eff, dtype=np.float64)
+    ordinal_theta = set(frame.observed) if om is not None else set()
     se_all = np.sqrt(np.abs(np.diag(vcov)))
     table = engine.parameter_table(frame, theta)
     sigma, _, _ = frame.sigma(theta)
@@ -494,14 +601,17 @@ def _estimate(
                 var_a = _param_value(table, par.lhs, par.lhs)
                 var_b = _param_value(table, par.rhs, par.rhs)
                 std = est / math.sqrt(var_a * var_b) if var_a > 0 and var_b > 0 else np.nan
-        se = float(se_all[par.free - 1]) if par.free else float("nan")
-        z = est / se if par.free and se > 0 else float("nan")
+        free = bool(par.free)
+        if par.op == "~~" and par.lhs == par.rhs and par.lhs in ordinal_theta:
+            free = False  # delta parameterisation: 1 - explained variance, not a parameter
+        se = float(se_all[par.free - 1]) if free else float("nan")
+        z = est / se if free and se > 0 else float("nan")
         rows_out.append(
             {
                 "lhs": _orig(par.lhs, aliases),
                 "op": par.op,
                 "rhs": _orig(par.rhs, aliases),
-                "free": bool(par.free),
+                "free": free,
                 "estimate": est,
                 "std_error": se,
                 "z": z,
@@ -509,6 +619,42 @@ def _estimate(
                 "std_estimate": std,
             }
         )
+    threshold_table = pd.DataFrame()
+    polychoric = pd.DataFrame()
+    if om is not None:
+        th_rows = []
+        for k, (name, owner) in enumerate(zip(frame.th_names, frame.th_owner, strict=True)):
+            pos = frame.n_free + k
+            est = float(theta[pos])
+            se = float(se_all[pos])
+            z = est / se if se > 0 else float("nan")
+            item = _orig(owner, aliases)
+            label = name.rsplit("|", 1)[1]
+            rows_out.append(
+                {
+                    "lhs": item,
+                    "op": "|",
+                    "rhs": label,
+                    "free": True,
+                    "estimate": est,
+                    "std_error": se,
+                    "z": z,
+                    "p_value": float(2 * stats.norm.sf(abs(z))) if math.isfinite(z) else np.nan,
+                    "std_estimate": est,
+                }
+            )
+            th_rows.append(
+                {
+                    "item": item,
+                    "threshold": label,
+                    "sample": float(frame.sample_th[k]),
+                    "estimate": est,
+                    "std_error": se,
+                }
+            )
+        threshold_table = pd.DataFrame(th_rows).set_index(["item", "threshold"])
+        obs_user = [_orig(v, aliases) for v in frame.observed]
+        polychoric = pd.DataFrame(frame.s.copy(), index=obs_user, columns=obs_user)
     estimates = pd.DataFrame(rows_out).set_index(["lhs", "op", "rhs"])
     latent_names = [_orig(v, aliases) for v in latent]
     observed_names = [_orig(v, aliases) for v in frame.observed]
@@ -571,6 +717,14 @@ def _estimate(
         base_df = frame.p * (frame.p - 1) // 2
         loglik = -n * f
         mu = theta[frame.n_free :]
+    elif om is not None:
+        # lavaan: T = 2 (N - 1) F, as for the other least-squares estimators
+        chi2 = 2 * n_eff * f
+        base_design = _ordinal_baseline_design(frame)
+        base_f = _projected_fmin(frame.moments, frame.wmat, base_design)
+        base_chi2 = 2 * n_eff * base_f
+        base_df = frame.p * (frame.p - 1) // 2
+        loglik = float("nan")
     else:
         chi2 = 2 * n_eff * f
         base_f = fitm.baseline_fmin(estimator, frame.s, getattr(frame, "wmat", None), frame.vech)
@@ -586,6 +740,11 @@ def _estimate(
             else float("nan")
         )
     srmr_value, resid = fitm.srmr(s_fit, sigma, mean_sat, mu)
+    n_theta_fixed = sum(
+        1
+        for p in table
+        if p.free and p.op == "~~" and p.lhs == p.rhs and p.lhs in ordinal_theta
+    )
     measures = fitm.fit_measures(
         chi2=float(chi2),
         df=df,
@@ -596,20 +755,43 @@ def _estimate(
         srmr_value=srmr_value,
         loglik=float(loglik),
         n=n,
-        q=q,
+        q=q - n_theta_fixed,
         fmin=float(f * (n_eff / n) if estimator not in ("ML", "FIML") else f),
     )
     if estimator == "FIML":
         measures["fmin"] = float(chi2 / (2 * n))
+    names_fit = list(fitm.FIT_MEASURES)
+    if om is not None:
+        assert delta_hat is not None
+        measures.update(
+            _robust_measures(
+                frame,
+                delta_hat,
+                chi2=float(chi2),
+                df=df,
+                base_chi2=float(base_chi2),
+                base_df=base_df,
+                n=n,
+                robust=estimator == "WLSMV" and not singular_info,
+            )
+        )
+        names_fit += list(ORDINAL_FIT_MEASURES)
     fit_table = pd.DataFrame(
-        {"value": [measures[k] for k in fitm.FIT_MEASURES]},
-        index=pd.Index(list(fitm.FIT_MEASURES), name="measure"),
+        {"value": [measures[k] for k in names_fit]},
+        index=pd.Index(names_fit, name="measure"),
     )
 
     # diagnostics
     lat_cov = phi[np.ix_(lat_idx, lat_idx)]
     lat_sd = np.sqrt(np.clip(np.diag(lat_cov), 1e-300, None))
     lat_cor = lat_cov / np.outer(lat_sd, lat_sd)
+    # the residual variances of ordinal items are functions of the other estimates
+    # (delta parameterisation), not parameters: leave them out of the flatness check
+    keep = [
+        p.free - 1
+        for p in table
+        if p.free and not (p.op == "~~" and p.lhs == p.rhs and p.lhs in ordinal_theta)
+    ] + list(range(frame.n_free, q))
     _diagnose(
         conditions,
         estimates=estimates,
@@ -618,8 +800,8 @@ def _estimate(
         lat_cor=lat_cor,
         sigma=sigma,
         observed_names=observed_names,
-        vcov=vcov,
-        free_names=names_free,
+        vcov=vcov[np.ix_(keep, keep)],
+        free_names=[names_free[k] for k in keep],
         singular_info=singular_info,
     )
 
@@ -641,7 +823,7 @@ def _estimate(
     if sigma_ok:
         wfs = lat_cov @ lam_lat.T @ np.linalg.inv(sigma)  # latent x observed
         xo = x[:, [columns.index(c) for c in frame.observed]]
-        if estimator != "FIML":
+        if estimator != "FIML" and om is None:
             centre = frame.mean
             sc = (xo - centre) @ wfs.T
             scores = pd.DataFrame(sc, index=rows, columns=pd.Index(latent_names))[construct_order]
@@ -707,7 +889,19 @@ def _estimate(
         "index": "own-indicator factor-score (regression-method) weights on the answers, "
         "normalised to sum to one; declared scale bounds",
         "information": "observed" if estimator == "FIML" else "expected",
+        "ordinal": om is not None,
+        "se": "robust.sem" if estimator == "WLSMV" else "standard",
+        "test": "scaled.shifted" if estimator == "WLSMV" else "standard",
     }
+    if om is not None:
+        settings["moments"] = (
+            "thresholds and polychoric correlations (two-step; Muthén 1984 asymptotic "
+            "covariance), delta parameterisation"
+        )
+        settings["empty_cell_correction"] = (
+            "2x2 tables with one empty cell: 0.5 added keeping the margins (lavaan's "
+            "zero.add); larger tables: none"
+        )
     result = CBSEMResult(
         spec=spec,
         syntax=syntax,
@@ -731,6 +925,8 @@ def _estimate(
         missing=report,
         settings=settings,
         notes=tuple(m for m, _ in conditions),
+        thresholds=threshold_table,
+        polychoric=polychoric,
     )
     return result, conditions
 
@@ -755,6 +951,11 @@ def _free_names(frame: engine.ModelFrame, aliases: dict[str, str]) -> list[str]:
     names = [f"{_orig(p.lhs, aliases)} {p.op} {_orig(p.rhs, aliases)}" for p in table if p.free]
     if frame.estimator == "FIML":
         names += [f"mean of {_orig(v, aliases)}" for v in frame.observed]
+    if frame.ordinal is not None:
+        names += [
+            f"{_orig(o, aliases)}|{n.rsplit('|', 1)[1]}"
+            for n, o in zip(frame.th_names, frame.th_owner, strict=True)
+        ]
     return names
 
 
@@ -784,6 +985,160 @@ def _check_identified(frame: engine.ModelFrame, x0: FloatArray, names: list[str]
             "construct, or give each construct at least two indicators (three if it "
             "is alone)"
         )
+
+
+def _ordinal_moments(
+    x: FloatArray,
+    columns: list[str],
+    observed: list[str],
+    aliases: dict[str, str],
+    spec: ModelSpec | None,
+    scales: tuple[FloatArray, FloatArray] | None,
+    conditions: Conditions,
+) -> ordm.OrdinalMoments:
+    """Thresholds, polychorics and Γ of the model's items; data problems become warnings."""
+    xo = x[:, [columns.index(c) for c in observed]]
+    users = [_orig(c, aliases) for c in observed]
+    scale_map: dict[str, tuple[float, float]] = {}
+    if spec is not None and scales is not None:
+        lower, upper = scales
+        for j, item in enumerate(spec.indicators):
+            scale_map[item] = (float(lower[j]), float(upper[j]))
+    om = ordm.ordinal_moments(xo, users, scale_map)
+    if om.unobserved:
+        shown = [f"{k} ({', '.join(f'{v:g}' for v in vs)})" for k, vs in om.unobserved.items()]
+        conditions.append(
+            (
+                f"answer categories that nobody chose inside the scale of "
+                f"{format_offenders(shown)}: as in lavaan the categories are the answers "
+                "observed, so each empty category is merged with its neighbour (one "
+                "threshold fewer)",
+                DataQualityWarning,
+            )
+        )
+    if om.adjusted:
+        shown = [f"{a} × {b}" for a, b in om.adjusted]
+        conditions.append(
+            (
+                f"one empty cell in the 2×2 table of binary items {format_offenders(shown)}: "
+                "0.5 was added to it and to its diagonal partner and taken from the other "
+                "two cells (margins kept, lavaan's zero.add), otherwise the tetrachoric "
+                "correlation would be ±1",
+                DataQualityWarning,
+            )
+        )
+    plain = [(a, b) for a, b in om.empty_cells if (a, b) not in om.adjusted]
+    if plain:
+        shown = [f"{a} × {b}" for a, b in plain]
+        conditions.append(
+            (
+                f"empty cells in the bivariate tables of {len(plain)} item pair(s) "
+                f"{format_offenders(shown)}: nothing was added to them (lavaan's default); "
+                "polychoric correlations from sparse tables are less stable — consider "
+                "merging rare categories",
+                DataQualityWarning,
+            )
+        )
+    if om.at_bound:
+        shown = [f"{a} × {b}" for a, b in om.at_bound]
+        conditions.append(
+            (
+                f"polychoric correlation of {format_offenders(shown)} reached the bound "
+                f"±{ordm.RHO_BOUND}: the items are (nearly) the same; drop one of them",
+                DataQualityWarning,
+            )
+        )
+    if not om.converged:
+        conditions.append(
+            (
+                "the polychoric correlations did not all converge in 200 scoring steps; "
+                "the sample moments are not maximum-likelihood estimates",
+                ConvergenceWarning,
+            )
+        )
+    eig = float(np.linalg.eigvalsh(om.correlation)[0])
+    if eig <= 0:
+        conditions.append(
+            (
+                f"the polychoric correlation matrix of {format_offenders(users)} is not "
+                f"positive definite (smallest eigenvalue {eig:.3g}); least-squares "
+                "estimators still run, but check items with sparse tables",
+                DataQualityWarning,
+            )
+        )
+    om.items = list(observed)  # the engine works with semopy's (aliased) names
+    return om
+
+
+def _ordinal_baseline_design(frame: engine.ModelFrame) -> FloatArray:
+    """∂(moments)/∂(thresholds, variances) of the independence model (ordinal layout)."""
+    n_th = frame.n_thresholds
+    m = frame.vech[0].size
+    design = np.zeros((n_th + m, n_th + frame.p))
+    design[:n_th, :n_th] = np.eye(n_th)
+    design[frame.diag_moments, n_th + np.arange(frame.p)] = 1.0
+    return design
+
+
+def _projected_fmin(moments: FloatArray, wmat: FloatArray, design: FloatArray) -> float:
+    """``min_b ½ (m − D b)' W (m − D b)``: F of a model linear in its parameters."""
+    b = np.linalg.solve(design.T @ wmat @ design, design.T @ wmat @ moments)
+    resid = moments - design @ b
+    return 0.5 * float(resid @ wmat @ resid)
+
+
+def _scaled_shifted(
+    wmat: FloatArray, gamma: FloatArray, delta: FloatArray, stat: float, df: int
+) -> tuple[float, float, float]:
+    """Asparouhov & Muthén (2010) scaled-and-shifted statistic, lavaan 0.6's form.
+
+    ``U = W − WΔ(Δ'WΔ)⁻¹Δ'W``; with ``tr1 = tr(UΓ)``, ``tr2 = tr(UΓUΓ)``:
+    ``a = √(df / tr2)``, shift ``b = df − a tr1``, statistic ``a T + b`` referred to
+    χ²(df). Returns ``(statistic, scaling factor 1/a, shift b)``.
+    """
+    wd = wmat @ delta
+    u = wmat - wd @ np.linalg.solve(delta.T @ wd, wd.T)
+    ug = u @ gamma
+    tr1 = float(np.trace(ug))
+    tr2 = float(np.sum(ug * ug.T))
+    a = math.sqrt(df / tr2)
+    shift = df - a * tr1
+    return a * stat + shift, 1.0 / a, shift
+
+
+def _robust_measures(
+    frame: engine.ModelFrame,
+    delta: FloatArray,
+    *,
+    chi2: float,
+    df: int,
+    base_chi2: float,
+    base_df: int,
+    n: int,
+    robust: bool,
+) -> dict[str, float]:
+    out = {k: float("nan") for k in ORDINAL_FIT_MEASURES}
+    if not robust or df <= 0:
+        return out
+    t_s, scale, shift = _scaled_shifted(frame.wmat, frame.gamma, delta, chi2, df)
+    tb_s, _, _ = _scaled_shifted(
+        frame.wmat, frame.gamma, _ordinal_baseline_design(frame), base_chi2, base_df
+    )
+    num = max(t_s - df, 0.0)
+    den = max(t_s - df, tb_s - base_df, 0.0)
+    out.update(
+        {
+            "chi2_scaled": t_s,
+            "p_value_scaled": float(stats.chi2.sf(t_s, df)),
+            "scaling_factor": scale,
+            "shift": shift,
+            "baseline_chi2_scaled": tb_s,
+            "cfi_scaled": 1.0 - num / den if den > 0 else 1.0,
+            "tli_scaled": (tb_s / base_df - t_s / df) / (tb_s / base_df - 1.0),
+            "rmsea_scaled": math.sqrt(num / ((n - 1) * df)),
+        }
+    )
+    return out
 
 
 def _saturated_fiml(frame: engine.ModelFrame) -> tuple[float, FloatArray, FloatArray]:

@@ -96,6 +96,7 @@ class PathModelBase(Settings):
         scale: Any = None,
         weight: str | None = None,
         estimator: str = "ML",
+        ordinal: bool = False,
     ) -> CBSEMResult: ...
 
     def fit(
@@ -116,6 +117,7 @@ class PathModelBase(Settings):
         chunk_size: int = 500,
         n_jobs: int | None = None,
         estimator: str = "ML",
+        ordinal: bool = False,
     ) -> PLSResult | SegmentedPLSResult | CBSEMResult:
         """Estimate the model by PLS path modelling (default) or covariance-based SEM.
 
@@ -168,7 +170,11 @@ class PathModelBase(Settings):
             constructs only; see :func:`csimodels.sem.cbsem.fit_cbsem`).
         estimator : str
             With ``method="cbsem"``: the estimator ("ML", "GLS", "ULS", "DWLS", "WLS",
-            "FIML").
+            "WLSMV", "FIML").
+        ordinal : bool
+            With ``method="cbsem"``: treat the indicators as ordinal (integer codes, at
+            most 10 categories) and fit the model to their polychoric correlations
+            (estimators "DWLS", "WLSMV", "WLS", "ULS"); see ``docs/cbsem.md``.
 
         Returns
         -------
@@ -181,6 +187,11 @@ class PathModelBase(Settings):
                 f"parameter 'method' of {type(self).__name__}.fit must be 'pls' or 'cbsem', "
                 f"got {method!r}"
             )
+        if ordinal and method != "cbsem":
+            raise InvalidParameterError(
+                "ordinal=True is available with method='cbsem' (polychoric correlations); "
+                "PLS treats the answers as metric"
+            )
         spec = self.to_spec()
         survey = _as_survey(data, spec, scale=scale, weight=weight, by=by)
         if method == "cbsem":
@@ -191,7 +202,7 @@ class PathModelBase(Settings):
                 )
             from csimodels.sem.cbsem import fit_cbsem
 
-            return fit_cbsem(self, spec, survey, estimator=estimator)
+            return fit_cbsem(self, spec, survey, estimator=estimator, ordinal=ordinal)
         boot = BootstrapRequest(
             n_resamples=bootstrap,
             random_state=random_state,

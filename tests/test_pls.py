@@ -421,3 +421,48 @@ def test_predict_bad_arguments(mobi: pd.DataFrame) -> None:
         model.predict(mobi, scale=(1, 10), n_folds=1)
     with pytest.raises(InvalidParameterError, match="technique='XA' is not a PLSpredict"):
         model.predict(mobi, scale=(1, 10), technique="XA")
+
+
+def test_indicator_ipma_adds_up_to_the_construct_map(mobi: pd.DataFrame) -> None:
+    res = csi.ECSI(indicators=ECSI_ITEMS).fit(mobi, scale=(1, 10))
+    constructs = res.ipma("Loyalty")
+    indicators = res.ipma("Loyalty", level="indicator")
+    for c in constructs.index:
+        part = indicators[indicators["construct"] == c]
+        assert part["weight"].sum() == pytest.approx(1.0)
+        assert part["importance"].sum() == pytest.approx(constructs.loc[c, "importance"])
+        # the construct's index is the weighted mean of its rescaled indicators
+        assert (part["weight"] * part["performance"]).sum() == pytest.approx(
+            constructs.loc[c, "performance"], abs=1e-9
+        )
+        expected = (mobi[list(part.index)].mean() - 1) / 9 * 100
+        np.testing.assert_allclose(part["performance"], expected, atol=1e-9)
+    with pytest.raises(InvalidParameterError, match="level='item' is not an IPMA level"):
+        res.ipma("Loyalty", level="item")
+
+
+def test_ipma_with_respondent_weights_uses_the_exact_rescaling() -> None:
+    data = csi.datasets.load_example("acsi_demo")  # has respondent weights
+    res = csi.ACSI(indicators=data.constructs).fit(data)
+    ipma = res.ipma("Loyalty")
+    # OLS of each endogenous 0-100 score on its predecessors' scores, weighted like
+    # the estimation, gives unstandardised paths; their total effects are the importance
+    w = data.frame.loc[res.respondent_indices.index, "weight"].to_numpy()
+    scores = res.respondent_indices
+    names = list(res.spec.construct_names)
+    k = len(names)
+    b = np.zeros((k, k))
+    for target in names:
+        preds = list(res.spec.predecessors(target))
+        if not preds:
+            continue
+        design = np.column_stack([np.ones(len(scores)), scores[preds].to_numpy()])
+        sw = np.sqrt(w)
+        coef = np.linalg.lstsq(design * sw[:, None], scores[target].to_numpy() * sw, rcond=None)[0]
+        for p, c in zip(preds, coef[1:], strict=True):
+            b[names.index(p), names.index(target)] = c
+    total = np.linalg.inv(np.eye(k) - b) - np.eye(k)
+    for c in ipma.index:
+        assert ipma.loc[c, "importance"] == pytest.approx(
+            total[names.index(c), names.index("Loyalty")], abs=1e-9
+        )

@@ -17,6 +17,7 @@ from csimodels.errors import (
     DataQualityWarning,
     DataValidationError,
     EstimationError,
+    InvalidParameterError,
     SpecificationError,
     format_offenders,
 )
@@ -63,7 +64,8 @@ class PLSResult(Result):
         ``mode`` (reflective/formative), ``weight`` (outer weight on the standardised
         indicator), ``loading``, ``index_weight`` (unstandardised weight normalised to
         sum to one within the construct, used by the 0–100 index), ``vif`` (outer VIF
-        within the block), ``mean`` and ``sd`` of the answers used.
+        within the block), ``mean`` and ``sd`` of the answers used, and the declared
+        ``scale_min`` and ``scale_max``.
     cross_loadings : DataFrame, indicators x constructs
         Correlations of every indicator with every construct score.
     paths : DataFrame, index (from, to)
@@ -172,18 +174,33 @@ class PLSResult(Result):
             )
         return self.bootstrap.conf_int(level, method=method)
 
-    def ipma(self, target: str) -> pd.DataFrame:
-        """Importance–performance map of the constructs driving ``target``.
+    def ipma(self, target: str, *, level: str = "construct") -> pd.DataFrame:
+        """Importance–performance map of what drives ``target`` (Ringle & Sarstedt 2016).
 
-        Importance is the unstandardised total effect of each predecessor on the
-        target, with constructs measured as 0–100 rescaled scores (the respondent
-        indices); performance is the predecessor's 0–100 index (Ringle & Sarstedt 2016).
-        Because scores are linear in the indicators, the unstandardised effect is the
-        standardised one times ``sd(target index) / sd(predecessor index)``.
+        Everything is measured on the 0–100 scale. A construct's importance is its
+        unstandardised total effect on the target's 0–100 score (index points of the
+        target per index point of the driver); its performance is its 0–100 index.
+        An indicator's importance is its construct's importance times the indicator's
+        weight in the construct's 0–100 score; its performance is its mean rescaled to
+        0–100 with the declared scale.
+
+        Because each 0–100 score is an exact linear function of the standardised
+        construct score, ``index = a + b · score``, the unstandardised effect is the
+        standardised total effect times ``b_target / b_driver``.
+
+        Parameters
+        ----------
+        target : str
+            An endogenous construct.
+        level : {"construct", "indicator"}
 
         Returns
         -------
-        DataFrame indexed by construct: ``importance``, ``performance``, ``label``.
+        DataFrame
+            ``level="construct"``: indexed by construct, ``importance``,
+            ``performance``, ``label``. ``level="indicator"``: indexed by indicator,
+            ``construct``, ``importance``, ``performance``, ``weight`` (the indicator's
+            weight in its construct's 0–100 score; they sum to one per construct).
 
         Examples
         --------
@@ -192,35 +209,64 @@ class PLSResult(Result):
         >>> res = csi.ACSI(indicators=data.constructs).fit(data)
         >>> list(res.ipma("Satisfaction").index)
         ['Expectations', 'Quality', 'Value']
+        >>> res.ipma("Satisfaction", level="indicator").shape
+        (8, 4)
         """
         if target not in self.spec.construct_names:
             raise SpecificationError(
                 f"no construct named {target!r}; constructs: "
                 f"{format_offenders(list(self.spec.construct_names))}"
             )
+        if level not in ("construct", "indicator"):
+            raise InvalidParameterError(
+                f"level={level!r} is not an IPMA level; choose 'construct' or 'indicator'"
+            )
         effects = self.effects
-        drivers = [
-            src
-            for (src, dst) in effects.index
-            if dst == target and effects.loc[(src, dst), "total"] != 0
-        ]
+        drivers = [src for (src, dst) in effects.index if dst == target]
         if not drivers:
             raise SpecificationError(
                 f"construct {target!r} has no predecessors; pick an endogenous one"
             )
-        sd = self.respondent_indices.std()
-        rows = []
-        for src in drivers:
-            total = float(effects.loc[(src, target), "total"])
-            rows.append(
+        scores = self.scores - self.scores.mean()
+        indices = self.respondent_indices - self.respondent_indices.mean()
+        slope = (scores * indices).sum() / (scores**2).sum()
+        importance = {
+            src: float(effects.loc[(src, target), "total"]) * slope[target] / slope[src]
+            for src in drivers
+        }
+        if level == "construct":
+            rows = [
                 {
                     "construct": src,
-                    "importance": total * float(sd[target]) / float(sd[src]),
+                    "importance": importance[src],
                     "performance": float(self.indices.loc[src, "index"]),
                     "label": self.construct_labels.get(src, src),
                 }
-            )
-        return pd.DataFrame(rows).set_index("construct")
+                for src in drivers
+            ]
+            return pd.DataFrame(rows).set_index("construct")
+        outer = self.outer
+        span = outer["scale_max"] - outer["scale_min"]
+        rows = []
+        for src in drivers:
+            block = outer.loc[src]
+            share = block["index_weight"] * span.loc[src]
+            share = share / share.sum()
+            for item in block.index:
+                rows.append(
+                    {
+                        "indicator": item,
+                        "construct": src,
+                        "importance": float(share[item]) * importance[src],
+                        "performance": float(
+                            (block.loc[item, "mean"] - block.loc[item, "scale_min"])
+                            / span.loc[(src, item)]
+                            * 100
+                        ),
+                        "weight": float(share[item]),
+                    }
+                )
+        return pd.DataFrame(rows).set_index("indicator")
 
 
 class SegmentedPLSResult(Result):
@@ -611,6 +657,8 @@ def _build_result(
             "vif": assess.outer_vif(r_items, blocks),
             "mean": est.indicator_means,
             "sd": est.indicator_sds,
+            "scale_min": lower,
+            "scale_max": upper,
         },
         index=pd.MultiIndex.from_arrays([construct_of, items], names=["construct", "indicator"]),
     )

@@ -466,3 +466,18 @@ def test_ipma_with_respondent_weights_uses_the_exact_rescaling() -> None:
         assert ipma.loc[c, "importance"] == pytest.approx(
             total[names.index(c), names.index("Loyalty")], abs=1e-9
         )
+
+
+def test_ipma_feeds_the_importance_performance_matrix(mobi: pd.DataFrame) -> None:
+    res = csi.ECSI(indicators=ECSI_ITEMS).fit(mobi, scale=(1, 10))
+    ipma = res.ipma("Loyalty")
+    matrix = csi.ImportancePerformance().from_ipma(res, "Loyalty")
+    np.testing.assert_allclose(
+        matrix.table.loc[ipma.index, "importance"], ipma["importance"], rtol=0, atol=0
+    )
+    np.testing.assert_allclose(
+        matrix.table.loc[ipma.index, "performance"], ipma["performance"], rtol=0, atol=0
+    )
+    assert matrix.table.loc["Image", "label"] == "品牌形象"
+    items = csi.ImportancePerformance().from_ipma(res, "Loyalty", level="indicator")
+    assert len(items.table) == len(res.ipma("Loyalty", level="indicator"))

@@ -30,6 +30,8 @@ from csimodels.results import Frame, Result, warn_and_note
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from csimodels.sem.pls import PLSResult
+
 __all__ = ["QUADRANTS", "ImportancePerformance", "ImportancePerformanceResult", "Quadrant"]
 
 
@@ -428,6 +430,35 @@ class ImportancePerformance(BaseModel):
             for label, seg in result.segments.items()
         }
         return pooled.model_copy(update={"segments": segments, "by": result.by})
+
+    def from_ipma(
+        self, result: PLSResult, target: str, *, level: str = "construct"
+    ) -> ImportancePerformanceResult:
+        """The matrix of a CSI model's IPMA (:meth:`csimodels.PLSResult.ipma`).
+
+        Importance is each driver's unstandardised total effect on ``target`` (0–100
+        scale), performance its 0–100 index; the IPMA itself is computed by the PLS
+        result, this only places it in the quadrants.
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> res = csi.ACSI(indicators=data.constructs).fit(data)
+        >>> m = csi.ImportancePerformance().from_ipma(res, "Satisfaction")
+        >>> sorted(m.table.index)
+        ['Expectations', 'Quality', 'Value']
+        """
+        ipma = result.ipma(target, level=level)
+        labels = (
+            {c: str(ipma.loc[c, "label"]) for c in ipma.index} if level == "construct" else None
+        )
+        return self.evaluate(
+            ipma["importance"],
+            ipma["performance"],
+            labels=labels,
+            source=f"IPMA of {result.settings.get('model')} on {target} ({level} level)",
+        )
 
     def fit(
         self,

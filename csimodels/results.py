@@ -38,7 +38,6 @@ __all__ = [
     "Result",
     "SeriesTable",
     "Summary",
-    "relabel",
     "result_from_json",
     "warn_and_note",
 ]
@@ -343,20 +342,6 @@ def result_from_json(text: str) -> Result:
     'DescriptionResult'
     """
     return Result.from_json(text)
-
-
-def relabel(values: Any, index: Sequence[Any], columns: Sequence[Any] | None = None) -> Any:
-    """Put labels back on an engine's ndarray (the one place engines' output gets names).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> relabel(np.array([1.0, 2.0]), ["a", "b"]).to_dict()
-    {'a': 1.0, 'b': 2.0}
-    """
-    if columns is None:
-        return pd.Series(values, index=pd.Index(list(index)))
-    return pd.DataFrame(values, index=pd.Index(list(index)), columns=pd.Index(list(columns)))
 
 
 def warn_and_note(notes: list[str], message: str, category: type[Warning]) -> None:

@@ -115,10 +115,7 @@ class ModelFrame:
             w = weights / weights.sum()
         self.w = w
         complete: NDArray[np.bool_] = np.asarray(~np.isnan(xo).any(axis=1), dtype=bool)
-        if ordinal is not None:
-            mean = np.zeros(len(observed))
-            s = ordinal.correlation[np.ix_(*[[ordinal.items.index(c) for c in observed]] * 2)]
-        elif estimator == "FIML":
+        if estimator == "FIML":
             # starting moments from complete-ish data (pairwise)
             mean = np.nanmean(xo, axis=0)
             filled = np.where(np.isnan(xo), mean, xo)
@@ -129,6 +126,10 @@ class ModelFrame:
             s = (dev * w[:, None]).T @ dev
             if estimator != "ML":
                 s = s * n / (n - 1)
+        if ordinal is not None:  # the moments are the polychorics (and thresholds)
+            mean = np.zeros(len(observed))
+            pos = [ordinal.items.index(c) for c in observed]
+            s = ordinal.correlation[np.ix_(pos, pos)]
         self.mean = mean
         s = np.atleast_2d(s)
         self.s = s
@@ -174,7 +175,6 @@ class ModelFrame:
         parameterisation), and F, the other estimates and their standard errors are
         those of the model without diagonal moments.
         """
-        p = len(observed)
         perm = [ordinal.items.index(c) for c in observed]
         th_blocks = []
         start = 0

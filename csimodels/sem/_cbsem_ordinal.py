@@ -206,7 +206,9 @@ class OrdinalItems:
     unobserved: dict[str, list[float]] = field(default_factory=dict)
 
 
-def code_items(x: FloatArray, items: list[str], scales: dict[str, tuple[float, float]]) -> OrdinalItems:
+def code_items(
+    x: FloatArray, items: list[str], scales: dict[str, tuple[float, float]]
+) -> OrdinalItems:
     """Check ordinal answers and recode each item's observed values to 0..K−1.
 
     ``x`` must be complete (listwise deletion done). Raises :class:`DataValidationError`
@@ -354,7 +356,9 @@ def _loglik(pairs: _Pairs, rho: FloatArray) -> FloatArray:
     return np.asarray(ll, dtype=np.float64)
 
 
-def _fit_rho(pairs: _Pairs, start: FloatArray, *, tol: float = 1e-12, max_iter: int = 200) -> tuple[FloatArray, bool]:
+def _fit_rho(
+    pairs: _Pairs, start: FloatArray, *, tol: float = 1e-12, max_iter: int = 200
+) -> tuple[FloatArray, bool]:
     """Fisher scoring on every pair at once, with step halving; ρ kept in ±RHO_BOUND."""
     rho = np.clip(start, -0.9, 0.9)
     ll = _loglik(pairs, rho)
@@ -438,7 +442,9 @@ def _adjust_2x2(pairs: _Pairs, n_categories: list[int], items: list[str]) -> lis
     return adjusted
 
 
-def ordinal_moments(x: FloatArray, items: list[str], scales: dict[str, tuple[float, float]] | None = None) -> OrdinalMoments:
+def ordinal_moments(
+    x: FloatArray, items: list[str], scales: dict[str, tuple[float, float]] | None = None
+) -> OrdinalMoments:
     """Thresholds, polychoric correlations and their asymptotic covariance (lavaan's two-step).
 
     Parameters
@@ -456,7 +462,7 @@ def ordinal_moments(x: FloatArray, items: list[str], scales: dict[str, tuple[flo
     >>> z = rng.multivariate_normal([0, 0], [[1, 0.5], [0.5, 1]], size=2000)
     >>> x = np.digitize(z, [-1.0, 0.0, 1.0]).astype(float)
     >>> m = ordinal_moments(x, ["a", "b"])
-    >>> abs(m.correlation[0, 1] - 0.5) < 0.05
+    >>> bool(abs(m.correlation[0, 1] - 0.5) < 0.05)
     True
     """
     scales = scales or {}
@@ -556,8 +562,12 @@ def _nacov(codes: IntArray, tau: list[FloatArray], pairs: _Pairs, rho: FloatArra
     # item 2: swap roles (condition on Y)
     lo1t = np.swapaxes(pairs.lo1, 1, 2)
     up1t = np.swapaxes(pairs.up1, 1, 2)
-    d2_up = _dens(pairs.up2) * np.swapaxes(cond(np.swapaxes(pairs.up2, 1, 2), lo1t, up1t), 1, 2) / safe
-    d2_lo = -_dens(pairs.lo2) * np.swapaxes(cond(np.swapaxes(pairs.lo2, 1, 2), lo1t, up1t), 1, 2) / safe
+    d2_up = (
+        _dens(pairs.up2) * np.swapaxes(cond(np.swapaxes(pairs.up2, 1, 2), lo1t, up1t), 1, 2) / safe
+    )
+    d2_lo = (
+        -_dens(pairs.lo2) * np.swapaxes(cond(np.swapaxes(pairs.lo2, 1, 2), lo1t, up1t), 1, 2) / safe
+    )
     q_idx = np.arange(npairs)[None, :]
     ci = codes[:, pairs.first]
     cj = codes[:, pairs.second]

@@ -741,9 +741,7 @@ def _estimate(
         )
     srmr_value, resid = fitm.srmr(s_fit, sigma, mean_sat, mu)
     n_theta_fixed = sum(
-        1
-        for p in table
-        if p.free and p.op == "~~" and p.lhs == p.rhs and p.lhs in ordinal_theta
+        1 for p in table if p.free and p.op == "~~" and p.lhs == p.rhs and p.lhs in ordinal_theta
     )
     measures = fitm.fit_measures(
         chi2=float(chi2),

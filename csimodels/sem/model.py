@@ -195,6 +195,11 @@ class PathModelBase(Settings):
         spec = self.to_spec()
         survey = _as_survey(data, spec, scale=scale, weight=weight, by=by)
         if method == "cbsem":
+            if bootstrap or resamples is not None:
+                raise InvalidParameterError(
+                    "bootstrap= and resamples= apply to method='pls'; CB-SEM reports "
+                    "analytic standard errors"
+                )
             if by is not None:
                 raise InvalidParameterError(
                     "by= is not available with method='cbsem' yet; fit each segment's "
@@ -212,6 +217,11 @@ class PathModelBase(Settings):
             chunk_size=chunk_size,
             n_jobs=n_jobs,
         )
+        if by is not None and not details and (bootstrap or resamples is not None):
+            raise InvalidParameterError(
+                "bootstrap needs each segment's own result: use details=True with by= and "
+                "bootstrap="
+            )
         if by is None:
             return fit_pls(self, spec, survey, boot)
         return fit_pls_by_segment(

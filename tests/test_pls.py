@@ -481,3 +481,14 @@ def test_ipma_feeds_the_importance_performance_matrix(mobi: pd.DataFrame) -> Non
     assert matrix.table.loc["Image", "label"] == "品牌形象"
     items = csi.ImportancePerformance().from_ipma(res, "Loyalty", level="indicator")
     assert len(items.table) == len(res.ipma("Loyalty", level="indicator"))
+
+
+def test_options_that_do_not_apply_are_refused(mobi: pd.DataFrame) -> None:
+    model = csi.ECSI(indicators=ECSI_ITEMS)
+    with pytest.raises(InvalidParameterError, match="bootstrap= and resamples= apply to"):
+        model.fit(mobi, scale=(1, 10), method="cbsem", bootstrap=100)
+    df = mobi.assign(store=["a", "b"] * 125)
+    with pytest.raises(InvalidParameterError, match="use details=True with by= and bootstrap"):
+        model.fit(df, scale=(1, 10), by="store", details=False, bootstrap=10)
+    with pytest.raises(InvalidParameterError, match=r"parameter 'method' of ECSI\.fit"):
+        model.fit(mobi, scale=(1, 10), method="gsca")  # type: ignore[call-overload]

@@ -320,3 +320,33 @@ def test_weighted_data_refused_for_ordinal(hs_ord: pd.DataFrame) -> None:
     model = csi.PathModel(spec=_spec())
     with pytest.raises(InvalidParameterError, match=r"does not take respondent weights.*'w'"):
         fit_cbsem(model, model.to_spec(), survey, estimator="ULS", ordinal=True)
+
+
+def test_single_indicator_construct_is_its_latent_response(hs_ord: pd.DataFrame) -> None:
+    # B =~ x4 with x4 ~~ 0*x4 (what ModelSpec does for one indicator): B is x4's latent
+    # response, so B ~ A must equal lavaan's regression of the ordinal x4 on the factor
+    # (lavaan itself cannot fit the single-indicator form: its B ~~ B is not identified).
+    spec = csi.ModelSpec.from_syntax("A =~ x1 + x2 + x3; B =~ x4; B ~ A")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = csi.PathModel(spec=spec).fit(
+            hs_ord[["x1", "x2", "x3", "x4"]], method="cbsem", estimator="WLSMV", ordinal=True
+        )
+    assert not [w for w in caught if "nearly flat" in str(w.message)]
+    lav = pd.read_csv(FIXTURES / "hs_ord_single_wlsmv_params.csv").set_index(["lhs", "op", "rhs"])
+    path = res.paths.loc[("A", "B")]
+    ref = lav.loc[("x4", "~", "visual")]
+    assert path["estimate"] == pytest.approx(ref["est"], rel=1e-5)
+    assert path["std_error"] == pytest.approx(ref["se"], rel=1e-5)
+    assert path["std_estimate"] == pytest.approx(ref["std.all"], rel=1e-5)
+    # B's residual variance is 1 - R², fixed like lavaan's x4 ~~ x4
+    var_b = res.estimates.loc[("B", "~~", "B")]
+    assert not var_b["free"] and np.isnan(var_b["std_error"])
+    assert var_b["estimate"] == pytest.approx(lav.loc[("x4", "~~", "x4"), "est"], rel=1e-5)
+    fit = pd.read_csv(FIXTURES / "hs_ord_single_wlsmv_fit.csv").set_index("measure")["value"]
+    for theirs, mine in [
+        ("chisq", "chi2"),
+        ("chisq.scaled", "chi2_scaled"),
+        ("npar", "n_parameters"),
+    ]:
+        assert float(res.fit.loc[mine, "value"]) == pytest.approx(float(fit[theirs]), rel=1e-5)

@@ -569,9 +569,9 @@ def _estimate(
             meat = wd.T @ frame.gamma @ wd
             h_inv = np.linalg.inv(h)
             vcov = np.asarray(h_inv @ meat @ h_inv / n_eff, dtype=np.float64)
-    ordinal_theta = set(frame.observed) if om is not None else set()
     se_all = np.sqrt(np.abs(np.diag(vcov)))
     table = engine.parameter_table(frame, theta)
+    ordinal_theta = _dependent_variances(table, frame) if om is not None else set()
     sigma, _, _ = frame.sigma(theta)
     mdl = frame.model
     beta, lam, psi, theta_m = (np.asarray(m, dtype=np.float64) for m in mdl.matrices[:4])
@@ -1066,6 +1066,31 @@ def _ordinal_moments(
         )
     om.items = list(observed)  # the engine works with semopy's (aliased) names
     return om
+
+
+def _dependent_variances(table: list[engine.Parameter], frame: engine.ModelFrame) -> set[str]:
+    """Variables whose ``v ~~ v`` is fixed by the unit variance of the latent responses.
+
+    Delta parameterisation: an ordinal item's residual variance is 1 − (explained
+    variance). When that residual variance is fixed (a single-indicator construct,
+    ``x ~~ 0*x``), the construct's own (residual) variance takes its place: it is what
+    makes the latent response's variance one. Neither is a parameter (lavaan shows
+    them without standard errors).
+    """
+    free_theta = {
+        p.lhs
+        for p in table
+        if p.op == "~~" and p.lhs == p.rhs and p.lhs in frame.observed and p.free
+    }
+    out = set(free_theta)
+    indicators: dict[str, list[str]] = {}
+    for p in table:
+        if p.op == "=~" and p.rhs in frame.observed:
+            indicators.setdefault(p.lhs, []).append(p.rhs)
+    for latent, items in indicators.items():
+        if len(items) == 1 and items[0] not in free_theta:
+            out.add(latent)
+    return out
 
 
 def _ordinal_baseline_design(frame: engine.ModelFrame) -> FloatArray:

@@ -53,6 +53,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CBSEM_ESTIMATORS",
+    "ORDINAL_ESTIMATORS",
+    "ORDINAL_FIT_MEASURES",
     "CBSEMResult",
     "compare_pls_cbsem",
     "demo_section",

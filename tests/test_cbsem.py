@@ -318,3 +318,36 @@ def test_heywood_case_is_named() -> None:
     heywood = [str(w.message) for w in caught if "Heywood" in str(w.message)]
     assert heywood and "a ~~ a" in heywood[0]
     assert heywood[0] in res.notes
+
+
+def test_cbsem_by_segment_equals_separate_fits() -> None:
+    data = csi.datasets.load_example("acsi_demo")
+    model = csi.ACSI(indicators=data.constructs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        by_region = model.fit(data, method="cbsem", by="region")
+        for region, part in data.groups("region"):
+            alone = model.fit(part, method="cbsem")
+            assert by_region.results[str(region)] == alone
+            assert by_region.fit.loc[region, "chi2"] == alone.fit.loc["chi2", "value"]
+            np.testing.assert_array_equal(
+                by_region.paths[str(region)].to_numpy(), alone.paths["std_estimate"].to_numpy()
+            )
+            np.testing.assert_array_equal(
+                by_region.indices.loc[region].to_numpy(), alone.indices["index"].to_numpy()
+            )
+    assert list(by_region.segments["status"]) == ["estimated"] * 4
+    assert csi.result_from_json(by_region.to_json()) == by_region
+
+
+def test_cbsem_small_segments_are_flagged() -> None:
+    data = csi.datasets.load_example("acsi_demo")
+    frame = data.frame.assign(store=["big"] * 3950 + ["tiny"] * 50)
+    survey = csi.SurveyData.from_frame(
+        frame, items=list(data.items), scale=(1, 10), segments=["store"], weight="weight"
+    )
+    model = csi.ACSI(indicators=data.constructs)
+    with pytest.warns(csi.errors.DataQualityWarning, match="segment store='tiny' has 50"):
+        res = model.fit(survey, method="cbsem", by="store", min_segment_size=100)
+    assert list(res.results) == ["big"]
+    assert res.segments.loc["tiny", "status"].startswith("too small")

@@ -5,6 +5,7 @@ The national index models are presets (:class:`ACSI`, :class:`SCSI`, :class:`ECS
 """
 
 from csimodels.sem.cbsem import CBSEM_ESTIMATORS, CBSEMResult, compare_pls_cbsem, fit_cbsem
+from csimodels.sem.cbsem_segments import SegmentedCBSEMResult
 from csimodels.sem.mga import MICOMResult, MultigroupResult, compare_groups, micom
 from csimodels.sem.pls import PLSResult, SegmentedPLSResult
 from csimodels.sem.predict import PLSPredictResult
@@ -30,6 +31,7 @@ __all__ = [
     "PLSPredictResult",
     "PLSResult",
     "PathModel",
+    "SegmentedCBSEMResult",
     "SegmentedPLSResult",
     "compare_groups",
     "compare_pls_cbsem",

@@ -331,6 +331,23 @@ def fit_cbsem(
     >>> res.settings["estimator"]
     'ULS'
     """
+    result, conditions = fit_cbsem_collect(
+        model, spec, survey, estimator=estimator, ordinal=ordinal
+    )
+    _emit(conditions)
+    return result
+
+
+def fit_cbsem_collect(
+    model: PathModelBase,
+    spec: ModelSpec,
+    survey: SurveyData,
+    *,
+    estimator: str = "ML",
+    ordinal: bool = False,
+) -> tuple[CBSEMResult, Conditions]:
+    """:func:`fit_cbsem` returning the conditions found instead of warning (for callers
+    that prefix and issue them themselves, such as per-segment fits)."""
     key = _check_estimator(estimator, ordinal)
     model_name = type(model).__name__
     syntax, aliases = spec_to_semopy(spec)
@@ -378,8 +395,7 @@ def fit_cbsem(
         weight_name=survey.weight,
         ordinal=ordinal,
     )
-    _emit(conditions)
-    return result
+    return result, conditions
 
 
 def _emit(conditions: Conditions) -> None:

@@ -13,6 +13,7 @@ from csimodels.errors import InvalidParameterError
 
 if TYPE_CHECKING:
     from csimodels.sem.cbsem import CBSEMResult
+    from csimodels.sem.cbsem_segments import SegmentedCBSEMResult
     from csimodels.sem.mga import MICOMResult, MultigroupResult
     from csimodels.sem.pls import PLSResult, SegmentedPLSResult
     from csimodels.sem.predict import PLSPredictResult
@@ -93,11 +94,26 @@ class PathModelBase(Settings):
         data: SurveyData | pd.DataFrame,
         *,
         method: Literal["cbsem"],
+        by: None = None,
         scale: Any = None,
         weight: str | None = None,
         estimator: str = "ML",
         ordinal: bool = False,
     ) -> CBSEMResult: ...
+
+    @overload
+    def fit(
+        self,
+        data: SurveyData | pd.DataFrame,
+        *,
+        method: Literal["cbsem"],
+        by: str,
+        scale: Any = None,
+        weight: str | None = None,
+        min_segment_size: int | None = None,
+        estimator: str = "ML",
+        ordinal: bool = False,
+    ) -> SegmentedCBSEMResult: ...
 
     def fit(
         self,
@@ -118,7 +134,7 @@ class PathModelBase(Settings):
         n_jobs: int | None = None,
         estimator: str = "ML",
         ordinal: bool = False,
-    ) -> PLSResult | SegmentedPLSResult | CBSEMResult:
+    ) -> PLSResult | SegmentedPLSResult | CBSEMResult | SegmentedCBSEMResult:
         """Estimate the model by PLS path modelling (default) or covariance-based SEM.
 
         Parameters
@@ -178,7 +194,8 @@ class PathModelBase(Settings):
 
         Returns
         -------
-        PLSResult, SegmentedPLSResult when ``by`` is given, or CBSEMResult.
+        PLSResult (SegmentedPLSResult with ``by``), or CBSEMResult
+        (SegmentedCBSEMResult with ``by``) for ``method="cbsem"``.
         """
         from csimodels.sem.pls import BootstrapRequest, fit_pls, fit_pls_by_segment
 
@@ -201,9 +218,16 @@ class PathModelBase(Settings):
                     "analytic standard errors"
                 )
             if by is not None:
-                raise InvalidParameterError(
-                    "by= is not available with method='cbsem' yet; fit each segment's "
-                    "SurveyData (data.groups(by)) separately"
+                from csimodels.sem.cbsem_segments import fit_cbsem_by_segment
+
+                return fit_cbsem_by_segment(
+                    self,
+                    spec,
+                    survey,
+                    by=by,
+                    estimator=estimator,
+                    ordinal=ordinal,
+                    min_segment_size=min_segment_size,
                 )
             from csimodels.sem.cbsem import fit_cbsem
 

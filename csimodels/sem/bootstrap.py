@@ -32,7 +32,6 @@ sign of the original estimate).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -168,7 +167,18 @@ def _counts(indices: IntArray, n: int) -> FloatArray:
 def _statistics(
     layout: StatisticLayout, fit: PLSBatch, means: FloatArray, sds: FloatArray, r: FloatArray
 ) -> FloatArray:
-    """The statistic matrix (B, q) of a batch, in ``layout.labels`` order."""
+    """The statistic matrix (B, q) of a batch, in ``layout.labels`` order.
+
+    Members that failed (singular, e.g. a constant resampled column) give NaN or inf
+    here; they are excluded afterwards, so numpy's warnings about them are silenced.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _statistics_unchecked(layout, fit, means, sds, r)
+
+
+def _statistics_unchecked(
+    layout: StatisticLayout, fit: PLSBatch, means: FloatArray, sds: FloatArray, r: FloatArray
+) -> FloatArray:
     b = fit.paths.shape[0]
     cols: list[FloatArray] = [fit.outer_weights, fit.loadings]
     if layout.paths:
@@ -399,9 +409,10 @@ def percentile_interval(draws: FloatArray, level: float) -> tuple[FloatArray, Fl
     (5.0, 95.0)
     """
     alpha = (1 - level) / 2
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
-        q = np.nanquantile(draws, [alpha, 1 - alpha], axis=0)
+    q = np.full((2, draws.shape[1]), np.nan)
+    some = np.isfinite(draws).any(axis=0)  # statistics undefined in every draw stay NaN
+    if some.any():
+        q[:, some] = np.nanquantile(draws[:, some], [alpha, 1 - alpha], axis=0)
     return q[0], q[1]
 
 
@@ -593,6 +604,17 @@ def check_bootstrap_arguments(
     return idx.astype(np.int64)
 
 
+def _column_stat(
+    draws: FloatArray, stat: Callable[[FloatArray], FloatArray], *, minimum: int
+) -> FloatArray:
+    """``stat`` of the columns with at least ``minimum`` finite draws; NaN elsewhere."""
+    out = np.full(draws.shape[1], np.nan)
+    enough = np.isfinite(draws).sum(axis=0) >= minimum
+    if enough.any():
+        out[enough] = stat(draws[:, enough])
+    return out
+
+
 def summarise(
     draws: BootstrapDraws,
     layout: StatisticLayout,
@@ -607,7 +629,7 @@ def summarise(
     ok = d.shape[0]
     est = draws.estimate
     with np.errstate(divide="ignore", invalid="ignore"):
-        se = np.nanstd(d, axis=0, ddof=1) if ok > 1 else np.full(est.shape, np.nan)
+        se = _column_stat(d, lambda c: np.nanstd(c, axis=0, ddof=1), minimum=2)
         t = est / se
     p = 2 * stats.t.sf(np.abs(t), df=max(ok - 1, 1))
     lo, hi = percentile_interval(d, level) if ok else (np.full(est.shape, np.nan),) * 2
@@ -615,7 +637,7 @@ def summarise(
     table = pd.DataFrame(
         {
             "estimate": est,
-            "boot_mean": np.nanmean(d, axis=0) if ok else np.nan,
+            "boot_mean": _column_stat(d, lambda c: np.nanmean(c, axis=0), minimum=1),
             "std_error": se,
             "t": t,
             "p_value": p,

@@ -132,3 +132,13 @@ def test_missing_column_names_it(case: Case) -> None:
 def test_wrong_type_is_refused(case: Case) -> None:
     with pytest.raises(CSIModelsError):
         _fit(case, np.zeros((5, 5)))  # type: ignore[arg-type]
+
+
+def test_models_are_safe_to_call_from_threads(case: Case) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    frame = case.frame()
+    serial = _fit(case, frame)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: case.model.fit(frame, **case.kwargs), range(4)))
+    assert all(r == serial for r in results)

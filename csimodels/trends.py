@@ -102,9 +102,7 @@ def _shewhart(z: FloatArray, width: float) -> tuple[FloatArray, FloatArray]:
     return z.copy(), upper
 
 
-def _ewma(
-    z: FloatArray, lam: float, width: float, exact: bool
-) -> tuple[FloatArray, FloatArray]:
+def _ewma(z: FloatArray, lam: float, width: float, exact: bool) -> tuple[FloatArray, FloatArray]:
     """EWMA of standardised points, E_0 = 0, with exact or asymptotic limits.
 
     A missing point (NaN) leaves E unchanged and does not advance the step count.
@@ -193,7 +191,7 @@ def _adjust(p: FloatArray, method: str) -> FloatArray:
     if method == "holm":
         adj = np.maximum.accumulate((m - np.arange(m)) * ranked)
     else:  # fdr_bh
-        adj = np.minimum.accumulate((m / np.arange(m, 0, -1) * ranked[::-1]))[::-1]
+        adj = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
     out[order] = np.minimum(adj, 1.0)
     return out
 
@@ -228,7 +226,8 @@ class TrendResult(Result):
         (the chart name, or ``"period_over_period"``); ``estimate``; ``reference``
         (chart target, or the previous period's estimate); ``magnitude`` = estimate −
         reference (0–100 points); ``statistic`` (chart statistic or t); ``limit`` (the
-        control limit crossed, or the two-sided critical value); ``p_value`` (adjusted;
+        control limit crossed, or the two-sided critical value with the sign of the
+        change); ``p_value`` (adjusted;
         NaN for chart rules); ``severity`` = |statistic| / limit (≥ 1).
     targets : DataFrame, index (segment, series)
         ``target``, ``target_std_error``, ``sigma`` (the baseline sigma, or NaN when
@@ -336,7 +335,9 @@ class TrendResult(Result):
             raise DataValidationError(
                 f"series {ser!r} is not in this result; series: {format_offenders(self.series)}"
             )
-        return self.table.xs((seg, ser), level=("segment", "series")).reindex(list(self.periods))
+        rows = self.table.xs((seg, ser), level=("segment", "series"))
+        assert isinstance(rows, pd.DataFrame)
+        return rows.reindex(list(self.periods))
 
     def plot(
         self, segment: str | None = None, series: str | None = None, *, axes: Any = None
@@ -748,9 +749,7 @@ class TrendMonitor(Settings):
         values = indices[list(self.series)].to_numpy(dtype=np.float64)
         errors = None
         if std_errors is not None:
-            errors = (
-                std_errors.reindex(indices.index)[list(self.series)].to_numpy(dtype=np.float64)
-            )
+            errors = std_errors.reindex(indices.index)[list(self.series)].to_numpy(dtype=np.float64)
         for row in range(len(indices)):
             s, t = int(seg_codes_raw[row]), int(codes[row])
             mean[s, :, t] = values[row]
@@ -1096,7 +1095,7 @@ class TrendMonitor(Settings):
                     "reference": float(mean[s, k, t - 1]),
                     "magnitude": float(change[s, k, t]),
                     "statistic": float(stat[s, k, t]),
-                    "limit": float(crit[s, k, t]),
+                    "limit": float(crit[s, k, t]) * (1.0 if change[s, k, t] > 0 else -1.0),
                     "p_value": float(p_adj[s, k, t]),
                     "severity": abs(float(stat[s, k, t])) / float(crit[s, k, t]),
                 }
@@ -1195,7 +1194,8 @@ def demo_section() -> str:
     ]
     latest = res.table.xs(res.periods[-1], level="period")
     lines.append(f"Latest quarter {res.periods[-1]} (change vs previous quarter):")
-    for (seg, ser), row in latest.iterrows():
+    for key, row in latest.iterrows():
+        seg, ser = (str(part) for part in key)  # type: ignore[union-attr]
         lines.append(
             f"  {seg:<6} {ser:<13} {row['estimate']:6.2f} ± {row['std_error']:.2f}  "
             f"change {row['change']:+5.2f} (p = {row['p_value']:.3f})  "

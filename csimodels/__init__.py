@@ -2,8 +2,8 @@
 
 The national satisfaction index models (ACSI, SCSI, ECSI, CCSI) by PLS path
 modelling, SERVQUAL, Kano, AHP, fuzzy comprehensive evaluation and the analyses
-around them (importance–performance, drivers), sharing one dataset abstraction
-(:class:`SurveyData`) and one family of result objects.
+around them (importance–performance, drivers, trends and early warning), sharing
+one dataset abstraction (:class:`SurveyData`) and one family of result objects.
 
 Examples
 --------
@@ -13,7 +13,7 @@ Examples
 4000
 """
 
-from csimodels import ahp, datasets, errors, fce, importance, kano, results, sem, servqual
+from csimodels import ahp, datasets, errors, fce, importance, kano, results, sem, servqual, trends
 from csimodels._version import __version__
 from csimodels.ahp import (
     AHP,
@@ -56,6 +56,7 @@ from csimodels.servqual import (
     ZoneOfTolerance,
     ZoneOfToleranceResult,
 )
+from csimodels.trends import TrendMonitor, TrendResult
 
 __all__ = [
     "ACSI",
@@ -98,6 +99,8 @@ __all__ = [
     "SegmentedPLSResult",
     "Summary",
     "SurveyData",
+    "TrendMonitor",
+    "TrendResult",
     "ZoneOfTolerance",
     "ZoneOfToleranceResult",
     "__version__",
@@ -111,4 +114,5 @@ __all__ = [
     "results",
     "sem",
     "servqual",
+    "trends",
 ]

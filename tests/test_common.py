@@ -38,6 +38,12 @@ def _servqual_frame() -> pd.DataFrame:
     return simulate_servqual_survey(n=200, random_state=1).frame
 
 
+def _trend_frame() -> pd.DataFrame:
+    return csi.datasets.simulate_csi_survey(
+        "scsi", n=600, periods={"Q1": 0.0, "Q2": 0.0, "Q3": 0.0}, weights=True, random_state=2
+    ).frame
+
+
 def _kano_frame() -> pd.DataFrame:
     return simulate_kano_survey(n=300, random_state=1).frame
 
@@ -67,6 +73,13 @@ CASES = [
         _kano_frame,
         {},
         next(iter(_KANO.features.values()))[0],
+    ),
+    Case(
+        "TrendMonitor",
+        csi.TrendMonitor(series=["SAT2", "SAT1"]),
+        _trend_frame,
+        {"scale": (1, 10), "weight": "weight", "period": "period"},
+        "SAT2",
     ),
     Case(
         "DriverAnalysis",

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pandas as pd
 
 from csimodels.data.survey import SurveyData
-from csimodels.errors import DataQualityWarning, DataValidationError
 from csimodels.results import Frame, Result
+from csimodels.sem._segments import split_segments
 from csimodels.sem.cbsem import CBSEMResult, fit_cbsem_collect
 from csimodels.sem.spec import ModelSpec
 
@@ -94,33 +94,14 @@ def fit_cbsem_by_segment(
     from csimodels.sem.pls import _default_min_segment_size
 
     minimum = _default_min_segment_size(spec) if min_segment_size is None else min_segment_size
-    if minimum < 2:
-        raise DataValidationError(f"min_segment_size must be at least 2, got {minimum}")
+    parts, status_rows, conditions = split_segments(data, by, minimum)
     results: dict[str, CBSEMResult] = {}
     labels: list[Hashable] = []
-    status_rows = []
-    conditions: list[tuple[str, type[Warning]]] = []
-    for label, part in data.groups(by):
-        n = part.n_respondents
-        if n < minimum:
-            message = (
-                f"segment {by}={label!r} has {n} respondents, fewer than {minimum}: not estimated"
-            )
-            conditions.append((message, DataQualityWarning))
-            status_rows.append(
-                {"segment": label, "n": n, "status": "too small: flagged, not estimated"}
-            )
-            continue
+    for label, part in parts:
         res, found = fit_cbsem_collect(model, spec, part, estimator=estimator, ordinal=ordinal)
         conditions.extend((f"segment {by}={label!r}: {m}", c) for m, c in found)
         results[str(label)] = res
         labels.append(label)
-        status_rows.append({"segment": label, "n": n, "status": "estimated"})
-    if not results:
-        raise DataValidationError(
-            f"no segment of {by!r} has at least {minimum} respondents; lower min_segment_size "
-            "or use a coarser segment"
-        )
     for message, category in conditions:
         warnings.warn(message, category, stacklevel=3)
     fit = pd.DataFrame(

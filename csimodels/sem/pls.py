@@ -29,6 +29,7 @@ from csimodels.sem._pls_engine import (
     estimate_pls,
     estimate_pls_moments,
 )
+from csimodels.sem._segments import split_segments
 from csimodels.sem.bootstrap import (
     PLSBootstrap,
     batched_index,
@@ -782,32 +783,7 @@ def fit_pls_by_segment(
     full :class:`PLSResult` (run through joblib when ``boot.n_jobs`` is set).
     """
     minimum = _default_min_segment_size(spec) if min_segment_size is None else min_segment_size
-    if minimum < 2:
-        raise DataValidationError(f"min_segment_size must be at least 2, got {minimum}")
-    conditions: Conditions = []
-    status_rows = []
-    parts: list[tuple[Hashable, SurveyData]] = []
-    for label, part in data.groups(by):
-        n = part.n_respondents
-        if n < minimum:
-            status_rows.append(
-                {"segment": label, "n": n, "status": "too small: flagged, not estimated"}
-            )
-            conditions.append(
-                (
-                    f"segment {by}={label!r} has {n} respondents, fewer than {minimum}: "
-                    "not estimated",
-                    DataQualityWarning,
-                )
-            )
-            continue
-        parts.append((label, part))
-        status_rows.append({"segment": label, "n": n, "status": "estimated"})
-    if not parts:
-        raise DataValidationError(
-            f"no segment of {by!r} has at least {minimum} respondents; lower min_segment_size "
-            "or use a coarser segment"
-        )
+    parts, status_rows, conditions = split_segments(data, by, minimum)
     estimated = [label for label, _ in parts]
     indices, paths, r2, batch_conditions = _segment_tables(model, spec, parts, by)
     if not details:  # with details, each segment's own fit reports its conditions

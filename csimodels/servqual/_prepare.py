@@ -381,3 +381,30 @@ def prepare(
         notes=notes,
         reversed_items=reversed_items,
     )
+
+
+def base_settings(
+    model: str,
+    instrument: Instrument,
+    prep: Prepared,
+    *,
+    scale: tuple[float, float],
+    level: float,
+    missing: str,
+    weight: str | None,
+) -> dict[str, Any]:
+    """The settings every SERVQUAL-family result records (instrument, columns, scale,
+    level, missing-data strategy, weight column, respondents)."""
+    return {
+        "model": model,
+        "instrument": instrument.name,
+        "dimensions": {d: list(m) for d, m in instrument.dimensions.items()},
+        "reverse_scored": list(instrument.reverse_scored),
+        "columns": prep.columns,
+        "scale": list(scale),
+        "level": level,
+        "missing": missing,
+        "weight": weight,
+        "n_respondents": prep.report.n_rows,
+        "n_used": prep.report.n_rows_used,
+    }

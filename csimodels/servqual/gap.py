@@ -14,7 +14,7 @@ from csimodels.data.survey import SurveyData
 from csimodels.errors import SpecificationError, format_offenders
 from csimodels.results import Frame, MissingDataReport, Result
 from csimodels.servqual import _engine as eng
-from csimodels.servqual._prepare import Prepared, prepare
+from csimodels.servqual._prepare import Prepared, base_settings, prepare
 from csimodels.servqual.instruments import (
     SERVQUAL_1991,
     Instrument,
@@ -574,25 +574,23 @@ class SERVQUAL(BaseModel):
             source = {"gap": p - e, "perception": p, "expectation": e}[self.confirmatory]
             cfa_fit, cfa_loadings = run_cfa(source, inst, prep.owner, notes)
         settings = {
-            "model": "SERVQUAL",
-            "instrument": inst.name,
-            "dimensions": {d: list(m) for d, m in inst.dimensions.items()},
-            "reverse_scored": list(inst.reverse_scored),
-            "columns": prep.columns,
+            **base_settings(
+                "SERVQUAL",
+                inst,
+                prep,
+                scale=self.scale,
+                level=self.level,
+                missing=self.missing,
+                weight=data.weight if isinstance(data, SurveyData) else weight,
+            ),
             "importance": prep.importance_columns,
             "points_total": self.points_total,
             "normalize_points": self.normalize_points,
             "weighting": self.weighting,
-            "scale": list(self.scale),
             "test": self.test,
             "correction": self.correction,
-            "level": self.level,
-            "missing": self.missing,
             "confirmatory": self.confirmatory,
-            "weight": data.weight if isinstance(data, SurveyData) else weight,
             "by": by,
-            "n_respondents": prep.report.n_rows,
-            "n_used": prep.report.n_rows_used,
             "standard_errors": "linearisation (Taylor) SE of the weighted mean; t intervals",
         }
         return SERVQUALResult(

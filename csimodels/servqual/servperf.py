@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from csimodels._stats import cronbach_alpha
 from csimodels.data.survey import SurveyData
 from csimodels.results import Frame, MissingDataReport, Result
-from csimodels.servqual._prepare import prepare
+from csimodels.servqual._prepare import base_settings, prepare
 from csimodels.servqual.gap import _plot, _rank, _score, init_model
 from csimodels.servqual.instruments import SERVQUAL_1991, Instrument
 
@@ -231,21 +231,19 @@ class SERVPERF(BaseModel):
             ["rank_weighted" if has_imp else "rank_score", "rank_score"], kind="stable"
         )
         settings = {
-            "model": "SERVPERF",
-            "instrument": inst.name,
-            "dimensions": {d: list(m) for d, m in inst.dimensions.items()},
-            "reverse_scored": list(inst.reverse_scored),
-            "columns": prep.columns,
+            **base_settings(
+                "SERVPERF",
+                inst,
+                prep,
+                scale=self.scale,
+                level=self.level,
+                missing=self.missing,
+                weight=data.weight if isinstance(data, SurveyData) else weight,
+            ),
             "importance": prep.importance_columns,
             "points_total": self.points_total,
             "normalize_points": self.normalize_points,
             "weighting": self.weighting,
-            "scale": list(self.scale),
-            "level": self.level,
-            "missing": self.missing,
-            "weight": data.weight if isinstance(data, SurveyData) else weight,
-            "n_respondents": prep.report.n_rows,
-            "n_used": prep.report.n_rows_used,
         }
         return SERVPERFResult(
             items=items,

@@ -12,7 +12,7 @@ from csimodels.data.survey import SurveyData
 from csimodels.errors import DataQualityWarning, SpecificationError
 from csimodels.results import Frame, MissingDataReport, Result, warn_and_note
 from csimodels.servqual import _engine as eng
-from csimodels.servqual._prepare import prepare
+from csimodels.servqual._prepare import base_settings, prepare
 from csimodels.servqual.gap import _plot, _plot_data, init_model
 from csimodels.servqual.instruments import SERVQUAL_1991, Instrument
 
@@ -266,17 +266,15 @@ class ZoneOfTolerance(BaseModel):
             index=pd.Index(dims, name="dimension", dtype="str"),
         )
         settings = {
-            "model": "ZoneOfTolerance",
-            "instrument": inst.name,
-            "dimensions": {x: list(m) for x, m in inst.dimensions.items()},
-            "reverse_scored": list(inst.reverse_scored),
-            "columns": prep.columns,
-            "scale": list(self.scale),
-            "level": self.level,
-            "missing": self.missing,
-            "weight": data.weight if isinstance(data, SurveyData) else weight,
-            "n_respondents": prep.report.n_rows,
-            "n_used": prep.report.n_rows_used,
+            **base_settings(
+                "ZoneOfTolerance",
+                inst,
+                prep,
+                scale=self.scale,
+                level=self.level,
+                missing=self.missing,
+                weight=data.weight if isinstance(data, SurveyData) else weight,
+            ),
             "position_rule": "mean P below mean A: below; above mean D: above; else within",
         }
         return ZoneOfToleranceResult(

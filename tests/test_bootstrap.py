@@ -112,6 +112,7 @@ def test_percentile_coverage_by_simulation() -> None:
     assert 0.88 <= rate <= 0.99, rate
 
 
+@pytest.mark.determinism
 def test_chunks_jobs_and_seeds_do_not_change_numbers(mobi: pd.DataFrame, ecsi: csi.ECSI) -> None:
     a = ecsi.fit(mobi, scale=(1, 10), bootstrap=150, random_state=5, chunk_size=150)
     b = ecsi.fit(mobi, scale=(1, 10), bootstrap=150, random_state=5, chunk_size=7)

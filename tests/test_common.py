@@ -147,6 +147,7 @@ def test_wrong_type_is_refused(case: Case) -> None:
         _fit(case, np.zeros((5, 5)))  # type: ignore[arg-type]
 
 
+@pytest.mark.determinism
 def test_models_are_safe_to_call_from_threads(case: Case) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

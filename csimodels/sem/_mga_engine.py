@@ -162,7 +162,10 @@ def henseler_p(draws_1: FloatArray, draws_2: FloatArray) -> FloatArray:
     Sinkovics 2009; Sarstedt, Henseler & Ringle 2011) over the finite bootstrap draws
     ``θ₁ⱼ`` (``J₁``) and ``θ₂ᵢ`` (``J₂``) of the two groups, ``θ̄`` their means, ``Θ`` the
     unit step with ``Θ(0) = 1/2`` (so a statistic that is constant and equal in both
-    groups gets 0.5). Pairs are counted by sorting, in ``O(J log J)``.
+    groups gets 0.5). An argument within :data:`TIE_RTOL` of zero, relative to the
+    largest draw in magnitude, is a tie: draws that differ by rounding alone (which
+    depends on the BLAS kernel and the chunking) must not decide the p-value. Pairs
+    are counted by sorting, in ``O(J log J)``.
 
     Examples
     --------
@@ -178,9 +181,10 @@ def henseler_p(draws_1: FloatArray, draws_2: FloatArray) -> FloatArray:
         if a.size == 0 or b.size == 0:
             continue
         lhs = 2.0 * a.mean() - a - 2.0 * b.mean()  # Θ(lhs_j + b_i)
+        tol = TIE_RTOL * max(float(np.abs(a).max()), float(np.abs(b).max()))
         bs = np.sort(b)
-        right = np.searchsorted(bs, -lhs, side="right")
-        left = np.searchsorted(bs, -lhs, side="left")
+        right = np.searchsorted(bs, -lhs + tol, side="right")
+        left = np.searchsorted(bs, -lhs - tol, side="left")
         theta = (b.size - right).sum() + 0.5 * (right - left).sum()
         out[j] = 1.0 - theta / (a.size * b.size)
     return out

@@ -41,7 +41,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
-from csimodels.errors import InvalidParameterError
+from csimodels.errors import InvalidParameterError, format_offenders
 from csimodels.results import Frame, Result
 from csimodels.sem._pls_assess import total_effects
 from csimodels.sem._pls_engine import PLSBatch, batch_correlations, estimate_pls_moments
@@ -101,6 +101,20 @@ class StatisticLayout:
         out += [("htmt", f"{c[a]} ~ {c[b]}") for a, b in self.htmt_pairs]
         out += [("index", name) for name in c]
         return out
+
+    @property
+    def fixed_by_construction(self) -> NDArray[np.bool_]:
+        """Which statistics are constant by construction (one per label).
+
+        The weight and the loading of a single-indicator construct are exactly 1 in
+        every sample; their resampled values differ from 1 by rounding alone, so a
+        standard error, t or p-value of them would only measure the BLAS kernel.
+        """
+        single = {self.items[int(b[0])] for b in self.blocks if len(b) == 1}
+        return np.array(
+            [kind in ("weight", "loading") and name in single for kind, name in self.labels],
+            dtype=np.bool_,
+        )
 
 
 def draw_resamples(
@@ -634,6 +648,17 @@ def summarise(
     p = 2 * stats.t.sf(np.abs(t), df=max(ok - 1, 1))
     lo, hi = percentile_interval(d, level) if ok else (np.full(est.shape, np.nan),) * 2
     blo, bhi = bca_interval(d, est, draws.jackknife, level) if ok else (lo, hi)
+    fixed = layout.fixed_by_construction
+    notes: tuple[str, ...] = ()
+    if fixed.any():
+        se, t, p = (np.where(fixed, np.nan, x) for x in (se, t, p))
+        lo, hi, blo, bhi = (np.where(fixed, est, x) for x in (lo, hi, blo, bhi))
+        names = sorted({name for (_, name), f in zip(layout.labels, fixed, strict=True) if f})
+        notes = (
+            f"the weight and loading of single-indicator constructs ({format_offenders(names)}) "
+            "are 1 by construction: no standard error, t or p-value (NaN); the interval is "
+            "the estimate",
+        )
     table = pd.DataFrame(
         {
             "estimate": est,
@@ -656,4 +681,5 @@ def summarise(
         n_failed=draws.n_failed,
         level=level,
         settings=settings,
+        notes=notes,
     )

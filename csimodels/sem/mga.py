@@ -968,6 +968,15 @@ def compare_groups(
             )
             se[g] = boots[labels[g]].table["std_error"].to_numpy()
         p_one = henseler_p(draws[0], draws[1])
+    fixed = s.layout.fixed_by_construction
+    if fixed.any():
+        p_perm, p_one = np.where(fixed, np.nan, p_perm), np.where(fixed, np.nan, p_one)
+        se = np.where(fixed, np.nan, se)
+        names = sorted({n for (_, n), f in zip(s.layout.labels, fixed, strict=True) if f})
+        notes.append(
+            f"the weight and loading of single-indicator constructs ({format_offenders(names)}) "
+            "are 1 by construction in both groups: no group difference to test (p-values NaN)"
+        )
     index = pd.MultiIndex.from_tuples(s.layout.labels, names=["kind", "name"])
     table = pd.DataFrame(
         {

@@ -571,7 +571,7 @@ def _add_bootstrap(
             "r2": r2,
             "bootstrap": summary,
             "settings": settings,
-            "notes": tuple(m for m, _ in conditions),
+            "notes": tuple(m for m, _ in conditions) + summary.notes,
         }
     )
 

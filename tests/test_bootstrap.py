@@ -180,9 +180,6 @@ def test_failed_resamples_are_counted() -> None:
     ("kwargs", "message"),
     [
         ({"bootstrap": -5}, "'bootstrap' of ECSI.fit must be between 0 and 200,000 resamples"),
-            {"bootstrap": -5},
-            "'bootstrap' of ECSI.fit must be between 0 and 200,000 resamples, got -5",
-        ),
         ({"bootstrap": 10**7}, "'bootstrap' of ECSI.fit must be between 0 and 200,000"),
         ({"bootstrap": 2.5}, "'bootstrap' of ECSI.fit must be None, a number of resamples or a"),
         ({"bootstrap": 10, "level": 1.5}, "level must be in (0, 1)"),

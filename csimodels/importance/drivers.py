@@ -188,9 +188,6 @@ class DriverAnalysisResult(Result):
         One row per bootstrap resample, columns (method, attribute): the raw draws
         (NaN for a resample where the model could not be estimated).
 
-    With ``fit(data, by=...)`` the model returns a
-    :class:`~csimodels.results.SegmentedResult` of these (pooled and per segment).
-
     Examples
     --------
     >>> import warnings, csimodels as csi
@@ -410,9 +407,9 @@ class DriverAnalysis(Settings):
     missing : {"listwise", "mean", "pairwise"}
         Missing-answer strategy (see :meth:`SurveyData.item_matrix`); pairwise uses
         pairwise-complete weighted correlations.
-    bootstrap, level, random_state
-        Deprecated here (they are ``fit`` arguments, as in every family); still
-        accepted for one release with a DeprecationWarning.
+    bootstrap : int
+        Deprecated here: a ``fit`` argument, as in every family (still accepted for
+        one release with a DeprecationWarning; so are ``level`` and ``random_state``).
     max_exact : int
         Largest number of attributes for the exact LMG (2^p subset regressions; 20
         attributes take a few seconds).
@@ -522,7 +519,7 @@ class DriverAnalysis(Settings):
             the result records as ``settings["random_state"]``.
         min_segment_size : int, optional
             With ``by``: smaller segments are not fitted (default: attributes + 2).
-        on_error, n_jobs
+        on_error, n_jobs : optional
             With ``by``: the failure policy and the joblib jobs of the segment fits.
         **data_options
             Other :meth:`SurveyData.from_frame` options for a DataFrame

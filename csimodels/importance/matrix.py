@@ -99,9 +99,6 @@ class ImportancePerformanceResult(Result):
         The plotting unit of each axis: 1 on a common declared scale, else the
         standard deviation of the values across attributes.
 
-    ``fit(data, by=...)`` and ``from_drivers`` of a per-segment driver analysis give
-    a :class:`~csimodels.results.SegmentedResult` of these.
-
     Examples
     --------
     >>> import pandas as pd

@@ -202,7 +202,7 @@ class PathModelBase(Settings):
         weight : str, optional
             Respondent weight column of a DataFrame (with a SurveyData it must be the
             declared one).
-        missing_codes, reverse, labels, period
+        missing_codes, reverse, labels, period : optional
             As in :meth:`SurveyData.from_frame`, for a DataFrame (refused with a
             SurveyData, which has them applied already).
         on_error : {"skip", "raise"}

@@ -25,6 +25,7 @@ __all__ = [
     "DataValidationError",
     "EstimationError",
     "InvalidParameterError",
+    "ResultFormatError",
     "SpecificationError",
     "format_offenders",
 ]
@@ -95,6 +96,25 @@ class EstimationError(CSIModelsError):
     >>> from csimodels.errors import EstimationError
     >>> str(EstimationError("singular"))
     'singular'
+    """
+
+
+class ResultFormatError(CSIModelsError, ValueError):
+    """A serialised result (JSON text or dict) is malformed or was tampered with.
+
+    Raised by :func:`csimodels.results.result_from_json` and ``Result.from_dict`` for
+    invalid JSON, a payload that is too large or too deeply nested, an unknown result
+    type, a missing, extra or mistyped field, a table that cannot be decoded, or a
+    result whose own invariants do not hold. The message names the field.
+
+    Examples
+    --------
+    >>> import csimodels as csi
+    >>> try:
+    ...     csi.result_from_json("null")
+    ... except csi.errors.ResultFormatError as err:
+    ...     print(err)
+    result JSON: the top level must be an object with a 'result_type' field, got null
     """
 
 

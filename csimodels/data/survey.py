@@ -17,7 +17,7 @@ from csimodels._stats import weighted_mean
 from csimodels.data import _validate as v
 from csimodels.data.scale import ItemInfo, Scale
 from csimodels.errors import DataQualityWarning, DataValidationError, format_offenders
-from csimodels.results import MissingDataReport
+from csimodels.results import MissingDataReport, _TableCopy
 
 if TYPE_CHECKING:
     from csimodels.data.describe import DescriptionResult
@@ -55,6 +55,10 @@ class ItemMatrix:
     report: MissingDataReport
 
 
+def _protect_frame_field(cls: type[BaseModel], name: str) -> None:
+    setattr(cls, name, _TableCopy(name))
+
+
 class SurveyData(BaseModel):
     """Survey answers with their metadata: scales, labels, constructs, weights, segments.
 
@@ -67,6 +71,8 @@ class SurveyData(BaseModel):
     ----------
     frame : pandas.DataFrame
         The cleaned answers (items as float64), with weight, segment and period columns.
+        Each access returns a copy-on-write copy: editing it never changes the
+        validated data (build a new SurveyData to change answers).
     items : tuple of str
         Item (question) columns.
     item_info : dict of str to ItemInfo
@@ -514,6 +520,11 @@ class SurveyData(BaseModel):
         from csimodels.data.describe import correlation_matrix
 
         return correlation_matrix(self, items, method=method)
+
+
+# Validated data stay valid: every access to ``frame`` returns a copy-on-write copy, so
+# ``data.frame["SAT1"] = 99`` (or ``.iloc[...] = ...``) never reaches the validated frame.
+_protect_frame_field(SurveyData, "frame")
 
 
 def _resolve_scales(scale: ScaleArg, items: Sequence[str]) -> dict[str, Scale | None]:

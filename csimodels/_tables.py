@@ -85,8 +85,7 @@ MAX_TABLE_CELLS = 20_000_000
 def _check_dtype(dtype: Any, where: str) -> str:
     if not isinstance(dtype, str) or dtype not in DTYPES:
         raise ResultFormatError(
-            f"{where}: dtype {dtype!r} is not allowed; expected one of "
-            f"{', '.join(sorted(DTYPES))}"
+            f"{where}: dtype {dtype!r} is not allowed; expected one of {', '.join(sorted(DTYPES))}"
         )
     return dtype
 
@@ -95,9 +94,7 @@ def _check_list(raw: Any, where: str) -> list[Any]:
     if not isinstance(raw, list):
         raise ResultFormatError(f"{where}: expected a list, got {type(raw).__name__}")
     if len(raw) > MAX_TABLE_CELLS:
-        raise ResultFormatError(
-            f"{where}: {len(raw)} values exceed the limit of {MAX_TABLE_CELLS}"
-        )
+        raise ResultFormatError(f"{where}: {len(raw)} values exceed the limit of {MAX_TABLE_CELLS}")
     return raw
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "FontWarning",
     "InvalidParameterError",
     "OptionalDependencyError",
+    "ResamplingWarning",
     "ResultFormatError",
     "SpecificationError",
     "format_offenders",
@@ -182,6 +183,20 @@ class FontWarning(CSIModelsWarning):
     --------
     >>> from csimodels.errors import FontWarning, CSIModelsWarning
     >>> issubclass(FontWarning, CSIModelsWarning)
+    True
+    """
+
+
+class ResamplingWarning(CSIModelsWarning):
+    """Too few bootstrap resamples or permutations for the inference asked for.
+
+    Below the count an interval needs (both tails must hold draws) its limits are NaN;
+    below 100 the standard errors, intervals and p-values are imprecise.
+
+    Examples
+    --------
+    >>> from csimodels.errors import ResamplingWarning, CSIModelsWarning
+    >>> issubclass(ResamplingWarning, CSIModelsWarning)
     True
     """
 

@@ -37,13 +37,12 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-
 from pydantic_core import PydanticUndefined
 
 from csimodels._pydantic import NoLegacyAPI
 from csimodels._tables import table_from_payload, table_to_payload
 from csimodels._version import __version__
-from csimodels.errors import ResultFormatError
+from csimodels.errors import CSIModelsError, ResultFormatError
 
 __all__ = [
     "POOLED",

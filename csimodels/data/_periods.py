@@ -91,9 +91,9 @@ def check_period_column(values: pd.Series, column: str) -> None:
     period column 'wave' mixes value types: int (1), str ('2')
     """
     dtype = values.dtype
-    if isinstance(dtype, (pd.PeriodDtype, pd.CategoricalDtype)) or pd.api.types.is_datetime64_any_dtype(
-        dtype
-    ):
+    if isinstance(
+        dtype, (pd.PeriodDtype, pd.CategoricalDtype)
+    ) or pd.api.types.is_datetime64_any_dtype(dtype):
         if isinstance(dtype, pd.CategoricalDtype) and not dtype.ordered:
             check_period_column(pd.Series(np.asarray(values, dtype=object)), column)
         return

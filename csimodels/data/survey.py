@@ -457,7 +457,8 @@ class SurveyData(NoLegacyAPI, BaseModel):
                 f"{self._describe_rows()}; a group without weight cannot be estimated: "
                 "leave it out or fix its weights"
             )
-        return np.ldexp(w, -int(np.frexp(top)[1]))
+        scaled: NDArray[np.float64] = np.ldexp(w, -int(np.frexp(top)[1]))
+        return scaled
 
     def _describe_rows(self) -> str:
         """'segment region='North'' for a subset that lies in one segment, else 'these data'."""
@@ -497,7 +498,9 @@ class SurveyData(NoLegacyAPI, BaseModel):
         return names
 
     def _check_items(self, items: Sequence[str]) -> None:
-        unknown = sorted(str(i) for i in items if not isinstance(i, Hashable) or i not in self.item_info)
+        unknown = sorted(
+            str(i) for i in items if not isinstance(i, Hashable) or i not in self.item_info
+        )
         if unknown:
             raise DataValidationError(
                 f"item {format_offenders(unknown)} not in this survey; "

@@ -27,6 +27,7 @@ from csimodels.importance._common import (
     describe_seed,
     make_rng,
 )
+from csimodels.inference import check_resample_count, resolve_random_state
 from csimodels.results import Frame, MissingDataReport, Result, SeriesTable, warn_and_note
 
 if TYPE_CHECKING:
@@ -313,6 +314,9 @@ class DriverAnalysisResult(Result):
             raise SpecificationError(f"level must be between 0 and 1, got {lvl!r}")
         draws = self.bootstrap_draws.to_numpy(dtype=np.float64)
         lo, hi = _percentile_interval(draws, lvl)
+        n_ok = int(np.isfinite(draws).all(axis=1).sum())
+        if not check_resample_count(n_ok, lvl, owner="DriverAnalysisResult.conf_int", notes=[]):
+            lo, hi = np.full_like(lo, np.nan), np.full_like(hi, np.nan)
         return pd.DataFrame(
             {"ci_lower": lo, "ci_upper": hi},
             index=pd.MultiIndex.from_tuples(
@@ -532,17 +536,20 @@ class DriverAnalysis(BaseModel):
         survey = coerce_survey(
             self._name, data, self.attributes, self.overall, by=by, weight=weight
         )
-        rng = make_rng(self.random_state)
+        seed = resolve_random_state(self.random_state, owner=self._name)
+        rng = make_rng(seed)
         if by is None:
-            return self._fit_one(survey, methods, rng, segment=None)
+            return self._fit_one(survey, methods, rng, segment=None, seed=seed)
         groups = list(survey.groups(by))
         streams = rng.spawn(len(groups) + 1)
-        pooled = self._fit_one(survey, methods, streams[0], segment=None)
+        pooled = self._fit_one(survey, methods, streams[0], segment=None, seed=seed)
         segments: dict[str, DriverAnalysisResult] = {}
         notes = list(pooled.notes)
         for (label, part), stream in zip(groups, streams[1:], strict=True):
             try:
-                segments[str(label)] = self._fit_one(part, methods, stream, segment=str(label))
+                segments[str(label)] = self._fit_one(
+                    part, methods, stream, segment=str(label), seed=seed
+                )
             except (DataValidationError, EstimationError) as err:
                 warn_and_note(
                     notes,
@@ -574,6 +581,7 @@ class DriverAnalysis(BaseModel):
         rng: np.random.Generator,
         *,
         segment: str | None,
+        seed: int | None = None,
     ) -> DriverAnalysisResult:
         where = f"{self._name}" + (f" (segment {segment!r})" if segment is not None else "")
         attrs = list(self.attributes)
@@ -702,6 +710,11 @@ class DriverAnalysis(BaseModel):
             draws_frame = pd.DataFrame(flat_draws, columns=cols)
             draws_frame.index.name = "resample"
             lo_all, hi_all = _percentile_interval(flat_draws, self.level)
+            if not check_resample_count(
+                self.bootstrap - failed, self.level, owner=where, notes=notes
+            ):
+                lo_all = np.full_like(lo_all, np.nan)
+                hi_all = np.full_like(hi_all, np.nan)
             with np.errstate(all="ignore"):
                 sd_all = np.nanstd(flat_draws, axis=0, ddof=1)
             for i, m in enumerate(methods):
@@ -753,7 +766,7 @@ class DriverAnalysis(BaseModel):
             "missing": self.missing,
             "bootstrap": self.bootstrap,
             "level": self.level,
-            "random_state": describe_seed(self.random_state),
+            "random_state": describe_seed(self.random_state) if seed is None else seed,
             "max_exact": self.max_exact,
             "n_permutations": self.n_permutations,
             "lmg": lmg_mode,

@@ -10,6 +10,7 @@ from pydantic import Field
 from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
 from csimodels.errors import InvalidParameterError
+from csimodels.inference import resolve_random_state
 
 if TYPE_CHECKING:
     from csimodels.sem.cbsem import CBSEMResult
@@ -234,7 +235,7 @@ class PathModelBase(Settings):
             return fit_cbsem(self, spec, survey, estimator=estimator, ordinal=ordinal)
         boot = BootstrapRequest(
             n_resamples=bootstrap,
-            random_state=random_state,
+            random_state=resolve_random_state(random_state, owner=f"{type(self).__name__}.fit"),
             level=level,
             sign_change=sign_change,
             resamples=resamples,
@@ -285,8 +286,9 @@ class PathModelBase(Settings):
 
         spec = self.to_spec()
         survey = _as_survey(data, spec, scale=scale, weight=weight, by=None)
+        seed = resolve_random_state(random_state, owner=f"{type(self).__name__}.predict")
         return predict_model(
-            self, spec, survey, n_folds=n_folds, technique=technique, random_state=random_state
+            self, spec, survey, n_folds=n_folds, technique=technique, random_state=seed
         )
 
     def compare_groups(self, data: SurveyData | pd.DataFrame, **options: Any) -> MultigroupResult:

@@ -275,7 +275,7 @@ def check_resample_count(
     >>> notes: list[str] = []
     >>> with warnings.catch_warnings(record=True):
     ...     ok = check_resample_count(20, 0.95, owner="demo", notes=notes)
-    >>> ok, notes[0][:60]
+    >>> ok, notes[0][:59]
     (False, 'demo: 20 bootstrap resamples are too few for a 95% interval')
     >>> check_resample_count(2000, 0.95, owner="demo", notes=notes)
     True

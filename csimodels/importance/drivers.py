@@ -536,7 +536,13 @@ class DriverAnalysis(BaseModel):
         survey = coerce_survey(
             self._name, data, self.attributes, self.overall, by=by, weight=weight
         )
-        seed = resolve_random_state(self.random_state, owner=self._name)
+        random = self.bootstrap > 0 or self.n_permutations > 0
+        # a seed is drawn (and recorded) only when something random happens
+        seed = (
+            resolve_random_state(self.random_state, owner=self._name)
+            if random or self.random_state is not None
+            else None
+        )
         rng = make_rng(seed)
         if by is None:
             return self._fit_one(survey, methods, rng, segment=None, seed=seed)

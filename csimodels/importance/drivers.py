@@ -29,7 +29,12 @@ from csimodels.importance._common import (
     coerce_survey,
     describe_seed,
 )
-from csimodels.inference import Bootstrap, as_bootstrap, resolve_random_state
+from csimodels.inference import (
+    Bootstrap,
+    as_bootstrap,
+    check_resample_count,
+    resolve_random_state,
+)
 from csimodels.results import (
     Frame,
     MissingDataReport,
@@ -295,6 +300,9 @@ class DriverAnalysisResult(Result):
             raise SpecificationError(f"level must be between 0 and 1, got {lvl!r}")
         draws = self.bootstrap_draws.to_numpy(dtype=np.float64)
         lo, hi = _percentile_interval(draws, lvl)
+        n_ok = int(np.isfinite(draws).all(axis=1).sum())
+        if not check_resample_count(n_ok, lvl, owner="DriverAnalysisResult.conf_int", notes=[]):
+            lo, hi = np.full_like(lo, np.nan), np.full_like(hi, np.nan)
         return pd.DataFrame(
             {"ci_lower": lo, "ci_upper": hi},
             index=pd.MultiIndex.from_tuples(
@@ -579,7 +587,7 @@ class DriverAnalysis(Settings):
             # one stream per segment, from the seed and the label: the same numbers
             # whatever the number of jobs or the order of the segments
             stream = np.random.default_rng([seed or 0, zlib.crc32(str(segment).encode())])
-            res = model._fit_one(part, methods, stream, segment=segment)
+            res = model._fit_one(part, methods, stream, segment=segment, seed=seed)
             return res.model_copy(update={"settings": {**res.settings, "random_state": seed}})
 
         if columns is None:
@@ -625,6 +633,7 @@ class DriverAnalysis(Settings):
         rng: np.random.Generator,
         *,
         segment: str | None,
+        seed: int | None = None,
     ) -> DriverAnalysisResult:
         where = f"{self._name}" + (f" (segment {segment!r})" if segment is not None else "")
         attrs = list(self.attributes)
@@ -753,6 +762,11 @@ class DriverAnalysis(Settings):
             draws_frame = pd.DataFrame(flat_draws, columns=cols)
             draws_frame.index.name = "resample"
             lo_all, hi_all = _percentile_interval(flat_draws, self.level)
+            if not check_resample_count(
+                self.bootstrap - failed, self.level, owner=where, notes=notes
+            ):
+                lo_all = np.full_like(lo_all, np.nan)
+                hi_all = np.full_like(hi_all, np.nan)
             with np.errstate(all="ignore"):
                 sd_all = np.nanstd(flat_draws, axis=0, ddof=1)
             for i, m in enumerate(methods):
@@ -804,7 +818,7 @@ class DriverAnalysis(Settings):
             "missing": self.missing,
             "bootstrap": self.bootstrap,
             "level": self.level,
-            "random_state": describe_seed(self.random_state),
+            "random_state": describe_seed(self.random_state) if seed is None else seed,
             "max_exact": self.max_exact,
             "n_permutations": self.n_permutations,
             "lmg": lmg_mode,

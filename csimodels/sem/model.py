@@ -375,8 +375,9 @@ class PathModelBase(Settings):
         survey = _as_survey(
             data, spec, owner=f"{type(self).__name__}.predict", scale=scale, weight=weight, by=None
         )
+        seed = resolve_random_state(random_state, owner=f"{type(self).__name__}.predict")
         return predict_model(
-            self, spec, survey, n_folds=n_folds, technique=technique, random_state=random_state
+            self, spec, survey, n_folds=n_folds, technique=technique, random_state=seed
         )
 
     def compare_groups(self, data: SurveyData | pd.DataFrame, **options: Any) -> MultigroupResult:

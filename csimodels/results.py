@@ -24,7 +24,7 @@ import math
 import sys
 import typing
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Self
 
 import pandas as pd
@@ -46,6 +46,7 @@ from csimodels.errors import CSIModelsError, ResultFormatError
 
 __all__ = [
     "POOLED",
+    "SEGMENT_PLOTS",
     "AnyResult",
     "Frame",
     "MissingDataReport",
@@ -601,6 +602,11 @@ AnyResult = Annotated[
 #: Label of the pooled result in combined tables.
 POOLED = "(pooled)"
 
+#: Charts comparing segments, by the class name of the segment results: each takes
+#: ``(segmented_result, kind, ax, language, labels)`` and returns the Axes/Figure.
+#: Families register theirs (e.g. the FCE stacked bars of b̄ by segment).
+SEGMENT_PLOTS: dict[str, Callable[..., Any]] = {}
+
 
 class SegmentedResult(Result):
     """One result per segment (and the pooled one), from any model's ``fit(data, by=...)``.
@@ -705,6 +711,35 @@ class SegmentedResult(Result):
             raise CSIModelsError("no segment was fitted, so there is no table to combine")
         first = next(iter(parts.values()))
         return pd.concat(parts, names=["segment", *[n for n in first.index.names]])
+
+    def plot(
+        self,
+        kind: str | None = None,
+        *,
+        ax: Any = None,
+        language: str = "en",
+        labels: str = "code",
+    ) -> Any:
+        """A chart comparing the segments when the family has one, else the pooled chart.
+
+        One segment's chart is ``result.segments[label].plot()``.
+
+        Raises
+        ------
+        CSIModelsError
+            Neither a segment chart nor a pooled result with a chart.
+        """
+        first = self.pooled if self.pooled is not None else next(iter(self.segments.values()), None)
+        plotter = SEGMENT_PLOTS.get(type(first).__name__)
+        if plotter is not None:
+            return plotter(self, kind, ax, language, labels)
+        if self.pooled is None or not hasattr(self.pooled, "plot"):
+            raise CSIModelsError(
+                f"no chart compares segments of {type(first).__name__}; plot one of them: "
+                "result.segments[label].plot()"
+            )
+        options = {"ax": ax, **({} if kind is None else {"kind": kind})}
+        return self.pooled.plot(**options)
 
     def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:
         fitted = int((self.status["status"] == "fitted").sum())

@@ -326,6 +326,37 @@ class FCE(Settings):
         )
 
     # -- survey data --------------------------------------------------------------------
+    def fit(
+        self,
+        data: SurveyData | pd.DataFrame,
+        *,
+        weights: Any,
+        items: Sequence[str] | Mapping[str, str] | None = None,
+        codes: Mapping[Any, str] | None = None,
+        weight: str | None = None,
+        by: str | Sequence[str] | None = None,
+        segments: Sequence[str] = (),
+        on_error: Literal["skip", "raise"] = "skip",
+    ) -> FCEResult | SegmentedResult:
+        """The estimation-contract spelling of :meth:`evaluate_survey` (data first).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"速度": [1, 2, 2, 2, 3], "态度": [1, 1, 2, 2, 2]})
+        >>> FCE(["好", "中", "差"]).fit(df, weights=[0.5, 0.5]).b.round(2).tolist()
+        [0.3, 0.6, 0.1]
+        """
+        return self.evaluate_survey(
+            data,
+            weights,
+            items=items,
+            codes=codes,
+            weight=weight,
+            by=by,
+            segments=segments,
+            on_error=on_error,
+        )
+
     def evaluate_survey(
         self,
         data: SurveyData | pd.DataFrame,

@@ -315,3 +315,27 @@ def test_gate_takes_every_from_frame_option_for_a_frame() -> None:
             )
         )
     pd.testing.assert_frame_equal(res.paths, via_data.paths)
+
+
+def test_every_result_names_its_sample_and_inference_alike() -> None:
+    data = _demo()
+    sq = _servqual()
+    kano = simulate_kano_survey(n=300, random_state=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = {
+            "PLS": csi.ACSI(indicators=data.constructs).fit(data),
+            "PLS bootstrap": csi.ACSI(indicators=data.constructs).fit(
+                data, bootstrap=30, random_state=1
+            ),
+            "DriverAnalysis": csi.DriverAnalysis(attributes=["QUAL1"], overall="SAT1").fit(data),
+            "PenaltyReward": csi.PenaltyReward(attributes=["QUAL1"], overall="SAT1").fit(data),
+            "SERVQUAL": csi.SERVQUAL().fit(sq),
+            "Kano": kano.model().fit(kano.frame),
+        }
+    for name, res in results.items():
+        assert isinstance(res.settings.get("n_used"), int), name
+        assert isinstance(res.settings.get("inference"), str), name
+        assert "weight" in res.settings, name
+    assert results["PLS bootstrap"].settings["random_state"] == 1
+    assert "bootstrap (30 resamples" in results["PLS bootstrap"].settings["inference"]

@@ -518,7 +518,14 @@ def _add_bootstrap(
     interval = ["std_error", "ci_lower", "ci_upper"]
     indices = attach(result.indices, "index", list(result.indices.index), interval)
     r2 = attach(result.r2, "r2", list(result.r2.index), interval)
-    settings = {**result.settings, "bootstrap": n_resamples, "random_state": boot.random_state}
+    settings = {
+        **result.settings,
+        "bootstrap": n_resamples,
+        "random_state": boot.random_state,
+        "level": boot.level,
+        "inference": f"bootstrap ({n_resamples} resamples of respondents; standard deviation "
+        f"of the draws, {boot.level:.0%} percentile intervals, t with {n_resamples - 1} df)",
+    }
     return result.model_copy(
         update={
             "paths": paths,
@@ -685,7 +692,9 @@ def _build_result(
         "max_iter": model.max_iter,
         "missing": model.missing,
         "weight": data.weight,
-        "n": int(x.shape[0]),
+        "n_used": int(x.shape[0]),
+        "inference": "none (pass bootstrap= for standard errors and intervals)",
+        "random_state": None,
         "final_change": est.final_change,
         "index": "ACSI: unstandardised outer weights normalised to sum to one, "
         "declared scale bounds",

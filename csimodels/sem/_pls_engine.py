@@ -277,7 +277,7 @@ def batch_correlations(
     xa = np.asarray(x, dtype=np.float64)
     if xa.ndim != 2:
         raise ValueError(f"x must be a 2-D array (n, p), got shape {xa.shape}")
-    n, p = xa.shape
+    n = xa.shape[0]
     if n < 2:
         raise ValueError(f"x needs at least 2 rows, got {n}")
     if case_weights is None:
@@ -298,7 +298,7 @@ def batch_correlations(
 
 def _single_moments(x: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     """One member, two passes (centred on the weighted mean): the most accurate form."""
-    n, p = x.shape
+    n = x.shape[0]
     rel = w * (n / w.sum())
     shift = x.mean(axis=0)
     xc = x - shift
@@ -402,6 +402,25 @@ class CrossProducts:
         for start in range(0, self.n, self.row_chunk):
             stop = min(start + self.row_chunk, self.n)
             out += weights[:, start:stop] @ self.rows(start, stop)
+        return total, out
+
+    def group_sums(self, weights: FloatArray, groups: int) -> tuple[FloatArray, FloatArray]:
+        """Weighted sums per group, row ``i`` in group ``i mod groups``: (G,), (G, width)."""
+        total = np.zeros(groups)
+        out = np.zeros((groups, self.width))
+        step = max(groups, self.row_chunk // groups * groups)
+        for start in range(0, self.n, step):
+            stop = min(start + step, self.n)
+            wx = self.rows(start, stop) * weights[start:stop, None]
+            w = weights[start:stop]
+            full = (stop - start) // groups * groups
+            if full:
+                out += wx[:full].reshape(-1, groups, self.width).sum(axis=0)
+                total += w[:full].reshape(-1, groups).sum(axis=0)
+            rest = stop - start - full
+            if rest:
+                out[:rest] += wx[full:]
+                total[:rest] += w[full:]
         return total, out
 
     def moments(
@@ -947,7 +966,6 @@ def _estimate_pls_moments(
     )
     k, mask, owner = d.k, d.mask, d.owner
     kk = np.arange(k)
-    pp = np.arange(p)
 
     singular = ~np.all(np.isfinite(ra), axis=(1, 2))
     # Mode B blocks: R_bb is fixed, so invert it once per member
@@ -967,9 +985,10 @@ def _estimate_pls_moments(
     iterations = np.zeros(nb, dtype=np.int64)
     change = np.full(nb, np.inf)
     rw_all = ra @ mask  # R @ W, for the final statistics
-    _iterate(ra, d, scheme, tol, max_iter, mode_b_inv, weights, rw_all, iterations, change, singular)
+    _iterate(
+        ra, d, scheme, tol, max_iter, mode_b_inv, weights, rw_all, iterations, change, singular
+    )
 
-    out = _nan_batch(nb, p, k)
     inadmissible = np.zeros(nb, dtype=bool)
     good = np.flatnonzero(~singular)
     if good.size:
@@ -1007,14 +1026,24 @@ def _estimate_pls_moments(
         beta, r2, bad = _regressions(rc, d, check=True)
         bad |= ~np.all(np.isfinite(score_cor), axis=(1, 2))
         singular[good[bad]] = True
-        out["outer_weights"][good] = w
-        out["loadings"][good] = loadings
-        out["cross_loadings"][good] = cross
-        out["score_correlations"][good] = score_cor
-        out["construct_correlations"][good] = rc
-        out["paths"][good] = beta
-        out["r2"][good] = r2
-        out["rho_a"][good] = rho
+        found = {
+            "outer_weights": w,
+            "loadings": loadings,
+            "cross_loadings": cross,
+            "score_correlations": score_cor,
+            "construct_correlations": rc,
+            "paths": beta,
+            "r2": r2,
+            "rho_a": rho,
+        }
+        if every:
+            out = {key: np.array(value, dtype=np.float64) for key, value in found.items()}
+        else:
+            out = _nan_batch(nb, p, k)
+            for key, value in found.items():
+                out[key][good] = value
+    else:
+        out = _nan_batch(nb, p, k)
     converged = (change < tol) & ~singular
     return PLSBatch(
         iterations=iterations,

@@ -384,7 +384,7 @@ class CrossProducts:
     @property
     def width(self) -> int:
         """Columns of the cross-product table, ``p + p(p+1)/2``."""
-        p = self.x.shape[1]
+        p = int(self.x.shape[1])
         return p + p * (p + 1) // 2
 
     def rows(self, start: int, stop: int) -> FloatArray:
@@ -554,7 +554,7 @@ def _well_conditioned(a: FloatArray, pivots: FloatArray | None = None) -> BoolAr
     unsure = np.flatnonzero(~sure)
     if unsure.size:
         out[unsure] = _rcond(flat[unsure]) > SINGULAR_RCOND
-    return out.reshape(lead)
+    return np.asarray(out.reshape(lead), dtype=np.bool_)
 
 
 def _eliminate(at: FloatArray, bt: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -593,6 +593,23 @@ def _solve(a: FloatArray, b: FloatArray) -> tuple[FloatArray, BoolArray]:
 
 
 @dataclass(frozen=True)
+class _Systems:
+    """The regressions of one model that have ``size`` predictors (flat ``k*k`` indices).
+
+    ``a_take`` (size, size, m_s) and ``rhs_take`` (size, m_s) locate each system's
+    matrix and right-hand side in the flattened construct correlations, batch-last;
+    ``coef_put`` the coefficients' places in the flattened (k, k) path matrix.
+    """
+
+    size: int
+    regressions: IntArray
+    a_take: IntArray
+    rhs_take: IntArray
+    coef_put: IntArray
+    outcomes: IntArray
+
+
+@dataclass(frozen=True)
 class _Design:
     """Index arrays for one model, shared by every member of a batch."""
 
@@ -608,17 +625,10 @@ class _Design:
     dv: IntArray  # (m,) endogenous constructs
     pred: IntArray  # (m, q) predecessors of each, padded with 0
     pad: BoolArray  # (m, q) True where ``pred`` is padding
-    pad2: BoolArray  # (m, q, q) True outside the real predictor block
-    eye_pad: FloatArray  # (m, q, q) identity on the padding diagonal
-    pred_real: IntArray  # predecessor of each real (unpadded) regression slot
-    dv_real: IntArray  # its endogenous construct
     real: FloatArray  # (m, q) 1.0 on real slots, 0.0 on padding
-    real_flat: IntArray  # flat positions of the real slots in (m, q)
-    a_take: IntArray  # (q, q, m) rows of the extended flat rc (k*k + 2 rows) per system slot
-    rhs_take: IntArray  # (q, m) rows of each right-hand side slot
-    real_rows: IntArray  # rows of the (q*m) solution that are real coefficients
-    coef_put: IntArray  # flat (k*k) positions of those coefficients
+    systems: tuple[_Systems, ...]  # the regressions, grouped by number of predictors
     block_take: IntArray  # (p,) flat (k*p) position of each indicator in a (k, p) array
+    single: IntArray  # indicators alone in their block (weight exactly ±1)
 
 
 def _design(
@@ -643,16 +653,22 @@ def _design(
         idx = np.flatnonzero(st[:, j])
         pred[m, : idx.size] = idx
         pad[m, : idx.size] = False
-    pad2 = pad[:, :, None] | pad[:, None, :]
-    eye_pad = np.where(pad[:, :, None] & np.eye(q, dtype=bool)[None], 1.0, 0.0)
-    # batch-last regression systems are gathered from the flat rc (k*k rows) extended
-    # by a row of zeros (k*k) and a row of ones (k*k + 1): padding needs no masking
-    a_take = (pred[:, :, None] * k + pred[:, None, :]).transpose(1, 2, 0).copy()
-    a_take[pad2.transpose(1, 2, 0)] = k * k
-    a_take[(eye_pad > 0).transpose(1, 2, 0)] = k * k + 1
-    rhs_take = (pred * k + dv[:, None]).T.copy()
-    rhs_take[pad.T] = k * k
-    real_rows = np.flatnonzero(~pad.T.ravel()).astype(np.int64)
+    systems = []
+    sizes = st.sum(axis=0)[dv] if dv.size else np.zeros(0, dtype=np.int64)
+    for s in sorted({int(v) for v in sizes}):
+        regs = np.flatnonzero(sizes == s)
+        preds = pred[regs, :s]  # (m_s, s)
+        outs = dv[regs]
+        systems.append(
+            _Systems(
+                size=s,
+                regressions=regs.astype(np.int64),
+                a_take=(preds[:, :, None] * k + preds[:, None, :]).transpose(1, 2, 0).copy(),
+                rhs_take=(preds * k + outs[:, None]).T.copy(),
+                coef_put=(preds.T * k + outs[None, :]).ravel().astype(np.int64),
+                outcomes=outs.astype(np.int64),
+            )
+        )
     return _Design(
         p=p,
         k=k,
@@ -666,17 +682,10 @@ def _design(
         dv=dv,
         pred=pred,
         pad=pad,
-        pad2=pad2,
-        eye_pad=eye_pad,
-        pred_real=pred[~pad],
-        dv_real=np.broadcast_to(dv[:, None], pred.shape)[~pad],
         real=(~pad).astype(np.float64),
-        real_flat=np.flatnonzero(~pad.ravel()),
-        a_take=a_take,
-        rhs_take=rhs_take,
-        real_rows=real_rows,
-        coef_put=(pred.T * k + dv[None, :]).ravel()[real_rows].astype(np.int64),
+        systems=tuple(systems),
         block_take=(owner * p + np.arange(p)).astype(np.int64),
+        single=np.array([int(b[0]) for b in blks if b.size == 1], dtype=np.int64),
     )
 
 
@@ -699,29 +708,40 @@ def _design_cached(
     return d
 
 
-def _predictor_systems(rc: FloatArray, d: _Design) -> tuple[FloatArray, FloatArray]:
-    """The regression systems of all members, batch-last: (q, q, m·B) and (q, m·B).
+def _solve_systems(
+    flat_t: FloatArray, sys_: _Systems, *, keep: bool = False
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]:
+    """Solve one group of regressions for every member.
 
-    Each predictor block is padded to the largest one with an identity (which leaves
-    the coefficients and, for a unit-diagonal matrix, the extreme eigenvalues
-    unchanged). Column ``i·B + b`` is regression ``i`` of member ``b``.
+    ``flat_t`` is the flattened construct correlation matrices, transposed to
+    ``(k*k, B)``. Returns the solutions and the right-hand sides, ``(s, m_s·B)``
+    (column ``i·B + b``: regression ``i`` of member ``b``), the pivots and, with
+    ``keep``, the matrices ``(m_s·B, s, s)`` as they were (for a condition check).
+    One predictor: a division; two: the closed form; more: :func:`_eliminate`.
     """
-    nb, k, _ = rc.shape
-    q, m = d.rhs_take.shape
-    ext = np.empty((k * k + 2, nb))
-    ext[: k * k] = rc.reshape(nb, k * k).T
-    ext[k * k] = 0.0
-    ext[k * k + 1] = 1.0
-    at = ext[d.a_take.ravel()].reshape(q, q, m * nb)
-    bt = ext[d.rhs_take.ravel()].reshape(q, m * nb)
-    return at, bt
+    nb = flat_t.shape[1]
+    s = sys_.size
+    m = sys_.regressions.size
+    at = flat_t[sys_.a_take.ravel()].reshape(s, s, m * nb)
+    bt = flat_t[sys_.rhs_take.ravel()].reshape(s, m * nb)
+    original = np.ascontiguousarray(at.transpose(2, 0, 1)) if keep else None
+    if s == 1:
+        pivots = at[0].copy()
+        xt = bt / pivots
+    elif s == 2:
+        a00, a01, a10, a11 = at[0, 0], at[0, 1], at[1, 0], at[1, 1]
+        det = a00 * a11 - a01 * a10
+        xt = np.stack([(a11 * bt[0] - a01 * bt[1]) / det, (a00 * bt[1] - a10 * bt[0]) / det])
+        pivots = np.stack([a00, det / a00])
+    else:
+        xt, pivots = _eliminate(at, bt.copy())
+    return xt, bt, pivots, original
 
 
-def _put_coefficients(out: FloatArray, xt: FloatArray, d: _Design) -> None:
-    """Scatter the solutions (q, m·B) into ``out`` (B, k, k) at the real path positions."""
+def _put_coefficients(out: FloatArray, xt: FloatArray, sys_: _Systems) -> None:
+    """Scatter one group's solutions (s, m_s·B) into ``out`` (B, k, k)."""
     nb, k, _ = out.shape
-    q, m = d.rhs_take.shape
-    out.reshape(nb, k * k)[:, d.coef_put] = xt.reshape(q * m, nb)[d.real_rows].T
+    out.reshape(nb, k * k)[:, sys_.coef_put] = xt.reshape(-1, nb).T
 
 
 def _regressions(
@@ -729,28 +749,25 @@ def _regressions(
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
     """OLS of every endogenous construct on its predecessors, from correlations ``rc``.
 
-    All regressions of all members are one batched solve (see
-    :func:`_predictor_systems`). Returns the coefficient matrix (B, k, k), R² (B, k;
-    NaN for exogenous) and a per-member flag for a failed (or, with ``check``,
-    near-singular) regression.
+    All regressions with the same number of predictors are one batched solve over
+    all members (:func:`_solve_systems`). Returns the coefficient matrix (B, k, k),
+    R² (B, k; NaN for exogenous) and a per-member flag for a failed (or, with
+    ``check``, near-singular) regression.
     """
     nb, k, _ = rc.shape
     beta = np.zeros((nb, k, k))
     r2 = np.full((nb, k), np.nan)
     bad = np.zeros(nb, dtype=bool)
-    if d.dv.size == 0:
-        return beta, r2, bad
-    q, m = d.rhs_take.shape
-    at, bt = _predictor_systems(rc, d)
-    original = at.copy() if check else None
-    rhs = bt.copy()
-    xt, pivots = _eliminate(at, bt)
-    bad |= ~np.all(np.isfinite(xt).reshape(q, m, nb), axis=(0, 1))
-    if original is not None:
-        ok = _well_conditioned(np.ascontiguousarray(original.transpose(2, 0, 1)), pivots)
-        bad |= ~np.all(ok.reshape(m, nb), axis=0)
-    _put_coefficients(beta, xt, d)
-    r2[:, d.dv] = (xt * rhs).sum(axis=0).reshape(m, nb).T
+    flat_t = np.ascontiguousarray(rc.reshape(nb, k * k).T)
+    for sys_ in d.systems:
+        m = sys_.regressions.size
+        xt, bt, pivots, original = _solve_systems(flat_t, sys_, keep=check)
+        bad |= ~np.all(np.isfinite(xt).reshape(sys_.size, m, nb), axis=(0, 1))
+        if original is not None:
+            ok = _well_conditioned(original, pivots)
+            bad |= ~np.all(ok.reshape(m, nb), axis=0)
+        _put_coefficients(beta, xt, sys_)
+        r2[:, sys_.outcomes] = (xt * bt).sum(axis=0).reshape(m, nb).T
     return beta, r2, bad
 
 
@@ -763,10 +780,11 @@ def _inner_weights(rc: FloatArray, d: _Design, scheme: str) -> FloatArray:
     # regression coefficients of the construct on all its predecessors (a failed
     # regression gives NaN, which the caller detects in the weight change)
     e = rc * d.succ
-    if d.dv.size:
-        at, bt = _predictor_systems(rc, d)
-        xt, _ = _eliminate(at, bt)
-        _put_coefficients(e, xt, d)
+    if d.systems:
+        nb, k, _ = rc.shape
+        flat_t = np.ascontiguousarray(rc.reshape(nb, k * k).T)
+        for sys_ in d.systems:
+            _put_coefficients(e, _solve_systems(flat_t, sys_)[0], sys_)
     return e
 
 
@@ -834,7 +852,8 @@ def _iterate(
         # covariance of each indicator with its own construct's inner proxy
         # (the proxy's scale cancels in the normalisation)
         e *= inv_sd[:, :, None]
-        g = np.einsum("bjp,bjp->bp", rwt, np.take(e, owner, axis=2))
+        inner = np.matmul(e.transpose(0, 2, 1), rwt)  # (B, k, p)
+        g = np.take(inner.reshape(nw, k * p), d.block_take, axis=1)
         for j, inv in binv.items():
             b = d.blocks[j]
             g[:, b] = (inv @ g[:, b, None])[:, :, 0]
@@ -843,6 +862,8 @@ def _iterate(
         c = ((rwt * g[:, None, :]).reshape(nw * k, p) @ mask).reshape(nw, k, k)
         scale = 1.0 / np.sqrt(np.diagonal(c, axis1=1, axis2=2))
         w_new = g * scale[:, owner]
+        if d.single.size:  # g / |g| up to rounding: make it exact
+            w_new[:, d.single] = np.sign(g[:, d.single])
         diff = np.abs(w_new - w).sum(axis=1)
         bad = ~np.isfinite(diff)
         stop = alive & (bad | (diff < tol))

@@ -370,7 +370,7 @@ class CrossProducts:
         c = x.mean(axis=0) if shift is None else np.asarray(shift, dtype=np.float64)
         width = p + p * (p + 1) // 2
         budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else memory_budget
-        row_chunk = int(max(1024, min(n, budget // (8 * 4 * width))))
+        row_chunk = int(max(1024, min(n, budget // (8 * 16 * width))))
         square = np.zeros(p)
         for start in range(0, n, row_chunk):
             d = x[start : start + row_chunk] - c
@@ -432,11 +432,13 @@ class CrossProducts:
 
 def _cross_rows(x: FloatArray, shift: FloatArray) -> FloatArray:
     p = x.shape[1]
-    iu, ju, _, _ = _triangle(p)
-    out = np.empty((x.shape[0], p + iu.size))
+    out = np.empty((x.shape[0], p + p * (p + 1) // 2))
     d = out[:, :p]
     np.subtract(x, shift, out=d)
-    np.multiply(d[:, iu], d[:, ju], out=out[:, p:])
+    start = p
+    for i in range(p):  # row i of the upper triangle: no temporary of the table's size
+        np.multiply(d[:, i : i + 1], d[:, i:], out=out[:, start : start + p - i])
+        start += p - i
     return out
 
 

@@ -60,6 +60,7 @@ __all__ = [
     "StatisticLayout",
     "batched_index",
     "bca_interval",
+    "check_memory_budget",
     "draw_in_blocks",
     "draw_resamples",
     "percentile_interval",
@@ -75,6 +76,8 @@ DRAW_BLOCK = 64
 #: Resamples per chunk when memory allows (the batched iteration runs fastest on
 #: chunks that stay in the processor's cache).
 DEFAULT_CHUNK = 512
+#: Smallest memory budget accepted, in bytes.
+MIN_MEMORY_BUDGET = 1 << 20
 MAX_JACKKNIFE = 500
 #: Relative tolerance under which a resampled statistic counts as tied with the
 #: original estimate (BCa bias correction).
@@ -211,8 +214,7 @@ def resample_counts(
     True
     """
     budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else memory_budget
-    if DRAW_BLOCK * n * 8 <= budget // 8:
-        return _counts(draw_resamples(random_state, n, start, stop), n)
+    whole_blocks = DRAW_BLOCK * n * 8 <= budget // 8
     root = (
         random_state
         if isinstance(random_state, np.random.SeedSequence)
@@ -222,9 +224,15 @@ def resample_counts(
     for block in range(start // DRAW_BLOCK, (stop - 1) // DRAW_BLOCK + 1):
         seq = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, block))
         rng = np.random.default_rng(seq)
-        for row in range(block * DRAW_BLOCK, min((block + 1) * DRAW_BLOCK, stop)):
+        first = block * DRAW_BLOCK
+        lo, hi = max(start, first), min(stop, first + DRAW_BLOCK)
+        if whole_blocks:
+            rows = rng.integers(0, n, size=(DRAW_BLOCK, n))
+            _counts(rows[lo - first : hi - first], n, out=out[lo - start : hi - start])
+            continue
+        for row in range(first, hi):
             drawn = rng.integers(0, n, size=n)
-            if row >= start:
+            if row >= lo:
                 out[row - start] = np.bincount(drawn, minlength=n)
     return out
 
@@ -233,25 +241,34 @@ def resample_chunk(n: int, width: int, memory_budget: int | None, requested: int
     """Resamples per chunk: ``requested`` (or :data:`DEFAULT_CHUNK`) within the budget.
 
     A chunk holds its case weights (B × n), their weighted cross-product sums and
-    the batch's correlation matrices; a quarter of ``memory_budget`` goes to them.
+    the batch's correlation matrices and PLS arrays; half of ``memory_budget`` goes
+    to them (the rest to the cross-product rows and the draws).
 
     Examples
     --------
     >>> resample_chunk(250, 324, None, None)
     512
     >>> resample_chunk(1_000_000, 119, 2**30, None)
-    33
+    66
     """
     budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else memory_budget
-    per_resample = 8 * (2 * n + 4 * width)
-    fits = max(1, (budget // 4) // per_resample)
+    p = int((np.sqrt(8 * width + 9) - 3) / 2)  # width = p + p(p+1)/2
+    per_resample = 8 * (n + 4 * width + 16 * p * p)
+    fits = max(1, (budget // 2) // per_resample)
     return int(min(DEFAULT_CHUNK if requested is None else requested, fits))
 
 
-def _counts(indices: IntArray, n: int) -> FloatArray:
+def _counts(indices: IntArray, n: int, out: FloatArray | None = None) -> FloatArray:
+    """Resample counts (B, n) from row indices (B, n), a few rows' bincount at a time."""
     b = indices.shape[0]
-    flat = (indices + (np.arange(b) * n)[:, None]).ravel()
-    return np.bincount(flat, minlength=b * n).reshape(b, n).astype(np.float64)
+    out = np.empty((b, n)) if out is None else out
+    step = max(1, (1 << 20) // max(n, 1))  # about 8 MB of temporaries at once
+    for start in range(0, b, step):
+        part = indices[start : start + step]
+        m = part.shape[0]
+        flat = (part + (np.arange(m) * n)[:, None]).ravel()
+        out[start : start + m] = np.bincount(flat, minlength=m * n).reshape(m, n)
+    return out
 
 
 def _statistics(
@@ -455,6 +472,7 @@ def run_bootstrap(
     streamed in row chunks when their cross products do not fit either. Neither
     changes a number.
     """
+    memory_budget = check_memory_budget(memory_budget)
     n = x.shape[0]
     w0 = np.ones(n) if base_weights is None else np.asarray(base_weights, dtype=np.float64)
     estimate = _fit_weights(x, w0[None, :], layout, settings)[0][0]
@@ -746,6 +764,28 @@ class PLSBootstrap(Result):
                 f"method={method!r} is not an interval method; choose 'bca' or 'percentile'"
             )
         return pd.DataFrame({"ci_lower": lo, "ci_upper": hi}, index=self.table.index)
+
+
+def check_memory_budget(memory_budget: Any) -> int:
+    """Validate a memory budget in bytes (None: the default); return it.
+
+    Examples
+    --------
+    >>> check_memory_budget(None) == DEFAULT_MEMORY_BUDGET
+    True
+    """
+    if memory_budget is None:
+        return DEFAULT_MEMORY_BUDGET
+    if (
+        isinstance(memory_budget, bool)
+        or not isinstance(memory_budget, (int, np.integer))
+        or memory_budget < MIN_MEMORY_BUDGET
+    ):
+        raise InvalidParameterError(
+            f"memory_budget must be a whole number of bytes of at least {MIN_MEMORY_BUDGET:,} "
+            f"(1 MiB), e.g. 2**30 for 1 GiB; got {memory_budget!r}"
+        )
+    return int(memory_budget)
 
 
 def check_level(level: float) -> None:

@@ -66,6 +66,7 @@ class PathModelBase(Settings):
         resamples: Any = None,
         chunk_size: int = 500,
         n_jobs: int | None = None,
+        memory_budget: int | None = None,
     ) -> PLSResult: ...
 
     @overload
@@ -86,6 +87,7 @@ class PathModelBase(Settings):
         resamples: Any = None,
         chunk_size: int = 500,
         n_jobs: int | None = None,
+        memory_budget: int | None = None,
     ) -> SegmentedPLSResult: ...
 
     @overload
@@ -132,6 +134,7 @@ class PathModelBase(Settings):
         resamples: Any = None,
         chunk_size: int = 500,
         n_jobs: int | None = None,
+        memory_budget: int | None = None,
         estimator: str = "ML",
         ordinal: bool = False,
     ) -> PLSResult | SegmentedPLSResult | CBSEMResult | SegmentedCBSEMResult:
@@ -181,6 +184,10 @@ class PathModelBase(Settings):
             Run bootstrap chunks, and with ``by`` the segments, in parallel through
             joblib; ``joblib.parallel_config(backend="dask")`` runs them on a dask
             cluster. Numbers do not depend on it.
+        memory_budget : int, optional
+            Bytes the bootstrap's working arrays aim to stay within (default about
+            1 GB): fewer resamples per chunk, and respondents streamed in row chunks,
+            when the data are large. Numbers do not depend on it.
         method : {"pls", "cbsem"}
             PLS path modelling, or covariance-based SEM through semopy (reflective
             constructs only; see :func:`csimodels.sem.cbsem.fit_cbsem`).
@@ -240,6 +247,7 @@ class PathModelBase(Settings):
             resamples=resamples,
             chunk_size=chunk_size,
             n_jobs=n_jobs,
+            memory_budget=memory_budget,
         )
         if by is not None and not details and (bootstrap or resamples is not None):
             raise InvalidParameterError(

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
-from scipy import stats
 
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
@@ -575,6 +574,8 @@ class DriverAnalysis(BaseModel):
         *,
         segment: str | None,
     ) -> DriverAnalysisResult:
+        from scipy import stats
+
         where = f"{self._name}" + (f" (segment {segment!r})" if segment is not None else "")
         attrs = list(self.attributes)
         names = [*attrs, self.overall]

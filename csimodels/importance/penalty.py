@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
-from scipy import stats
 
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
@@ -388,6 +387,8 @@ class PenaltyReward(BaseModel):
     def _fit_one(
         self, data: SurveyData, cuts: dict[str, tuple[float, float]], *, segment: str | None
     ) -> PenaltyRewardResult:
+        from scipy import stats
+
         where = self._name + (f" (segment {segment!r})" if segment is not None else "")
         attrs = list(self.attributes)
         p = len(attrs)

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,7 @@ __all__ = [
     "StatisticLayout",
     "batched_index",
     "bca_interval",
+    "bootstrap_sums",
     "check_memory_budget",
     "draw_in_blocks",
     "draw_resamples",
@@ -427,7 +428,7 @@ def _fit_moments(
 
 
 def _fit_cross_products(
-    cp: CrossProducts, case_weights: FloatArray, layout: StatisticLayout, settings: dict[str, Any]
+    cp: WeightedSums, case_weights: FloatArray, layout: StatisticLayout, settings: dict[str, Any]
 ) -> tuple[FloatArray, PLSBatch]:
     """Statistics for case weights (B, n) through the cross-product sums of ``cp``."""
     means, sds, r = cp.moments(*cp.weighted_sums(case_weights))
@@ -435,7 +436,7 @@ def _fit_cross_products(
 
 
 def _chunk(
-    cp: CrossProducts,
+    cp: WeightedSums,
     base_weights: FloatArray | None,
     layout: StatisticLayout,
     settings: dict[str, Any],
@@ -477,6 +478,69 @@ def run_bootstrap(
     w0 = np.ones(n) if base_weights is None else np.asarray(base_weights, dtype=np.float64)
     estimate = _fit_weights(x, w0[None, :], layout, settings)[0][0]
     cp = CrossProducts.from_data(x, memory_budget=memory_budget)
+    return bootstrap_sums(
+        cp,
+        None if base_weights is None else w0,
+        estimate,
+        layout,
+        settings,
+        n_resamples=n_resamples,
+        random_state=random_state,
+        resamples=resamples,
+        chunk_size=chunk_size,
+        n_jobs=n_jobs,
+        sign_change=sign_change,
+        memory_budget=memory_budget,
+    )
+
+
+class WeightedSums(Protocol):
+    """What the bootstrap needs of the data: weighted cross-product sums.
+
+    :class:`~csimodels.sem._pls_engine.CrossProducts` (an in-memory array) and
+    :class:`csimodels.data._dask.DaskCrossProducts` (partitions of a dask
+    DataFrame) implement it.
+    """
+
+    @property
+    def n(self) -> int: ...
+
+    @property
+    def width(self) -> int: ...
+
+    def weighted_sums(self, weights: FloatArray) -> tuple[FloatArray, FloatArray]: ...
+
+    def group_sums(self, weights: FloatArray, groups: int) -> tuple[FloatArray, FloatArray]: ...
+
+    def moments(
+        self, total: FloatArray, sums: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]: ...
+
+
+def bootstrap_sums(
+    cp: WeightedSums,
+    base_weights: FloatArray | None,
+    estimate: FloatArray,
+    layout: StatisticLayout,
+    settings: dict[str, Any],
+    *,
+    n_resamples: int,
+    random_state: int | np.random.SeedSequence | None,
+    resamples: IntArray | None = None,
+    chunk_size: int | None = None,
+    n_jobs: int | None = None,
+    sign_change: str = "none",
+    memory_budget: int | None = None,
+) -> BootstrapDraws:
+    """:func:`run_bootstrap` on prepared weighted sums ``cp`` (see :class:`WeightedSums`).
+
+    ``base_weights`` multiply the resample counts (None: the sums apply the
+    respondent weights themselves, or there are none); ``estimate`` is the
+    statistic vector of the original sample.
+    """
+    memory_budget = check_memory_budget(memory_budget)
+    n = cp.n
+    w0 = np.ones(n) if base_weights is None else base_weights
     chunk = resample_chunk(n, cp.width, memory_budget, chunk_size)
     seed = (
         random_state
@@ -484,7 +548,7 @@ def run_bootstrap(
         else np.random.SeedSequence(random_state)
     )
     starts = list(range(0, n_resamples, chunk))
-    factor = None if base_weights is None else w0
+    factor = base_weights
 
     def counts(start: int) -> Callable[[], FloatArray]:
         stop = min(start + chunk, n_resamples)
@@ -529,7 +593,7 @@ def run_bootstrap(
 
 
 def _jackknife(
-    cp: CrossProducts,
+    cp: WeightedSums,
     w0: FloatArray,
     layout: StatisticLayout,
     settings: dict[str, Any],

@@ -20,6 +20,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -113,7 +114,7 @@ def test_standard_errors_match_a_slow_independent_loop(mobi: pd.DataFrame, x: np
     for kind in ("weight", "loading"):
         ref = np.array([s[kind] for s in slow])
         for j, item in enumerate(ITEMS):
-            if len(ECSI_ITEMS[NAMES[[i for i, b in enumerate(BLOCKS) if j in b][0]]]) == 1:
+            if len(next(b for b in BLOCKS if j in b)) == 1:
                 continue  # fixed at 1: no standard error by design
             np.testing.assert_allclose(draws[(kind, item)], ref[:, j], atol=1e-10)
             assert table.loc[(kind, item), "std_error"] == pytest.approx(
@@ -131,9 +132,7 @@ def test_standard_errors_match_a_slow_independent_loop(mobi: pd.DataFrame, x: np
         assert table.loc[("index", name), "std_error"] == pytest.approx(ref.std(ddof=1), abs=1e-11)
         if STRUCTURE[:, j].any():
             ref = np.array([s["r2"][j] for s in slow])
-            assert table.loc[("r2", name), "std_error"] == pytest.approx(
-                ref.std(ddof=1), abs=1e-12
-            )
+            assert table.loc[("r2", name), "std_error"] == pytest.approx(ref.std(ddof=1), abs=1e-12)
 
 
 def _acsi_frame(n: int, seed: int) -> tuple[pd.DataFrame, dict[str, list[str]]]:
@@ -242,3 +241,103 @@ def test_memory_budget_is_respected_in_a_subprocess() -> None:
     # the whole bootstrap (counts, cross-product rows, draws, batch arrays) must fit
     # in the budget; the margin covers allocator slack and the small result tables
     assert found["peak"] - found["base"] <= 1.25 * budget + 16 * 2**20, found
+
+
+# ---------------------------------------------------------------------------
+# out of core on dask: a LocalCluster in this process (threads), partitions combined
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dask_client() -> Any:
+    distributed = pytest.importorskip("dask.distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    )
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def gappy(mobi: pd.DataFrame) -> pd.DataFrame:
+    frame = mobi[ITEMS].astype(float).copy()
+    rng = np.random.default_rng(12)
+    holes = rng.random(frame.shape) < 0.02
+    frame = frame.mask(holes)
+    frame["w"] = rng.lognormal(sigma=0.4, size=len(frame))
+    return frame
+
+
+@pytest.mark.parametrize("missing", ["mean", "listwise"])
+def test_dask_pls_equals_the_in_memory_fit(
+    dask_client: Any, gappy: pd.DataFrame, missing: str
+) -> None:
+    import dask.dataframe as dd
+
+    model = csi.ECSI(indicators=ECSI_ITEMS, missing=missing)
+    ddf = dd.from_pandas(gappy, npartitions=4)
+    kwargs = {"scale": (1, 10), "weight": "w", "bootstrap": 60, "random_state": 3}
+    ours = model.fit(ddf, **kwargs)
+    ref = model.fit(gappy, **kwargs)
+    assert type(ours).__name__ == "OutOfCorePLSResult"
+    assert ours.settings["n"] == ref.missing.n_rows_used
+    for name in ("paths", "r2", "indices"):
+        mine, theirs = getattr(ours, name), getattr(ref, name)
+        cols = [c for c in mine.columns if c != "label"]
+        pd.testing.assert_frame_equal(
+            mine[cols], theirs[cols], check_exact=False, rtol=0, atol=1e-10
+        )
+    for col in ("weight", "loading", "index_weight", "mean", "sd"):
+        np.testing.assert_allclose(ours.outer[col], ref.outer[col], rtol=0, atol=1e-10)
+    pd.testing.assert_frame_equal(
+        ours.reliability, ref.reliability, check_exact=False, rtol=0, atol=1e-10
+    )
+    assert ours.srmr == pytest.approx(ref.srmr, abs=1e-10)
+    np.testing.assert_allclose(
+        ours.bootstrap.draws.to_numpy(), ref.bootstrap.draws.to_numpy(), rtol=0, atol=1e-10
+    )
+    np.testing.assert_allclose(
+        ours.bootstrap.jackknife.to_numpy(), ref.bootstrap.jackknife.to_numpy(), atol=1e-10
+    )
+    assert "out of core" in str(ours.summary())
+    assert csi.result_from_json(ours.to_json()) == ours
+
+
+@pytest.mark.parametrize("weight", [None, "w"])
+def test_dask_describe_equals_in_memory(
+    dask_client: Any, gappy: pd.DataFrame, weight: str | None
+) -> None:
+    import dask.dataframe as dd
+
+    from csimodels.data._dask import describe
+
+    items = ITEMS[:6]
+    ref = csi.SurveyData.from_frame(gappy, items=items, scale=(1, 10), weight=weight).describe()
+    ours = describe(dd.from_pandas(gappy, npartitions=3), items, weight=weight, scale=(1, 10))
+    numeric = [c for c in ref.table.columns if c != "label"]
+    pd.testing.assert_frame_equal(
+        ours.table[numeric], ref.table[numeric], check_exact=False, rtol=0, atol=1e-10,
+        check_dtype=False,
+    )  # fmt: skip
+    pd.testing.assert_frame_equal(ours.frequencies, ref.frequencies, rtol=0, atol=1e-12)
+    pd.testing.assert_frame_equal(ours.counts, ref.counts)
+
+
+def test_dask_bad_input(dask_client: Any, gappy: pd.DataFrame) -> None:
+    import dask.dataframe as dd
+
+    from csimodels.errors import DataValidationError
+
+    ddf = dd.from_pandas(gappy.drop(columns=["CUSL2"]), npartitions=2)
+    model = csi.ECSI(indicators=ECSI_ITEMS)
+    with pytest.raises(DataValidationError, match="'CUSL2' not found"):
+        model.fit(ddf, scale=(1, 10))
+    ddf = dd.from_pandas(gappy, npartitions=2)
+    with pytest.raises(InvalidParameterError, match="needs scale"):
+        model.fit(ddf)
+    with pytest.raises(DataValidationError, match="outside the declared scale"):
+        model.fit(ddf, scale=(1, 5))
+    with pytest.raises(InvalidParameterError, match="without by="):
+        model.fit(ddf, scale=(1, 10), by="w")

@@ -12,6 +12,7 @@ from csimodels.data.survey import SurveyData
 from csimodels.errors import InvalidParameterError
 
 if TYPE_CHECKING:
+    from csimodels.data._dask import OutOfCorePLSResult
     from csimodels.sem.cbsem import CBSEMResult
     from csimodels.sem.cbsem_segments import SegmentedCBSEMResult
     from csimodels.sem.mga import MICOMResult, MultigroupResult
@@ -137,14 +138,16 @@ class PathModelBase(Settings):
         memory_budget: int | None = None,
         estimator: str = "ML",
         ordinal: bool = False,
-    ) -> PLSResult | SegmentedPLSResult | CBSEMResult | SegmentedCBSEMResult:
+    ) -> PLSResult | SegmentedPLSResult | CBSEMResult | SegmentedCBSEMResult | OutOfCorePLSResult:
         """Estimate the model by PLS path modelling (default) or covariance-based SEM.
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
+        data : SurveyData, DataFrame or dask DataFrame
             The answers. A DataFrame is wrapped with ``SurveyData.from_frame`` using the
-            model's indicators as items and the explicit ``scale`` and ``weight``.
+            model's indicators as items and the explicit ``scale`` and ``weight``. A dask
+            DataFrame is fitted out of core (PLS, with or without a bootstrap; see
+            :mod:`csimodels.data._dask`).
         by : str, optional
             A segment (or period) column: one result per segment plus combined tables.
         scale : (min, max) or dict, optional
@@ -215,6 +218,28 @@ class PathModelBase(Settings):
             raise InvalidParameterError(
                 "ordinal=True is available with method='cbsem' (polychoric correlations); "
                 "PLS treats the answers as metric"
+            )
+        from csimodels.data._dask import is_dask_frame
+
+        if is_dask_frame(data):  # out of core: sufficient statistics per partition
+            from csimodels.data._dask import fit_pls as fit_pls_dask
+
+            if method != "pls" or by is not None or resamples is not None:
+                raise InvalidParameterError(
+                    f"{type(self).__name__}.fit on a dask DataFrame supports method='pls' "
+                    "without by= and resamples=; collect the data (.compute()) for the rest"
+                )
+            return fit_pls_dask(
+                self,
+                data,
+                scale=scale,
+                weight=weight,
+                bootstrap=bootstrap,
+                random_state=random_state,
+                level=level,
+                sign_change=sign_change,
+                chunk_size=chunk_size,
+                memory_budget=memory_budget,
             )
         spec = self.to_spec()
         survey = _as_survey(data, spec, scale=scale, weight=weight, by=by)

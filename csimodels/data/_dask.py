@@ -36,8 +36,14 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from csimodels.errors import DataValidationError, InvalidParameterError, format_offenders
-from csimodels.results import Frame, Result
+from csimodels.errors import (
+    ConvergenceWarning,
+    DataQualityWarning,
+    DataValidationError,
+    InvalidParameterError,
+    format_offenders,
+)
+from csimodels.results import Frame, Result, warn_and_note
 from csimodels.sem._pls_engine import _cross_rows, _triangle, moments_from_sums
 
 if TYPE_CHECKING:
@@ -574,6 +580,22 @@ def fit_pls(
     lower = np.array([bounds[i][0] for i in items])
     upper = np.array([bounds[i][1] for i in items])
     v = index_weights(w, sds, blocks)
+    notes: list[str] = []
+    if not fit.converged[0]:
+        warn_and_note(
+            notes,
+            f"PLS did not converge in {int(fit.iterations[0])} iterations (tolerance "
+            f"{model.tol:g}); raise max_iter or check the model",
+            ConvergenceWarning,
+        )
+    if np.any(v < 0):
+        bad = [items[j] for j in np.flatnonzero(v < 0)]
+        warn_and_note(
+            notes,
+            f"negative index weights for {format_offenders(bad)}: the 0–100 index of their "
+            "construct is not a convex combination of its items",
+            DataQualityWarning,
+        )
     index = np.array(
         [100 * (v[b] @ means[b] - v[b] @ lower[b]) / (v[b] @ (upper[b] - lower[b])) for b in blocks]
     )
@@ -674,6 +696,21 @@ def fit_pls(
             sign_change=sign_change,
             memory_budget=memory_budget,
         )
+        failed = sum(draws.n_failed.values())
+        if failed == bootstrap:
+            from csimodels.errors import EstimationError
+
+            raise EstimationError(
+                f"all {bootstrap} bootstrap resamples failed ({draws.n_failed}); the model is "
+                "too fragile for these data"
+            )
+        if failed:
+            warn_and_note(
+                notes,
+                f"{failed} of {bootstrap} bootstrap resamples failed and were excluded; "
+                f"inference uses the {bootstrap - failed} others",
+                ConvergenceWarning,
+            )
         boot = summarise(
             draws,
             layout,
@@ -712,6 +749,7 @@ def fit_pls(
         converged=bool(fit.converged[0]),
         bootstrap=boot,
         settings=settings,
+        notes=tuple(notes) + (() if boot is None else boot.notes),
     )
 
 

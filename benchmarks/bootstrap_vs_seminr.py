@@ -78,7 +78,16 @@ def main() -> None:
 
     theirs = np.array([[m.get(a, b) for a, b in paths] for m in boot.boot_paths])
     sd_diff = np.abs(theirs.std(axis=0, ddof=1) - ours.paths["std_error"].to_numpy()).max()
+    try:
+        from threadpoolctl import threadpool_info
+
+        kernel = ", ".join(
+            f"{i.get('internal_api')} {i.get('architecture')}" for i in threadpool_info()
+        )
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        kernel = "unknown"
     print(f"ECSI / mobi, {n_resamples} resamples, same index matrix, one core each")
+    print(f"BLAS: {kernel}; load average (1 min): {os.getloadavg()[0]:.1f}")
     print(
         f"csimodels: {t_ours:8.3f} s   (best of {REPEATS}; median {sorted(walls)[REPEATS // 2]:.3f}"
         f" s; CPU {min(cpus):.3f} s; peak resident memory {peak_mb:.0f} MB)"

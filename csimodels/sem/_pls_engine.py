@@ -3,12 +3,16 @@
 The PLS algorithm (Wold 1982; Lohmöller 1989) needs only the correlation matrix of
 the indicators, so the core, :func:`estimate_pls_moments`, runs on a batch of
 ``B`` correlation matrices at once: every step of the iteration is a batched
-matrix product or a batched solve over the leading axis, and each member stops
-when its own stop criterion is met (members already converged are frozen, so a
-batch member gives exactly what a separate fit would). The bootstrap calls it
-with thousands of resampled (weighted) correlation matrices built by
-:func:`batch_correlations`; :func:`estimate_pls` is the one-sample wrapper on raw
-data that also returns construct scores.
+matrix product over the leading axis, the regressions of the path scheme are one
+vectorised elimination per number of predictors (batch-last, so each step is one
+operation over all members and regressions), and each member stops when its own
+stop criterion is met (members already converged are frozen, so a batch member
+gives exactly what a separate fit would). The bootstrap calls it with thousands of
+resampled (weighted) correlation matrices whose moments come from one matrix
+product of the resample counts with the per-respondent cross products
+(:class:`CrossProducts`, streamed over row chunks when a memory budget asks);
+:func:`estimate_pls` is the one-sample wrapper on raw data that also returns
+construct scores.
 
 Conventions (those of seminr 0.2.1 / R seminr, against which the tests check):
 
@@ -627,7 +631,6 @@ class _Design:
     dv: IntArray  # (m,) endogenous constructs
     pred: IntArray  # (m, q) predecessors of each, padded with 0
     pad: BoolArray  # (m, q) True where ``pred`` is padding
-    real: FloatArray  # (m, q) 1.0 on real slots, 0.0 on padding
     systems: tuple[_Systems, ...]  # the regressions, grouped by number of predictors
     block_take: IntArray  # (p,) flat (k*p) position of each indicator in a (k, p) array
     single: IntArray  # indicators alone in their block (weight exactly ±1)
@@ -684,7 +687,6 @@ def _design(
         dv=dv,
         pred=pred,
         pad=pad,
-        real=(~pad).astype(np.float64),
         systems=tuple(systems),
         block_take=(owner * p + np.arange(p)).astype(np.int64),
         single=np.array([int(b[0]) for b in blks if b.size == 1], dtype=np.int64),

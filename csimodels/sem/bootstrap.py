@@ -9,7 +9,15 @@ resample.
 
 Reproducibility: resample ``b`` is drawn from its own random stream, spawned from
 ``random_state`` for fixed blocks of :data:`DRAW_BLOCK` resamples, so the draws — and
-so every number — do not depend on ``chunk_size`` or ``n_jobs``.
+so every number — do not depend on ``chunk_size``, ``n_jobs`` or ``memory_budget``.
+
+Memory: a chunk of resamples holds its counts (``chunk × n``) and its batch of
+correlation matrices within half of ``memory_budget`` (default 1 GiB); the table of
+per-respondent cross products is kept when it fits a quarter of the budget and is
+otherwise rebuilt in row chunks for each resample chunk; with very many
+respondents, resample rows are drawn one at a time from their block's stream (the
+same numbers). The jackknife subtracts each group's sums from the full sample's,
+so no weight matrix over all rows is built either.
 
 Inference (Davison & Hinkley 1997; Efron 1987):
 

@@ -347,6 +347,7 @@ class BootstrapRequest:
     resamples: NDArray[np.int64] | None = None
     chunk_size: int = 500
     n_jobs: int | None = None
+    memory_budget: int | None = None
 
 
 def fit_pls(
@@ -473,6 +474,7 @@ def _add_bootstrap(
         chunk_size=boot.chunk_size,
         n_jobs=boot.n_jobs,
         sign_change=boot.sign_change,
+        memory_budget=boot.memory_budget,
     )
     failed = sum(draws.n_failed.values())
     if failed:

@@ -8,6 +8,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from csimodels.data.survey import SurveyData
+from csimodels.datasets.events import (
+    COMPLAINT_REASONS,
+    SimulatedEvents,
+    simulate_customer_events,
+)
 from csimodels.datasets.kano import DEFAULT_KANO_FEATURES, SimulatedKanoSurvey, simulate_kano_survey
 from csimodels.datasets.servqual import SimulatedServqual, simulate_servqual_survey
 from csimodels.datasets.simulate import (
@@ -18,6 +23,9 @@ from csimodels.datasets.simulate import (
 from csimodels.errors import DataValidationError, format_offenders
 
 __all__ = [
+    "COMPLAINT_REASONS",
+    "SimulatedEvents",
+    "simulate_customer_events",
     "DEFAULT_KANO_FEATURES",
     "EXAMPLES",
     "SimulatedKanoSurvey",

@@ -11,8 +11,10 @@ Examples
 """
 
 from csimodels.events._kinds import ACTIVITY_KINDS, CASE_KINDS, EVENT_KINDS
+from csimodels.events.complaints import ComplaintAnalysis, ComplaintResult
 from csimodels.events.data import CustomerEvents
 from csimodels.events.retention import CLASS_LABELS, STATUSES, Retention, RetentionResult
+from csimodels.events.value import SatisfactionValue, SatisfactionValueResult
 
 __all__ = [
     "ACTIVITY_KINDS",
@@ -20,7 +22,11 @@ __all__ = [
     "CLASS_LABELS",
     "EVENT_KINDS",
     "STATUSES",
+    "ComplaintAnalysis",
+    "ComplaintResult",
     "CustomerEvents",
     "Retention",
     "RetentionResult",
+    "SatisfactionValue",
+    "SatisfactionValueResult",
 ]

@@ -193,9 +193,15 @@ def churn_durations(
         org = np.full(n_customers, -1, dtype=np.int64)
         org[cust[starts]] = t[starts]
     else:
+        # the origin (a survey answer, say) counts as an activity; earlier ones do not
         org = origin
-        keep = t >= org[cust]
-        cust, t = cust[keep], t[keep]
+        keep = (org[cust] >= 0) & (t >= org[cust])
+        with_origin = np.flatnonzero(org >= 0)
+        cust = np.concatenate([cust[keep], with_origin])
+        t = np.concatenate([t[keep], org[with_origin]])
+        order = np.lexsort((t, cust))
+        cust, t = cust[order], t[order]
+        has = np.bincount(cust, minlength=n_customers) > 0
     nxt = _next_same(cust, t)
     gap = np.zeros(t.size, dtype=bool)
     inner = nxt != _FAR
@@ -211,10 +217,9 @@ def churn_durations(
         last[cust[ends]] = t[ends]
     cutoff = add_months(np.array([as_of], dtype=np.int64), -window)[0]
     returned = churn_at >= 0
-    # the origin itself counts as activity (a survey answer, say)
-    end_active = np.where(returned, churn_at, np.maximum(last, org))
+    end_active = np.where(returned, churn_at, last)
     event = returned | (end_active <= cutoff)
     stop = np.where(event, end_active, cutoff)
-    at_risk = (has | (origin is not None)) & (cutoff >= org) & (org >= 0)
+    at_risk = has & (cutoff >= org) & (org >= 0)
     durations = months_between(org, stop)
     return durations, event & at_risk, at_risk, returned & at_risk

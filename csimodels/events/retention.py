@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 from csimodels._settings import Settings
 from csimodels.errors import DataQualityWarning, DataValidationError, InvalidParameterError
 from csimodels.events import _plots
+from csimodels.events._frames import EventsResult
 from csimodels.events._engine import (
     churn_durations,
     cohort_counts,
@@ -23,7 +24,7 @@ from csimodels.events._groups import PeriodCode, event_groups, period_grid
 from csimodels.events._kinds import ACTIVITY_KINDS, EVENT_KINDS, months_between
 from csimodels.events._survival import kaplan_meier, wilson_interval
 from csimodels.events.data import CustomerEvents
-from csimodels.results import Frame, Result, warn_and_note
+from csimodels.results import Frame, warn_and_note
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -36,7 +37,7 @@ STATUSES: tuple[str, ...] = ("active", "marginal", "churned", "lost")
 CLASS_LABELS: tuple[str, ...] = ("A", "B", "C", "D")
 
 
-class RetentionResult(Result):
+class RetentionResult(EventsResult):
     """Statuses, classes, churn rates, retention curves and cohorts of a visit log.
 
     Team and segment columns (of the customer's latest activity, unless said otherwise)

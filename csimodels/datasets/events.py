@@ -232,7 +232,9 @@ def simulate_customer_events(
     case_ids = np.asarray([f"T{i:06d}" for i in range(n_c)])
     c_cust = cust_idx[ci]
 
-    def block(mask: np.ndarray, times: np.ndarray, kind: str, amt: np.ndarray | None) -> dict[str, Any]:
+    def block(
+        mask: np.ndarray, times: np.ndarray, kind: str, amt: np.ndarray | None
+    ) -> dict[str, Any]:
         return {
             "customer": ids[c_cust[mask]],
             "time": times[mask],
@@ -290,9 +292,7 @@ def simulate_customer_events(
         }
     )
     fast = reply_h <= 24
-    score = np.clip(
-        np.round(rng.normal(np.where(fast, 4.2, 2.8), 0.8)), 1, 5
-    ).astype(np.int64)
+    score = np.clip(np.round(rng.normal(np.where(fast, 4.2, 2.8), 0.8)), 1, 5).astype(np.int64)
     seen = rng.random(n_c) < 0.6
     handling = pd.DataFrame({"case": case_ids[seen], "score": score[seen]})
     handling = handling[resolved[seen] <= end].reset_index(drop=True)

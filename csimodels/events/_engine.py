@@ -88,11 +88,11 @@ def customer_state(
     for j in range(len(thresholds) - 1, -1, -1):
         cls[n_recent >= thresholds[j]] = j
     cls[~has] = -1
-    amt = (
-        np.bincount(cust, weights=np.nan_to_num(amount), minlength=n_customers)
-        if amount is not None
-        else np.zeros(n_customers)
-    )
+    amt = np.zeros(n_customers, dtype=np.float64)
+    if amount is not None:
+        amt = np.bincount(cust, weights=np.nan_to_num(amount), minlength=n_customers).astype(
+            np.float64
+        )
     return CustomerState(has, first, last, n_total, n_recent, status, cls, grp, amt)
 
 

@@ -21,9 +21,11 @@ __all__ = ["EventsResult", "canonical"]
 def _labels(index: pd.Index) -> pd.Index:
     if isinstance(index, pd.MultiIndex):
         levels = [_labels(index.get_level_values(i)) for i in range(index.nlevels)]
-        return pd.MultiIndex.from_arrays(levels, names=index.names)
+        multi: pd.Index = pd.MultiIndex.from_arrays(levels, names=index.names)
+        return multi
     if index.dtype == object and len(index) and all(isinstance(v, str) for v in index):
-        return pd.Index(index.astype("str"), name=index.name)
+        text: pd.Index = pd.Index(index.astype("str"), name=index.name)
+        return text
     if isinstance(index.dtype, pd.CategoricalDtype):
         return _labels(pd.Index(index.astype(object), name=index.name))
     return index
@@ -49,8 +51,8 @@ def canonical(frame: pd.DataFrame) -> pd.DataFrame:
             if len(values) and all(isinstance(v, str) for v in values):
                 out[name] = col.astype("str")
     out.index = _labels(out.index)
-    out.columns = _labels(out.columns) if not isinstance(out.columns, pd.RangeIndex) else (
-        out.columns
+    out.columns = (
+        _labels(out.columns) if not isinstance(out.columns, pd.RangeIndex) else (out.columns)
     )
     return out
 

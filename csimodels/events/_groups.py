@@ -112,5 +112,7 @@ def period_grid(start: int, as_of: int, freq: str) -> PeriodGrid:
     ends = np.minimum(ends, as_of)
     month0 = (numbers * _MONTHS[freq]).astype("datetime64[M]")
     pandas_freq = {"M": "M", "Q": "Q", "Y": "Y"}[freq]
-    labels = tuple(str(p) for p in pd.PeriodIndex(month0.astype("datetime64[ns]"), freq=pandas_freq))
+    labels = tuple(
+        str(p) for p in pd.PeriodIndex(month0.astype("datetime64[ns]"), freq=pandas_freq)
+    )
     return PeriodGrid(freq, first, labels, np.asarray(ends, np.int64), np.asarray(complete))

@@ -123,8 +123,12 @@ def plot_retention(
             x = np.arange(len(periods))
             for j, col in enumerate(frame.columns):
                 axes.plot(
-                    x, frame[col].to_numpy(dtype=float), marker="o", markersize=3,
-                    color=PALETTE[j % len(PALETTE)], label=_group_label(col),
+                    x,
+                    frame[col].to_numpy(dtype=float),
+                    marker="o",
+                    markersize=3,
+                    color=PALETTE[j % len(PALETTE)],
+                    label=_group_label(col),
                 )
             step = max(1, len(periods) // 12)
             axes.set_xticks(x[::step])
@@ -183,8 +187,14 @@ def plot_complaints(
             frame = frame if isinstance(frame, pd.DataFrame) else frame.to_frame()
             x = np.arange(len(periods))
             for j, col in enumerate(frame.columns):
-                axes.plot(x, frame[col].to_numpy(dtype=float), marker="o", markersize=3,
-                          color=PALETTE[j % len(PALETTE)], label=_group_label(col))
+                axes.plot(
+                    x,
+                    frame[col].to_numpy(dtype=float),
+                    marker="o",
+                    markersize=3,
+                    color=PALETTE[j % len(PALETTE)],
+                    label=_group_label(col),
+                )
             step = max(1, len(periods) // 12)
             axes.set_xticks(x[::step])
             axes.set_xticklabels([periods[i] for i in range(0, len(periods), step)], rotation=45)
@@ -196,10 +206,20 @@ def plot_complaints(
         else:
             table = result.handling_by_period
             x = np.arange(len(table))
-            axes.plot(x, table["median_hours_to_reply"].to_numpy(dtype=float), marker="o",
-                      color=PALETTE[0], label=text["reply"])
-            axes.plot(x, table["median_hours_to_resolution"].to_numpy(dtype=float), marker="s",
-                      color=PALETTE[1], label=text["resolution"])
+            axes.plot(
+                x,
+                table["median_hours_to_reply"].to_numpy(dtype=float),
+                marker="o",
+                color=PALETTE[0],
+                label=text["reply"],
+            )
+            axes.plot(
+                x,
+                table["median_hours_to_resolution"].to_numpy(dtype=float),
+                marker="s",
+                color=PALETTE[1],
+                label=text["resolution"],
+            )
             step = max(1, len(table) // 12)
             axes.set_xticks(x[::step])
             axes.set_xticklabels([str(p) for p in table.index[::step]], rotation=45)
@@ -238,8 +258,14 @@ def plot_value(
         else:
             curve = result.curve
             axes.plot(curve["index"], curve["retention"], color=PALETTE[0])
-            axes.fill_between(curve["index"], curve["ci_lower"], curve["ci_upper"],
-                              color=PALETTE[0], alpha=0.2, linewidth=0)
+            axes.fill_between(
+                curve["index"],
+                curve["ci_lower"],
+                curve["ci_upper"],
+                color=PALETTE[0],
+                alpha=0.2,
+                linewidth=0,
+            )
             axes.set_ylim(0, 1.02)
             axes.set_xlabel(text["value_x"])
             axes.set_ylabel(text["level_y"])

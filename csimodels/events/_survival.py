@@ -66,7 +66,11 @@ def kaplan_meier(time: FloatArray, event: NDArray[np.bool_], level: float) -> Ka
     lower = np.where(undefined, np.nan, lower)
     upper = np.where(undefined, np.nan, upper)
     se = np.where(np.isfinite(se), se, np.nan)
-    return KaplanMeier(utime, n, d, surv, se, lower, upper)
+
+    def f(a: NDArray[np.generic]) -> FloatArray:
+        return np.asarray(a, dtype=np.float64)
+
+    return KaplanMeier(f(utime), f(n), f(d), f(surv), f(se), f(lower), f(upper))
 
 
 def wilson_interval(
@@ -107,7 +111,7 @@ def logit_fit(x: FloatArray, y: FloatArray, *, tol: float = 1e-12, max_iter: int
     beta = np.zeros(k)
     converged = False
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (the count is reported)
         eta = x @ beta
         p = special.expit(eta)
         w = p * (1 - p)
@@ -131,9 +135,7 @@ def logit_fit(x: FloatArray, y: FloatArray, *, tol: float = 1e-12, max_iter: int
     loglik = float(np.sum(y * special.log_expit(eta) + (1 - y) * special.log_expit(-eta)))
     ybar = float(np.mean(y))
     loglik_null = (
-        float(n * (ybar * np.log(ybar) + (1 - ybar) * np.log(1 - ybar)))
-        if 0 < ybar < 1
-        else 0.0
+        float(n * (ybar * np.log(ybar) + (1 - ybar) * np.log(1 - ybar))) if 0 < ybar < 1 else 0.0
     )
     separated = bool(np.any((p < 1e-10) | (p > 1 - 1e-10)))
     return LogitFit(beta, cov, p, loglik, loglik_null, it, converged, separated)
@@ -175,9 +177,9 @@ def _cox_pieces(
     s2 = np.empty((m, k, k))
     for a in range(k):
         for b in range(a, k):
-            col = np.cumsum(
-                np.bincount(rank, weights=r * x[:, a] * x[:, b], minlength=m)[::-1]
-            )[::-1]
+            col = np.cumsum(np.bincount(rank, weights=r * x[:, a] * x[:, b], minlength=m)[::-1])[
+                ::-1
+            ]
             s2[:, a, b] = col
             s2[:, b, a] = col
     d = np.bincount(rank, weights=event, minlength=m)
@@ -189,7 +191,19 @@ def _cox_pieces(
     grad = xd - np.sum(d[has, None] * mean, axis=0)
     second = s2[has] / s0[has, None, None] - mean[:, :, None] * mean[:, None, :]
     hess = -np.sum(d[has, None, None] * second, axis=0)
-    return loglik, grad, hess, d[has], s0[has] * np.exp(shift), mean, has.astype(np.float64)
+
+    def f(a: NDArray[np.generic]) -> FloatArray:
+        return np.asarray(a, dtype=np.float64)
+
+    return (
+        loglik,
+        f(grad),
+        f(hess),
+        f(d[has]),
+        f(s0[has] * np.exp(shift)),
+        f(mean),
+        f(has.astype(np.float64)),
+    )
 
 
 def cox_fit(
@@ -210,7 +224,7 @@ def cox_fit(
     loglik = loglik0
     converged = False
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (the count is reported)
         try:
             step = np.linalg.solve(-hess, grad)
         except np.linalg.LinAlgError:
@@ -233,4 +247,5 @@ def cox_fit(
         cov = np.full((k, k), np.nan)
     _, _, _, d, s0, mean, has = _cox_pieces(x, beta, rank, ev, m)
     times = utime[has > 0]
-    return CoxFit(beta, cov, loglik, loglik0, it, converged, times, d / s0, s0, mean, d)
+    cov64: FloatArray = np.asarray(cov, dtype=np.float64)
+    return CoxFit(beta, cov64, loglik, loglik0, it, converged, times, d / s0, s0, mean, d)

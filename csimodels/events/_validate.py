@@ -22,8 +22,8 @@ __all__ = [
     "rows_message",
     "to_amounts",
     "to_kind_codes",
-    "to_timestamp",
     "to_times",
+    "to_timestamp",
 ]
 
 MAX_ROWS_SHOWN = 5
@@ -74,9 +74,7 @@ def check_log_columns(df: object, roles: Mapping[str, str | Sequence[str] | None
         listed = [names] if isinstance(names, str) else list(names)
         for name in listed:
             if not isinstance(name, str):
-                raise DataValidationError(
-                    f"{role}= must name a column (a string), got {name!r}"
-                )
+                raise DataValidationError(f"{role}= must name a column (a string), got {name!r}")
             if name in used:
                 raise DataValidationError(
                     f"column {name!r} is given both as {used[name]}= and as {role}=; "
@@ -110,7 +108,7 @@ def to_timestamp(value: object, role: str) -> pd.Timestamp:
         raise DataValidationError(
             f"{role}= must be a date or timestamp (e.g. '2025-12-31'), got {value!r}"
         ) from err
-    if stamp is pd.NaT:
+    if pd.isna(stamp):
         raise DataValidationError(f"{role}= must be a date, got a missing value")
     if stamp.tzinfo is not None:
         raise DataValidationError(

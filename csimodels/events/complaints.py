@@ -121,7 +121,8 @@ class ComplaintResult(EventsResult):
         >>> csi.ComplaintAnalysis().fit(sim.events).plot("pareto").get_ylabel()
         'Complaints'
         """
-        return _plots.plot_complaints(self, kind, ax=ax, language=language, labels=labels)
+        axes: Axes = _plots.plot_complaints(self, kind, ax=ax, language=language, labels=labels)
+        return axes
 
 
 class ComplaintAnalysis(Settings):
@@ -226,7 +227,8 @@ class ComplaintAnalysis(Settings):
         if cases["reason"].isna().any():
             n_missing = int(cases["reason"].isna().sum())
             warn_and_note(
-                notes, f"{n_missing} complaints have no reason; they count as '(missing)'",
+                notes,
+                f"{n_missing} complaints have no reason; they count as '(missing)'",
                 DataQualityWarning,
             )
         satisfaction = pd.DataFrame()
@@ -251,8 +253,8 @@ class ComplaintAnalysis(Settings):
             **self.model_dump(mode="json"),
             "model": "ComplaintAnalysis",
             "as_of": str(log.as_of),
-            "n_cases": int(len(cases)),
-            "n_used": int(len(cases)),
+            "n_cases": len(cases),
+            "n_used": len(cases),
             "by": by_cols,
         }
         return ComplaintResult(
@@ -297,7 +299,7 @@ class ComplaintAnalysis(Settings):
         last_resolution = last_of("complaint_resolved")
         last_reopen = last_of("complaint_reopened")
         reopened = np.bincount(c[k == _K["complaint_reopened"]], minlength=n)
-        comp = np.zeros(n)
+        comp: np.ndarray = np.zeros(n)
         if log.amount is not None:
             amounts = log.frame[log.amount].to_numpy()[idx]
             m = k == _K["compensation"]
@@ -329,9 +331,7 @@ class ComplaintAnalysis(Settings):
                 "hours_to_reply": hours_reply,
                 "hours_to_resolution": hours_res,
                 "reply_within_sla": _sla(hours_reply, self.reply_sla_hours, reply_due, as_of),
-                "resolution_within_sla": _sla(
-                    hours_res, self.resolution_sla_hours, res_due, as_of
-                ),
+                "resolution_within_sla": _sla(hours_res, self.resolution_sla_hours, res_due, as_of),
                 "reopened": reopened.astype(np.int64),
                 "open": (last_resolution < 0) | (last_reopen > last_resolution),
                 "compensation": comp,
@@ -341,7 +341,8 @@ class ComplaintAnalysis(Settings):
         )
         for col in log.group_columns():
             table[col] = at_opening(col)
-        return table[present]
+        out: pd.DataFrame = table[present]
+        return out
 
     def _survey(
         self,
@@ -424,9 +425,13 @@ class ComplaintAnalysis(Settings):
             base = key_frame[act].value_counts(sort=False)
         else:
             cust = log.customer_codes()
-            base = key_frame[act].assign(_c=cust[act]).drop_duplicates().drop(
-                columns="_c"
-            ).value_counts(sort=False)
+            base = (
+                key_frame[act]
+                .assign(_c=cust[act])
+                .drop_duplicates()
+                .drop(columns="_c")
+                .value_counts(sort=False)
+            )
         table = pd.DataFrame({"complaints": complaints, "base": base}).fillna(0).astype(np.int64)
         table = table.sort_index()
         k = table["complaints"].to_numpy(dtype=float)
@@ -444,8 +449,11 @@ class ComplaintAnalysis(Settings):
         for col in by_cols:
             cats = log.frame[col].cat.categories
             levels.append(np.asarray(cats, dtype=object)[table.index.get_level_values(col)])
-        table.index = pd.MultiIndex.from_arrays(levels, names=["period", *by_cols]) if by_cols \
+        table.index = (
+            pd.MultiIndex.from_arrays(levels, names=["period", *by_cols])
+            if by_cols
             else pd.Index(levels[0], name="period")
+        )
         return table
 
     def _pareto(self, cases: pd.DataFrame) -> pd.DataFrame:

@@ -164,16 +164,16 @@ class CustomerEvents(NoLegacyAPI, BaseModel):
         }
         df = v.check_log_columns(df, roles)
         if duplicates not in ("raise", "drop"):
-            raise DataValidationError(
-                f"duplicates= must be 'raise' or 'drop', got {duplicates!r}"
-            )
+            raise DataValidationError(f"duplicates= must be 'raise' or 'drop', got {duplicates!r}")
         index = df.index
         v.check_no_missing(df[customer], "customer", customer, "every event needs its customer id")
         times = v.to_times(df[time], time)
         kind_codes = v.to_kind_codes(df[kind], kind, kinds, EVENT_KINDS)
         for name in ([team] if team else []) + list(segments):
             v.check_no_missing(
-                df[name], "team" if name == team else "segment", name,
+                df[name],
+                "team" if name == team else "segment",
+                name,
                 "fill them (e.g. 'unknown') or drop the rows",
             )
         amounts = v.to_amounts(df[amount], amount) if amount is not None else None
@@ -232,8 +232,7 @@ class CustomerEvents(NoLegacyAPI, BaseModel):
         if not np.array_equal(order, np.arange(order.size)):
             sorted_input = bool(
                 np.all(
-                    (np.diff(cust_codes) > 0)
-                    | ((np.diff(cust_codes) == 0) & (np.diff(times) >= 0))
+                    (np.diff(cust_codes) > 0) | ((np.diff(cust_codes) == 0) & (np.diff(times) >= 0))
                 )
             )
             if not sorted_input:
@@ -241,8 +240,8 @@ class CustomerEvents(NoLegacyAPI, BaseModel):
         s_cust = cust_codes[order]
         s_time = times[order]
         s_kind = kind_codes[order]
-        same = (s_cust[1:] == s_cust[:-1]) & (s_time[1:] == s_time[:-1]) & (
-            s_kind[1:] == s_kind[:-1]
+        same = (
+            (s_cust[1:] == s_cust[:-1]) & (s_time[1:] == s_time[:-1]) & (s_kind[1:] == s_kind[:-1])
         )
         if case_codes is not None:
             s_case = case_codes[order]
@@ -265,7 +264,7 @@ class CustomerEvents(NoLegacyAPI, BaseModel):
             order = order[~dup_sorted]
 
         # complaint cases: one opening, one customer, nothing before the opening
-        if case_codes is not None and case_cat is not None:
+        if case_codes is not None and case_cat is not None and case is not None:
             _check_cases(index, order, case_codes, kind_codes, times, cust_codes, case_cat, case)
 
         # first appearance
@@ -275,7 +274,9 @@ class CustomerEvents(NoLegacyAPI, BaseModel):
         columns: dict[str, Any] = {
             customer: pd.Categorical.from_codes(cust_codes[order], categories=cust_cat.categories),
             time: times[order].view("datetime64[ns]"),
-            kind: pd.Categorical.from_codes(kind_codes[order], categories=list(EVENT_KINDS)),
+            kind: pd.Categorical.from_codes(
+                kind_codes[order].astype(np.int64), categories=pd.Index(list(EVENT_KINDS))
+            ),
         }
         for name in ([team] if team else []) + list(segments):
             cat = pd.Categorical(df[name])
@@ -346,7 +347,8 @@ class CustomerEvents(NoLegacyAPI, BaseModel):
 
     def customer_ids(self) -> pd.Index:
         """The customer ids, in the order of :meth:`customer_codes`."""
-        return pd.Index(self.frame[self.customer].cat.categories, name=self.customer)
+        ids: pd.Index = pd.Index(self.frame[self.customer].cat.categories, name=self.customer)
+        return ids
 
     def customer_codes(self) -> NDArray[np.int64]:
         """Customer of each event as an integer code (0 .. n_customers − 1)."""
@@ -410,7 +412,7 @@ def _check_cases(
         bad = n_open == 0 if count == 0 else n_open > 1
         bad &= np.bincount(codes, minlength=n_cases) > 0
         if bad.any():
-            names = [labels[i] for i in np.flatnonzero(bad)]
+            names = [labels[int(i)] for i in np.flatnonzero(bad)]
             raise DataValidationError(
                 f"complaint case{'s' if len(names) > 1 else ''} {format_offenders(names)} "
                 f"in column {case!r} {'have' if len(names) > 1 else 'has'} {what}; each "
@@ -454,9 +456,7 @@ def _check_first_seen(
         since = v.to_times(df[first_seen], first_seen)
         label = f"column {first_seen!r}"
     else:
-        mapping = (
-            first_seen if isinstance(first_seen, pd.Series) else pd.Series(dict(first_seen))
-        )
+        mapping = first_seen if isinstance(first_seen, pd.Series) else pd.Series(dict(first_seen))
         dates = v.to_times(mapping.reset_index(drop=True), "first_seen")
         lookup = pd.Series(dates, index=mapping.index)
         if lookup.index.has_duplicates:
@@ -464,7 +464,7 @@ def _check_first_seen(
         ids = cust_cat.categories
         found = ids.isin(lookup.index)
         if not found.all():
-            absent = [ids[i] for i in np.flatnonzero(~found)]
+            absent = [ids[int(i)] for i in np.flatnonzero(~found)]
             raise DataValidationError(
                 f"first_seen= has no date for customer {format_offenders(absent)} of the "
                 "log; give every customer's first appearance"

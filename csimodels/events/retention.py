@@ -3,6 +3,7 @@ cohorts from a visit log (the churn management of the seed's sample report 6).""
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
@@ -12,7 +13,6 @@ from pydantic import Field, field_validator
 from csimodels._settings import Settings
 from csimodels.errors import DataQualityWarning, DataValidationError, InvalidParameterError
 from csimodels.events import _plots
-from csimodels.events._frames import EventsResult
 from csimodels.events._engine import (
     churn_durations,
     cohort_counts,
@@ -20,6 +20,7 @@ from csimodels.events._engine import (
     period_churn,
     status_over_time,
 )
+from csimodels.events._frames import EventsResult
 from csimodels.events._groups import PeriodCode, event_groups, period_grid
 from csimodels.events._kinds import ACTIVITY_KINDS, EVENT_KINDS, months_between
 from csimodels.events._survival import kaplan_meier, wilson_interval
@@ -49,7 +50,10 @@ class RetentionResult(EventsResult):
         ``first_activity``, ``last_activity`` (timestamps); ``n_activities``;
         ``recent_activities`` (in the ``class_window`` months up to ``as_of``);
         ``months_since_last``; ``status`` (active / marginal / churned / lost);
-        ``frequency_class`` (A–D); ``revenue`` (sum of amounts of activities, when the
+        ``frequency_class`` (A–D); ``months_active`` (the lifetime of the retention
+        curve: months from the first activity to the last before churning, censored
+        at ``as_of − window``; NaN when not yet at risk); ``churned`` (the churn was
+        observed); ``revenue`` (sum of amounts of activities, when the
         log has amounts); the team and segment of the last activity.
     status_counts : DataFrame, index team × segments
         Customers ``active``, ``marginal``, ``churned``, ``lost`` at ``as_of``;
@@ -155,7 +159,8 @@ class RetentionResult(EventsResult):
         >>> ax.get_ylabel()
         'Share still active'
         """
-        return _plots.plot_retention(self, kind, ax=ax, language=language, labels=labels)
+        axes: Axes = _plots.plot_retention(self, kind, ax=ax, language=language, labels=labels)
+        return axes
 
 
 class Retention(Settings):
@@ -225,7 +230,7 @@ class Retention(Settings):
     @field_validator("windows")
     @classmethod
     def _increasing(cls, value: tuple[int, int, int]) -> tuple[int, int, int]:
-        if value[0] < 1 or any(b <= a for a, b in zip(value, value[1:], strict=False)):
+        if value[0] < 1 or any(b <= a for a, b in itertools.pairwise(value)):
             raise InvalidParameterError(
                 f"parameter 'windows' of Retention must be three strictly increasing "
                 f"positive numbers of months (e.g. (6, 12, 24)), got {value!r}"
@@ -235,7 +240,7 @@ class Retention(Settings):
     @field_validator("class_thresholds")
     @classmethod
     def _decreasing(cls, value: tuple[int, int, int]) -> tuple[int, int, int]:
-        if value[-1] < 1 or any(b >= a for a, b in zip(value, value[1:], strict=False)):
+        if value[-1] < 1 or any(b >= a for a, b in itertools.pairwise(value)):
             raise InvalidParameterError(
                 f"parameter 'class_thresholds' of Retention must be three strictly "
                 f"decreasing activity counts, the last at least 1 (e.g. (4, 2, 1)), got "
@@ -297,7 +302,14 @@ class Retention(Settings):
         n_cust = log.n_customers
         as_of = int(log.as_of.value)
         state = customer_state(
-            cust, t, gcodes, amount, n_cust, as_of, self.windows, self.class_window,
+            cust,
+            t,
+            gcodes,
+            amount,
+            n_cust,
+            as_of,
+            self.windows,
+            self.class_window,
             self.class_thresholds,
         )
         n_without = int((~state.has_activity).sum())
@@ -308,9 +320,15 @@ class Retention(Settings):
                 "in the log and are left out of the retention tables",
                 DataQualityWarning,
             )
+        window = self.windows[STATUSES.index(self.churn_status) - 1]
+        durations, event, at_risk, returned = churn_durations(cust, t, n_cust, as_of, window)
         customers = self._customer_table(log, state, groups_all)
-        status_counts = self._status_counts(customers, groups_all.index([]).names)
-        class_counts = self._class_counts(customers, groups_all.index([]).names)
+        has = state.has_activity
+        customers["months_active"] = np.where(at_risk[has], durations[has], np.nan)
+        customers["churned"] = event[has]
+        names = [str(n) for n in groups_all.index([]).names]
+        status_counts = self._status_counts(customers, names)
+        class_counts = self._class_counts(customers, names)
 
         trend_grid = period_grid(int(t.min()), as_of, self.period)
         trend = status_over_time(cust, t, gcodes, groups_all.n, trend_grid.ends, self.windows)
@@ -327,8 +345,6 @@ class Retention(Settings):
                 "ended by as_of; its churn rate is left out"
             )
 
-        window = self.windows[STATUSES.index(self.churn_status) - 1]
-        durations, event, at_risk, returned = churn_durations(cust, t, n_cust, as_of, window)
         n_recent = int((state.has_activity & ~at_risk).sum())
         if n_recent:
             notes.append(
@@ -393,9 +409,11 @@ class Retention(Settings):
                 "months_since_last": months_between(
                     state.last[has], np.full(int(has.sum()), as_of, dtype=np.int64)
                 ),
-                "status": pd.Categorical.from_codes(state.status[has], categories=list(STATUSES)),
+                "status": pd.Categorical.from_codes(
+                    state.status[has], categories=pd.Index(list(STATUSES))
+                ),
                 "frequency_class": pd.Categorical.from_codes(
-                    state.frequency_class[has], categories=list(CLASS_LABELS)
+                    state.frequency_class[has], categories=pd.Index(list(CLASS_LABELS))
                 ),
             },
             index=pd.Index(ids, name=log.customer),
@@ -450,14 +468,16 @@ class Retention(Settings):
         return counts
 
     def _trend_table(self, trend: np.ndarray, labels: tuple[str, ...], groups: Any) -> pd.DataFrame:
-        n_groups, n_status, n_eval = trend.shape
+        n_groups, _n_status, n_eval = trend.shape
         g_idx = np.repeat(np.arange(n_groups), n_eval)
         p_idx = np.tile(np.arange(n_eval), n_groups)
         data = {s: trend[:, j, :].reshape(-1) for j, s in enumerate(STATUSES)}
         frame = pd.DataFrame(data)
         gi = groups.index(g_idx)
-        keys = gi.to_frame(index=False) if isinstance(gi, pd.MultiIndex) else pd.DataFrame(
-            {gi.name: gi.to_numpy()}
+        keys = (
+            gi.to_frame(index=False)
+            if isinstance(gi, pd.MultiIndex)
+            else pd.DataFrame({gi.name: gi.to_numpy()})
         )
         keys.insert(0, "period", np.asarray(labels, dtype=object)[p_idx])
         frame.index = pd.MultiIndex.from_frame(keys)
@@ -482,8 +502,10 @@ class Retention(Settings):
         c = churned[rows_g, rows_p].astype(np.float64)
         lo, hi = wilson_interval(c, b, self.level)
         gi = groups.index(rows_g)
-        keys = gi.to_frame(index=False) if isinstance(gi, pd.MultiIndex) else pd.DataFrame(
-            {gi.name: gi.to_numpy()}
+        keys = (
+            gi.to_frame(index=False)
+            if isinstance(gi, pd.MultiIndex)
+            else pd.DataFrame({gi.name: gi.to_numpy()})
         )
         keys.insert(0, "period", labels[rows_p])
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -599,8 +621,19 @@ def _plain(value: object) -> object:
 
 def _empty_curve() -> pd.DataFrame:
     return pd.DataFrame(
-        {c: pd.Series(dtype=float) for c in
-         ("group", "time", "n_risk", "n_events", "survival", "std_error", "ci_lower", "ci_upper")}
+        {
+            c: pd.Series(dtype=float)
+            for c in (
+                "group",
+                "time",
+                "n_risk",
+                "n_events",
+                "survival",
+                "std_error",
+                "ci_lower",
+                "ci_upper",
+            )
+        }
     )
 
 

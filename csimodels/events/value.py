@@ -8,6 +8,7 @@ one index point is worth in retained customers and revenue.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -143,7 +144,8 @@ class SatisfactionValueResult(EventsResult):
         >>> res.plot("levels").get_ylabel()
         'Share retained'
         """
-        return _plots.plot_value(self, kind, ax=ax, language=language, labels=labels)
+        axes: Axes = _plots.plot_value(self, kind, ax=ax, language=language, labels=labels)
+        return axes
 
 
 class SatisfactionValue(Settings):
@@ -220,9 +222,7 @@ class SatisfactionValue(Settings):
     @field_validator("levels")
     @classmethod
     def _cuts(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
-        if value is not None and (
-            not value or any(b <= a for a, b in zip(value, value[1:], strict=False))
-        ):
+        if value is not None and (not value or any(b <= a for a, b in itertools.pairwise(value))):
             raise InvalidParameterError(
                 f"parameter 'levels' of SatisfactionValue must be strictly increasing cut "
                 f"points of the index (e.g. (40, 55, 70, 85)), got {value!r}"
@@ -373,7 +373,7 @@ class SatisfactionValue(Settings):
                 DataQualityWarning,
             )
         table = table[~unknown].assign(code=code[~unknown])
-        counts["matched"] = int(len(table))
+        counts["matched"] = len(table)
         counts["log_customers_not_surveyed"] = int(log.n_customers - len(table))
 
         # follow each customer from the survey
@@ -434,15 +434,25 @@ class SatisfactionValue(Settings):
             )
         else:
             coefs, value, curve, stats_ = self._cox(
-                x[use], months[use], out["churned"].to_numpy()[use], terms, base,
-                rev_mean, rev_se, notes,
+                x[use],
+                months[use],
+                out["churned"].to_numpy()[use],
+                terms,
+                base,
+                rev_mean,
+                rev_se,
+                notes,
             )
-        join = pd.DataFrame(
-            {"customers": pd.Series(counts)}
-        ).reindex(
+        join = pd.DataFrame({"customers": pd.Series(counts)}).reindex(
             [
-                "survey_rows", "duplicate_surveys", "missing_answers", "unknown_customers",
-                "matched", "too_recent", "analysed", "log_customers_not_surveyed",
+                "survey_rows",
+                "duplicate_surveys",
+                "missing_answers",
+                "unknown_customers",
+                "matched",
+                "too_recent",
+                "analysed",
+                "log_customers_not_surveyed",
             ]
         )
         join.index.name = "step"
@@ -481,9 +491,9 @@ class SatisfactionValue(Settings):
     ) -> np.ndarray:
         x = table[satisfaction].to_numpy(dtype=float)
         if self.levels is not None:
-            return np.digitize(x, np.asarray(self.levels)) + 1
+            return np.asarray(np.digitize(x, np.asarray(self.levels)) + 1)
         if level_column is not None:
-            return table["level"].to_numpy()
+            return np.asarray(table["level"].to_numpy())
         distinct = np.unique(x)
         if distinct.size <= 11:
             return x
@@ -492,14 +502,15 @@ class SatisfactionValue(Settings):
     def _by_level(self, known: pd.DataFrame, sat_col: str) -> pd.DataFrame:
         if known["level"].isna().all():
             return pd.DataFrame(
-                columns=["n", "retained", "retention", "ci_lower", "ci_upper",
-                         "mean_satisfaction"]
+                columns=["n", "retained", "retention", "ci_lower", "ci_upper", "mean_satisfaction"]
             )
         grouped = known.groupby("level", sort=True)
         n = grouped.size().astype(np.int64)
         kept = grouped["retained"].sum().astype(np.int64)
         lo, hi = wilson_interval(
-            kept.to_numpy(dtype=float), n.to_numpy(dtype=float), self.level
+            np.asarray(kept.to_numpy(), dtype=np.float64),
+            np.asarray(n.to_numpy(), dtype=np.float64),
+            self.level,
         )
         return pd.DataFrame(
             {
@@ -611,7 +622,8 @@ class SatisfactionValue(Settings):
         fit = logit_fit(design, y)
         if not fit.converged:
             warn_and_note(
-                notes, f"the logistic fit did not converge in {fit.iterations} iterations",
+                notes,
+                f"the logistic fit did not converge in {fit.iterations} iterations",
                 ConvergenceWarning,
             )
         if fit.separated:
@@ -632,8 +644,13 @@ class SatisfactionValue(Settings):
         # mean predicted retention and its delta-method error
         g_ret = np.mean(w[:, None] * design, axis=0)
         value = self._value_table(
-            ame, ame_se, float(np.mean(p)), float(np.sqrt(g_ret @ fit.cov @ g_ret)),
-            base, rev, rev_se,
+            ame,
+            ame_se,
+            float(np.mean(p)),
+            float(np.sqrt(g_ret @ fit.cov @ g_ret)),
+            base,
+            rev,
+            rev_se,
         )
         grid = self._grid(x)
         means = x.mean(axis=0)
@@ -685,7 +702,8 @@ class SatisfactionValue(Settings):
         fit = cox_fit(months, event, xc)
         if not fit.converged:
             warn_and_note(
-                notes, f"the Cox fit did not converge in {fit.iterations} iterations",
+                notes,
+                f"the Cox fit did not converge in {fit.iterations} iterations",
                 ConvergenceWarning,
             )
         coefs = self._coefficient_table(fit.params, fit.cov, terms, "hazard_ratio")

@@ -39,7 +39,12 @@ HAND_LOG = pd.DataFrame(
 @pytest.fixture(scope="module")
 def hand() -> csi.RetentionResult:
     events = csi.CustomerEvents.from_frame(
-        HAND_LOG, customer="cid", time="date", kind="kind", team="team", case="ticket",
+        HAND_LOG,
+        customer="cid",
+        time="date",
+        kind="kind",
+        team="team",
+        case="ticket",
         as_of="2025-01-01",
     )
     with pytest.warns(DataQualityWarning, match="1 customers have no activity"):
@@ -51,7 +56,11 @@ def test_statuses_by_hand(hand: csi.RetentionResult) -> None:
     # c4 24 (2022-12-31 + 24 months = 2024-12-31 <= as_of) lost; c5 exactly 6 marginal
     status = hand.customers["status"].astype(str).to_dict()
     assert status == {
-        "c1": "active", "c2": "marginal", "c3": "churned", "c4": "lost", "c5": "marginal",
+        "c1": "active",
+        "c2": "marginal",
+        "c3": "churned",
+        "c4": "lost",
+        "c5": "marginal",
     }
     counts = hand.status_counts
     assert counts.loc["X", ["active", "marginal", "churned", "lost"]].tolist() == [1, 1, 0, 0]
@@ -123,8 +132,7 @@ def test_lifetimes_by_hand(hand: csi.RetentionResult) -> None:
 
 def test_a_gap_of_the_window_is_a_churn_and_a_return() -> None:
     log = pd.DataFrame(
-        {"c": ["a", "a", "a"], "t": ["2020-01-10", "2021-01-10", "2021-03-01"],
-         "k": ["visit"] * 3}
+        {"c": ["a", "a", "a"], "t": ["2020-01-10", "2021-01-10", "2021-03-01"], "k": ["visit"] * 3}
     )
     res = csi.Retention().fit(log, customer="c", time="t", kind="k", as_of="2024-01-01")
     # exactly 12 months without a visit: churned at the first visit (lifetime 0), returned
@@ -215,7 +223,12 @@ def test_non_increasing_windows_message() -> None:
 
 def test_bad_by_and_no_activity() -> None:
     events = csi.CustomerEvents.from_frame(
-        HAND_LOG, customer="cid", time="date", kind="kind", team="team", case="ticket",
+        HAND_LOG,
+        customer="cid",
+        time="date",
+        kind="kind",
+        team="team",
+        case="ticket",
         as_of="2025-01-01",
     )
     with pytest.raises(DataValidationError, match="by='region'"):
@@ -227,7 +240,11 @@ def test_bad_by_and_no_activity() -> None:
 def test_caller_frame_is_not_modified() -> None:
     before = HAND_LOG.copy()
     csi.Retention().fit(
-        HAND_LOG.iloc[:11], customer="cid", time="date", kind="kind", team="team",
+        HAND_LOG.iloc[:11],
+        customer="cid",
+        time="date",
+        kind="kind",
+        team="team",
         as_of="2025-01-01",
     )
     pd.testing.assert_frame_equal(HAND_LOG, before)

@@ -104,7 +104,8 @@ def to_timestamp(value: object, role: str) -> pd.Timestamp:
     """One timestamp argument (``as_of=``) as a timezone-naive pandas Timestamp."""
     try:
         stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as err:
+        stamp = stamp.as_unit("ns") if not pd.isna(stamp) else stamp
+    except (TypeError, ValueError, OverflowError) as err:
         raise DataValidationError(
             f"{role}= must be a date or timestamp (e.g. '2025-12-31'), got {value!r}"
         ) from err
@@ -126,7 +127,7 @@ def to_times(column: pd.Series, name: str) -> NDArray[np.int64]:
             f"local times first (df[{name!r}].dt.tz_localize(None))"
         )
     if pd.api.types.is_datetime64_dtype(column.dtype):
-        parsed = column.astype("datetime64[ns]")
+        parsed = _to_ns(column, column, name)
     else:
         try:
             parsed = pd.to_datetime(column, errors="coerce", format="mixed")
@@ -140,7 +141,7 @@ def to_times(column: pd.Series, name: str) -> NDArray[np.int64]:
                 f"time column {name!r} holds timezone-aware times; convert them to naive "
                 "local times first"
             )
-        parsed = parsed.astype("datetime64[ns]")
+        parsed = _to_ns(parsed, column, name)
     missing = parsed.isna().to_numpy()
     if missing.any():
         given = column.isna().to_numpy()
@@ -157,6 +158,21 @@ def to_times(column: pd.Series, name: str) -> NDArray[np.int64]:
             "them or drop the rows"
         )
     return np.asarray(parsed.to_numpy().view(np.int64))
+
+
+def _to_ns(parsed: pd.Series, column: pd.Series, name: str) -> pd.Series:
+    """Nanosecond timestamps, or an error naming the rows outside their range."""
+    try:
+        return parsed.astype("datetime64[ns]")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        low, high = pd.Timestamp.min, pd.Timestamp.max
+        bad = ((parsed < low) | (parsed > high)).to_numpy()
+        raise DataValidationError(
+            f"time column {name!r} has {_plural(int(bad.sum()), 'time')} outside "
+            f"{low.date()} .. {high.date()} "
+            f"({rows_message(column.index, bad, column.to_numpy(dtype=object))}); "
+            "correct the dates"
+        ) from None
 
 
 def to_kind_codes(

@@ -180,7 +180,7 @@ class CustomerEvents(NoLegacyAPI, BaseModel):
         notes: list[str] = []
 
         # as_of and timestamps in the future
-        now = pd.Timestamp.now().asm8.view(np.int64)
+        now = pd.Timestamp.now().value
         if as_of is None:
             late = times > now
             if late.any():

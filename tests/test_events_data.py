@@ -95,7 +95,7 @@ def test_resolution_before_its_complaint() -> None:
 
 def test_case_problems() -> None:
     no_open = LOG.drop(index="r3")
-    with pytest.raises(DataValidationError, match="'T1'.*has no complaint_opened"):
+    with pytest.raises(DataValidationError, match=r"'T1'.*has no complaint_opened"):
         build(no_open)
     twice = pd.concat([LOG, LOG.loc[["r3"]].rename(index={"r3": "x"}).assign(when="2024-02-03")])
     with pytest.raises(DataValidationError, match="more than one complaint_opened"):
@@ -158,5 +158,5 @@ def test_coerce_refuses_options_for_a_built_log() -> None:
     assert csi.CustomerEvents.coerce(ev) is ev
     with pytest.raises(DataValidationError, match="already a CustomerEvents"):
         csi.CustomerEvents.coerce(ev, customer="cid")
-    with pytest.raises(DataValidationError, match="must be a csimodels.CustomerEvents"):
+    with pytest.raises(DataValidationError, match=r"must be a csimodels\.CustomerEvents"):
         csi.CustomerEvents.coerce([1])  # type: ignore[arg-type]

@@ -171,7 +171,7 @@ def test_join_counts_unknown_and_duplicated_customers(sim: csi.datasets.Simulate
 
 def test_bad_input(sim: csi.datasets.SimulatedEvents) -> None:
     model = csi.SatisfactionValue()
-    with pytest.raises(DataValidationError, match="none of the .* surveyed customers"):
+    with pytest.raises(DataValidationError, match=r"none of the .* surveyed customers"):
         model.fit(sim.events, sim.survey.assign(customer=range(6000)), **COLUMNS)
     with pytest.raises(DataValidationError, match="no column 'csi'"):
         model.fit(

@@ -24,10 +24,9 @@ from csimodels.errors import DataValidationError, format_offenders
 
 __all__ = [
     "COMPLAINT_REASONS",
-    "SimulatedEvents",
-    "simulate_customer_events",
     "DEFAULT_KANO_FEATURES",
     "EXAMPLES",
+    "SimulatedEvents",
     "SimulatedKanoSurvey",
     "SimulatedServqual",
     "SimulatedSurvey",
@@ -35,6 +34,7 @@ __all__ = [
     "load_example",
     "load_example_with_truth",
     "simulate_csi_survey",
+    "simulate_customer_events",
     "simulate_kano_survey",
     "simulate_servqual_survey",
 ]

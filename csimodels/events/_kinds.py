@@ -49,9 +49,9 @@ def months_between(start: NDArray[np.int64], end: NDArray[np.int64]) -> NDArray[
 
     Examples
     --------
-    >>> t = pd.to_datetime(["2024-01-01", "2025-01-01"]).asi8
+    >>> t = pd.to_datetime(["2024-01-01", "2025-01-01"]).as_unit("ns").asi8
     >>> round(float(months_between(t[:1], t[1:])[0]), 4)
-    12.0329
+    12.0249
     """
     return np.asarray((end - start) / (_NS_PER_DAY * DAYS_PER_MONTH), dtype=np.float64)
 
@@ -61,7 +61,7 @@ def add_months(times: NDArray[np.int64], months: int) -> NDArray[np.int64]:
 
     Examples
     --------
-    >>> t = pd.to_datetime(["2024-01-31", "2024-08-15"]).asi8
+    >>> t = pd.to_datetime(["2024-01-31", "2024-08-15"]).as_unit("ns").asi8
     >>> pd.to_datetime(add_months(t, 1)).strftime("%Y-%m-%d").tolist()
     ['2024-02-29', '2024-09-15']
     """

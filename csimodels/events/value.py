@@ -89,7 +89,7 @@ class SatisfactionValueResult(EventsResult):
     >>> res = csi.SatisfactionValue(horizon=12).fit(
     ...     sim.events, sim.survey, customer="customer", time="survey_date",
     ...     satisfaction="satisfaction", level_column="level")
-    >>> res.coefficients.loc["satisfaction", "estimate"] > 0
+    >>> bool(res.coefficients.loc["satisfaction", "estimate"] > 0)
     True
     """
 
@@ -201,7 +201,7 @@ class SatisfactionValue(Settings):
     >>> res = csi.SatisfactionValue(model="cox").fit(
     ...     sim.events, sim.survey, customer="customer", time="survey_date",
     ...     satisfaction="satisfaction")
-    >>> 0.9 < res.coefficients.loc["satisfaction", "hazard_ratio"] < 1.0   # truth 0.9704
+    >>> bool(0.9 < res.coefficients.loc["satisfaction", "hazard_ratio"] < 1.0)  # truth 0.9704
     True
     """
 

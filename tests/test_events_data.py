@@ -160,3 +160,20 @@ def test_coerce_refuses_options_for_a_built_log() -> None:
         csi.CustomerEvents.coerce(ev, customer="cid")
     with pytest.raises(DataValidationError, match=r"must be a csimodels\.CustomerEvents"):
         csi.CustomerEvents.coerce([1])  # type: ignore[arg-type]
+
+
+def test_fast_event_order_equals_lexsort() -> None:
+    from csimodels.events._order import event_order
+
+    rng = np.random.default_rng(3)
+    for trial in range(100):
+        n = int(rng.integers(1, 60))
+        _, cust = np.unique(rng.integers(0, 5, n), return_inverse=True)
+        t = rng.integers(0, 6, n) * 10**9
+        k = rng.integers(0, 3, n)
+        cases = rng.integers(-1, 3, n) if trial % 2 else None
+        order, _ = event_order(cust, int(cust.max()) + 1, t, k, cases)
+        keys = (k, t, cust) if cases is None else (cases, k, t, cust)
+        ref = np.lexsort(keys)
+        for key in keys:
+            np.testing.assert_array_equal(key[order], key[ref])

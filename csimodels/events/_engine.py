@@ -114,14 +114,17 @@ def status_over_time(
     n_eval = eval_times.size
     n_status = len(windows) + 1
     nxt = _next_same(cust, t)
-    bounds = [t] + [add_months(t, w) for w in windows] + [np.full(t.size, _FAR, dtype=np.int64)]
+    # positions on the grid of the span bounds (searchsorted is monotone, so the
+    # position of min(bound, next) is the min of the positions)
+    pos = [np.searchsorted(eval_times, t, side="left")]
+    pos += [np.searchsorted(eval_times, add_months(t, w), side="left") for w in windows]
+    pos.append(np.full(t.size, n_eval, dtype=np.intp))
+    pos_next = np.searchsorted(eval_times, nxt, side="left")
     size = n_groups * n_status * (n_eval + 1)
     acc = np.zeros(size, dtype=np.int64)
     for s in range(n_status):
-        lo = bounds[s]
-        hi = np.minimum(bounds[s + 1], nxt)
-        k_lo = np.searchsorted(eval_times, lo, side="left")
-        k_hi = np.searchsorted(eval_times, hi, side="left")
+        k_lo = pos[s]
+        k_hi = np.minimum(pos[s + 1], pos_next)
         ok = k_lo < k_hi
         base = (group[ok] * n_status + s) * (n_eval + 1)
         acc += np.bincount(base + k_lo[ok], minlength=size).astype(np.int64)

@@ -59,6 +59,9 @@ def months_between(start: NDArray[np.int64], end: NDArray[np.int64]) -> NDArray[
 def add_months(times: NDArray[np.int64], months: int) -> NDArray[np.int64]:
     """Calendar-month shift of int64 nanosecond timestamps (Jan 31 + 1 month = Feb 28/29).
 
+    The rule of ``pandas.DateOffset(months=...)``: the day of the month is kept,
+    clipped to the length of the target month, and so is the time of day.
+
     Examples
     --------
     >>> t = pd.to_datetime(["2024-01-31", "2024-08-15"]).as_unit("ns").asi8
@@ -66,6 +69,7 @@ def add_months(times: NDArray[np.int64], months: int) -> NDArray[np.int64]:
     ['2024-02-29', '2024-09-15']
     """
     if months == 0:
-        return times.copy()
+        return np.array(times, dtype=np.int64, copy=True)
+    # pandas' vectorised month shift (faster than numpy's datetime casts)
     shifted = pd.DatetimeIndex(times.view("datetime64[ns]")) + pd.DateOffset(months=months)
-    return np.asarray(shifted.asi8, dtype=np.int64)
+    return np.asarray(shifted.as_unit("ns").asi8, dtype=np.int64)

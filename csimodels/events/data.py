@@ -14,6 +14,7 @@ from csimodels._pydantic import NoLegacyAPI
 from csimodels.errors import DataValidationError, format_offenders
 from csimodels.events import _validate as v
 from csimodels.events._kinds import CASE_KINDS, EVENT_KINDS
+from csimodels.events._order import event_order
 
 __all__ = ["CustomerEvents"]
 
@@ -225,18 +226,11 @@ class CustomerEvents(NoLegacyAPI, BaseModel):
                 "case='...' naming the complaint (ticket) id column, so that replies and "
                 "resolutions can be linked to their complaint"
             )
-        keys: list[NDArray[Any]] = [kind_codes, times, cust_codes]
-        if case_codes is not None:
-            keys.insert(0, case_codes)
-        order = np.lexsort(keys)
-        if not np.array_equal(order, np.arange(order.size)):
-            sorted_input = bool(
-                np.all(
-                    (np.diff(cust_codes) > 0) | ((np.diff(cust_codes) == 0) & (np.diff(times) >= 0))
-                )
-            )
-            if not sorted_input:
-                notes.append("the events were not in customer and time order; they were sorted")
+        order, in_order = event_order(
+            cust_codes, int(cust_cat.categories.size), times, kind_codes, case_codes
+        )
+        if not in_order:
+            notes.append("the events were not in customer and time order; they were sorted")
         s_cust = cust_codes[order]
         s_time = times[order]
         s_kind = kind_codes[order]

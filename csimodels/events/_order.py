@@ -1,0 +1,76 @@
+"""The sort of an event log by customer, time and kind, fast for ten million events.
+
+``numpy.lexsort`` over three keys takes several seconds on ten million events; this
+sorts once by a composite (time, kind) key and then by customer with a stable
+counting sort (customers are dense integer codes), which gives the same order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["event_order"]
+
+IntArray = NDArray[np.int64]
+
+
+def _stable_by_code(codes: IntArray, n_codes: int) -> NDArray[np.intp]:
+    """Stable order of ``codes`` (0 .. n_codes − 1) by counting sort."""
+    try:
+        from pandas._libs import algos
+
+        order, _ = algos.groupsort_indexer(codes.astype(np.intp, copy=False), n_codes)
+        return np.asarray(order, dtype=np.intp)
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - other pandas
+        return np.argsort(codes, kind="stable")
+
+
+def _equal_runs(
+    cust: IntArray, times: IntArray, kinds: IntArray, order: NDArray[np.intp]
+) -> NDArray[np.bool_]:
+    c, t, k = cust[order], times[order], kinds[order]
+    return np.asarray((c[1:] == c[:-1]) & (t[1:] == t[:-1]) & (k[1:] == k[:-1]))
+
+
+def event_order(
+    cust: IntArray,
+    n_customers: int,
+    times: IntArray,
+    kinds: IntArray,
+    cases: IntArray | None,
+) -> tuple[NDArray[np.intp], bool]:
+    """Order by customer, time, kind (then case); and whether the input was already in
+    customer and time order.
+
+    Examples
+    --------
+    >>> c = np.array([1, 0, 0]); t = np.array([5, 9, 2]); k = np.array([0, 0, 1])
+    >>> order, was_sorted = event_order(c, 2, t, k, None)
+    >>> order.tolist(), was_sorted
+    ([2, 1, 0], False)
+    """
+    kinds = kinds.astype(np.int64)
+    n = cust.size
+    dc = np.diff(cust)
+    dt = np.diff(times)
+    by_customer_time = bool(np.all((dc > 0) | ((dc == 0) & (dt >= 0))))
+    identity = np.arange(n, dtype=np.intp)
+    if by_customer_time and bool(np.all((dc > 0) | (dt > 0) | (np.diff(kinds) >= 0))):
+        order = identity
+    else:
+        low = int(times.min()) if n else 0
+        span = int(times.max()) - low if n else 0
+        if span < (2**63 - 1) // 8:
+            by_time = np.argsort((times - low) * 8 + kinds)
+            order = by_time[_stable_by_code(cust[by_time], n_customers)]
+        else:  # a span of more than 36 years in nanoseconds: the general sort
+            order = np.lexsort((kinds, times, cust)).astype(np.intp)
+    if cases is not None:
+        same = _equal_runs(cust, times, kinds, order)
+        if same.any():
+            sc = cases[order]
+            if np.any(sc[1:][same] != sc[:-1][same]):
+                # several cases share customer, time and kind: order them by case too
+                order = np.lexsort((cases, kinds, times, cust)).astype(np.intp)
+    return order, by_customer_time

@@ -1,8 +1,9 @@
 """Time the events family on a log of 10 million events against pandas + statsmodels.
 
-Run from the repository root: ``PYTHONPATH=. python benchmarks/events.py [n_events]`` (default 10,000,000). Prints the time of
-each step and, for the retention summary, the ratio to the same numbers computed with
-pandas groupby plus statsmodels' SurvfuncRight (the peer).
+Run from the repository root: ``PYTHONPATH=. python benchmarks/events.py [n_events]``
+(default 10,000,000). Prints the time of each step and, for the retention summary,
+the ratio to the same numbers computed with pandas groupby plus statsmodels'
+SurvfuncRight (the peer).
 """
 
 from __future__ import annotations
@@ -97,13 +98,22 @@ def main() -> None:
     print(f"  generate log            {time.perf_counter() - t0:7.2f} s")
     t0 = time.perf_counter()
     events = csi.CustomerEvents.from_frame(
-        frame, customer="customer", time="time", kind="kind", team="team",
-        segments=["region"], amount="amount", case="case", reason="reason",
-        as_of="2026-01-01", duplicates="drop",  # random times collide now and then
+        frame,
+        customer="customer",
+        time="time",
+        kind="kind",
+        team="team",
+        segments=["region"],
+        amount="amount",
+        case="case",
+        reason="reason",
+        as_of="2026-01-01",
+        duplicates="drop",  # random times collide now and then
     )
     t_build = time.perf_counter() - t0
-    print(f"  CustomerEvents (validate, sort)  {t_build:7.2f} s  "
-          f"({events.n_customers:,} customers)")
+    print(
+        f"  CustomerEvents (validate, sort)  {t_build:7.2f} s  ({events.n_customers:,} customers)"
+    )
     t0 = time.perf_counter()
     retention = csi.Retention().fit(events)
     t_ret = time.perf_counter() - t0
@@ -115,8 +125,11 @@ def main() -> None:
     ids = retention.customers.index.to_numpy()
     chosen = rng.choice(ids, size=min(100_000, ids.size), replace=False)
     survey = pd.DataFrame(
-        {"customer": chosen, "date": pd.Timestamp("2022-06-01"),
-         "csi": rng.normal(70, 12, chosen.size)}
+        {
+            "customer": chosen,
+            "date": pd.Timestamp("2022-06-01"),
+            "csi": rng.normal(70, 12, chosen.size),
+        }
     )
     t0 = time.perf_counter()
     csi.SatisfactionValue(model="cox").fit(
@@ -124,10 +137,14 @@ def main() -> None:
     )
     print(f"  SatisfactionValue (Cox, {chosen.size:,} surveyed) {time.perf_counter() - t0:7.2f} s")
     t_peer = peer_retention(frame, pd.Timestamp("2026-01-01"))
-    print(f"  peer: pandas groupby + statsmodels SurvfuncRight (statuses, classes, KM) "
-          f"{t_peer:7.2f} s")
-    print(f"  ratio peer / Retention.fit: {t_peer / t_ret:5.1f}x "
-          f"(Retention also gives churn rates, the monthly trend and cohorts)")
+    print(
+        f"  peer: pandas groupby + statsmodels SurvfuncRight (statuses, classes, KM) "
+        f"{t_peer:7.2f} s"
+    )
+    print(
+        f"  ratio peer / Retention.fit: {t_peer / t_ret:5.1f}x "
+        f"(Retention also gives churn rates, the monthly trend and cohorts)"
+    )
 
 
 if __name__ == "__main__":

@@ -103,6 +103,7 @@ def status_over_time(
     n_groups: int,
     eval_times: IntArray,
     windows: tuple[int, ...],
+    shifted: dict[int, IntArray] | None = None,
 ) -> IntArray:
     """Customers in each status at each evaluation instant, shape (n_groups, 4, n_eval).
 
@@ -117,7 +118,11 @@ def status_over_time(
     # positions on the grid of the span bounds (searchsorted is monotone, so the
     # position of min(bound, next) is the min of the positions)
     pos = [np.searchsorted(eval_times, t, side="left")]
-    pos += [np.searchsorted(eval_times, add_months(t, w), side="left") for w in windows]
+    shifts = shifted or {}
+    pos += [
+        np.searchsorted(eval_times, shifts[w] if w in shifts else add_months(t, w), side="left")
+        for w in windows
+    ]
     pos.append(np.full(t.size, n_eval, dtype=np.intp))
     pos_next = np.searchsorted(eval_times, nxt, side="left")
     size = n_groups * n_status * (n_eval + 1)
@@ -179,6 +184,7 @@ def churn_durations(
     as_of: int,
     window: int,
     origin: IntArray | None = None,
+    shifted: IntArray | None = None,
 ) -> tuple[FloatArray, NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
     """Months from origin to the last activity before the first churn (a gap of
     ``window`` months), per customer.
@@ -208,7 +214,8 @@ def churn_durations(
     nxt = _next_same(cust, t)
     gap = np.zeros(t.size, dtype=bool)
     inner = nxt != _FAR
-    gap[inner] = add_months(t[inner], window) <= nxt[inner]
+    later = shifted if shifted is not None and origin is None else add_months(t, window)
+    gap[inner] = later[inner] <= nxt[inner]
     churn_at = np.full(n_customers, -1, dtype=np.int64)
     if gap.any():
         gi = np.flatnonzero(gap)

@@ -63,7 +63,11 @@ def event_groups(events: CustomerEvents, columns: Sequence[str] | None = None) -
     combined = np.zeros(n, dtype=np.int64)
     for cat in cats:
         combined = combined * np.int64(len(cat.categories)) + np.asarray(cat.codes, np.int64)
-    present, codes = np.unique(combined, return_inverse=True)
+    # dense codes of the combinations present (a counting pass, no sort)
+    seen = np.bincount(combined) > 0
+    present = np.flatnonzero(seen)
+    remap = np.cumsum(seen) - 1
+    codes = remap[combined]
     labels: list[tuple[object, ...]] = []
     for value in present.tolist():
         parts: list[object] = []

@@ -7,6 +7,8 @@ counting sort (customers are dense integer codes), which gives the same order.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -18,7 +20,7 @@ IntArray = NDArray[np.int64]
 def _stable_by_code(codes: IntArray, n_codes: int) -> NDArray[np.intp]:
     """Stable order of ``codes`` (0 .. n_codes − 1) by counting sort."""
     try:
-        from pandas._libs import algos
+        from pandas._libs import algos  # type: ignore[attr-defined]
 
         order, _ = algos.groupsort_indexer(codes.astype(np.intp, copy=False), n_codes)
         return np.asarray(order, dtype=np.intp)
@@ -37,7 +39,7 @@ def event_order(
     cust: IntArray,
     n_customers: int,
     times: IntArray,
-    kinds: IntArray,
+    kinds: NDArray[np.integer[Any]],
     cases: IntArray | None,
 ) -> tuple[NDArray[np.intp], bool]:
     """Order by customer, time, kind (then case); and whether the input was already in
@@ -50,27 +52,27 @@ def event_order(
     >>> order.tolist(), was_sorted
     ([2, 1, 0], False)
     """
-    kinds = kinds.astype(np.int64)
+    kind64 = kinds.astype(np.int64)
     n = cust.size
     dc = np.diff(cust)
     dt = np.diff(times)
     by_customer_time = bool(np.all((dc > 0) | ((dc == 0) & (dt >= 0))))
     identity = np.arange(n, dtype=np.intp)
-    if by_customer_time and bool(np.all((dc > 0) | (dt > 0) | (np.diff(kinds) >= 0))):
+    if by_customer_time and bool(np.all((dc > 0) | (dt > 0) | (np.diff(kind64) >= 0))):
         order = identity
     else:
         low = int(times.min()) if n else 0
         span = int(times.max()) - low if n else 0
         if span < (2**63 - 1) // 8:
-            by_time = np.argsort((times - low) * 8 + kinds)
+            by_time = np.argsort((times - low) * 8 + kind64)
             order = by_time[_stable_by_code(cust[by_time], n_customers)]
         else:  # a span of more than 36 years in nanoseconds: the general sort
-            order = np.lexsort((kinds, times, cust)).astype(np.intp)
+            order = np.lexsort((kind64, times, cust)).astype(np.intp)
     if cases is not None:
-        same = _equal_runs(cust, times, kinds, order)
+        same = _equal_runs(cust, times, kind64, order)
         if same.any():
             sc = cases[order]
             if np.any(sc[1:][same] != sc[:-1][same]):
                 # several cases share customer, time and kind: order them by case too
-                order = np.lexsort((cases, kinds, times, cust)).astype(np.intp)
+                order = np.lexsort((cases, kind64, times, cust)).astype(np.intp)
     return order, by_customer_time

@@ -22,7 +22,7 @@ from csimodels.events._engine import (
 )
 from csimodels.events._frames import EventsResult
 from csimodels.events._groups import PeriodCode, event_groups, period_grid
-from csimodels.events._kinds import ACTIVITY_KINDS, EVENT_KINDS, months_between
+from csimodels.events._kinds import ACTIVITY_KINDS, EVENT_KINDS, add_months, months_between
 from csimodels.events._survival import kaplan_meier, wilson_interval
 from csimodels.events.data import CustomerEvents
 from csimodels.results import Frame, warn_and_note
@@ -321,7 +321,10 @@ class Retention(Settings):
                 DataQualityWarning,
             )
         window = self.windows[STATUSES.index(self.churn_status) - 1]
-        durations, event, at_risk, returned = churn_durations(cust, t, n_cust, as_of, window)
+        shifted = {w: add_months(t, w) for w in self.windows}
+        durations, event, at_risk, returned = churn_durations(
+            cust, t, n_cust, as_of, window, shifted=shifted[window]
+        )
         customers = self._customer_table(log, state, groups_all)
         has = state.has_activity
         customers["months_active"] = np.where(at_risk[has], durations[has], np.nan)
@@ -331,7 +334,9 @@ class Retention(Settings):
         class_counts = self._class_counts(customers, names)
 
         trend_grid = period_grid(int(t.min()), as_of, self.period)
-        trend = status_over_time(cust, t, gcodes, groups_all.n, trend_grid.ends, self.windows)
+        trend = status_over_time(
+            cust, t, gcodes, groups_all.n, trend_grid.ends, self.windows, shifted
+        )
         status_trend = self._trend_table(trend, trend_grid.labels, groups_all)
 
         churn_grid = period_grid(int(t.min()), as_of, self.churn_period)

@@ -101,7 +101,7 @@ def test_rates_by_hand(events: csi.CustomerEvents, hand: csi.ComplaintResult) ->
     assert rates.loc[["2024-01", "2024-02", "2024-03"], "complaints"].tolist() == [2, 1, 1]
     assert rates.loc[["2024-01", "2024-02", "2024-03"], "base"].tolist() == [2, 2, 1]
     assert rates.loc[["2024-01", "2024-02", "2024-03"], "rate"].tolist() == [1000, 500, 1000]
-    by = csi.ComplaintAnalysis(rate_basis="visits").fit(events, by="region").rates
+    by = csi.ComplaintAnalysis(rate_basis="visits").fit(events, rates_by="region").rates
     assert by.loc[("2024-02", "North"), ["complaints", "base", "rate"]].tolist() == [0, 1, 0]
     assert by.loc[("2024-02", "South"), ["complaints", "base", "rate"]].tolist() == [1, 1, 1000]
 

@@ -144,7 +144,7 @@ def test_a_gap_of_the_window_is_a_churn_and_a_return() -> None:
 @pytest.fixture(scope="module")
 def simulated() -> csi.RetentionResult:
     sim = csi.datasets.simulate_customer_events(n_customers=2000, random_state=11)
-    return csi.Retention().fit(sim.events, by="team")
+    return csi.Retention().fit(sim.events, curves_by="team")
 
 
 def test_kaplan_meier_equals_statsmodels(simulated: csi.RetentionResult) -> None:
@@ -231,8 +231,8 @@ def test_bad_by_and_no_activity() -> None:
         case="ticket",
         as_of="2025-01-01",
     )
-    with pytest.raises(DataValidationError, match="by='region'"):
-        csi.Retention().fit(events, by="region")
+    with pytest.raises(DataValidationError, match="curves_by='region'"):
+        csi.Retention().fit(events, curves_by="region")
     with pytest.raises(DataValidationError, match="no events of the activity kinds"):
         csi.Retention(activity_kinds=("compensation",)).fit(events)
 

@@ -44,7 +44,7 @@ class ComplaintResult(EventsResult):
         resolution, or never resolved, at ``as_of``); ``compensation`` (sum of
         amounts of compensation events; 0 when none); ``reason``, team and segments of
         the opening event; ``score`` (handling satisfaction, when surveyed).
-    rates : DataFrame, index (period, by columns...)
+    rates : DataFrame, index (period, rates_by columns...)
         ``complaints`` opened in the period; ``base``: distinct customers with an
         activity in the period (``rate_basis="customers"``) or activities
         (``"visits"``); ``rate`` = complaints / base × ``per``; ``ci_lower``/
@@ -176,7 +176,7 @@ class ComplaintAnalysis(Settings):
         self,
         events: CustomerEvents | pd.DataFrame,
         *,
-        by: str | Sequence[str] | None = None,
+        rates_by: str | Sequence[str] | None = None,
         survey: pd.DataFrame | None = None,
         survey_case: str | None = None,
         score: str | None = None,
@@ -188,7 +188,7 @@ class ComplaintAnalysis(Settings):
         ----------
         events : CustomerEvents or DataFrame
             The log (a DataFrame is validated with ``from_frame_options``).
-        by : str or list of str, optional
+        rates_by : str or list of str, optional
             Team or segment column(s) breaking down the rate table.
         survey : DataFrame, optional
             Satisfaction with the handling: one row per surveyed case.
@@ -205,15 +205,15 @@ class ComplaintAnalysis(Settings):
         ------
         DataValidationError
             No complaints in the log, a survey without its columns, duplicated cases in
-            the survey, or ``by`` not a team or segment column.
+            the survey, or ``rates_by`` not a team or segment column.
         """
         log = CustomerEvents.coerce(events, **from_frame_options)
         notes: list[str] = list(log.notes)
-        by_cols = [by] if isinstance(by, str) else list(by or [])
+        by_cols = [rates_by] if isinstance(rates_by, str) else list(rates_by or [])
         bad = [b for b in by_cols if b not in log.group_columns()]
         if bad:
             raise DataValidationError(
-                f"ComplaintAnalysis.fit: by={format_offenders(bad)} is not a team or segment "
+                f"ComplaintAnalysis.fit: rates_by={format_offenders(bad)} is not a team or segment "
                 f"column of the events; choose from {log.group_columns() or 'none'}"
             )
         kinds = log.kind_codes()
@@ -255,7 +255,9 @@ class ComplaintAnalysis(Settings):
             "as_of": str(log.as_of),
             "n_cases": len(cases),
             "n_used": len(cases),
-            "by": by_cols,
+            "rates_by": by_cols,
+            "inference": None,
+            "weight": None,
         }
         return ComplaintResult(
             cases=cases.drop(columns=["period"]),

@@ -76,7 +76,7 @@ class RetentionResult(EventsResult):
     survival : DataFrame
         Kaplan–Meier retention curve of the time from the first activity to the last
         one before churning (a gap of the ``churn_status`` window): ``group`` (the
-        ``by`` value, or "(all)"), ``time`` (months), ``n_risk``, ``n_events``,
+        ``curves_by`` value, or "(all)"), ``time`` (months), ``n_risk``, ``n_events``,
         ``survival``, ``std_error`` (Greenwood), ``ci_lower``/``ci_upper`` (log–log).
     retention_at : DataFrame, index (group, months)
         The curve read at the window lengths: ``survival``, ``std_error``,
@@ -257,7 +257,7 @@ class Retention(Settings):
         self,
         events: CustomerEvents | pd.DataFrame,
         *,
-        by: str | None = None,
+        curves_by: str | None = None,
         **from_frame_options: Any,
     ) -> RetentionResult:
         """Statuses, classes, churn rates, curves and cohorts of the log.
@@ -267,9 +267,10 @@ class Retention(Settings):
         events : CustomerEvents or DataFrame
             The log; a DataFrame is validated by
             :meth:`CustomerEvents.from_frame` with ``from_frame_options``.
-        by : str, optional
+        curves_by : str, optional
             A team or segment column: one retention curve per value (of the
-            customer's first activity).
+            customer's first activity). The other tables are always broken down by
+            team × segments.
 
         Returns
         -------
@@ -278,7 +279,7 @@ class Retention(Settings):
         Raises
         ------
         DataValidationError
-            No activity events, or ``by`` is not a team or segment column.
+            No activity events, or ``curves_by`` is not a team or segment column.
         """
         log = CustomerEvents.coerce(events, **from_frame_options)
         notes: list[str] = list(log.notes)
@@ -289,9 +290,9 @@ class Retention(Settings):
                 f"{list(self.activity_kinds)}; it holds {log.kind_counts().index.tolist()}"
             )
         groups_all = event_groups(log)
-        if by is not None and by not in log.group_columns():
+        if curves_by is not None and curves_by not in log.group_columns():
             raise DataValidationError(
-                f"Retention.fit: by={by!r} is not a team or segment column of the events; "
+                f"Retention.fit: curves_by={curves_by!r} is not a team or segment column of the events; "
                 f"choose from {log.group_columns() or 'none (pass team= or segments=)'}"
             )
         cust_all = log.customer_codes()
@@ -361,7 +362,7 @@ class Retention(Settings):
                 f"{int(returned.sum())} customers came back after churning; the curve "
                 "counts their first churn"
             )
-        curve_groups = self._curve_groups(log, act, by, n_cust)
+        curve_groups = self._curve_groups(log, act, curves_by, n_cust)
         survival, retention_at = self._curves(durations, event, at_risk, curve_groups)
 
         cohort_grid = period_grid(int(t.min()), as_of, self.cohort_period)
@@ -377,7 +378,9 @@ class Retention(Settings):
             "n_customers": int(state.has_activity.sum()),
             "n_used": int(state.has_activity.sum()),
             "churn_window": window,
-            "by": by,
+            "curves_by": curves_by,
+            "inference": None,
+            "weight": None,
             "class_description": (
                 f"A >= {self.class_thresholds[0]}, B >= {self.class_thresholds[1]}, "
                 f"C >= {self.class_thresholds[2]}, D below, activities in "

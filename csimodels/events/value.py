@@ -471,6 +471,8 @@ class SatisfactionValue(Settings):
             "drivers": drivers,
             "n_used": int(use.sum()),
             "customer_base": base,
+            "inference": "delta method",
+            "weight": None,
             "revenue_per_customer": rev_mean,
         }
         return SatisfactionValueResult(

@@ -28,27 +28,19 @@ def _stable_by_code(codes: IntArray, n_codes: int) -> NDArray[np.intp]:
         return np.argsort(codes, kind="stable")
 
 
-def _equal_runs(
-    cust: IntArray, times: IntArray, kinds: IntArray, order: NDArray[np.intp]
-) -> NDArray[np.bool_]:
-    c, t, k = cust[order], times[order], kinds[order]
-    return np.asarray((c[1:] == c[:-1]) & (t[1:] == t[:-1]) & (k[1:] == k[:-1]))
-
-
 def event_order(
     cust: IntArray,
     n_customers: int,
     times: IntArray,
     kinds: NDArray[np.integer[Any]],
-    cases: IntArray | None,
 ) -> tuple[NDArray[np.intp], bool]:
-    """Order by customer, time, kind (then case); and whether the input was already in
-    customer and time order.
+    """Order by customer, time and kind; and whether the input was already in customer
+    and time order. Ties (same customer, time and kind) keep no particular order.
 
     Examples
     --------
     >>> c = np.array([1, 0, 0]); t = np.array([5, 9, 2]); k = np.array([0, 0, 1])
-    >>> order, was_sorted = event_order(c, 2, t, k, None)
+    >>> order, was_sorted = event_order(c, 2, t, k)
     >>> order.tolist(), was_sorted
     ([2, 1, 0], False)
     """
@@ -68,11 +60,4 @@ def event_order(
             order = by_time[_stable_by_code(cust[by_time], n_customers)]
         else:  # a span of more than 36 years in nanoseconds: the general sort
             order = np.lexsort((kind64, times, cust)).astype(np.intp)
-    if cases is not None:
-        same = _equal_runs(cust, times, kind64, order)
-        if same.any():
-            sc = cases[order]
-            if np.any(sc[1:][same] != sc[:-1][same]):
-                # several cases share customer, time and kind: order them by case too
-                order = np.lexsort((cases, kind64, times, cust)).astype(np.intp)
     return order, by_customer_time

@@ -226,9 +226,7 @@ class CustomerEvents(NoLegacyAPI, BaseModel):
                 "case='...' naming the complaint (ticket) id column, so that replies and "
                 "resolutions can be linked to their complaint"
             )
-        order, in_order = event_order(
-            cust_codes, int(cust_cat.categories.size), times, kind_codes, case_codes
-        )
+        order, in_order = event_order(cust_codes, int(cust_cat.categories.size), times, kind_codes)
         if not in_order:
             notes.append("the events were not in customer and time order; they were sorted")
         s_cust = cust_codes[order]
@@ -239,7 +237,13 @@ class CustomerEvents(NoLegacyAPI, BaseModel):
         )
         if case_codes is not None:
             s_case = case_codes[order]
-            same &= s_case[1:] == s_case[:-1]
+            other_case = s_case[1:] != s_case[:-1]
+            if np.any(same & other_case):
+                # several cases share customer, time and kind: order them by case too
+                order = np.lexsort((case_codes, kind_codes, times, cust_codes)).astype(np.intp)
+                s_case = case_codes[order]
+                other_case = s_case[1:] != s_case[:-1]
+            same &= ~other_case
         if same.any():
             dup_sorted = np.concatenate([[False], same])
             if duplicates == "raise":

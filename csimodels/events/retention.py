@@ -292,7 +292,8 @@ class Retention(Settings):
         groups_all = event_groups(log)
         if curves_by is not None and curves_by not in log.group_columns():
             raise DataValidationError(
-                f"Retention.fit: curves_by={curves_by!r} is not a team or segment column of the events; "
+                f"Retention.fit: curves_by={curves_by!r} is not a team or segment column of the "
+                "events; "
                 f"choose from {log.group_columns() or 'none (pass team= or segments=)'}"
             )
         cust_all = log.customer_codes()

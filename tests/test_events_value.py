@@ -209,3 +209,14 @@ def test_round_trip_summary_and_plots(
         assert res.plot("curve", language="zh").get_title()
     assert logit.plot("levels").get_ylabel() == "Share retained"
     plt.close("all")
+
+
+def test_survey_data_with_ids_as_row_labels(sim: csi.datasets.SimulatedEvents) -> None:
+    frame = sim.survey.set_index("customer")[["satisfaction", "price"]].iloc[:2500]
+    data = csi.SurveyData.from_frame(frame, items=["satisfaction", "price"])
+    one_date = sim.survey["survey_date"].min()  # every customer followed from one date
+    res = csi.SatisfactionValue().fit(
+        sim.events, data, customer=None, survey_date=one_date, satisfaction="satisfaction"
+    )
+    assert res.join.loc["matched", "customers"] == 2500
+    assert (res.customers["survey_time"] == one_date).all()

@@ -172,3 +172,28 @@ def test_simulated_handling_and_plots() -> None:
     for kind in ("pareto", "rates", "handling"):
         assert res.plot(kind, language="zh").get_title()  # type: ignore[arg-type]
     plt.close("all")
+
+
+def test_customers_switching_groups_within_a_period_count_once() -> None:
+    # customer a visits North, South, North in January: one customer in each region
+    log = pd.DataFrame(
+        {
+            "c": ["a", "a", "a", "a"],
+            "t": ["2024-01-02", "2024-01-05", "2024-01-09", "2024-01-10"],
+            "k": ["visit", "visit", "visit", "complaint_opened"],
+            "region": ["North", "South", "North", "North"],
+            "case": [None, None, None, "T1"],
+        }
+    )
+    res = csi.ComplaintAnalysis().fit(
+        log,
+        customer="c",
+        time="t",
+        kind="k",
+        segments=["region"],
+        case="case",
+        as_of="2024-03-01",
+        rates_by="region",
+    )
+    assert res.rates.loc[("2024-01", "North"), ["complaints", "base"]].tolist() == [1, 1]
+    assert res.rates.loc[("2024-01", "South"), ["complaints", "base"]].tolist() == [0, 1]

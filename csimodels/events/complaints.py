@@ -15,7 +15,7 @@ from csimodels._settings import Settings
 from csimodels.errors import DataQualityWarning, DataValidationError, format_offenders
 from csimodels.events import _plots
 from csimodels.events._frames import EventsResult
-from csimodels.events._groups import PeriodCode, period_grid
+from csimodels.events._groups import PeriodCode, event_groups, period_grid
 from csimodels.events._kinds import ACTIVITY_KINDS, EVENT_KINDS
 from csimodels.events.data import CustomerEvents
 from csimodels.events.retention import check_activity_kinds
@@ -313,7 +313,7 @@ class ComplaintAnalysis(Settings):
 
         def at_opening(column: str) -> np.ndarray:
             values = np.empty(n, dtype=object)
-            values[open_codes] = frame[column].to_numpy(dtype=object)[open_rows]
+            values[open_codes] = frame[column].iloc[open_rows].to_numpy(dtype=object)
             return values
 
         hours_reply = np.where(reply != far, (reply - opened) / _NS_PER_HOUR, np.nan)
@@ -416,26 +416,48 @@ class ComplaintAnalysis(Settings):
     ) -> pd.DataFrame:
         t = log.times()
         period = grid.of(t)
+        n_periods = len(grid.labels)
         opened = kinds == _K["complaint_opened"]
         act = log.kind_mask(self.activity_kinds)
-        keys: dict[str, Any] = {"period": period}
-        for col in by_cols:
-            keys[col] = np.asarray(log.frame[col].cat.codes)
-        key_frame = pd.DataFrame(keys)
-        complaints = key_frame[opened].value_counts(sort=False)
+        groups = event_groups(log, by_cols)
+        cell = period * groups.n + groups.codes  # period × group, one integer
+        size = n_periods * groups.n
+        complaints = np.bincount(cell[opened], minlength=size)
         if self.rate_basis == "visits":
-            base = key_frame[act].value_counts(sort=False)
+            base = np.bincount(cell[act], minlength=size)
         else:
-            cust = log.customer_codes()
-            base = (
-                key_frame[act]
-                .assign(_c=cust[act])
-                .drop_duplicates()
-                .drop(columns="_c")
-                .value_counts(sort=False)
+            # distinct customers per cell: activities are sorted by customer and time
+            cust = log.customer_codes()[act]
+            c_cell = cell[act]
+            first = np.concatenate([[True], (cust[1:] != cust[:-1]) | (c_cell[1:] != c_cell[:-1])])
+            cust, c_cell = cust[first], c_cell[first]
+            same = cust[1:] == cust[:-1]
+            if np.any(same & (c_cell[1:] <= c_cell[:-1])):
+                # a customer came back to a group within a period: count it once
+                pairs = np.unique(cust * np.int64(size) + c_cell)
+                c_cell = pairs % size
+            base = np.bincount(c_cell, minlength=size)
+        present = np.flatnonzero((complaints > 0) | (base > 0))
+        labels = np.asarray(grid.labels, dtype=object)
+        p_idx, g_idx = np.divmod(present, groups.n)
+        if by_cols:
+            gi = groups.index(g_idx)
+            keys = (
+                gi.to_frame(index=False)
+                if isinstance(gi, pd.MultiIndex)
+                else pd.DataFrame({by_cols[0]: gi.to_numpy()})
             )
-        table = pd.DataFrame({"complaints": complaints, "base": base}).fillna(0).astype(np.int64)
-        table = table.sort_index()
+            keys.insert(0, "period", labels[p_idx])
+            index: pd.Index = pd.MultiIndex.from_frame(keys)
+        else:
+            index = pd.Index(labels[p_idx], name="period")
+        table = pd.DataFrame(
+            {
+                "complaints": complaints[present].astype(np.int64),
+                "base": base[present].astype(np.int64),
+            },
+            index=index,
+        )
         k = table["complaints"].to_numpy(dtype=float)
         b = table["base"].to_numpy(dtype=float)
         alpha = 1 - self.level
@@ -445,17 +467,6 @@ class ComplaintAnalysis(Settings):
             table["rate"] = k / b * self.per
             table["ci_lower"] = np.where(b > 0, lo_count / b * self.per, np.nan)
             table["ci_upper"] = np.where(b > 0, hi_count / b * self.per, np.nan)
-        # labels back on
-        labels = np.asarray(grid.labels, dtype=object)
-        levels = [labels[table.index.get_level_values("period").to_numpy()]]
-        for col in by_cols:
-            cats = log.frame[col].cat.categories
-            levels.append(np.asarray(cats, dtype=object)[table.index.get_level_values(col)])
-        table.index = (
-            pd.MultiIndex.from_arrays(levels, names=["period", *by_cols])
-            if by_cols
-            else pd.Index(levels[0], name="period")
-        )
         return table
 
     def _pareto(self, cases: pd.DataFrame) -> pd.DataFrame:

@@ -220,3 +220,22 @@ def test_survey_data_with_ids_as_row_labels(sim: csi.datasets.SimulatedEvents) -
     )
     assert res.join.loc["matched", "customers"] == 2500
     assert (res.customers["survey_time"] == one_date).all()
+
+
+def test_standard_errors_are_calibrated_over_replications() -> None:
+    # 30 simulated logs: the z scores of the hazard ratio and of the value per point
+    # against the truth have mean ~0 and sd ~1 (measured over 150 replications while
+    # developing: sd 1.10 and 1.07, 91-92 % of |z| below 1.96)
+    z_beta, z_value = [], []
+    for r in range(30):
+        sim = csi.datasets.simulate_customer_events(n_customers=1500, random_state=500 + r)
+        res = csi.SatisfactionValue(model="cox").fit(sim.events, sim.survey, **COLUMNS)
+        row = res.coefficients.loc["satisfaction"]
+        z_beta.append((row["estimate"] - sim.truth["log_hazard_ratio"]) / row["std_error"])
+        used = res.customers.index[res.customers["months_active"].notna()]
+        value = res.value.loc["retention_per_point"]
+        truth = sim.true_value_per_point(12.0, used)
+        z_value.append((value["estimate"] - truth) / value["std_error"])
+    for z in (np.array(z_beta), np.array(z_value)):
+        assert abs(z.mean()) < 0.6
+        assert 0.6 < z.std(ddof=1) < 1.5

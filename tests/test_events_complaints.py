@@ -198,3 +198,10 @@ def test_customers_switching_groups_within_a_period_count_once() -> None:
         )
     assert res.rates.loc[("2024-01", "North"), ["complaints", "base"]].tolist() == [1, 1]
     assert res.rates.loc[("2024-01", "South"), ["complaints", "base"]].tolist() == [0, 1]
+
+
+def test_by_region_refits_each_region(events: csi.CustomerEvents) -> None:
+    res = csi.ComplaintAnalysis().fit(events, by="region", min_segment_size=1)
+    assert res.status["status"].tolist() == ["fitted", "fitted"]
+    assert res["North"].handling.loc["(all)", "cases"] == 2  # T1, T2
+    assert res["South"].handling.loc["(all)", "cases"] == 2  # T3, T4

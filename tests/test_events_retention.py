@@ -260,3 +260,30 @@ def test_plots(simulated: csi.RetentionResult, kind: str) -> None:
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_by_team_refits_each_team_and_flags_small_ones() -> None:
+    sim = csi.datasets.simulate_customer_events(
+        n_customers=600, teams=("A", "B", "tiny"), random_state=2
+    )
+    frame = sim.frame[~((sim.frame["team"] == "tiny") & (sim.frame["customer"] > "C000050"))]
+    events = csi.CustomerEvents.from_frame(
+        frame,
+        customer="customer",
+        time="time",
+        kind="kind",
+        team="team",
+        segments=["region"],
+        amount="amount",
+        case="case",
+        reason="reason",
+        as_of="2025-12-31",
+    )
+    with pytest.warns(DataQualityWarning, match="'tiny' has .* fewer than 30"):
+        res = csi.Retention().fit(events, by="team")
+    assert isinstance(res, csi.results.SegmentedResult)
+    assert res.status["status"].to_dict() == {"A": "fitted", "B": "fitted", "tiny": "too_small"}
+    alone = csi.Retention().fit(events.subset((events.frame["team"] == "A").to_numpy()))
+    pd.testing.assert_frame_equal(res["A"].status_counts, alone.status_counts)
+    assert res.pooled is not None and res.pooled.settings["n_customers"] == events.n_customers
+    assert csi.result_from_json(res.to_json()) == res

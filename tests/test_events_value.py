@@ -239,3 +239,21 @@ def test_standard_errors_are_calibrated_over_replications() -> None:
     for z in (np.array(z_beta), np.array(z_value)):
         assert abs(z.mean()) < 0.6
         assert 0.6 < z.std(ddof=1) < 1.5
+
+
+def test_by_segment_refits_each_region(sim: csi.datasets.SimulatedEvents) -> None:
+    survey = sim.survey.assign(region=sim.customers["region"].to_numpy())
+    res = csi.SatisfactionValue(model="cox").fit(
+        sim.events, survey, by="region", min_segment_size=100, **COLUMNS
+    )
+    assert isinstance(res, csi.results.SegmentedResult)
+    assert res.labels == ["North", "South"]
+    assert (res.status["status"] == "fitted").all()
+    alone = csi.SatisfactionValue(model="cox").fit(
+        sim.events, survey[survey["region"] == "North"], **COLUMNS
+    )
+    pd.testing.assert_frame_equal(res["North"].coefficients, alone.coefficients)
+    assert res.table("value").index.names[0] == "segment"
+    assert csi.result_from_json(res.to_json()) == res
+    with pytest.raises(DataValidationError, match="not a column of the survey"):
+        csi.SatisfactionValue().fit(sim.events, sim.survey, by="store", **COLUMNS)

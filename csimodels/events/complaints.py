@@ -17,9 +17,10 @@ from csimodels.events import _plots
 from csimodels.events._frames import EventsResult
 from csimodels.events._groups import PeriodCode, event_groups, period_grid
 from csimodels.events._kinds import ACTIVITY_KINDS, EVENT_KINDS
+from csimodels.events._segments import fit_parts, split_events
 from csimodels.events.data import CustomerEvents
 from csimodels.events.retention import check_activity_kinds
-from csimodels.results import Frame, warn_and_note
+from csimodels.results import Frame, SegmentedResult, warn_and_note
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -180,8 +181,11 @@ class ComplaintAnalysis(Settings):
         survey: pd.DataFrame | None = None,
         survey_case: str | None = None,
         score: str | None = None,
+        by: str | Sequence[str] | None = None,
+        min_segment_size: int = 30,
+        on_error: Literal["skip", "raise"] = "skip",
         **from_frame_options: Any,
-    ) -> ComplaintResult:
+    ) -> ComplaintResult | SegmentedResult:
         """Analyse the complaints of the log.
 
         Parameters
@@ -196,10 +200,17 @@ class ComplaintAnalysis(Settings):
             The survey's case-id column (default: the log's case column name).
         score : str
             The survey's score column (needed with ``survey``).
+        by : str or list of str, optional
+            Team or segment column(s): the analysis refitted on the events of each
+            segment, as a :class:`~csimodels.results.SegmentedResult`.
+        min_segment_size : int
+            With ``by``: segments with fewer customers are not fitted.
+        on_error : {"skip", "raise"}
+            With ``by``: a failing segment is recorded (``"skip"``) or raises.
 
         Returns
         -------
-        ComplaintResult
+        ComplaintResult, or SegmentedResult with ``by``
 
         Raises
         ------
@@ -208,6 +219,39 @@ class ComplaintAnalysis(Settings):
             the survey, or ``rates_by`` not a team or segment column.
         """
         log = CustomerEvents.coerce(events, **from_frame_options)
+        if by is not None:
+            columns = [by] if isinstance(by, str) else list(by)
+
+            def fit_one(part: CustomerEvents) -> ComplaintResult:
+                sv = survey
+                if survey is not None and part.case is not None:
+                    col = survey_case or part.case
+                    if col in survey.columns:  # the segment's own cases only
+                        cases = part.frame[part.case].cat.categories
+                        sv = survey[survey[col].isin(cases)]
+                return self._fit(part, rates_by, sv, survey_case, score)
+
+            pooled = fit_one(log)
+            return fit_parts(
+                split_events(log, columns, fit_one, "ComplaintAnalysis.fit"),
+                columns,
+                owner="ComplaintAnalysis.fit",
+                min_segment_size=min_segment_size,
+                on_error=on_error,
+                pooled=pooled,
+                headline=("handling", "reasons"),
+                settings=dict(pooled.settings),
+            )
+        return self._fit(log, rates_by, survey, survey_case, score)
+
+    def _fit(
+        self,
+        log: CustomerEvents,
+        rates_by: str | Sequence[str] | None,
+        survey: pd.DataFrame | None,
+        survey_case: str | None,
+        score: str | None,
+    ) -> ComplaintResult:
         notes: list[str] = list(log.notes)
         by_cols = [rates_by] if isinstance(rates_by, str) else list(rates_by or [])
         bad = [b for b in by_cols if b not in log.group_columns()]

@@ -385,7 +385,10 @@ class CustomerEvents(NoLegacyAPI, BaseModel):
         >>> ev.subset(ev.customer_codes() == 0).n_events
         1
         """
-        return self.model_copy(update={"frame": self.frame[np.asarray(mask, dtype=bool)]})
+        frame = self.frame[np.asarray(mask, dtype=bool)].copy()
+        for col in [self.customer, *([self.case] if self.case else [])]:
+            frame[col] = frame[col].cat.remove_unused_categories()
+        return self.model_copy(update={"frame": frame})
 
 
 def _check_cases(

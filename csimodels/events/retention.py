@@ -4,6 +4,7 @@ cohorts from a visit log (the churn management of the seed's sample report 6).""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
@@ -23,9 +24,10 @@ from csimodels.events._engine import (
 from csimodels.events._frames import EventsResult
 from csimodels.events._groups import PeriodCode, event_groups, period_grid
 from csimodels.events._kinds import ACTIVITY_KINDS, EVENT_KINDS, add_months, months_between
+from csimodels.events._segments import fit_parts, split_events
 from csimodels.events._survival import kaplan_meier, wilson_interval
 from csimodels.events.data import CustomerEvents
-from csimodels.results import Frame, warn_and_note
+from csimodels.results import Frame, SegmentedResult, warn_and_note
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -258,8 +260,11 @@ class Retention(Settings):
         events: CustomerEvents | pd.DataFrame,
         *,
         curves_by: str | None = None,
+        by: str | Sequence[str] | None = None,
+        min_segment_size: int = 30,
+        on_error: Literal["skip", "raise"] = "skip",
         **from_frame_options: Any,
-    ) -> RetentionResult:
+    ) -> RetentionResult | SegmentedResult:
         """Statuses, classes, churn rates, curves and cohorts of the log.
 
         Parameters
@@ -271,10 +276,18 @@ class Retention(Settings):
             A team or segment column: one retention curve per value (of the
             customer's first activity). The other tables are always broken down by
             team × segments.
+        by : str or list of str, optional
+            Team or segment column(s): the whole analysis refitted on the events of each
+            segment, returned as a :class:`~csimodels.results.SegmentedResult` (with the
+            pooled result and a status table).
+        min_segment_size : int
+            With ``by``: segments with fewer customers are not fitted.
+        on_error : {"skip", "raise"}
+            With ``by``: a failing segment is recorded (``"skip"``) or raises.
 
         Returns
         -------
-        RetentionResult
+        RetentionResult, or SegmentedResult with ``by``
 
         Raises
         ------
@@ -282,6 +295,25 @@ class Retention(Settings):
             No activity events, or ``curves_by`` is not a team or segment column.
         """
         log = CustomerEvents.coerce(events, **from_frame_options)
+        if by is not None:
+            columns = [by] if isinstance(by, str) else list(by)
+            pooled = self._fit(log, curves_by)
+            parts = split_events(
+                log, columns, lambda part: self._fit(part, curves_by), "Retention.fit"
+            )
+            return fit_parts(
+                parts,
+                columns,
+                owner="Retention.fit",
+                min_segment_size=min_segment_size,
+                on_error=on_error,
+                pooled=pooled,
+                headline=("status_counts", "churn_total"),
+                settings=dict(pooled.settings),
+            )
+        return self._fit(log, curves_by)
+
+    def _fit(self, log: CustomerEvents, curves_by: str | None) -> RetentionResult:
         notes: list[str] = list(log.notes)
         act = log.kind_mask(self.activity_kinds)
         if not act.any():

@@ -32,10 +32,11 @@ from csimodels.events import _validate as v
 from csimodels.events._engine import churn_durations
 from csimodels.events._frames import EventsResult
 from csimodels.events._kinds import ACTIVITY_KINDS, add_months
+from csimodels.events._segments import fit_parts, split_frame
 from csimodels.events._survival import CoxFit, cox_fit, logit_fit, wilson_interval
 from csimodels.events.data import CustomerEvents
 from csimodels.events.retention import check_activity_kinds
-from csimodels.results import Frame, warn_and_note
+from csimodels.results import Frame, SegmentedResult, warn_and_note
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -240,8 +241,11 @@ class SatisfactionValue(Settings):
         survey_date: object = None,
         drivers: Sequence[str] = (),
         level_column: str | None = None,
+        by: str | Sequence[str] | None = None,
+        min_segment_size: int = 100,
+        on_error: Literal["skip", "raise"] = "skip",
         **from_frame_options: Any,
-    ) -> SatisfactionValueResult:
+    ) -> SatisfactionValueResult | SegmentedResult:
         """Join the survey to the log and estimate what satisfaction is worth.
 
         Parameters
@@ -262,10 +266,18 @@ class SatisfactionValue(Settings):
             Further numeric columns entering the model (e.g. price perception).
         level_column : str, optional
             Satisfaction levels for the level table (e.g. a 1–5 overall rating).
+        by : str or list of str, optional
+            Survey column(s) (region, store...): the analysis refitted on the answers of
+            each segment, as a :class:`~csimodels.results.SegmentedResult` — what one
+            index point is worth in each region.
+        min_segment_size : int
+            With ``by``: segments with fewer survey answers are not fitted.
+        on_error : {"skip", "raise"}
+            With ``by``: a failing segment is recorded (``"skip"``) or raises.
 
         Returns
         -------
-        SatisfactionValueResult
+        SatisfactionValueResult, or SegmentedResult with ``by``
 
         Raises
         ------
@@ -276,15 +288,50 @@ class SatisfactionValue(Settings):
             The model cannot be estimated (no variation in the outcome).
         """
         log = CustomerEvents.coerce(events, **from_frame_options)
-        notes: list[str] = list(log.notes)
         frame = survey.frame if isinstance(survey, SurveyData) else survey
         if not isinstance(frame, pd.DataFrame):
             raise DataValidationError(
                 f"survey must be a DataFrame or a SurveyData, got {type(survey).__name__}"
             )
+        drivers = [drivers] if isinstance(drivers, str) else list(drivers)
+
+        def fit_one(part: pd.DataFrame) -> SatisfactionValueResult:
+            return self._fit(
+                log, part, customer, satisfaction, time, survey_date, drivers, level_column
+            )
+
+        if by is not None:
+            columns = [by] if isinstance(by, str) else list(by)
+            pooled = fit_one(frame)
+            parts, n_missing = split_frame(frame, columns, fit_one, "SatisfactionValue.fit")
+            return fit_parts(
+                parts,
+                columns,
+                owner="SatisfactionValue.fit",
+                min_segment_size=min_segment_size,
+                on_error=on_error,
+                pooled=pooled,
+                headline=("value", "coefficients"),
+                settings=dict(pooled.settings),
+                unit="survey answers",
+                n_missing=n_missing,
+            )
+        return fit_one(frame)
+
+    def _fit(
+        self,
+        log: CustomerEvents,
+        frame: pd.DataFrame,
+        customer: str | None,
+        satisfaction: str,
+        time: str | None,
+        survey_date: object,
+        drivers: list[str],
+        level_column: str | None,
+    ) -> SatisfactionValueResult:
+        notes: list[str] = list(log.notes)
         if frame.shape[0] == 0:
             raise DataValidationError("survey has no rows")
-        drivers = [drivers] if isinstance(drivers, str) else list(drivers)
         needed = [c for c in (customer, satisfaction, time, level_column) if c] + drivers
         missing_cols = sorted({c for c in needed if c not in frame.columns})
         if missing_cols:

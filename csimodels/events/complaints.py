@@ -49,7 +49,8 @@ class ComplaintResult(EventsResult):
         ``complaints`` opened in the period; ``base``: distinct customers with an
         activity in the period (``rate_basis="customers"``) or activities
         (``"visits"``); ``rate`` = complaints / base × ``per``; ``ci_lower``/
-        ``ci_upper``: exact Poisson (Garwood) interval of the rate at ``level``.
+        ``ci_upper``: exact Poisson (Garwood) interval of the rate at ``level`` (NaN
+        when the base is 0: complaints in a period without activity).
     reasons : DataFrame, index reason (most frequent first)
         ``complaints``, ``share``, ``cumulative_share``, ``vital_few`` (the reasons
         that together reach ``vital_share`` of complaints, Pareto's "vital few").
@@ -508,7 +509,7 @@ class ComplaintAnalysis(Settings):
         with np.errstate(divide="ignore", invalid="ignore"):
             lo_count = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0)
             hi_count = stats.chi2.ppf(1 - alpha / 2, 2 * (k + 1)) / 2
-            table["rate"] = k / b * self.per
+            table["rate"] = np.where(b > 0, k / b * self.per, np.nan)
             table["ci_lower"] = np.where(b > 0, lo_count / b * self.per, np.nan)
             table["ci_upper"] = np.where(b > 0, hi_count / b * self.per, np.nan)
         return table

@@ -622,7 +622,11 @@ class Retention(Settings):
             pieces.append(piece)
             reads.append(_read_curve(piece, list(self.windows), name, durations[mask]))
         survival = pd.concat(pieces, ignore_index=True) if pieces else _empty_curve()
-        retention_at = pd.concat(reads) if reads else pd.DataFrame()
+        retention_at = (
+            pd.concat(reads)
+            if reads
+            else pd.DataFrame(columns=["survival", "std_error", "ci_lower", "ci_upper", "n_risk"])
+        )
         return survival, retention_at
 
     def _cohort_tables(self, counts: np.ndarray, grid: Any) -> tuple[pd.DataFrame, pd.DataFrame]:

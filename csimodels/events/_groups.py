@@ -38,13 +38,19 @@ class Groups:
     def n(self) -> int:
         return len(self.labels)
 
-    def index(self, codes: Sequence[int] | IntArray, extra: pd.Index | None = None) -> pd.Index:
+    def index(self, codes: Sequence[int] | IntArray) -> pd.Index:
         """An index of group labels for ``codes`` (named after the columns)."""
         names = list(self.columns) if self.columns else ["group"]
-        rows = [self.labels[int(c)] for c in codes]
+        take = np.asarray(codes, dtype=np.int64)
+        arrays = []
+        for j in range(len(names)):
+            column = np.empty(len(self.labels), dtype=object)
+            column[:] = [label[j] for label in self.labels]
+            arrays.append(column[take])
         if len(names) == 1:
-            return pd.Index([r[0] for r in rows], name=names[0])
-        return pd.MultiIndex.from_tuples(rows, names=names)
+            return pd.Index(arrays[0], name=names[0])
+        multi: pd.Index = pd.MultiIndex.from_arrays(arrays, names=names)
+        return multi
 
 
 def event_groups(events: CustomerEvents, columns: Sequence[str] | None = None) -> Groups:

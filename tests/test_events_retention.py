@@ -4,6 +4,7 @@ intervals; bad settings."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -287,3 +288,60 @@ def test_by_team_refits_each_team_and_flags_small_ones() -> None:
     pd.testing.assert_frame_equal(res["A"].status_counts, alone.status_counts)
     assert res.pooled is not None and res.pooled.settings["n_customers"] == events.n_customers
     assert csi.result_from_json(res.to_json()) == res
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_status_trend_and_lifetimes_equal_a_brute_force(seed: int) -> None:
+    # random visits (month ends, times of day), as_of in mid-month: every month end's
+    # statuses and every lifetime recomputed customer by customer with pandas DateOffset
+    rng = np.random.default_rng(seed)
+    n = 300
+    start = pd.Timestamp("2021-01-31 18:00")
+    offsets = rng.integers(0, 4 * 365 * 24, n)
+    times = start + pd.to_timedelta(offsets, unit="h")
+    times = times.where(rng.random(n) > 0.1, times.normalize() + pd.offsets.MonthEnd(0))
+    log = pd.DataFrame(
+        {
+            "c": rng.choice([f"c{i}" for i in range(25)], n),
+            "t": times,
+            "k": "visit",
+            "team": rng.choice(["X", "Y"], n),
+        }
+    ).drop_duplicates(["c", "t"])
+    as_of = pd.Timestamp("2025-02-14 12:00")
+    res = csi.Retention(windows=(3, 7, 12)).fit(
+        log, customer="c", time="t", kind="k", team="team", as_of=as_of
+    )
+    trend = res.status_trend
+    for label in dict.fromkeys(trend.index.get_level_values("period")):
+        period = pd.Period(label, freq="M")
+        at = min(period.end_time.as_unit("ns"), as_of)
+        seen = log[log["t"] <= at].sort_values("t").groupby("c").tail(1)
+        expected: dict[tuple[str, str], int] = {}
+        for _, row in seen.iterrows():
+            status = sum(row["t"] + pd.DateOffset(months=w) <= at for w in (3, 7, 12))
+            key = (row["team"], STATUS_NAMES[status])
+            expected[key] = expected.get(key, 0) + 1
+        got = trend.xs(label, level="period")
+        for team in ("X", "Y"):
+            for name in STATUS_NAMES:
+                value = int(got.loc[team, name]) if team in got.index else 0
+                assert value == expected.get((team, name), 0), (label, team, name)
+    cutoff = as_of - pd.DateOffset(months=7)
+    for cid, part in log.sort_values("t").groupby("c"):
+        t = list(part["t"])
+        gaps = (a for a, b in itertools.pairwise(t) if a + pd.DateOffset(months=7) <= b)
+        end = next(gaps, None)
+        churned = end is not None or t[-1] <= cutoff
+        end = end if end is not None else (t[-1] if churned else cutoff)
+        got = res.customers.loc[cid]
+        if t[0] > cutoff:
+            assert np.isnan(got["months_active"])
+            continue
+        assert bool(got["churned"]) == churned
+        assert got["months_active"] == pytest.approx(
+            (end - t[0]) / pd.Timedelta(days=1) / DAYS_PER_MONTH, abs=1e-9
+        )
+
+
+STATUS_NAMES = ("active", "marginal", "churned", "lost")

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from csimodels.events._kinds import add_months, months_between
+from csimodels.events._groups import PeriodGrid
+from csimodels.events._kinds import add_months, month_numbers, months_between
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -99,32 +100,42 @@ def customer_state(
 def status_over_time(
     cust: IntArray,
     t: IntArray,
+    months: IntArray,
     group: IntArray,
     n_groups: int,
-    eval_times: IntArray,
+    grid: PeriodGrid,
     windows: tuple[int, ...],
-    shifted: dict[int, IntArray] | None = None,
 ) -> IntArray:
-    """Customers in each status at each evaluation instant, shape (n_groups, 4, n_eval).
+    """Customers in each status at the end of each period, shape (n_groups, 4, n_periods).
 
     An activity at ``t_i`` is the customer's latest for instants in ``[t_i, next_i)``;
     in that span the customer is active until ``t_i + w1``, marginal until ``t_i + w2``,
     churned until ``t_i + w3`` and lost after; the group is that activity's. Counted
-    with difference arrays over the evaluation grid.
+    with difference arrays over the periods. ``months`` holds the calendar month of each
+    activity: ``t + w`` months lies in month ``months + w``, so a span bound's period
+    follows from integer arithmetic; only bounds in a last, unfinished period are
+    compared with ``as_of`` (the instant that period is evaluated at).
     """
-    n_eval = eval_times.size
+    n_eval = grid.ends.size
     n_status = len(windows) + 1
-    nxt = _next_same(cust, t)
-    # positions on the grid of the span bounds (searchsorted is monotone, so the
-    # position of min(bound, next) is the min of the positions)
-    pos = [np.searchsorted(eval_times, t, side="left")]
-    shifts = shifted or {}
-    pos += [
-        np.searchsorted(eval_times, shifts[w] if w in shifts else add_months(t, w), side="left")
-        for w in windows
-    ]
-    pos.append(np.full(t.size, n_eval, dtype=np.intp))
-    pos_next = np.searchsorted(eval_times, nxt, side="left")
+    as_of = int(grid.ends[-1])
+    open_last = not bool(grid.complete[-1])
+
+    def position(shift: int) -> IntArray:
+        # evaluation instants before the bound t + shift months (what searchsorted gives)
+        pos = np.clip(grid.of_months(months + shift), 0, n_eval)
+        if open_last:
+            last = pos == n_eval - 1
+            if last.any():
+                exact = add_months(t[last], shift)
+                pos[last] = np.where(exact > as_of, n_eval, n_eval - 1)
+        return pos
+
+    pos = [position(0)] + [position(w) for w in windows]
+    pos.append(np.full(t.size, n_eval, dtype=np.int64))
+    same = np.concatenate([cust[1:] == cust[:-1], [False]])
+    next_month = np.concatenate([months[1:], [0]])
+    pos_next = np.where(same, np.clip(grid.of_months(next_month), 0, n_eval), n_eval)
     size = n_groups * n_status * (n_eval + 1)
     acc = np.zeros(size, dtype=np.int64)
     for s in range(n_status):
@@ -184,7 +195,7 @@ def churn_durations(
     as_of: int,
     window: int,
     origin: IntArray | None = None,
-    shifted: IntArray | None = None,
+    months: IntArray | None = None,
 ) -> tuple[FloatArray, NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
     """Months from origin to the last activity before the first churn (a gap of
     ``window`` months), per customer.
@@ -214,8 +225,14 @@ def churn_durations(
     nxt = _next_same(cust, t)
     gap = np.zeros(t.size, dtype=bool)
     inner = nxt != _FAR
-    later = shifted if shifted is not None and origin is None else add_months(t, window)
-    gap[inner] = later[inner] <= nxt[inner]
+    # t + window months lies in month m + window: compare months, and the exact
+    # instants only where the next activity falls in that very month
+    m = months if months is not None and origin is None else month_numbers(t)
+    next_month = np.concatenate([m[1:], [0]])
+    target = m + window
+    gap[inner] = next_month[inner] > target[inner]
+    tie = inner & (next_month == target)
+    gap[tie] = add_months(t[tie], window) <= nxt[tie]
     churn_at = np.full(n_customers, -1, dtype=np.int64)
     if gap.any():
         gi = np.flatnonzero(gap)

@@ -101,9 +101,18 @@ class PeriodGrid:
     complete: NDArray[np.bool_]
     """Whether the period ended by ``as_of``."""
 
+    @property
+    def months_per(self) -> int:
+        """Calendar months in one period."""
+        return _MONTHS[self.freq]
+
     def of(self, times: IntArray) -> IntArray:
         """Period position (0 = the first period) of int64 nanosecond times."""
         return _period_number(times, self.freq) - self.first
+
+    def of_months(self, months: IntArray) -> IntArray:
+        """Period position of calendar month numbers (see ``month_numbers``)."""
+        return np.asarray(np.floor_divide(months, self.months_per) - self.first, np.int64)
 
 
 def _period_number(times: IntArray, freq: str) -> IntArray:

@@ -12,6 +12,7 @@ __all__ = [
     "DAYS_PER_MONTH",
     "EVENT_KINDS",
     "add_months",
+    "month_numbers",
     "months_between",
 ]
 
@@ -54,6 +55,20 @@ def months_between(start: NDArray[np.int64], end: NDArray[np.int64]) -> NDArray[
     12.0249
     """
     return np.asarray((end - start) / (_NS_PER_DAY * DAYS_PER_MONTH), dtype=np.float64)
+
+
+def month_numbers(times: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Calendar month of int64 nanosecond timestamps, counted from 1970-01 (= 0).
+
+    ``add_months(t, k)`` always falls in month ``month_numbers(t) + k``.
+
+    Examples
+    --------
+    >>> t = pd.to_datetime(["1970-01-31", "2024-03-01"]).as_unit("ns").asi8
+    >>> month_numbers(t).tolist()
+    [0, 650]
+    """
+    return np.asarray(times.view("datetime64[ns]").astype("datetime64[M]"), dtype=np.int64)
 
 
 def add_months(times: NDArray[np.int64], months: int) -> NDArray[np.int64]:

@@ -23,7 +23,7 @@ from csimodels.events._engine import (
 )
 from csimodels.events._frames import EventsResult
 from csimodels.events._groups import PeriodCode, event_groups, period_grid
-from csimodels.events._kinds import ACTIVITY_KINDS, EVENT_KINDS, add_months, months_between
+from csimodels.events._kinds import ACTIVITY_KINDS, EVENT_KINDS, month_numbers, months_between
 from csimodels.events._segments import fit_parts, split_events
 from csimodels.events._survival import kaplan_meier, wilson_interval
 from csimodels.events.data import CustomerEvents
@@ -355,9 +355,9 @@ class Retention(Settings):
                 DataQualityWarning,
             )
         window = self.windows[STATUSES.index(self.churn_status) - 1]
-        shifted = {w: add_months(t, w) for w in self.windows}
+        months = month_numbers(t)
         durations, event, at_risk, returned = churn_durations(
-            cust, t, n_cust, as_of, window, shifted=shifted[window]
+            cust, t, n_cust, as_of, window, months=months
         )
         customers = self._customer_table(log, state, groups_all)
         has = state.has_activity
@@ -368,14 +368,12 @@ class Retention(Settings):
         class_counts = self._class_counts(customers, names)
 
         trend_grid = period_grid(int(t.min()), as_of, self.period)
-        trend = status_over_time(
-            cust, t, gcodes, groups_all.n, trend_grid.ends, self.windows, shifted
-        )
+        trend = status_over_time(cust, t, months, gcodes, groups_all.n, trend_grid, self.windows)
         status_trend = self._trend_table(trend, trend_grid.labels, groups_all)
 
         churn_grid = period_grid(int(t.min()), as_of, self.churn_period)
         base, churned = period_churn(
-            cust, churn_grid.of(t), gcodes, groups_all.n, len(churn_grid.labels)
+            cust, churn_grid.of_months(months), gcodes, groups_all.n, len(churn_grid.labels)
         )
         churn_rates, churn_total = self._churn_tables(base, churned, churn_grid, groups_all)
         if not churn_grid.complete[-1]:
@@ -399,7 +397,7 @@ class Retention(Settings):
         survival, retention_at = self._curves(durations, event, at_risk, curve_groups)
 
         cohort_grid = period_grid(int(t.min()), as_of, self.cohort_period)
-        counts = cohort_counts(cust, cohort_grid.of(t), len(cohort_grid.labels))
+        counts = cohort_counts(cust, cohort_grid.of_months(months), len(cohort_grid.labels))
         cohort_sizes, cohorts = self._cohort_tables(counts, cohort_grid)
 
         settings: dict[str, Any] = {

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special, stats
 
 FloatArray = NDArray[np.float64]
 
@@ -46,6 +45,8 @@ def kaplan_meier(time: FloatArray, event: NDArray[np.bool_], level: float) -> Ka
     the interval is ``S^{exp(± z se / (S |log S|))}`` (R ``survfit(conf.type =
     "log-log")``), undefined (NaN) where S is 0 or 1.
     """
+    from scipy import stats
+
     utime, rank = np.unique(time, return_inverse=True)
     m = utime.size
     d = np.bincount(rank, weights=event.astype(np.float64), minlength=m)
@@ -77,6 +78,8 @@ def wilson_interval(
     successes: FloatArray, trials: FloatArray, level: float
 ) -> tuple[FloatArray, FloatArray]:
     """Wilson score interval of a binomial proportion (NaN where there are no trials)."""
+    from scipy import stats
+
     z = float(stats.norm.ppf(0.5 + level / 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         p = successes / trials
@@ -107,6 +110,8 @@ def logit_fit(x: FloatArray, y: FloatArray, *, tol: float = 1e-12, max_iter: int
     ``x`` holds the constant column. Stops when the largest step is below ``tol``
     (relative to 1 + |b|); ``separated`` flags fitted probabilities within 1e-10 of 0 or 1.
     """
+    from scipy import special
+
     n, k = x.shape
     beta = np.zeros(k)
     converged = False

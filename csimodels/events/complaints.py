@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
-from scipy import stats
 
 from csimodels._settings import Settings
 from csimodels.errors import DataQualityWarning, DataValidationError, format_offenders
@@ -399,6 +398,8 @@ class ComplaintAnalysis(Settings):
         score: str | None,
         notes: list[str],
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        from scipy import stats
+
         if not isinstance(survey, pd.DataFrame):
             raise DataValidationError(
                 f"survey must be a DataFrame of handling scores, got {type(survey).__name__}"
@@ -459,6 +460,8 @@ class ComplaintAnalysis(Settings):
     def _rates(
         self, log: CustomerEvents, kinds: np.ndarray, grid: Any, by_cols: list[str]
     ) -> pd.DataFrame:
+        from scipy import stats
+
         t = log.times()
         period = grid.of(t)
         n_periods = len(grid.labels)

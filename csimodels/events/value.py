@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
-from scipy import special, stats
 
 from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
@@ -611,6 +610,8 @@ class SatisfactionValue(Settings):
         rev: float | None,
         rev_se: float,
     ) -> pd.DataFrame:
+        from scipy import stats
+
         z = float(stats.norm.ppf(0.5 + self.level / 2))
         rows = {
             "retention_per_point": (ame, ame_se),
@@ -631,6 +632,8 @@ class SatisfactionValue(Settings):
     def _coefficient_table(
         self, params: np.ndarray, cov: np.ndarray, terms: list[str], ratio: str
     ) -> pd.DataFrame:
+        from scipy import stats
+
         z = float(stats.norm.ppf(0.5 + self.level / 2))
         se = np.sqrt(np.diag(cov))
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -662,6 +665,8 @@ class SatisfactionValue(Settings):
         rev_se: float,
         notes: list[str],
     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        from scipy import special, stats
+
         if np.all(y == y[0]):
             raise EstimationError(
                 "SatisfactionValue: every analysed customer has the same outcome "
@@ -740,6 +745,8 @@ class SatisfactionValue(Settings):
         rev_se: float,
         notes: list[str],
     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        from scipy import stats
+
         event = event.astype(bool)
         if not event.any():
             raise EstimationError(

@@ -17,6 +17,7 @@ from csimodels import (
     ahp,
     datasets,
     errors,
+    events,
     fce,
     importance,
     inference,
@@ -40,6 +41,15 @@ from csimodels.ahp import (
     FuzzyAHPResult,
 )
 from csimodels.data import DescriptionResult, ItemInfo, Scale, SurveyData
+from csimodels.events import (
+    ComplaintAnalysis,
+    ComplaintResult,
+    CustomerEvents,
+    Retention,
+    RetentionResult,
+    SatisfactionValue,
+    SatisfactionValueResult,
+)
 from csimodels.fce import FCE, FCEResult, FCETree, FCETreeResult, GradeSet
 from csimodels.importance import (
     DriverAnalysis,
@@ -88,6 +98,10 @@ __all__ = [
     "AHPHierarchyResult",
     "AHPResult",
     "Bootstrap",
+    # customer events (issue 20)
+    "ComplaintAnalysis",
+    "ComplaintResult",
+    "CustomerEvents",
     "DescriptionResult",
     "DriverAnalysis",
     "DriverAnalysisResult",
@@ -110,8 +124,12 @@ __all__ = [
     "PenaltyRewardResult",
     "Permutation",
     "Result",
+    "Retention",
+    "RetentionResult",
     "SERVPERFResult",
     "SERVQUALResult",
+    "SatisfactionValue",
+    "SatisfactionValueResult",
     "Scale",
     "SegmentedPLSResult",
     "SegmentedResult",
@@ -125,6 +143,7 @@ __all__ = [
     "ahp",
     "datasets",
     "errors",
+    "events",
     "fce",
     "importance",
     "inference",

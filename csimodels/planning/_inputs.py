@@ -227,6 +227,7 @@ def _measurement(result: Any) -> dict[str, Any]:
         "index_weight": [float(v) for v in outer["index_weight"]],
         "scale_min": [float(v) for v in outer["scale_min"]],
         "scale_max": [float(v) for v in outer["scale_max"]],
+        "missing": str(result.settings.get("missing", "listwise")),
     }
 
 

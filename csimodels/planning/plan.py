@@ -867,4 +867,3 @@ def _diagnose(
     if caps:
         binding.append(f"the target reaches 100 in {format_offenders(caps)}")
     return "; ".join(parts + binding)
-

@@ -259,4 +259,3 @@ class PlanEvaluation(Result):
             ("Level", s.get("level")),
         ]
         return header, {"Target": self.targets, "Drivers": self.drivers}
-

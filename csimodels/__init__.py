@@ -21,6 +21,7 @@ from csimodels import (
     importance,
     inference,
     kano,
+    planning,
     plotting,
     results,
     segments,
@@ -51,6 +52,14 @@ from csimodels.importance import (
 )
 from csimodels.inference import Bootstrap, Permutation
 from csimodels.kano import Kano, KanoResult
+from csimodels.planning import (
+    ConvexCost,
+    ImprovementPlan,
+    PiecewiseCost,
+    PlanEvaluation,
+    PlanResult,
+    WhatIfResult,
+)
 from csimodels.results import Result, SegmentedResult, Summary, result_from_json
 from csimodels.sem import (
     ACSI,
@@ -88,6 +97,7 @@ __all__ = [
     "AHPHierarchyResult",
     "AHPResult",
     "Bootstrap",
+    "ConvexCost",
     "DescriptionResult",
     "DriverAnalysis",
     "DriverAnalysisResult",
@@ -99,6 +109,7 @@ __all__ = [
     "GradeSet",
     "ImportancePerformance",
     "ImportancePerformanceResult",
+    "ImprovementPlan",
     "Instrument",
     "ItemInfo",
     "Kano",
@@ -109,6 +120,9 @@ __all__ = [
     "PenaltyReward",
     "PenaltyRewardResult",
     "Permutation",
+    "PiecewiseCost",
+    "PlanEvaluation",
+    "PlanResult",
     "Result",
     "SERVPERFResult",
     "SERVQUALResult",
@@ -119,6 +133,7 @@ __all__ = [
     "SurveyData",
     "TrendMonitor",
     "TrendResult",
+    "WhatIfResult",
     "ZoneOfTolerance",
     "ZoneOfToleranceResult",
     "__version__",
@@ -129,6 +144,7 @@ __all__ = [
     "importance",
     "inference",
     "kano",
+    "planning",
     "plotting",
     "result_from_json",
     "results",

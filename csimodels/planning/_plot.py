@@ -46,10 +46,32 @@ def plot_plan(plan: PlanResult, *, kind: str | None, ax: Any, language: str, lab
         kind=kind, kinds=KINDS, language=language, labels=labels, owner="PlanResult"
     )
     text = _TEXT[language]
-    with use_language(language):
+    with use_language(language) as rc:
         if chosen == "frontier":
-            return _frontier(plan, ax, text)
-        return _allocation(plan, ax, text, labels)
+            out = _frontier(plan, ax, text)
+        else:
+            out = _allocation(plan, ax, text, labels)
+        _keep_fonts(out, rc.get("font.sans-serif"))
+    return out
+
+
+def _keep_fonts(ax: Any, families: Any) -> None:
+    """Pin the CJK font on the chart's texts, so it also renders after the rc context.
+
+    matplotlib looks fonts up when the figure is drawn (saved or shown), by then
+    outside :func:`use_language`; text without an explicit family would fall back
+    to a font without Chinese glyphs.
+    """
+    if not families:
+        return
+    family = list(families)
+    texts = [ax.title, ax.xaxis.label, ax.yaxis.label]
+    legend = ax.get_legend()
+    if legend is not None:
+        texts.extend(legend.get_texts())
+    for t in texts:
+        t.set_fontfamily(family)
+    ax.tick_params(labelfontfamily=family[0])
 
 
 def _frontier(plan: PlanResult, ax: Any, text: dict[str, str]) -> Any:
@@ -94,5 +116,5 @@ def _allocation(plan: PlanResult, ax: Any, text: dict[str, str], labels: str) ->
     if len(segs) > 1:
         ax.set_ylabel(text["segment"])
     ax.set_title(text["allocation"])
-    ax.legend(frameon=False, fontsize="small", loc="best")
+    ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax

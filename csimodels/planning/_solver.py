@@ -67,8 +67,9 @@ class Problem:
 
     def cell_cost(self, x: FloatArray) -> FloatArray:
         """Cost of each cell at pushes ``x`` (S, D)."""
-        filled = np.clip(x[..., None] - self.tier_start, 0.0, self.tier_end - self.tier_start)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"):  # unused tiers run from inf to inf
+            width = np.nan_to_num(self.tier_end - self.tier_start, nan=0.0)
+            filled = np.clip(x[..., None] - self.tier_start, 0.0, width)
             tiers = np.where(filled > 0, filled * self.tier_rate, 0.0).sum(axis=-1)
         xc = np.maximum(x, 0.0)
         curve = self.convex_linear * xc + self.convex_rate * xc**self.convex_exponent
@@ -442,7 +443,37 @@ def solve_convex(p: Problem, *, maxiter: int = 500) -> Solution:
             sol.kkt = convex_kkt(p, x)
             return sol
         start = x
+    if solve_lp(_linearised(p).relaxed_budgets()).status != "optimal":
+        return Solution(
+            "infeasible",
+            np.zeros(shape),
+            np.zeros(shape),
+            np.nan,
+            solver="highs",
+            message="the goal is out of reach of the rooms and caps",
+        )
     return _slsqp(p, start, maxiter=maxiter)
+
+
+def _linearised(p: Problem) -> Problem:
+    """The same constraints with every convex curve replaced by a free linear cost
+    (feasibility of the linear constraints does not depend on the costs)."""
+    tier_start = p.tier_start.copy()
+    tier_end = p.tier_end.copy()
+    tier_rate = p.tier_rate.copy()
+    tier_start[p.convex, 0] = 0.0
+    tier_end[p.convex, 0] = np.inf
+    tier_rate[p.convex, 0] = 0.0
+    if tier_start.shape[-1] > 1:
+        tier_start[p.convex, 1:] = np.inf
+        tier_end[p.convex, 1:] = np.inf
+    return _replace(
+        p,
+        convex=np.zeros_like(p.convex),
+        tier_start=tier_start,
+        tier_end=tier_end,
+        tier_rate=tier_rate,
+    )
 
 
 def _layout(
@@ -565,22 +596,38 @@ def _slsqp(p: Problem, start: FloatArray | None, *, maxiter: int) -> Solution:
     else:
         z0 = np.where(np.isfinite(hi), 0.5 * (lo + hi), lo + 1.0)
     bounds = list(zip(lo, hi, strict=True))
-    res = optimize.minimize(
-        lambda z: float(cost_vec(z).sum()),
-        z0,
-        jac=grad_vec,
-        bounds=bounds,
-        constraints=cons,
-        method="SLSQP",
-        options={"maxiter": maxiter, "ftol": 1e-14},
-    )
+
+    def run(start: FloatArray, ftol: float) -> Any:
+        return optimize.minimize(
+            lambda z: float(cost_vec(z).sum()),
+            start,
+            jac=grad_vec,
+            bounds=bounds,
+            constraints=cons,
+            method="SLSQP",
+            options={"maxiter": maxiter, "ftol": ftol},
+        )
+
+    def violation(z: FloatArray) -> float:
+        v = float(np.maximum(a_lin @ z - b_lin, 0).max(initial=0.0))
+        c = cost_vec(z)
+        if np.isfinite(p.budget):
+            v = max(v, float(c.sum() - p.budget) / (1 + abs(p.budget)))
+        if sb is not None and np.isfinite(sb).any():
+            fin = np.flatnonzero(np.isfinite(sb))
+            v = max(v, float(np.max((seg_onehot[fin] @ c - sb[fin]) / (1 + np.abs(sb[fin])))))
+        return v
+
+    res = run(z0, 1e-14)
     z = np.clip(np.asarray(res.x, dtype=np.float64), lo, hi)
+    if res.status != 0:  # often a line search stalled at the optimum: polish once
+        again = run(z, 1e-12)
+        z2 = np.clip(np.asarray(again.x, dtype=np.float64), lo, hi)
+        if violation(z2) <= violation(z) + 1e-12:
+            res, z = again, z2
     x = np.bincount(cell, weights=z, minlength=s_n * d_n).reshape(shape)
-    viol = float(np.maximum(a_lin @ z - b_lin, 0).max(initial=0.0))
     costs = p.cell_cost(x)
-    if np.isfinite(p.budget):
-        viol = max(viol, float(costs.sum() - p.budget) / (1 + abs(p.budget)))
-    if res.status == 8 or viol > 1e-6:  # infeasible
+    if violation(z) > 1e-6:
         return Solution(
             "infeasible", x, costs, float(costs.sum()), solver="slsqp", message=str(res.message)
         )

@@ -303,6 +303,8 @@ def _curves(plan: ImprovementPlan, table: DriverTable) -> list[list[CostCurve | 
 def _segment_weights(plan: ImprovementPlan, table: DriverTable) -> np.ndarray:
     segs = table.segments
     spec = plan.segment_weights
+    if len(segs) == 1 and not isinstance(spec, Mapping):
+        return np.ones(1)
     if isinstance(spec, Mapping):
         _unknown("segment", [str(k) for k in spec], segs, "segment_weights")
         missing = [s for s in segs if s not in spec]

@@ -225,8 +225,12 @@ def _cells(lp: _LP, z: FloatArray, shape: tuple[int, int]) -> FloatArray:
     return np.asarray(x.reshape(shape), dtype=np.float64)
 
 
-def solve_lp(p: Problem, *, objective: str = "cost") -> Solution:
-    """Solve the (piecewise-)linear plan with HiGHS; ``objective="uplift"`` maximises."""
+def solve_lp(p: Problem, *, objective: str = "cost", certify: bool = True) -> Solution:
+    """Solve the (piecewise-)linear plan with HiGHS; ``objective="uplift"`` maximises.
+
+    HiGHS's dual simplex returns a vertex with its duals (the shadow prices);
+    ``certify`` adds the KKT residuals of the solution (:func:`kkt_check`).
+    """
     lp = build_lp(p, objective=objective)
     shape = p.shape
     if lp.c.size == 0:
@@ -244,7 +248,7 @@ def solve_lp(p: Problem, *, objective: str = "cost") -> Solution:
         A_ub=lp.a_ub,
         b_ub=lp.b_ub,
         bounds=np.column_stack([lp.lo, lp.hi]),
-        method="highs",
+        method="highs-ds",
     )
     if res.status == 2:
         return Solution(
@@ -262,8 +266,7 @@ def solve_lp(p: Problem, *, objective: str = "cost") -> Solution:
     marg = np.asarray(res.ineqlin.marginals, dtype=np.float64)
     kinds = np.array([k for k, _ in lp.rows])
     multipliers = {k: -marg[kinds == k] for k in ROW_KINDS if np.any(kinds == k)}
-    grad = lp.c
-    kkt = kkt_check(grad, lp.a_ub, lp.b_ub, z, lp.lo, lp.hi)
+    kkt = kkt_check(lp.c, lp.a_ub, lp.b_ub, z, lp.lo, lp.hi) if certify else {}
     return Solution(
         status="optimal",
         x=x,
@@ -701,12 +704,23 @@ def convex_kkt(p: Problem, x: FloatArray) -> dict[str, float]:
     return kkt_check(parts["grad_vec"](z), a_goal, b_goal, z, parts["lo"], parts["hi"], tol=1e-9)
 
 
-def solve(p: Problem, *, objective: str = "cost") -> Solution:
+def solve(p: Problem, *, objective: str = "cost", certify: bool = True) -> Solution:
     """Dispatch: HiGHS for (piecewise-)linear costs, the convex solver otherwise."""
-    if objective == "uplift" or not np.any(p.convex & (p.upper > 0)):
-        if objective == "uplift" and np.any(p.convex & (p.upper > 0)):
-            return max_uplift_convex(p)
-        return solve_lp(p, objective=objective)
+    curved = bool(np.any(p.convex & (p.upper > 0)))
+    if objective == "uplift":
+        budgets = np.isfinite(p.budget) or (
+            p.segment_budget is not None and bool(np.isfinite(p.segment_budget).any())
+        )
+        if not curved:
+            return solve_lp(p, objective="uplift", certify=certify)
+        if not budgets:  # the most reachable does not depend on the costs then
+            sol = solve_lp(_linearised(p), objective="uplift", certify=certify)
+            sol.cost = p.cell_cost(sol.x)
+            sol.objective = float(sol.cost.sum())
+            return sol
+        return max_uplift_convex(p)
+    if not curved:
+        return solve_lp(p, certify=certify)
     return solve_convex(p)
 
 

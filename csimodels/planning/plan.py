@@ -521,7 +521,7 @@ def _solve_plan(plan: ImprovementPlan, table: DriverTable) -> PlanResult:
     )
     try:
         sol = solver.solve(problem)
-        reach = solver.solve(problem, objective="uplift")
+        reach = solver.solve(problem, objective="uplift", certify=sol.status != "optimal")
     except RuntimeError as err:
         raise EstimationError(f"ImprovementPlan: the solver failed: {err}") from None
     max_uplift = float(weights @ problem.uplift(reach.x))
@@ -656,6 +656,8 @@ def _solve_plan(plan: ImprovementPlan, table: DriverTable) -> PlanResult:
 
 
 def _json_ready(value: Any) -> Any:
+    if type(value) is float:
+        return value if math.isfinite(value) else None
     if isinstance(value, Settings):
         return {"curve": type(value).__name__, **value.model_dump()}
     if isinstance(value, Mapping):
@@ -793,7 +795,7 @@ def _frontier(
     for u in grid:
         # the last point sits on the edge of the feasible set: back off by rounding only
         goal = min(u, max_uplift * (1 - 1e-12)) if u == grid[-1] else u
-        sol = solver.solve(p.with_goal(np.array([goal]), scope="overall"))
+        sol = solver.solve(p.with_goal(np.array([goal]), scope="overall"), certify=False)
         if sol.status != "optimal":
             rows.append((u, current + u, math.nan, math.nan))
             continue

@@ -86,7 +86,7 @@ def _indicator_shares(result: Any, weights: FloatArray | None = None) -> pd.Seri
     constructs = np.asarray(outer.index.get_level_values("construct"))
     part = pd.Series(raw * span, index=outer.index.get_level_values("indicator"))
     totals = part.groupby(constructs, sort=False).transform("sum")
-    return part / totals.to_numpy()
+    return pd.Series(part / totals.to_numpy())
 
 
 def default_target(result: Any, target: str | None) -> str:

@@ -83,7 +83,7 @@ class Problem:
         """Predicted change of each driver's level: the push plus what it induces."""
         if self.chains is None:
             return x.copy()
-        return x + np.einsum("sud,su->sd", self.chains, x)
+        return np.asarray(x + np.einsum("sud,su->sd", self.chains, x), dtype=np.float64)
 
     def without_goal(self) -> Problem:
         """The same constraints with a zero goal."""
@@ -377,7 +377,8 @@ def _bisect_convex(p: Problem) -> tuple[FloatArray, FloatArray] | None:
 
     def reach(lam_goal: FloatArray) -> FloatArray:
         per_segment = (coef * push(lam_goal)).sum(axis=1)
-        return per_segment.sum(keepdims=True) if overall else per_segment
+        out = per_segment.sum(keepdims=True) if overall else per_segment
+        return np.asarray(out, dtype=np.float64)
 
     n_goal = 1 if overall else s_n
     need = p.goal - 1e-12 * (1 + np.abs(p.goal))
@@ -481,9 +482,9 @@ def _linearised(p: Problem) -> Problem:
 
 def _layout(
     p: Problem,
-) -> tuple[NDArray[np.int64], NDArray[np.int64], FloatArray, FloatArray, FloatArray, BoolArray]:
+) -> tuple[NDArray[np.int64], FloatArray, FloatArray, FloatArray, BoolArray]:
     """Variables of the smooth formulation: one per convex cell, one per tier."""
-    s_n, d_n = p.shape
+    d_n = p.shape[1]
     lo3, hi3 = _tier_bounds(p)
     keep = ((hi3 > 0) | (lo3 > 0)) & ~p.convex[..., None]
     s_t, d_t, k_t = np.nonzero(keep)
@@ -493,12 +494,12 @@ def _layout(
     hi = np.concatenate([p.upper[s_c, d_c], hi3[s_t, d_t, k_t]])
     rate = np.concatenate([np.zeros(s_c.size), p.tier_rate[s_t, d_t, k_t]])
     is_curve = np.concatenate([np.ones(s_c.size, bool), np.zeros(s_t.size, bool)])
-    return cell, np.arange(cell.size), lo, hi, rate, is_curve
+    return cell, lo, hi, rate, is_curve
 
 
 def _smooth_parts(p: Problem) -> dict[str, Any]:
     s_n, d_n = p.shape
-    cell, var, lo, hi, rate, is_curve = _layout(p)
+    cell, lo, hi, rate, is_curve = _layout(p)
     seg = cell // d_n
     lin = p.convex_linear.ravel()[cell]
     crate = p.convex_rate.ravel()[cell]
@@ -628,7 +629,7 @@ def _slsqp(p: Problem, start: FloatArray | None, *, maxiter: int) -> Solution:
         z2 = np.clip(np.asarray(again.x, dtype=np.float64), lo, hi)
         if violation(z2) <= violation(z) + 1e-12:
             res, z = again, z2
-    x = np.bincount(cell, weights=z, minlength=s_n * d_n).reshape(shape)
+    x = np.bincount(cell, weights=z, minlength=s_n * d_n).reshape(shape).astype(np.float64)
     costs = p.cell_cost(x)
     if violation(z) > 1e-6:
         return Solution(
@@ -768,7 +769,7 @@ def max_uplift_convex(p: Problem) -> Solution:
         options={"maxiter": 500, "ftol": 1e-14},
     )
     z = np.clip(np.asarray(res.x, dtype=np.float64), lo, hi)
-    x = np.bincount(cell, weights=z, minlength=s_n * d_n).reshape(shape)
+    x = np.bincount(cell, weights=z, minlength=s_n * d_n).reshape(shape).astype(np.float64)
     mult: dict[str, FloatArray] = {}
     if np.isfinite(p.budget):
         # index points per extra unit of budget: d(uplift)/dB = coef_j / f'_j on a free lever

@@ -129,12 +129,12 @@ class ConvexCost(Settings):
     def cost(self, points: float) -> float:
         """Cost of raising the driver by ``points``."""
         x = max(points, 0.0)
-        return self.linear * x + self.rate * x**self.exponent
+        return float(self.linear * x + self.rate * x**self.exponent)
 
     def marginal(self, points: float) -> float:
         """Derivative of the cost at ``points``."""
         x = max(points, 0.0)
-        return self.linear + self.rate * self.exponent * x ** (self.exponent - 1)
+        return float(self.linear + self.rate * self.exponent * x ** (self.exponent - 1))
 
 
 CostCurve = float | PiecewiseCost | ConvexCost

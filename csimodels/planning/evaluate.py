@@ -59,7 +59,8 @@ def _score_pls(
     def construct_index(name: str) -> np.ndarray:
         cols = owner == name
         vv = v[cols]
-        return ((x[:, cols] - lo[cols]) @ vv) / (vv @ (hi[cols] - lo[cols])) * 100.0
+        out = ((x[:, cols] - lo[cols]) @ vv) / (vv @ (hi[cols] - lo[cols])) * 100.0
+        return np.asarray(out, dtype=np.float64)
 
     perf = np.empty(len(drivers))
     se = np.empty(len(drivers))
@@ -157,7 +158,7 @@ def _realised(plan: PlanResult, new: Any) -> tuple[pd.DataFrame, pd.DataFrame, s
         raise DataValidationError(
             f"evaluate: none of the plan's segments ({format_offenders(segs)}) is in the new data"
         )
-    perf = pd.DataFrame(
+    perf_frame = pd.DataFrame(
         [
             (seg, d, *((rows[seg][0][j], rows[seg][1][j]) if seg in rows else (np.nan, np.nan)))
             for seg in segs
@@ -169,7 +170,7 @@ def _realised(plan: PlanResult, new: Any) -> tuple[pd.DataFrame, pd.DataFrame, s
         [(seg, *(trows[seg] if seg in trows else (np.nan, np.nan))) for seg in segs],
         columns=["segment", "value", "se"],
     ).set_index("segment")
-    return perf, target, described
+    return perf_frame, target, described
 
 
 def _needed_items(plan: PlanResult, drivers: list[str]) -> list[str]:
@@ -181,7 +182,7 @@ def _needed_items(plan: PlanResult, drivers: list[str]) -> list[str]:
 
 def _combine_se(new: np.ndarray, old: np.ndarray) -> np.ndarray:
     old0 = np.where(np.isfinite(old), old, 0.0)
-    return np.sqrt(new**2 + old0**2)
+    return np.asarray(np.sqrt(new**2 + old0**2), dtype=np.float64)
 
 
 def evaluate_plan(plan: PlanResult, new: Any, *, level: float = 0.95) -> PlanEvaluation:
@@ -221,8 +222,8 @@ def evaluate_plan(plan: PlanResult, new: Any, *, level: float = 0.95) -> PlanEva
     planned_level = (alloc["predicted"] - alloc["performance"]).to_numpy().reshape(s_n, d_n)
     push = alloc["change"].to_numpy().reshape(s_n, d_n)
     imp = alloc["importance"].to_numpy().reshape(s_n, d_n)
-    old_se = np.asarray(plan.settings.get("performance_se") or [np.nan] * (s_n * d_n), dtype=float)
-    old_se = np.where(np.equal(old_se, None), np.nan, old_se).astype(float).reshape(s_n, d_n)
+    stored = plan.settings.get("performance_se") or [None] * (s_n * d_n)
+    old_se = np.array([np.nan if v is None else float(v) for v in stored]).reshape(s_n, d_n)
     new_val = perf["value"].to_numpy().reshape(s_n, d_n)
     new_se = perf["se"].to_numpy().reshape(s_n, d_n)
     realised = new_val - base

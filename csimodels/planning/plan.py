@@ -324,7 +324,7 @@ def _segment_weights(plan: ImprovementPlan, table: DriverTable) -> np.ndarray:
             )
     if raw.sum() <= 0:
         raise DataValidationError("ImprovementPlan: the segment weights are all zero")
-    return raw / raw.sum()
+    return np.asarray(raw / raw.sum(), dtype=np.float64)
 
 
 def _goal(
@@ -348,6 +348,7 @@ def _goal(
                 "the scale maximum 100"
             )
         return np.array([need])
+    given: np.ndarray
     if isinstance(plan.goal, Mapping):
         _unknown("segment", [str(k) for k in plan.goal], segs, "goal")
         missing = [s for s in segs if s not in plan.goal]
@@ -360,14 +361,14 @@ def _goal(
     else:
         given = np.full(len(segs), float(plan.goal))
         explicit = False
-    need = given if plan.goal_type == "uplift" else given - level
-    over = [s for s, v in zip(segs, level + need, strict=True) if v > 100 + 1e-12]
+    needs = given if plan.goal_type == "uplift" else given - level
+    over = [s for s, v in zip(segs, level + needs, strict=True) if v > 100 + 1e-12]
     if over:
         raise DataValidationError(
             f"ImprovementPlan: the goal takes the {tgt} index of {format_offenders(over)} above "
             "the scale maximum 100"
         )
-    below = [f"{s} ({lv:.2f})" for s, lv, n in zip(segs, level, need, strict=True) if n < 0]
+    below = [f"{s} ({lv:.2f})" for s, lv, n in zip(segs, level, needs, strict=True) if n < 0]
     if below and (explicit or len(below) == len(segs)):
         raise DataValidationError(
             f"ImprovementPlan: the goal level is below the current {tgt} index of "
@@ -378,7 +379,7 @@ def _goal(
             f"{len(below)} segment(s) are already above the goal level and need no uplift: "
             f"{format_offenders(below)}"
         )
-    return np.maximum(need, 0.0)
+    return np.asarray(np.maximum(needs, 0.0), dtype=np.float64)
 
 
 def _bounds(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-
 from pydantic import Field
 
 from csimodels.results import Frame, Result, SeriesTable

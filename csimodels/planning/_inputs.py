@@ -414,7 +414,11 @@ def build_table(
     if is_pls(next(iter(singles.values()))[0]):
         measurement = {label: _measurement(res) for label, (res, _) in singles.items()}
     elif scale is not None:
-        measurement = {"scale": list(check_scale(scale, where))}
+        first_result = next(iter(singles.values()))[0]
+        measurement = {
+            "scale": list(check_scale(scale, where)),
+            "missing": str(first_result.settings.get("missing", "listwise")),
+        }
     return DriverTable(
         source=type(source).__name__,
         target=tgt,

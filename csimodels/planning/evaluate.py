@@ -76,10 +76,11 @@ def _score_pls(
 
 
 def _score_drivers(
-    part: SurveyData, scale: list[float], drivers: list[str], target: str
+    part: SurveyData, scale: list[float], drivers: list[str], target: str, missing: Any
 ) -> tuple[np.ndarray, np.ndarray, float, float]:
     lo, hi = scale
-    matrix = part.item_matrix([*drivers, target], missing="pairwise")
+    # the driver analysis's own missing-data strategy, so the baseline is reproduced
+    matrix = part.item_matrix([*drivers, target], missing=str(missing or "listwise"))
     x = (matrix.values - lo) / (hi - lo) * 100.0
     w = matrix.weights
     out = [_weighted_mean_se(x[:, j], w) for j in range(len(drivers) + 1)]
@@ -149,7 +150,9 @@ def _realised(plan: PlanResult, new: Any) -> tuple[pd.DataFrame, pd.DataFrame, s
                         "evaluate: this plan does not record how to score new data; pass a "
                         "fitted result of the new period instead"
                     )
-                perf, se, tm, ts = _score_drivers(parts[seg], scale, drivers, plan.target)
+                perf, se, tm, ts = _score_drivers(
+                    parts[seg], scale, drivers, plan.target, plan.measurement.get("missing")
+                )
             rows[seg] = (perf, se)
             trows[seg] = (tm, ts)
         described = f"{data.n_respondents} respondents"

@@ -43,6 +43,7 @@ from csimodels.sem.index import index_weights, respondent_indices
 from csimodels.sem.spec import ModelSpec
 
 if TYPE_CHECKING:
+    from csimodels.planning.result import WhatIfResult
     from csimodels.sem.model import PathModelBase
 
 __all__ = ["PLSResult", "SegmentedPLSResult", "fit_pls", "fit_pls_by_segment"]
@@ -268,6 +269,32 @@ class PLSResult(Result):
                     }
                 )
         return pd.DataFrame(rows).set_index("indicator")
+
+    def what_if(
+        self,
+        changes: dict[str, float],
+        *,
+        target: str | None = None,
+        level: float | None = None,
+    ) -> WhatIfResult:
+        """Predicted change of ``target`` when constructs or indicators move.
+
+        ``changes`` maps constructs (or indicators) to a change in points of their
+        0–100 score; the effects are the IPMA importances (:meth:`ipma`), the interval
+        comes from the bootstrap draws when the fit has them, and changes are capped
+        at the scale. See :func:`csimodels.planning.what_if`.
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> res = csi.ACSI(indicators=data.constructs).fit(data)
+        >>> round(res.what_if({"Quality": 3}).change, 4)
+        1.4488
+        """
+        from csimodels.planning.what_if import what_if
+
+        return what_if(self, changes, target=target, level=level)
 
 
 #: Removed in 0.2: ``fit(data, by=...)`` returns the generic

@@ -57,8 +57,14 @@ from csimodels.servqual import (
     ZoneOfToleranceResult,
 )
 from csimodels.trends import TrendMonitor, TrendResult
+from csimodels.sem.cbsem import CBSEM, CBSEMResult  # noqa: E402
+from csimodels.sem._cbsem_compare import InvarianceResult, measurement_invariance  # noqa: E402
 
 __all__ = [
+    "CBSEM",
+    "CBSEMResult",
+    "InvarianceResult",
+    "measurement_invariance",
     "ACSI",
     "AHP",
     "CCSI",

@@ -4,7 +4,14 @@ The national index models are presets (:class:`ACSI`, :class:`SCSI`, :class:`ECS
 :class:`CCSI`); any other model is a :class:`PathModel` built from a :class:`ModelSpec`.
 """
 
-from csimodels.sem.cbsem import CBSEM_ESTIMATORS, CBSEMResult, compare_pls_cbsem, fit_cbsem
+from csimodels.sem._cbsem_compare import InvarianceResult, chi2_difference, measurement_invariance
+from csimodels.sem.cbsem import (
+    CBSEM,
+    CBSEM_ESTIMATORS,
+    CBSEMResult,
+    compare_pls_cbsem,
+    fit_cbsem,
+)
 from csimodels.sem.cbsem_segments import SegmentedCBSEMResult
 from csimodels.sem.mga import MICOMResult, MultigroupResult, compare_groups, micom
 from csimodels.sem.pls import PLSResult, SegmentedPLSResult
@@ -14,6 +21,10 @@ from csimodels.sem.spec import Construct, ModelSpec
 from csimodels.sem.structures import CSI_STRUCTURES, CSIStructure
 
 __all__ = [
+    "CBSEM",
+    "InvarianceResult",
+    "chi2_difference",
+    "measurement_invariance",
     "ACSI",
     "CBSEM_ESTIMATORS",
     "CCSI",

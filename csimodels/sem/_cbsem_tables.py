@@ -163,7 +163,7 @@ def parameter_frame(
                 float(values[k]),
                 se,
                 float(std[k]),
-                float(std_se[k]) if free else float("nan"),
+                float(std_se[k]),
                 zq,
             )
         )
@@ -205,7 +205,7 @@ def parameter_frame(
                 _row(
                     name,
                     ":=",
-                    expr,
+                    "".join(expr.split()),
                     0,
                     name,
                     True,
@@ -252,5 +252,5 @@ def _row(
         "ci_lower": estimate - zq * se if math.isfinite(se) else float("nan"),
         "ci_upper": estimate + zq * se if math.isfinite(se) else float("nan"),
         "std_estimate": std,
-        "std_std_error": std_se if free and math.isfinite(std_se) else float("nan"),
+        "std_std_error": std_se if math.isfinite(std_se) else float("nan"),
     }

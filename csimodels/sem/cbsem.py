@@ -342,6 +342,17 @@ class CBSEM(Settings):
     std_lv: bool = False
     meanstructure: bool | None = None
 
+    def __init__(self, model: str | ModelSpec | None = None, /, **data: Any) -> None:
+        if model is not None:
+            if "model" in data:
+                raise InvalidParameterError(
+                    "CBSEM got the model twice (positionally and as model=...)"
+                )
+            data["model"] = model
+        super().__init__(**data)
+        if isinstance(self.model, str):
+            parse_syntax(self.model)  # bad syntax fails here, naming the line
+
     def _parsed(self) -> tuple[ParsedModel, tuple[str, ...], str, ModelSpec | None]:
         if isinstance(self.model, ModelSpec):
             parsed, zero = spec_to_statements(self.model)
@@ -553,7 +564,9 @@ def _coerce(
         w = None if weight is ... else weight
         if isinstance(w, str):
             cols.append(w)
-        survey = SurveyData.coerce(data[cols], weight=w)
+        survey = SurveyData.coerce(
+            data[cols], items=items, weight=w, segments=[group] if group else ()
+        )
     else:
         raise DataValidationError(
             f"data must be a SurveyData or a pandas DataFrame, got {type(data).__name__}"
@@ -1261,3 +1274,12 @@ def demo_section() -> str:
         table.round(3).to_string(),
     ]
     return "\n".join(lines)
+
+
+def _rebuild() -> None:
+    from csimodels.sem import _cbsem_compare
+
+    _cbsem_compare.InvarianceResult.model_rebuild(_types_namespace={"CBSEMResult": CBSEMResult})
+
+
+_rebuild()

@@ -1,0 +1,454 @@
+"""CB-SEM speaks lavaan (issue 15): the public ``csi.CBSEM`` against lavaan 0.6-14.
+
+Golden files: tests/fixtures/lavaan/syntax, written by
+tests/fixtures/lavaan/make_syntax_fixtures.R (parameterEstimates merged with
+standardizedSolution, every fitMeasures value, lavTestLRT of the invariance ladders;
+lavaan's solutions polished to tight convergence). Estimates, standard errors,
+standardised estimates with their delta-method standard errors, and fit measures are
+compared to 1e-5 relative (absolute 1e-7 near zero).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import csimodels as csi
+from csimodels.errors import DataValidationError, InvalidParameterError, SpecificationError
+from csimodels.sem import chi2_difference
+
+FIX = Path(__file__).resolve().parent / "fixtures" / "lavaan" / "syntax"
+SCRIPT = (FIX.parent / "make_syntax_fixtures.R").read_text()
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+REL = 1e-5
+ABS = 1e-7
+
+
+def _model(name: str) -> str:
+    """A model exactly as the fixture script wrote it for lavaan."""
+    match = re.search(rf'^{name} <- "(.*?)"', SCRIPT, flags=re.S | re.M)
+    assert match is not None, name
+    return match.group(1)
+
+
+def _read(name: str) -> pd.DataFrame:
+    path = SHARED / name
+    if not path.exists():  # the same files ship with semopy's examples
+        import semopy
+
+        path = Path(semopy.__file__).parent / "examples" / name
+    return pd.read_csv(path, index_col=0)
+
+
+@pytest.fixture(scope="module")
+def pd_data() -> pd.DataFrame:
+    return _read("pd_data.csv")
+
+
+@pytest.fixture(scope="module")
+def hs_data() -> pd.DataFrame:
+    return _read("holzinger_swineford39_data.csv")
+
+
+def _quiet(model: csi.CBSEM, data: pd.DataFrame, **kw: Any) -> csi.CBSEMResult:
+    res, _ = model.fit_collect(data, **kw)
+    return res
+
+
+#: lavaan fit measures csimodels reports under the same name.
+MEASURES = (
+    "npar",
+    "fmin",
+    "chisq",
+    "df",
+    "pvalue",
+    "baseline.chisq",
+    "baseline.df",
+    "cfi",
+    "tli",
+    "logl",
+    "unrestricted.logl",
+    "aic",
+    "bic",
+    "ntotal",
+    "rmsea",
+    "rmsea.ci.lower",
+    "rmsea.ci.upper",
+    "rmsea.pvalue",
+    "srmr",
+)
+ROBUST = (
+    "chisq.scaled",
+    "pvalue.scaled",
+    "chisq.scaling.factor",
+    "baseline.chisq.scaled",
+    "baseline.chisq.scaling.factor",
+    "cfi.scaled",
+    "tli.scaled",
+    "rmsea.scaled",
+    "cfi.robust",
+    "tli.robust",
+    "rmsea.robust",
+    "rmsea.ci.lower.robust",
+    "rmsea.ci.upper.robust",
+)
+
+
+def _merge(case: str, res: csi.CBSEMResult) -> pd.DataFrame:
+    """lavaan's rows (columns prefixed ``lav_``) beside ours, one row per parameter."""
+    lav = pd.read_csv(FIX / f"{case}_pe.csv", keep_default_na=False, na_values=["NA"])
+    key = ["lhs", "op", "rhs", "group"]
+    lav = lav.rename(columns={c: f"lav_{c}" for c in lav.columns if c not in key})
+    both = lav.merge(res.parameters, on=key, how="outer", indicator=True)
+    assert (both["_merge"] == "both").all(), both.loc[both["_merge"] != "both", key]
+    return both
+
+
+def _check_column(merged: pd.DataFrame, ours: str, theirs: str) -> None:
+    rows = merged
+    if ours in ("std_error", "z", "ci_lower", "ci_upper"):
+        rows = merged[merged["free"]]  # lavaan: se 0 / NA for fixed parameters
+    a = rows[ours].to_numpy(dtype=float)
+    b = rows[f"lav_{theirs}"].to_numpy(dtype=float)
+    finite = np.isfinite(b) & (np.abs(b) > 0)
+    assert finite.sum() > 0
+    assert np.isfinite(a[finite]).all()
+    # an interval bound near zero inherits the absolute error of estimate and SE
+    atol = 1e-5 * float(np.nanmedian(np.abs(b))) if ours.startswith("ci_") else ABS
+    np.testing.assert_allclose(a[finite], b[finite], rtol=REL, atol=atol)
+
+
+def _check_fit(case: str, res: csi.CBSEMResult, robust: bool) -> None:
+    lav = pd.read_csv(FIX / f"{case}_fm.csv").set_index("measure")["value"]
+    ours = res.fit_measures["value"]
+    for name in MEASURES + (ROBUST if robust else ()):
+        assert float(ours[name]) == pytest.approx(float(lav[name]), rel=REL, abs=ABS), name
+
+
+class CheckLavaan:
+    """Compare one fit with one lavaan case (``<case>_pe.csv``, ``<case>_fm.csv``)."""
+
+    case: ClassVar[str]
+    syntax: ClassVar[str]
+    data_name: ClassVar[str] = "hs"
+    model_kw: ClassVar[dict[str, Any]] = {}
+    fit_kw: ClassVar[dict[str, Any]] = {}
+    robust: ClassVar[bool] = False
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def res(cls, pd_data: pd.DataFrame, hs_data: pd.DataFrame) -> csi.CBSEMResult:
+        data = pd_data if cls.data_name == "pd" else hs_data
+        return _quiet(csi.CBSEM(cls.syntax, **cls.model_kw), data, **cls.fit_kw)
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def merged(cls, res: csi.CBSEMResult) -> pd.DataFrame:
+        return _merge(cls.case, res)
+
+    def test_converged(self, res: csi.CBSEMResult) -> None:
+        assert res.converged and res.max_gradient < 1e-8
+
+    def test_free_and_labels(self, merged: pd.DataFrame) -> None:
+        body = merged[merged["op"] != ":="]
+        assert ((body["lav_free"] > 0) == body["free"]).all()
+        labelled = merged[merged["lav_label"].astype(str) != ""]
+        assert (labelled["lav_label"].astype(str) == labelled["label"]).all()
+
+    @pytest.mark.parametrize(
+        ("ours", "theirs"),
+        [
+            ("estimate", "est"),
+            ("std_error", "se"),
+            ("z", "z"),
+            ("ci_lower", "ci.lower"),
+            ("ci_upper", "ci.upper"),
+            ("std_estimate", "est.std"),
+            ("std_std_error", "std.se"),
+        ],
+    )
+    def test_column(self, merged: pd.DataFrame, ours: str, theirs: str) -> None:
+        _check_column(merged, ours, theirs)
+
+    def test_fit_measures(self, res: csi.CBSEMResult) -> None:
+        _check_fit(self.case, res, self.robust)
+
+
+class TestPoliticalDemocracyLabels(CheckLavaan):
+    """Equal loadings by shared labels across time, labelled paths, ``:=`` effects."""
+
+    case = "pd_labels"
+    syntax = _model("pd_labels")
+    data_name = "pd"
+
+    def test_defined_effects(self, res: csi.CBSEMResult) -> None:
+        p = res.parameters.set_index("lhs")
+        path = res.parameters.set_index(["lhs", "op", "rhs"])["estimate"]
+        indirect = path[("dem60", "~", "ind60")] * path[("dem65", "~", "dem60")]
+        assert p.loc["indirect", "estimate"] == pytest.approx(indirect, rel=1e-12)
+        assert res.settings["n_equality_constraints"] == 3
+        assert int(res.fit_measures.loc["df", "value"]) == 38
+
+    def test_summary_shows_defined_parameters(self, res: csi.CBSEMResult) -> None:
+        assert "Defined parameters" in res.summary().as_text()
+
+
+class TestPoliticalDemocracyMLR(CheckLavaan):
+    case = "pd_mlr"
+    syntax = _model("pd_model")
+    data_name = "pd"
+    fit_kw: ClassVar[dict[str, Any]] = {"estimator": "MLR"}
+    robust = True
+
+
+class TestHolzingerSwinefordMLR(CheckLavaan):
+    case = "hs_mlr"
+    syntax = _model("hs_model")
+    fit_kw: ClassVar[dict[str, Any]] = {"estimator": "MLR"}
+    robust = True
+
+
+class TestFixedValues(CheckLavaan):
+    """``0.6*x2`` fixed, ``NA*x4`` freed, ``start()``, a fixed variance and covariance."""
+
+    case = "hs_fixed"
+    syntax = _model("hs_fixed")
+
+
+class TestStdLv(CheckLavaan):
+    case = "hs_stdlv"
+    syntax = _model("hs_model")
+    model_kw: ClassVar[dict[str, Any]] = {"std_lv": True}
+
+
+class TestStructuralWithIntercept(CheckLavaan):
+    """Two purely dependent factors (residual covariance added as sem() does) and
+    ``x1 ~ 1`` (which turns on the mean structure)."""
+
+    case = "hs_sem"
+    syntax = _model("hs_sem")
+
+
+STEPS = {
+    "configural": (),
+    "metric": ("loadings",),
+    "scalar": ("loadings", "intercepts"),
+    "strict": ("loadings", "intercepts", "residuals"),
+}
+
+
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+@pytest.mark.parametrize("step", list(STEPS))
+def test_multigroup_steps_match_lavaan(hs_data: pd.DataFrame, step: str, estimator: str) -> None:
+    case = f"hs_group_{estimator.lower()}_{step}"
+
+    res = _quiet(
+        csi.CBSEM(_model("hs_model")),
+        hs_data,
+        estimator=estimator,
+        group="school",
+        group_equal=STEPS[step],
+    )
+    merged = _merge(case, res)
+    for ours, theirs in [
+        ("estimate", "est"),
+        ("std_estimate", "est.std"),
+        ("std_error", "se"),
+        ("std_std_error", "std.se"),
+    ]:
+        _check_column(merged, ours, theirs)
+    _check_fit(case, res, estimator == "MLR")
+    assert res.group_labels == ["Pasteur", "Grant-White"]
+
+
+def test_partial_invariance_matches_lavaan(hs_data: pd.DataFrame) -> None:
+    res = _quiet(
+        csi.CBSEM(_model("hs_model")),
+        hs_data,
+        group="school",
+        group_equal=["loadings", "intercepts"],
+        group_partial=["x3 ~ 1", "visual =~ x2"],
+    )
+    merged = _merge("hs_group_partial", res)
+    _check_column(merged, "estimate", "est")
+    _check_column(merged, "std_error", "se")
+    fm = pd.read_csv(FIX / "hs_group_partial_fm.csv").set_index("measure")["value"]
+    assert float(res.fit_measures.loc["chisq", "value"]) == pytest.approx(fm["chisq"], rel=REL)
+
+
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+def test_invariance_ladder_matches_lavtestlrt(hs_data: pd.DataFrame, estimator: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inv = csi.measurement_invariance(
+            csi.CBSEM(_model("hs_model")), hs_data, group="school", estimator=estimator
+        )
+    lrt = pd.read_csv(FIX / f"hs_group_{estimator.lower()}_lrt.csv")
+    steps = inv.steps
+    np.testing.assert_allclose(steps["df"], lrt["Df"], rtol=0)
+    np.testing.assert_allclose(steps["chisq_diff"][1:], lrt["Chisq diff"][1:], rtol=REL)
+    np.testing.assert_allclose(steps["p_value_diff"][1:], lrt["Pr(>Chisq)"][1:], rtol=1e-4)
+    assert list(steps["verdict"]) == ["baseline", "holds", "does not hold", "holds"]
+    assert steps.loc["scalar", "chi2_rejects"]
+    assert csi.result_from_json(inv.to_json()) == inv
+
+
+def test_invariance_ladder_size_and_power() -> None:
+    """Simulation: the scalar step's χ² difference test rejects about 5% of invariant
+    data sets and nearly all data sets with one shifted intercept (0.5 SD, n = 250 per
+    group). 40 replications each; the binomial 99.9% band for 5% of 40 is 0–7."""
+    rng = np.random.default_rng(20261201)
+    model = csi.CBSEM("F =~ a + b + c + d")
+    rejected = {"invariant": 0, "shifted": 0}
+    for kind in rejected:
+        for _ in range(40):
+            frames = []
+            for g, mean in (("A", 0.0), ("B", 0.3)):
+                f = rng.normal(mean, 1.0, size=(250, 1))
+                x = 3.0 + f @ np.array([[1.0, 0.8, 0.7, 0.6]]) + rng.normal(size=(250, 4)) * 0.6
+                if kind == "shifted" and g == "B":
+                    x[:, 2] += 0.5
+                df = pd.DataFrame(x, columns=["a", "b", "c", "d"])
+                df["g"] = g
+                frames.append(df)
+            data = pd.concat(frames, ignore_index=True)
+            inv = csi.measurement_invariance(
+                model, data, group="g", steps=("metric", "scalar")
+            )
+            rejected[kind] += bool(inv.steps.loc["scalar", "chi2_rejects"])
+    assert rejected["invariant"] <= 7
+    assert rejected["shifted"] >= 36
+
+
+def test_chi2_difference_of_nested_labels_matches_direct_fits(hs_data: pd.DataFrame) -> None:
+    free = _quiet(csi.CBSEM(_model("hs_model")), hs_data)
+    equal = _quiet(
+        csi.CBSEM("visual =~ x1 + a*x2 + a*x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"),
+        hs_data,
+    )
+    test = chi2_difference(equal, free)
+    assert test["df_diff"] == 1
+    diff = float(equal.fit.loc["chi2", "value"] - free.fit.loc["chi2", "value"])
+    assert test["chi2_diff"] == pytest.approx(diff)
+    with pytest.raises(SpecificationError, match="restricted model first"):
+        chi2_difference(free, equal)
+
+
+# ---------------------------------------------------------------------------------------
+# one engine for the presets, results, contract
+# ---------------------------------------------------------------------------------------
+
+
+def test_presets_and_cbsem_share_the_engine() -> None:
+    data = csi.datasets.load_example("acsi_demo")
+    acsi = csi.ACSI(indicators=data.constructs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        preset = acsi.fit(data, method="cbsem")
+        direct = csi.CBSEM(acsi.to_spec()).fit(data)
+    pd.testing.assert_frame_equal(preset.parameters, direct.parameters)
+    pd.testing.assert_frame_equal(preset.indices, direct.indices)
+    assert "=~" in preset.syntax
+
+
+def test_pure_cfa_and_covariances_are_accepted(hs_data: pd.DataFrame) -> None:
+    res = _quiet(csi.CBSEM("visual =~ x1 + x2 + x3 + x4\nx1 ~~ x3"), hs_data)
+    assert ("x1", "~~", "x3") in res.estimates.index
+    assert int(res.fit.loc["df", "value"]) == 1
+
+
+def test_json_round_trip_and_no_mutation(hs_data: pd.DataFrame) -> None:
+    before = hs_data.copy()
+    res = _quiet(
+        csi.CBSEM(_model("hs_model")), hs_data, group="school", group_equal=["loadings"]
+    )
+    pd.testing.assert_frame_equal(hs_data, before)
+    back = csi.result_from_json(res.to_json())
+    assert back == res
+    json.loads(res.to_json())
+    assert res.estimates.index.names == ["group", "lhs", "op", "rhs"]
+
+
+def test_weight_none_overrides_the_survey_weight() -> None:
+    data = csi.datasets.load_example("acsi_demo")
+    spec = csi.ACSI(indicators=data.constructs).to_spec()
+    with pytest.raises(InvalidParameterError, match="fit\\(weight=None\\)"):
+        csi.CBSEM(spec).fit(data, estimator="MLR")
+    res, _ = csi.CBSEM(spec).fit_collect(data, estimator="MLR", weight=None)
+    assert res.settings["weight"] is None and res.settings["se"] == "robust.huber.white"
+
+
+# ---------------------------------------------------------------------------------------
+# bad input: each error names the line of syntax or the parameter
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("syntax", "pattern"),
+    [
+        ("f =~ x1 + x2 + x3\nf <~ x4", r"line 2 .*composites"),
+        ("f =~ x1 + x2 + x3\nx1 | t1", r"line 2 .*ordered="),
+        ("f =~ x1 + x2 + x3\nx4 x5", r"line 2 .*no operator"),
+        ("f =~ x1 + 0.5**x2", r"line 1 .*empty modifier"),
+        ("f =~ x1 + x2 + x3\nab := a*b", r"line 2 .*'a' is not a parameter label"),
+        ("f =~ x1 + a*x2 + x3\nx4 ~ a*x1", r"label 'a' is used for different kinds"),
+        ("f =~ x1 + x2 + x3\nf =~ x1", r"line 2 .*declared twice"),
+        ("f =~ x1 + x2 + x3\nx1 ~ x1", r"line 2 .*regressed on itself"),
+        ("f =~ x1 + a*x2 + b*x3\na > b", r"line 2 .*inequality"),
+        ("f =~ x1 + x2 + x1*x3", r"label 'x1' is also a variable name"),
+        ("   ", r"empty"),
+    ],
+)
+def test_bad_syntax_names_the_line(syntax: str, pattern: str) -> None:
+    with pytest.raises(SpecificationError, match=pattern):
+        csi.CBSEM(syntax).fit(pd.DataFrame({f"x{i}": [1.0, 2.0] for i in range(1, 5)}))
+
+
+def test_unidentified_model_names_parameters(hs_data: pd.DataFrame) -> None:
+    with pytest.raises(SpecificationError, match=r"not identified.*f =~ x1"):
+        _quiet(csi.CBSEM("f =~ NA*x1 + x2 + x3 + x4"), hs_data)
+
+
+def test_group_smaller_than_parameters_is_named(hs_data: pd.DataFrame) -> None:
+    pasteur = hs_data[hs_data["school"] == "Pasteur"]
+    small = pd.concat([pasteur, hs_data[hs_data["school"] == "Grant-White"].iloc[:20]])
+    with pytest.raises(DataValidationError, match=r"group 'Grant-White': 20 respondents"):
+        _quiet(csi.CBSEM(_model("hs_model")), small, group="school")
+
+
+@pytest.mark.parametrize(
+    ("kw", "pattern"),
+    [
+        ({"estimator": "MLM"}, r"'estimator'.*got 'MLM'"),
+        ({"group_equal": ["loading"]}, r"group_equal.*'loading'"),
+        ({"group": "school", "estimator": "GLS"}, r"does not fit several groups"),
+        ({"ordered": ["x1"]}, r"mixed continuous and ordinal"),
+        ({"ordered": ["x99"]}, r"'x99'"),
+        ({"missing": "pairwise"}, r"'missing'"),
+        ({"level": 1.5}, r"'level'"),
+        ({"estimator": "GLS", "group": None, "meanstructure_probe": True}, r"unexpected"),
+    ],
+)
+def test_bad_options_are_refused(hs_data: pd.DataFrame, kw: dict[str, Any], pattern: str) -> None:
+    if kw.pop("meanstructure_probe", False):
+        with pytest.raises(InvalidParameterError, match="mean structure"):
+            csi.CBSEM(_model("hs_model"), meanstructure=True).fit(hs_data, **kw)
+        return
+    with pytest.raises(InvalidParameterError, match=pattern):
+        csi.CBSEM(_model("hs_model")).fit(hs_data, **kw)
+
+
+def test_bad_constructor_arguments() -> None:
+    with pytest.raises(InvalidParameterError, match="std_lv"):
+        csi.CBSEM("f =~ a + b + c", std_lv="maybe")
+    with pytest.raises(InvalidParameterError, match="twice"):
+        csi.CBSEM("f =~ a + b + c", model="f =~ a + b + c")
+    with pytest.raises(SpecificationError, match="line 1"):
+        csi.CBSEM("f =~ a + + b")

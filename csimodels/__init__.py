@@ -62,6 +62,8 @@ from csimodels.sem import (
     PLSResult,
     SegmentedPLSResult,
 )
+from csimodels.sem._cbsem_compare import InvarianceResult, measurement_invariance
+from csimodels.sem.cbsem import CBSEM, CBSEMResult
 from csimodels.servqual import (
     SERVPERF,
     SERVQUAL,
@@ -72,16 +74,11 @@ from csimodels.servqual import (
     ZoneOfToleranceResult,
 )
 from csimodels.trends import TrendMonitor, TrendResult
-from csimodels.sem.cbsem import CBSEM, CBSEMResult  # noqa: E402
-from csimodels.sem._cbsem_compare import InvarianceResult, measurement_invariance  # noqa: E402
 
 __all__ = [
-    "CBSEM",
-    "CBSEMResult",
-    "InvarianceResult",
-    "measurement_invariance",
     "ACSI",
     "AHP",
+    "CBSEM",
     "CCSI",
     "ECSI",
     "FCE",
@@ -94,6 +91,7 @@ __all__ = [
     "AHPHierarchyResult",
     "AHPResult",
     "Bootstrap",
+    "CBSEMResult",
     "DescriptionResult",
     "DriverAnalysis",
     "DriverAnalysisResult",
@@ -106,6 +104,7 @@ __all__ = [
     "ImportancePerformance",
     "ImportancePerformanceResult",
     "Instrument",
+    "InvarianceResult",
     "ItemInfo",
     "Kano",
     "KanoResult",
@@ -135,6 +134,7 @@ __all__ = [
     "importance",
     "inference",
     "kano",
+    "measurement_invariance",
     "plotting",
     "result_from_json",
     "results",

@@ -319,9 +319,7 @@ def test_invariance_ladder_size_and_power() -> None:
                 df["g"] = g
                 frames.append(df)
             data = pd.concat(frames, ignore_index=True)
-            inv = csi.measurement_invariance(
-                model, data, group="g", steps=("metric", "scalar")
-            )
+            inv = csi.measurement_invariance(model, data, group="g", steps=("metric", "scalar"))
             rejected[kind] += bool(inv.steps.loc["scalar", "chi2_rejects"])
     assert rejected["invariant"] <= 7
     assert rejected["shifted"] >= 36
@@ -366,9 +364,7 @@ def test_pure_cfa_and_covariances_are_accepted(hs_data: pd.DataFrame) -> None:
 
 def test_json_round_trip_and_no_mutation(hs_data: pd.DataFrame) -> None:
     before = hs_data.copy()
-    res = _quiet(
-        csi.CBSEM(_model("hs_model")), hs_data, group="school", group_equal=["loadings"]
-    )
+    res = _quiet(csi.CBSEM(_model("hs_model")), hs_data, group="school", group_equal=["loadings"])
     pd.testing.assert_frame_equal(hs_data, before)
     back = csi.result_from_json(res.to_json())
     assert back == res

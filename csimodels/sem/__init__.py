@@ -21,11 +21,8 @@ from csimodels.sem.spec import Construct, ModelSpec
 from csimodels.sem.structures import CSI_STRUCTURES, CSIStructure
 
 __all__ = [
-    "CBSEM",
-    "InvarianceResult",
-    "chi2_difference",
-    "measurement_invariance",
     "ACSI",
+    "CBSEM",
     "CBSEM_ESTIMATORS",
     "CCSI",
     "CCSI_VARIANTS",
@@ -36,6 +33,7 @@ __all__ = [
     "CSIPreset",
     "CSIStructure",
     "Construct",
+    "InvarianceResult",
     "MICOMResult",
     "ModelSpec",
     "MultigroupResult",
@@ -44,8 +42,10 @@ __all__ = [
     "PathModel",
     "SegmentedCBSEMResult",
     "SegmentedPLSResult",
+    "chi2_difference",
     "compare_groups",
     "compare_pls_cbsem",
     "fit_cbsem",
+    "measurement_invariance",
     "micom",
 ]

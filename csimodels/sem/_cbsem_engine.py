@@ -404,13 +404,13 @@ def optimise(
     from scipy.optimize import minimize
 
     def fun(v: FloatArray) -> float:
-        return frame.evaluate(v, need=0)[0]
+        return float(frame.evaluate(v, need=0)[0])
 
     def jac(v: FloatArray) -> FloatArray:
-        return frame.evaluate(v, need=1)[1]
+        return np.asarray(frame.evaluate(v, need=1)[1], dtype=np.float64)
 
     def hess(v: FloatArray) -> FloatArray:
-        return frame.evaluate(v, need=2)[2]
+        return np.asarray(frame.evaluate(v, need=2)[2], dtype=np.float64)
 
     res = minimize(
         fun,

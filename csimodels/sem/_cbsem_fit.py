@@ -178,7 +178,7 @@ def group_loglik(frame: Any, sigma: FloatArray, mu: FloatArray) -> float:
     if frame.meanstructure:
         d = frame.mean - mu
         value += float(d @ inv @ d)
-    return -0.5 * n * value
+    return float(-0.5 * n * value)
 
 
 def global_fit(est: Any) -> tuple[dict[str, float], list[FloatArray]]:
@@ -275,7 +275,7 @@ def _multigroup_srmr(est: Any, resid: list[FloatArray]) -> float:
         low = np.tril_indices_from(r)
         values = r[low]
         if frame.meanstructure:
-            sigma, mu, _ = frame.sigma(est.theta)
+            _, mu, _ = frame.sigma(est.theta)
             values = np.concatenate([values, (frame.mean - mu) / np.sqrt(np.diag(frame.s))])
         total += frame.n / est.n * float(np.sqrt(np.mean(values**2)))
     return total
@@ -298,7 +298,7 @@ def _baseline_fiml(frame: Any) -> float:
         obs = col[~np.isnan(col)]
         var = obs.var()
         total += obs.size * (math.log(2 * math.pi) + math.log(var) + 1.0)
-    return 0.5 * total / n
+    return float(0.5 * total / n)
 
 
 #: lavaan's ``fitMeasures()`` name of each row of the fit table.

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from csimodels.sem._cbsem_syntax import ParTable
+from csimodels.sem._cbsem_syntax import ParRow, ParTable
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -126,9 +126,9 @@ class RamModel:
         b = np.linalg.inv(np.eye(self.m) - a)
         c = b @ s @ b.T
         p = self.p
-        sigma = c[:p, :p]
-        mu = (b @ m)[:p]
-        return sigma, mu, b, c
+        sigma = np.asarray(c[:p, :p], dtype=np.float64)
+        mu = np.asarray((b @ m)[:p], dtype=np.float64)
+        return sigma, mu, np.asarray(b, dtype=np.float64), np.asarray(c, dtype=np.float64)
 
     def jacobian(
         self, theta: FloatArray, group: int = 0, cache: tuple[FloatArray, FloatArray] | None = None
@@ -251,11 +251,11 @@ def start_values(ram: RamModel, covs: list[FloatArray], means: list[FloatArray])
         for y in lat:
             preds = [r.rhs for r in rows if r.op == "~" and r.lhs == y and r.rhs in lpos]
             if preds:
-                pi = [lpos[v] for v in preds]
-                b = np.linalg.solve(phi[np.ix_(pi, pi)], phi[pi, lpos[y]])
-                for v, bv in zip(preds, b, strict=True):
-                    values[(y, "~", v)] = float(bv)
-                resid = phi[lpos[y], lpos[y]] - float(b @ phi[pi, lpos[y]])
+                pi = [lpos[name] for name in preds]
+                coef = np.linalg.solve(phi[np.ix_(pi, pi)], phi[pi, lpos[y]])
+                for name, bv in zip(preds, coef, strict=True):
+                    values[(y, "~", name)] = float(bv)
+                resid = phi[lpos[y], lpos[y]] - float(coef @ phi[pi, lpos[y]])
                 resid_var[y] = max(resid, 0.1 * phi[lpos[y], lpos[y]])
             else:
                 resid_var[y] = phi[lpos[y], lpos[y]]
@@ -303,5 +303,5 @@ def start_values(ram: RamModel, covs: list[FloatArray], means: list[FloatArray])
     return np.asarray(np.where(count > 0, total / np.maximum(count, 1), 0.0), dtype=np.float64)
 
 
-def _endogenous(rows: list[object]) -> set[str]:
-    return {r.lhs for r in rows if getattr(r, "op", "") == "~"}  # type: ignore[attr-defined]
+def _endogenous(rows: list[ParRow]) -> set[str]:
+    return {r.lhs for r in rows if r.op == "~"}

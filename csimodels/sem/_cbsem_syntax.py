@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from csimodels.errors import SpecificationError, format_offenders
@@ -357,13 +358,18 @@ def expression_names(expr: str) -> list[str]:
 def evaluate_expression(expr: str, values: dict[str, float]) -> float:
     """Value of an arithmetic expression with ``values`` for its names."""
     tree = ast.parse(expr.replace("^", "**"), mode="eval")
-    funcs = {"sqrt": math.sqrt, "exp": math.exp, "log": math.log, "abs": abs}
+    funcs: dict[str, Callable[[float], float]] = {
+        "sqrt": math.sqrt,
+        "exp": math.exp,
+        "log": math.log,
+        "abs": abs,
+    }
 
     def ev(node: ast.AST) -> float:
         if isinstance(node, ast.Expression):
             return ev(node.body)
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            return float(node.value) if isinstance(node.value, int | float) else float("nan")
         if isinstance(node, ast.Name):
             return float(values[node.id])
         if isinstance(node, ast.UnaryOp):

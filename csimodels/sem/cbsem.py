@@ -369,7 +369,7 @@ class CBSEM(Settings):
         group_partial: Sequence[str] = (),
         ordered: bool | Sequence[str] = False,
         missing: str = "listwise",
-        weight: str | None | object = ...,
+        weight: str | object | None = ...,
         inference: None = None,
         level: float = 0.95,
     ) -> CBSEMResult:
@@ -457,7 +457,7 @@ class CBSEM(Settings):
         group_partial: Sequence[str] = (),
         ordered: bool | Sequence[str] = False,
         missing: str = "listwise",
-        weight: str | None | object = ...,
+        weight: str | object | None = ...,
         inference: None = None,
         level: float = 0.95,
     ) -> tuple[CBSEMResult, Conditions]:
@@ -549,10 +549,14 @@ def _coerce(
     if isinstance(data, SurveyData):
         survey = data
         if weight is not ... and weight != survey.weight:
-            if weight is None:
-                survey = survey.model_copy(update={"weight": None})
-            else:
-                survey = SurveyData.coerce(survey.frame, weight=weight)
+            if weight is not None and (
+                not isinstance(weight, str) or weight not in survey.frame.columns
+            ):
+                raise DataValidationError(
+                    f"weight column {weight!r} is not a column of the data"
+                )
+            # this fit only: the caller's SurveyData is not changed
+            survey = survey.model_copy(update={"weight": weight})
     elif isinstance(data, pd.DataFrame):
         missing_cols = [c for c in [*items, *([group] if group else [])] if c not in data.columns]
         if missing_cols:
@@ -561,8 +565,8 @@ def _coerce(
                 "variable (left of '=~') nor a column of the data"
             )
         cols = list(dict.fromkeys([*items, *([group] if group else [])]))
-        w = None if weight is ... else weight
-        if isinstance(w, str):
+        w = weight if isinstance(weight, str) else None
+        if w is not None:
             cols.append(w)
         survey = SurveyData.coerce(
             data[cols], items=items, weight=w, segments=[group] if group else ()

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from pydantic import Field
+from scipy import stats
 
 from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
@@ -44,6 +45,7 @@ from csimodels.errors import (
     SpecificationError,
     format_offenders,
 )
+from csimodels.inference import Bootstrap, as_bootstrap, resolve_random_state
 from csimodels.results import Frame, MissingDataReport, Result
 from csimodels.sem import _cbsem_fit as fitm
 from csimodels.sem import _cbsem_robust as robust
@@ -370,7 +372,7 @@ class CBSEM(Settings):
         ordered: bool | Sequence[str] = False,
         missing: str = "listwise",
         weight: str | object | None = ...,
-        inference: None = None,
+        inference: int | Bootstrap | None = None,
         level: float = 0.95,
     ) -> CBSEMResult:
         """Fit the model.
@@ -401,8 +403,14 @@ class CBSEM(Settings):
         weight : str or None
             Respondent weight column; None fits unweighted even when the SurveyData
             declares a weight. Default: the SurveyData's weight.
-        inference : None
-            Reserved for the bootstrap (not yet available).
+        inference : int or Bootstrap, optional
+            Bootstrap the fit (lavaan's ``se = "bootstrap"``): respondents resampled
+            with replacement, the model refitted per draw (batched Fisher scoring for
+            single-group ML/MLR); ``std_error`` becomes the SD of the draws and
+            ``ci_lower``/``ci_upper`` the percentile or BCa interval at the
+            Bootstrap's ``level``, for every parameter, standardised estimate and
+            defined effect. Failed draws are counted (``settings["n_failed"]``).
+            An int is the number of draws.
         level : float
             Confidence level of ``ci_lower`` / ``ci_upper``.
 
@@ -458,7 +466,7 @@ class CBSEM(Settings):
         ordered: bool | Sequence[str] = False,
         missing: str = "listwise",
         weight: str | object | None = ...,
-        inference: None = None,
+        inference: int | Bootstrap | None = None,
         level: float = 0.95,
     ) -> tuple[CBSEMResult, Conditions]:
         """:meth:`fit` returning the conditions found instead of warning."""
@@ -466,16 +474,27 @@ class CBSEM(Settings):
             raise InvalidParameterError(
                 f"parameter 'missing' of CBSEM.fit must be 'listwise' or 'fiml', got {missing!r}"
             )
-        if inference is not None:
+        boot = as_bootstrap(inference, owner="CBSEM.fit")
+        if boot is not None and group is not None:
             raise InvalidParameterError(
-                "parameter 'inference' of CBSEM.fit: the CB-SEM bootstrap is not available "
-                "yet; use estimator='MLR' for robust standard errors"
+                "parameter 'inference' of CBSEM.fit: the bootstrap of a multigroup fit is "
+                "not available yet; use estimator='MLR' for robust standard errors"
             )
         if not (isinstance(level, float | int) and 0 < float(level) < 1):
             raise InvalidParameterError(
                 f"parameter 'level' of CBSEM.fit must be between 0 and 1, got {level!r}"
             )
         est_key = "FIML" if missing in ("fiml", "ml") else estimator
+        if (
+            boot is not None
+            and isinstance(ordered, bool)
+            and ordered
+            or (boot is not None and not isinstance(ordered, bool) and len(ordered) > 0)
+        ):
+            raise InvalidParameterError(
+                "parameter 'inference' of CBSEM.fit: the bootstrap of ordinal fits is not "
+                "available yet; use estimator='WLSMV' for robust standard errors"
+            )
         parsed, zero, syntax, spec = self._parsed()
         observed_names = _observed_names(parsed)
         if isinstance(ordered, bool):
@@ -521,6 +540,7 @@ class CBSEM(Settings):
             meanstructure=self.meanstructure,
             model_name="CBSEM",
             level=float(level),
+            boot=boot,
         )
 
 
@@ -552,9 +572,7 @@ def _coerce(
             if weight is not None and (
                 not isinstance(weight, str) or weight not in survey.frame.columns
             ):
-                raise DataValidationError(
-                    f"weight column {weight!r} is not a column of the data"
-                )
+                raise DataValidationError(f"weight column {weight!r} is not a column of the data")
             # this fit only: the caller's SurveyData is not changed
             survey = survey.model_copy(update={"weight": weight})
     elif isinstance(data, pd.DataFrame):
@@ -697,6 +715,7 @@ def _fit_survey(
     meanstructure: bool | None = None,
     model_name: str = "CBSEM",
     level: float = 0.95,
+    boot: Bootstrap | None = None,
 ) -> tuple[CBSEMResult, Conditions]:
     items = _observed_names(parsed)
     missing_cols = [c for c in items if c not in survey.items]
@@ -814,6 +833,7 @@ def _fit_survey(
         std_lv=std_lv,
         level=level,
         conditions=conditions,
+        boot=boot,
     )
     return result, conditions
 
@@ -913,6 +933,7 @@ def _build_result(
     std_lv: bool,
     level: float,
     conditions: Conditions,
+    boot: Bootstrap | None = None,
 ) -> CBSEMResult:
     table = est.table
     estimator = est.estimator
@@ -947,6 +968,9 @@ def _build_result(
         index=pd.Index([fitm.LAVAAN_NAMES.get(k, k) for k in lavaan_keys], name="measure"),
     )
     params = parameter_frame(est, group_labels, level=level)
+    boot_settings: dict[str, Any] = {}
+    if boot is not None:
+        params, boot_settings = _apply_bootstrap(est, params, boot, conditions)
     body = params[params["op"] != ":="]
     keys = ["group", "lhs", "op", "rhs"] if multi else ["lhs", "op", "rhs"]
     estimates = body.set_index(keys)[LEGACY_COLUMNS]
@@ -1097,6 +1121,7 @@ def _build_result(
         "n_groups": table.n_groups,
         "n_equality_constraints": table.n_equalities,
     }
+    settings.update(boot_settings)
     if multi:
         settings["group_sizes"] = {
             lab: fr.n for lab, fr in zip(group_labels, est.frames, strict=True)
@@ -1139,6 +1164,65 @@ def _build_result(
         fit_measures=fit_measures,
         group_labels=group_labels,
     )
+
+
+def _apply_bootstrap(
+    est: Estimation, params: pd.DataFrame, boot: Bootstrap, conditions: Conditions
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Bootstrap SEs and intervals on every row of the parameter table."""
+    from csimodels.errors import ConvergenceWarning
+    from csimodels.sem import _cbsem_bootstrap as cbb
+
+    seed = resolve_random_state(boot.random_state, owner="CBSEM.fit")
+    draws, n_failed, iterations = cbb.run(
+        est, n_draws=boot.n, seed=seed, chunk_size=boot.chunk_size, n_jobs=boot.n_jobs
+    )
+    jack = cbb.jackknife(est) if boot.method == "bca" else None
+    k = len(params)
+    point = cbb.statistics(est, est.theta)
+    out = params.copy()
+    zq = float(stats.norm.ppf(0.5 + boot.level / 2))
+    del zq
+    se, lo, hi, sse = (np.full(k, np.nan) for _ in range(4))
+    for j in range(k):
+        if not bool(out["free"].iloc[j]):
+            continue
+        se[j] = cbb.sd(draws[:, j])
+        lo[j], hi[j] = cbb.interval(
+            draws[:, j],
+            float(point[j]),
+            boot.level,
+            boot.method,
+            None if jack is None else jack[:, j],
+        )
+        sse[j] = cbb.sd(draws[:, k + j])
+    out["std_error"] = se
+    with np.errstate(all="ignore"):
+        z = out["estimate"].to_numpy(dtype=float) / se
+    out["z"] = z
+    out["p_value"] = np.where(np.isfinite(z), 2 * stats.norm.sf(np.abs(z)), np.nan)
+    out["ci_lower"] = lo
+    out["ci_upper"] = hi
+    out["std_std_error"] = np.where(out["free"].to_numpy(dtype=bool), sse, out["std_std_error"])
+    if n_failed:
+        conditions.append(
+            (
+                f"{n_failed} of {boot.n} bootstrap draws did not converge and were left out "
+                "(as lavaan does); the bootstrap statistics use the others",
+                ConvergenceWarning,
+            )
+        )
+    settings = {
+        "inference": "bootstrap",
+        "se": "bootstrap",
+        "bootstrap": boot.n,
+        "bootstrap_method": boot.method,
+        "level": boot.level,
+        "random_state": seed,
+        "n_failed": n_failed,
+        "bootstrap_iterations": iterations,
+    }
+    return out, settings
 
 
 def _dependent_positions(est: Estimation) -> set[int]:

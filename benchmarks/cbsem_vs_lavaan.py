@@ -226,12 +226,14 @@ def robust_and_bootstrap(args: argparse.Namespace, pd_data: pd.DataFrame, hs: pd
                 lav_se[(parts[1], parts[2], parts[3])] = float(parts[4])
     print()
     print(
-        f"{'MLR':6} {'csimodels s':>12} {'lavaan s':>10} {'ratio':>7} {'chi2.scaled ours':>17} {'lavaan':>10}"
+        f"{'MLR':6} {'csimodels s':>12} {'lavaan s':>10} {'ratio':>7} "
+        f"{'chi2.scaled ours':>17} {'lavaan':>10}"
     )
     for name, (seconds, chi2) in ours.items():
         lav_s, lav_chi2 = lavaan.get(name, (float("nan"), float("nan")))
         print(
-            f"{name:6} {seconds:12.4f} {lav_s:10.4f} {lav_s / seconds:7.2f} {chi2:17.4f} {lav_chi2:10.4f}"
+            f"{name:6} {seconds:12.4f} {lav_s:10.4f} {lav_s / seconds:7.2f} "
+            f"{chi2:17.4f} {lav_chi2:10.4f}"
         )
     if boot_res is not None:
         print()

@@ -484,7 +484,7 @@ def test_batched_draws_equal_a_loop_of_single_fits(pd_data: pd.DataFrame) -> Non
             single = _fit_syntax(syntax, sample)
         free = single.parameters[single.parameters["free"]]
         ours = draws.theta[b][[r.free - 1 for r in est.table.rows if r.free]]
-        np.testing.assert_allclose(ours, free["estimate"].to_numpy(), rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(ours, free["estimate"].to_numpy(), rtol=1e-6, atol=1e-6)
 
 
 def test_bootstrap_matches_lavaan_within_monte_carlo_error(pd_data: pd.DataFrame) -> None:

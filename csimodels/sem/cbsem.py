@@ -485,12 +485,8 @@ class CBSEM(Settings):
                 f"parameter 'level' of CBSEM.fit must be between 0 and 1, got {level!r}"
             )
         est_key = "FIML" if missing in ("fiml", "ml") else estimator
-        if (
-            boot is not None
-            and isinstance(ordered, bool)
-            and ordered
-            or (boot is not None and not isinstance(ordered, bool) and len(ordered) > 0)
-        ):
+        wants_ordinal = ordered if isinstance(ordered, bool) else len(ordered) > 0
+        if boot is not None and wants_ordinal:
             raise InvalidParameterError(
                 "parameter 'inference' of CBSEM.fit: the bootstrap of ordinal fits is not "
                 "available yet; use estimator='WLSMV' for robust standard errors"

@@ -146,6 +146,8 @@ class CheckLavaan:
     @classmethod
     def res(cls, pd_data: pd.DataFrame, hs_data: pd.DataFrame) -> csi.CBSEMResult:
         data = pd_data if cls.data_name == "pd" else hs_data
+        if cls.data_name == "hs_w":
+            data = hs_data.assign(w=1 + (np.arange(len(hs_data)) % 3) / 2)
         return _quiet(csi.CBSEM(cls.syntax, **cls.model_kw), data, **cls.fit_kw)
 
     @pytest.fixture(scope="class")
@@ -213,6 +215,23 @@ class TestHolzingerSwinefordMLR(CheckLavaan):
     syntax = _model("hs_model")
     fit_kw: ClassVar[dict[str, Any]] = {"estimator": "MLR"}
     robust = True
+
+
+class TestSamplingWeightsMLR(CheckLavaan):
+    """lavaan's ``sampling.weights`` with MLR: weighted moments, survey sandwich."""
+
+    case = "hs_weights_mlr"
+    syntax = _model("hs_model")
+    data_name = "hs_w"
+    fit_kw: ClassVar[dict[str, Any]] = {"estimator": "MLR", "weight": "w"}
+    robust = True
+
+    def test_ml_with_weights_is_robust_as_in_lavaan(self, hs_data: pd.DataFrame) -> None:
+        data = hs_data.assign(w=1 + (np.arange(len(hs_data)) % 3) / 2)
+        ml = _quiet(csi.CBSEM(self.syntax), data, weight="w")
+        mlr = _quiet(csi.CBSEM(self.syntax), data, weight="w", estimator="MLR")
+        pd.testing.assert_frame_equal(ml.parameters, mlr.parameters)
+        assert ml.settings["se"] == "robust.huber.white"
 
 
 class TestFixedValues(CheckLavaan):

@@ -82,8 +82,11 @@ def ml_scores_and_information(
 def _first_order(scores: FloatArray, weights: FloatArray | None) -> FloatArray:
     if weights is None:
         return np.asarray(scores.T @ scores / scores.shape[0], dtype=np.float64)
-    w = weights / weights.sum()
-    return np.asarray((scores * w[:, None]).T @ scores, dtype=np.float64)
+    # survey (pseudo-likelihood) meat: the weighted scores w_i s_i, weights scaled to
+    # sum to N (lavaan's sampling.weights)
+    w = weights * (weights.size / weights.sum())
+    ws = scores * w[:, None]
+    return np.asarray(ws.T @ ws / weights.size, dtype=np.float64)
 
 
 def _saturated_jacobian(p: int, meanstructure: bool) -> tuple[FloatArray, FloatArray | None]:

@@ -737,13 +737,17 @@ def _fit_survey(
             n_rows_used=int(x.shape[0]),
             n_rows_dropped=int(empty.sum()),
         )
-    if w is not None and (estimator in ("FIML", "WLS", "DWLS", "WLSMV", "MLR") or ordinal):
+    if w is not None and (estimator in ("FIML", "WLS", "DWLS", "WLSMV") or ordinal):
         raise InvalidParameterError(
             f"estimator {estimator!r} does not take respondent weights (its weight matrix or "
             f"casewise likelihood is unweighted); use estimator='ML', 'GLS' or 'ULS' "
             f"(weighted moments), or fit(weight=None) to ignore the weight column "
             f"{survey.weight!r}"
         )
+    if w is not None and estimator == "ML":
+        # lavaan's sampling.weights: ML estimates on the weighted moments, robust
+        # (Huber-White) standard errors and the Yuan-Bentler test, i.e. MLR
+        estimator = "MLR"
     scales = _scale_bounds(items, survey)
     groups: list[GroupData]
     labels: list[str]

@@ -395,9 +395,10 @@ def test_weight_none_overrides_the_survey_weight() -> None:
     data = csi.datasets.load_example("acsi_demo")
     spec = csi.ACSI(indicators=data.constructs).to_spec()
     with pytest.raises(InvalidParameterError, match="fit\\(weight=None\\)"):
-        csi.CBSEM(spec).fit(data, estimator="MLR")
-    res, _ = csi.CBSEM(spec).fit_collect(data, estimator="MLR", weight=None)
-    assert res.settings["weight"] is None and res.settings["se"] == "robust.huber.white"
+        csi.CBSEM(spec).fit(data, estimator="FIML")
+    res, _ = csi.CBSEM(spec).fit_collect(data, estimator="FIML", weight=None)
+    assert res.settings["weight"] is None and res.settings["missing"] == "fiml"
+    assert data.weight == "weight"  # the caller's SurveyData is unchanged
 
 
 # ---------------------------------------------------------------------------------------
@@ -557,3 +558,40 @@ def test_bootstrap_refuses_what_it_cannot_do(hs_data: pd.DataFrame) -> None:
         csi.CBSEM(_model("hs_model")).fit(hs_data, group="school", inference=10)
     with pytest.raises(InvalidParameterError, match="'bootstrap'"):
         csi.CBSEM(_model("hs_model")).fit(hs_data, inference="many")
+
+
+# ---------------------------------------------------------------------------------------
+# modification indices
+# ---------------------------------------------------------------------------------------
+
+MI_CASES = {
+    "pd_labels": ("pd_labels", "pd", {}, {}),
+    "hs_fixed": ("hs_fixed", "hs", {}, {}),
+    "hs_stdlv": ("hs_model", "hs", {"std_lv": True}, {}),
+    "hs_sem": ("hs_sem", "hs", {}, {}),
+    "hs_group_ml_scalar": (
+        "hs_model",
+        "hs",
+        {},
+        {"group": "school", "group_equal": ["loadings", "intercepts"]},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MI_CASES))
+def test_modification_indices_match_lavaan(
+    case: str, pd_data: pd.DataFrame, hs_data: pd.DataFrame
+) -> None:
+    """MI and EPC are score statistics: their small values carry the optimiser's
+    tolerance (lavaan's estimates are ~1e-7 from ours), so they are compared to 5e-4
+    relative and 2e-3 absolute; every candidate lavaan lists with MI > 1e-4 is here."""
+    name, data_name, model_kw, fit_kw = MI_CASES[case]
+    data = pd_data if data_name == "pd" else hs_data
+    res = _quiet(csi.CBSEM(_model(name), **model_kw), data, **fit_kw)
+    lav = pd.read_csv(FIX / f"{case}_mi.csv", keep_default_na=False, na_values=["NA"])
+    lav = lav[lav["mi"] > 1e-4]  # lavaan keeps a marker loading at MI ~ 1e-6 (V ~ 0)
+    both = lav.merge(res.modification_indices, on=["lhs", "op", "rhs", "group"], how="left")
+    assert both["mi_y"].notna().all()
+    np.testing.assert_allclose(both["mi_y"], both["mi_x"], rtol=5e-4, atol=2e-3)
+    np.testing.assert_allclose(both["epc_y"], both["epc_x"], rtol=5e-4, atol=1e-4)
+    np.testing.assert_allclose(both["sepc_all"], both["sepc.all"], rtol=5e-4, atol=1e-4)

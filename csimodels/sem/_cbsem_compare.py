@@ -19,7 +19,13 @@ if TYPE_CHECKING:
     from csimodels.sem.cbsem import CBSEMResult
     from csimodels.sem.pls import PLSResult
 
-__all__ = ["InvarianceResult", "chi2_difference", "compare_pls_cbsem", "measurement_invariance"]
+__all__ = [
+    "InvarianceResult",
+    "chi2_difference",
+    "compare_pls_cbsem",
+    "measurement_invariance",
+    "modification_indices",
+]
 
 
 def compare_pls_cbsem(pls_result: PLSResult, cbsem_result: CBSEMResult) -> pd.DataFrame:
@@ -346,3 +352,123 @@ def measurement_invariance(
         },
         notes=tuple(m for m, _ in conditions),
     )
+
+
+# ---------------------------------------------------------------------------------------
+# modification indices
+# ---------------------------------------------------------------------------------------
+
+
+def modification_indices(est: Any, group_labels: list[str]) -> pd.DataFrame:
+    """lavaan's ``modindices()``: the score test of freeing each fixed parameter.
+
+    Candidates are the model's fixed parameters (a fixed loading, a zero covariance,
+    a fixed variance, ...) and the parameters it leaves out: every loading of an
+    observed variable on every latent variable, and every residual covariance
+    between two observed variables. With ``g`` the gradient of lavaan's F at the
+    estimates (candidates at their fixed values) and ``I`` the expected information
+    of the model with the candidates added, ``MI = N g² / V`` and the expected
+    parameter change ``EPC = −g / V``, ``V = I₂₂ − I₂₁ I₁₁⁻¹ I₁₂`` (one candidate at a
+    time). Candidates whose freeing would not be identified (``V ≈ 0``, e.g. a marker
+    loading) are left out, as lavaan does.
+
+    Returns
+    -------
+    DataFrame with ``lhs``, ``op``, ``rhs``, ``group``, ``mi``, ``epc``, ``sepc_all``
+    (the EPC completely standardised with the model's variances), ``p_value`` (χ²
+    with 1 df), sorted as the parameter table.
+    """
+    import copy
+
+    from csimodels.sem import _cbsem_engine as engine
+    from csimodels.sem._cbsem_ram import RamModel
+    from csimodels.sem._cbsem_syntax import ParRow
+
+    table = est.table
+    aug = copy.deepcopy(table)
+    q = table.n_free
+    cand: list[ParRow] = []
+    for row in aug.rows:
+        if row.free == 0 and row.op in ("=~", "~~", "~", "~1"):
+            cand.append(row)
+    observed = list(table.observed)
+    latent = list(table.latent)
+    for g in range(1, table.n_groups + 1):
+        have = {(r.lhs, r.op, r.rhs) for r in table.rows if r.group == g}
+        have |= {(r.rhs, r.op, r.lhs) for r in table.rows if r.group == g and r.op == "~~"}
+        for f in latent:
+            for x in observed:
+                if (f, "=~", x) not in have:
+                    row = ParRow(f, "=~", x, g, value=0.0, kind="loadings")
+                    aug.rows.append(row)
+                    cand.append(row)
+        for i, a in enumerate(observed):
+            for b in observed[i + 1 :]:
+                if (a, "~~", b) not in have:
+                    row = ParRow(a, "~~", b, g, value=0.0, kind="residual.covariances")
+                    aug.rows.append(row)
+                    cand.append(row)
+    theta = list(est.theta[:q])
+    for k, row in enumerate(cand):
+        row.free = q + k + 1
+        theta.append(row.value)
+    aug.n_free = q + len(cand)
+    ram = RamModel(aug)
+    frames = [
+        engine.ModelFrame(ram, fr.x, observed, "ML", fr.weights_raw, None, group=g)
+        for g, fr in enumerate(est.frames)
+    ]
+    objective: Any = frames[0] if len(frames) == 1 else engine.MultiFrame(frames)
+    t = np.asarray(theta, dtype=np.float64)
+    _, grad, info = objective.evaluate(t)
+    i11 = info[:q, :q]
+    i12 = info[:q, q:]
+    i22 = np.diag(info[q:, q:])
+    with np.errstate(all="ignore"):
+        v = i22 - np.einsum("ij,ij->j", i12, np.linalg.solve(i11, i12))
+    g2 = grad[q:]
+    n = est.n
+    from csimodels.sem._cbsem_tables import group_matrices
+
+    cache = [group_matrices(est, est.theta, g) for g in range(table.n_groups)]
+    pos = est.ram.position
+    rows = []
+    scale = max(float(np.max(np.abs(i22))), 1e-300)
+    for k, row in enumerate(cand):
+        if not v[k] > 1e-8 * scale:
+            continue
+        mi = n * g2[k] ** 2 / v[k]
+        epc = -g2[k] / v[k]
+        s_mat, c_mat, _ = cache[row.group - 1]
+        if row.op == "~1":
+            sd = math.sqrt(c_mat[pos[row.lhs], pos[row.lhs]])
+            sepc = epc / sd
+        else:
+            a, b = pos[row.lhs], pos[row.rhs]
+            if row.op == "=~":
+                sepc = epc * math.sqrt(c_mat[a, a]) / math.sqrt(c_mat[b, b])
+            elif row.op == "~":
+                sepc = epc * math.sqrt(c_mat[b, b]) / math.sqrt(c_mat[a, a])
+            elif a == b:
+                sepc = epc / c_mat[a, a]
+            else:
+                prod = s_mat[a, a] * s_mat[b, b]
+                sepc = epc / math.sqrt(prod) if prod > 0 else float("nan")
+        rows.append(
+            {
+                "lhs": row.lhs,
+                "op": row.op,
+                "rhs": row.rhs,
+                "group": row.group,
+                "mi": float(mi),
+                "epc": float(epc),
+                "sepc_all": float(sepc),
+                "p_value": float(stats.chi2.sf(mi, 1)),
+            }
+        )
+    out = pd.DataFrame(
+        rows, columns=["lhs", "op", "rhs", "group", "mi", "epc", "sepc_all", "p_value"]
+    )
+    if table.n_groups > 1:
+        out.insert(4, "group_label", [group_labels[g - 1] for g in out["group"]])
+    return out

@@ -114,6 +114,7 @@ class ModelFrame:
         self.n_moments = p * (p + 1) // 2 + (p if self.meanstructure else 0)
         if ordinal is not None:
             self.n_moments += self.n_thresholds
+        self._h1_trace: float | None = None  # cached by the robust test
         self.variance_positions = sorted(
             {
                 r.free - 1

@@ -67,10 +67,12 @@ def ml_scores_and_information(
     inv = np.linalg.inv(sigma)
     centre = mu if dmu is not None else mean
     z = (x - centre) @ inv  # n x p
-    quad = np.einsum("ip,kpq,iq->ik", z, dsig, z, optimize=True)
-    tr = np.einsum("pq,kqp->k", inv, dsig)
-    scores = 0.5 * (quad - tr[None, :])
+    n, p = z.shape
     q = dsig.shape[0]
+    flat = dsig.reshape(q, p * p)
+    quad = (z[:, :, None] * z[:, None, :]).reshape(n, p * p) @ flat.T  # z' dΣ_k z
+    tr = flat @ inv.reshape(p * p)
+    scores = 0.5 * (quad - tr[None, :])
     b = np.matmul(inv, dsig)
     info = 0.5 * b.reshape(q, -1) @ b.transpose(0, 2, 1).reshape(q, -1).T
     if dmu is not None:
@@ -104,9 +106,11 @@ def _saturated_jacobian(p: int, meanstructure: bool) -> tuple[FloatArray, FloatA
     return d, dmu
 
 
-def model_first_order(est: Any, theta: FloatArray | None = None) -> list[FloatArray]:
+def model_first_order(est: Any) -> list[FloatArray]:
     """Per group: ``B0_g`` = mean outer product of the casewise scores of the model."""
-    theta = est.theta if theta is None else theta
+    if "B0" in est.robust:
+        return list(est.robust["B0"])
+    theta = est.theta
     out = []
     for frame in est.frames:
         sigma, mu, cache = frame.sigma(theta)
@@ -115,6 +119,7 @@ def model_first_order(est: Any, theta: FloatArray | None = None) -> list[FloatAr
             frame.x, frame.mean, sigma, mu, dsig, dmu if frame.meanstructure else None
         )
         out.append(_first_order(scores, frame.weights_raw))
+    est.robust["B0"] = out
     return out
 
 
@@ -127,10 +132,15 @@ def huber_white(est: Any) -> FloatArray:
 
 def h1_trace(frame: Any) -> float:
     """``tr(A1⁻¹ B1)`` of the unrestricted model at the sample moments of one group."""
+    cached = getattr(frame, "_h1_trace", None)
+    if cached is not None:
+        return float(cached)
     d, dmu = _saturated_jacobian(frame.p, frame.meanstructure)
     scores, info = ml_scores_and_information(frame.x, frame.mean, frame.s, frame.mean, d, dmu)
     b1 = _first_order(scores, frame.weights_raw)
-    return float(np.sum(b1 * np.linalg.inv(info).T))
+    value = float(np.sum(b1 * np.linalg.inv(info).T))
+    frame._h1_trace = value
+    return value
 
 
 def yuan_bentler_trace(est: Any) -> float:

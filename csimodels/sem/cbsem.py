@@ -49,7 +49,7 @@ from csimodels.inference import Bootstrap, as_bootstrap, resolve_random_state
 from csimodels.results import Frame, MissingDataReport, Result
 from csimodels.sem import _cbsem_fit as fitm
 from csimodels.sem import _cbsem_robust as robust
-from csimodels.sem._cbsem_compare import compare_pls_cbsem
+from csimodels.sem._cbsem_compare import compare_pls_cbsem, modification_indices
 from csimodels.sem._cbsem_diagnostics import diagnose, ordinal_moments
 from csimodels.sem._cbsem_estimate import Estimation, GroupData, estimate
 from csimodels.sem._cbsem_syntax import (
@@ -189,6 +189,13 @@ class CBSEMResult(Result):
         MLR adds ``chisq.scaled``, ``pvalue.scaled``, ``chisq.scaling.factor``,
         ``baseline.chisq.scaled``, ``cfi.scaled``, ``tli.scaled``, ``rmsea.scaled``,
         ``cfi.robust``, ``tli.robust``, ``rmsea.robust`` and its interval).
+    modification_indices : DataFrame
+        lavaan's ``modindices()`` (ML and MLR fits; empty otherwise): ``lhs``,
+        ``op``, ``rhs``, ``group``, ``mi`` (score test of freeing the parameter, χ²
+        with 1 df, expected information), ``epc`` (expected parameter change),
+        ``sepc_all`` (completely standardised), ``p_value``, for every fixed
+        parameter whose freeing is identified, every missing loading and every
+        missing residual covariance between observed variables.
     group_labels : list of str
         The groups of a multigroup fit, in the order of ``group`` (one entry when
         there is a single group). With several groups, :attr:`estimates`,
@@ -238,6 +245,7 @@ class CBSEMResult(Result):
     parameters: Frame = Field(default_factory=pd.DataFrame)
     fit_measures: Frame = Field(default_factory=pd.DataFrame)
     group_labels: list[str] = Field(default_factory=list)
+    modification_indices: Frame = Field(default_factory=pd.DataFrame)
 
     _title: ClassVar[str] = "Covariance-based SEM"
 
@@ -1122,6 +1130,9 @@ def _build_result(
         "n_equality_constraints": table.n_equalities,
     }
     settings.update(boot_settings)
+    mod_indices = pd.DataFrame()
+    if estimator in ("ML", "MLR") and not est.singular_info:
+        mod_indices = modification_indices(est, group_labels)
     if multi:
         settings["group_sizes"] = {
             lab: fr.n for lab, fr in zip(group_labels, est.frames, strict=True)
@@ -1163,6 +1174,7 @@ def _build_result(
         parameters=params,
         fit_measures=fit_measures,
         group_labels=group_labels,
+        modification_indices=mod_indices,
     )
 
 

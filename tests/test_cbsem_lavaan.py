@@ -595,3 +595,23 @@ def test_modification_indices_match_lavaan(
     np.testing.assert_allclose(both["mi_y"], both["mi_x"], rtol=5e-4, atol=2e-3)
     np.testing.assert_allclose(both["epc_y"], both["epc_x"], rtol=5e-4, atol=1e-4)
     np.testing.assert_allclose(both["sepc_all"], both["sepc.all"], rtol=5e-4, atol=1e-4)
+
+
+def test_by_segment_returns_the_segmented_result(hs_data: pd.DataFrame) -> None:
+    model = csi.CBSEM(_model("hs_model"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = model.fit(hs_data, by="school")
+    assert isinstance(res, csi.results.SegmentedResult)
+    for school in ("Pasteur", "Grant-White"):
+        alone = _quiet(model, hs_data[hs_data["school"] == school])
+        pd.testing.assert_frame_equal(
+            res.segments[school].parameters, alone.parameters, check_exact=False, rtol=1e-8
+        )
+        assert res.overview["fit"].loc[school, "chi2"] == pytest.approx(
+            float(alone.fit.loc["chi2", "value"]), rel=1e-8
+        )
+    assert res.pooled is not None and res.pooled.settings["n"] == 301
+    assert csi.result_from_json(res.to_json()) == res
+    with pytest.raises(InvalidParameterError, match="on_error"):
+        model.fit(hs_data, by="school", on_error="ignore")

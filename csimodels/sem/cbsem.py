@@ -270,19 +270,37 @@ class CBSEMResult(Result):
             ("Chi-square", f"{f['chi2']:.3f} on {int(f['df'])} df, p = {f['p_value']:.4g}"),
         ]
         if "chi2_scaled" in f.index and math.isfinite(float(f["chi2_scaled"])):
-            kind = (
-                "Yuan–Bentler scaled chi-square"
-                if s.get("estimator") == "MLR"
-                else "Scaled-shifted chi-square"
-            )
+            if s.get("estimator") == "MLR":
+                kind = "Yuan–Bentler scaled chi-square"
+                extra = (
+                    f"scaling {f['scaling_factor']:.4f}; robust CFI {f['cfi_robust']:.4f}, "
+                    f"RMSEA {f['rmsea_robust']:.4f}"
+                )
+            else:
+                kind = "Scaled-shifted chi-square"
+                extra = f"CFI {f['cfi_scaled']:.4f}, RMSEA {f['rmsea_scaled']:.4f}"
             header.append(
                 (
                     kind,
                     f"{f['chi2_scaled']:.3f} on {int(f['df'])} df, "
-                    f"p = {f['p_value_scaled']:.4g} (CFI {f['cfi_scaled']:.4f}, "
-                    f"RMSEA {f['rmsea_scaled']:.4f})",
+                    f"p = {f['p_value_scaled']:.4g} ({extra})",
                 )
             )
+        if len(self.group_labels) > 1:
+            sizes = s.get("group_sizes", {})
+            groups = ", ".join(f"{g} ({sizes.get(g, '?')})" for g in self.group_labels)
+            equal = ", ".join(s.get("group_equal", [])) or "none"
+            header.append(("Groups", f"{s.get('group')}: {groups}; equal: {equal}"))
+        if s.get("inference") == "bootstrap":
+            header.append(
+                (
+                    "Standard errors",
+                    f"bootstrap, {s.get('bootstrap')} draws ({s.get('n_failed')} failed), "
+                    f"{s.get('bootstrap_method')} intervals, seed {s.get('random_state')}",
+                )
+            )
+        else:
+            header.append(("Standard errors", s.get("se")))
         header += [
             ("CFI / TLI", f"{f['cfi']:.4f} / {f['tli']:.4f}"),
             (
@@ -293,11 +311,11 @@ class CBSEMResult(Result):
             ("AIC / BIC", f"{f['aic']:.2f} / {f['bic']:.2f}"),
         ]
         cols = ["estimate", "std_error", "z", "p_value", "std_estimate"]
-        tables: dict[str, Any] = {
-            "Structural paths": self.paths[cols],
-            "Loadings": self.loadings[cols],
-            "R²": self.r2,
-        }
+        tables: dict[str, Any] = {}
+        if len(self.paths):
+            tables["Structural paths"] = self.paths[cols]
+        tables["Loadings"] = self.loadings[cols]
+        tables["R²"] = self.r2
         if len(self.indices):
             tables["0–100 indices"] = self.indices
         if len(self.thresholds):
@@ -382,7 +400,11 @@ class CBSEM(Settings):
         weight: str | object | None = ...,
         inference: int | Bootstrap | None = None,
         level: float = 0.95,
-    ) -> CBSEMResult:
+        by: str | Sequence[str] | None = None,
+        min_segment_size: int | None = None,
+        on_error: str = "skip",
+        n_jobs: int = 1,
+    ) -> Any:
         """Fit the model.
 
         Parameters
@@ -421,10 +443,26 @@ class CBSEM(Settings):
             An int is the number of draws.
         level : float
             Confidence level of ``ci_lower`` / ``ci_upper``.
+        by : str or list of str, optional
+            Segment column(s): the model is fitted in every segment (a
+            cross-classification for several columns) and a
+            :class:`~csimodels.results.SegmentedResult` is returned, with the pooled
+            fit, one CBSEMResult per segment, the status table and ``overview``
+            tables ``fit`` (χ², df, CFI, TLI, RMSEA, SRMR per segment) and
+            ``std_estimates`` (completely standardised loadings and paths, one column
+            per segment). For comparing parameters across groups with a test use
+            ``group=`` instead.
+        min_segment_size : int, optional
+            Segments with fewer respondents are not fitted (default: one more than
+            the number of observed variables).
+        on_error : {"skip", "raise"}
+            A segment that cannot be fitted is recorded as failed, or raises.
+        n_jobs : int
+            Segments fitted in parallel (joblib); numbers do not depend on it.
 
         Returns
         -------
-        CBSEMResult
+        CBSEMResult, or SegmentedResult with ``by``
 
         Raises
         ------
@@ -448,20 +486,92 @@ class CBSEM(Settings):
         >>> int(res.fit_measures.loc["df", "value"])
         0
         """
-        result, conditions = self.fit_collect(
-            data,
-            estimator=estimator,
-            group=group,
-            group_equal=group_equal,
-            group_partial=group_partial,
-            ordered=ordered,
-            missing=missing,
-            weight=weight,
-            inference=inference,
-            level=level,
-        )
+        options: dict[str, Any] = {
+            "estimator": estimator,
+            "group": group,
+            "group_equal": group_equal,
+            "group_partial": group_partial,
+            "ordered": ordered,
+            "missing": missing,
+            "weight": weight,
+            "inference": inference,
+            "level": level,
+        }
+        if by is not None:
+            return self._fit_by(data, by, options, min_segment_size, on_error, n_jobs)
+        result, conditions = self.fit_collect(data, **options)
         _emit(conditions)
         return result
+
+    def _fit_by(
+        self,
+        data: SurveyData | pd.DataFrame,
+        by: str | Sequence[str],
+        options: dict[str, Any],
+        min_segment_size: int | None,
+        on_error: str,
+        n_jobs: int,
+    ) -> Any:
+        from csimodels.segments import fit_by
+
+        if on_error not in ("skip", "raise"):
+            raise InvalidParameterError(
+                f"parameter 'on_error' of CBSEM.fit must be 'skip' or 'raise', got {on_error!r}"
+            )
+        columns = [by] if isinstance(by, str) else [str(b) for b in by]
+        parsed, _, _, _ = self._parsed()
+        items = _observed_names(parsed)
+        if isinstance(data, SurveyData):
+            survey = data
+        elif isinstance(data, pd.DataFrame):
+            missing_cols = [c for c in [*items, *columns] if c not in data.columns]
+            if missing_cols:
+                raise DataValidationError(
+                    f"CBSEM.fit: column {format_offenders(missing_cols)} is not in the data"
+                )
+            keep = list(dict.fromkeys([*items, *columns]))
+            survey = SurveyData.coerce(data[keep], items=items, segments=columns)
+        else:
+            raise DataValidationError(
+                f"data must be a SurveyData or a pandas DataFrame, got {type(data).__name__}"
+            )
+        if min_segment_size is None:
+            min_segment_size = max(2, len(items) + 1)
+
+        def fit_one(part: SurveyData) -> CBSEMResult:
+            res, found = self.fit_collect(part, **options)
+            _emit(found)
+            return res
+
+        pooled = fit_one(survey)
+        out = fit_by(
+            survey,
+            columns,
+            fit_one,
+            owner="CBSEM.fit",
+            min_segment_size=min_segment_size,
+            on_error="raise" if on_error == "raise" else "skip",
+            n_jobs=n_jobs,
+            pooled=pooled,
+            headline=("fit",),
+            settings={"model": "CBSEM", "method": "cbsem", "estimator": options["estimator"]},
+        )
+        measures = ["chi2", "df", "p_value", "cfi", "tli", "rmsea", "srmr"]
+        fitted = {k: v for k, v in out.segments.items() if isinstance(v, CBSEMResult)}
+        fits = {label: res.fit["value"].reindex(measures) for label, res in fitted.items()}
+        fit_table = pd.DataFrame(fits).T
+        fit_table.index.name = "segment"
+        std = {}
+        for label, res in fitted.items():
+            body = res.parameters[res.parameters["op"].isin(["=~", "~"])]
+            std[label] = pd.Series(
+                body["std_estimate"].to_numpy(),
+                index=pd.MultiIndex.from_frame(body[["lhs", "op", "rhs"]]),
+            )
+        overview = {"fit": fit_table}
+        if std:
+            overview["std_estimates"] = pd.DataFrame(std)
+        return out.model_copy(update={"overview": overview})
 
     def fit_collect(
         self,

@@ -42,12 +42,24 @@ class BootDraws:
     iterations: int
 
 
-def draw_indices(seed: int, n_draws: int, n: int, start: int = 0) -> IntArray:
-    """Respondent indices of draws ``start .. start + n_draws - 1`` (draws × n)."""
+def draw_indices(
+    seed: int, n_draws: int, n: int, start: int = 0, sizes: list[int] | None = None
+) -> IntArray:
+    """Respondent indices of draws ``start .. start + n_draws - 1`` (draws × n).
+
+    With ``sizes`` (multigroup: the groups' sizes, rows stacked group by group) each
+    group is resampled within itself (lavaan's stratified bootstrap)."""
     children = np.random.SeedSequence(seed).spawn(start + n_draws)[start:]
     out = np.empty((n_draws, n), dtype=np.intp)
     for k, child in enumerate(children):
-        out[k] = np.random.default_rng(child).integers(0, n, size=n)
+        rng = np.random.default_rng(child)
+        if sizes is None:
+            out[k] = rng.integers(0, n, size=n)
+        else:
+            offset = 0
+            for size in sizes:
+                out[k, offset : offset + size] = offset + rng.integers(0, size, size=size)
+                offset += size
     return out
 
 
@@ -72,12 +84,30 @@ def _loop(est: Estimation, indices: IntArray, *, gtol: float) -> BootDraws:
     theta = np.full((indices.shape[0], q), np.nan)
     ok = np.zeros(indices.shape[0], dtype=bool)
     iters = 0
+    sizes = [fr.n for fr in est.frames]
+    offsets = np.cumsum([0, *sizes])
+    x_all = np.vstack([fr.x for fr in est.frames])
     for b in range(indices.shape[0]):
-        x = frame0.x[indices[b]]
-        w = None if frame0.weights_raw is None else frame0.weights_raw[indices[b]]
-        objective = engine.ModelFrame(
-            est.ram, x, list(frame0.observed), est.estimator, w, est.ordinal, group=0
-        )
+        objective: engine.ModelFrame | engine.MultiFrame
+        if len(est.frames) == 1:
+            x = frame0.x[indices[b]]
+            w = None if frame0.weights_raw is None else frame0.weights_raw[indices[b]]
+            objective = engine.ModelFrame(
+                est.ram, x, list(frame0.observed), est.estimator, w, est.ordinal, group=0
+            )
+        else:
+            frames = []
+            for g, fr in enumerate(est.frames):
+                rows = indices[b][offsets[g] : offsets[g + 1]]
+                w = None
+                if fr.weights_raw is not None:
+                    w = fr.weights_raw[rows - offsets[g]]
+                frames.append(
+                    engine.ModelFrame(
+                        est.ram, x_all[rows], list(fr.observed), est.estimator, w, None, g
+                    )
+                )
+            objective = engine.MultiFrame(frames)
         try:
             with np.errstate(all="ignore"):
                 t, it, conv, _, _ = engine.optimise(objective, est.theta.copy(), gtol=gtol)
@@ -246,12 +276,15 @@ def run(
 ) -> tuple[FloatArray, int, int]:
     """All draws' statistics (draws × statistics; failed draws NaN), the number of
     failed draws and the scoring iterations used."""
-    n = est.frames[0].n
+    sizes = [fr.n for fr in est.frames]
+    n = sum(sizes)
     size = chunk_size or max(1, min(n_draws, 200))
     starts = list(range(0, n_draws, size))
 
     def chunk(start: int) -> BootDraws:
-        idx = draw_indices(seed, min(size, n_draws - start), n, start)
+        idx = draw_indices(
+            seed, min(size, n_draws - start), n, start, sizes if len(sizes) > 1 else None
+        )
         return refit_draws(est, idx)
 
     if n_jobs == 1 or len(starts) == 1:

@@ -593,16 +593,16 @@ class CBSEM(Settings):
                 f"parameter 'missing' of CBSEM.fit must be 'listwise' or 'fiml', got {missing!r}"
             )
         boot = as_bootstrap(inference, owner="CBSEM.fit")
-        if boot is not None and group is not None:
-            raise InvalidParameterError(
-                "parameter 'inference' of CBSEM.fit: the bootstrap of a multigroup fit is "
-                "not available yet; use estimator='MLR' for robust standard errors"
-            )
         if not (isinstance(level, float | int) and 0 < float(level) < 1):
             raise InvalidParameterError(
                 f"parameter 'level' of CBSEM.fit must be between 0 and 1, got {level!r}"
             )
         est_key = "FIML" if missing in ("fiml", "ml") else estimator
+        if boot is not None and group is not None and boot.method == "bca":
+            raise InvalidParameterError(
+                "parameter 'inference' of CBSEM.fit: BCa intervals of a multigroup fit are "
+                "not available; use Bootstrap(method='percentile')"
+            )
         wants_ordinal = ordered if isinstance(ordered, bool) else len(ordered) > 0
         if boot is not None and wants_ordinal:
             raise InvalidParameterError(
@@ -1427,6 +1427,14 @@ def _scores_and_indices(
             )
         )
     if scales is None:
+        conditions.append(
+            (
+                "0–100 indices not computed: the answer scales of the indicators are "
+                "unknown; pass a SurveyData with scale=(min, max) (or "
+                "SurveyData.from_frame(df, scale=...)) to get them",
+                DataQualityWarning,
+            )
+        )
         return scores, indices, resp_idx
     lower, upper = scales
     lower = lower[[columns.index(i) for i in item_order]]

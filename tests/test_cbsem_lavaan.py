@@ -630,9 +630,8 @@ def test_fits_in_threads_are_independent(hs_data: pd.DataFrame) -> None:
     kws: list[dict[str, Any]] = [{}, {}, {}, {"estimator": "MLR"}]
     serial = [_quiet(csi.CBSEM(m), hs_data, **kw) for m, kw in zip(models, kws, strict=True)]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        threaded = list(
-            pool.map(lambda a: _quiet(csi.CBSEM(a[0]), hs_data, **a[1]), zip(models, kws))
-        )
+        pairs = list(zip(models, kws, strict=True))
+        threaded = list(pool.map(lambda a: _quiet(csi.CBSEM(a[0]), hs_data, **a[1]), pairs))
     for a, b in zip(serial, threaded, strict=True):
         pd.testing.assert_frame_equal(a.parameters, b.parameters)
 

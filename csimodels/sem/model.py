@@ -202,7 +202,7 @@ class PathModelBase(Settings):
         weight : str, optional
             Respondent weight column of a DataFrame (with a SurveyData it must be the
             declared one).
-        missing_codes, reverse, labels, period
+        missing_codes, reverse, labels, period : optional
             As in :meth:`SurveyData.from_frame`, for a DataFrame (refused with a
             SurveyData, which has them applied already).
         on_error : {"skip", "raise"}
@@ -375,8 +375,9 @@ class PathModelBase(Settings):
         survey = _as_survey(
             data, spec, owner=f"{type(self).__name__}.predict", scale=scale, weight=weight, by=None
         )
+        seed = resolve_random_state(random_state, owner=f"{type(self).__name__}.predict")
         return predict_model(
-            self, spec, survey, n_folds=n_folds, technique=technique, random_state=random_state
+            self, spec, survey, n_folds=n_folds, technique=technique, random_state=seed
         )
 
     def compare_groups(self, data: SurveyData | pd.DataFrame, **options: Any) -> MultigroupResult:

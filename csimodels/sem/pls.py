@@ -506,14 +506,18 @@ def _add_bootstrap(
     table = summary.table
     inference = ["std_error", "t", "p_value", "ci_lower", "ci_upper"]
 
-    def attach(frame: pd.DataFrame, kind: str, keys: list[str]) -> pd.DataFrame:
-        extra = table.loc[kind].loc[keys, inference]
+    def attach(
+        frame: pd.DataFrame, kind: str, keys: list[str], columns: list[str] = inference
+    ) -> pd.DataFrame:
+        extra = table.loc[kind].loc[keys, columns]
         extra.index = frame.index
         return frame.join(extra)
 
     paths = attach(result.paths, "path", [f"{a} -> {b}" for a, b in result.paths.index])
-    indices = attach(result.indices, "index", list(result.indices.index))
-    r2 = attach(result.r2, "r2", list(result.r2.index))
+    # a 0-100 index or an R² tested against zero means nothing: error and interval only
+    interval = ["std_error", "ci_lower", "ci_upper"]
+    indices = attach(result.indices, "index", list(result.indices.index), interval)
+    r2 = attach(result.r2, "r2", list(result.r2.index), interval)
     settings = {**result.settings, "bootstrap": n_resamples, "random_state": boot.random_state}
     return result.model_copy(
         update={

@@ -465,7 +465,7 @@ def test_bad_constructor_arguments() -> None:
     with pytest.raises(InvalidParameterError, match="std_lv"):
         csi.CBSEM("f =~ a + b + c", std_lv="maybe")
     with pytest.raises(InvalidParameterError, match="twice"):
-        csi.CBSEM("f =~ a + b + c", model="f =~ a + b + c")
+        csi.CBSEM("f =~ a + b + c", syntax="f =~ a + b + c")
     with pytest.raises(SpecificationError, match="line 1"):
         csi.CBSEM("f =~ a + + b")
 
@@ -480,7 +480,7 @@ def _captured_estimation(model: csi.CBSEM, data: pd.DataFrame) -> Any:
     from csimodels.sem import _cbsem_estimate as ce
     from csimodels.sem._cbsem_syntax import build_partable, parse_syntax
 
-    parsed = parse_syntax(str(model.model))
+    parsed = parse_syntax(str(model.syntax))
     table = build_partable(parsed)
     items = table.observed
     x = data[items].to_numpy(dtype=float)

@@ -341,8 +341,8 @@ class CBSEM(Settings):
 
     Attributes
     ----------
-    model : str or ModelSpec
-        lavaan model syntax: ``=~`` (loadings), ``~`` (regressions), ``~~``
+    syntax : str or ModelSpec
+        The model (also the first positional argument): lavaan model syntax: ``=~`` (loadings), ``~`` (regressions), ``~~``
         (variances and covariances), ``~ 1`` (intercepts and means), ``:=`` (defined
         parameters, e.g. indirect effects ``ab := a*b``), ``==`` (equality of two
         labels, or a label fixed to a number); modifiers ``0.5*x`` (fixed), ``NA*x``
@@ -366,26 +366,26 @@ class CBSEM(Settings):
     False
     """
 
-    model: str | ModelSpec
+    syntax: str | ModelSpec
     std_lv: bool = False
     meanstructure: bool | None = None
 
-    def __init__(self, model: str | ModelSpec | None = None, /, **data: Any) -> None:
-        if model is not None:
-            if "model" in data:
+    def __init__(self, syntax: str | ModelSpec | None = None, /, **data: Any) -> None:
+        if syntax is not None:
+            if "syntax" in data:
                 raise InvalidParameterError(
-                    "CBSEM got the model twice (positionally and as model=...)"
+                    "CBSEM got the model twice (positionally and as syntax=...)"
                 )
-            data["model"] = model
+            data["syntax"] = syntax
         super().__init__(**data)
-        if isinstance(self.model, str):
-            parse_syntax(self.model)  # bad syntax fails here, naming the line
+        if isinstance(self.syntax, str):
+            parse_syntax(self.syntax)  # bad syntax fails here, naming the line
 
     def _parsed(self) -> tuple[ParsedModel, tuple[str, ...], str, ModelSpec | None]:
-        if isinstance(self.model, ModelSpec):
-            parsed, zero = spec_to_statements(self.model)
-            return parsed, zero, spec_to_syntax(self.model), self.model
-        return parse_syntax(self.model), (), self.model, None
+        if isinstance(self.syntax, ModelSpec):
+            parsed, zero = spec_to_statements(self.syntax)
+            return parsed, zero, spec_to_syntax(self.syntax), self.syntax
+        return parse_syntax(self.syntax), (), self.syntax, None
 
     def fit(
         self,

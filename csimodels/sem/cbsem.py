@@ -342,8 +342,8 @@ class CBSEM(Settings):
     Attributes
     ----------
     syntax : str or ModelSpec
-        The model (also the first positional argument): lavaan model syntax: ``=~`` (loadings), ``~`` (regressions), ``~~``
-        (variances and covariances), ``~ 1`` (intercepts and means), ``:=`` (defined
+        The model (also the first positional argument), in lavaan model syntax:
+        ``=~`` (loadings), ``~`` (regressions), ``~~`` (variances and covariances), ``~ 1`` (intercepts and means), ``:=`` (defined
         parameters, e.g. indirect effects ``ab := a*b``), ``==`` (equality of two
         labels, or a label fixed to a number); modifiers ``0.5*x`` (fixed), ``NA*x``
         (free), ``a*x`` (label; parameters sharing a label are equal),

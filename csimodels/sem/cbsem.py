@@ -343,8 +343,9 @@ class CBSEM(Settings):
     ----------
     syntax : str or ModelSpec
         The model (also the first positional argument), in lavaan model syntax:
-        ``=~`` (loadings), ``~`` (regressions), ``~~`` (variances and covariances), ``~ 1`` (intercepts and means), ``:=`` (defined
-        parameters, e.g. indirect effects ``ab := a*b``), ``==`` (equality of two
+        ``=~`` (loadings), ``~`` (regressions), ``~~`` (variances and covariances),
+        ``~ 1`` (intercepts and means), ``:=`` (defined parameters, e.g. indirect
+        effects ``ab := a*b``), ``==`` (equality of two
         labels, or a label fixed to a number); modifiers ``0.5*x`` (fixed), ``NA*x``
         (free), ``a*x`` (label; parameters sharing a label are equal),
         ``start(0.5)*x``, ``c(a1, a2)*x`` (one per group). Or a :class:`ModelSpec`

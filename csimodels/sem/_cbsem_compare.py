@@ -194,13 +194,17 @@ class InvarianceResult(Result):
 
     Examples
     --------
+    >>> import numpy as np, pandas as pd
     >>> import csimodels as csi
-    >>> data = csi.datasets.load_example("acsi_demo")
-    >>> items = data.constructs["Satisfaction"] + data.constructs["Loyalty"]
-    >>> syntax = ("Sat =~ " + " + ".join(data.constructs["Satisfaction"]) +
-    ...           "\\nLoy =~ " + " + ".join(data.constructs["Loyalty"]))
-    >>> res = csi.measurement_invariance(csi.CBSEM(syntax), data, group="region",
-    ...                                  weight=None)  # doctest: +SKIP
+    >>> rng = np.random.default_rng(4)
+    >>> f = rng.normal(size=(400, 1))
+    >>> df = pd.DataFrame(f @ [[1.0, 0.8, 0.7]] + rng.normal(size=(400, 3)) * 0.5,
+    ...                   columns=["q1", "q2", "q3"])
+    >>> df["year"] = np.repeat(["2025", "2026"], 200)
+    >>> res = csi.measurement_invariance(csi.CBSEM("Sat =~ q1 + q2 + q3"), df, group="year",
+    ...                                  steps=("configural", "metric", "scalar"))
+    >>> list(res.steps["verdict"])[0]
+    'baseline'
     """
 
     group: str

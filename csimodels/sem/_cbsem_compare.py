@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from csimodels.errors import SpecificationError
 from csimodels.results import Frame, Result
@@ -467,7 +467,7 @@ def modification_indices(est: Any, group_labels: list[str]) -> pd.DataFrame:
                 "mi": float(mi),
                 "epc": float(epc),
                 "sepc_all": float(sepc),
-                "p_value": float(stats.chi2.sf(mi, 1)),
+                "p_value": float(special.chdtrc(1, mi)),
             }
         )
     out = pd.DataFrame(

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats
+from scipy import special, stats
 
 from csimodels.sem._cbsem_estimate import Estimation, dependent_variances
 from csimodels.sem._cbsem_syntax import evaluate_expression
@@ -248,7 +248,7 @@ def _row(
         "estimate": estimate,
         "std_error": se,
         "z": z,
-        "p_value": float(2 * stats.norm.sf(abs(z))) if math.isfinite(z) else float("nan"),
+        "p_value": float(2 * special.ndtr(-abs(z))) if math.isfinite(z) else float("nan"),
         "ci_lower": estimate - zq * se if math.isfinite(se) else float("nan"),
         "ci_upper": estimate + zq * se if math.isfinite(se) else float("nan"),
         "std_estimate": std,

@@ -42,11 +42,11 @@ def test_english_charts_use_the_palette() -> None:
 
 
 def test_plot_options_are_checked() -> None:
-    with pytest.raises(InvalidParameterError, match="parameter 'language' of X.plot must be"):
+    with pytest.raises(InvalidParameterError, match=r"parameter .language. of X\.plot must be"):
         plotting.check_plot_options(
             kind=None, kinds=("bar",), language="fr", labels="code", owner="X"
         )
-    with pytest.raises(InvalidParameterError, match="parameter 'labels' of X.plot must be"):
+    with pytest.raises(InvalidParameterError, match=r"parameter .labels. of X\.plot must be"):
         plotting.check_plot_options(
             kind=None, kinds=("bar",), language="en", labels="names", owner="X"
         )

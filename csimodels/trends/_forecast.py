@@ -1,0 +1,317 @@
+"""Forecast engine: Kalman filter and maximum likelihood for structural trend models.
+
+Local level and local linear trend models (optionally with a dummy seasonal), in which
+each period's observation carries a *known* measurement variance (the survey's own
+sampling variance of the period's score), possibly plus an estimated irregular
+variance. statsmodels' state-space models take one observation variance per model
+(or a parameter to estimate), so this small filter, vectorised over many series at
+once, is the library's own; tests check it against statsmodels where the variance is
+constant or estimated, and against statsmodels' filter with a time-varying
+``obs_cov`` built by hand.
+
+Conventions follow statsmodels: ``a_1 = 0`` and ``P_1 = kappa I`` (approximate diffuse,
+``kappa = 1e6``), the first ``burn = k_states`` periods are left out of the
+log-likelihood, missing observations (NaN) skip the update.
+
+ndarrays in, ndarrays out: no pandas, no warnings.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+__all__ = [
+    "FORECAST_MODELS",
+    "MIN_PERIODS",
+    "StateSpace",
+    "drift_forecast",
+    "fit_structural",
+    "kalman_filter",
+    "state_space",
+]
+
+FORECAST_MODELS: dict[str, str] = {
+    "local_level": "random-walk level + measurement error (ETS(A,N,N)'s state-space twin)",
+    "local_linear": "random-walk level and slope + measurement error",
+    "ets": "statsmodels ETSModel, additive error and trend (no sampling variance)",
+    "drift": "random walk with drift (Hyndman & Athanasopoulos): y_T + h (y_T - y_1)/(T - 1)",
+}
+"""The forecast models of :class:`~csimodels.trends.TrendMonitor`, one line each."""
+
+MIN_PERIODS: dict[str, int] = {"local_level": 4, "local_linear": 6, "ets": 6, "drift": 3}
+"""Observed periods each model needs before it forecasts (seasonal: 2 s + 2 more)."""
+
+KAPPA = 1e6
+LOG2PI = math.log(2.0 * math.pi)
+
+
+@dataclass(frozen=True)
+class StateSpace:
+    """Time-invariant system: ``y_t = Z a_t + e_t``, ``a_{t+1} = T a_t + eta_t``.
+
+    ``variances`` names the state positions that carry a disturbance variance
+    (``eta`` is diagonal); ``irregular`` says whether an estimated irregular
+    variance is added to the known measurement variance.
+    """
+
+    design: FloatArray  # (k,)
+    transition: FloatArray  # (k, k)
+    variances: tuple[int, ...]
+    irregular: bool
+
+    @property
+    def k(self) -> int:
+        return int(self.design.size)
+
+    @property
+    def n_params(self) -> int:
+        return len(self.variances) + int(self.irregular)
+
+
+def state_space(model: str, *, seasonal: int | None = None, irregular: bool = False) -> StateSpace:
+    """The system matrices of ``"local_level"`` or ``"local_linear"`` (+ dummy seasonal)."""
+    if model == "local_level":
+        design = [1.0]
+        trans = [[1.0]]
+        variances = [0]
+    else:
+        design = [1.0, 0.0]
+        trans = [[1.0, 1.0], [0.0, 1.0]]
+        variances = [0, 1]
+    k0 = len(design)
+    if seasonal is not None and seasonal >= 2:
+        ks = seasonal - 1
+        k = k0 + ks
+        t = np.zeros((k, k))
+        t[:k0, :k0] = trans
+        t[k0, k0:] = -1.0
+        for i in range(1, ks):
+            t[k0 + i, k0 + i - 1] = 1.0
+        z = np.zeros(k)
+        z[:k0] = design
+        z[k0] = 1.0
+        return StateSpace(z, t, (*variances, k0), irregular)
+    return StateSpace(np.array(design), np.array(trans), tuple(variances), irregular)
+
+
+def _q_matrix(system: StateSpace, params: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """State disturbance covariance (m, k, k) and irregular variance (m,) from params."""
+    m = params.shape[0]
+    q = np.zeros((m, system.k, system.k))
+    offset = int(system.irregular)
+    for j, pos in enumerate(system.variances):
+        q[:, pos, pos] = params[:, offset + j]
+    irregular = params[:, 0] if system.irregular else np.zeros(m)
+    return q, irregular
+
+
+def kalman_filter(
+    y: FloatArray,
+    h: FloatArray,
+    system: StateSpace,
+    params: FloatArray,
+    *,
+    kappa: float = KAPPA,
+    burn: int | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Filter m series at once.
+
+    Parameters
+    ----------
+    y : (m, n) observations, NaN = missing (the step then only predicts).
+    h : (m, n) known measurement variances (0 where none).
+    params : (m, p) variances: [irregular,] then one per ``system.variances``.
+
+    Returns
+    -------
+    loglik : (m,) log-likelihood over observed t >= burn.
+    forecast, forecast_var : (m, n) one-step predictions of y_t and their variance F_t
+        (including the measurement variance ``h_t`` + irregular).
+    state, state_cov : (m, k), (m, k, k) predicted state for the period after the last.
+    """
+    m, n = y.shape
+    k = system.k
+    z = system.design
+    t_mat = system.transition
+    q, irregular = _q_matrix(system, params)
+    burn = k if burn is None else burn
+    a = np.zeros((m, k))
+    p = np.broadcast_to(kappa * np.eye(k), (m, k, k)).copy()
+    loglik = np.zeros(m)
+    forecast = np.empty((m, n))
+    forecast_var = np.empty((m, n))
+    for t in range(n):
+        yt = y[:, t]
+        pz = p @ z  # (m, k)
+        f = pz @ z + h[:, t] + irregular
+        yhat = a @ z
+        forecast[:, t] = yhat
+        forecast_var[:, t] = f
+        ok = ~np.isnan(yt)
+        v = np.where(ok, yt - yhat, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gain = np.where(ok[:, None], pz / f[:, None], 0.0)  # (m, k)
+            if t >= burn:
+                loglik += np.where(ok, -0.5 * (LOG2PI + np.log(f) + v * v / f), 0.0)
+        a_upd = a + gain * v[:, None]
+        p_upd = p - gain[:, :, None] * pz[:, None, :]
+        a = a_upd @ t_mat.T
+        p = t_mat @ p_upd @ t_mat.T + q
+        p = 0.5 * (p + np.swapaxes(p, 1, 2))
+    return loglik, forecast, forecast_var, a, p
+
+
+def _start_scale(y: FloatArray, h: FloatArray) -> FloatArray:
+    """A per-series variance scale for the search: var of first differences, floored."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.diff(y, axis=1)
+        ok = ~np.isnan(d)
+        cnt = ok.sum(axis=1)
+        mean = np.where(cnt > 0, np.where(ok, d, 0.0).sum(axis=1) / np.maximum(cnt, 1), 0.0)
+        var = np.where(ok, (d - mean[:, None]) ** 2, 0.0).sum(axis=1) / np.maximum(cnt, 1)
+        hbar = np.where(np.isnan(y), np.nan, h)
+        hm = np.nanmean(np.where(np.isnan(hbar), np.nan, hbar), axis=1) if h.size else 0.0
+    hm = np.nan_to_num(hm, nan=0.0)
+    scale = np.maximum(var, hm)
+    return np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+
+
+def fit_structural(
+    y: FloatArray,
+    h: FloatArray,
+    system: StateSpace,
+    *,
+    kappa: float = KAPPA,
+    grid: int | None = None,
+    max_iter: int = 60,
+    tol: float = 1e-9,
+) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+    """Maximum-likelihood variances of m series at once.
+
+    Works in log variances, bounded to ``scale * [e^-18, e^6]`` (``scale``: the variance
+    of the series' differences, or the mean measurement variance if larger). A grid
+    finds the basin; damped Newton steps (Levenberg–Marquardt on central-difference
+    derivatives, projected on the bounds) polish it.
+
+    Returns
+    -------
+    params : (m, p) variances (a variance at its lower bound is reported as 0).
+    loglik : (m,) maximised log-likelihood.
+    converged : (m,) bool.
+    """
+    m = y.shape[0]
+    npar = system.n_params
+    scale = np.log(_start_scale(y, h))
+    lo = (scale - 18.0)[:, None] * np.ones((1, npar))
+    hi = (scale + 6.0)[:, None] * np.ones((1, npar))
+
+    def objective(x: FloatArray) -> FloatArray:
+        ll = kalman_filter(y, h, system, np.exp(x), kappa=kappa)[0]
+        return np.where(np.isfinite(ll), -ll, np.inf)
+
+    g = grid if grid is not None else {1: 25, 2: 9, 3: 5}.get(npar, 4)
+    axes = np.linspace(0.0, 1.0, g)
+    mesh = np.stack(np.meshgrid(*([axes] * npar), indexing="ij"), axis=-1).reshape(-1, npar)
+    best = np.full(m, np.inf)
+    x = lo.copy()
+    for u in mesh:
+        cand = lo + (hi - lo) * u
+        val = objective(cand)
+        better = val < best
+        best = np.where(better, val, best)
+        x = np.where(better[:, None], cand, x)
+    lam = np.full(m, 1e-3)
+    eps = 1e-4
+    converged = np.zeros(m, dtype=bool)
+    eye = np.eye(npar)
+    for _ in range(max_iter):
+        active = ~converged
+        if not active.any():
+            break
+        grad = np.zeros((m, npar))
+        hess = np.zeros((m, npar, npar))
+        fp = np.zeros((m, npar))
+        fm = np.zeros((m, npar))
+        for i in range(npar):
+            fp[:, i] = objective(x + eps * eye[i])
+            fm[:, i] = objective(x - eps * eye[i])
+            grad[:, i] = (fp[:, i] - fm[:, i]) / (2 * eps)
+            hess[:, i, i] = (fp[:, i] - 2 * best + fm[:, i]) / eps**2
+        for i in range(npar):
+            for j in range(i + 1, npar):
+                fpp = objective(x + eps * (eye[i] + eye[j]))
+                fmm = objective(x - eps * (eye[i] + eye[j]))
+                hij = (fpp - fp[:, i] - fp[:, j] + 2 * best - fm[:, i] - fm[:, j] + fmm) / (
+                    2 * eps**2
+                )
+                hess[:, i, j] = hess[:, j, i] = hij
+        # a coordinate at a bound with the gradient pushing outwards stays there
+        at_lo = (x <= lo + 1e-12) & (grad > 0)
+        at_hi = (x >= hi - 1e-12) & (grad < 0)
+        fixed = at_lo | at_hi
+        grad = np.where(fixed, 0.0, grad)
+        bad = ~np.isfinite(hess).all(axis=(1, 2)) | ~np.isfinite(grad).all(axis=1)
+        hess = np.where(bad[:, None, None], eye, hess)
+        grad = np.where(bad[:, None], 0.0, grad)
+        diag = np.abs(np.einsum("mii->mi", hess)) + 1.0
+        for _attempt in range(8):
+            damped = hess + lam[:, None, None] * diag[:, :, None] * eye
+            damped = np.where(fixed[:, :, None] | fixed[:, None, :], eye * 1.0, damped)
+            try:
+                step = np.linalg.solve(damped, grad[:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:  # pragma: no cover - damped systems are regular
+                step = grad / diag
+            step = np.where(np.isfinite(step), step, 0.0)
+            step = np.clip(step, -3.0, 3.0)
+            cand = np.clip(x - step, lo, hi)
+            val = objective(cand)
+            ok = (val <= best) & active
+            x = np.where(ok[:, None], cand, x)
+            moved = np.abs(step).max(axis=1)
+            improvement = best - np.where(ok, val, best)
+            best = np.where(ok, val, best)
+            lam = np.where(ok, np.maximum(lam / 4.0, 1e-9), lam * 8.0)
+            done = ok & ((moved < tol) | (improvement < 1e-13 * (1.0 + np.abs(best))))
+            converged |= done | (np.abs(grad).max(axis=1) < 1e-9) & active
+            if ok[active].all():
+                break
+            lam = np.where(lam > 1e12, 1e12, lam)
+        converged |= lam >= 1e12
+    params = np.exp(x)
+    params = np.where(x <= lo + 1e-6, 0.0, params)
+    return params, -best, converged
+
+
+def drift_forecast(y: FloatArray, horizon: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Random walk with drift on the observed values of each row (NaN skipped).
+
+    Point ``y_T + j b`` with ``b = (y_T - y_1)/(T - 1)``; variance
+    ``s^2 j (1 + j/(T - 1))`` with ``s^2 = sum (dy - b)^2 / (T - 2)`` (Hyndman &
+    Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed., §5.5 and §5.8).
+    Rows with fewer than 3 observed values give NaN.
+
+    Returns the point forecasts, their standard deviations (m, horizon) and the
+    number of values used (m,).
+    """
+    m = y.shape[0]
+    point = np.full((m, horizon), np.nan)
+    sd = np.full((m, horizon), np.nan)
+    used = np.zeros(m)
+    steps = np.arange(1, horizon + 1, dtype=np.float64)
+    for i in range(m):
+        v = y[i][~np.isnan(y[i])]
+        t = v.size
+        used[i] = t
+        if t < 3:
+            continue
+        b = (v[-1] - v[0]) / (t - 1)
+        s2 = float(np.sum((np.diff(v) - b) ** 2) / (t - 2))
+        point[i] = v[-1] + steps * b
+        sd[i] = np.sqrt(s2 * steps * (1.0 + steps / (t - 1)))
+    return point, sd, used

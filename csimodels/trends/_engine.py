@@ -173,6 +173,3 @@ def adjust_p(p: FloatArray, method: str) -> FloatArray:
         adj = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
     out[order] = np.minimum(adj, 1.0)
     return out
-
-
-# -- public layer -------------------------------------------------------------------------

@@ -256,7 +256,9 @@ def fit_structural(
         at_hi = (x >= hi - 1e-12) & (grad < 0)
         fixed = at_lo | at_hi
         grad = np.where(fixed, 0.0, grad)
-        bad = ~np.isfinite(hess).all(axis=(1, 2)) | ~np.isfinite(grad).all(axis=1)
+        bad: NDArray[np.bool_] = np.asarray(
+            ~np.isfinite(hess).all(axis=(1, 2)) | ~np.isfinite(grad).all(axis=1)
+        )
         hess = np.where(bad[:, None, None], eye, hess)
         grad = np.where(bad[:, None], 0.0, grad)
         diag = np.abs(np.einsum("mii->mi", hess)) + 1.0

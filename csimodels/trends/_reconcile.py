@@ -65,7 +65,8 @@ class _DiagLowRank:
         return self.d[:, None] * x + self.u @ (self.u.T @ x)
 
     def diagonal(self) -> FloatArray:
-        return self.d + np.sum(self.u**2, axis=1)
+        out: FloatArray = self.d + np.sum(self.u**2, axis=1)
+        return out
 
 
 def _constraint_times(a: FloatArray, x: FloatArray) -> FloatArray:
@@ -140,7 +141,5 @@ def reconcile(
     k = sol[:, 1:].T  # (N, n_agg): W C' (C W C')^-1
     sct = sigma.times(ct)
     csct = _constraint_times(shares, sct)
-    rec_var = (
-        sigma.diagonal() - 2.0 * np.sum(k * sct, axis=1) + np.sum((k @ csct) * k, axis=1)
-    )
+    rec_var = sigma.diagonal() - 2.0 * np.sum(k * sct, axis=1) + np.sum((k @ csct) * k, axis=1)
     return rec, np.maximum(rec_var, 0.0), lam

@@ -278,7 +278,7 @@ def threshold_alerts(
                 continue
             hit = values < limit if side == "below" else values > limit
             for pos in np.flatnonzero(hit):
-                seg, ser, per = part.index[pos]
+                seg, ser, per = part.index[int(pos)]
                 est = float(values[pos])
                 rows.append(
                     {

@@ -41,6 +41,7 @@ from csimodels.trends.alerts import (
     Route,
     Threshold,
 )
+from csimodels.trends.kpi import KPIMonitor, KPIResult
 from csimodels.trends.model import TrendMonitor
 from csimodels.trends.result import TrendResult
 
@@ -53,6 +54,8 @@ __all__ = [
     "MIN_PERIODS",
     "RECONCILIATION_METHODS",
     "AlertTier",
+    "KPIMonitor",
+    "KPIResult",
     "Route",
     "Threshold",
     "TrendMonitor",

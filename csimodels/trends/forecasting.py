@@ -268,7 +268,7 @@ def forecast_alert_rows(frame: pd.DataFrame, level: float) -> list[dict[str, Any
     hit = frame[frame["outside"]]
     rows: list[dict[str, Any]] = []
     for key, row in hit.iterrows():
-        seg, ser, per = key  # type: ignore[misc]
+        seg, ser, per = (str(k) for k in key)  # type: ignore[attr-defined]
         stat = float(row["z"])
         rows.append(
             {

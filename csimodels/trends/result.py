@@ -12,7 +12,138 @@ from csimodels.results import Frame, Result
 __all__ = ["TrendResult"]
 
 
-class TrendResult(Result):
+class _MonitorTables:
+    """Methods shared by TrendResult and KPIResult (tables indexed segment/series/period)."""
+
+    table: pd.DataFrame
+    alerts: pd.DataFrame
+    forecasts: pd.DataFrame | None
+    periods: tuple[str, ...]
+    future_periods: tuple[str, ...]
+    series: tuple[str, ...]
+    settings: dict[str, Any]
+
+    def estimates(self, column: str = "estimate") -> pd.DataFrame:
+        """One column of :attr:`table` as a periods × (segment, series) frame.
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> from csimodels.trends import TrendMonitor
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> TrendMonitor(series=["SAT1", "SAT2"]).fit(data).estimates().shape
+        (4, 2)
+        """
+        if column not in self.table.columns:
+            raise DataValidationError(
+                f"column={column!r} is not a column of the trend table; choose one of "
+                f"{format_offenders(sorted(map(str, self.table.columns)))}"
+            )
+        wide = self.table[column].unstack(["segment", "series"])
+        return wide.reindex(list(self.periods))
+
+    def _segment_series(self, segment: str | None, series: str | None) -> tuple[str, str]:
+        segments = list(dict.fromkeys(self.table.index.get_level_values("segment")))
+        seg = segments[0] if segment is None else str(segment)
+        ser = self.series[0] if series is None else str(series)
+        if seg not in segments:
+            raise DataValidationError(
+                f"segment {seg!r} is not in this result; segments: {format_offenders(segments)}"
+            )
+        if ser not in self.series:
+            raise DataValidationError(
+                f"series {ser!r} is not in this result; series: {format_offenders(self.series)}"
+            )
+        return seg, ser
+
+    def plot_data(self, segment: str | None = None, series: str | None = None) -> pd.DataFrame:
+        """The rows of :attr:`table` for one (segment, series), in period order.
+
+        Defaults: the first segment and the first series. With forecasts, the
+        forecast columns are joined (``forecast``, ``lower``, ``upper``...), future
+        periods included.
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> from csimodels.trends import TrendMonitor
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> TrendMonitor(series=["SAT1"]).fit(data).plot_data().index.tolist()
+        ['2025Q1', '2025Q2', '2025Q3', '2025Q4']
+        """
+        seg, ser = self._segment_series(segment, series)
+        rows = self.table.xs((seg, ser), level=("segment", "series"))
+        assert isinstance(rows, pd.DataFrame)
+        rows = rows.reindex(list(self.periods))
+        if self.forecasts is not None:
+            fc = self.forecasts.xs((seg, ser), level=("segment", "series"))
+            assert isinstance(fc, pd.DataFrame)
+            fc = fc.drop(columns=["actual", "z"]).rename(columns={"std_error": "forecast_se"})
+            rows = rows.join(fc, how="outer").reindex([*self.periods, *self.future_periods])
+        return rows
+
+    def alert_history(self, segment: str) -> pd.DataFrame:
+        """Every alert of one segment (and of the nodes below it), in period order.
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> from csimodels.trends import TrendMonitor
+        >>> res = TrendMonitor(series=["SAT1"]).fit(csi.datasets.load_example("acsi_demo"))
+        >>> list(res.alert_history("all").columns[:3])
+        ['segment', 'series', 'period']
+        """
+        seg, _ = self._segment_series(segment, None)
+        a = self.alerts
+        mask = (a["segment"] == seg) | a["segment"].str.startswith(f"{seg}/")
+        if seg == "all" and self.settings.get("hierarchy"):
+            mask = a["segment"] == a["segment"]
+        pos = {p: i for i, p in enumerate([*self.periods, *self.future_periods])}
+        part = a[mask].copy()
+        part["_p"] = part["period"].map(pos)
+        return (
+            part.sort_values(["_p", "segment", "rule"], kind="stable")
+            .drop(columns="_p")
+            .reset_index(drop=True)
+        )
+
+    def plot(
+        self,
+        kind: str | None = None,
+        *,
+        segment: str | None = None,
+        series: str | None = None,
+        ax: Any = None,
+        language: str = "en",
+        labels: str = "code",
+    ) -> Any:
+        """Charts of one (segment, series).
+
+        ``kind="monitor"`` (default): a Figure with two panels, the score with its
+        interval and target (and the forecast band when forecasts were made), and the
+        control chart with its limits. ``"forecast"``: one Axes, the scores with the
+        one-step forecast band, future forecasts and the alerts marked. ``"chart"``:
+        the control chart alone.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import csimodels as csi
+        >>> from csimodels.trends import TrendMonitor
+        >>> res = TrendMonitor(series=["SAT1"]).fit(csi.datasets.load_example("acsi_demo"))
+        >>> fig = res.plot()
+        >>> fig.axes[1].get_ylabel()
+        'ewma statistic (sigma units)'
+        """
+        from csimodels.trends.charts import plot_trend
+
+        return plot_trend(
+            self, kind, segment=segment, series=series, ax=ax, language=language, labels=labels
+        )
+
+
+class TrendResult(_MonitorTables, Result):
     """Per-period scores, changes, control chart, forecasts and alerts of a TrendMonitor.
 
     Attributes
@@ -149,90 +280,6 @@ class TrendResult(Result):
             ].head(20)
         return header, tables
 
-    def estimates(self, column: str = "estimate") -> pd.DataFrame:
-        """One column of :attr:`table` as a periods × (segment, series) frame.
-
-        Examples
-        --------
-        >>> import csimodels as csi
-        >>> from csimodels.trends import TrendMonitor
-        >>> data = csi.datasets.load_example("acsi_demo")
-        >>> TrendMonitor(series=["SAT1", "SAT2"]).fit(data).estimates().shape
-        (4, 2)
-        """
-        if column not in self.table.columns:
-            raise DataValidationError(
-                f"column={column!r} is not a column of the trend table; choose one of "
-                f"{format_offenders(sorted(map(str, self.table.columns)))}"
-            )
-        wide = self.table[column].unstack(["segment", "series"])
-        return wide.reindex(list(self.periods))
-
-    def _segment_series(self, segment: str | None, series: str | None) -> tuple[str, str]:
-        segments = list(dict.fromkeys(self.table.index.get_level_values("segment")))
-        seg = segments[0] if segment is None else str(segment)
-        ser = self.series[0] if series is None else str(series)
-        if seg not in segments:
-            raise DataValidationError(
-                f"segment {seg!r} is not in this result; segments: {format_offenders(segments)}"
-            )
-        if ser not in self.series:
-            raise DataValidationError(
-                f"series {ser!r} is not in this result; series: {format_offenders(self.series)}"
-            )
-        return seg, ser
-
-    def plot_data(self, segment: str | None = None, series: str | None = None) -> pd.DataFrame:
-        """The rows of :attr:`table` for one (segment, series), in period order.
-
-        Defaults: the first segment and the first series. With forecasts, the
-        forecast columns are joined (``forecast``, ``lower``, ``upper``...), future
-        periods included.
-
-        Examples
-        --------
-        >>> import csimodels as csi
-        >>> from csimodels.trends import TrendMonitor
-        >>> data = csi.datasets.load_example("acsi_demo")
-        >>> TrendMonitor(series=["SAT1"]).fit(data).plot_data().index.tolist()
-        ['2025Q1', '2025Q2', '2025Q3', '2025Q4']
-        """
-        seg, ser = self._segment_series(segment, series)
-        rows = self.table.xs((seg, ser), level=("segment", "series"))
-        assert isinstance(rows, pd.DataFrame)
-        rows = rows.reindex(list(self.periods))
-        if self.forecasts is not None:
-            fc = self.forecasts.xs((seg, ser), level=("segment", "series"))
-            assert isinstance(fc, pd.DataFrame)
-            fc = fc.drop(columns=["actual", "z"]).rename(columns={"std_error": "forecast_se"})
-            rows = rows.join(fc, how="outer").reindex([*self.periods, *self.future_periods])
-        return rows
-
-    def alert_history(self, segment: str) -> pd.DataFrame:
-        """Every alert of one segment (and of the nodes below it), in period order.
-
-        Examples
-        --------
-        >>> import csimodels as csi
-        >>> from csimodels.trends import TrendMonitor
-        >>> res = TrendMonitor(series=["SAT1"]).fit(csi.datasets.load_example("acsi_demo"))
-        >>> list(res.alert_history("all").columns[:3])
-        ['segment', 'series', 'period']
-        """
-        seg, _ = self._segment_series(segment, None)
-        a = self.alerts
-        mask = (a["segment"] == seg) | a["segment"].str.startswith(f"{seg}/")
-        if seg == "all" and self.settings.get("hierarchy"):
-            mask = a["segment"] == a["segment"]
-        pos = {p: i for i, p in enumerate([*self.periods, *self.future_periods])}
-        part = a[mask].copy()
-        part["_p"] = part["period"].map(pos)
-        return (
-            part.sort_values(["_p", "segment", "rule"], kind="stable")
-            .drop(columns="_p")
-            .reset_index(drop=True)
-        )
-
     def drill_down(self, segment: str, series: str, period: str) -> pd.DataFrame:
         """The nodes directly below ``segment`` at ``period``: what drives its change.
 
@@ -289,38 +336,3 @@ class TrendResult(Result):
         counts = a[(a["series"] == ser) & (a["period"] == period)]["segment"].value_counts()
         out["alerts"] = [int(counts.get(c, 0)) for c in children]
         return out.sort_values("contribution", kind="stable")
-
-    def plot(
-        self,
-        kind: str | None = None,
-        *,
-        segment: str | None = None,
-        series: str | None = None,
-        ax: Any = None,
-        language: str = "en",
-        labels: str = "code",
-    ) -> Any:
-        """Charts of one (segment, series).
-
-        ``kind="monitor"`` (default): a Figure with two panels, the score with its
-        interval and target (and the forecast band when forecasts were made), and the
-        control chart with its limits. ``"forecast"``: one Axes, the scores with the
-        one-step forecast band, future forecasts and the alerts marked. ``"chart"``:
-        the control chart alone.
-
-        Examples
-        --------
-        >>> import matplotlib
-        >>> matplotlib.use("Agg")
-        >>> import csimodels as csi
-        >>> from csimodels.trends import TrendMonitor
-        >>> res = TrendMonitor(series=["SAT1"]).fit(csi.datasets.load_example("acsi_demo"))
-        >>> fig = res.plot()
-        >>> fig.axes[1].get_ylabel()
-        'ewma statistic (sigma units)'
-        """
-        from csimodels.trends.charts import plot_trend
-
-        return plot_trend(
-            self, kind, segment=segment, series=series, ax=ax, language=language, labels=labels
-        )

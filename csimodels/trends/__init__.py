@@ -41,6 +41,7 @@ from csimodels.trends.alerts import (
     Route,
     Threshold,
 )
+from csimodels.trends.backtest import BacktestResult, backtest, propose_threshold
 from csimodels.trends.kpi import KPIMonitor, KPIResult
 from csimodels.trends.model import TrendMonitor
 from csimodels.trends.result import TrendResult
@@ -54,11 +55,14 @@ __all__ = [
     "MIN_PERIODS",
     "RECONCILIATION_METHODS",
     "AlertTier",
+    "BacktestResult",
     "KPIMonitor",
     "KPIResult",
     "Route",
     "Threshold",
     "TrendMonitor",
     "TrendResult",
+    "backtest",
     "demo_section",
+    "propose_threshold",
 ]

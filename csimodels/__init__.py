@@ -71,7 +71,7 @@ from csimodels.servqual import (
     ZoneOfTolerance,
     ZoneOfToleranceResult,
 )
-from csimodels.trends import TrendMonitor, TrendResult
+from csimodels.trends import KPIMonitor, KPIResult, TrendMonitor, TrendResult
 
 __all__ = [
     "ACSI",
@@ -101,6 +101,8 @@ __all__ = [
     "ImportancePerformanceResult",
     "Instrument",
     "ItemInfo",
+    "KPIMonitor",
+    "KPIResult",
     "Kano",
     "KanoResult",
     "ModelSpec",

@@ -197,7 +197,11 @@ def backtest(
     pos = {p: i for i, p in enumerate(result.periods)}
     for ev_seg, ev_ser, start in events:
         for rule in rules:
-            sel = (alerts["segment"] == seg) & (alerts["series"] == ser) & (alerts["rule"] == rule)
+            sel = (
+                (alerts["segment"] == ev_seg)
+                & (alerts["series"] == ev_ser)
+                & (alerts["rule"] == rule)
+            )
             times = sorted(
                 pos[p] for p in alerts.loc[sel, "period"] if p in pos and pos[p] >= start
             )

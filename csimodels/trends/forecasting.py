@@ -85,7 +85,8 @@ def _structural_batch(
 def _ets_one(values: FloatArray, steps: int, z: float) -> tuple[FloatArray, FloatArray]:
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # type: ignore[import-untyped]
 
-    model = ETSModel(values, error="add", trend="add")
+    # a pandas endog: statsmodels 0.14's ETS get_prediction fails on a bare ndarray
+    model = ETSModel(pd.Series(values), error="add", trend="add")
     with np.errstate(all="ignore"):
         res = model.fit(disp=False, maxiter=1000)
         pred = res.get_prediction(start=values.size, end=values.size + steps - 1)

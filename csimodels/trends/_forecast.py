@@ -137,6 +137,8 @@ def kalman_filter(
     """
     m, n = y.shape
     k = system.k
+    if k == 1:
+        return _filter_level(y, h, system, params, kappa=kappa, burn=1 if burn is None else burn)
     z = system.design
     t_mat = system.transition
     q, irregular = _q_matrix(system, params)
@@ -165,6 +167,40 @@ def kalman_filter(
         p = t_mat @ p_upd @ t_mat.T + q
         p = 0.5 * (p + np.swapaxes(p, 1, 2))
     return loglik, forecast, forecast_var, a, p
+
+
+def _filter_level(
+    y: FloatArray,
+    h: FloatArray,
+    system: StateSpace,
+    params: FloatArray,
+    *,
+    kappa: float,
+    burn: int,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`kalman_filter` for the one-state local level model, on plain vectors."""
+    m, n = y.shape
+    q, irregular = _q_matrix(system, params)
+    qq = q[:, 0, 0]
+    a = np.zeros(m)
+    p = np.full(m, kappa)
+    loglik = np.zeros(m)
+    forecast = np.empty((m, n))
+    forecast_var = np.empty((m, n))
+    for t in range(n):
+        yt = y[:, t]
+        f = p + h[:, t] + irregular
+        forecast[:, t] = a
+        forecast_var[:, t] = f
+        ok = ~np.isnan(yt)
+        v = np.where(ok, yt - a, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gain = np.where(ok, p / f, 0.0)
+            if t >= burn:
+                loglik += np.where(ok, -0.5 * (LOG2PI + np.log(f) + v * v / f), 0.0)
+        a = a + gain * v
+        p = p - gain * p + qq
+    return loglik, forecast, forecast_var, a[:, None], p[:, None, None]
 
 
 def _start_scale(y: FloatArray, h: FloatArray) -> FloatArray:
@@ -318,19 +354,31 @@ def drift_forecast(y: FloatArray, horizon: int) -> tuple[FloatArray, FloatArray,
     Returns the point forecasts, their standard deviations (m, horizon) and the
     number of values used (m,).
     """
-    m = y.shape[0]
-    point = np.full((m, horizon), np.nan)
-    sd = np.full((m, horizon), np.nan)
-    used = np.zeros(m)
+    m, n = y.shape
+    ok = ~np.isnan(y)
+    used = ok.sum(axis=1).astype(np.float64)
+    idx = np.arange(n)
+    first_pos = np.where(ok, idx, n).min(axis=1)
+    last_pos = np.where(ok, idx, -1).max(axis=1)
+    rows = np.arange(m)
+    valid = used >= 3
+    first = np.where(valid, y[rows, np.minimum(first_pos, n - 1)], np.nan)
+    last = np.where(valid, y[rows, np.maximum(last_pos, 0)], np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        b = (last - first) / (used - 1)
+        # differences of consecutive observed values (gaps joined)
+        filled = np.where(ok, y, np.nan)
+        prev = np.full(m, np.nan)
+        ss = np.zeros(m)
+        for t in range(n):
+            cur = filled[:, t]
+            both = ~np.isnan(cur) & ~np.isnan(prev)
+            ss += np.where(both, (cur - prev - b) ** 2, 0.0)
+            prev = np.where(np.isnan(cur), prev, cur)
+        s2 = ss / (used - 2)
     steps = np.arange(1, horizon + 1, dtype=np.float64)
-    for i in range(m):
-        v = y[i][~np.isnan(y[i])]
-        t = v.size
-        used[i] = t
-        if t < 3:
-            continue
-        b = (v[-1] - v[0]) / (t - 1)
-        s2 = float(np.sum((np.diff(v) - b) ** 2) / (t - 2))
-        point[i] = v[-1] + steps * b
-        sd[i] = np.sqrt(s2 * steps * (1.0 + steps / (t - 1)))
+    point = last[:, None] + steps[None, :] * b[:, None]
+    sd = np.sqrt(s2[:, None] * steps[None, :] * (1.0 + steps[None, :] / (used[:, None] - 1)))
+    point = np.where(valid[:, None], point, np.nan)
+    sd = np.where(valid[:, None], sd, np.nan)
     return point, sd, used

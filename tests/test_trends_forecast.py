@@ -146,7 +146,7 @@ def test_time_varying_known_variance_matches_statsmodels_mlemodel(model: str) ->
     assert ll[0] == pytest.approx(res.llf, abs=1e-8)
     np.testing.assert_allclose(f[0], res.filter_results.forecasts[0], atol=1e-8)
     np.testing.assert_allclose(fv[0], res.filter_results.forecasts_error_cov[0, 0], rtol=1e-9)
-    params, ll_max, _ = fit_structural(y[None], h[None], system)
+    _, ll_max, _ = fit_structural(y[None], h[None], system)
     assert ll_max[0] >= res.llf - 1e-7
     assert ll_max[0] == pytest.approx(res.llf, abs=1e-5)
 

@@ -83,7 +83,7 @@ def _structural_batch(
 
 
 def _ets_one(values: FloatArray, steps: int, z: float) -> tuple[FloatArray, FloatArray]:
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # type: ignore[import-untyped]
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     # a pandas endog: statsmodels 0.14's ETS get_prediction fails on a bare ndarray
     model = ETSModel(pd.Series(values), error="add", trend="add")

@@ -6,7 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from csimodels.plotting import PALETTE, axes_for, check_plot_options, pyplot, use_language
+from csimodels.plotting import (
+    PALETTE,
+    axes_for,
+    check_plot_options,
+    cjk_font,
+    pyplot,
+    use_language,
+)
 
 __all__ = ["plot_trend"]
 
@@ -120,7 +127,7 @@ def plot_trend(
             a0.set_ylabel(ylabel)
             a0.set_title(f"{name} - {seg}")
             a0.legend(loc="best", fontsize="small")
-            a0.set_xticks(x, ticks)
+            a0.set_xticks(x, ticks, rotation=45 if len(ticks) > 6 else 0)
         if chosen in ("monitor", "chart"):
             a1 = axes[-1]
             a1.plot(x, frame["chart_statistic"], marker="o", color=PALETTE[0])
@@ -129,7 +136,15 @@ def plot_trend(
             hit = (frame["signal"].fillna("") != "").to_numpy()
             a1.scatter(x[hit], frame["chart_statistic"].to_numpy()[hit], color=PALETTE[3], zorder=3)
             a1.set_ylabel(text["stat"].format(chart=chart_name))
-            a1.set_xticks(x, ticks)
+            a1.set_xticks(x, ticks, rotation=45 if len(ticks) > 6 else 0)
+        family = cjk_font() if language == "zh" else None
+        if family is not None:
+            # generic families are resolved when the figure is drawn, which may be after
+            # the rc context ends (savefig later): pin the CJK font on every text
+            from matplotlib.text import Text
+
+            for item in fig.findobj(Text):
+                item.set_fontfamily([family, "DejaVu Sans"])
     if chosen == "monitor":
         return fig
     return axes[0]

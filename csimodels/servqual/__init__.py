@@ -50,15 +50,11 @@ def demo_section() -> str:
     >>> "SERVQUAL gap analysis" in demo_section()
     True
     """
-    import warnings
-
     from csimodels.datasets.servqual import simulate_servqual_survey
 
     sim = simulate_servqual_survey(n=2400, weights=True, zone_of_tolerance=True, random_state=20256)
     res = SERVQUAL(importance="I_{dimension}").fit(sim.data, by="store")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        zone = ZoneOfTolerance().fit(sim.data)
+    zone = ZoneOfTolerance().fit(sim.data)
     overall = res.overall["estimate"]
     top = res.priorities.iloc[0]
     lines = [

@@ -367,7 +367,8 @@ class TrendMonitor(Settings):
         period_col = survey.period
         assert period_col is not None
         notes: list[str] = []
-        order, codes = self._period_codes(survey.frame[period_col], period_col)
+        natural = survey.period_order() if self.periods is None else None
+        order, codes = self._period_codes(survey.frame[period_col], period_col, natural)
         no_period = int(np.sum(codes < 0))
         if no_period:
             warn_and_note(
@@ -750,13 +751,22 @@ class TrendMonitor(Settings):
             )
         return data
 
-    def _period_codes(self, labels: pd.Series, column: str) -> tuple[list[str], NDArray[np.intp]]:
-        """Period order (as strings) and each row's position in it (-1: no period)."""
-        present = labels.dropna().unique().tolist()
-        if all(isinstance(v, (int, float, np.integer, np.floating)) for v in present):
-            present = sorted(present)
+    def _period_codes(
+        self, labels: pd.Series, column: str, natural: Sequence[Any] | None = None
+    ) -> tuple[list[str], NDArray[np.intp]]:
+        """Period order (as strings) and each row's position in it (-1: no period).
+
+        ``natural``: the order SurveyData gives (``period_order()``); else numbers sort
+        numerically and text as text.
+        """
+        if natural is not None:
+            present = list(natural)
         else:
-            present = sorted(present, key=str)
+            present = labels.dropna().unique().tolist()
+            if all(isinstance(v, (int, float, np.integer, np.floating)) for v in present):
+                present = sorted(present)
+            else:
+                present = sorted(present, key=str)
         names = [str(v) for v in present]
         if len(set(names)) != len(names):
             raise DataValidationError(

@@ -175,7 +175,7 @@ def test_hand_built_kalman_loop_on_a_small_example() -> None:
     got = kalman_filter(y[None], h[None], state_space("local_linear"), np.array([[0.8, 0.05]]))
     assert got[0][0] == pytest.approx(ll, abs=1e-10)
     np.testing.assert_allclose(got[1][0], preds, atol=1e-9)
-    np.testing.assert_allclose(got[2][0], pvars, rtol=1e-12)
+    np.testing.assert_allclose(got[2][0], pvars, rtol=1e-9)  # 1e6 diffuse prior: rounding
 
 
 def test_drift_forecast_matches_statsmodels_and_fpp3() -> None:

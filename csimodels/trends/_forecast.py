@@ -139,6 +139,8 @@ def kalman_filter(
     k = system.k
     if k == 1:
         return _filter_level(y, h, system, params, kappa=kappa, burn=1 if burn is None else burn)
+    if k == 2:
+        return _filter_trend(y, h, system, params, kappa=kappa, burn=2 if burn is None else burn)
     z = system.design
     t_mat = system.transition
     q, irregular = _q_matrix(system, params)
@@ -150,7 +152,7 @@ def kalman_filter(
     forecast_var = np.empty((m, n))
     for t in range(n):
         yt = y[:, t]
-        pz = p @ z  # (m, k)
+        pz = np.einsum("mij,j->mi", p, z)  # (m, k)
         f = pz @ z + h[:, t] + irregular
         yhat = a @ z
         forecast[:, t] = yhat
@@ -163,8 +165,8 @@ def kalman_filter(
                 loglik += np.where(ok, -0.5 * (LOG2PI + np.log(f) + v * v / f), 0.0)
         a_upd = a + gain * v[:, None]
         p_upd = p - gain[:, :, None] * pz[:, None, :]
-        a = a_upd @ t_mat.T
-        p = t_mat @ p_upd @ t_mat.T + q
+        a = np.einsum("ij,mj->mi", t_mat, a_upd)
+        p = np.einsum("ij,mjk,lk->mil", t_mat, p_upd, t_mat) + q
         p = 0.5 * (p + np.swapaxes(p, 1, 2))
     return loglik, forecast, forecast_var, a, p
 
@@ -201,6 +203,56 @@ def _filter_level(
         a = a + gain * v
         p = p - gain * p + qq
     return loglik, forecast, forecast_var, a[:, None], p[:, None, None]
+
+
+def _filter_trend(
+    y: FloatArray,
+    h: FloatArray,
+    system: StateSpace,
+    params: FloatArray,
+    *,
+    kappa: float,
+    burn: int,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`kalman_filter` for the local linear trend (level, slope), elementwise."""
+    m, n = y.shape
+    q, irregular = _q_matrix(system, params)
+    q11, q22 = q[:, 0, 0], q[:, 1, 1]
+    a1 = np.zeros(m)
+    a2 = np.zeros(m)
+    p11 = np.full(m, kappa)
+    p12 = np.zeros(m)
+    p22 = np.full(m, kappa)
+    loglik = np.zeros(m)
+    forecast = np.empty((m, n))
+    forecast_var = np.empty((m, n))
+    for t in range(n):
+        yt = y[:, t]
+        f = p11 + h[:, t] + irregular
+        forecast[:, t] = a1
+        forecast_var[:, t] = f
+        ok = ~np.isnan(yt)
+        v = np.where(ok, yt - a1, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k1 = np.where(ok, p11 / f, 0.0)
+            k2 = np.where(ok, p12 / f, 0.0)
+            if t >= burn:
+                loglik += np.where(ok, -0.5 * (LOG2PI + np.log(f) + v * v / f), 0.0)
+        # update: a + K v, P - K Z P (Z = [1, 0])
+        u1 = a1 + k1 * v
+        u2 = a2 + k2 * v
+        s11 = p11 - k1 * p11
+        s12 = p12 - k1 * p12
+        s22 = p22 - k2 * p12
+        # predict with T = [[1, 1], [0, 1]]
+        a1 = u1 + u2
+        a2 = u2
+        p11 = s11 + 2.0 * s12 + s22 + q11
+        p12 = s12 + s22
+        p22 = s22 + q22
+    a = np.stack([a1, a2], axis=1)
+    p = np.stack([np.stack([p11, p12], axis=1), np.stack([p12, p22], axis=1)], axis=1)
+    return loglik, forecast, forecast_var, a, p
 
 
 def _start_scale(y: FloatArray, h: FloatArray) -> FloatArray:
@@ -247,9 +299,12 @@ def fit_structural(
     lo = (scale - 18.0)[:, None] * np.ones((1, npar))
     hi = (scale + 6.0)[:, None] * np.ones((1, npar))
 
-    def objective(x: FloatArray) -> FloatArray:
+    everyone = np.arange(m)
+
+    def objective(x: FloatArray, idx: NDArray[np.intp] = everyone) -> FloatArray:
         # the lower bound means a variance of exactly 0 (a boundary maximum is common)
-        ll = kalman_filter(y, h, system, np.where(x <= lo + 1e-9, 0.0, np.exp(x)), kappa=kappa)[0]
+        var = np.where(x <= lo[idx] + 1e-9, 0.0, np.exp(x))
+        ll = kalman_filter(y[idx], h[idx], system, var, kappa=kappa)[0]
         return np.where(np.isfinite(ll), -ll, np.inf)
 
     g = grid if grid is not None else {1: 25, 2: 9, 3: 5}.get(npar, 4)
@@ -269,33 +324,35 @@ def fit_structural(
     def polish(
         x: FloatArray, best: FloatArray, max_iter: int
     ) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+        x, best = x.copy(), best.copy()
         lam = np.full(m, 1e-3)
         converged = np.zeros(m, dtype=bool)
         for _ in range(max_iter):
-            active = ~converged
-            if not active.any():
+            idx = np.flatnonzero(~converged)
+            if idx.size == 0:
                 break
-            grad = np.zeros((m, npar))
-            hess = np.zeros((m, npar, npar))
-            fp = np.zeros((m, npar))
-            fm = np.zeros((m, npar))
+            xs, bs, lams = x[idx], best[idx], lam[idx]
+            lo_s, hi_s = lo[idx], hi[idx]
+            k = idx.size
+            grad = np.zeros((k, npar))
+            hess = np.zeros((k, npar, npar))
+            fp = np.zeros((k, npar))
+            fm = np.zeros((k, npar))
             for i in range(npar):
-                fp[:, i] = objective(x + eps * eye[i])
-                fm[:, i] = objective(x - eps * eye[i])
+                fp[:, i] = objective(xs + eps * eye[i], idx)
+                fm[:, i] = objective(xs - eps * eye[i], idx)
                 grad[:, i] = (fp[:, i] - fm[:, i]) / (2 * eps)
-                hess[:, i, i] = (fp[:, i] - 2 * best + fm[:, i]) / eps**2
+                hess[:, i, i] = (fp[:, i] - 2 * bs + fm[:, i]) / eps**2
             for i in range(npar):
                 for j in range(i + 1, npar):
-                    fpp = objective(x + eps * (eye[i] + eye[j]))
-                    fmm = objective(x - eps * (eye[i] + eye[j]))
-                    hij = (fpp - fp[:, i] - fp[:, j] + 2 * best - fm[:, i] - fm[:, j] + fmm) / (
+                    fpp = objective(xs + eps * (eye[i] + eye[j]), idx)
+                    fmm = objective(xs - eps * (eye[i] + eye[j]), idx)
+                    hij = (fpp - fp[:, i] - fp[:, j] + 2 * bs - fm[:, i] - fm[:, j] + fmm) / (
                         2 * eps**2
                     )
                     hess[:, i, j] = hess[:, j, i] = hij
             # a coordinate at a bound with the gradient pushing outwards stays there
-            at_lo = (x <= lo + 1e-12) & (grad > 0)
-            at_hi = (x >= hi - 1e-12) & (grad < 0)
-            fixed = at_lo | at_hi
+            fixed = ((xs <= lo_s + 1e-12) & (grad > 0)) | ((xs >= hi_s - 1e-12) & (grad < 0))
             grad = np.where(fixed, 0.0, grad)
             bad: NDArray[np.bool_] = np.asarray(
                 ~np.isfinite(hess).all(axis=(1, 2)) | ~np.isfinite(grad).all(axis=1)
@@ -303,29 +360,32 @@ def fit_structural(
             hess = np.where(bad[:, None, None], eye, hess)
             grad = np.where(bad[:, None], 0.0, grad)
             diag = np.abs(np.einsum("mii->mi", hess)) + 1.0
+            conv = np.abs(grad).max(axis=1) < 1e-9
+            trying = ~conv
             for _attempt in range(8):
-                damped = hess + lam[:, None, None] * diag[:, :, None] * eye
-                damped = np.where(fixed[:, :, None] | fixed[:, None, :], eye * 1.0, damped)
-                try:
-                    step = np.linalg.solve(damped, grad[:, :, None])[:, :, 0]
-                except np.linalg.LinAlgError:  # pragma: no cover - damped systems are regular
-                    step = grad / diag
-                step = np.where(np.isfinite(step), step, 0.0)
-                step = np.clip(step, -3.0, 3.0)
-                cand = np.clip(x - step, lo, hi)
-                val = objective(cand)
-                ok = (val <= best) & active
-                x = np.where(ok[:, None], cand, x)
-                moved = np.abs(step).max(axis=1)
-                improvement = best - np.where(ok, val, best)
-                best = np.where(ok, val, best)
-                lam = np.where(ok, np.maximum(lam / 4.0, 1e-9), lam * 8.0)
-                done = ok & ((moved < tol) | (improvement < 1e-13 * (1.0 + np.abs(best))))
-                converged |= done | (np.abs(grad).max(axis=1) < 1e-9) & active
-                if ok[active].all():
+                t = np.flatnonzero(trying)
+                if t.size == 0:
                     break
-                lam = np.where(lam > 1e12, 1e12, lam)
-            converged |= lam >= 1e12
+                damped = hess[t] + lams[t, None, None] * diag[t, :, None] * eye
+                fx = fixed[t]
+                damped = np.where(fx[:, :, None] | fx[:, None, :], eye * 1.0, damped)
+                step = np.linalg.solve(damped, grad[t][:, :, None])[:, :, 0]
+                step = np.clip(np.where(np.isfinite(step), step, 0.0), -3.0, 3.0)
+                cand = np.clip(xs[t] - step, lo_s[t], hi_s[t])
+                val = objective(cand, idx[t])
+                ok = val <= bs[t]
+                acc = t[ok]
+                improvement = bs[acc] - val[ok]
+                xs[acc] = cand[ok]
+                bs[acc] = val[ok]
+                lams[acc] = np.maximum(lams[acc] / 4.0, 1e-9)
+                lams[t[~ok]] = np.minimum(lams[t[~ok]] * 8.0, 1e12)
+                conv[acc] |= (np.abs(step[ok]).max(axis=1) < tol) | (improvement < 1e-11)
+                conv[t[~ok]] |= lams[t[~ok]] >= 1e12
+                trying[acc] = False
+                trying &= ~conv
+            x[idx], best[idx], lam[idx] = xs, bs, lams
+            converged[idx] = conv
         return x, best, converged
 
     x, best, converged = polish(x, best, max_iter)

@@ -53,6 +53,23 @@ def choose_model(requested: str, n_obs: int) -> str:
     return requested if n_obs >= MIN_PERIODS[requested] else ""
 
 
+def _choose_codes(requested: str, n_obs: NDArray[np.intp]) -> NDArray[np.int8]:
+    """:func:`choose_model` for many series: codes into ``MODEL_CODES`` (0: none)."""
+    if requested == "auto":
+        out = np.where(
+            n_obs >= 10,
+            MODEL_CODES.index("local_linear"),
+            np.where(
+                n_obs >= MIN_PERIODS["local_level"],
+                MODEL_CODES.index("local_level"),
+                np.where(n_obs >= MIN_PERIODS["drift"], MODEL_CODES.index("drift"), 0),
+            ),
+        )
+    else:
+        out = np.where(n_obs >= MIN_PERIODS[requested], MODEL_CODES.index(requested), 0)
+    return out.astype(np.int8)
+
+
 @dataclass
 class ForecastArrays:
     """Forecasts of R series over P observed + H future periods (arrays (R, P + H))."""
@@ -67,9 +84,14 @@ class ForecastArrays:
 
 
 def _structural_batch(
-    y: FloatArray, h: FloatArray, model: str, seasonal: int | None, variance_mode: str
+    y: FloatArray,
+    h: FloatArray,
+    fit_width: int,
+    model: str,
+    seasonal: int | None,
+    variance_mode: str,
 ) -> tuple[FloatArray, FloatArray]:
-    """Fit each row (y masked beyond its origin) and filter it over all columns."""
+    """Fit each row on its first ``fit_width`` columns, then filter all columns."""
     irregular = variance_mode != "sampling"
     system = state_space(model, seasonal=seasonal, irregular=irregular)
     hh = np.zeros_like(h) if variance_mode == "estimated" else h
@@ -77,7 +99,7 @@ def _structural_batch(
     # (a_1 = 0, P_1 = 1e6) then costs nothing measurable on a 0-100 scale
     first = np.array([row[~np.isnan(row)][0] if np.any(~np.isnan(row)) else 0.0 for row in y])
     yc = y - first[:, None]
-    params, _, _ = fit_structural(yc, hh, system)
+    params, _, _ = fit_structural(yc[:, :fit_width], hh[:, :fit_width], system)
     _, f, fv, _, _ = kalman_filter(yc, hh, system, params)
     return f + first[:, None], fv
 
@@ -124,72 +146,59 @@ def run_forecasts(
     if variance_mode != "estimated":
         usable &= ~np.isnan(h_full)
     yv = np.where(usable, y, np.nan)
-    last_h = np.full(r_count, np.nan)
-    for r in range(r_count):
-        ok = np.flatnonzero(usable[r])
-        if ok.size:
-            last_h[r] = h_full[r, ok[-1]]
-    # jobs: (row, origin o): fit on columns < o; targets o (if o < P) or P..P+H-1
-    jobs: dict[tuple[str, bool], list[tuple[int, int]]] = {}
+    cols = np.arange(p_count)
+    last_pos = np.where(usable, cols, -1).max(axis=1)
+    last_h = np.where(last_pos >= 0, h_full[np.arange(r_count), np.maximum(last_pos, 0)], np.nan)
+    last_h = np.nan_to_num(last_h, nan=0.0)
+    counts = np.cumsum(usable, axis=1)
     too_short = 0
     seasonal_used = False
-    counts = np.cumsum(usable, axis=1)
-    for r in range(r_count):
-        for o in range(1, p_count + 1):
-            if o < p_count and not usable[r, o]:
-                continue
-            n_obs = int(counts[r, o - 1])
-            chosen = choose_model(model, n_obs)
-            if not chosen:
-                too_short += 1 if o < p_count else horizon
-                continue
-            seas = (
-                seasonal_periods is not None
-                and chosen in ("local_level", "local_linear")
-                and n_obs >= MIN_PERIODS[chosen] + 2 * seasonal_periods
-            )
-            seasonal_used |= seas
-            jobs.setdefault((chosen, seas), []).append((r, o))
-    for (chosen, seas), pairs in jobs.items():
-        rows = np.array([p[0] for p in pairs])
-        origins = np.array([p[1] for p in pairs])
-        cols = np.arange(width)
-        yb = np.full((rows.size, width), np.nan)
-        yb[:, :p_count] = yv[rows]
-        yb[cols[None, :] >= origins[:, None]] = np.nan
-        hb = np.zeros((rows.size, width))
-        hb[:, :p_count] = np.nan_to_num(h_full[rows], nan=0.0)
-        future = cols[None, :] >= p_count
-        hb = np.where(future, np.nan_to_num(last_h[rows], nan=0.0)[:, None], hb)
-        code = MODEL_CODES.index(chosen)
-        if chosen in ("local_level", "local_linear"):
-            f, fv = _structural_batch(
-                yb, hb, chosen, seasonal_periods if seas else None, variance_mode
-            )
-            sd = np.sqrt(fv)
-        else:
-            f = np.full((rows.size, width), np.nan)
-            sd = np.full((rows.size, width), np.nan)
-            if chosen == "drift":
-                for o in np.unique(origins):
-                    sel = np.flatnonzero(origins == o)
-                    steps = 1 if o < p_count else horizon
-                    pt, s, _ = drift_forecast(yb[sel, :o], steps)
-                    f[sel, o : o + steps] = pt
-                    sd[sel, o : o + steps] = s
-            else:
-                for i, (_r, o) in enumerate(pairs):
-                    steps = 1 if o < p_count else horizon
-                    vals = yb[i, :o][~np.isnan(yb[i, :o])]
-                    mean, s = _ets_one(vals, steps, z)
-                    f[i, o : o + steps] = mean
-                    sd[i, o : o + steps] = s
-        for i, (r, o) in enumerate(pairs):
-            targets = [o] if o < p_count else list(range(p_count, width))
-            out_f[r, targets] = f[i, targets]
-            out_sd[r, targets] = sd[i, targets]
-            out_model[r, targets] = code
-            origin[r, targets] = o
+    # one batch per origin o (fit on the periods before o) and model: targets are
+    # period o (o < P) or the horizon after the last period (o = P)
+    for o in range(1, p_count + 1):
+        steps = 1 if o < p_count else horizon
+        eligible = np.ones(r_count, dtype=bool) if o == p_count else usable[:, o]
+        n_obs = counts[:, o - 1]
+        chosen = _choose_codes(model, n_obs) * eligible
+        too_short += int(np.sum(eligible & (chosen == 0))) * steps
+        targets = list(range(o, o + steps)) if o < p_count else list(range(p_count, width))
+        for code in np.unique(chosen[chosen > 0]):
+            name = MODEL_CODES[int(code)]
+            sel_all = np.flatnonzero(chosen == code)
+            seas_flags = np.zeros(sel_all.size, dtype=bool)
+            if seasonal_periods is not None and name in ("local_level", "local_linear"):
+                seas_flags = n_obs[sel_all] >= MIN_PERIODS[name] + 2 * seasonal_periods
+            for seas in (False, True):
+                rows = sel_all[seas_flags == seas]
+                if rows.size == 0:
+                    continue
+                seasonal_used |= seas
+                yb = np.concatenate([yv[rows, :o], np.full((rows.size, steps), np.nan)], axis=1)
+                h_next = h_full[rows, o] if o < p_count else last_h[rows]
+                hb = np.concatenate(
+                    [
+                        np.nan_to_num(h_full[rows, :o], nan=0.0),
+                        np.repeat(np.nan_to_num(h_next, nan=0.0)[:, None], steps, axis=1),
+                    ],
+                    axis=1,
+                )
+                if name in ("local_level", "local_linear"):
+                    f, fv = _structural_batch(
+                        yb, hb, o, name, seasonal_periods if seas else None, variance_mode
+                    )
+                    f, sd = f[:, o:], np.sqrt(fv[:, o:])
+                elif name == "drift":
+                    f, sd, _ = drift_forecast(yb[:, :o], steps)
+                else:
+                    f = np.full((rows.size, steps), np.nan)
+                    sd = np.full((rows.size, steps), np.nan)
+                    for i in range(rows.size):
+                        vals = yb[i, :o][~np.isnan(yb[i, :o])]
+                        f[i], sd[i] = _ets_one(vals, steps, z)
+                out_f[np.ix_(rows, targets)] = f
+                out_sd[np.ix_(rows, targets)] = sd
+                out_model[np.ix_(rows, targets)] = code
+                origin[np.ix_(rows, targets)] = o
     errors = np.where(usable, y, np.nan) - out_f[:, :p_count]
     return ForecastArrays(
         model=out_model,

@@ -277,8 +277,8 @@ def fit_structural(
     *,
     kappa: float = KAPPA,
     grid: int | None = None,
-    max_iter: int = 60,
-    tol: float = 1e-9,
+    max_iter: int = 25,
+    tol: float = 1e-7,
 ) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
     """Maximum-likelihood variances of m series at once.
 
@@ -380,7 +380,7 @@ def fit_structural(
                 bs[acc] = val[ok]
                 lams[acc] = np.maximum(lams[acc] / 4.0, 1e-9)
                 lams[t[~ok]] = np.minimum(lams[t[~ok]] * 8.0, 1e12)
-                conv[acc] |= (np.abs(step[ok]).max(axis=1) < tol) | (improvement < 1e-11)
+                conv[acc] |= (np.abs(step[ok]).max(axis=1) < tol) | (improvement < 1e-10)
                 conv[t[~ok]] |= lams[t[~ok]] >= 1e12
                 trying[acc] = False
                 trying &= ~conv

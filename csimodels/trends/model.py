@@ -414,26 +414,12 @@ class TrendMonitor(Settings):
                 "are left out",
                 DataQualityWarning,
             )
-        keys = frame.astype(object).where(~frame.isna(), None)
-        labels = [
-            segment_label(tuple(row)) if not miss else ""
-            for row, miss in zip(keys.itertuples(index=False, name=None), missing, strict=True)
+        grouped = frame.groupby(list(by_cols), sort=True, observed=True, dropna=True)
+        numbers = grouped.ngroup().to_numpy(dtype=np.float64)
+        seg_codes = np.where(np.isnan(numbers), -1, np.nan_to_num(numbers, nan=-1)).astype(np.intp)
+        uniques = [
+            segment_label(key if isinstance(key, tuple) else (key,)) for key in grouped.groups
         ]
-        uniques = sorted({lab for lab, miss in zip(labels, missing, strict=True) if not miss})
-        # sort by the column values (numbers numerically), as the groupby does
-        pairs = sorted(
-            {
-                tuple(row)
-                for row, miss in zip(keys.itertuples(index=False, name=None), missing, strict=True)
-                if not miss
-            },
-            key=lambda t: tuple(
-                (0, v, "") if isinstance(v, (int, float)) else (1, 0, str(v)) for v in t
-            ),
-        )
-        uniques = [segment_label(p) for p in pairs]
-        pos = {u: i for i, u in enumerate(uniques)}
-        seg_codes = np.array([pos.get(lab, -1) if lab else -1 for lab in labels], dtype=np.intp)
         return uniques, seg_codes, "+".join(by_cols), ["all"] * len(uniques)
 
     def _hierarchy_groupings(
@@ -449,16 +435,14 @@ class TrendMonitor(Settings):
                 DataQualityWarning,
             )
         out = [(["all"], np.zeros(survey.n_respondents, dtype=np.intp), "all", [""])]
-        text = frame.astype(str).to_numpy()
+        text = frame.astype(str)
+        path = text[levels[0]]
         for depth in range(1, len(levels) + 1):
-            paths = np.array(["/".join(row[:depth]) for row in text], dtype=object)
-            valid = ~missing
-            uniques = sorted(set(paths[valid]))
-            pos = {u: i for i, u in enumerate(uniques)}
-            seg_codes = np.array(
-                [pos[p] if ok else -1 for p, ok in zip(paths, valid, strict=True)],
-                dtype=np.intp,
-            )
+            if depth > 1:
+                path = path + "/" + text[levels[depth - 1]]
+            codes_raw, labels = pd.factorize(path.where(~missing), sort=True)
+            uniques = [str(u) for u in labels]
+            seg_codes = np.asarray(codes_raw, dtype=np.intp)
             parents = ["all" if depth == 1 else u.rsplit("/", 1)[0] for u in uniques]
             out.append((uniques, seg_codes, levels[depth - 1], parents))
         return out
@@ -796,8 +780,12 @@ class TrendMonitor(Settings):
                 f"({format_offenders(order)}); trends need at least two periods"
             )
         pos = {p: i for i, p in enumerate(order)}
-        text = labels.map(lambda v: None if pd.isna(v) else str(v))
-        codes = np.array([pos.get(v, -1) if v is not None else -1 for v in text], dtype=np.intp)
+        uniques_raw, inverse = np.unique(
+            np.asarray(labels.astype(object).where(labels.notna(), None)).astype(str),
+            return_inverse=True,
+        )
+        lookup = np.array([pos.get(str(u), -1) for u in uniques_raw], dtype=np.intp)
+        codes = np.where(labels.isna().to_numpy(), -1, lookup[inverse.ravel()]).astype(np.intp)
         return order, codes
 
     def _baseline_labels(self, order: list[str]) -> tuple[str, ...]:
@@ -1066,7 +1054,7 @@ class TrendMonitor(Settings):
         reconciliation: dict[str, Any] = {}
         if self.forecast is not None:
             forecasts, future, reconciliation = self._forecasts(
-                cells, order, index, notes, hierarchy=bool(hierarchy)
+                cells, order, notes, hierarchy=bool(hierarchy)
             )
             rows += forecast_alert_rows(forecasts, self.forecast_level)
         alerts = rank_alerts(rows, self.tiers or DEFAULT_TIERS, self.routes, [*order, *future])
@@ -1127,7 +1115,6 @@ class TrendMonitor(Settings):
         self,
         cells: _Cells,
         order: list[str],
-        index: pd.MultiIndex,
         notes: list[str],
         *,
         hierarchy: bool,
@@ -1186,9 +1173,8 @@ class TrendMonitor(Settings):
         frame = forecast_frame(fc, actual, full_index, self.forecast_level, order)
         extra: dict[str, Any] = {"future_periods": future}
         if hierarchy and self.reconcile is not None:
-            frame, extra_rec = self._reconcile(cells, frame, fc, future, notes)
+            frame, extra_rec = self._reconcile(cells, frame, fc, notes)
             extra.update(extra_rec)
-        _ = index
         return frame, future, extra
 
     def _reconcile(
@@ -1196,7 +1182,6 @@ class TrendMonitor(Settings):
         cells: _Cells,
         frame: pd.DataFrame,
         fc: Any,
-        future: list[str],
         notes: list[str],
     ) -> tuple[pd.DataFrame, dict[str, Any]]:
         assert self.reconcile is not None
@@ -1261,5 +1246,4 @@ class TrendMonitor(Settings):
         extra: dict[str, Any] = {"reconciliation": self.reconcile}
         if lambdas:
             extra["shrinkage_lambda"] = float(np.mean(lambdas))
-        _ = future
         return frame, extra

@@ -414,7 +414,8 @@ class TrendMonitor(Settings):
                 "are left out",
                 DataQualityWarning,
             )
-        grouped = frame.groupby(list(by_cols), sort=True, observed=True, dropna=True)
+        keys: Any = by_cols[0] if len(by_cols) == 1 else list(by_cols)
+        grouped = frame.groupby(keys, sort=True, observed=True, dropna=True)
         numbers = grouped.ngroup().to_numpy(dtype=np.float64)
         seg_codes = np.where(np.isnan(numbers), -1, np.nan_to_num(numbers, nan=-1)).astype(np.intp)
         uniques = [

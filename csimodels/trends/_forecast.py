@@ -19,6 +19,7 @@ ndarrays in, ndarrays out: no pandas, no warnings.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -307,17 +308,14 @@ def fit_structural(
         ll = kalman_filter(y[idx], h[idx], system, var, kappa=kappa)[0]
         return np.where(np.isfinite(ll), -ll, np.inf)
 
-    g = grid if grid is not None else {1: 25, 2: 9, 3: 5}.get(npar, 4)
+    g = grid if grid is not None else {1: 25, 2: 9, 3: 7}.get(npar, 5)
     axes = np.linspace(0.0, 1.0, g)
     mesh = np.stack(np.meshgrid(*([axes] * npar), indexing="ij"), axis=-1).reshape(-1, npar)
-    best = np.full(m, np.inf)
-    x = lo.copy()
-    for u in mesh:
-        cand = lo + (hi - lo) * u
-        val = objective(cand)
-        better = val < best
-        best = np.where(better, val, best)
-        x = np.where(better[:, None], cand, x)
+    grid_values = np.stack([objective(lo + (hi - lo) * u) for u in mesh])  # (G, m)
+    # with three or more variances the likelihood has several basins: polish the
+    # best three grid points of each series and keep the best end point
+    n_starts = 1 if npar <= 2 else min(4, len(mesh))
+    ranked = np.argsort(grid_values, axis=0, kind="stable")[:n_starts]  # (K, m)
     eps = 1e-4
     eye = np.eye(npar)
 
@@ -388,19 +386,68 @@ def fit_structural(
             converged[idx] = conv
         return x, best, converged
 
-    x, best, converged = polish(x, best, max_iter)
-    # a variance whose maximum is at 0 creeps there slowly in logs: try 0 directly
-    for i in range(npar):
-        cand = x.copy()
-        cand[:, i] = lo[:, i]
-        val = objective(cand)
-        better = val < best
-        x = np.where(better[:, None], cand, x)
-        best = np.where(better, val, best)
-    x, best, converged = polish(x, best, max_iter // 2)
+    def solve_from(start: NDArray[np.intp]) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+        x = lo + (hi - lo) * mesh[start]
+        best = grid_values[start, everyone]
+        x, best, _ = polish(x, best, max_iter)
+        # a variance whose maximum is at 0 creeps there slowly in logs: try 0 directly
+        for i in range(npar):
+            cand = x.copy()
+            cand[:, i] = lo[:, i]
+            val = objective(cand)
+            better = val < best
+            x = np.where(better[:, None], cand, x)
+            best = np.where(better, val, best)
+        return polish(x, best, max_iter // 2)
+
+    if npar <= 2:
+        x, best, converged = solve_from(ranked[0])
+    else:
+        x, best, converged = _bounded_quasi_newton(objective, lo, hi, mesh, grid_values, ranked)
     params = np.exp(x)
     params = np.where(x <= lo + 1e-9, 0.0, params)
     return params, -best, converged
+
+
+def _bounded_quasi_newton(
+    objective: Callable[[FloatArray, NDArray[np.intp]], FloatArray],
+    lo: FloatArray,
+    hi: FloatArray,
+    mesh: FloatArray,
+    grid_values: FloatArray,
+    ranked: NDArray[np.intp],
+) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+    """Three or more variances: L-BFGS-B per series from its best grid points.
+
+    The likelihood surface then has several basins and flat ridges where the
+    vectorised Newton steps stall; this is slower (one series at a time) but these
+    models (seasonal, or an estimated irregular next to a trend) are not the bulk.
+    """
+    from scipy.optimize import minimize
+
+    m, npar = lo.shape
+    x = np.empty((m, npar))
+    best = np.full(m, np.inf)
+    converged = np.zeros(m, dtype=bool)
+    for r in range(m):
+        idx = np.array([r])
+        bounds = list(zip(lo[r], hi[r], strict=True))
+        for start in ranked[:, r]:
+            x0 = lo[r] + (hi[r] - lo[r]) * mesh[start]
+            if not np.isfinite(grid_values[start, r]):
+                continue
+            res = minimize(
+                lambda v: float(objective(v[None, :], idx)[0]),
+                x0,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 500},
+            )
+            if res.fun < best[r]:
+                best[r], x[r], converged[r] = float(res.fun), res.x, bool(res.success)
+        if not np.isfinite(best[r]):
+            x[r] = lo[r]
+    return x, best, converged
 
 
 def drift_forecast(y: FloatArray, horizon: int) -> tuple[FloatArray, FloatArray, FloatArray]:

@@ -89,6 +89,22 @@ def test_mle_with_estimated_measurement_variance_matches_statsmodels(model: str)
     np.testing.assert_allclose(params[0][big], res.params[big], rtol=2e-3)
 
 
+def test_seasonal_filter_and_mle_match_statsmodels() -> None:
+    rng = np.random.default_rng(3)
+    n = 24
+    season = np.tile([1.5, -0.5, -2.0, 1.0], 6)
+    y = 70 + np.cumsum(rng.normal(0, 0.6, n)) + season + rng.normal(0, 1, n)
+    res = sm.tsa.UnobservedComponents(y, "llevel", seasonal=4).fit(disp=False, maxiter=2000)
+    system = state_space("local_level", seasonal=4, irregular=True)
+    yy = np.concatenate([y, np.full(4, np.nan)])[None]
+    ll, f, fv, _, _ = kalman_filter(yy, np.zeros_like(yy), system, res.params[None])
+    assert ll[0] == pytest.approx(res.llf, abs=1e-8)
+    np.testing.assert_allclose(f[0, n:], res.get_forecast(4).predicted_mean, atol=1e-8)
+    np.testing.assert_allclose(fv[0, n:], res.get_forecast(4).var_pred_mean, rtol=1e-8)
+    _, ll_max, _ = fit_structural((y - y[0])[None], np.zeros((1, n)), system)
+    assert ll_max[0] == pytest.approx(res.llf, abs=1e-4)
+
+
 def test_mle_with_known_constant_measurement_variance_matches_statsmodels() -> None:
     y = _series(3, n=24)
     c = 2.25

@@ -19,7 +19,6 @@ ndarrays in, ndarrays out: no pandas, no warnings.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -278,59 +277,60 @@ def fit_structural(
     *,
     kappa: float = KAPPA,
     grid: int | None = None,
-    max_iter: int = 25,
-    tol: float = 1e-7,
+    max_iter: int = 30,
+    tol: float = 1e-9,
 ) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
     """Maximum-likelihood variances of m series at once.
 
-    Works in log variances, bounded to ``scale * [e^-18, e^6]`` (``scale``: the variance
-    of the series' differences, or the mean measurement variance if larger). A grid
+    A grid over ``{0} ∪ scale · [e^-18, e^6]`` for each variance (``scale``: the
+    variance of the series' differences, or its mean measurement variance if larger)
     finds the basin; damped Newton steps (Levenberg–Marquardt on central-difference
-    derivatives, projected on the bounds) polish it.
+    derivatives) in the square roots of the variances (as statsmodels: smooth through
+    0, so a variance of exactly 0 is reachable) polish it, from the best grid point,
+    or from the best four when three or more variances are estimated (several basins).
 
     Returns
     -------
-    params : (m, p) variances (a variance at its lower bound is reported as 0).
+    params : (m, p) variances.
     loglik : (m,) maximised log-likelihood.
     converged : (m,) bool.
     """
     m = y.shape[0]
     npar = system.n_params
-    scale = np.log(_start_scale(y, h))
-    lo = (scale - 18.0)[:, None] * np.ones((1, npar))
-    hi = (scale + 6.0)[:, None] * np.ones((1, npar))
-
+    scale = _start_scale(y, h)
+    root = np.sqrt(scale)
+    log_lo, log_hi = np.log(scale) - 18.0, np.log(scale) + 6.0
     everyone = np.arange(m)
 
-    def objective(x: FloatArray, idx: NDArray[np.intp] = everyone) -> FloatArray:
-        # the lower bound means a variance of exactly 0 (a boundary maximum is common)
-        var = np.where(x <= lo[idx] + 1e-9, 0.0, np.exp(x))
-        ll = kalman_filter(y[idx], h[idx], system, var, kappa=kappa)[0]
+    def objective(sd: FloatArray, idx: NDArray[np.intp] = everyone) -> FloatArray:
+        ll = kalman_filter(y[idx], h[idx], system, sd * sd, kappa=kappa)[0]
         return np.where(np.isfinite(ll), -ll, np.inf)
 
     g = grid if grid is not None else {1: 25, 2: 9, 3: 7}.get(npar, 5)
     axes = np.linspace(0.0, 1.0, g)
     mesh = np.stack(np.meshgrid(*([axes] * npar), indexing="ij"), axis=-1).reshape(-1, npar)
-    grid_values = np.stack([objective(lo + (hi - lo) * u) for u in mesh])  # (G, m)
-    # with three or more variances the likelihood has several basins: polish the
-    # best three grid points of each series and keep the best end point
+
+    def grid_point(u: FloatArray) -> FloatArray:
+        var = np.exp(log_lo[:, None] + (log_hi - log_lo)[:, None] * u[None, :])
+        return np.sqrt(np.where(u[None, :] == 0.0, 0.0, var))
+
+    grid_values = np.stack([objective(grid_point(u)) for u in mesh])  # (G, m)
     n_starts = 1 if npar <= 2 else min(4, len(mesh))
     ranked = np.argsort(grid_values, axis=0, kind="stable")[:n_starts]  # (K, m)
-    eps = 1e-4
     eye = np.eye(npar)
 
     def polish(
-        x: FloatArray, best: FloatArray, max_iter: int
+        x: FloatArray, best: FloatArray, iterations: int
     ) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
         x, best = x.copy(), best.copy()
         lam = np.full(m, 1e-3)
         converged = np.zeros(m, dtype=bool)
-        for _ in range(max_iter):
+        for _ in range(iterations):
             idx = np.flatnonzero(~converged)
             if idx.size == 0:
                 break
             xs, bs, lams = x[idx], best[idx], lam[idx]
-            lo_s, hi_s = lo[idx], hi[idx]
+            eps = (1e-5 * root[idx])[:, None]
             k = idx.size
             grad = np.zeros((k, npar))
             hess = np.zeros((k, npar, npar))
@@ -339,46 +339,43 @@ def fit_structural(
             for i in range(npar):
                 fp[:, i] = objective(xs + eps * eye[i], idx)
                 fm[:, i] = objective(xs - eps * eye[i], idx)
-                grad[:, i] = (fp[:, i] - fm[:, i]) / (2 * eps)
-                hess[:, i, i] = (fp[:, i] - 2 * bs + fm[:, i]) / eps**2
+                grad[:, i] = (fp[:, i] - fm[:, i]) / (2 * eps[:, 0])
+                hess[:, i, i] = (fp[:, i] - 2 * bs + fm[:, i]) / eps[:, 0] ** 2
             for i in range(npar):
                 for j in range(i + 1, npar):
                     fpp = objective(xs + eps * (eye[i] + eye[j]), idx)
                     fmm = objective(xs - eps * (eye[i] + eye[j]), idx)
                     hij = (fpp - fp[:, i] - fp[:, j] + 2 * bs - fm[:, i] - fm[:, j] + fmm) / (
-                        2 * eps**2
+                        2 * eps[:, 0] ** 2
                     )
                     hess[:, i, j] = hess[:, j, i] = hij
-            # a coordinate at a bound with the gradient pushing outwards stays there
-            fixed = ((xs <= lo_s + 1e-12) & (grad > 0)) | ((xs >= hi_s - 1e-12) & (grad < 0))
-            grad = np.where(fixed, 0.0, grad)
             bad: NDArray[np.bool_] = np.asarray(
                 ~np.isfinite(hess).all(axis=(1, 2)) | ~np.isfinite(grad).all(axis=1)
             )
             hess = np.where(bad[:, None, None], eye, hess)
             grad = np.where(bad[:, None], 0.0, grad)
-            diag = np.abs(np.einsum("mii->mi", hess)) + 1.0
-            conv = np.abs(grad).max(axis=1) < 1e-9
+            diag = np.abs(np.einsum("mii->mi", hess)) + 1e-12
+            conv = np.abs(grad).max(axis=1) * root[idx] < 1e-10
             trying = ~conv
-            for _attempt in range(8):
+            for _attempt in range(10):
                 t = np.flatnonzero(trying)
                 if t.size == 0:
                     break
                 damped = hess[t] + lams[t, None, None] * diag[t, :, None] * eye
-                fx = fixed[t]
-                damped = np.where(fx[:, :, None] | fx[:, None, :], eye * 1.0, damped)
                 step = np.linalg.solve(damped, grad[t][:, :, None])[:, :, 0]
-                step = np.clip(np.where(np.isfinite(step), step, 0.0), -3.0, 3.0)
-                cand = np.clip(xs[t] - step, lo_s[t], hi_s[t])
+                cap = 10.0 * root[idx[t]][:, None]
+                step = np.clip(np.where(np.isfinite(step), step, 0.0), -cap, cap)
+                cand = xs[t] - step
                 val = objective(cand, idx[t])
                 ok = val <= bs[t]
                 acc = t[ok]
                 improvement = bs[acc] - val[ok]
                 xs[acc] = cand[ok]
                 bs[acc] = val[ok]
-                lams[acc] = np.maximum(lams[acc] / 4.0, 1e-9)
+                lams[acc] = np.maximum(lams[acc] / 4.0, 1e-12)
                 lams[t[~ok]] = np.minimum(lams[t[~ok]] * 8.0, 1e12)
-                conv[acc] |= (np.abs(step[ok]).max(axis=1) < tol) | (improvement < 1e-10)
+                small = np.abs(step[ok]).max(axis=1) < tol * root[idx[acc]]
+                conv[acc] |= small | (improvement < 1e-11)
                 conv[t[~ok]] |= lams[t[~ok]] >= 1e12
                 trying[acc] = False
                 trying &= ~conv
@@ -387,67 +384,29 @@ def fit_structural(
         return x, best, converged
 
     def solve_from(start: NDArray[np.intp]) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
-        x = lo + (hi - lo) * mesh[start]
+        u = mesh[start]  # (m, npar)
+        var = np.exp(log_lo[:, None] + (log_hi - log_lo)[:, None] * u)
+        x = np.sqrt(np.where(u == 0.0, 0.0, var))
         best = grid_values[start, everyone]
         x, best, _ = polish(x, best, max_iter)
-        # a variance whose maximum is at 0 creeps there slowly in logs: try 0 directly
+        # a variance whose maximum is at 0: try exactly 0
         for i in range(npar):
             cand = x.copy()
-            cand[:, i] = lo[:, i]
+            cand[:, i] = 0.0
             val = objective(cand)
             better = val < best
             x = np.where(better[:, None], cand, x)
             best = np.where(better, val, best)
         return polish(x, best, max_iter // 2)
 
-    if npar <= 2:
-        x, best, converged = solve_from(ranked[0])
-    else:
-        x, best, converged = _bounded_quasi_newton(objective, lo, hi, mesh, grid_values, ranked)
-    params = np.exp(x)
-    params = np.where(x <= lo + 1e-9, 0.0, params)
-    return params, -best, converged
-
-
-def _bounded_quasi_newton(
-    objective: Callable[[FloatArray, NDArray[np.intp]], FloatArray],
-    lo: FloatArray,
-    hi: FloatArray,
-    mesh: FloatArray,
-    grid_values: FloatArray,
-    ranked: NDArray[np.intp],
-) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
-    """Three or more variances: L-BFGS-B per series from its best grid points.
-
-    The likelihood surface then has several basins and flat ridges where the
-    vectorised Newton steps stall; this is slower (one series at a time) but these
-    models (seasonal, or an estimated irregular next to a trend) are not the bulk.
-    """
-    from scipy.optimize import minimize
-
-    m, npar = lo.shape
-    x = np.empty((m, npar))
-    best = np.full(m, np.inf)
-    converged = np.zeros(m, dtype=bool)
-    for r in range(m):
-        idx = np.array([r])
-        bounds = list(zip(lo[r], hi[r], strict=True))
-        for start in ranked[:, r]:
-            x0 = lo[r] + (hi[r] - lo[r]) * mesh[start]
-            if not np.isfinite(grid_values[start, r]):
-                continue
-            res = minimize(
-                lambda v: float(objective(v[None, :], idx)[0]),
-                x0,
-                method="L-BFGS-B",
-                bounds=bounds,
-                options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 500},
-            )
-            if res.fun < best[r]:
-                best[r], x[r], converged[r] = float(res.fun), res.x, bool(res.success)
-        if not np.isfinite(best[r]):
-            x[r] = lo[r]
-    return x, best, converged
+    x, best, converged = solve_from(ranked[0])
+    for k in range(1, n_starts):
+        xk, bk, ck = solve_from(ranked[k])
+        better = bk < best - 1e-12
+        x = np.where(better[:, None], xk, x)
+        best = np.where(better, bk, best)
+        converged = np.where(better, ck, converged)
+    return x * x, -best, converged
 
 
 def drift_forecast(y: FloatArray, horizon: int) -> tuple[FloatArray, FloatArray, FloatArray]:

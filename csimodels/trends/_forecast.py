@@ -11,7 +11,9 @@ constant or estimated, and against statsmodels' filter with a time-varying
 
 Conventions follow statsmodels: ``a_1 = 0`` and ``P_1 = kappa I`` (approximate diffuse,
 ``kappa = 1e6``), the first ``burn = k_states`` periods are left out of the
-log-likelihood, missing observations (NaN) skip the update.
+log-likelihood, missing observations (NaN) skip the update. The one- and two-state
+models run on plain vectors (no batched 2 x 2 matrix products, which numpy does one
+BLAS call at a time).
 
 ndarrays in, ndarrays out: no pandas, no warnings.
 """

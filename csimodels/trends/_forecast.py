@@ -284,7 +284,7 @@ def fit_structural(
 ) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
     """Maximum-likelihood variances of m series at once.
 
-    A grid over ``{0} ∪ scale · [e^-18, e^6]`` for each variance (``scale``: the
+    A grid over ``{0} ∪ scale · [e^-12, e^4]`` for each variance (``scale``: the
     variance of the series' differences, or its mean measurement variance if larger)
     finds the basin; damped Newton steps (Levenberg–Marquardt on central-difference
     derivatives) in the square roots of the variances (as statsmodels: smooth through
@@ -301,14 +301,14 @@ def fit_structural(
     npar = system.n_params
     scale = _start_scale(y, h)
     root = np.sqrt(scale)
-    log_lo, log_hi = np.log(scale) - 18.0, np.log(scale) + 6.0
+    log_lo, log_hi = np.log(scale) - 12.0, np.log(scale) + 4.0
     everyone = np.arange(m)
 
     def objective(sd: FloatArray, idx: NDArray[np.intp] = everyone) -> FloatArray:
         ll = kalman_filter(y[idx], h[idx], system, sd * sd, kappa=kappa)[0]
         return np.where(np.isfinite(ll), -ll, np.inf)
 
-    g = grid if grid is not None else {1: 25, 2: 9, 3: 7}.get(npar, 5)
+    g = grid if grid is not None else {1: 25, 2: 11, 3: 7}.get(npar, 5)
     axes = np.linspace(0.0, 1.0, g)
     mesh = np.stack(np.meshgrid(*([axes] * npar), indexing="ij"), axis=-1).reshape(-1, npar)
 
@@ -317,13 +317,22 @@ def fit_structural(
         return np.sqrt(np.where(u[None, :] == 0.0, 0.0, var))
 
     grid_values = np.stack([objective(grid_point(u)) for u in mesh])  # (G, m)
-    n_starts = 1 if npar <= 2 else min(4, len(mesh))
-    ranked = np.argsort(grid_values, axis=0, kind="stable")[:n_starts]  # (K, m)
+    # starts: the best grid point; with two or more variances also the best point
+    # with every variance positive (boundary and interior maxima compete), and with
+    # three or more the next best points too
+    ranked_all = np.argsort(grid_values, axis=0, kind="stable")
+    starts = [ranked_all[0]]
+    if npar >= 2:
+        interior = np.flatnonzero((mesh > 0).all(axis=1))
+        starts.append(interior[np.argmin(grid_values[interior], axis=0)])
+    if npar >= 3:
+        starts += [ranked_all[k] for k in range(1, min(3, len(mesh)))]
     eye = np.eye(npar)
 
     def polish(
-        x: FloatArray, best: FloatArray, iterations: int
+        x: FloatArray, best: FloatArray, iterations: int, frozen: int | None = None
     ) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+        """Newton steps; ``frozen``: a coordinate that stays where it is."""
         x, best = x.copy(), best.copy()
         lam = np.full(m, 1e-3)
         converged = np.zeros(m, dtype=bool)
@@ -356,6 +365,11 @@ def fit_structural(
             )
             hess = np.where(bad[:, None, None], eye, hess)
             grad = np.where(bad[:, None], 0.0, grad)
+            if frozen is not None:
+                grad[:, frozen] = 0.0
+                hess[:, frozen, :] = 0.0
+                hess[:, :, frozen] = 0.0
+                hess[:, frozen, frozen] = 1.0
             diag = np.abs(np.einsum("mii->mi", hess)) + 1e-12
             conv = np.abs(grad).max(axis=1) * root[idx] < 1e-10
             trying = ~conv
@@ -377,7 +391,8 @@ def fit_structural(
                 lams[acc] = np.maximum(lams[acc] / 4.0, 1e-12)
                 lams[t[~ok]] = np.minimum(lams[t[~ok]] * 8.0, 1e12)
                 small = np.abs(step[ok]).max(axis=1) < tol * root[idx[acc]]
-                conv[acc] |= small | (improvement < 1e-11)
+                flat = np.abs(grad[acc]).max(axis=1) * root[idx[acc]] < 1e-6
+                conv[acc] |= small | ((improvement < 1e-11) & flat)
                 conv[t[~ok]] |= lams[t[~ok]] >= 1e12
                 trying[acc] = False
                 trying &= ~conv
@@ -391,19 +406,19 @@ def fit_structural(
         x = np.sqrt(np.where(u == 0.0, 0.0, var))
         best = grid_values[start, everyone]
         x, best, _ = polish(x, best, max_iter)
-        # a variance whose maximum is at 0: try exactly 0
+        # a variance whose maximum is at 0: set it to 0 and let the others re-adjust
         for i in range(npar):
             cand = x.copy()
             cand[:, i] = 0.0
-            val = objective(cand)
+            cand, val, _ = polish(cand, objective(cand), max_iter // 2, frozen=i)
             better = val < best
             x = np.where(better[:, None], cand, x)
             best = np.where(better, val, best)
         return polish(x, best, max_iter // 2)
 
-    x, best, converged = solve_from(ranked[0])
-    for k in range(1, n_starts):
-        xk, bk, ck = solve_from(ranked[k])
+    x, best, converged = solve_from(starts[0])
+    for start in starts[1:]:
+        xk, bk, ck = solve_from(start)
         better = bk < best - 1e-12
         x = np.where(better[:, None], xk, x)
         best = np.where(better, bk, best)

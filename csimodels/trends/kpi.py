@@ -228,7 +228,8 @@ class KPIMonitor(Settings):
             One row per record or per (segment, period); rows of a cell are summed
             (counts) or pooled (durations, values). Not modified.
         period : str
-            Period column; labels sort as numbers when they all are, else as text.
+            Period column, ordered as :meth:`SurveyData.period_order` orders periods
+            (numbers numerically, 'YYYYQn', 'YYYY-MM', dates, ordered categoricals).
         by : str or list of str, optional
             Segment column(s).
         events : str
@@ -275,7 +276,7 @@ class KPIMonitor(Settings):
             )
         frame = frame[~no_period]
         cols = {role: self._numeric(frame, col, role) for role, col in roles.items()}
-        order = self._order(frame[period])
+        order = self._order(frame[period], period)
         if len(order) <= self.baseline:
             raise DataValidationError(
                 f"{owner}: {len(order)} periods and baseline={self.baseline} leave none to "
@@ -363,17 +364,11 @@ class KPIMonitor(Settings):
         return x
 
     @staticmethod
-    def _order(labels: pd.Series) -> list[str]:
-        present = labels.unique().tolist()
-        if all(isinstance(v, (int, float, np.integer, np.floating)) for v in present):
-            present = sorted(present)
-        else:
-            text = [str(v) for v in present]
-            if all(t.lstrip("-").isdigit() for t in text):
-                present = sorted(present, key=lambda v: int(str(v)))
-            else:
-                present = sorted(present, key=str)
-        return [str(v) for v in present]
+    def _order(labels: pd.Series, column: str) -> list[str]:
+        """The periods in their real order (as SurveyData orders them)."""
+        from csimodels.data._periods import order_periods
+
+        return [str(v) for v in order_periods(labels, column)]
 
     # -- assembly --------------------------------------------------------------------
     def _assemble(

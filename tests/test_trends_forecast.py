@@ -657,3 +657,19 @@ def test_plots_with_the_forecast_band(tmp_path: object) -> None:
     fig = res.plot(segment="S4")
     assert len(fig.axes) == 2
     plt.close("all")
+
+
+def test_a_missing_period_inside_a_series_is_noted_and_skipped() -> None:
+    frame = store_frame(13, stores=2, n=60)
+    frame = frame[~((frame["store"] == "S1") & (frame["quarter"] == "2024Q2"))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        res = TrendMonitor(series=["SAT"], forecast="local_level").fit(
+            store_survey(frame), by="store"
+        )
+    assert any("missing inside a series" in n for n in res.notes)
+    f = res.forecasts.xs(("S1", "SAT"))
+    assert math.isnan(f.loc["2024Q2", "actual"]) and not f.loc["2024Q2", "outside"]
+    # the next period is still forecast, from the periods that were observed
+    assert f.loc["2024Q3", "model"] == "local_level"
+    assert np.isfinite(f.loc["2024Q3", "forecast"])

@@ -96,6 +96,14 @@ def _pyplot() -> Any:
     return plt
 
 
+def _docs_rc() -> dict[str, Any]:
+    """Fonts for docs figures: Latin in DejaVu Sans, Chinese glyphs from the CJK font."""
+    from csimodels.plotting import cjk_font
+
+    family = cjk_font()
+    return {"font.family": ["DejaVu Sans", family] if family else ["DejaVu Sans"]}
+
+
 def _figures_png(plt: Any) -> list[bytes]:
     out = []
     for num in plt.get_fignums():
@@ -116,7 +124,7 @@ def run_page(blocks: list[Block], *, label: str) -> dict[str, list[bytes]]:
     namespace: dict[str, Any] = {"__name__": "__docs__"}
     figures: dict[str, list[bytes]] = {}
     cwd = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, plt.rc_context(_docs_rc()):
         os.chdir(tmp)
         try:
             for i, block in enumerate(blocks, 1):
@@ -207,6 +215,8 @@ def render_notebook(path: Path) -> str:
         cwd = os.getcwd()
         os.chdir(path.parent)
         results = []
+        context = plt.rc_context(_docs_rc())
+        context.__enter__()
         try:
             for i, cell in enumerate(nb["cells"]):
                 if cell["cell_type"] == "code":
@@ -216,6 +226,7 @@ def render_notebook(path: Path) -> str:
                     except Exception as exc:
                         raise RuntimeError(f"{path.name}: cell {i} failed: {exc!r}") from exc
         finally:
+            context.__exit__(None, None, None)
             os.chdir(cwd)
             plt.close("all")
         return results

@@ -22,6 +22,7 @@ from csimodels import (
     importance,
     inference,
     kano,
+    planning,
     plotting,
     results,
     segments,
@@ -61,6 +62,14 @@ from csimodels.importance import (
 )
 from csimodels.inference import Bootstrap, Permutation
 from csimodels.kano import Kano, KanoResult
+from csimodels.planning import (
+    ConvexCost,
+    ImprovementPlan,
+    PiecewiseCost,
+    PlanEvaluation,
+    PlanResult,
+    WhatIfResult,
+)
 from csimodels.results import Result, SegmentedResult, Summary, result_from_json
 from csimodels.sem import (
     ACSI,
@@ -98,9 +107,9 @@ __all__ = [
     "AHPHierarchyResult",
     "AHPResult",
     "Bootstrap",
-    # customer events (issue 20)
     "ComplaintAnalysis",
     "ComplaintResult",
+    "ConvexCost",
     "CustomerEvents",
     "DescriptionResult",
     "DriverAnalysis",
@@ -113,6 +122,7 @@ __all__ = [
     "GradeSet",
     "ImportancePerformance",
     "ImportancePerformanceResult",
+    "ImprovementPlan",
     "Instrument",
     "ItemInfo",
     "Kano",
@@ -123,6 +133,9 @@ __all__ = [
     "PenaltyReward",
     "PenaltyRewardResult",
     "Permutation",
+    "PiecewiseCost",
+    "PlanEvaluation",
+    "PlanResult",
     "Result",
     "Retention",
     "RetentionResult",
@@ -137,6 +150,7 @@ __all__ = [
     "SurveyData",
     "TrendMonitor",
     "TrendResult",
+    "WhatIfResult",
     "ZoneOfTolerance",
     "ZoneOfToleranceResult",
     "__version__",
@@ -148,6 +162,7 @@ __all__ = [
     "importance",
     "inference",
     "kano",
+    "planning",
     "plotting",
     "result_from_json",
     "results",

@@ -300,7 +300,8 @@ class ComplaintAnalysis(Settings):
             "n_cases": len(cases),
             "n_used": len(cases),
             "rates_by": by_cols,
-            "inference": None,
+            "inference": "exact Poisson (Garwood) intervals of rates; t intervals of "
+            "handling scores",
             "weight": None,
         }
         return ComplaintResult(

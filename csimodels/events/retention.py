@@ -410,7 +410,8 @@ class Retention(Settings):
             "n_used": int(state.has_activity.sum()),
             "churn_window": window,
             "curves_by": curves_by,
-            "inference": None,
+            "inference": "Wilson intervals of churn rates; Greenwood errors and log-log "
+            "intervals of the Kaplan-Meier curve",
             "weight": None,
             "class_description": (
                 f"A >= {self.class_thresholds[0]}, B >= {self.class_thresholds[1]}, "

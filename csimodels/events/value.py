@@ -574,7 +574,11 @@ class SatisfactionValue(Settings):
             "drivers": drivers,
             "n_used": int(use.sum()),
             "customer_base": base,
-            "inference": "delta method" if request is None else "bootstrap",
+            "inference": (
+                "delta method; Wilson intervals by level"
+                if request is None
+                else f"bootstrap ({request.n} resamples of customers; percentile intervals)"
+            ),
             "bootstrap": None if request is None else request.model_dump(mode="json"),
             "random_state": seed,
             "weight": None,

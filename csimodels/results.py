@@ -80,7 +80,7 @@ def _validate_series(value: Any) -> pd.Series:
 
 def _kind_of(value: Any) -> str:
     if isinstance(value, dict):
-        return f"an object of kind {value.get('kind')!r}"
+        return f"an object of kind {value['kind']!r}" if "kind" in value else "an object"
     return "null" if value is None else type(value).__name__
 
 
@@ -321,6 +321,8 @@ def _validation_message(err: ValidationError, cls: type) -> str:
     tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
     if problem:
         return f"{cls.__name__} payload: {problem} {loc!r}{tail}"
+    if not first["loc"]:
+        return f"{cls.__name__} payload: {msg}{tail}"
     return f"{cls.__name__} payload: field {loc!r}: {msg}{tail}"
 
 

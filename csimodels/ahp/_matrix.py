@@ -232,6 +232,14 @@ def check_judgments(
             f"{_plain_cells(order, a, nonpositive)}; "
             "for 'j is 3 times as important as i' write 1/3 in cell (i, j)"
         )
+    with np.errstate(divide="ignore"):
+        extreme = ~np.isnan(a) & (np.abs(np.log10(np.where(np.isnan(a), 1.0, a))) > 100)
+    if extreme.any():
+        raise DataValidationError(
+            f"{where}: judgments beyond 1e100 (or below 1e-100) cannot be computed with: "
+            f"{_plain_cells(order, a, extreme)}; a judgment is a ratio of importance on a "
+            "scale such as 1 to 9"
+        )
     diag = np.diag(a)
     bad_diag = np.isnan(diag) | (np.abs(diag - 1.0) > reciprocal_tolerance)
     if bad_diag.any():

@@ -175,6 +175,17 @@ class SurveyData(NoLegacyAPI, BaseModel):
             For items whose answers are all the same, and respondents without a period.
         """
         df = v.check_frame(df)
+        v.check_argument_kinds(
+            items=items,
+            missing_codes=missing_codes,
+            reverse=reverse,
+            labels=labels,
+            constructs=constructs,
+            construct_labels=construct_labels,
+            weight=weight,
+            segments=segments,
+            period=period,
+        )
         segments = tuple(segments)
         special = [c for c in (weight, period) if c is not None] + list(segments)
         v.check_columns_exist(df, special, role="column")
@@ -518,10 +529,27 @@ class SurveyData(NoLegacyAPI, BaseModel):
         >>> data.subset(data.frame["region"] == "North").n_respondents > 0
         True
         """
+        full = self.frame
         if isinstance(rows, (np.ndarray, pd.Series)) and rows.dtype == bool:
-            frame = self.frame.loc[np.asarray(rows)]
+            mask = np.asarray(rows)
+            if mask.shape != (full.shape[0],):
+                raise DataValidationError(
+                    f"subset: a boolean mask needs one value per respondent "
+                    f"({full.shape[0]}), got shape {mask.shape}"
+                )
+            frame = full.loc[mask]
         else:
-            frame = self.frame.loc[list(rows)]
+            if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
+                raise DataValidationError(
+                    f"subset takes row labels (a list) or a boolean mask, got {rows!r}"
+                )
+            labels = list(rows)
+            unknown = [r for r in labels if not isinstance(r, Hashable) or r not in full.index]
+            if unknown:
+                raise DataValidationError(
+                    f"subset: row label {format_offenders(unknown)} not in these data"
+                )
+            frame = full.loc[labels]
         if frame.shape[0] == 0:
             raise DataValidationError("the subset has no respondents")
         return self.model_copy(update={"frame": frame})

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 from scipy import stats
 
+from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
     DataQualityWarning,
@@ -27,7 +28,11 @@ from csimodels.importance._common import (
     describe_seed,
     make_rng,
 )
-from csimodels.inference import check_resample_count, resolve_random_state
+from csimodels.inference import (
+    check_resample_count,
+    resolve_random_state,
+    validate_random_state,
+)
 from csimodels.results import Frame, MissingDataReport, Result, SeriesTable, warn_and_note
 
 if TYPE_CHECKING:
@@ -393,6 +398,29 @@ def _pyplot() -> Any:
     return plt
 
 
+def _note_undefined(table: pd.DataFrame, notes: list[str], *, bootstrap: bool) -> None:
+    """Say which statistics are n/a (NaN) and why, instead of a silent NaN."""
+    numeric = table.select_dtypes(include=[np.floating])
+    undefined = ~np.isfinite(numeric.to_numpy())
+    if not undefined.any():
+        return
+    methods = table.index.get_level_values("method")
+    no_analytic = sorted({m for m in methods if m not in ("correlation", "beta", "slope")})
+    bad_methods = sorted({methods[i] for i in np.flatnonzero(undefined.any(axis=1))})
+    if not bootstrap and set(bad_methods) <= set(no_analytic):
+        notes.append(
+            f"{format_offenders(bad_methods)}: no analytic standard error, t, p-value or "
+            "interval exists (n/a); pass bootstrap=1000 for bootstrap intervals"
+        )
+        return
+    cols = [c for c, bad in zip(numeric.columns, undefined.any(axis=0), strict=True) if bad]
+    notes.append(
+        f"{format_offenders(cols)} n/a (NaN) for method {format_offenders(bad_methods)}: "
+        "too few respondents or resamples, an attribute without variance, or no analytic "
+        "formula for the method"
+    )
+
+
 def _percentile_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     alpha = (1 - level) / 2
     with np.errstate(all="ignore"):
@@ -406,7 +434,7 @@ def _percentile_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, n
     return lo, hi
 
 
-class DriverAnalysis(BaseModel):
+class DriverAnalysis(Settings):
     """Derived importance of attributes for an overall-satisfaction item (key drivers).
 
     Regresses the overall item on the attributes and reports, per attribute, the
@@ -490,6 +518,11 @@ class DriverAnalysis(BaseModel):
     n_permutations: int = Field(default=0, ge=0)
 
     _name: ClassVar[str] = "DriverAnalysis"
+
+    @field_validator("random_state", mode="before")
+    @classmethod
+    def _check_seed(cls, value: Any) -> Any:
+        return validate_random_state(value, owner="DriverAnalysis")
 
     def fit(
         self,
@@ -758,6 +791,7 @@ class DriverAnalysis(BaseModel):
             )
             rows.append(part)
         table = pd.concat(rows)[_TABLE_COLUMNS]
+        _note_undefined(table, notes, bootstrap=self.bootstrap > 0)
         importance = pd.DataFrame({m: point[m][0] for m in methods}, index=pd.Index(attrs))
         importance.index.name = "attribute"
         importance.columns.name = "method"

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from scipy import stats
 
+from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
     DataQualityWarning,
@@ -220,7 +221,7 @@ class PenaltyRewardResult(Result):
         return ax
 
 
-class PenaltyReward(BaseModel):
+class PenaltyReward(Settings):
     """Penalty–reward contrast analysis with impact-asymmetry classification.
 
     Each attribute's answers are split into a low band (``≤ low_max``), a middle

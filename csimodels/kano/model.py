@@ -47,6 +47,10 @@ def _fmt_code(c: float) -> str:
     return str(int(c)) if float(c).is_integer() else str(c)
 
 
+#: Fewer answers than this to a feature give a warning (unstable classification).
+MIN_RESPONDENTS = 30
+
+
 class Kano(Settings):
     """Kano classification of product or service features from paired questions.
 
@@ -638,6 +642,16 @@ class Kano(Settings):
                 notes,
                 f"feature {format_offenders(names)} has no valid answers in this group; "
                 "its classification is not applicable (NaN)",
+                DataQualityWarning,
+            )
+        few = np.flatnonzero((n > 0) & (n < MIN_RESPONDENTS))
+        if few.size:
+            shown = format_offenders([f"{features[j]} (n = {int(n[j])})" for j in few])
+            warn_and_note(
+                notes,
+                f"Kano: feature {shown} classified from fewer than {MIN_RESPONDENTS} "
+                "respondents; the category shares and the classification are unstable at "
+                "this size",
                 DataQualityWarning,
             )
         priority = np.array([CATEGORIES.index(c) for c in TIE_PRIORITY], dtype=np.int64)

@@ -564,6 +564,11 @@ class SERVQUAL(BaseModel):
         iprio = iprio.sort_values(
             ["rank_weighted" if has_imp else "rank_gap", "rank_gap"], kind="stable"
         )
+        if not has_imp:
+            notes.append(
+                "no importance columns given (importance=...): importance and the "
+                "importance-weighted gaps are n/a; priorities follow the unweighted gaps"
+            )
         segments = segment_overall = None
         if by is not None and prep.groups is not None:
             segments, segment_overall = self._segments(prep, dims, by)

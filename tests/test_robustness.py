@@ -130,9 +130,14 @@ def test_micom_too_few_permutations(acsi: csi.ACSI, acsi_frame: pd.DataFrame) ->
     frame = acsi_frame.assign(g=np.where(np.arange(len(acsi_frame)) % 2 == 0, "a", "b"))
     with pytest.warns(ResamplingWarning, match="MICOM: 15 permutations are too few for a 95%"):
         res = mga.micom(
-            acsi, frame, by="g", scale=(1, 10), n_permutations=15, random_state=2,
+            acsi,
+            frame,
+            by="g",
+            scale=(1, 10),
+            n_permutations=15,
+            random_state=2,
             min_group_size=30,
-        )  # fmt: skip
+        )
     assert res.table[["mean_ci_lower", "variance_ci_upper"]].isna().all().all()
     assert res.table["p_mean"].notna().all()
 
@@ -186,7 +191,7 @@ def test_recorded_seed_reproduces_pls_mga_drivers_predict(
             bootstrap=40,
             random_state=s,
             min_group_size=30,
-        ),  # fmt: skip
+        ),
         "drivers": lambda s: csi.DriverAnalysis(
             attributes=["QUAL1", "VAL1"], overall="SAT1", bootstrap=40, random_state=s
         ).fit(acsi_frame),
@@ -282,7 +287,7 @@ def test_mixed_period_types_and_formats_are_refused() -> None:
 def test_text_periods_have_no_order_to_guess() -> None:
     frame = pd.DataFrame({"SAT": [1.0, 2.0], "p": ["spring", "autumn"]})
     data = csi.SurveyData.from_frame(frame, items=["SAT"], period="p")
-    with pytest.raises(DataValidationError, match="no recognisable order .*ordered categorical"):
+    with pytest.raises(DataValidationError, match=r"no recognisable order .*ordered categorical"):
         data.period_order()
     with pytest.raises(DataValidationError, match="this survey has no period column"):
         csi.SurveyData.from_frame(frame, items=["SAT"]).period_order()
@@ -483,7 +488,7 @@ def test_a_segment_whose_weights_are_all_zero_is_named() -> None:
 
 @pytest.mark.parametrize("value", [1e101, 1e-120, 1e308])
 def test_extreme_judgments_are_a_clear_error(value: float) -> None:
-    with pytest.raises(DataValidationError, match="judgments beyond 1e100 .* cannot be computed"):
+    with pytest.raises(DataValidationError, match=r"judgments beyond 1e100 .* cannot be computed"):
         csi.AHP(allow_off_scale=True).fit([[1, value], [1 / value, 1]])
 
 
@@ -662,7 +667,7 @@ def _thread_cases() -> list[ThreadCase]:
                 n_permutations=20,
                 random_state=3,
                 min_group_size=30,
-            ),  # fmt: skip
+            ),
         ),
     ]
 
@@ -816,9 +821,14 @@ def test_property_survey_data(
     frame: pd.DataFrame, scale: Any, codes: Any, weight: Any, period: Any, segments: Any
 ) -> None:
     data = check_call(
-        csi.SurveyData.from_frame, frame, scale=scale, missing_codes=codes, weight=weight,
-        period=period, segments=segments,
-    )  # fmt: skip
+        csi.SurveyData.from_frame,
+        frame,
+        scale=scale,
+        missing_codes=codes,
+        weight=weight,
+        period=period,
+        segments=segments,
+    )
     if data is None:
         return
     check_call(data.describe)
@@ -868,7 +878,7 @@ def matrices(draw: st.DrawFn) -> Any:
 )
 def test_property_ahp(m: Any, completion: str, off: bool, method: str) -> None:
     if isinstance(m, np.ndarray) and m.ndim == 1:
-        k = int(math.isqrt(m.size))
+        k = math.isqrt(m.size)
         m = m.reshape(k, k)
     model = csi.AHP(completion=completion, allow_off_scale=off, method=method)  # type: ignore[arg-type]
     check_call(model.fit, m)
@@ -894,10 +904,12 @@ def test_property_fce(weights: Any, rows: Any, operator: str, normalize: bool) -
     )
     fce = check_call(
         lambda: csi.FCE(
-            grades={"A": 90, "B": 70, "C": 40}, operator=operator,
-            normalize_weights=normalize, normalize_membership=normalize,
+            grades={"A": 90, "B": 70, "C": 40},
+            operator=operator,
+            normalize_weights=normalize,
+            normalize_membership=normalize,
         )
-    )  # fmt: skip
+    )
     if fce is not None:
         check_call(fce.evaluate, weights, membership)
     check_call(csi.GradeSet, ["A", "B", "C"][: max(len(rows), 1)], scores=weights or None)
@@ -912,17 +924,20 @@ tokens = st.sampled_from(
 @given(
     text=st.one_of(st.lists(tokens, max_size=14).map(" ".join), st.sampled_from([None, 5, b"x"])),
     mapping=st.one_of(
-        st.dictionaries(st.sampled_from(["A", "B", 3]), st.one_of(
-            st.lists(st.sampled_from(["a1", "b1", 1]), max_size=3), st.just("a1")
-        ), max_size=3),
+        st.dictionaries(
+            st.sampled_from(["A", "B", 3]),
+            st.one_of(st.lists(st.sampled_from(["a1", "b1", 1]), max_size=3), st.just("a1")),
+            max_size=3,
+        ),
         st.sampled_from([None, "A", [("A", "a1")]]),
     ),
     paths=st.one_of(
-        st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), st.sampled_from(["A", "B"])),
-                 max_size=3),
+        st.lists(
+            st.tuples(st.sampled_from(["A", "B", "C"]), st.sampled_from(["A", "B"])), max_size=3
+        ),
         st.sampled_from(["AB", None, [("A",)], [("A", "B", "C")], [[1, 2]]]),
     ),
-)  # fmt: skip
+)
 def test_property_model_spec(text: Any, mapping: Any, paths: Any) -> None:
     spec = check_call(csi.ModelSpec.from_syntax, text)
     if spec is not None:
@@ -945,12 +960,18 @@ def payloads() -> list[str]:
 
 json_value = st.recursive(
     st.one_of(
-        st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False),
-        st.text(max_size=5), st.sampled_from(["NaN", "Infinity", "float64", "int8,(9,)i1"]),
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**70), 2**70),
+        st.floats(allow_nan=False),
+        st.text(max_size=5),
+        st.sampled_from(["NaN", "Infinity", "float64", "int8,(9,)i1"]),
     ),
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
     max_leaves=8,
-)  # fmt: skip
+)
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

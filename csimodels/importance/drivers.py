@@ -406,7 +406,7 @@ def _note_undefined(table: pd.DataFrame, notes: list[str], *, bootstrap: bool) -
         return
     methods = table.index.get_level_values("method")
     no_analytic = sorted({m for m in methods if m not in ("correlation", "beta", "slope")})
-    bad_methods = sorted({methods[i] for i in np.flatnonzero(undefined.any(axis=1))})
+    bad_methods = sorted({str(methods[int(i)]) for i in np.flatnonzero(undefined.any(axis=1))})
     if not bootstrap and set(bad_methods) <= set(no_analytic):
         notes.append(
             f"{format_offenders(bad_methods)}: no analytic standard error, t, p-value or "

@@ -401,7 +401,10 @@ class TestBadInput:
             DriverAnalysis(attributes=["A", "Y"], overall="Y").fit(self.frame())
         with pytest.raises(SpecificationError, match=r"lists 'A' more than once"):
             DriverAnalysis(attributes=["A", "A"], overall="Y").fit(self.frame())
-        with pytest.raises(ValueError, match=r"attributes\n.*valid tuple"):
+        with pytest.raises(
+            csi.errors.InvalidParameterError,
+            match=r"parameter 'attributes' of DriverAnalysis must be a valid tuple, got 'A'",
+        ):
             DriverAnalysis(attributes="A", overall="Y")  # type: ignore[arg-type]
 
     def test_collinear_attributes(self) -> None:

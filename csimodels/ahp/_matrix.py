@@ -204,7 +204,21 @@ def check_judgments(
     (('price', 'quality'), [[1.0, 3.0], [0.3333, 1.0]])
     """
     if labels is not None:
+        if isinstance(labels, (str, bytes)) or not hasattr(labels, "__iter__"):
+            raise DataValidationError(
+                f"{where}: labels must be a list of element names, got {labels!r}"
+            )
         labels = list(labels)
+        bad = [
+            x
+            for x in labels
+            if not isinstance(x, (str, int, np.integer)) or isinstance(x, (bool, np.bool_))
+        ]
+        if bad:
+            raise DataValidationError(
+                f"{where}: labels must be names (strings or integers), got "
+                f"{format_offenders([repr(b) for b in bad])}"
+            )
         dup = sorted({str(x) for x in labels if labels.count(x) > 1})
         if dup:
             raise DataValidationError(f"{where}: duplicated labels {format_offenders(dup)}")

@@ -194,7 +194,7 @@ def correlation_matrix(
     0.8
     """
     names = data._item_names(items, "correlations")
-    if method not in ("pearson", "spearman"):
+    if not isinstance(method, str) or method not in ("pearson", "spearman"):
         raise DataValidationError(
             f"method={method!r} is not a correlation method; choose 'pearson' or 'spearman'"
         )

@@ -614,7 +614,7 @@ class SurveyData(NoLegacyAPI, BaseModel):
         1
         """
         names = self._item_names(items, "item_matrix")
-        if missing not in MISSING_STRATEGIES:
+        if not isinstance(missing, str) or missing not in MISSING_STRATEGIES:
             raise DataValidationError(
                 f"missing={missing!r} is not a missing-data strategy; "
                 f"choose one of {format_offenders(list(MISSING_STRATEGIES))}"

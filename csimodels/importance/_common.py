@@ -49,6 +49,11 @@ def coerce_survey(
 ) -> SurveyData:
     """Wrap a DataFrame (explicit arguments only) and check every named column exists."""
     columns = [*attributes, *([overall] if overall is not None else []), *extra]
+    for name, value in (("by", by), ("weight", weight)):
+        if value is not None and not isinstance(value, str):
+            raise DataValidationError(
+                f"{model}: {name} must be one column name (a string), got {value!r}"
+            )
     if isinstance(data, pd.DataFrame):
         _check_present(model, list(data.columns), attributes, overall, extra)
         if weight is not None and weight not in data.columns:

@@ -42,7 +42,7 @@ __all__ = [
 
 #: Largest number of resamples or permutations accepted (memory is streamed, but a
 #: typo such as ``10**9`` should fail at once, not after hours).
-MAX_RESAMPLES = 10_000_000
+MAX_RESAMPLES = 200_000
 
 _SEED_BOUND = 2**63
 
@@ -207,7 +207,7 @@ def as_bootstrap(value: object, *, owner: str) -> Bootstrap | None:
             return None
         if not 0 < int(value) <= MAX_RESAMPLES:
             raise InvalidParameterError(
-                f"parameter 'bootstrap' of {owner} must be between 0 and {MAX_RESAMPLES} "
+                f"parameter 'bootstrap' of {owner} must be between 0 and {MAX_RESAMPLES:,} "
                 f"resamples, got {value!r}"
             )
         return Bootstrap(n=int(value))
@@ -230,7 +230,7 @@ def as_permutation(value: object, *, owner: str) -> Permutation:
     if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
         if not 0 < int(value) <= MAX_RESAMPLES:
             raise InvalidParameterError(
-                f"parameter 'permutations' of {owner} must be between 1 and {MAX_RESAMPLES}, "
+                f"parameter 'permutations' of {owner} must be between 1 and {MAX_RESAMPLES:,}, "
                 f"got {value!r}"
             )
         return Permutation(n=int(value))

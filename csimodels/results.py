@@ -619,6 +619,10 @@ class SegmentedResult(Result):
     status : DataFrame, index segment
         One row per segment: the value of each ``by`` column, ``n`` respondents,
         ``status`` (``"fitted"``, ``"too_small"`` or ``"failed"``) and ``reason``.
+    overview : dict of str to DataFrame
+        Wide tables comparing the segments (for a PLS model: ``indices`` with a row
+        per segment, ``paths`` and ``r2`` with a column per segment); also reachable
+        as attributes (``result.indices``).
     headline : tuple of str
         Names of the tables that :meth:`summary` shows combined across segments.
 
@@ -638,9 +642,17 @@ class SegmentedResult(Result):
     pooled: AnyResult | None = None
     segments: dict[str, AnyResult]
     status: Frame
+    overview: dict[str, Frame] = Field(default_factory=dict)
     headline: tuple[str, ...] = ()
 
     _title: ClassVar[str] = "Results by segment"
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("_"):
+            overview = self.__dict__.get("overview") or {}
+            if name in overview:
+                return overview[name]
+        return super().__getattr__(name)  # type: ignore[misc]
 
     @property
     def labels(self) -> list[str]:
@@ -697,8 +709,8 @@ class SegmentedResult(Result):
             ("Segments by", " × ".join(self.by)),
             ("Segments fitted", f"{fitted} of {len(self.status)}"),
         ]
-        tables: dict[str, Any] = {"Segments": self.status}
+        tables: dict[str, Any] = {"Segments": self.status, **self.overview}
         for name in self.headline:
-            if self.segments:
+            if self.segments and name not in self.overview:
                 tables[name] = self.table(name)
         return header, tables

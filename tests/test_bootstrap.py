@@ -181,9 +181,9 @@ def test_failed_resamples_are_counted() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"bootstrap": -5}, "bootstrap must be between 1 and 200,000 resamples, got -5"),
-        ({"bootstrap": 10**7}, "bootstrap must be between 1 and 200,000"),
-        ({"bootstrap": 2.5}, "bootstrap must be a whole number of resamples"),
+        ({"bootstrap": -5}, "'bootstrap' of ECSI.fit must be between 0 and 200,000 resamples"),
+        ({"bootstrap": 10**7}, "'bootstrap' of ECSI.fit must be between 0 and 200,000"),
+        ({"bootstrap": 2.5}, "'bootstrap' of ECSI.fit must be None, a number of resamples or a"),
         ({"bootstrap": 10, "level": 1.5}, "level must be in (0, 1)"),
         ({"bootstrap": 10, "level": 0}, "level must be in (0, 1)"),
         ({"bootstrap": 10, "sign_change": "flip"}, "sign_change='flip' is not a sign-change"),

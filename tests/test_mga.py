@@ -426,7 +426,7 @@ def test_bad_input(acsi: csi.ACSI, small: pd.DataFrame) -> None:
         )  # fmt: skip
     with pytest.raises(InvalidParameterError, match="sign_change='flip'"):
         mga.compare_groups(acsi, small, by="grp", sign_change="flip", **kw)
-    with pytest.raises(DataValidationError, match="by='region' is not a segment"):
+    with pytest.raises(DataValidationError, match="'region' is not a segment"):
         data = csi.SurveyData.from_frame(small, items=[i for v in ACSI_ITEMS.values() for i in v],
                                          scale=(1, 10), segments=["grp"])  # fmt: skip
         mga.micom(acsi, data, by="region")

@@ -342,25 +342,144 @@ class SurveyData(NoLegacyAPI, BaseModel):
         return cls.from_frame(df, **kwargs)
 
     @classmethod
-    def coerce(cls, data: SurveyData | pd.DataFrame, **kwargs: Any) -> SurveyData:
-        """Return ``data`` if it is a SurveyData, else validate it with :meth:`from_frame`.
+    def coerce(
+        cls,
+        data: SurveyData | pd.DataFrame,
+        *,
+        owner: str = "fit",
+        items: Sequence[str] | None = None,
+        scale: ScaleArg = None,
+        missing_codes: Sequence[Any] | Mapping[str, Sequence[Any]] = (),
+        reverse: Sequence[str] = (),
+        labels: Mapping[str, str] | None = None,
+        constructs: Mapping[str, Sequence[str]] | None = None,
+        construct_labels: Mapping[str, str] | None = None,
+        weight: str | None = None,
+        segments: Sequence[str] | str | None = (),
+        period: str | None = None,
+    ) -> SurveyData:
+        """The one data gate: a SurveyData as it is, or a DataFrame validated by :meth:`from_frame`.
 
-        Models call this so that a plain DataFrame works wherever a SurveyData does,
-        with the same explicit arguments (never guessed).
+        Every model's ``fit`` calls this, so a plain DataFrame takes every option that
+        :meth:`from_frame` takes (``missing_codes``, ``reverse``, ``labels``, ``weight``,
+        ``segments``, ``period``...). With a SurveyData, arguments that would change
+        it are refused rather than ignored: a different weight, scale or period, a
+        segment it does not declare, missing codes or reverse coding (already applied
+        when it was built), and items it does not have.
+
+        Parameters
+        ----------
+        owner : str
+            The model named in messages (``"ACSI.fit"``).
+        segments : str or list of str
+            Segment columns (a ``by=`` column is passed here).
 
         Examples
         --------
         >>> import pandas as pd, csimodels as csi
         >>> csi.SurveyData.coerce(pd.DataFrame({"Q": [1, 2]}), scale=(1, 5)).items
         ('Q',)
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> csi.SurveyData.coerce(data, weight="other")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        csimodels.errors.DataValidationError: fit: weight='other' contradicts the SurveyData...
         """
-        if isinstance(data, SurveyData):
-            return data
+        seg_list = [segments] if isinstance(segments, str) else list(segments or ())
         if isinstance(data, pd.DataFrame):
-            return cls.from_frame(data, **kwargs)
-        raise DataValidationError(
-            f"data must be a csimodels.SurveyData or a pandas DataFrame, got {type(data).__name__}"
+            return cls.from_frame(
+                data,
+                items=items,
+                scale=scale,
+                missing_codes=missing_codes,
+                reverse=reverse,
+                labels=labels,
+                constructs=constructs,
+                construct_labels=construct_labels,
+                weight=weight,
+                segments=seg_list,
+                period=period,
+            )
+        if not isinstance(data, SurveyData):
+            raise DataValidationError(
+                f"{owner}: data must be a csimodels.SurveyData or a pandas DataFrame, got "
+                f"{type(data).__name__}"
+            )
+        data._check_arguments(
+            owner,
+            items=items,
+            scale=scale,
+            missing_codes=missing_codes,
+            reverse=reverse,
+            labels=labels,
+            weight=weight,
+            segments=seg_list,
+            period=period,
         )
+        return data
+
+    def _check_arguments(
+        self,
+        owner: str,
+        *,
+        items: Sequence[str] | None,
+        scale: ScaleArg,
+        missing_codes: Sequence[Any] | Mapping[str, Sequence[Any]],
+        reverse: Sequence[str],
+        labels: Mapping[str, str] | None,
+        weight: str | None,
+        segments: Sequence[str],
+        period: str | None,
+    ) -> None:
+        """Refuse explicit arguments that a SurveyData would otherwise silently ignore."""
+        hint = "; build the SurveyData with it (SurveyData.from_frame(...)) or pass a DataFrame"
+        if weight is not None and weight != self.weight:
+            raise DataValidationError(
+                f"{owner}: weight={weight!r} contradicts the SurveyData, whose weight column is "
+                f"{self.weight!r}{hint}"
+            )
+        if period is not None and period != self.period:
+            raise DataValidationError(
+                f"{owner}: period={period!r} contradicts the SurveyData, whose period column "
+                f"is {self.period!r}{hint}"
+            )
+        allowed = [*self.segments, *([self.period] if self.period else [])]
+        unknown = [s for s in segments if s not in allowed]
+        if unknown:
+            raise DataValidationError(
+                f"{owner}: {format_offenders(unknown)} is not a segment or period column of the "
+                "SurveyData (declared: " + (format_offenders(allowed) or "none") + f"){hint}"
+            )
+        if missing_codes:
+            raise DataValidationError(
+                f"{owner}: missing_codes applies when a DataFrame is validated; this SurveyData "
+                "already has its missing codes applied (declare them in SurveyData.from_frame)"
+            )
+        if reverse:
+            raise DataValidationError(
+                f"{owner}: reverse applies when a DataFrame is validated; this SurveyData "
+                "already has its reverse coding applied (declare it in SurveyData.from_frame)"
+            )
+        if labels:
+            raise DataValidationError(
+                f"{owner}: labels apply when a DataFrame is validated; this SurveyData carries "
+                "its own labels (declare them in SurveyData.from_frame)"
+            )
+        if items is not None:
+            self._check_items(list(items))
+        if scale is not None:
+            wanted = _resolve_scales(scale, list(items or self.items))
+            clash = []
+            for i, sc in wanted.items():
+                have = self.item_info[i].scale
+                if sc is not None and (have is None or (have.min, have.max) != (sc.min, sc.max)):
+                    declared = "none" if have is None else f"[{have.min:g}, {have.max:g}]"
+                    clash.append(f"{i}: {declared} declared, [{sc.min:g}, {sc.max:g}] given")
+            if clash:
+                raise DataValidationError(
+                    f"{owner}: scale= contradicts the SurveyData's declared scales "
+                    f"({format_offenders(clash)}); a SurveyData keeps the scales it was "
+                    "built with"
+                )
 
     # -- simple properties ---------------------------------------------------------
     @property

@@ -20,8 +20,8 @@ def demo_section() -> str:
     True
     """
     import csimodels as csi
-    from csimodels.importance.drivers import DriverAnalysis
-    from csimodels.importance.matrix import ImportancePerformance
+    from csimodels.importance.drivers import DriverAnalysis, DriverAnalysisResult
+    from csimodels.importance.matrix import ImportancePerformance, ImportancePerformanceResult
     from csimodels.importance.penalty import PenaltyReward
 
     data = csi.datasets.load_example("acsi_demo")
@@ -29,10 +29,10 @@ def demo_section() -> str:
         attributes=_ATTRIBUTES,
         overall="SAT1",
         methods=("correlation", "slope", "lmg", "johnson"),
-        bootstrap=200,
-        random_state=2025,
-    ).fit(data)
+    ).fit(data, bootstrap=200, random_state=2025)
+    assert isinstance(drivers, DriverAnalysisResult)
     matrix = ImportancePerformance(method="lmg").from_drivers(drivers)
+    assert isinstance(matrix, ImportancePerformanceResult)
     asym = PenaltyReward(attributes=_ATTRIBUTES, overall="SAT1").fit(data)
     order = matrix.priorities()
     lines = [

@@ -354,7 +354,7 @@ def _setup(
     if not isinstance(by, str):
         raise InvalidParameterError(f"by must be the name of the group column, got {by!r}")
     spec = model.to_spec()
-    survey = _as_survey(data, spec, scale=scale, weight=weight, by=by)
+    survey = _as_survey(data, spec, owner=model_name, scale=scale, weight=weight, by=by)
     available = [label for label, _ in survey.groups(by)]
     if groups is None:
         if len(available) != 2:

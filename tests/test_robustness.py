@@ -116,11 +116,9 @@ def test_pls_bootstrap_small_count_warns_but_keeps_limits(
 
 
 def test_driver_analysis_bootstrap_too_few(acsi_frame: pd.DataFrame) -> None:
-    model = csi.DriverAnalysis(
-        attributes=["QUAL1", "VAL1"], overall="SAT1", bootstrap=10, random_state=1
-    )
+    model = csi.DriverAnalysis(attributes=["QUAL1", "VAL1"], overall="SAT1")
     with pytest.warns(ResamplingWarning, match="10 bootstrap resamples are too few"):
-        res = model.fit(acsi_frame)
+        res = model.fit(acsi_frame, bootstrap=10, random_state=1)
     assert res.table[["ci_lower", "ci_upper"]].isna().all().all()
     assert any("interval limits are NaN" in n for n in res.notes)
     with pytest.warns(ResamplingWarning, match="too few for a 90% interval"):
@@ -164,9 +162,9 @@ def test_bad_seeds_are_refused_everywhere(
         "micom": lambda: mga.micom(
             acsi, frame, by="g", scale=(1, 10), n_permutations=5, random_state=seed
         ),
-        "DriverAnalysis": lambda: csi.DriverAnalysis(
-            attributes=["QUAL1"], overall="SAT1", bootstrap=5, random_state=seed
-        ).fit(acsi_frame),
+        "DriverAnalysis.fit": lambda: csi.DriverAnalysis(attributes=["QUAL1"], overall="SAT1").fit(
+            acsi_frame, bootstrap=5, random_state=seed
+        ),
     }
     for owner, call in calls.items():
         with pytest.raises(
@@ -193,9 +191,9 @@ def test_recorded_seed_reproduces_pls_mga_drivers_predict(
             random_state=s,
             min_group_size=30,
         ),
-        "drivers": lambda s: csi.DriverAnalysis(
-            attributes=["QUAL1", "VAL1"], overall="SAT1", bootstrap=40, random_state=s
-        ).fit(acsi_frame),
+        "drivers": lambda s: csi.DriverAnalysis(attributes=["QUAL1", "VAL1"], overall="SAT1").fit(
+            acsi_frame, bootstrap=40, random_state=s
+        ),
         "predict": lambda s: acsi.predict(acsi_frame, scale=(1, 10), n_folds=3, random_state=s),
     }
     for name, fit in fits.items():
@@ -212,9 +210,9 @@ def test_recorded_seed_reproduces_pls_mga_drivers_predict(
 def test_a_generator_is_a_seed(acsi_frame: pd.DataFrame) -> None:
     def fit(rng: np.random.Generator) -> Any:
         return quiet(
-            lambda: csi.DriverAnalysis(
-                attributes=["QUAL1"], overall="SAT1", bootstrap=40, random_state=rng
-            ).fit(acsi_frame)
+            lambda: csi.DriverAnalysis(attributes=["QUAL1"], overall="SAT1").fit(
+                acsi_frame, bootstrap=40, random_state=rng
+            )
         )
 
     a, b = fit(np.random.default_rng(5)), fit(np.random.default_rng(5))
@@ -648,9 +646,9 @@ def _thread_cases() -> list[ThreadCase]:
         ThreadCase("SERVQUAL", lambda: csi.SERVQUAL().fit(sq.frame)),
         ThreadCase(
             "DriverAnalysis",
-            lambda: csi.DriverAnalysis(
-                attributes=["QUAL1", "QUAL2"], overall="SAT1", bootstrap=20, random_state=2
-            ).fit(acsi_frame),
+            lambda: csi.DriverAnalysis(attributes=["QUAL1", "QUAL2"], overall="SAT1").fit(
+                acsi_frame, bootstrap=20, random_state=2
+            ),
         ),
         ThreadCase(
             "FCE",
@@ -1087,12 +1085,10 @@ def test_property_model_fits(
         check_call(model.fit, frame, scale=None, bootstrap=boot, random_state=seed)
     elif family == "drivers":
         drivers = check_call(
-            lambda: csi.DriverAnalysis(
-                attributes=["QUAL1", "VAL1"], overall="SAT1", bootstrap=boot, random_state=seed
-            )
+            lambda: csi.DriverAnalysis(attributes=["QUAL1", "VAL1"], overall="SAT1")
         )
         if drivers is not None:
-            check_call(drivers.fit, frame)
+            check_call(drivers.fit, frame, bootstrap=boot, random_state=seed)
     elif family == "kano":
         features = simulate_kano_survey(n=5, random_state=5).features
         check_call(csi.Kano(features=features).fit, frame)

@@ -162,6 +162,9 @@ def test_bad_seeds_are_refused_everywhere(
         "micom": lambda: mga.micom(
             acsi, frame, by="g", scale=(1, 10), n_permutations=5, random_state=seed
         ),
+        "simulate_csi_survey": lambda: csi.datasets.simulate_csi_survey(
+            "acsi", n=5, random_state=seed
+        ),
         "DriverAnalysis.fit": lambda: csi.DriverAnalysis(attributes=["QUAL1"], overall="SAT1").fit(
             acsi_frame, bootstrap=5, random_state=seed
         ),
@@ -721,7 +724,7 @@ PROBE = Probe()
 # CSIMODELS_COUNT_ONLY=1 records problems instead of failing (to count them on an old tree)
 COUNT_ONLY = os.environ.get("CSIMODELS_COUNT_ONLY") == "1"
 PROPS = settings(
-    max_examples=60,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     derandomize=True,
@@ -1007,7 +1010,7 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return out
 
 
-@settings(PROPS, max_examples=150)
+@settings(PROPS, max_examples=300)
 @given(data=st.data(), which=st.integers(0, 2), action=st.sampled_from(["replace", "delete"]))
 def test_property_json_payloads(
     payloads: list[str], data: st.DataObject, which: int, action: str
@@ -1044,7 +1047,7 @@ def small_frames() -> dict[str, pd.DataFrame]:
     }
 
 
-@settings(PROPS, max_examples=40)
+@settings(PROPS, max_examples=80)
 @given(
     data=st.data(),
     family=st.sampled_from(["pls", "drivers", "kano", "servqual"]),
@@ -1186,7 +1189,7 @@ def _odd_calls() -> dict[str, Callable[[Any], Any]]:
 ODD_CALLS = _odd_calls()
 
 
-@settings(PROPS, max_examples=400)
+@settings(PROPS, max_examples=800)
 @given(name=st.sampled_from(sorted(ODD_CALLS)), value=st.sampled_from(ODD_VALUES))
 def test_property_arguments_of_the_wrong_kind(name: str, value: Any) -> None:
     call = ODD_CALLS[name]

@@ -255,7 +255,7 @@ class AHP(Settings):
     method: Literal["eigenvector", "geometric", "column_average"] = "eigenvector"
     ri_table: str = "saaty_1980"
     ri_simulations: int = Field(default=20_000, ge=100)
-    random_state: int = 0
+    random_state: int = Field(default=0, ge=0)
     threshold: float | Literal["saaty"] = 0.10
     strict: bool = False
     reciprocal_tolerance: float = Field(default=0.05, ge=0.0, lt=1.0)

@@ -270,6 +270,13 @@ def check_argument_kinds(
                 )
     codes = missing_codes.values() if isinstance(missing_codes, Mapping) else [missing_codes]
     for group in codes:
+        if isinstance(missing_codes, Mapping) and (
+            isinstance(group, (str, bytes)) or not isinstance(group, (Sequence, np.ndarray))
+        ):
+            raise DataValidationError(
+                "missing_codes given per item needs a list of codes for each item "
+                f"(e.g. {{'SAT1': [99]}}), got {group!r}"
+            )
         if isinstance(group, (str, bytes)) or not isinstance(group, (Sequence, np.ndarray)):
             continue  # refused with its own message later
         unhashable = [c for c in group if not isinstance(c, Hashable)]

@@ -97,8 +97,9 @@ def describe_survey(
     rows: list[dict[str, Any]] = []
     freq_rows: dict[str, pd.Series] = {}
     count_rows: dict[str, pd.Series] = {}
+    frame = data.frame  # one copy-on-write view for the whole loop
     for name in names:
-        x = data.frame[name].to_numpy(dtype=np.float64)
+        x = frame[name].to_numpy(dtype=np.float64)
         valid = ~np.isnan(x)
         xv = x[valid]
         wv = np.ones_like(xv) if w is None else w[valid]

@@ -684,7 +684,7 @@ class SurveyData(NoLegacyAPI, BaseModel):
         ['East', 'North', 'South', 'West']
         """
         allowed = [*self.segments, *([self.period] if self.period else [])]
-        if by not in allowed:
+        if not isinstance(by, str) or by not in allowed:
             raise DataValidationError(
                 f"by={by!r} is not a segment or period column of this survey; "
                 "choose one of "

@@ -741,6 +741,18 @@ class Kano(Settings):
             },
             index=index,
         )
+        undefined = [
+            c
+            for c in ("functional_sd", "dysfunctional_sd", "importance_mean")
+            if continuous[c].isna().any()
+        ]
+        if undefined:
+            why = []
+            if "importance_mean" in undefined:
+                why.append("importance_mean needs importance answers (importance=...)")
+            if {"functional_sd", "dysfunctional_sd"} & set(undefined):
+                why.append("a standard deviation needs at least 2 answers")
+            notes.append(f"continuous analysis: n/a values ({'; '.join(why)})")
         functional_cut, dysfunctional_cut = _cuts(self.continuous_cut, cont[:, 1], cont[:, 3])
         c_quadrants = _quadrants(cont[:, 3], cont[:, 1], dysfunctional_cut, functional_cut)
         continuous["quadrant"] = c_quadrants

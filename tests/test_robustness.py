@@ -674,7 +674,37 @@ def _thread_cases() -> list[ThreadCase]:
     ]
 
 
-@pytest.mark.parametrize("case", _thread_cases(), ids=lambda c: c.name)
+def _other_helpers_cases() -> list[Any]:
+    """Families whose global warning filters other helpers remove ('cbsem', 'warning')."""
+    frame = csi.datasets.simulate_csi_survey("acsi", n=200, random_state=4).frame
+    spec = csi.ModelSpec.from_syntax("Q =~ QUAL1 + QUAL2 + QUAL3; S =~ SAT1 + SAT2 + SAT3; S ~ Q")
+    trend = csi.datasets.simulate_csi_survey(
+        "scsi", n=600, periods={"Q1": 0.0, "Q2": 0.0, "Q3": 0.0}, weights=True, random_state=2
+    ).frame
+    mark = pytest.mark.xfail(
+        reason="a process-global warning filter on this fit path (removed on another branch)",
+        strict=False,
+    )
+    return [
+        pytest.param(
+            ThreadCase("CB-SEM", lambda: csi.PathModel(spec=spec).fit(frame, method="cbsem")),
+            marks=mark,
+        ),
+        pytest.param(
+            ThreadCase(
+                "TrendMonitor",
+                lambda: csi.TrendMonitor(series=["SAT2", "SAT1"]).fit(
+                    trend, scale=(1, 10), weight="weight", period="period"
+                ),
+            ),
+            marks=mark,
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    "case", [*_thread_cases(), *_other_helpers_cases()], ids=lambda c: getattr(c, "name", "")
+)
 def test_fit_from_eight_threads_gives_the_serial_numbers_warnings_and_notes(
     case: ThreadCase,
 ) -> None:

@@ -622,7 +622,8 @@ class SegmentedResult(Result):
     overview : dict of str to DataFrame
         Wide tables comparing the segments (for a PLS model: ``indices`` with a row
         per segment, ``paths`` and ``r2`` with a column per segment); also reachable
-        as attributes (``result.indices``).
+        as attributes (``result.indices``). Any other attribute is the pooled
+        result's (``result.dimensions`` of a SERVQUAL fit is the pooled table).
     headline : tuple of str
         Names of the tables that :meth:`summary` shows combined across segments.
 
@@ -648,10 +649,15 @@ class SegmentedResult(Result):
     _title: ClassVar[str] = "Results by segment"
 
     def __getattr__(self, name: str) -> Any:
+        # an overview table first (``res.indices``), then the pooled result's own
+        # attribute (``res.dimensions`` is the pooled dimension table)
         if not name.startswith("_"):
             overview = self.__dict__.get("overview") or {}
             if name in overview:
                 return overview[name]
+            pooled = self.__dict__.get("pooled")
+            if pooled is not None and hasattr(pooled, name):
+                return getattr(pooled, name)
         return super().__getattr__(name)  # type: ignore[misc]
 
     @property

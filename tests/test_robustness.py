@@ -1240,3 +1240,37 @@ def test_zz_property_counts(capsys: pytest.CaptureFixture[str]) -> None:
         for line, k in sorted(Counter(PROBE.silent).items()):
             print(f"   {k:4d} x {line}")
     assert PROBE.raw == [] or COUNT_ONLY
+
+
+def _set_column(payload: dict[str, Any], table: str, column: str, values: Any) -> None:
+    frame = payload[table]
+    position = frame["columns"]["values"].index(column)
+    frame["data"][position] = values(frame["data"][position])
+
+
+def test_invariants_of_the_table_vocabulary_and_of_kano_are_checked_on_load(
+    acsi_frame: pd.DataFrame,
+) -> None:
+    drivers = quiet(
+        lambda: csi.DriverAnalysis(attributes=["QUAL1", "VAL1"], overall="SAT1").fit(
+            acsi_frame, bootstrap=50, random_state=1
+        )
+    )
+    good = json.loads(drivers.to_json())
+    assert _load(good) == drivers
+    cases = [
+        ("p_value", lambda v: [1.5, *v[1:]], "column 'p_value' must lie in \\[0, 1\\]"),
+        ("std_error", lambda v: [-1.0, *v[1:]], "column 'std_error' must not be negative"),
+        ("ci_lower", lambda v: [1e9, *v[1:]], "ci_lower must not exceed ci_upper"),
+    ]
+    for column, change, words in cases:
+        payload = copy.deepcopy(good)
+        _set_column(payload, "table", column, change)
+        with pytest.raises(ResultFormatError, match=words):
+            _load(payload)
+    sim = simulate_kano_survey(n=40, random_state=1)
+    kano = quiet(lambda: csi.Kano(features=sim.features).fit(sim.frame))
+    payload = json.loads(kano.to_json())
+    _set_column(payload, "shares", "A", lambda v: [x * 0.5 for x in v])
+    with pytest.raises(ResultFormatError, match="the category shares of a feature must sum to 1"):
+        _load(payload)

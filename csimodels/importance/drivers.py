@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 from pydantic import ConfigDict, Field, model_validator
-from scipy import stats
 
 from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
@@ -658,6 +657,8 @@ class DriverAnalysis(Settings):
         segment: str | None,
         seed: int | None = None,
     ) -> DriverAnalysisResult:
+        from scipy import stats
+
         where = f"{self._name}" + (f" (segment {segment!r})" if segment is not None else "")
         attrs = list(self.attributes)
         names = [*attrs, self.overall]
@@ -849,6 +850,7 @@ class DriverAnalysis(Settings):
             "weight": data.weight,
             "inference": inference,
             "segment": segment,
+            "n_used": n_used,
         }
         return DriverAnalysisResult(
             importance=importance,

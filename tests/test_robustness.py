@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pydantic
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -1274,3 +1275,32 @@ def test_invariants_of_the_table_vocabulary_and_of_kano_are_checked_on_load(
     _set_column(payload, "shares", "A", lambda v: [x * 0.5 for x in v])
     with pytest.raises(ResultFormatError, match="the category shares of a feature must sum to 1"):
         _load(payload)
+
+
+def _public_models() -> list[Any]:
+    out = []
+    for name in sorted(csi.__all__):
+        cls = getattr(csi, name)
+        if isinstance(cls, type) and issubclass(cls, pydantic.BaseModel):
+            if issubclass(cls, csi.Result):
+                continue
+            marks = (
+                [pytest.mark.xfail(reason="raw pydantic errors; the events family's own fix")]
+                if name == "CustomerEvents"
+                else []
+            )
+            out.append(pytest.param(cls, id=name, marks=marks))
+    return out
+
+
+_REQUIRED: dict[str, dict[str, Any]] = {"FCETree": {"name": "group", "membership": [[1.0]]}}
+
+
+@pytest.mark.parametrize("cls", _public_models())
+def test_every_public_model_refuses_odd_settings_with_a_csimodels_error(cls: type) -> None:
+    base = _REQUIRED.get(cls.__name__, {})
+    for field_name in cls.model_fields:  # type: ignore[attr-defined]
+        for value in ODD_VALUES:
+            call = lambda v, f=field_name: cls(**{**base, f: v})  # noqa: E731
+            call.__qualname__ = f"{cls.__name__}({field_name}=)"
+            check_call(call, value)

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from csimodels._pydantic import NoLegacyAPI
 from csimodels._stats import weighted_mean
 from csimodels.data import _validate as v
 from csimodels.data._periods import check_period_column, order_periods
-from csimodels.data.scale import ItemInfo, Scale
+from csimodels.data.scale import ItemInfo, Scale, _Validated
 from csimodels.errors import DataQualityWarning, DataValidationError, format_offenders
 from csimodels.results import MissingDataReport, _TableCopy
 
@@ -61,7 +61,7 @@ def _protect_frame_field(cls: type[BaseModel], name: str) -> None:
     setattr(cls, name, _TableCopy(name))
 
 
-class SurveyData(NoLegacyAPI, BaseModel):
+class SurveyData(NoLegacyAPI, _Validated):
     """Survey answers with their metadata: scales, labels, constructs, weights, segments.
 
     Build it with :meth:`from_frame` or :meth:`from_csv`; every model accepts it (or
@@ -106,8 +106,8 @@ class SurveyData(NoLegacyAPI, BaseModel):
     frame: pd.DataFrame
     items: tuple[str, ...]
     item_info: dict[str, ItemInfo]
-    constructs: dict[str, tuple[str, ...]] = {}
-    construct_labels: dict[str, str] = {}
+    constructs: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    construct_labels: dict[str, str] = Field(default_factory=dict)
     weight: str | None = None
     segments: tuple[str, ...] = ()
     period: str | None = None

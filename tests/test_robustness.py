@@ -759,6 +759,7 @@ PROPS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     derandomize=True,
+    database=None,
 )
 
 
@@ -808,8 +809,12 @@ def _non_finite_tables(result: Any) -> list[str]:
     return out
 
 
-def check_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call ``fn``; anything but a result or a CSIModelsError fails (and is counted)."""
+def check_call(fn: Callable[..., Any], *args: Any, notes_rule: bool = True, **kwargs: Any) -> Any:
+    """Call ``fn``; anything but a result or a CSIModelsError fails (and is counted).
+
+    ``notes_rule=False`` skips "no non-finite number without a note" (an edited JSON
+    payload may carry any valid number, NaN included, and drop the notes).
+    """
     PROBE.tried += 1
     before = [_snapshot(a) for a in args] + [_snapshot(v) for v in kwargs.values()]
     try:
@@ -829,7 +834,7 @@ def check_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         problems.append(f"{getattr(fn, '__qualname__', fn)}: mutated its input")
     if isinstance(out, csi.Result):
         bad = _non_finite_tables(out)
-        if bad and not out.notes:
+        if bad and not out.notes and notes_rule:
             problems.append(f"{type(out).__name__}: non-finite numbers in {bad} without a note")
         try:
             if csi.result_from_json(out.to_json()) != out:
@@ -1064,7 +1069,7 @@ def test_property_json_payloads(
         else:
             parent[path[-1]] = value
     text = json.dumps(payload)
-    out = check_call(csi.result_from_json, text)
+    out = check_call(csi.result_from_json, text, notes_rule=False)
     if out is not None and payload == original:
         assert out == csi.result_from_json(payloads[which])
 

@@ -116,6 +116,9 @@ class AHPResult(Result):
                 f"n = {self.n} but {values.size} weights and a "
                 f"{self.__dict__['matrix'].shape} matrix"
             )
+        matrix = self.__dict__["matrix"].to_numpy(dtype=np.float64, na_value=np.nan)
+        if not np.isfinite(matrix).all() or (matrix <= 0).any():
+            raise ValueError("the judgment matrix must hold finite positive ratios")
         for name in ("lambda_max", "ci", "ri", "cr", "threshold"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:

@@ -15,7 +15,7 @@ from scipy import optimize
 
 import csimodels as csi
 from csimodels.errors import DataValidationError, SpecificationError
-from csimodels.planning import ConvexCost, ImprovementPlan, PiecewiseCost, what_if
+from csimodels.planning import ConvexCost, ImprovementPlan, PiecewiseCost
 from csimodels.results import result_from_json
 
 

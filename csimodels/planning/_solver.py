@@ -29,7 +29,11 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize, sparse
+
+from csimodels._lazy import lazy_module
+
+optimize = lazy_module("scipy.optimize")
+sparse = lazy_module("scipy.sparse")
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -126,7 +130,7 @@ class Solution:
 @dataclass
 class _LP:
     c: FloatArray
-    a_ub: sparse.csr_matrix
+    a_ub: Any
     b_ub: FloatArray
     lo: FloatArray
     hi: FloatArray
@@ -159,7 +163,7 @@ def build_lp(p: Problem, *, objective: str = "cost") -> _LP:
     w = p.weights[s_idx]
     nvar = cell.size
     var = np.arange(nvar)
-    blocks: list[sparse.csr_matrix] = []
+    blocks: list[Any] = []
     rhs: list[FloatArray] = []
     rows: list[tuple[str, int]] = []
 

@@ -826,6 +826,7 @@ class DriverAnalysis(Settings):
             "weight": data.weight,
             "inference": inference,
             "segment": segment,
+            "n_used": n_used,
         }
         return DriverAnalysisResult(
             importance=importance,

@@ -562,6 +562,8 @@ class PenaltyReward(Settings):
             "missing": self.missing,
             "weight": data.weight,
             "segment": segment,
+            "n_used": n,
+            "inference": "OLS on band dummies: t tests of the penalty and reward coefficients",
         }
         return PenaltyRewardResult(
             table=table,

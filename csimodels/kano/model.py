@@ -773,11 +773,12 @@ class Kano(Settings):
             "max_questionable_share": self.max_questionable_share,
             "n_respondents": int(survey.n_respondents),
             "n_screened": int(screened.sum()),
+            "n_used": int(survey.n_respondents - screened.sum()),
+            "inference": "Fong's test of the top two categories; shares of answers",
             "n_features": len(features),
             "weight": survey.weight,
             "weighted_counts": "weighted shares; Fong's test on weighted counts rescaled to n",
             "missing": "a feature is used for a respondent when both answers are present",
-            "by": None,
         }
         return KanoResult(
             counts=counts_frame,

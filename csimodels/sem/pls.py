@@ -508,15 +508,26 @@ def _add_bootstrap(
     table = summary.table
     inference = ["std_error", "t", "p_value", "ci_lower", "ci_upper"]
 
-    def attach(frame: pd.DataFrame, kind: str, keys: list[str]) -> pd.DataFrame:
-        extra = table.loc[kind].loc[keys, inference]
+    def attach(
+        frame: pd.DataFrame, kind: str, keys: list[str], columns: list[str] = inference
+    ) -> pd.DataFrame:
+        extra = table.loc[kind].loc[keys, columns]
         extra.index = frame.index
         return frame.join(extra)
 
     paths = attach(result.paths, "path", [f"{a} -> {b}" for a, b in result.paths.index])
-    indices = attach(result.indices, "index", list(result.indices.index))
-    r2 = attach(result.r2, "r2", list(result.r2.index))
-    settings = {**result.settings, "bootstrap": n_resamples, "random_state": boot.random_state}
+    # a 0-100 index or an R² tested against zero means nothing: error and interval only
+    interval = ["std_error", "ci_lower", "ci_upper"]
+    indices = attach(result.indices, "index", list(result.indices.index), interval)
+    r2 = attach(result.r2, "r2", list(result.r2.index), interval)
+    settings = {
+        **result.settings,
+        "bootstrap": n_resamples,
+        "random_state": boot.random_state,
+        "level": boot.level,
+        "inference": f"bootstrap ({n_resamples} resamples of respondents; standard deviation "
+        f"of the draws, {boot.level:.0%} percentile intervals, t with {n_resamples - 1} df)",
+    }
     return result.model_copy(
         update={
             "paths": paths,
@@ -683,7 +694,9 @@ def _build_result(
         "max_iter": model.max_iter,
         "missing": model.missing,
         "weight": data.weight,
-        "n": int(x.shape[0]),
+        "n_used": int(x.shape[0]),
+        "inference": "none (pass bootstrap= for standard errors and intervals)",
+        "random_state": None,
         "final_change": est.final_change,
         "index": "ACSI: unstandardised outer weights normalised to sum to one, "
         "declared scale bounds",

@@ -61,6 +61,9 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
+#: Rows of a partition whose cross products a task forms at once.
+ROW_CHUNK = 16_384
+
 
 def is_dask_frame(obj: object) -> bool:
     """Whether ``obj`` is a dask DataFrame (checked without importing dask).
@@ -172,12 +175,22 @@ def _sums(
     shift: FloatArray,
     counts: FloatArray | None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Total weight (B,), weighted cross-product sums (B, width), Σ (x − c)² (p,)."""
+    """Total weight (B,), weighted cross-product sums (B, width), Σ (x − c)² (p,).
+
+    The partition's cross products are formed :data:`ROW_CHUNK` rows at a time, so
+    a task holds little more than its partition.
+    """
     x, w = _prepared(part, items, weight, codes, missing, fill)
-    rows = _cross_rows(x, shift)
+    p = x.shape[1]
     case = w[None, :] if counts is None else counts * w[None, :]
-    d = rows[:, : x.shape[1]]
-    return case.sum(axis=1), case @ rows, (d * d).sum(axis=0)
+    sums = np.zeros((case.shape[0], p + p * (p + 1) // 2))
+    square = np.zeros(p)
+    for start in range(0, x.shape[0], ROW_CHUNK):
+        rows = _cross_rows(x[start : start + ROW_CHUNK], shift)
+        sums += case[:, start : start + ROW_CHUNK] @ rows
+        d = rows[:, :p]
+        square += (d * d).sum(axis=0)
+    return case.sum(axis=1), sums, square
 
 
 def _group_sums(
@@ -192,12 +205,14 @@ def _group_sums(
     groups: int,
 ) -> tuple[FloatArray, FloatArray]:
     x, w = _prepared(part, items, weight, codes, missing, fill)
-    rows = _cross_rows(x, shift) * w[:, None]
+    p = x.shape[1]
     member = (offset + np.arange(x.shape[0])) % groups
-    out = np.stack(
-        [np.bincount(member, weights=rows[:, j], minlength=groups) for j in range(rows.shape[1])],
-        axis=1,
-    )
+    out = np.zeros((groups, p + p * (p + 1) // 2))
+    for start in range(0, x.shape[0], ROW_CHUNK):
+        stop = start + ROW_CHUNK
+        rows = _cross_rows(x[start:stop], shift) * w[start:stop, None]
+        for j in range(rows.shape[1]):
+            out[:, j] += np.bincount(member[start:stop], weights=rows[:, j], minlength=groups)
     total = np.bincount(member, weights=w, minlength=groups)
     return np.asarray(total, dtype=np.float64), np.asarray(out, dtype=np.float64)
 

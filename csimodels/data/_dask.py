@@ -668,6 +668,7 @@ def fit_pls(
         "missing": model.missing,
         "weight": weight,
         "n": cp.n,
+        "n_used": cp.n,
         "n_rows": cp.n_rows,
         "partitions": len(cp.parts),
     }
@@ -738,13 +739,26 @@ def fit_pls(
         extra = table.loc["path"].loc[[f"{a} -> {b}" for a, b in paths.index], inference]
         extra.index = paths.index
         paths = paths.join(extra)
-        extra = table.loc["r2"].loc[list(r2.index), inference]
+        # a 0-100 index or an R² tested against zero means nothing: error and interval only
+        interval = ["std_error", "ci_lower", "ci_upper"]
+        extra = table.loc["r2"].loc[list(r2.index), interval]
         extra.index = r2.index
         r2 = r2.join(extra)
-        extra = table.loc["index"].loc[list(indices.index), inference]
+        extra = table.loc["index"].loc[list(indices.index), interval]
         extra.index = indices.index
         indices = indices.join(extra)
-        settings.update({"bootstrap": bootstrap, "random_state": random_state, "level": level})
+        settings.update(
+            {
+                "bootstrap": bootstrap,
+                "random_state": random_state,
+                "level": level,
+                "inference": f"bootstrap ({bootstrap} resamples of respondents; standard "
+                f"deviation of the draws, {level:.0%} percentile intervals, t with "
+                f"{bootstrap - 1} df)",
+            }
+        )
+    else:
+        settings["inference"] = "none"
     return OutOfCorePLSResult(
         outer=outer,
         paths=paths,

@@ -174,6 +174,7 @@ def _sums(
     fill: FloatArray,
     shift: FloatArray,
     counts: FloatArray | None,
+    columns: tuple[int, int] | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Total weight (B,), weighted cross-product sums (B, width), Σ (x − c)² (p,).
 
@@ -182,6 +183,8 @@ def _sums(
     """
     x, w = _prepared(part, items, weight, codes, missing, fill)
     p = x.shape[1]
+    if counts is not None and columns is not None:
+        counts = counts[:, columns[0] : columns[1]]
     case = w[None, :] if counts is None else counts * w[None, :]
     sums = np.zeros((case.shape[0], p + p * (p + 1) // 2))
     square = np.zeros(p)
@@ -368,10 +371,13 @@ class DaskCrossProducts:
         Partition ``k`` gets columns ``offset_k .. offset_k + size_k − 1`` of ``weights``.
         """
         offsets = np.concatenate([[0], np.cumsum(self.sizes)])
-        tasks = []
-        for k, part in enumerate(self.parts):
-            counts = None if weights is None else weights[:, offsets[k] : offsets[k + 1]]
-            tasks.append(_delayed(_sums)(part, *self._args(), counts))
+        # the case weights enter the graph once (one key, no copy per partition);
+        # each task takes its own columns
+        shared = None if weights is None else _dask().delayed(weights, pure=False)
+        tasks = [
+            _delayed(_sums)(part, *self._args(), shared, (int(offsets[k]), int(offsets[k + 1])))
+            for k, part in enumerate(self.parts)
+        ]
         done = _compute(tasks)
         total = np.sum([d[0] for d in done], axis=0)
         sums = np.sum([d[1] for d in done], axis=0)
@@ -379,7 +385,7 @@ class DaskCrossProducts:
 
     def square_sums(self) -> FloatArray:
         """Σ (x − c)² per item over the rows used (for the zero-variance threshold)."""
-        done = _compute([_delayed(_sums)(p, *self._args(), None) for p in self.parts])
+        done = _compute([_delayed(_sums)(p, *self._args(), None, None) for p in self.parts])
         return np.asarray(np.sum([d[2] for d in done], axis=0), dtype=np.float64)
 
     def group_sums(self, weights: FloatArray, groups: int) -> tuple[FloatArray, FloatArray]:

@@ -99,6 +99,19 @@ def _compute(tasks: Sequence[Any]) -> list[Any]:
     return list(_dask().compute(*tasks))
 
 
+def _share(array: FloatArray) -> Any:
+    """``array`` as one graph input: scattered to a distributed cluster when a client is
+    active (released as soon as the returned future is dropped), a delayed literal
+    otherwise."""
+    try:
+        from distributed import get_client
+
+        client = get_client()
+    except (ImportError, ValueError):
+        return _dask().delayed(array, pure=False)
+    return client.scatter(array, hash=False)
+
+
 def _partitions(ddf: Any, columns: Sequence[str]) -> list[Any]:
     missing = [c for c in columns if c not in ddf.columns]
     if missing:
@@ -373,12 +386,13 @@ class DaskCrossProducts:
         offsets = np.concatenate([[0], np.cumsum(self.sizes)])
         # the case weights enter the graph once (one key, no copy per partition);
         # each task takes its own columns
-        shared = None if weights is None else _dask().delayed(weights, pure=False)
+        shared = None if weights is None else _share(weights)
         tasks = [
             _delayed(_sums)(part, *self._args(), shared, (int(offsets[k]), int(offsets[k + 1])))
             for k, part in enumerate(self.parts)
         ]
         done = _compute(tasks)
+        del shared, tasks  # a scattered array is released with its future
         total = np.sum([d[0] for d in done], axis=0)
         sums = np.sum([d[1] for d in done], axis=0)
         return total, sums

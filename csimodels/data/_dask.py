@@ -106,7 +106,7 @@ def _share(array: FloatArray) -> Any:
     try:
         from distributed import get_client
 
-        client = get_client()
+        client: Any = get_client()
     except (ImportError, ValueError):
         return _dask().delayed(array, pure=False)
     return client.scatter(array, hash=False)

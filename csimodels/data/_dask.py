@@ -754,19 +754,9 @@ def fit_pls(
             n_resamples=bootstrap,
             settings={"random_state": random_state, "sign_change": sign_change},
         )
-        inference = ["std_error", "t", "p_value", "ci_lower", "ci_upper"]
-        table = boot.table
-        extra = table.loc["path"].loc[[f"{a} -> {b}" for a, b in paths.index], inference]
-        extra.index = paths.index
-        paths = paths.join(extra)
-        # a 0-100 index or an R² tested against zero means nothing: error and interval only
-        interval = ["std_error", "ci_lower", "ci_upper"]
-        extra = table.loc["r2"].loc[list(r2.index), interval]
-        extra.index = r2.index
-        r2 = r2.join(extra)
-        extra = table.loc["index"].loc[list(indices.index), interval]
-        extra.index = indices.index
-        indices = indices.join(extra)
+        from csimodels.sem.pls import attach_bootstrap
+
+        paths, indices, r2 = attach_bootstrap(boot, paths, indices, r2)
         settings.update(
             {
                 "bootstrap": bootstrap,

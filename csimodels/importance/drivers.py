@@ -47,6 +47,8 @@ from csimodels.segments import as_by, fit_by, label_of
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from csimodels.planning.result import WhatIfResult
+
 __all__ = [
     "IMPORTANCE_ALIASES",
     "IMPORTANCE_METHODS",
@@ -319,6 +321,36 @@ class DriverAnalysisResult(Result):
                 f"{', '.join(repr(m) for m in self.methods)}"
             )
         return resolved[0]
+
+    def what_if(
+        self,
+        changes: dict[str, float],
+        *,
+        scale: tuple[float, float],
+        segment: str | None = None,
+        level: float | None = None,
+    ) -> WhatIfResult:
+        """Predicted change of the overall item when attributes move (needs ``"slope"``).
+
+        ``changes`` maps attributes to a change in points of their 0–100 score on
+        ``scale`` (the rating scale, e.g. ``(1, 10)``); the effects are the regression
+        slopes, the interval comes from the bootstrap draws when the fit has them. See
+        :func:`csimodels.planning.what_if`.
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> from csimodels.importance import DriverAnalysis
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> res = DriverAnalysis(attributes=["QUAL1", "VAL1"], overall="SAT1",
+        ...                      methods=["slope"]).fit(data)
+        >>> w = res.what_if({"QUAL1": 5.0}, scale=(1, 10))
+        >>> bool(abs(w.change - 5.0 * res.importance.loc["QUAL1", "slope"]) < 1e-12)
+        True
+        """
+        from csimodels.planning.what_if import what_if
+
+        return what_if(self, changes, segment=segment, scale=scale, level=level)
 
     # -- plotting ------------------------------------------------------------------
     def plot_data(self, method: str | None = None) -> pd.DataFrame:

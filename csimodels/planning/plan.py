@@ -638,6 +638,11 @@ def _solve_plan(plan: ImprovementPlan, table: DriverTable) -> PlanResult:
         "performance_se": table.performance_se.ravel().tolist(),
         "target_se": table.target_se.tolist(),
     }
+    if "secant" in shown.solver:
+        notes.append(
+            "convex cost curves were solved as a linear programme over refined secant tiers "
+            f"(too many levers for SLSQP); {shown.message}"
+        )
     if reason:
         notes.append(f"the goal cannot be reached: {reason}")
     return PlanResult(

@@ -17,6 +17,7 @@ from csimodels import (
     ahp,
     datasets,
     errors,
+    events,
     fce,
     importance,
     inference,
@@ -41,6 +42,15 @@ from csimodels.ahp import (
     FuzzyAHPResult,
 )
 from csimodels.data import DescriptionResult, ItemInfo, Scale, SurveyData
+from csimodels.events import (
+    ComplaintAnalysis,
+    ComplaintResult,
+    CustomerEvents,
+    Retention,
+    RetentionResult,
+    SatisfactionValue,
+    SatisfactionValueResult,
+)
 from csimodels.fce import FCE, FCEResult, FCETree, FCETreeResult, GradeSet
 from csimodels.importance import (
     DriverAnalysis,
@@ -97,7 +107,10 @@ __all__ = [
     "AHPHierarchyResult",
     "AHPResult",
     "Bootstrap",
+    "ComplaintAnalysis",
+    "ComplaintResult",
     "ConvexCost",
+    "CustomerEvents",
     "DescriptionResult",
     "DriverAnalysis",
     "DriverAnalysisResult",
@@ -124,8 +137,12 @@ __all__ = [
     "PlanEvaluation",
     "PlanResult",
     "Result",
+    "Retention",
+    "RetentionResult",
     "SERVPERFResult",
     "SERVQUALResult",
+    "SatisfactionValue",
+    "SatisfactionValueResult",
     "Scale",
     "SegmentedPLSResult",
     "SegmentedResult",
@@ -140,6 +157,7 @@ __all__ = [
     "ahp",
     "datasets",
     "errors",
+    "events",
     "fce",
     "importance",
     "inference",

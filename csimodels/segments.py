@@ -85,6 +85,20 @@ def segment_label(values: tuple[Hashable, ...]) -> str:
     return _JOIN.join(str(v) for v in values)
 
 
+def label_of(part: SurveyData, by: Sequence[str]) -> str:
+    """The segment label of a survey holding one segment of ``by`` (its first row's).
+
+    Examples
+    --------
+    >>> import csimodels as csi
+    >>> data = csi.datasets.load_example("acsi_demo")
+    >>> label_of(next(iter(data.groups("region")))[1], ["region"])
+    'East'
+    """
+    first = part.frame.iloc[0]
+    return segment_label(tuple(_plain(first[c]) for c in by))
+
+
 def split_by(
     data: SurveyData, by: Sequence[str], *, owner: str
 ) -> tuple[list[tuple[tuple[Hashable, ...], SurveyData]], int]:

@@ -409,7 +409,9 @@ def test_bad_input(acsi: csi.ACSI, small: pd.DataFrame) -> None:
         mga.compare_groups(acsi, small, by="grp", scale=(1, 10), bootstrap=-5)
     with pytest.raises(InvalidParameterError, match=r"level must be in \(0, 1\)"):
         mga.micom(acsi, small, by="grp", scale=(1, 10), level=1.5)
-    with pytest.raises(InvalidParameterError, match="random_state must be an integer"):
+    with pytest.raises(
+        InvalidParameterError, match="parameter 'random_state' of micom must be a non-negative int"
+    ):
         mga.micom(acsi, small, by="grp", scale=(1, 10), random_state="seed")  # type: ignore[arg-type]
     perms = draw_permutations(1, len(small), 0, 5)
     perms[3, 0] = perms[3, 1]

@@ -15,6 +15,7 @@ five dimensions (Parasuraman, Zeithaml & Berry 1988): tangibles (有形性), rel
   :data:`INSTRUMENTS`: item banks as data.
 """
 
+from csimodels.servqual._demo import demo_section
 from csimodels.servqual.gap import CORRECTIONS, SERVQUAL, SERVQUALResult
 from csimodels.servqual.instruments import (
     INSTRUMENTS,
@@ -38,45 +39,6 @@ __all__ = [
     "SERVQUALResult",
     "ZoneOfTolerance",
     "ZoneOfToleranceResult",
+    "demo_section",
     "resolve_instrument",
 ]
-
-
-def demo_section() -> str:
-    """A short SERVQUAL report on a simulated service survey (for ``csimodels demo``).
-
-    Examples
-    --------
-    >>> "SERVQUAL gap analysis" in demo_section()
-    True
-    """
-    import warnings
-
-    from csimodels.datasets.servqual import simulate_servqual_survey
-
-    sim = simulate_servqual_survey(n=2400, weights=True, zone_of_tolerance=True, random_state=20256)
-    res = SERVQUAL(importance="I_{dimension}").fit(sim.data, by="store")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        zone = ZoneOfTolerance().fit(sim.data)
-    overall = res.overall["estimate"]
-    top = res.priorities.iloc[0]
-    lines = [
-        "Simulated SERVQUAL survey (1991 22-item instrument, 1-7 scale): 2,400 weighted "
-        "respondents in 3 stores, 100-point importance allocation, desired/adequate "
-        "expectations.",
-        "True expected dimension gaps: "
-        + ", ".join(f"{d} {v:+.3f}" for d, v in sim.expected_gaps.items()),
-        f"Weighted SERVQUAL score: per respondent {overall['weighted_per_respondent']:+.4f}, "
-        f"aggregate (mean weights x mean gaps) {overall['weighted_aggregate']:+.4f}; "
-        f"unweighted {overall['unweighted']:+.4f}.",
-        f"Top priority: {top.name} ({top['label']}), gap {top['estimate']:+.3f}, "
-        f"importance {top['importance']:.1%}.",
-        "",
-        res.summary().as_text(),
-        "Zone of tolerance (MSA = P - A, MSS = P - D):",
-        zone.dimensions[["label", "adequate", "desired", "perception", "msa", "mss", "position"]]
-        .round(3)
-        .to_string(),
-    ]
-    return "\n".join(lines)

@@ -523,13 +523,9 @@ def test_driver_analysis_simulation_recovers_true_uplift():
     x = rng.normal(5.5, 1.0, (n, 3))
     y = 1 + x @ np.array([0.4, 0.25, 0.1]) + rng.normal(0, 0.6, n)
     df = pd.DataFrame(np.column_stack([x, y]), columns=["A1", "A2", "A3", "OV"])
-    da = csi.DriverAnalysis(
-        attributes=["A1", "A2", "A3"],
-        overall="OV",
-        methods=["slope"],
-        bootstrap=200,
-        random_state=3,
-    ).fit(df)
+    da = csi.DriverAnalysis(attributes=["A1", "A2", "A3"], overall="OV", methods=["slope"]).fit(
+        df, bootstrap=200, random_state=3
+    )
     w = da.what_if({"A1": 5.0, "A2": 5.0}, scale=(1, 10))
     truth = 5 * 0.4 + 5 * 0.25
     se = float(w.prediction["std_error"].iloc[0])

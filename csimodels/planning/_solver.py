@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize, sparse
+from scipy import sparse
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -227,6 +227,8 @@ def solve_lp(p: Problem, *, objective: str = "cost", certify: bool = True) -> So
     HiGHS's dual simplex returns a vertex with its duals (the shadow prices);
     ``certify`` adds the KKT residuals of the solution (:func:`kkt_check`).
     """
+    from scipy import optimize
+
     lp = build_lp(p, objective=objective)
     shape = p.shape
     if lp.c.size == 0:
@@ -301,6 +303,8 @@ def kkt_check(
     to the largest gradient), ``sign`` (largest reduced gradient of the wrong sign at
     a bound, relative), ``primal`` (largest constraint violation) and ``n_active``.
     """
+    from scipy import optimize
+
     a = sparse.csr_matrix(a)
     scale = max(1.0, float(np.abs(grad).max(initial=0.0)))
     slack = b - a @ z
@@ -643,6 +647,8 @@ def _smooth_parts(p: Problem) -> dict[str, Any]:
 
 
 def _slsqp(p: Problem, start: FloatArray | None, *, maxiter: int) -> Solution:
+    from scipy import optimize
+
     shape = p.shape
     s_n, d_n = shape
     parts = _smooth_parts(p)
@@ -756,6 +762,8 @@ def _goal_multipliers(
     hi: FloatArray,
     goal_rows: list[int],
 ) -> FloatArray:
+    from scipy import optimize
+
     slack = b - jac @ z
     active = np.flatnonzero(slack <= 1e-5 * (1 + np.abs(b)))
     zscale = 1 + np.abs(z)

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from csimodels.data.survey import SurveyData
 from csimodels.errors import DataValidationError, InvalidParameterError, format_offenders
@@ -214,6 +213,8 @@ def evaluate_plan(plan: PlanResult, new: Any, *, level: float = 0.95) -> PlanEva
     >>> round(float(ev.targets.loc["(all)", "difference"]), 6)  # nothing done: -1
     -1.0
     """
+    from scipy import stats
+
     if not (isinstance(level, (int, float)) and 0 < level < 1):
         raise InvalidParameterError(f"evaluate: level must be in (0, 1), got {level!r}")
     perf, target, described = _realised(plan, new)

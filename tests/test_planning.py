@@ -275,6 +275,7 @@ def test_quadratic_cost_closed_form_and_slsqp():
     assert capped.allocation.loc[("(all)", "D1"), "change"] == pytest.approx(2.0)
 
 
+@pytest.mark.filterwarnings("ignore:delta_grad == 0.0")  # trust-constr, the oracle
 def test_convex_with_segment_budget_uses_slsqp_and_kkt():
     # A segment budget binds, so the bisection shortcut does not apply; the result must
     # match an independent trust-constr solve and satisfy the KKT conditions.
@@ -482,6 +483,7 @@ def test_what_if_construct_and_indicator_level(acsi):
     assert result_from_json(big.to_json()) == big
 
 
+@pytest.mark.filterwarnings("ignore::csimodels.errors.ResamplingWarning")  # 25 resamples
 def test_what_if_bootstrap_interval_matches_refits():
     # Oracle: refit the model on the resamples themselves and take the IPMA importance
     # of each refit; the what-if draws use the stored bootstrap draws (resample SDs

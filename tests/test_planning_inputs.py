@@ -118,6 +118,7 @@ def test_costs_as_a_frame_and_seed_weights_per_segment(demo):
     assert result_from_json(plan.to_json()) == plan
 
 
+@pytest.mark.filterwarnings("ignore::csimodels.errors.ResamplingWarning")  # 60 resamples
 def test_segmented_bootstrap_interval_combines_segment_draws(demo):
     by = csi.ACSI(indicators=demo.constructs).fit(
         demo, by="region", bootstrap=csi.Bootstrap(n=60, random_state=3)

@@ -7,7 +7,6 @@ driver's 0–100 score; ``target_level`` the target's 0–100 index.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -523,7 +522,3 @@ def table_from_frame(frame: pd.DataFrame, *, target: str | None, where: str) -> 
         n=n,
         draws=[None] * len(segments),
     )
-
-
-def as_mapping(value: Any) -> Mapping[str, Any] | None:
-    return value if isinstance(value, Mapping) else None

@@ -25,7 +25,6 @@ from csimodels.planning.result import PlanResult
 
 __all__ = ["ImprovementPlan"]
 
-FloatArray = np.ndarray
 _ROOM_TOL = 1e-9
 
 
@@ -630,7 +629,7 @@ def _solve_plan(plan: ImprovementPlan, table: DriverTable) -> PlanResult:
         "max_change": plan.max_change,
         "fixed": dict(plan.fixed),
         "forbidden": list(plan.forbidden),
-        "costs": _costs_setting(plan.costs),
+        "costs": _json_ready(plan.costs),
         "solver": shown.solver,
         "by": list(table.by),
         "level": table.level,
@@ -674,10 +673,6 @@ def _json_ready(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
-
-
-def _costs_setting(costs: Any) -> Any:
-    return _json_ready(costs)
 
 
 def _uplift_interval(

@@ -81,6 +81,8 @@ from csimodels.sem import (
     PLSResult,
     SegmentedPLSResult,
 )
+from csimodels.sem._cbsem_compare import InvarianceResult, measurement_invariance
+from csimodels.sem.cbsem import CBSEM, CBSEMResult
 from csimodels.servqual import (
     SERVPERF,
     SERVQUAL,
@@ -90,11 +92,12 @@ from csimodels.servqual import (
     ZoneOfTolerance,
     ZoneOfToleranceResult,
 )
-from csimodels.trends import TrendMonitor, TrendResult
+from csimodels.trends import KPIMonitor, KPIResult, TrendMonitor, TrendResult
 
 __all__ = [
     "ACSI",
     "AHP",
+    "CBSEM",
     "CCSI",
     "ECSI",
     "FCE",
@@ -107,6 +110,7 @@ __all__ = [
     "AHPHierarchyResult",
     "AHPResult",
     "Bootstrap",
+    "CBSEMResult",
     "ComplaintAnalysis",
     "ComplaintResult",
     "ConvexCost",
@@ -124,7 +128,10 @@ __all__ = [
     "ImportancePerformanceResult",
     "ImprovementPlan",
     "Instrument",
+    "InvarianceResult",
     "ItemInfo",
+    "KPIMonitor",
+    "KPIResult",
     "Kano",
     "KanoResult",
     "ModelSpec",
@@ -162,6 +169,7 @@ __all__ = [
     "importance",
     "inference",
     "kano",
+    "measurement_invariance",
     "planning",
     "plotting",
     "result_from_json",

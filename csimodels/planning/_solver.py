@@ -29,7 +29,11 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
+
+from csimodels._lazy import lazy_module
+
+optimize = lazy_module("scipy.optimize")
+sparse = lazy_module("scipy.sparse")
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -122,7 +126,7 @@ class Solution:
 @dataclass
 class _LP:
     c: FloatArray
-    a_ub: sparse.csr_matrix
+    a_ub: Any
     b_ub: FloatArray
     lo: FloatArray
     hi: FloatArray
@@ -155,7 +159,7 @@ def build_lp(p: Problem, *, objective: str = "cost") -> _LP:
     w = p.weights[s_idx]
     nvar = cell.size
     var = np.arange(nvar)
-    blocks: list[sparse.csr_matrix] = []
+    blocks: list[Any] = []
     rhs: list[FloatArray] = []
     rows: list[tuple[str, int]] = []
 
@@ -227,8 +231,6 @@ def solve_lp(p: Problem, *, objective: str = "cost", certify: bool = True) -> So
     HiGHS's dual simplex returns a vertex with its duals (the shadow prices);
     ``certify`` adds the KKT residuals of the solution (:func:`kkt_check`).
     """
-    from scipy import optimize
-
     lp = build_lp(p, objective=objective)
     shape = p.shape
     if lp.c.size == 0:
@@ -303,8 +305,6 @@ def kkt_check(
     to the largest gradient), ``sign`` (largest reduced gradient of the wrong sign at
     a bound, relative), ``primal`` (largest constraint violation) and ``n_active``.
     """
-    from scipy import optimize
-
     a = sparse.csr_matrix(a)
     scale = max(1.0, float(np.abs(grad).max(initial=0.0)))
     slack = b - a @ z
@@ -647,8 +647,6 @@ def _smooth_parts(p: Problem) -> dict[str, Any]:
 
 
 def _slsqp(p: Problem, start: FloatArray | None, *, maxiter: int) -> Solution:
-    from scipy import optimize
-
     shape = p.shape
     s_n, d_n = shape
     parts = _smooth_parts(p)
@@ -762,8 +760,6 @@ def _goal_multipliers(
     hi: FloatArray,
     goal_rows: list[int],
 ) -> FloatArray:
-    from scipy import optimize
-
     slack = b - jac @ z
     active = np.flatnonzero(slack <= 1e-5 * (1 + np.abs(b)))
     zscale = 1 + np.abs(z)

@@ -16,12 +16,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from csimodels._lazy import lazy_module
 from csimodels.data.survey import SurveyData
 from csimodels.errors import DataValidationError, InvalidParameterError, format_offenders
 from csimodels.planning._inputs import OVERALL, build_table
 from csimodels.planning.result import PlanEvaluation, PlanResult
 from csimodels.results import Result
 from csimodels.segments import segment_label, split_by
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["evaluate_plan"]
 
@@ -213,8 +216,6 @@ def evaluate_plan(plan: PlanResult, new: Any, *, level: float = 0.95) -> PlanEva
     >>> round(float(ev.targets.loc["(all)", "difference"]), 6)  # nothing done: -1
     -1.0
     """
-    from scipy import stats
-
     if not (isinstance(level, (int, float)) and 0 < level < 1):
         raise InvalidParameterError(f"evaluate: level must be in (0, 1), got {level!r}")
     perf, target, described = _realised(plan, new)

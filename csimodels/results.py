@@ -21,21 +21,36 @@ from __future__ import annotations
 import html
 import json
 import math
+import sys
+import typing
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Self
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticUndefined
 
+from csimodels._pydantic import NoLegacyAPI
 from csimodels._tables import table_from_payload, table_to_payload
 from csimodels._version import __version__
-from csimodels.errors import CSIModelsError
+from csimodels.errors import CSIModelsError, ResultFormatError
 
 __all__ = [
+    "POOLED",
+    "AnyResult",
     "Frame",
     "MissingDataReport",
     "Result",
+    "SegmentedResult",
     "SeriesTable",
     "Summary",
     "result_from_json",
@@ -48,9 +63,9 @@ def _validate_frame(value: Any) -> pd.DataFrame:
         return value
     if isinstance(value, dict) and value.get("kind") == "frame":
         frame = table_from_payload(value)
-        assert isinstance(frame, pd.DataFrame)
-        return frame
-    raise TypeError(f"expected a pandas DataFrame, got {type(value).__name__}")
+        if isinstance(frame, pd.DataFrame):
+            return frame
+    raise ResultFormatError(f"expected a table (kind 'frame'), got {_kind_of(value)}")
 
 
 def _validate_series(value: Any) -> pd.Series:
@@ -58,9 +73,15 @@ def _validate_series(value: Any) -> pd.Series:
         return value
     if isinstance(value, dict) and value.get("kind") == "series":
         series = table_from_payload(value)
-        assert isinstance(series, pd.Series)
-        return series
-    raise TypeError(f"expected a pandas Series, got {type(value).__name__}")
+        if isinstance(series, pd.Series):
+            return series
+    raise ResultFormatError(f"expected a table (kind 'series'), got {_kind_of(value)}")
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"an object of kind {value.get('kind')!r}"
+    return "null" if value is None else type(value).__name__
 
 
 Frame = Annotated[
@@ -222,10 +243,88 @@ class Summary:
         return self.as_html()
 
 
+#: Result classes by module-qualified name (``"csimodels.ahp._model.AHPResult"``).
 _RESULT_TYPES: dict[str, type[Result]] = {}
+#: The library's own result classes by bare class name (payloads of older versions).
+_LIBRARY_TYPES: dict[str, type[Result]] = {}
+_PACKAGE_DIR = __file__.rsplit("/", 1)[0].rsplit("\\", 1)[0]
+
+#: Limits of what :func:`result_from_json` reads (a payload beyond them is refused).
+MAX_JSON_CHARS = 200_000_000
+MAX_JSON_DEPTH = 64
 
 
-class Result(BaseModel):
+def _qualified_name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _is_library_class(cls: type) -> bool:
+    """Defined in a module of this package (by its file, not by a name it claims)."""
+    module = sys.modules.get(cls.__module__)
+    path = str(getattr(module, "__file__", "") or "")
+    return cls.__module__.split(".")[0] == "csimodels" and path.startswith(_PACKAGE_DIR)
+
+
+def _register(cls: type[Result]) -> None:
+    name = _qualified_name(cls)
+    known = _RESULT_TYPES.get(name)
+    if known is not None and known is not cls and _is_library_class(known):
+        return  # a library class is never replaced by another class claiming its name
+    _RESULT_TYPES[name] = cls
+    if _is_library_class(cls):
+        _LIBRARY_TYPES.setdefault(cls.__name__, cls)
+
+
+def _resolve_type(kind: Any) -> type[Result]:
+    if not isinstance(kind, str):
+        raise ResultFormatError(
+            f"result JSON: field 'result_type' must be a string, got {_kind_of(kind)}"
+        )
+    target = _RESULT_TYPES.get(kind) if "." in kind else _LIBRARY_TYPES.get(kind)
+    if target is None:
+        raise ResultFormatError(
+            f"result JSON: field 'result_type' names {kind[:200]!r}, which is not a "
+            "registered csimodels result type"
+        )
+    return target
+
+
+def _depth_ok(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return True
+
+
+def _format_loc(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _validation_message(err: ValidationError, cls: type) -> str:
+    first = err.errors(include_url=False)[0]
+    loc = _format_loc([p for p in first["loc"] if p not in ("function-plain",)])
+    msg = str(first["msg"]).removeprefix("Value error, ")
+    problem = {
+        "missing": "missing field",
+        "extra_forbidden": "unexpected field",
+    }.get(first["type"])
+    more = err.error_count() - 1
+    tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
+    if problem:
+        return f"{cls.__name__} payload: {problem} {loc!r}{tail}"
+    return f"{cls.__name__} payload: field {loc!r}: {msg}{tail}"
+
+
+class Result(NoLegacyAPI, BaseModel):
     """Base class of every csimodels result.
 
     Subclasses declare their tables as :data:`Frame` / :data:`SeriesTable` fields
@@ -259,7 +358,24 @@ class Result(BaseModel):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _RESULT_TYPES[cls.__name__] = cls
+        _register(cls)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        _protect_tables(cls)
+
+    @model_validator(mode="after")
+    def _run_invariants(self) -> Self:
+        self._check_invariants()
+        return self
+
+    def _check_invariants(self) -> None:
+        """Raise ``ValueError`` when the fields contradict each other (subclasses extend).
+
+        Runs whenever a result is built, so also on every JSON load: a payload edited
+        into an impossible result (an infinite CR, empty weights) is refused.
+        """
 
     # -- display -------------------------------------------------------------------
     def _summary_parts(
@@ -291,13 +407,13 @@ class Result(BaseModel):
 
     # -- serialisation -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: ``{"result_type": <class name>, **fields}``.
+        """A JSON-ready dict: ``{"result_type": <module-qualified class name>, **fields}``.
 
         Tables use the format documented in ``docs/results.md``.
         """
         payload = self.model_dump(mode="json")
         payload["settings"] = _json_safe(payload.get("settings", {}))
-        return {"result_type": type(self).__name__, **payload}
+        return {"result_type": _qualified_name(type(self)), **payload}
 
     def to_json(self, *, indent: int | None = None) -> str:
         """Strict JSON text; :meth:`from_json` gives back an equal result."""
@@ -305,21 +421,47 @@ class Result(BaseModel):
 
     @classmethod
     def from_dict(cls, payload: Mapping[str, Any]) -> Self:
-        """Rebuild a result written by :meth:`to_dict`."""
+        """Rebuild a result written by :meth:`to_dict`.
+
+        The class is looked up by its module-qualified name among registered result
+        classes (a bare name only among the library's own), never imported by name;
+        fields, tables and the result's invariants are validated.
+
+        Raises
+        ------
+        ResultFormatError
+            For anything malformed, naming the field.
+        """
+        if not isinstance(payload, Mapping):
+            raise ResultFormatError(
+                "result JSON: the top level must be an object with a 'result_type' field, "
+                f"got {_kind_of(payload)}"
+            )
         data = dict(payload)
-        kind = data.pop("result_type", cls.__name__)
-        target = _RESULT_TYPES.get(str(kind))
-        if target is None or not issubclass(target, cls):
-            raise CSIModelsError(
-                f"cannot read a {kind!r} payload as {cls.__name__}; "
+        if "result_type" not in data:
+            raise ResultFormatError("result JSON: missing field 'result_type'")
+        kind = data.pop("result_type")
+        target = _resolve_type(kind)
+        if not issubclass(target, cls):
+            raise ResultFormatError(
+                f"cannot read a {target.__name__!r} payload as {cls.__name__}; "
                 "use csimodels.results.result_from_json for any result type"
             )
-        return target.model_validate(data)
+        if not _depth_ok(data, MAX_JSON_DEPTH):
+            raise ResultFormatError(f"result JSON: nested deeper than {MAX_JSON_DEPTH} levels")
+        try:
+            return target.model_validate(data)
+        except ValidationError as err:
+            raise ResultFormatError(_validation_message(err, target)) from None
+        except ResultFormatError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, OverflowError) as err:
+            raise ResultFormatError(f"{target.__name__} payload: {err}") from None
 
     @classmethod
-    def from_json(cls, text: str) -> Self:
-        """Rebuild a result written by :meth:`to_json`."""
-        return cls.from_dict(json.loads(text))
+    def from_json(cls, text: str | bytes) -> Self:
+        """Rebuild a result written by :meth:`to_json` (see :meth:`from_dict`)."""
+        return cls.from_dict(_load_json(text))
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -344,6 +486,78 @@ def result_from_json(text: str) -> Result:
     return Result.from_json(text)
 
 
+def _load_json(text: Any) -> Any:
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise ResultFormatError(f"result JSON: not UTF-8 text ({err})") from None
+    if not isinstance(text, str):
+        raise ResultFormatError(f"result JSON: expected text, got {type(text).__name__}")
+    if len(text) > MAX_JSON_CHARS:
+        raise ResultFormatError(
+            f"result JSON: {len(text)} characters exceed the limit of {MAX_JSON_CHARS}"
+        )
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ResultFormatError(
+            f"result JSON: invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}"
+        ) from None
+    except RecursionError:
+        raise ResultFormatError(
+            f"result JSON: nested deeper than {MAX_JSON_DEPTH} levels"
+        ) from None
+
+
+def _is_table_validator(meta: Any) -> bool:
+    return isinstance(meta, PlainValidator) and meta.func in (_validate_frame, _validate_series)
+
+
+def _mentions_table(annotation: Any) -> bool:
+    if any(_is_table_validator(m) for m in getattr(annotation, "__metadata__", ())):
+        return True
+    return any(_mentions_table(a) for a in typing.get_args(annotation))
+
+
+def _table_fields(cls: type[BaseModel]) -> list[str]:
+    return [
+        name
+        for name, info in cls.model_fields.items()
+        if any(_is_table_validator(m) for m in info.metadata) or _mentions_table(info.annotation)
+    ]
+
+
+class _TableCopy:
+    """Data descriptor: each access to a table field returns a copy-on-write copy.
+
+    Results are frozen; so are their tables: editing what ``result.table`` returned
+    never changes the result (pandas copy-on-write makes the copy cost nothing until
+    it is written to).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            # pydantic reads class attributes as field defaults: this one is not
+            return PydanticUndefined
+        value = obj.__dict__[self.name]
+        if isinstance(value, (pd.DataFrame, pd.Series)):
+            return value.copy(deep=False)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        raise AttributeError(f"result field {self.name!r} is read-only (results are frozen)")
+
+
+def _protect_tables(cls: type[BaseModel]) -> None:
+    for name in _table_fields(cls):
+        if not isinstance(cls.__dict__.get(name), _TableCopy):
+            setattr(cls, name, _TableCopy(name))
+
+
 def warn_and_note(notes: list[str], message: str, category: type[Warning]) -> None:
     """Issue ``message`` as a warning of ``category`` and record it as a result note.
 
@@ -364,3 +578,143 @@ def warn_and_note(notes: list[str], message: str, category: type[Warning]) -> No
     """
     warnings.warn(message, category, stacklevel=3)
     notes.append(message)
+
+
+# -- the one segmented result --------------------------------------------------------
+
+
+def _validate_result(value: Any) -> Result:
+    if isinstance(value, Result):
+        return value
+    if isinstance(value, Mapping):
+        return Result.from_dict(value)
+    raise TypeError(f"expected a csimodels result, got {type(value).__name__}")
+
+
+AnyResult = Annotated[
+    Result,
+    PlainValidator(_validate_result),
+    PlainSerializer(lambda r: r.to_dict(), when_used="json"),
+]
+"""A nested result of any csimodels type, serialised with its ``result_type``."""
+
+#: Label of the pooled result in combined tables.
+POOLED = "(pooled)"
+
+
+class SegmentedResult(Result):
+    """One result per segment (and the pooled one), from any model's ``fit(data, by=...)``.
+
+    Attributes
+    ----------
+    by : tuple of str
+        The segment columns (several for a cross-classification).
+    pooled : Result or None
+        The fit on all respondents, when it was asked for.
+    segments : dict of str to Result
+        The fitted segments, by label (for several columns, the values joined by
+        ``" × "``).
+    status : DataFrame, index segment
+        One row per segment: the value of each ``by`` column, ``n`` respondents,
+        ``status`` (``"fitted"``, ``"too_small"`` or ``"failed"``) and ``reason``.
+    overview : dict of str to DataFrame
+        Wide tables comparing the segments (for a PLS model: ``indices`` with a row
+        per segment, ``paths`` and ``r2`` with a column per segment); also reachable
+        as attributes (``result.indices``). Any other attribute is the pooled
+        result's (``result.dimensions`` of a SERVQUAL fit is the pooled table).
+    headline : tuple of str
+        Names of the tables that :meth:`summary` shows combined across segments.
+
+    Examples
+    --------
+    >>> import csimodels as csi
+    >>> from csimodels.segments import fit_by
+    >>> data = csi.datasets.load_example("acsi_demo")
+    >>> by_region = fit_by(data, "region", lambda part: part.describe(), owner="describe")
+    >>> by_region.labels
+    ['East', 'North', 'South', 'West']
+    >>> by_region.table("table").index.names[0]
+    'segment'
+    """
+
+    by: tuple[str, ...]
+    pooled: AnyResult | None = None
+    segments: dict[str, AnyResult]
+    status: Frame
+    overview: dict[str, Frame] = Field(default_factory=dict)
+    headline: tuple[str, ...] = ()
+
+    _title: ClassVar[str] = "Results by segment"
+
+    def __getattr__(self, name: str) -> Any:
+        # an overview table first (``res.indices``), then the pooled result's own
+        # attribute (``res.dimensions`` is the pooled dimension table)
+        if not name.startswith("_"):
+            overview = self.__dict__.get("overview") or {}
+            if name in overview:
+                return overview[name]
+            pooled = self.__dict__.get("pooled")
+            if pooled is not None and hasattr(pooled, name):
+                return getattr(pooled, name)
+        return super().__getattr__(name)  # type: ignore[misc]
+
+    @property
+    def labels(self) -> list[str]:
+        """Labels of the fitted segments, in segment order."""
+        return list(self.segments)
+
+    def __getitem__(self, label: str) -> Result:
+        """The result of one segment (``POOLED`` for the pooled one)."""
+        if label == POOLED and self.pooled is not None:
+            return self.pooled
+        if label not in self.segments:
+            known = list(self.segments)
+            raise KeyError(
+                f"no fitted segment {label!r}; fitted: {', '.join(map(repr, known[:5]))}"
+                + (f" and {len(known) - 5} more" if len(known) > 5 else "")
+            )
+        return self.segments[label]
+
+    def table(self, name: str, *, pooled: bool = True) -> pd.DataFrame:
+        """One table of every fitted segment, stacked with a leading ``segment`` level.
+
+        Parameters
+        ----------
+        name : str
+            A table attribute of the segment results (``"paths"``, ``"indices"``...).
+        pooled : bool
+            Put the pooled result's table first, labelled ``"(pooled)"``.
+        """
+        parts: dict[str, pd.DataFrame] = {}
+        sources = [(POOLED, self.pooled)] if pooled and self.pooled is not None else []
+        sources += list(self.segments.items())
+        for label, res in sources:
+            assert res is not None
+            value = getattr(res, name, None)
+            if callable(value) and not isinstance(value, (pd.DataFrame, pd.Series)):
+                value = value()
+            if isinstance(value, pd.Series):
+                value = value.to_frame()
+            if not isinstance(value, pd.DataFrame):
+                raise CSIModelsError(
+                    f"{type(res).__name__} has no table {name!r}; tables are fields holding "
+                    "a DataFrame or Series"
+                )
+            parts[label] = value
+        if not parts:
+            raise CSIModelsError("no segment was fitted, so there is no table to combine")
+        first = next(iter(parts.values()))
+        return pd.concat(parts, names=["segment", *[n for n in first.index.names]])
+
+    def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:
+        fitted = int((self.status["status"] == "fitted").sum())
+        header: list[tuple[str, object]] = [
+            *([("Model", self.settings["model"])] if self.settings.get("model") else []),
+            ("Segments by", " × ".join(self.by)),
+            ("Segments fitted", f"{fitted} of {len(self.status)}"),
+        ]
+        tables: dict[str, Any] = {"Segments": self.status, **self.overview}
+        for name in self.headline:
+            if self.segments and name not in self.overview:
+                tables[name] = self.table(name)
+        return header, tables

@@ -76,16 +76,11 @@ def demo_section() -> str:
     >>> "true category" in text
     True
     """
-    import warnings
-
     from csimodels.datasets.kano import simulate_kano_survey
-    from csimodels.errors import DataQualityWarning
 
     sim = simulate_kano_survey(n=800, answers="chinese", random_state=2025)
     model = sim.model(max_questionable_share=0.5)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        res = model.fit(sim.frame, weight="weight", by="region")
+    res = model.fit(sim.frame, weight="weight", by="region")
     table = res.classification[["category", "combined", "category_strength"]].join(
         res.better_worse[["better", "worse"]]
     )

@@ -17,6 +17,7 @@ from csimodels import (
     ahp,
     datasets,
     errors,
+    explore,
     fce,
     importance,
     inference,
@@ -40,6 +41,10 @@ from csimodels.ahp import (
     FuzzyAHPResult,
 )
 from csimodels.data import DescriptionResult, ItemInfo, Scale, SurveyData
+from csimodels.explore import (
+    EFA,
+    EFAResult,
+)
 from csimodels.fce import FCE, FCEResult, FCETree, FCETreeResult, GradeSet
 from csimodels.importance import (
     DriverAnalysis,
@@ -74,6 +79,9 @@ from csimodels.servqual import (
 from csimodels.trends import TrendMonitor, TrendResult
 
 __all__ = [
+    "EFA",
+    "EFAResult",
+    "explore",
     "ACSI",
     "AHP",
     "CCSI",

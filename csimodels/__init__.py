@@ -44,6 +44,12 @@ from csimodels.data import DescriptionResult, ItemInfo, Scale, SurveyData
 from csimodels.explore import (
     EFA,
     EFAResult,
+    Reliability,
+    ReliabilityResult,
+    ScreeningResult,
+    ScreenResponses,
+    Segmentation,
+    SegmentationResult,
 )
 from csimodels.fce import FCE, FCEResult, FCETree, FCETreeResult, GradeSet
 from csimodels.importance import (
@@ -81,6 +87,12 @@ from csimodels.trends import TrendMonitor, TrendResult
 __all__ = [
     "EFA",
     "EFAResult",
+    "Reliability",
+    "ReliabilityResult",
+    "ScreenResponses",
+    "ScreeningResult",
+    "Segmentation",
+    "SegmentationResult",
     "explore",
     "ACSI",
     "AHP",

@@ -14,6 +14,9 @@ Examples
 """
 
 from csimodels.explore.efa import EFA, EXTRACTIONS, FACTOR_RULES, ROTATIONS, EFAResult, kmo_label
+from csimodels.explore.reliability import Reliability, ReliabilityResult
+from csimodels.explore.screening import SCREENING_CRITERIA, ScreeningResult, ScreenResponses
+from csimodels.explore.segmentation import Segmentation, SegmentationResult
 from csimodels.explore.simulate import (
     FactorSimulation,
     SegmentSimulation,
@@ -26,9 +29,16 @@ __all__ = [
     "EXTRACTIONS",
     "FACTOR_RULES",
     "ROTATIONS",
+    "SCREENING_CRITERIA",
     "EFAResult",
     "FactorSimulation",
+    "Reliability",
+    "ReliabilityResult",
+    "ScreenResponses",
+    "ScreeningResult",
     "SegmentSimulation",
+    "Segmentation",
+    "SegmentationResult",
     "kmo_label",
     "simulate_factor_data",
     "simulate_segments",

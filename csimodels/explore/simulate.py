@@ -113,11 +113,14 @@ def simulate_segments(
     *,
     n_segments: int = 3,
     n_items: int = 6,
-    separation: float = 2.5,
+    separation: float = 2.0,
     noise: float = 1.0,
     random_state: int | np.random.Generator | None = None,
 ) -> SegmentSimulation:
     """Respondents from ``n_segments`` well-separated satisfaction profiles.
+
+    Each segment's mean answer is 5.5 ± ``separation`` per item (profiles differing on
+    at least a third of the items), plus normal noise of sd ``noise``, clipped to 1–10.
 
     Examples
     --------
@@ -127,7 +130,14 @@ def simulate_segments(
     """
     seed = resolve_random_state(random_state, owner="simulate_segments")
     rng = np.random.default_rng(seed)
-    centers = 5.5 + separation * rng.standard_normal((n_segments, n_items)).clip(-1.6, 1.6)
+    # profiles of +1/-1 (above / below average) that differ on at least a third of
+    # the items from one another, scaled by ``separation``
+    for _ in range(1000):
+        signs = rng.choice([-1.0, 1.0], size=(n_segments, n_items))
+        diff = (signs[:, None, :] != signs[None, :, :]).sum(axis=2)
+        if n_segments < 2 or diff[np.triu_indices(n_segments, 1)].min() >= n_items / 3:
+            break
+    centers = 5.5 + separation * signs
     truth = np.repeat(np.arange(n_segments), -(-n // n_segments))[:n]
     x = centers[truth] + noise * rng.standard_normal((n, n_items))
     x = np.clip(x, 1.0, 10.0)

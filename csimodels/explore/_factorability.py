@@ -133,30 +133,40 @@ def reduced_eigenvalues(r: FloatArray) -> FloatArray:
     return eigenvalues(rr)
 
 
+PARALLEL_BLOCK = 64
+"""Draws per block of the parallel analysis; each block has its own child seed, so the
+numbers depend on the seed only (not on how the work is batched)."""
+
+
 def parallel_analysis(
     n: int,
     p: int,
     n_draws: int,
-    rng: np.random.Generator,
-    *,
-    batch_size: int = 100,
+    seed: int,
 ) -> tuple[FloatArray, FloatArray]:
     """Eigenvalues of correlation matrices of n × p independent normal data.
 
     The sample covariance of n independent N(0, I) rows is Wishart(n − 1, I); it is drawn
-    directly by Bartlett's decomposition (cost independent of n), ``batch_size`` draws
-    at a time. Returns (component eigenvalues, reduced-matrix eigenvalues with SMCs on
-    the diagonal), each of shape (n_draws, p), largest first.
+    directly by Bartlett's decomposition (W = AA', A lower triangular with
+    A_ii² ~ χ²(n − i), A_ij ~ N(0, 1)), so the cost does not grow with n. Draws are
+    made in blocks of :data:`PARALLEL_BLOCK`, each from its own child of
+    ``SeedSequence(seed)``. Returns (component eigenvalues, reduced-matrix eigenvalues
+    with SMCs on the diagonal), each of shape (n_draws, p), largest first.
     """
     df = n - 1
     pcs = np.empty((n_draws, p))
     fas = np.empty((n_draws, p))
     tril = np.tril_indices(p, -1)
-    chi_df = df - np.arange(p)
-    for start in range(0, n_draws, batch_size):
-        b = min(batch_size, n_draws - start)
+    diag = np.arange(p)
+    chi_df = df - diag
+    n_blocks = -(-n_draws // PARALLEL_BLOCK)
+    children = np.random.SeedSequence(seed).spawn(n_blocks)
+    for block, child in enumerate(children):
+        rng = np.random.default_rng(child)
+        start = block * PARALLEL_BLOCK
+        b = min(PARALLEL_BLOCK, n_draws - start)
         a = np.zeros((b, p, p))
-        a[:, np.arange(p), np.arange(p)] = np.sqrt(rng.chisquare(chi_df, size=(b, p)))
+        a[:, diag, diag] = np.sqrt(rng.chisquare(chi_df, size=(b, p)))
         a[:, tril[0], tril[1]] = rng.standard_normal((b, tril[0].size))
         w = a @ np.transpose(a, (0, 2, 1))
         d = 1.0 / np.sqrt(np.einsum("bii->bi", w))
@@ -164,6 +174,6 @@ def parallel_analysis(
         pcs[start : start + b] = np.linalg.eigvalsh(rr)[:, ::-1]
         inv = np.linalg.inv(rr)
         s = np.clip(1.0 - 1.0 / np.einsum("bii->bi", inv), 0.0, 1.0)
-        rr[:, np.arange(p), np.arange(p)] = s
+        rr[:, diag, diag] = s
         fas[start : start + b] = np.linalg.eigvalsh(rr)[:, ::-1]
     return pcs, fas

@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from csimodels.plotting import axes_for, check_plot_options, display_labels, use_language
+from csimodels.plotting import (
+    axes_for,
+    check_plot_options,
+    cjk_font,
+    display_labels,
+    use_language,
+)
 
 if TYPE_CHECKING:
     from csimodels.explore.efa import EFAResult
@@ -44,6 +50,20 @@ _TEXT = {
 }
 
 
+def _pin_fonts(fig: Any, language: str) -> None:
+    """Give every text of ``fig`` the CJK family by name, so that Chinese still renders
+    when the figure is drawn or saved after the rc context of :func:`use_language`."""
+    if language != "zh":
+        return
+    family = cjk_font()
+    if family is None:
+        return
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        text.set_fontfamily([family, "DejaVu Sans"])
+
+
 def plot_efa(
     res: EFAResult, kind: str | None, *, ax: Any, language: str, labels: str
 ) -> Any:
@@ -74,6 +94,7 @@ def plot_efa(
             ax.set_xticks(x)
             ax.set_title(t["scree"])
             ax.legend()
+            _pin_fonts(fig, language)
             return ax
         load = res.loadings
         p, k = load.shape
@@ -95,6 +116,7 @@ def plot_efa(
                         color="white" if abs(v) > 0.6 else "black")
         fig.colorbar(im, ax=ax, shrink=0.8)
         ax.set_title(t["loadings"])
+        _pin_fonts(fig, language)
         return ax
 
 
@@ -116,6 +138,7 @@ def plot_segments(
             ax.set_xlabel(t["k"])
             ax.set_ylabel(col)
             ax.set_title(t["choice"])
+            _pin_fonts(fig, language)
             return ax
         prof = res.profiles
         items = list(res.settings["items"])
@@ -129,4 +152,5 @@ def plot_segments(
         ax.set_ylabel(t["mean"])
         ax.set_title(t["profiles"])
         ax.legend()
+        _pin_fonts(fig, language)
         return ax

@@ -190,8 +190,9 @@ def check_not_singular(r: FloatArray, names: Sequence[str], *, owner: str) -> No
     i, j = np.nonzero(np.triu(off >= 1.0 - 1e-10, 1))
     if i.size:
         pairs = [f"{names[a]!r} and {names[b]!r}" for a, b in zip(i, j, strict=True)]
+        shown = "; ".join(pairs[:5]) + (f" and {len(pairs) - 5} more" if len(pairs) > 5 else "")
         raise DataValidationError(
-            f"{owner}: items {format_offenders(pairs)} are perfectly correlated (duplicated "
+            f"{owner}: items {shown} are perfectly correlated (duplicated "
             "or one a copy of the other), so the correlation matrix is singular; drop one "
             "of each pair"
         )

@@ -46,11 +46,12 @@ class Rotation:
 
 
 _STALL_STEPS = 20
-_STALL_RELATIVE = 1e-15
+_STALL_RELATIVE = 1e-13
 _STALL_GRADIENT = 1e-6
-"""Gradient projection stops when the gradient norm is below ``tol``, or when the
-criterion has not improved by more than 1e-15 (relative) for 20 steps while the gradient
-norm is below 1e-6: in double precision the norm cannot go much below ~1e-8."""
+"""Gradient projection stops when the gradient norm is below ``tol``, or at the limit of
+double precision while the norm is below 1e-6: the criterion has not improved by more
+than 1e-13 (relative) for 20 steps, or the line search has shrunk its step below 1e-12
+(in double precision the norm cannot always go much below ~1e-8)."""
 
 Criterion = Callable[[FloatArray], tuple[float, FloatArray]]
 
@@ -95,7 +96,7 @@ def _gpa_orthogonal(
         m = t.T @ g
         gp = g - t @ ((m + m.T) / 2.0)
         s = float(np.sqrt(np.sum(gp**2)))
-        if s < tol or (stalled >= _STALL_STEPS and s < _STALL_GRADIENT):
+        if s < tol or ((stalled >= _STALL_STEPS or alpha < 1e-12) and s < _STALL_GRADIENT):
             converged = True
             break
         alpha *= 2.0
@@ -126,7 +127,7 @@ def _gpa_oblique(
     for it in range(max_iter + 1):  # noqa: B007
         gp = g - t * np.sum(t * g, axis=0, keepdims=True)
         s = float(np.sqrt(np.sum(gp**2)))
-        if s < tol or (stalled >= _STALL_STEPS and s < _STALL_GRADIENT):
+        if s < tol or ((stalled >= _STALL_STEPS or alpha < 1e-12) and s < _STALL_GRADIENT):
             converged = True
             break
         alpha *= 2.0

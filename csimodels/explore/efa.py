@@ -302,8 +302,7 @@ class EFA(Settings):
         pc_q = fa_q = None
         draws = self.parallel_draws
         if draws > 0:
-            rng = np.random.default_rng(seed)
-            pcs, fas = fz.parallel_analysis(n, p, draws, rng)
+            pcs, fas = fz.parallel_analysis(n, p, draws, seed)
             pc_q = np.quantile(pcs, self.parallel_quantile, axis=0)
             fa_q = np.quantile(fas, self.parallel_quantile, axis=0)
             parallel_tab = pd.DataFrame(

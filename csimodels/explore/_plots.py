@@ -151,6 +151,6 @@ def plot_segments(
         ax.set_xticks(x, display_labels(items, labels, mapping), rotation=45, ha="right")
         ax.set_ylabel(t["mean"])
         ax.set_title(t["profiles"])
-        ax.legend()
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         _pin_fonts(fig, language)
         return ax

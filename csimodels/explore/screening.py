@@ -391,7 +391,10 @@ class ScreenResponses(Settings):
         (3, 1)
         """
         report = self.fit(data, items=items, duration=duration, **data_options)
-        survey = to_survey(data, None, owner="ScreenResponses.clean", options=data_options)
+        kept_items = None if isinstance(data, SurveyData) else report.settings["items"]
+        survey = to_survey(
+            data, kept_items, owner="ScreenResponses.clean", options=data_options
+        )
         return report, report.apply(survey)
 
 

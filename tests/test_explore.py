@@ -25,6 +25,16 @@ from csimodels.explore import _factorability as fz
 from tests.conftest import SHARED_DATA
 
 FIXTURES = Path(__file__).parent / "fixtures" / "psych"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread() -> Any:
+    # these problems are tiny: BLAS/OpenMP threads only add contention on a busy machine
+    import sklearn.cluster  # noqa: F401  (load its OpenMP runtime before limiting it)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
 DATASETS = {"mobi": "mobi.csv", "hs": "holzinger_swineford39_data.csv"}
 
 

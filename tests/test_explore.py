@@ -35,6 +35,8 @@ def _one_thread() -> Any:
 
     with threadpool_limits(limits=1):
         yield
+
+
 DATASETS = {"mobi": "mobi.csv", "hs": "holzinger_swineford39_data.csv"}
 
 
@@ -142,8 +144,9 @@ class TestEFAAgainstPsych:
                 )
                 if "phi" in rr:
                     assert res.phi is not None
-                    d = _phi_diff(res.phi.to_numpy(), _matrix(rr["phi"]), lam,
-                                  _matrix(rr["loadings"]))
+                    d = _phi_diff(
+                        res.phi.to_numpy(), _matrix(rr["phi"]), lam, _matrix(rr["loadings"])
+                    )
                     assert d < 10 * tol, (key, rotation)
                 else:
                     assert res.phi is None
@@ -159,9 +162,10 @@ class TestEFAAgainstPsych:
         res = _fit(df, n_factors=pipe["nfactors"], extraction="minres", rotation="oblimin")
         ref = _matrix(pipe["loadings"])
         assert _max_diff_up_to_order_and_sign(res.loadings.to_numpy(), ref) < 1e-4
-        assert _max_diff_up_to_order_and_sign(
-            res.structure.to_numpy(), _matrix(pipe["structure"])
-        ) < 1e-4
+        assert (
+            _max_diff_up_to_order_and_sign(res.structure.to_numpy(), _matrix(pipe["structure"]))
+            < 1e-4
+        )
         va = _matrix(pipe["vaccounted"])  # rows: SS loadings, Proportion Var, ...
         np.testing.assert_allclose(res.variance["ss_loadings"], va[0], atol=1e-4)
         np.testing.assert_allclose(res.variance["cumulative_proportion"], va[4], atol=1e-5)
@@ -209,7 +213,7 @@ class TestEFAAgainstPsych:
         for method, key in (("regression", "regression"), ("bartlett", "bartlett")):
             ours = res.scores(df, method=method).to_numpy()[:, perm] * s
             np.testing.assert_allclose(ours, _matrix(sc[key]), atol=1e-3)
-            w = (res.regression_weights if method == "regression" else res.bartlett_weights)
+            w = res.regression_weights if method == "regression" else res.bartlett_weights
             np.testing.assert_allclose(
                 w.to_numpy()[:, perm] * s, _matrix(sc[f"{key}_weights"]), atol=1e-4
             )
@@ -251,8 +255,10 @@ class TestSimulatedStructure:
         np.testing.assert_allclose(pcs.sum(axis=1), 8.0, atol=1e-9)  # trace = p
         rng = np.random.default_rng(3)
         direct = np.array(
-            [np.linalg.eigvalsh(np.corrcoef(rng.standard_normal((60, 8)), rowvar=False))[::-1]
-             for _ in range(2000)]
+            [
+                np.linalg.eigvalsh(np.corrcoef(rng.standard_normal((60, 8)), rowvar=False))[::-1]
+                for _ in range(2000)
+            ]
         )
         # Monte Carlo standard errors of these means are about 0.004
         np.testing.assert_allclose(pcs.mean(axis=0), direct.mean(axis=0), atol=0.02)
@@ -265,7 +271,9 @@ class TestSimulatedStructure:
         res = csi.EFA(n_factors=3, rotation="varimax").fit(sim.data)
         groups = res.assignment()
         assert sorted(sorted(v) for v in groups.values()) == [
-            ["A1", "A2", "A3", "A4"], ["B1", "B2", "B3", "B4"], ["C1", "C2", "C3", "C4"]
+            ["A1", "A2", "A3", "A4"],
+            ["B1", "B2", "B3", "B4"],
+            ["C1", "C2", "C3", "C4"],
         ]
         f = list(groups)
         spec = res.to_spec([(f[0], f[1]), (f[2], f[1])])
@@ -278,13 +286,15 @@ class TestSimulatedStructure:
     def test_heywood_case_warned(self) -> None:
         rng = np.random.default_rng(0)
         f = rng.standard_normal(300)
-        df = pd.DataFrame({
-            "a": f + 0.01 * rng.standard_normal(300),
-            "b": f + rng.standard_normal(300),
-            "c": rng.standard_normal(300) + 0.3 * f,
-            "d": rng.standard_normal(300),
-            "e": rng.standard_normal(300) + 0.5 * f,
-        })
+        df = pd.DataFrame(
+            {
+                "a": f + 0.01 * rng.standard_normal(300),
+                "b": f + rng.standard_normal(300),
+                "c": rng.standard_normal(300) + 0.3 * f,
+                "d": rng.standard_normal(300),
+                "e": rng.standard_normal(300) + 0.5 * f,
+            }
+        )
         with pytest.warns(DataQualityWarning, match="Heywood"):
             res = csi.EFA(n_factors=1, extraction="ml", parallel_draws=0).fit(df)
         assert any("Heywood" in n for n in res.notes)

@@ -28,6 +28,8 @@ def _one_thread() -> Any:
 
     with threadpool_limits(limits=1):
         yield
+
+
 DATASETS = {"mobi": "mobi.csv", "hs": "holzinger_swineford39_data.csv"}
 
 
@@ -52,8 +54,13 @@ class TestReliabilityAgainstPsych:
             s = res.scales.loc["scale"]
             t = ref["total"]
             for ours, theirs in (
-                ("alpha", "raw_alpha"), ("alpha_std", "std.alpha"), ("lambda6", "G6(smc)"),
-                ("average_r", "average_r"), ("ase", "ase"), ("mean", "mean"), ("sd", "sd"),
+                ("alpha", "raw_alpha"),
+                ("alpha_std", "std.alpha"),
+                ("lambda6", "G6(smc)"),
+                ("average_r", "average_r"),
+                ("ase", "ase"),
+                ("mean", "mean"),
+                ("sd", "sd"),
             ):
                 assert s[ours] == pytest.approx(t[theirs], abs=1e-10), ours
             assert s["ci_lower"] == pytest.approx(ref["feldt"]["lower"], abs=1e-10)
@@ -61,12 +68,16 @@ class TestReliabilityAgainstPsych:
             items = res.items.loc["scale"]
             st, dr = ref["item_stats"], ref["alpha_drop"]
             for ours, theirs in (
-                ("item_total", "raw.r"), ("item_total_std", "std.r"),
-                ("item_total_corrected", "r.drop"), ("mean", "mean"), ("sd", "sd"),
+                ("item_total", "raw.r"),
+                ("item_total_std", "std.r"),
+                ("item_total_corrected", "r.drop"),
+                ("mean", "mean"),
+                ("sd", "sd"),
             ):
                 np.testing.assert_allclose(items[ours], st[theirs], atol=1e-10, err_msg=ours)
             for ours, theirs in (
-                ("alpha_if_deleted", "raw_alpha"), ("alpha_std_if_deleted", "std.alpha"),
+                ("alpha_if_deleted", "raw_alpha"),
+                ("alpha_std_if_deleted", "std.alpha"),
                 ("average_r_if_deleted", "average_r"),
             ):
                 np.testing.assert_allclose(items[ours], dr[theirs], atol=1e-10, err_msg=ours)
@@ -74,8 +85,7 @@ class TestReliabilityAgainstPsych:
     def test_omega_total(self, case: tuple[dict[str, Any], pd.DataFrame]) -> None:
         fx, df = case
         for ref in fx["omega"]:  # psych::omega(x, nfactors)$omega.tot
-            res = _quiet(csi.Reliability(omega_factors=ref["nfactors"]).fit, df,
-                         items=ref["items"])
+            res = _quiet(csi.Reliability(omega_factors=ref["nfactors"]).fit, df, items=ref["items"])
             # psych's minres inside omega() stops at optim's tolerance (~1e-7 here)
             assert res.scales.loc["scale", "omega_total"] == pytest.approx(
                 ref["omega_tot"], abs=1e-6
@@ -83,17 +93,19 @@ class TestReliabilityAgainstPsych:
 
     def test_scales_from_constructs_weights_and_round_trip(self, mobi: pd.DataFrame) -> None:
         data = csi.SurveyData.from_frame(
-            mobi, scale=(1, 10),
-            constructs={"Quality": [f"PERQ{i}" for i in range(1, 8)],
-                        "Image": [f"IMAG{i}" for i in range(1, 6)]},
+            mobi,
+            scale=(1, 10),
+            constructs={
+                "Quality": [f"PERQ{i}" for i in range(1, 8)],
+                "Image": [f"IMAG{i}" for i in range(1, 6)],
+            },
         )
         res = csi.Reliability().fit(data)
         assert list(res.scales.index) == ["Quality", "Image"]
         assert csi.result_from_json(res.to_json()) == res
         # equal weights leave every number unchanged
         frame = mobi.assign(w=2.0)
-        weighted = csi.Reliability().fit(frame, items=[f"PERQ{i}" for i in range(1, 8)],
-                                         weight="w")
+        weighted = csi.Reliability().fit(frame, items=[f"PERQ{i}" for i in range(1, 8)], weight="w")
         plain = csi.Reliability().fit(mobi, items=[f"PERQ{i}" for i in range(1, 8)])
         assert weighted.scales.loc["scale", "alpha"] == pytest.approx(
             plain.scales.loc["scale", "alpha"], abs=1e-12
@@ -158,9 +170,11 @@ class TestScreening:
         assert csi.result_from_json(res.to_json()) == res
 
     def test_clean_returns_the_survey_without_the_excluded(self) -> None:
-        df, planted = _planted()
+        df, _ = _planted()
         report, kept = _quiet(
-            csi.ScreenResponses(near_duplicate_share=0.9).clean, df, duration="seconds",
+            csi.ScreenResponses(near_duplicate_share=0.9).clean,
+            df,
+            duration="seconds",
             scale=(1, 7),
         )
         assert kept.n_respondents == len(df) - report.settings["n_excluded"]
@@ -190,7 +204,7 @@ class TestScreening:
         bad.loc[3, "seconds"] = "fast"
         with pytest.raises(DataValidationError, match="non-numeric"):
             csi.ScreenResponses().fit(bad, duration="seconds")
-        with pytest.raises(InvalidParameterError, match="'criteria.0'.*'laziness'"):
+        with pytest.raises(InvalidParameterError, match=r"'criteria\.0'.*'laziness'"):
             csi.ScreenResponses(criteria=("laziness",))  # type: ignore[arg-type]
         with pytest.raises(DataValidationError, match="exclude names"):
             csi.ScreenResponses(criteria=("duplicate",), exclude=("outlier",)).fit(df)
@@ -237,18 +251,21 @@ class TestSegmentation:
 
 class TestReaders:
     def _frame(self) -> pd.DataFrame:
-        return pd.DataFrame({
-            "SAT1": [7.0, 9, 99, 10, 8, 6],
-            "SAT2": [6.0, 98, 7, 10, 9, 5],
-            "region": [1.0, 1, 2, 2, 1, 2],
-        })
+        return pd.DataFrame(
+            {
+                "SAT1": [7.0, 9, 99, 10, 8, 6],
+                "SAT2": [6.0, 98, 7, 10, 9, 5],
+                "region": [1.0, 1, 2, 2, 1, 2],
+            }
+        )
 
     def test_sav_reads_into_the_equivalent_survey(self, tmp_path: Path) -> None:
         pyreadstat = pytest.importorskip("pyreadstat")
         df = self._frame()
         path = tmp_path / "survey.sav"
         pyreadstat.write_sav(
-            df, str(path),
+            df,
+            str(path),
             column_labels={"SAT1": "总体满意度", "SAT2": "与理想比较", "region": "地区"},
             variable_value_labels={"SAT1": {99: "不知道"}, "region": {1: "华东", 2: "华南"}},
             missing_ranges={"SAT1": [99], "SAT2": [{"lo": 98, "hi": 99}]},
@@ -256,7 +273,8 @@ class TestReaders:
         got = csi.SurveyData.from_spss(path, segments=["region"], scale=(1, 10))
         expected = csi.SurveyData.from_frame(
             df.assign(region=df["region"].map({1.0: "华东", 2.0: "华南"})),
-            segments=["region"], scale=(1, 10),
+            segments=["region"],
+            scale=(1, 10),
             labels={"SAT1": "总体满意度", "SAT2": "与理想比较"},
             missing_codes={"SAT1": [99], "SAT2": [98, 99]},
         )
@@ -269,8 +287,9 @@ class TestReaders:
         pyreadstat = pytest.importorskip("pyreadstat")
         df = self._frame().replace({99.0: np.nan, 98.0: np.nan})
         path = tmp_path / "survey.dta"
-        pyreadstat.write_dta(df, str(path), column_labels={"SAT1": "总体满意度", "SAT2": "质量",
-                                                           "region": "地区"})
+        pyreadstat.write_dta(
+            df, str(path), column_labels={"SAT1": "总体满意度", "SAT2": "质量", "region": "地区"}
+        )
         got = csi.SurveyData.from_stata(path, segments=["region"], scale=(1, 10))
         assert got.labels() == {"SAT1": "总体满意度", "SAT2": "质量"}
         assert got.frame["SAT1"].isna().sum() == 1

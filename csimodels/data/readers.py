@@ -82,9 +82,7 @@ class SurveyFile:
                 frame[col] = frame[col].map(lambda v, m=mapping: m.get(v, v))
         special = set(segments) | {c for c in (opts.get("weight"), period) if c}
         items = opts.get("items")
-        item_list = (
-            [c for c in frame.columns if c not in special] if items is None else list(items)
-        )
+        item_list = [c for c in frame.columns if c not in special] if items is None else list(items)
         labels = {k: v for k, v in self.labels.items() if k in item_list and v}
         labels.update(dict(opts.pop("labels", None) or {}))
         given = opts.pop("missing_codes", ())
@@ -188,9 +186,7 @@ def read_stata(path: str | os.PathLike[str]) -> SurveyFile:
     return _from_meta(frame, meta, os.fspath(path), with_missing=False)
 
 
-def read_excel_labelled(
-    path: str | os.PathLike[str], *, sheet_name: str | int = 0
-) -> SurveyFile:
+def read_excel_labelled(path: str | os.PathLike[str], *, sheet_name: str | int = 0) -> SurveyFile:
     """Read an Excel sheet whose first row holds column names and second row labels.
 
     Examples
@@ -209,9 +205,7 @@ def read_excel_labelled(
             f"{os.fspath(path)}: the sheet has no label row (row 2) under the column names"
         )
     label_row = raw.iloc[0]
-    labels = {
-        str(c): str(v) for c, v in label_row.items() if isinstance(v, str) and v.strip()
-    }
+    labels = {str(c): str(v) for c, v in label_row.items() if isinstance(v, str) and v.strip()}
     body = raw.iloc[1:].reset_index(drop=True)
     columns: dict[str, Any] = {}
     for col in body.columns:

@@ -48,7 +48,8 @@ def _top(r: FloatArray, k: int) -> tuple[FloatArray, FloatArray]:
 def _signed(loadings: FloatArray) -> FloatArray:
     s = np.sign(loadings.sum(axis=0))
     s[s == 0] = 1.0
-    return loadings * s
+    out: FloatArray = loadings * s
+    return out
 
 
 def principal_components(r: FloatArray, k: int) -> Extraction:
@@ -136,7 +137,7 @@ def _optimise(
     p = r.shape[0]
     bounds = [(UNIQUENESS_LOWER_BOUND, upper)] * p
     res = optimize.minimize(
-        fun,  # type: ignore[arg-type]
+        fun,
         np.clip(start, UNIQUENESS_LOWER_BOUND, upper),
         args=(r, k),
         jac=True,
@@ -196,7 +197,7 @@ def ml_fit_statistics(r: FloatArray, loadings: FloatArray, n: float) -> tuple[fl
     sigma = loadings @ loadings.T
     np.fill_diagonal(sigma, 1.0)
     m = np.linalg.solve(sigma, r)
-    sign, logdet = np.linalg.slogdet(m)
+    _sign, logdet = np.linalg.slogdet(m)
     f = float(np.trace(m) - logdet - p)
     df = ((p - k) ** 2 - (p + k)) // 2
     chisq = (n - 1.0 - (2.0 * p + 5.0) / 6.0 - 2.0 * k / 3.0) * f

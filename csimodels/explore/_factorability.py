@@ -82,7 +82,7 @@ class Bartlett:
 def bartlett(r: FloatArray, n: float) -> Bartlett:
     """χ² = −(n − 1 − (2p + 5)/6) · ln|R| on p(p − 1)/2 degrees of freedom."""
     p = r.shape[0]
-    sign, logdet = np.linalg.slogdet(r)
+    _sign, logdet = np.linalg.slogdet(r)
     chisq = -(n - 1.0 - (2.0 * p + 5.0) / 6.0) * logdet
     df = p * (p - 1) // 2
     return Bartlett(float(chisq), df, float(stats.chi2.sf(chisq, df)), float(logdet))

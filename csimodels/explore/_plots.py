@@ -64,11 +64,12 @@ def _pin_fonts(fig: Any, language: str) -> None:
         text.set_fontfamily([family, "DejaVu Sans"])
 
 
-def plot_efa(
-    res: EFAResult, kind: str | None, *, ax: Any, language: str, labels: str
-) -> Any:
+def plot_efa(res: EFAResult, kind: str | None, *, ax: Any, language: str, labels: str) -> Any:
     chosen = check_plot_options(
-        kind=kind, kinds=("scree", "loadings"), language=language, labels=labels,
+        kind=kind,
+        kinds=("scree", "loadings"),
+        language=language,
+        labels=labels,
         owner="EFAResult",
     )
     t = _TEXT[language]
@@ -100,9 +101,12 @@ def plot_efa(
         p, k = load.shape
         fig, ax = axes_for(ax, figsize=(1.2 + 0.9 * k + 2.0, 1.0 + 0.32 * p))
         im = ax.imshow(load.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
-        names = display_labels(list(load.index), labels, res.settings.get("labels") and dict(
-            zip(res.settings["items"], res.settings["labels"], strict=True)
-        ))
+        names = display_labels(
+            list(load.index),
+            labels,
+            res.settings.get("labels")
+            and dict(zip(res.settings["items"], res.settings["labels"], strict=True)),
+        )
         ax.set_yticks(range(p), names)
         factor_names = list(load.columns)
         if labels == "label":
@@ -111,9 +115,16 @@ def plot_efa(
         ax.set_xticks(range(k), factor_names)
         for i in range(p):
             for j in range(k):
-                v = float(load.iloc[i, j])
-                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
-                        color="white" if abs(v) > 0.6 else "black")
+                v = float(load.to_numpy()[i, j])
+                ax.text(
+                    j,
+                    i,
+                    f"{v:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if abs(v) > 0.6 else "black",
+                )
         fig.colorbar(im, ax=ax, shrink=0.8)
         ax.set_title(t["loadings"])
         _pin_fonts(fig, language)
@@ -124,7 +135,10 @@ def plot_segments(
     res: SegmentationResult, kind: str | None, *, ax: Any, language: str, labels: str
 ) -> Any:
     chosen = check_plot_options(
-        kind=kind, kinds=("profiles", "choice"), language=language, labels=labels,
+        kind=kind,
+        kinds=("profiles", "choice"),
+        language=language,
+        labels=labels,
         owner="SegmentationResult",
     )
     t = _TEXT[language]
@@ -146,8 +160,12 @@ def plot_segments(
         x = np.arange(len(items))
         for seg in prof.index:
             share = float(prof.loc[seg, "share"])
-            ax.plot(x, prof.loc[seg, items].to_numpy(dtype=float), marker="o",
-                    label=f"{t['segment']} {seg} ({share:.0%})")
+            ax.plot(
+                x,
+                prof.loc[seg, items].to_numpy(dtype=float),
+                marker="o",
+                label=f"{t['segment']} {seg} ({share:.0%})",
+            )
         ax.set_xticks(x, display_labels(items, labels, mapping), rotation=45, ha="right")
         ax.set_ylabel(t["mean"])
         ax.set_title(t["profiles"])

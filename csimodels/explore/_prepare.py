@@ -189,7 +189,7 @@ def check_not_singular(r: FloatArray, names: Sequence[str], *, owner: str) -> No
     off = np.abs(r - np.eye(p))
     i, j = np.nonzero(np.triu(off >= 1.0 - 1e-10, 1))
     if i.size:
-        pairs = [f"{names[a]!r} and {names[b]!r}" for a, b in zip(i, j, strict=True)]
+        pairs = [f"{names[int(a)]!r} and {names[int(b)]!r}" for a, b in zip(i, j, strict=True)]
         shown = "; ".join(pairs[:5]) + (f" and {len(pairs) - 5} more" if len(pairs) > 5 else "")
         raise DataValidationError(
             f"{owner}: items {shown} are perfectly correlated (duplicated "

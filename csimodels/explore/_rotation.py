@@ -166,7 +166,7 @@ def _varimax(x: FloatArray, tol: float, max_iter: int) -> tuple[FloatArray, Floa
 
 
 def _row_norms(a: FloatArray) -> FloatArray:
-    h = np.sqrt(np.sum(a**2, axis=1))
+    h: FloatArray = np.sqrt(np.sum(a**2, axis=1))
     h[h == 0] = 1.0
     return h
 

@@ -32,7 +32,7 @@ from csimodels.segments import fit_by
 if TYPE_CHECKING:
     from csimodels.sem.spec import ModelSpec
 
-__all__ = ["EXTRACTIONS", "FACTOR_RULES", "ROTATIONS", "EFA", "EFAResult", "kmo_label"]
+__all__ = ["EFA", "EXTRACTIONS", "FACTOR_RULES", "ROTATIONS", "EFAResult", "kmo_label"]
 
 EXTRACTIONS = ext.EXTRACTIONS
 ROTATIONS = rot.ROTATIONS
@@ -139,7 +139,7 @@ class EFA(Settings):
     >>> res = csi.EFA(rotation="varimax").fit(sim.data, random_state=3)
     >>> res.settings["n_factors"], res.settings["n_factors_rule"]
     (3, 'parallel')
-    >>> round(res.kmo.loc["(overall)", "msa"], 2) > 0.7
+    >>> bool(res.kmo.loc["(overall)", "msa"] > 0.7)
     True
     """
 
@@ -321,10 +321,10 @@ class EFA(Settings):
             k = self.n_factors
             rule_used = "given"
         else:
-            chosen = rules.loc[self.factor_rule if self.factor_rule != "parallel" else "parallel"]
-            k = max(1, int(chosen["n_factors"]))
+            suggested = int(rules["n_factors"].to_dict()[self.factor_rule])
+            k = max(1, suggested)
             rule_used = self.factor_rule
-            if int(chosen["n_factors"]) == 0:
+            if suggested == 0:
                 notes.append(
                     f"the {self.factor_rule} rule suggests no factor; one factor was extracted"
                 )
@@ -414,9 +414,9 @@ class EFA(Settings):
             index=idx,
         )
         name_rows = []
-        for j, f in enumerate(factors):
-            mine = [i for i in range(p) if primary[i] == j and first[i] >= self.loading_cutoff]
-            mine.sort(key=lambda i: -absl[i, j])
+        for j in range(k):
+            candidates = np.flatnonzero((primary == j) & (first >= self.loading_cutoff))
+            mine = [int(i) for i in candidates[np.argsort(-absl[candidates, j], kind="stable")]]
             top = mine[:3]
             name_rows.append(
                 {
@@ -751,7 +751,9 @@ class EFAResult(Result):
         survey = to_survey(data, items, owner="EFAResult.scores", options=data_options)
         x = survey.frame[items].to_numpy(dtype=np.float64)
         z = (x - self.item_means.to_numpy()) / self.item_sds.to_numpy()
-        w = (self.regression_weights if method == "regression" else self.bartlett_weights).to_numpy()
+        w = (
+            self.regression_weights if method == "regression" else self.bartlett_weights
+        ).to_numpy()
         out = z @ w
         return pd.DataFrame(out, index=survey.frame.index, columns=self.loadings.columns)
 

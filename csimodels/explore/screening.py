@@ -202,8 +202,11 @@ class ScreenResponses(Settings):
                 raise DataValidationError(f"{owner}: duration column {duration!r} not in the data")
             dur_raw = data[duration]
             if items is None:
-                items = [c for c in data.columns if c != duration and c not in
-                         _role_columns(data_options)]
+                items = [
+                    c
+                    for c in data.columns
+                    if c != duration and c not in _role_columns(data_options)
+                ]
         else:
             dur_raw = None
         survey = to_survey(data, items, owner=owner, options=data_options)
@@ -262,14 +265,13 @@ class ScreenResponses(Settings):
             flags["speeder"] = np.zeros(n, dtype=bool)
             if "speeder" in self.criteria:
                 notes.append("speeder rule not applied: pass duration='column'")
-        exact, nearest, share, searched = _duplicates(x, self.near_duplicate_share,
-                                                      self.near_duplicate_max_n)
+        exact, nearest, share, searched = _duplicates(
+            x, self.near_duplicate_share, self.near_duplicate_max_n
+        )
         flags["duplicate"] = exact >= 0
         flags["near_duplicate"] = (share >= self.near_duplicate_share) & ~flags["duplicate"]
         if not searched and "near_duplicate" in self.criteria:
-            notes.append(
-                f"near-duplicate search skipped: {n} respondents > near_duplicate_max_n"
-            )
+            notes.append(f"near-duplicate search skipped: {n} respondents > near_duplicate_max_n")
         # Mahalanobis
         d2 = np.full(n, np.nan)
         complete = ~np.isnan(x).any(axis=1)
@@ -300,12 +302,6 @@ class ScreenResponses(Settings):
                 "irv": irv,
                 "longest_run": runs,
                 "duration": dur,
-                "duplicate_of": pd.array(
-                    [labels_of[j] if j >= 0 else None for j in exact], dtype="object"
-                ),
-                "nearest_row": pd.array(
-                    [labels_of[j] if j >= 0 else None for j in nearest], dtype="object"
-                ),
                 "nearest_share": share,
                 "mahalanobis": d2,
                 **{c: flags[c] for c in SCREENING_CRITERIA},
@@ -314,6 +310,18 @@ class ScreenResponses(Settings):
             index=rows,
         )
         table.index.name = "row"
+        table.insert(
+            5,
+            "duplicate_of",
+            pd.Series([labels_of[j] if j >= 0 else "" for j in exact], index=rows, dtype="str"),
+        )
+        table.insert(
+            6,
+            "nearest_row",
+            pd.Series(
+                [labels_of[j] if j >= 0 else "" for j in nearest], index=rows, dtype="str"
+            ),
+        )
         rules = {
             "too_many_missing": f"more than {self.max_missing_share:.0%} of items unanswered",
             "straight_lining": "the same answer to every answered item",
@@ -345,10 +353,10 @@ class ScreenResponses(Settings):
         excluded = pd.DataFrame({"reasons": pd.array(reasons, dtype="str")}, index=ex_rows)
         excluded.index.name = "row"
         if excluded_mask.any():
+            counts = ", ".join(f"{c}: {int(flags[c].sum())}" for c in excluding if flags[c].any())
             warn_and_note(
                 notes,
-                f"{int(excluded_mask.sum())} of {n} respondents flagged for exclusion "
-                f"({', '.join(f'{c}: {int(flags[c].sum())}' for c in excluding if flags[c].any())})",
+                f"{int(excluded_mask.sum())} of {n} respondents flagged for exclusion ({counts})",
                 DataQualityWarning,
             )
         if excluded_mask.all():
@@ -392,9 +400,7 @@ class ScreenResponses(Settings):
         """
         report = self.fit(data, items=items, duration=duration, **data_options)
         kept_items = None if isinstance(data, SurveyData) else report.settings["items"]
-        survey = to_survey(
-            data, kept_items, owner="ScreenResponses.clean", options=data_options
-        )
+        survey = to_survey(data, kept_items, owner="ScreenResponses.clean", options=data_options)
         return report, report.apply(survey)
 
 
@@ -416,9 +422,9 @@ class ScreeningResult(Result):
     flags : DataFrame, index row (the data's row labels)
         Per respondent: ``answered`` items, ``missing_share``, ``irv`` (sd of the
         respondent's answers), ``longest_run`` of identical consecutive answers,
-        ``duration``, ``duplicate_of`` (row label of the earlier identical respondent),
-        ``nearest_row`` and ``nearest_share`` (the earlier respondent with most equal
-        answers and that share), ``mahalanobis`` D²; one boolean column per rule of
+        ``duration``, ``duplicate_of`` (row label, as text, of the earlier identical
+        respondent; empty if none), ``nearest_row`` and ``nearest_share`` (the earlier
+        respondent with most equal answers, empty if none, and that share), ``mahalanobis`` D²; one boolean column per rule of
         :data:`SCREENING_CRITERIA`; ``excluded``.
     criteria : DataFrame, index criterion
         ``applied``, ``excludes`` (its flags exclude), ``n_flagged``, ``share``, ``rule``.
@@ -431,7 +437,7 @@ class ScreeningResult(Result):
     >>> df = pd.DataFrame({"Q1": [1, 2, 2, 4], "Q2": [3, 1, 1, 2], "Q3": [2, 5, 5, 1]})
     >>> res = csi.ScreenResponses(criteria=("duplicate",)).fit(df)
     >>> res.flags["duplicate_of"].tolist()
-    [None, None, '1', None]
+    ['', '', '1', '']
     """
 
     flags: Frame

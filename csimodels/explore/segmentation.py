@@ -106,17 +106,17 @@ class Segmentation(Settings):
         x, w = mat.values, mat.weights
         n = x.shape[0]
         mean = x.mean(axis=0) if w is None else np.average(x, axis=0, weights=w)
-        sd = np.sqrt(
-            np.average((x - mean) ** 2, axis=0, weights=None if w is None else w)
-        )
+        sd = np.sqrt(np.average((x - mean) ** 2, axis=0, weights=None if w is None else w))
         const = [names[j] for j in np.flatnonzero(sd <= 1e-12)]
         if const:
             raise DataValidationError(
                 f"{owner}: item {format_offenders(const)} is constant; drop it from items"
             )
         z = (x - mean) / sd if self.standardize else x.copy()
-        ks = [self.n_segments] if self.n_segments is not None else list(
-            range(self.k_range[0], self.k_range[1] + 1)
+        ks = (
+            [self.n_segments]
+            if self.n_segments is not None
+            else list(range(self.k_range[0], self.k_range[1] + 1))
         )
         if n <= max(ks):
             raise DataValidationError(
@@ -152,8 +152,12 @@ class Segmentation(Settings):
                     random_state=seed,
                 ).fit(z)
                 lab = gm.predict(z)
-                row = {"k": k, "bic": float(gm.bic(z)), "aic": float(gm.aic(z)),
-                       "converged": bool(gm.converged_)}
+                row = {
+                    "k": k,
+                    "bic": float(gm.bic(z)),
+                    "aic": float(gm.aic(z)),
+                    "converged": bool(gm.converged_),
+                }
                 centers_by_k[k] = gm.means_
             uniq = np.unique(lab[sample])
             row["silhouette"] = (
@@ -165,9 +169,9 @@ class Segmentation(Settings):
         if self.n_segments is not None:
             best = self.n_segments
         elif criterion == "silhouette":
-            best = int(selection["silhouette"].idxmax())
+            best = int(selection.index[int(np.nanargmax(selection["silhouette"].to_numpy()))])
         else:
-            best = int(selection["bic"].idxmin())
+            best = int(selection.index[int(np.nanargmin(selection["bic"].to_numpy()))])
         lab = fits[best]
         # number segments 1..k by decreasing size (ties by first appearance)
         counts = np.bincount(lab, minlength=best)
@@ -267,7 +271,7 @@ class SegmentationResult(Result):
     >>> import csimodels as csi
     >>> sim = csi.explore.simulate_segments(n=300, random_state=1)
     >>> res = csi.Segmentation(n_segments=3).fit(sim.data, random_state=2)
-    >>> res.profiles["size"].sum()
+    >>> int(res.profiles["size"].sum())
     300
     """
 

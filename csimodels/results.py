@@ -24,9 +24,10 @@ import math
 import sys
 import typing
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Self
 
+import numpy as np
 import pandas as pd
 from pydantic import (
     BaseModel,
@@ -46,6 +47,7 @@ from csimodels.errors import CSIModelsError, ResultFormatError
 
 __all__ = [
     "POOLED",
+    "SEGMENT_PLOTS",
     "AnyResult",
     "Frame",
     "MissingDataReport",
@@ -158,6 +160,16 @@ class MissingDataReport(BaseModel):
         return f"no missing answers; {self.n_rows_used} respondents used"
 
 
+def _is_count_name(column: object) -> bool:
+    """Columns that hold counts, ranks or degrees of freedom, by the library's names."""
+    name = str(column[-1] if isinstance(column, tuple) else column).lower()
+    return (
+        name in {"n", "df", "rank", "count", "priority", "n_items", "n_used"}
+        or name.startswith(("n_", "rank_", "count_"))
+        or name.endswith(("_n", "_count", "_rank"))
+    )
+
+
 class Summary:
     """A rendered report: header pairs, named tables and numbered notes.
 
@@ -188,14 +200,35 @@ class Summary:
         self.precision = precision
 
     def _format_float(self, x: float) -> str:
-        return f"{x:.{self.precision}f}"
+        text = f"{x:.{self.precision}f}"
+        # rounding a tiny negative number must not print a signed zero
+        return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+    @staticmethod
+    def _display(table: pd.DataFrame | pd.Series) -> pd.DataFrame:
+        """The table as shown: counts, ranks and degrees of freedom print as integers."""
+        frame = table.to_frame() if isinstance(table, pd.Series) else table
+        integer_like = [
+            c
+            for c in frame.columns
+            if _is_count_name(c)
+            and pd.api.types.is_float_dtype(frame[c].dtype)
+            and bool(np.all(np.isnan(v := frame[c].to_numpy()) | (v == np.round(v))))
+            and bool(np.nanmax(np.abs(frame[c].to_numpy()), initial=0.0) < 2**53)
+        ]
+        if not integer_like:
+            return frame
+        shown = frame.copy()
+        for c in integer_like:
+            shown[c] = [("n/a" if np.isnan(v) else str(int(v))) for v in frame[c].to_numpy()]
+        return shown
 
     def as_text(self) -> str:
         """The report as plain text."""
         blocks: list[str] = []
         body: list[str] = []
         for name, table in self.tables.items():
-            frame = table.to_frame() if isinstance(table, pd.Series) else table
+            frame = self._display(table)
             rendered = frame.to_string(float_format=self._format_float, na_rep="n/a")
             body.append(f"{name}\n{'-' * len(name)}\n{rendered}")
         width = max([len(self.title), 60, *(len(line) for b in body for line in b.split("\n"))])
@@ -225,7 +258,7 @@ class Summary:
             )
             parts.append(f"<table>{rows}</table>")
         for name, table in self.tables.items():
-            frame = table.to_frame() if isinstance(table, pd.Series) else table
+            frame = self._display(table)
             parts.append(f"<h5>{html.escape(name)}</h5>")
             parts.append(frame.to_html(float_format=self._format_float, na_rep="n/a"))
         if self.notes:
@@ -601,6 +634,11 @@ AnyResult = Annotated[
 #: Label of the pooled result in combined tables.
 POOLED = "(pooled)"
 
+#: Charts comparing segments, by the class name of the segment results: each takes
+#: ``(segmented_result, kind, ax, language, labels)`` and returns the Axes/Figure.
+#: Families register theirs (e.g. the FCE stacked bars of b̄ by segment).
+SEGMENT_PLOTS: dict[str, Callable[..., Any]] = {}
+
 
 class SegmentedResult(Result):
     """One result per segment (and the pooled one), from any model's ``fit(data, by=...)``.
@@ -705,6 +743,35 @@ class SegmentedResult(Result):
             raise CSIModelsError("no segment was fitted, so there is no table to combine")
         first = next(iter(parts.values()))
         return pd.concat(parts, names=["segment", *[n for n in first.index.names]])
+
+    def plot(
+        self,
+        kind: str | None = None,
+        *,
+        ax: Any = None,
+        language: str = "en",
+        labels: str = "code",
+    ) -> Any:
+        """A chart comparing the segments when the family has one, else the pooled chart.
+
+        One segment's chart is ``result.segments[label].plot()``.
+
+        Raises
+        ------
+        CSIModelsError
+            Neither a segment chart nor a pooled result with a chart.
+        """
+        first = self.pooled if self.pooled is not None else next(iter(self.segments.values()), None)
+        plotter = SEGMENT_PLOTS.get(type(first).__name__)
+        if plotter is not None:
+            return plotter(self, kind, ax, language, labels)
+        if self.pooled is None or not hasattr(self.pooled, "plot"):
+            raise CSIModelsError(
+                f"no chart compares segments of {type(first).__name__}; plot one of them: "
+                "result.segments[label].plot()"
+            )
+        options = {"ax": ax, **({} if kind is None else {"kind": kind})}
+        return self.pooled.plot(**options)
 
     def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:
         fitted = int((self.status["status"] == "fitted").sum())

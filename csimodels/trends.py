@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from pydantic import Field, field_validator
-from scipy import stats
 
 from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
@@ -958,6 +957,8 @@ class TrendMonitor(Settings):
         source: str,
         weight: str | None,
     ) -> TrendResult:
+        from scipy import stats
+
         n_seg, n_ser, n_per = mean.shape
         crit_ci = float(stats.norm.ppf(0.5 + self.level / 2))
         # period-over-period change

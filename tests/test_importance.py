@@ -724,11 +724,13 @@ class TestPenaltyReward:
             res = PenaltyReward(attributes=["QUAL1", "QUAL2", "VAL1"], overall="SAT1").fit(
                 demo, by="region"
             )
-        assert res.by_segment().shape == (4, 3)
-        assert PenaltyRewardResult.from_json(res.to_json()) == res
-        assert res.settings["bands"]["QUAL1"] == [4.0, 7.0]
-        assert "Penalty–reward" in str(res)
-        res.plot()
+        assert res.overview["factor_class"].shape == (4, 3)
+        assert csi.SegmentedResult.from_json(res.to_json()) == res
+        assert PenaltyRewardResult.from_json(res.pooled.to_json()) == res.pooled
+        # every segment uses the pooled band cut-offs
+        assert res.segments["East"].settings["bands"]["QUAL1"] == [4.0, 7.0]
+        assert "Penalty–reward" in str(res.pooled)
+        res.pooled.plot()
         matplotlib.pyplot.close("all")
 
 

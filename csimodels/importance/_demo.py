@@ -22,7 +22,7 @@ def demo_section() -> str:
     import csimodels as csi
     from csimodels.importance.drivers import DriverAnalysis, DriverAnalysisResult
     from csimodels.importance.matrix import ImportancePerformance, ImportancePerformanceResult
-    from csimodels.importance.penalty import PenaltyReward
+    from csimodels.importance.penalty import PenaltyReward, PenaltyRewardResult
 
     data = csi.datasets.load_example("acsi_demo")
     drivers = DriverAnalysis(
@@ -34,6 +34,7 @@ def demo_section() -> str:
     matrix = ImportancePerformance(method="lmg").from_drivers(drivers)
     assert isinstance(matrix, ImportancePerformanceResult)
     asym = PenaltyReward(attributes=_ATTRIBUTES, overall="SAT1").fit(data)
+    assert isinstance(asym, PenaltyRewardResult)
     order = matrix.priorities()
     lines = [
         f"What to fix first: drivers of SAT1 ({data.item_info['SAT1'].label}) among "

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from csimodels._settings import Settings
 from csimodels._stats import weighted_mean, weighted_quantile
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
@@ -261,7 +262,7 @@ class ImportancePerformanceResult(Result):
         return ax
 
 
-class ImportancePerformance(BaseModel):
+class ImportancePerformance(Settings):
     """Importance–performance analysis: the four-quadrant matrix and a priority ranking.
 
     Places each attribute by its importance (vertical) and performance (horizontal)

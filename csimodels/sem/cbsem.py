@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from pydantic import Field
-from scipy import stats
 
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
@@ -521,6 +520,8 @@ def _estimate(
     weight_name: str | None,
     ordinal: bool = False,
 ) -> tuple[CBSEMResult, Conditions]:
+    from scipy import stats
+
     conditions: Conditions = []
     import semopy
 
@@ -1158,6 +1159,8 @@ def _robust_measures(
     n: int,
     robust: bool,
 ) -> dict[str, float]:
+    from scipy import stats
+
     out = {k: float("nan") for k in ORDINAL_FIT_MEASURES}
     if not robust or df <= 0:
         return out

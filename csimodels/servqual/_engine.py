@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -52,6 +51,8 @@ def mean_stats(
 
     ``x`` has shape (n, k); NaN cells are left out of their column only.
     """
+    from scipy import stats
+
     complete = not np.isnan(x).any()
     if complete:
         n = np.full(x.shape[1], x.shape[0], dtype=np.int64)
@@ -101,6 +102,8 @@ def mean_stats(
 def wilcoxon_columns(x: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Wilcoxon signed-rank test of each column against zero (scipy defaults: zeros
     dropped, normal approximation with tie correction for larger samples)."""
+    from scipy import stats
+
     k = x.shape[1]
     statistic = np.full(k, np.nan)
     p = np.full(k, np.nan)
@@ -173,6 +176,8 @@ def aggregate_weighted(
     The influence value of respondent i is ``Σ_d [ḡ_d (s_id − s̄_d) + s̄_d (g_id − ḡ_d)]``;
     the SE is that of its (weighted) mean. Returns estimate, SE, CI, t and p.
     """
+    from scipy import stats
+
     sbar = column_means(shares, w)
     gbar = column_means(scores, w)
     estimate = float(sbar @ gbar)

@@ -630,7 +630,7 @@ class SERVQUAL(InstrumentModel):
             "test": self.test,
             "correction": self.correction,
             "confirmatory": self.confirmatory,
-            "standard_errors": "linearisation (Taylor) SE of the weighted mean; t intervals",
+            "inference": "linearisation (Taylor) SE of the weighted mean; t intervals",
         }
         return SERVQUALResult(
             items=items,

@@ -96,17 +96,17 @@ def _minres_loadings(r: FloatArray, psi: FloatArray, k: int) -> FloatArray:
 
 
 def _minres_objective(psi: FloatArray, r: FloatArray, k: int) -> tuple[float, FloatArray]:
-    # For fixed ψ the best Λ (top eigenpairs of R − Ψ) leaves E = Σ_{j>k} e_j v_j v_j';
-    # f(ψ) = ½‖E‖² = ½ Σ_{j>k} e_j². Its gradient is −diag(E) = diag(ΛΛ' + Ψ − R)
+    # For fixed ψ the best Λ (top eigenpairs of S = R − Ψ) leaves E = S − V_k E_k V_k';
+    # f(ψ) = ½‖E‖² = ½(‖S‖² − Σ_{j≤k} e_j²). Its gradient is −diag(E) = diag(ΛΛ' + Ψ − R)
     # (psych's FAgr.minres); at the optimum diag(E) = 0, so the minimiser is also the one
-    # of the off-diagonal residual criterion psych reports.
+    # of the off-diagonal residual criterion psych reports. Only the top k eigenpairs
+    # are computed.
     s = r.copy()
     np.fill_diagonal(s, np.diag(r) - psi)
-    values, vectors = np.linalg.eigh(s)
-    rest_values, rest_vectors = values[: r.shape[0] - k], vectors[:, : r.shape[0] - k]
-    f = float(0.5 * np.sum(rest_values**2))
-    grad = -((rest_vectors**2) @ rest_values)
-    return f, np.asarray(grad, dtype=np.float64)
+    values, vectors = _top(s, k)
+    f = float(0.5 * (np.sum(s**2) - np.sum(values**2)))
+    diag_e = np.diag(s) - (vectors**2) @ values
+    return f, np.asarray(-diag_e, dtype=np.float64)
 
 
 def _ml_loadings(r: FloatArray, psi: FloatArray, k: int) -> FloatArray:
@@ -118,15 +118,24 @@ def _ml_loadings(r: FloatArray, psi: FloatArray, k: int) -> FloatArray:
 
 
 def _ml_objective(psi: FloatArray, r: FloatArray, k: int) -> tuple[float, FloatArray]:
-    # f(ψ) = −Σ_{j>k} (ln e_j − e_j) + k − p, e the eigenvalues of Ψ^-½ R Ψ^-½
-    # (psych's FAfn); gradient diag(ΛΛ' + Ψ − R)/ψ² (psych's FAgr).
+    # f(ψ) = −Σ_{j>k} (ln e_j − e_j) + k − p, e the eigenvalues of S* = Ψ^-½ R Ψ^-½
+    # (psych's FAfn), computed as ln|S*| − tr S* minus the top k terms (a Cholesky
+    # factor and k eigenpairs instead of a full eigendecomposition); gradient
+    # diag(ΛΛ' + Ψ − R)/ψ² (psych's FAgr).
+    p = r.shape[0]
     sq = np.sqrt(psi)
     s_star = r / np.outer(sq, sq)
-    values, vectors = np.linalg.eigh(s_star)
-    values, vectors = values[::-1], vectors[:, ::-1]
-    e = values[k:]
-    f = float(-(np.sum(np.log(e) - e) - k + r.shape[0]))
-    lam = vectors[:, :k] * np.sqrt(np.clip(values[:k] - 1.0, 0.0, None)) * sq[:, None]
+    values, vectors = _top(s_star, k)
+    try:
+        chol = np.linalg.cholesky(s_star)
+        logdet = 2.0 * float(np.sum(np.log(np.diag(chol))))
+    except np.linalg.LinAlgError:
+        return float("inf"), np.zeros(p)
+    rest = (logdet - float(np.sum(np.log(values)))) - (
+        float(np.trace(s_star)) - float(np.sum(values))
+    )
+    f = float(-(rest - k + p))
+    lam = vectors * np.sqrt(np.clip(values - 1.0, 0.0, None)) * sq[:, None]
     g = (lam**2).sum(axis=1) + psi - np.diag(r)
     return f, g / psi**2
 

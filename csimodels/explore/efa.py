@@ -880,10 +880,3 @@ class EFAResult(Result):
         from csimodels.explore import _plots
 
         return _plots.plot_efa(self, kind, ax=ax, language=language, labels=labels)
-
-
-def check_items_present(survey: SurveyData, items: Sequence[str], owner: str) -> None:
-    """Raise naming the fitted items that ``survey`` lacks."""
-    missing = [i for i in items if i not in survey.item_info]
-    if missing:
-        raise DataValidationError(f"{owner}: item {format_offenders(missing)} not in the data")

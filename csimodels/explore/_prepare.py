@@ -197,6 +197,12 @@ def check_not_singular(r: FloatArray, names: Sequence[str], *, owner: str) -> No
             "of each pair"
         )
     values, vectors = np.linalg.eigh(r)
+    if values[0] < -1e-8 * max(1.0, values[-1]):
+        raise DataValidationError(
+            f"{owner}: the correlation matrix of the items is not positive definite "
+            f"(smallest eigenvalue {values[0]:.3g}), as pairwise deletion can produce; "
+            "use missing='listwise' or missing='mean'"
+        )
     if values[0] < 1e-10 * max(1.0, values[-1]):
         v = np.abs(vectors[:, 0])
         involved = [names[k] for k in np.argsort(-v) if v[k] > 0.05]

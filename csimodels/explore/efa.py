@@ -15,7 +15,6 @@ from csimodels.data.survey import SurveyData
 from csimodels.errors import (
     ConvergenceWarning,
     DataQualityWarning,
-    DataValidationError,
     InvalidParameterError,
     SpecificationError,
     format_offenders,

@@ -318,9 +318,7 @@ class ScreenResponses(Settings):
         table.insert(
             6,
             "nearest_row",
-            pd.Series(
-                [labels_of[j] if j >= 0 else "" for j in nearest], index=rows, dtype="str"
-            ),
+            pd.Series([labels_of[j] if j >= 0 else "" for j in nearest], index=rows, dtype="str"),
         )
         rules = {
             "too_many_missing": f"more than {self.max_missing_share:.0%} of items unanswered",
@@ -424,8 +422,9 @@ class ScreeningResult(Result):
         respondent's answers), ``longest_run`` of identical consecutive answers,
         ``duration``, ``duplicate_of`` (row label, as text, of the earlier identical
         respondent; empty if none), ``nearest_row`` and ``nearest_share`` (the earlier
-        respondent with most equal answers, empty if none, and that share), ``mahalanobis`` D²; one boolean column per rule of
-        :data:`SCREENING_CRITERIA`; ``excluded``.
+        respondent with most equal answers, empty if none, and that share),
+        ``mahalanobis`` D²; one boolean column per rule of :data:`SCREENING_CRITERIA`;
+        ``excluded``.
     criteria : DataFrame, index criterion
         ``applied``, ``excludes`` (its flags exclude), ``n_flagged``, ``share``, ``rule``.
     excluded : DataFrame, index row

@@ -342,6 +342,66 @@ class SurveyData(NoLegacyAPI, _Validated):
         return cls.from_frame(df, **kwargs)
 
     @classmethod
+    def from_excel_labelled(
+        cls, path: str | os.PathLike[str], *, sheet_name: str | int = 0, **kwargs: Any
+    ) -> SurveyData:
+        """Read an Excel sheet whose second row holds the item labels (``excel`` extra).
+
+        Row 1 has the column names, row 2 their labels (any language), answers follow.
+        See :func:`csimodels.data.readers.read_excel_labelled`; keyword arguments are
+        those of :meth:`from_frame` (explicit ``labels`` override the sheet's).
+
+        Examples
+        --------
+        >>> import os, tempfile, pandas as pd, csimodels as csi
+        >>> path = os.path.join(tempfile.mkdtemp(), "s.xlsx")
+        >>> pd.DataFrame([["满意度", "质量"], [7, 8], [9, 6]], columns=["SAT", "QUAL"]).to_excel(
+        ...     path, index=False)
+        >>> csi.SurveyData.from_excel_labelled(path, scale=(1, 10)).labels()["SAT"]
+        '满意度'
+        """
+        from csimodels.data.readers import read_excel_labelled
+
+        return read_excel_labelled(path, sheet_name=sheet_name).to_survey(**kwargs)
+
+    @classmethod
+    def from_spss(cls, path: str | os.PathLike[str], **kwargs: Any) -> SurveyData:
+        """Read an SPSS ``.sav`` file (``spss`` extra): variable labels become item labels,
+        user-missing values become missing codes, value labels of segment columns
+        become their labels.
+
+        See :func:`csimodels.data.readers.read_spss`; keyword arguments are those of
+        :meth:`from_frame` (explicit ``labels`` override the file's; explicit
+        ``missing_codes`` are added to its user-missing codes).
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> csi.SurveyData.from_spss  # doctest: +ELLIPSIS
+        <bound method SurveyData.from_spss of ...>
+        """
+        from csimodels.data.readers import read_spss
+
+        return read_spss(path).to_survey(**kwargs)
+
+    @classmethod
+    def from_stata(cls, path: str | os.PathLike[str], **kwargs: Any) -> SurveyData:
+        """Read a Stata ``.dta`` file (``spss`` extra) with its variable labels.
+
+        See :func:`csimodels.data.readers.read_stata`; keyword arguments are those of
+        :meth:`from_frame`.
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> csi.SurveyData.from_stata  # doctest: +ELLIPSIS
+        <bound method SurveyData.from_stata of ...>
+        """
+        from csimodels.data.readers import read_stata
+
+        return read_stata(path).to_survey(**kwargs)
+
+    @classmethod
     def coerce(
         cls,
         data: SurveyData | pd.DataFrame,

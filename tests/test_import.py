@@ -12,7 +12,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-LAZY = ("scipy.stats", "scipy.optimize", "semopy", "matplotlib", "dask", "sklearn", "joblib")
+LAZY = (
+    "scipy.stats",
+    "scipy.optimize",
+    "scipy.linalg",
+    "scipy.special",
+    "semopy",
+    "matplotlib",
+    "dask",
+    "sklearn",
+    "joblib",
+    "statsmodels",
+)
 
 
 def _loaded_after(code: str) -> set[str]:

@@ -92,7 +92,7 @@ from csimodels.servqual import (
     ZoneOfTolerance,
     ZoneOfToleranceResult,
 )
-from csimodels.trends import TrendMonitor, TrendResult
+from csimodels.trends import KPIMonitor, KPIResult, TrendMonitor, TrendResult
 
 __all__ = [
     "ACSI",
@@ -130,6 +130,8 @@ __all__ = [
     "Instrument",
     "InvarianceResult",
     "ItemInfo",
+    "KPIMonitor",
+    "KPIResult",
     "Kano",
     "KanoResult",
     "ModelSpec",

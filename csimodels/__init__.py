@@ -92,6 +92,8 @@ from csimodels.sem import (
     PLSResult,
     SegmentedPLSResult,
 )
+from csimodels.sem._cbsem_compare import InvarianceResult, measurement_invariance
+from csimodels.sem.cbsem import CBSEM, CBSEMResult
 from csimodels.servqual import (
     SERVPERF,
     SERVQUAL,
@@ -101,11 +103,12 @@ from csimodels.servqual import (
     ZoneOfTolerance,
     ZoneOfToleranceResult,
 )
-from csimodels.trends import TrendMonitor, TrendResult
+from csimodels.trends import KPIMonitor, KPIResult, TrendMonitor, TrendResult
 
 __all__ = [
     "ACSI",
     "AHP",
+    "CBSEM",
     "CCSI",
     "ECSI",
     "EFA",
@@ -119,6 +122,7 @@ __all__ = [
     "AHPHierarchyResult",
     "AHPResult",
     "Bootstrap",
+    "CBSEMResult",
     "ComplaintAnalysis",
     "ComplaintResult",
     "ConvexCost",
@@ -137,7 +141,10 @@ __all__ = [
     "ImportancePerformanceResult",
     "ImprovementPlan",
     "Instrument",
+    "InvarianceResult",
     "ItemInfo",
+    "KPIMonitor",
+    "KPIResult",
     "Kano",
     "KanoResult",
     "ModelSpec",
@@ -182,6 +189,7 @@ __all__ = [
     "importance",
     "inference",
     "kano",
+    "measurement_invariance",
     "planning",
     "plotting",
     "result_from_json",

@@ -66,6 +66,8 @@ EXAMPLES: dict[str, Callable[[], Settings]] = {
     "PenaltyReward": lambda: csi.PenaltyReward(attributes=["QUAL1", "VAL1"], overall="SAT1"),
     "ImportancePerformance": lambda: csi.ImportancePerformance(),
     "TrendMonitor": lambda: csi.TrendMonitor(series=["SAT1"]),
+    "CBSEM": lambda: csi.CBSEM(syntax="visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"),
+    "KPIMonitor": lambda: csi.KPIMonitor(kind="rate", name="complaints"),
     "Retention": lambda: csi.Retention(),
     "ComplaintAnalysis": lambda: csi.ComplaintAnalysis(),
     "SatisfactionValue": lambda: csi.SatisfactionValue(),

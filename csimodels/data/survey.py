@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from csimodels._pydantic import NoLegacyAPI
 from csimodels._stats import weighted_mean
 from csimodels.data import _validate as v
 from csimodels.data._periods import check_period_column, order_periods
-from csimodels.data.scale import ItemInfo, Scale
+from csimodels.data.scale import ItemInfo, Scale, _Validated
 from csimodels.errors import DataQualityWarning, DataValidationError, format_offenders
 from csimodels.results import MissingDataReport, _TableCopy
 
@@ -61,7 +61,7 @@ def _protect_frame_field(cls: type[BaseModel], name: str) -> None:
     setattr(cls, name, _TableCopy(name))
 
 
-class SurveyData(NoLegacyAPI, BaseModel):
+class SurveyData(NoLegacyAPI, _Validated):
     """Survey answers with their metadata: scales, labels, constructs, weights, segments.
 
     Build it with :meth:`from_frame` or :meth:`from_csv`; every model accepts it (or
@@ -106,8 +106,8 @@ class SurveyData(NoLegacyAPI, BaseModel):
     frame: pd.DataFrame
     items: tuple[str, ...]
     item_info: dict[str, ItemInfo]
-    constructs: dict[str, tuple[str, ...]] = {}
-    construct_labels: dict[str, str] = {}
+    constructs: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    construct_labels: dict[str, str] = Field(default_factory=dict)
     weight: str | None = None
     segments: tuple[str, ...] = ()
     period: str | None = None
@@ -175,6 +175,17 @@ class SurveyData(NoLegacyAPI, BaseModel):
             For items whose answers are all the same, and respondents without a period.
         """
         df = v.check_frame(df)
+        v.check_argument_kinds(
+            items=items,
+            missing_codes=missing_codes,
+            reverse=reverse,
+            labels=labels,
+            constructs=constructs,
+            construct_labels=construct_labels,
+            weight=weight,
+            segments=segments,
+            period=period,
+        )
         segments = tuple(segments)
         special = [c for c in (weight, period) if c is not None] + list(segments)
         v.check_columns_exist(df, special, role="column")
@@ -697,10 +708,27 @@ class SurveyData(NoLegacyAPI, BaseModel):
         >>> data.subset(data.frame["region"] == "North").n_respondents > 0
         True
         """
+        full = self.frame
         if isinstance(rows, (np.ndarray, pd.Series)) and rows.dtype == bool:
-            frame = self.frame.loc[np.asarray(rows)]
+            mask = np.asarray(rows)
+            if mask.shape != (full.shape[0],):
+                raise DataValidationError(
+                    f"subset: a boolean mask needs one value per respondent "
+                    f"({full.shape[0]}), got shape {mask.shape}"
+                )
+            frame = full.loc[mask]
         else:
-            frame = self.frame.loc[list(rows)]
+            if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
+                raise DataValidationError(
+                    f"subset takes row labels (a list) or a boolean mask, got {rows!r}"
+                )
+            labels = list(rows)
+            unknown = [r for r in labels if not isinstance(r, Hashable) or r not in full.index]
+            if unknown:
+                raise DataValidationError(
+                    f"subset: row label {format_offenders(unknown)} not in these data"
+                )
+            frame = full.loc[labels]
         if frame.shape[0] == 0:
             raise DataValidationError("the subset has no respondents")
         return self.model_copy(update={"frame": frame})
@@ -716,7 +744,7 @@ class SurveyData(NoLegacyAPI, BaseModel):
         ['East', 'North', 'South', 'West']
         """
         allowed = [*self.segments, *([self.period] if self.period else [])]
-        if by not in allowed:
+        if not isinstance(by, str) or by not in allowed:
             raise DataValidationError(
                 f"by={by!r} is not a segment or period column of this survey; "
                 "choose one of "
@@ -765,7 +793,7 @@ class SurveyData(NoLegacyAPI, BaseModel):
         1
         """
         names = self._item_names(items, "item_matrix")
-        if missing not in MISSING_STRATEGIES:
+        if not isinstance(missing, str) or missing not in MISSING_STRATEGIES:
             raise DataValidationError(
                 f"missing={missing!r} is not a missing-data strategy; "
                 f"choose one of {format_offenders(list(MISSING_STRATEGIES))}"

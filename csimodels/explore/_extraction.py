@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize
 from scipy.linalg import eigh
 
+from csimodels._lazy import lazy_module
 from csimodels.explore._factorability import smc
+
+optimize = lazy_module("scipy.optimize")
 
 FloatArray = NDArray[np.float64]
 

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
+
+from csimodels._lazy import lazy_module
+
+stats = lazy_module("scipy.stats")
 
 FloatArray = NDArray[np.float64]
 

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from pydantic import Field
-from scipy import stats
 
+from csimodels._lazy import lazy_module
 from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
 from csimodels.errors import DataQualityWarning, DataValidationError, format_offenders
@@ -22,6 +22,8 @@ from csimodels.explore._prepare import prepare, to_survey
 from csimodels.explore.efa import max_identified_factors
 from csimodels.results import Frame, Result, SegmentedResult, warn_and_note
 from csimodels.segments import fit_by
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["Reliability", "ReliabilityResult"]
 

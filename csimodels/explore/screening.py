@@ -11,13 +11,15 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from pydantic import Field
-from scipy import stats
 
+from csimodels._lazy import lazy_module
 from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
 from csimodels.errors import DataQualityWarning, DataValidationError, format_offenders
 from csimodels.explore._prepare import to_survey
 from csimodels.results import Frame, Result, warn_and_note
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["SCREENING_CRITERIA", "ScreenResponses", "ScreeningResult"]
 

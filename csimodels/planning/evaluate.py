@@ -15,14 +15,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from csimodels._lazy import lazy_module
 from csimodels.data.survey import SurveyData
 from csimodels.errors import DataValidationError, InvalidParameterError, format_offenders
 from csimodels.planning._inputs import OVERALL, build_table
 from csimodels.planning.result import PlanEvaluation, PlanResult
 from csimodels.results import Result
 from csimodels.segments import segment_label, split_by
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["evaluate_plan"]
 

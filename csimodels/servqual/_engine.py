@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from csimodels._stats import adjust_p_values
+
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
@@ -119,32 +121,8 @@ def wilcoxon_columns(x: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def adjust_p(p: FloatArray, method: str) -> FloatArray:
-    """Multiple-comparison adjusted p-values (NaN entries are not counted as tests).
-
-    ``"holm"``: step-down Holm–Bonferroni; ``"bonferroni"``: ``min(1, m·p)``;
-    ``"fdr_bh"``: Benjamini–Hochberg step-up; ``"none"``: unchanged.
-    """
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    pv = p[ok]
-    m = pv.size
-    if m == 0 or method == "none":
-        out[ok] = pv
-        return out
-    if method == "bonferroni":
-        out[ok] = np.minimum(1.0, pv * m)
-        return out
-    order = np.argsort(pv, kind="stable")
-    ranked = pv[order]
-    if method == "holm":
-        adj = np.maximum.accumulate(ranked * (m - np.arange(m)))
-    else:  # fdr_bh
-        adj = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1]
-    adj = np.minimum(adj, 1.0)
-    back = np.empty(m)
-    back[order] = adj
-    out[ok] = back
-    return out
+    """Multiple-comparison adjusted p-values: :func:`csimodels._stats.adjust_p_values`."""
+    return adjust_p_values(p, method)
 
 
 def dimension_scores(

@@ -78,6 +78,10 @@ EXAMPLES: dict[str, Callable[[], Settings]] = {
     "ImprovementPlan": lambda: csi.ImprovementPlan(goal=1.5, costs={"Quality": 10.0}),
     "ConvexCost": lambda: csi.ConvexCost(rate=2.0),
     "PiecewiseCost": lambda: csi.PiecewiseCost(breaks=(2.0,), rates=(10.0, 30.0)),
+    "EFA": lambda: csi.EFA(),
+    "Reliability": lambda: csi.Reliability(),
+    "ScreenResponses": lambda: csi.ScreenResponses(),
+    "Segmentation": lambda: csi.Segmentation(),
     "Bootstrap": lambda: csi.Bootstrap(n=100),
     "Permutation": lambda: csi.Permutation(n=100),
 }
@@ -200,6 +204,11 @@ def _fce_frame() -> pd.DataFrame:
     )
 
 
+def _factor_survey() -> pd.DataFrame:
+    sim = csi.explore.simulate_factor_data(n=400, random_state=6)
+    return sim.data.frame.assign(region=np.repeat(["N", "S"], 200))
+
+
 BY_CASES = [
     ByCase("ACSI", csi.ACSI(indicators=_ACSI).fit, _demo, "region", "paths"),
     ByCase(
@@ -233,6 +242,22 @@ BY_CASES = [
         "store",
         "table",
         {"weights": [0.5, 0.5], "items": ["速度", "态度"]},
+    ),
+    ByCase(
+        "EFA",
+        csi.EFA(parallel_draws=30).fit,
+        _factor_survey,
+        "region",
+        "loadings",
+        {"random_state": 2, "items": [f"{f}{i}" for f in "ABC" for i in range(1, 5)]},
+    ),
+    ByCase(
+        "Reliability",
+        csi.Reliability().fit,
+        _factor_survey,
+        "region",
+        "scales",
+        {"items": ["A1", "A2", "A3", "A4"]},
     ),
 ]
 

@@ -78,10 +78,6 @@ EXAMPLES: dict[str, Callable[[], Settings]] = {
     "ImprovementPlan": lambda: csi.ImprovementPlan(goal=1.5, costs={"Quality": 10.0}),
     "ConvexCost": lambda: csi.ConvexCost(rate=2.0),
     "PiecewiseCost": lambda: csi.PiecewiseCost(breaks=(2.0,), rates=(10.0, 30.0)),
-    "EFA": lambda: csi.EFA(),
-    "Reliability": lambda: csi.Reliability(),
-    "ScreenResponses": lambda: csi.ScreenResponses(),
-    "Segmentation": lambda: csi.Segmentation(),
     "Bootstrap": lambda: csi.Bootstrap(n=100),
     "Permutation": lambda: csi.Permutation(n=100),
 }

@@ -478,7 +478,8 @@ def test_bad_constructor_arguments() -> None:
 def _captured_estimation(model: csi.CBSEM, data: pd.DataFrame) -> Any:
     """The internal Estimation of a fit (to drive the bootstrap engine directly)."""
     from csimodels.sem import _cbsem_estimate as ce
-    from csimodels.sem._cbsem_syntax import build_partable, parse_syntax
+    from csimodels.sem._cbsem_partable import build_partable
+    from csimodels.sem._cbsem_syntax import parse_syntax
 
     parsed = parse_syntax(str(model.syntax))
     table = build_partable(parsed)

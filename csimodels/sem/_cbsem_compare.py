@@ -385,8 +385,8 @@ def modification_indices(est: Any, group_labels: list[str]) -> pd.DataFrame:
     import copy
 
     from csimodels.sem import _cbsem_engine as engine
+    from csimodels.sem._cbsem_partable import ParRow
     from csimodels.sem._cbsem_ram import RamModel
-    from csimodels.sem._cbsem_syntax import ParRow
 
     table = est.table
     aug = copy.deepcopy(table)

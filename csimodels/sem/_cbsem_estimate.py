@@ -17,8 +17,8 @@ from csimodels.errors import ConvergenceWarning, SpecificationError
 from csimodels.sem import _cbsem_engine as engine
 from csimodels.sem._cbsem_diagnostics import check_identified, check_moments
 from csimodels.sem._cbsem_ordinal import OrdinalMoments
+from csimodels.sem._cbsem_partable import ParTable
 from csimodels.sem._cbsem_ram import RamModel, start_values
-from csimodels.sem._cbsem_syntax import ParTable
 
 FloatArray = NDArray[np.float64]
 Conditions = list[tuple[str, type[Warning]]]

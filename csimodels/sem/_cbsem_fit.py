@@ -1,8 +1,7 @@
 """Global fit of a CB-SEM solution on lavaan's scale: χ², baseline, CFI, TLI, RMSEA, SRMR, IC.
 
-semopy reports no SRMR and AIC/BIC on another scale; every index here is computed by
-csimodels from the discrepancy ``F`` (lavaan's ``fmin``), the sample and implied
-moments, with lavaan 0.6's definitions:
+Every index here is computed by csimodels from the discrepancy ``F`` (lavaan's
+``fmin``), the sample and implied moments, with lavaan 0.6's definitions:
 
 * χ² = 2 n F with n = N for ML/FIML and N − 1 for GLS/ULS/WLS/DWLS (FIML: the
   likelihood-ratio statistic against the saturated model);

@@ -17,10 +17,12 @@ from csimodels import (
     ahp,
     datasets,
     errors,
+    events,
     fce,
     importance,
     inference,
     kano,
+    planning,
     plotting,
     results,
     segments,
@@ -40,6 +42,15 @@ from csimodels.ahp import (
     FuzzyAHPResult,
 )
 from csimodels.data import DescriptionResult, ItemInfo, Scale, SurveyData
+from csimodels.events import (
+    ComplaintAnalysis,
+    ComplaintResult,
+    CustomerEvents,
+    Retention,
+    RetentionResult,
+    SatisfactionValue,
+    SatisfactionValueResult,
+)
 from csimodels.fce import FCE, FCEResult, FCETree, FCETreeResult, GradeSet
 from csimodels.importance import (
     DriverAnalysis,
@@ -51,6 +62,14 @@ from csimodels.importance import (
 )
 from csimodels.inference import Bootstrap, Permutation
 from csimodels.kano import Kano, KanoResult
+from csimodels.planning import (
+    ConvexCost,
+    ImprovementPlan,
+    PiecewiseCost,
+    PlanEvaluation,
+    PlanResult,
+    WhatIfResult,
+)
 from csimodels.results import Result, SegmentedResult, Summary, result_from_json
 from csimodels.sem import (
     ACSI,
@@ -73,7 +92,7 @@ from csimodels.servqual import (
     ZoneOfTolerance,
     ZoneOfToleranceResult,
 )
-from csimodels.trends import TrendMonitor, TrendResult
+from csimodels.trends import KPIMonitor, KPIResult, TrendMonitor, TrendResult
 
 __all__ = [
     "ACSI",
@@ -92,6 +111,10 @@ __all__ = [
     "AHPResult",
     "Bootstrap",
     "CBSEMResult",
+    "ComplaintAnalysis",
+    "ComplaintResult",
+    "ConvexCost",
+    "CustomerEvents",
     "DescriptionResult",
     "DriverAnalysis",
     "DriverAnalysisResult",
@@ -103,9 +126,12 @@ __all__ = [
     "GradeSet",
     "ImportancePerformance",
     "ImportancePerformanceResult",
+    "ImprovementPlan",
     "Instrument",
     "InvarianceResult",
     "ItemInfo",
+    "KPIMonitor",
+    "KPIResult",
     "Kano",
     "KanoResult",
     "ModelSpec",
@@ -114,9 +140,16 @@ __all__ = [
     "PenaltyReward",
     "PenaltyRewardResult",
     "Permutation",
+    "PiecewiseCost",
+    "PlanEvaluation",
+    "PlanResult",
     "Result",
+    "Retention",
+    "RetentionResult",
     "SERVPERFResult",
     "SERVQUALResult",
+    "SatisfactionValue",
+    "SatisfactionValueResult",
     "Scale",
     "SegmentedPLSResult",
     "SegmentedResult",
@@ -124,17 +157,20 @@ __all__ = [
     "SurveyData",
     "TrendMonitor",
     "TrendResult",
+    "WhatIfResult",
     "ZoneOfTolerance",
     "ZoneOfToleranceResult",
     "__version__",
     "ahp",
     "datasets",
     "errors",
+    "events",
     "fce",
     "importance",
     "inference",
     "kano",
     "measurement_invariance",
+    "planning",
     "plotting",
     "result_from_json",
     "results",

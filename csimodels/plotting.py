@@ -192,8 +192,10 @@ def use_language(language: str) -> Iterator[dict[str, Any]]:
                 stacklevel=3,
             )
         else:
-            rc["font.family"] = "sans-serif"
-            rc["font.sans-serif"] = [family, "DejaVu Sans"]
+            # name the family itself, not the generic "sans-serif": a text object keeps
+            # its family list, and a generic one is resolved again when the figure is
+            # saved, after this context has ended
+            rc["font.family"] = [family, "DejaVu Sans"]
             rc["axes.unicode_minus"] = False
     with plt.rc_context(rc):
         yield rc

@@ -21,11 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
+from csimodels._lazy import lazy_module
 from csimodels.sem import _cbsem_engine as engine
 from csimodels.sem._cbsem_estimate import Estimation
 from csimodels.sem._cbsem_tables import defined_values, row_values, standardized
+
+stats = lazy_module("scipy.stats")
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]

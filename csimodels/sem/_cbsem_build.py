@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats
 
+from csimodels._lazy import lazy_module
 from csimodels.errors import DataQualityWarning, format_offenders
 from csimodels.inference import Bootstrap, resolve_random_state
 from csimodels.results import MissingDataReport
@@ -25,6 +25,8 @@ from csimodels.sem.index import index_weights, respondent_indices
 from csimodels.sem.spec import ModelSpec
 
 __all__ = ["LEGACY_COLUMNS", "build_result"]
+
+stats = lazy_module("scipy.stats")
 
 FloatArray = NDArray[np.float64]
 Conditions = list[tuple[str, type[Warning]]]

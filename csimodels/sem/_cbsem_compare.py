@@ -10,10 +10,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
 
+from csimodels._lazy import lazy_module
 from csimodels.errors import SpecificationError
 from csimodels.results import Frame, Result
+
+special = lazy_module("scipy.special")
+stats = lazy_module("scipy.stats")
 
 if TYPE_CHECKING:
     from csimodels.sem.cbsem import CBSEMResult

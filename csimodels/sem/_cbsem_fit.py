@@ -22,7 +22,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize, stats
+
+from csimodels._lazy import lazy_module
+
+stats = lazy_module("scipy.stats")
 
 FloatArray = NDArray[np.float64]
 
@@ -80,6 +83,8 @@ def baseline_fmin(
 
 def rmsea_interval(chi2: float, df: int, n: float, level: float = 0.90) -> tuple[float, float]:
     """lavaan's RMSEA confidence interval (noncentrality inversion)."""
+    from scipy import optimize, stats
+
     if df <= 0 or not math.isfinite(chi2):
         return float("nan"), float("nan")
     upper_q = 1 - (1 - level) / 2
@@ -129,6 +134,8 @@ def fit_measures(
     fmin: float,
 ) -> dict[str, float]:
     """The fit table as a dict keyed by :data:`FIT_MEASURES`."""
+    from scipy import stats
+
     p_value = float(stats.chi2.sf(chi2, df)) if df > 0 and estimator != "ULS" else float("nan")
     if df == 0:
         p_value = float("nan")

@@ -19,7 +19,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
+
+from csimodels._lazy import lazy_module
+
+stats = lazy_module("scipy.stats")
 
 FloatArray = NDArray[np.float64]
 

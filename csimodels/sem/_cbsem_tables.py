@@ -13,10 +13,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import special, stats
 
+from csimodels._lazy import lazy_module
 from csimodels.sem._cbsem_estimate import Estimation, dependent_variances
 from csimodels.sem._cbsem_syntax import evaluate_expression
+
+special = lazy_module("scipy.special")
+stats = lazy_module("scipy.stats")
 
 FloatArray = NDArray[np.float64]
 

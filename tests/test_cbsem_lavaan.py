@@ -234,6 +234,17 @@ class TestSamplingWeightsMLR(CheckLavaan):
         assert ml.settings["se"] == "robust.huber.white"
 
 
+class TestSamplingWeightsByGroup(CheckLavaan):
+    """Sampling weights by school: normalised over the whole sample (lavaan's
+    ``sampling.weights.normalization = "total"``)."""
+
+    case = "hs_group_weights_mlr"
+    syntax = _model("hs_model")
+    data_name = "hs_w"
+    fit_kw: ClassVar[dict[str, Any]] = {"estimator": "MLR", "weight": "w", "group": "school"}
+    robust = True
+
+
 class TestFixedValues(CheckLavaan):
     """``0.6*x2`` fixed, ``NA*x4`` freed, ``start()``, a fixed variance and covariance."""
 

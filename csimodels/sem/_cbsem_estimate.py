@@ -117,6 +117,14 @@ def estimate(
         engine.ModelFrame(ram, g.x, columns, estimator, g.weights, ordinal, group=k)
         for k, g in enumerate(groups)
     ]
+    if len(frames) > 1 and all(g.weights is not None for g in groups):
+        # lavaan's sampling.weights.normalization = "total": the weights of all groups
+        # sum to N, so a group's size in the objective is the sum of its weights
+        total = sum(float(np.sum(g.weights)) for g in groups if g.weights is not None)
+        n_all = sum(fr.n for fr in frames)
+        for fr, g in zip(frames, groups, strict=True):
+            assert g.weights is not None
+            fr.n_w = float(np.sum(g.weights)) * n_all / total
     objective: engine.ModelFrame | engine.MultiFrame = (
         frames[0] if len(frames) == 1 else engine.MultiFrame(frames)
     )

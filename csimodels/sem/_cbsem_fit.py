@@ -174,7 +174,7 @@ def fit_measures(
 
 def group_loglik(frame: Any, sigma: FloatArray, mu: FloatArray) -> float:
     """Normal log-likelihood of one group's complete data (ML moments, divisor N)."""
-    n = frame.n
+    n = frame.n_w
     s_ml = frame.s if frame.estimator == "ML" else frame.s * (n - 1) / n
     sign, logdet = np.linalg.slogdet(sigma)
     if sign <= 0:
@@ -227,7 +227,7 @@ def global_fit(est: Any) -> tuple[dict[str, float], list[FloatArray]]:
         base_chi2 = 0.0
         loglik = unrestricted = 0.0
         for frame in frames:
-            w = frame.n / n
+            w = frame.n_w / n
             bf = baseline_fmin(frame.estimator, frame.s, getattr(frame, "wmat", None), frame.vech)
             base_chi2 += 2 * n_eff * w * bf
             sigma, mu, _ = frame.sigma(theta)
@@ -283,7 +283,7 @@ def _multigroup_srmr(est: Any, resid: list[FloatArray]) -> float:
         if frame.meanstructure:
             _, mu, _ = frame.sigma(est.theta)
             values = np.concatenate([values, (frame.mean - mu) / np.sqrt(np.diag(frame.s))])
-        total += frame.n / est.n * float(np.sqrt(np.mean(values**2)))
+        total += frame.n_w / est.n * float(np.sqrt(np.mean(values**2)))
     return total
 
 

@@ -409,9 +409,10 @@ def modification_indices(est: Any, group_labels: list[str]) -> pd.DataFrame:
                     row = ParRow(f, "=~", x, g, value=0.0, kind="loadings")
                     aug.rows.append(row)
                     cand.append(row)
+        fixed_x = set(table.ov_x)  # lavaan: no residual covariances with fixed covariates
         for i, a in enumerate(observed):
             for b in observed[i + 1 :]:
-                if (a, "~~", b) not in have:
+                if (a, "~~", b) not in have and a not in fixed_x and b not in fixed_x:
                     row = ParRow(a, "~~", b, g, value=0.0, kind="residual.covariances")
                     aug.rows.append(row)
                     cand.append(row)

@@ -12,7 +12,7 @@ and syntax models share one table and one engine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from csimodels.errors import SpecificationError, format_offenders
 from csimodels.sem._cbsem_syntax import (
@@ -82,6 +82,9 @@ class ParTable:
     meanstructure: bool
     label_of_free: dict[int, str]
     n_equalities: int = 0
+    #: observed exogenous covariates (only right of ``~``): lavaan's ``ov.x``, whose
+    #: (co)variances and means are the sample ones (``fixed.x = TRUE``)
+    ov_x: list[str] = field(default_factory=list)
 
     def find(self, lhs: str, op: str, rhs: str, group: int = 1) -> ParRow | None:
         for row in self.rows:
@@ -374,6 +377,7 @@ def build_partable(
         meanstructure=meanstructure,
         label_of_free=label_of_free,
         n_equalities=n_eq,
+        ov_x=list(ov_x),
     )
     _apply_constraints(table, parsed)
     return table

@@ -162,6 +162,9 @@ def yuan_bentler_trace(est: Any) -> float:
 
 def baseline_trace(est: Any) -> float:
     """trace.UGamma of the independence model (free variances; means when modelled)."""
+    from csimodels.sem._cbsem_fit import _fixed_x_positions
+
+    xpos = _fixed_x_positions(est)
     total = 0.0
     blocks_info = []
     b0s = []
@@ -169,14 +172,21 @@ def baseline_trace(est: Any) -> float:
         p = frame.p
         var = np.diag(frame.s).copy()
         sigma = np.diag(var)
-        d = np.zeros((p, p, p))
-        d[np.arange(p), np.arange(p), np.arange(p)] = 1.0
+        pairs = [(j, j) for j in range(p)]
+        if xpos:
+            # lavaan's baseline with fixed covariates keeps their covariance block
+            sigma[np.ix_(xpos, xpos)] = frame.s[np.ix_(xpos, xpos)]
+            pairs += [(a, b) for i, a in enumerate(xpos) for b in xpos[i + 1 :]]
+        d = np.zeros((len(pairs), p, p))
+        for k, (a, b) in enumerate(pairs):
+            d[k, a, b] = d[k, b, a] = 1.0
         dmu = None
         mu = frame.mean
         if frame.meanstructure:
+            k0 = d.shape[0]
             d = np.concatenate([d, np.zeros((p, p, p))])
-            dmu = np.zeros((2 * p, p))
-            dmu[p + np.arange(p), np.arange(p)] = 1.0
+            dmu = np.zeros((k0 + p, p))
+            dmu[k0 + np.arange(p), np.arange(p)] = 1.0
         scores, info = ml_scores_and_information(frame.x, frame.mean, sigma, mu, d, dmu)
         blocks_info.append(info * frame.n_w / est.n)
         b0s.append(_first_order(scores, frame.weights_raw, frame.n_w))

@@ -257,3 +257,53 @@ def test_by_segment_refits_each_region(sim: csi.datasets.SimulatedEvents) -> Non
     assert csi.result_from_json(res.to_json()) == res
     with pytest.raises(DataValidationError, match="not a column of the survey"):
         csi.SatisfactionValue().fit(sim.events, sim.survey, by="store", **COLUMNS)
+
+
+def test_bootstrap_agrees_with_the_delta_method_and_is_reproducible(
+    sim: csi.datasets.SimulatedEvents, logit: csi.SatisfactionValueResult
+) -> None:
+    import joblib
+
+    from csimodels.inference import Bootstrap
+
+    def run(**options: object) -> csi.SatisfactionValueResult:
+        return csi.SatisfactionValue().fit(  # type: ignore[return-value]
+            sim.events,
+            sim.survey,
+            drivers=["price"],
+            level_column="level",
+            bootstrap=Bootstrap(**options),
+            **COLUMNS,  # type: ignore[arg-type]
+        )
+
+    boot = run(n=150, random_state=3)
+    assert boot.settings["inference"].startswith("bootstrap (150 resamples")
+    assert boot.settings["random_state"] == 3
+    assert boot.bootstrap_draws.shape == (150, 3 + 4)
+    # same estimates; bootstrap errors within 25 % of the delta-method ones
+    np.testing.assert_allclose(boot.coefficients["estimate"], logit.coefficients["estimate"])
+    for table, delta in ((boot.value, logit.value), (boot.coefficients, logit.coefficients)):
+        ratio = table["std_error"] / delta["std_error"]
+        assert ((ratio > 0.75) & (ratio < 1.25)).all(), ratio
+    assert csi.result_from_json(boot.to_json()) == boot
+    # the draws do not depend on jobs or chunks
+    serial = run(n=24, random_state=8)
+    with joblib.parallel_config(backend="threading"):
+        parallel = run(n=24, random_state=8, n_jobs=2, chunk_size=5)
+    pd.testing.assert_frame_equal(serial.bootstrap_draws, parallel.bootstrap_draws)
+    with pytest.raises(InvalidParameterError, match="percentile"):
+        run(n=10, method="bca")
+
+
+def test_cox_bootstrap_runs(
+    sim: csi.datasets.SimulatedEvents, cox: csi.SatisfactionValueResult
+) -> None:
+    boot = csi.SatisfactionValue(model="cox").fit(
+        sim.events, sim.survey, drivers=["price"], bootstrap=60, random_state=5, **COLUMNS
+    )
+    ratio = (
+        boot.value.loc["retention_per_point", "std_error"]
+        / cox.value.loc["retention_per_point", "std_error"]
+    )
+    assert 0.6 < ratio < 1.5
+    assert boot.settings["random_state"] == 5

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 LAZY = ("scipy.stats", "scipy.optimize", "semopy", "matplotlib", "dask", "sklearn", "joblib")
 
@@ -17,7 +18,12 @@ LAZY = ("scipy.stats", "scipy.optimize", "semopy", "matplotlib", "dask", "sklear
 def _loaded_after(code: str) -> set[str]:
     script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
     out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],  # this checkout's csimodels
     )
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 

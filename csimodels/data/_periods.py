@@ -99,7 +99,15 @@ def check_period_column(values: pd.Series, column: str) -> None:
         return
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         return
-    uniques = [v for v in pd.unique(values.to_numpy(dtype=object)) if not _is_missing(v)]
+    raw = values.to_numpy(dtype=object)
+    unhashable = [v for v in raw if not isinstance(v, Hashable)]
+    if unhashable:
+        raise DataValidationError(
+            f"period column {column!r} holds values that are not labels "
+            f"({format_offenders([repr(u) for u in unhashable[:3]])}); a period is one "
+            "number, string, date or pandas Period per respondent"
+        )
+    uniques = [v for v in pd.unique(raw) if not _is_missing(v)]
     by_type: dict[str, list[Any]] = {}
     for v in uniques:
         t = "str" if isinstance(v, str) else type(v).__name__

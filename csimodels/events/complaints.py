@@ -236,6 +236,7 @@ class ComplaintAnalysis(Settings):
                 split_events(log, columns, fit_one, "ComplaintAnalysis.fit"),
                 columns,
                 owner="ComplaintAnalysis.fit",
+                unit="customers",
                 min_segment_size=min_segment_size,
                 on_error=on_error,
                 pooled=pooled,
@@ -300,7 +301,8 @@ class ComplaintAnalysis(Settings):
             "n_cases": len(cases),
             "n_used": len(cases),
             "rates_by": by_cols,
-            "inference": None,
+            "inference": "exact Poisson (Garwood) intervals of rates; t intervals of "
+            "handling scores",
             "weight": None,
         }
         return ComplaintResult(

@@ -305,6 +305,7 @@ class Retention(Settings):
                 parts,
                 columns,
                 owner="Retention.fit",
+                unit="customers",
                 min_segment_size=min_segment_size,
                 on_error=on_error,
                 pooled=pooled,
@@ -410,7 +411,8 @@ class Retention(Settings):
             "n_used": int(state.has_activity.sum()),
             "churn_window": window,
             "curves_by": curves_by,
-            "inference": None,
+            "inference": "Wilson intervals of churn rates; Greenwood errors and log-log "
+            "intervals of the Kaplan-Meier curve",
             "weight": None,
             "class_description": (
                 f"A >= {self.class_thresholds[0]}, B >= {self.class_thresholds[1]}, "

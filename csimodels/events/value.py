@@ -33,8 +33,10 @@ from csimodels.events._frames import EventsResult
 from csimodels.events._kinds import ACTIVITY_KINDS, add_months
 from csimodels.events._segments import fit_parts, split_frame
 from csimodels.events._survival import CoxFit, cox_fit, logit_fit, wilson_interval
+from csimodels.events._value_boot import bootstrap_draws, cox_point_values, logit_point_values
 from csimodels.events.data import CustomerEvents
 from csimodels.events.retention import check_activity_kinds
+from csimodels.inference import Bootstrap, as_bootstrap, resolve_random_state
 from csimodels.results import Frame, SegmentedResult, warn_and_note
 
 if TYPE_CHECKING:
@@ -81,6 +83,10 @@ class SatisfactionValueResult(EventsResult):
     fit_statistics : DataFrame, index statistic
         ``value``: observations, events or retained, log-likelihood, null
         log-likelihood, likelihood-ratio statistic and its p value, iterations.
+    bootstrap_draws : DataFrame
+        With ``fit(..., bootstrap=...)``: one row per draw (customers resampled, the
+        model refitted), one column per coefficient and per quantity of ``value``;
+        NaN rows for draws the model could not fit. Empty otherwise.
 
     Examples
     --------
@@ -100,6 +106,7 @@ class SatisfactionValueResult(EventsResult):
     value: Frame
     curve: Frame
     fit_statistics: Frame
+    bootstrap_draws: Frame
 
     _title: ClassVar[str] = "Satisfaction and retention: the value of one index point"
 
@@ -243,6 +250,8 @@ class SatisfactionValue(Settings):
         by: str | Sequence[str] | None = None,
         min_segment_size: int = 100,
         on_error: Literal["skip", "raise"] = "skip",
+        bootstrap: Bootstrap | int | None = None,
+        random_state: int | np.random.Generator | None = None,
         **from_frame_options: Any,
     ) -> SatisfactionValueResult | SegmentedResult:
         """Join the survey to the log and estimate what satisfaction is worth.
@@ -273,6 +282,13 @@ class SatisfactionValue(Settings):
             With ``by``: segments with fewer survey answers are not fitted.
         on_error : {"skip", "raise"}
             With ``by``: a failing segment is recorded (``"skip"``) or raises.
+        bootstrap : Bootstrap or int, optional
+            Resample the analysed customers and refit: the standard errors and
+            percentile intervals of the coefficients and of the value table then come
+            from the draws (``settings["inference"] = "bootstrap"``).
+        random_state : int, Generator or None
+            Seed of the bootstrap (a Bootstrap's own seed wins); None draws one, which
+            the result records.
 
         Returns
         -------
@@ -294,9 +310,31 @@ class SatisfactionValue(Settings):
             )
         drivers = [drivers] if isinstance(drivers, str) else list(drivers)
 
+        request = as_bootstrap(bootstrap, owner="SatisfactionValue.fit")
+        seed: int | None = None
+        if request is not None:
+            if request.method != "percentile":
+                raise InvalidParameterError(
+                    "SatisfactionValue.fit: the bootstrap gives percentile intervals; pass "
+                    f"Bootstrap(method='percentile'), got method={request.method!r}"
+                )
+            seed = resolve_random_state(
+                request.random_state if request.random_state is not None else random_state,
+                owner="SatisfactionValue.fit",
+            )
+
         def fit_one(part: pd.DataFrame) -> SatisfactionValueResult:
             return self._fit(
-                log, part, customer, satisfaction, time, survey_date, drivers, level_column
+                log,
+                part,
+                customer,
+                satisfaction,
+                time,
+                survey_date,
+                drivers,
+                level_column,
+                request,
+                seed,
             )
 
         if by is not None:
@@ -327,6 +365,8 @@ class SatisfactionValue(Settings):
         survey_date: object,
         drivers: list[str],
         level_column: str | None,
+        request: Bootstrap | None = None,
+        seed: int | None = None,
     ) -> SatisfactionValueResult:
         notes: list[str] = list(log.notes)
         if frame.shape[0] == 0:
@@ -489,6 +529,23 @@ class SatisfactionValue(Settings):
                 rev_se,
                 notes,
             )
+        draws = pd.DataFrame()
+        if request is not None and seed is not None:
+            coefs, value, draws = self._bootstrap(
+                request,
+                seed,
+                x[use],
+                retained[use],
+                months[use],
+                out["churned"].to_numpy()[use],
+                out,
+                known,
+                use,
+                coefs,
+                value,
+                base,
+                notes,
+            )
         join = pd.DataFrame({"customers": pd.Series(counts)}).reindex(
             [
                 "survey_rows",
@@ -517,7 +574,13 @@ class SatisfactionValue(Settings):
             "drivers": drivers,
             "n_used": int(use.sum()),
             "customer_base": base,
-            "inference": "delta method",
+            "inference": (
+                "delta method; Wilson intervals by level"
+                if request is None
+                else f"bootstrap ({request.n} resamples of customers; percentile intervals)"
+            ),
+            "bootstrap": None if request is None else request.model_dump(mode="json"),
+            "random_state": seed,
             "weight": None,
             "revenue_per_customer": rev_mean,
         }
@@ -529,6 +592,7 @@ class SatisfactionValue(Settings):
             value=value,
             curve=curve,
             fit_statistics=stats_,
+            bootstrap_draws=draws,
             settings=settings,
             notes=tuple(notes),
         )
@@ -586,6 +650,87 @@ class SatisfactionValue(Settings):
         inside = (t > start[cust]) & (t <= end[cust])
         totals = np.bincount(cust[inside], weights=amount[inside], minlength=log.n_customers)
         return np.asarray(totals[codes], dtype=np.float64)
+
+    def _bootstrap(
+        self,
+        request: Bootstrap,
+        seed: int,
+        x: np.ndarray,
+        retained: np.ndarray,
+        months: np.ndarray,
+        churned: np.ndarray,
+        out: pd.DataFrame,
+        known: np.ndarray,
+        use: np.ndarray,
+        coefs: pd.DataFrame,
+        value: pd.DataFrame,
+        base: int,
+        notes: list[str],
+    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        from scipy import stats
+
+        kept = (known & (out["retained"].to_numpy() == 1))[use]
+        revenue = np.where(kept, out["revenue_in_horizon"].to_numpy()[use], np.nan)
+        fixed = self.revenue_per_customer
+        h = float(self.horizon)
+        event = churned.astype(bool)
+
+        def statistic(idx: np.ndarray) -> np.ndarray:
+            if self.model == "logit":
+                y = retained[idx]
+                if np.all(y == y[0]):
+                    raise ValueError("one outcome only")
+                core = logit_point_values(x[idx], y)
+            else:
+                if not event[idx].any():
+                    raise ValueError("no event")
+                core = cox_point_values(x[idx], months[idx], event[idx], h)
+            rev = fixed if fixed is not None else float(np.nanmean(revenue[idx]))
+            return np.concatenate([core, [rev]])
+
+        k = len(coefs)
+        width = k + 3
+        with np.errstate(all="ignore"):
+            raw = bootstrap_draws(
+                statistic,
+                int(x.shape[0]),
+                width,
+                n=request.n,
+                seed=seed,
+                n_jobs=request.n_jobs,
+                chunk_size=request.chunk_size,
+            )
+        failed = int(np.isnan(raw[:, 0]).sum())
+        if failed:
+            warn_and_note(
+                notes,
+                f"{failed} of {request.n} bootstrap draws could not be fitted and are left out",
+                ConvergenceWarning,
+            )
+        ame, ret, rev = raw[:, k], raw[:, k + 1], raw[:, k + 2]
+        columns = {str(t): raw[:, j] for j, t in enumerate(coefs.index)}
+        columns |= {"retention_per_point": ame, "customers_per_point": ame * base}
+        if "revenue_per_point" in value.index:
+            columns["revenue_per_point"] = ame * base * rev
+        columns["retention"] = ret
+        draws = pd.DataFrame(columns)
+        draws.index.name = "draw"
+        lo_q, hi_q = 50 * (1 - request.level), 50 * (1 + request.level)
+
+        def spread(table: pd.DataFrame) -> pd.DataFrame:
+            table = table.copy()
+            values = draws[[str(i) for i in table.index]].to_numpy()
+            with np.errstate(all="ignore"):
+                table["std_error"] = np.nanstd(values, axis=0, ddof=1)
+                table["ci_lower"] = np.nanpercentile(values, lo_q, axis=0)
+                table["ci_upper"] = np.nanpercentile(values, hi_q, axis=0)
+            return table
+
+        coefs = spread(coefs)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            coefs["z"] = coefs["estimate"] / coefs["std_error"]
+        coefs["p_value"] = 2 * stats.norm.sf(np.abs(coefs["z"].to_numpy()))
+        return coefs, spread(value), draws
 
     def _revenue_per_customer(
         self, out: pd.DataFrame, known: np.ndarray, log: CustomerEvents

@@ -309,12 +309,38 @@ def _register(cls: type[Result]) -> None:
         _LIBRARY_TYPES.setdefault(cls.__name__, cls)
 
 
+def _load_library_type(kind: str) -> type[Result] | None:
+    """A library result class whose module is not imported yet (the API loads lazily).
+
+    Only modules of this package are imported, and only by a well-formed dotted name;
+    a bare class name (payloads of older versions) loads every family first.
+    """
+    import importlib
+    import re
+
+    if "." in kind:
+        module = kind.rsplit(".", 1)[0]
+        if re.fullmatch(r"csimodels(\.[A-Za-z_][A-Za-z0-9_]*)+", module) is None:
+            return None
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return None
+        return _RESULT_TYPES.get(kind)
+    import csimodels
+
+    csimodels.load_all()
+    return _LIBRARY_TYPES.get(kind)
+
+
 def _resolve_type(kind: Any) -> type[Result]:
     if not isinstance(kind, str):
         raise ResultFormatError(
             f"result JSON: field 'result_type' must be a string, got {_kind_of(kind)}"
         )
     target = _RESULT_TYPES.get(kind) if "." in kind else _LIBRARY_TYPES.get(kind)
+    if target is None:
+        target = _load_library_type(kind)
     if target is None:
         raise ResultFormatError(
             f"result JSON: field 'result_type' names {kind[:200]!r}, which is not a "

@@ -313,7 +313,14 @@ class TestSimulatedStructure:
         )
         assert isinstance(res, csi.SegmentedResult)
         assert res.labels == ["N", "S"]
-        assert res.segments["N"].settings["n_factors"] == res.pooled.settings["n_factors"]
+        assert res.segments["N"].settings["n_factors"] == 3
+        alone = csi.EFA(rotation="varimax", parallel_draws=50).fit(
+            frame[frame["region"] == "N"],
+            random_state=1,
+            labels=sim.data.labels(),
+            items=list(sim.data.items),
+        )
+        pd.testing.assert_frame_equal(res.segments["N"].loadings, alone.loadings)
         assert csi.result_from_json(res.to_json()) == res
 
     def test_plots(self, tmp_path: Path) -> None:

@@ -881,26 +881,25 @@ _protect_frame_field(SurveyData, "frame")
 
 
 def _resolve_scales(scale: ScaleArg, items: Sequence[str]) -> dict[str, Scale | None]:
+    if scale is None:
+        return dict.fromkeys(items)
+    if isinstance(scale, Mapping):
+        unknown = sorted(str(k) for k in scale if k not in items)
+        if unknown:
+            raise DataValidationError(
+                f"scale names {format_offenders(unknown)}, which "
+                f"{'is not an item' if len(unknown) == 1 else 'are not items'}"
+            )
     try:
-        if scale is None:
-            return dict.fromkeys(items)
         if isinstance(scale, Mapping):
-            unknown = sorted(str(k) for k in scale if k not in items)
-            if unknown:
-                raise DataValidationError(
-                    f"scale names {format_offenders(unknown)}, which "
-                    f"{'is not an item' if len(unknown) == 1 else 'are not items'}"
-                )
             return {i: Scale.coerce(scale[i]) if i in scale else None for i in items}
         sc = Scale.coerce(scale)
         return dict.fromkeys(items, sc)
     except (TypeError, ValueError) as err:
-        if isinstance(err, DataValidationError):
-            raise
         raise DataValidationError(
             f"scale must be (min, max) with min < max, a Scale, or a dict of item to scale; "
             f"got {scale!r} ({err})"
-        ) from err
+        ) from None
 
 
 def _resolve_codes(

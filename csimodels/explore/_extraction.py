@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.linalg import eigh
 
 from csimodels._lazy import lazy_module
 from csimodels.explore._factorability import smc
@@ -42,6 +41,8 @@ class Extraction:
 
 def _top(r: FloatArray, k: int) -> tuple[FloatArray, FloatArray]:
     """The k largest eigenvalues (descending) and their eigenvectors."""
+    from scipy.linalg import eigh
+
     p = r.shape[0]
     values, vectors = eigh(r, subset_by_index=[p - k, p - 1])
     return values[::-1], vectors[:, ::-1]

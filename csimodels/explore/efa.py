@@ -195,7 +195,9 @@ class EFA(Settings):
             Respondent-weight column of a DataFrame (weighted correlations).
         by : str or list of str, optional
             Segment column(s): a :class:`~csimodels.results.SegmentedResult` with the
-            pooled fit and one per segment (the same number of factors in each).
+            pooled fit and one per segment, each fitted as it would be alone (with
+            ``n_factors=None`` each segment applies the rule itself; pass ``n_factors``
+            for solutions with the same number of factors).
         random_state : int or Generator, optional
             Seed of the parallel analysis (drawn and recorded when None).
         on_error, n_jobs : optional
@@ -224,19 +226,17 @@ class EFA(Settings):
         )
         chosen = list(survey.items if items is None else items)
         if by is not None:
-            pooled = self._fit(survey, chosen, seed)
-            fixed = self.model_copy(update={"n_factors": pooled.settings["n_factors"]})
             return fit_by(
                 survey,
                 by,
-                lambda part: fixed._fit(part, chosen, seed),
+                lambda part: self._fit(part, chosen, seed),
                 owner=owner,
                 min_segment_size=len(chosen) + 2,
                 on_error=on_error,
                 n_jobs=n_jobs,
-                pooled=pooled,
+                pooled=self._fit(survey, chosen, seed),
                 headline=("variance",),
-                settings={"model": "EFA", "n_factors": pooled.settings["n_factors"]},
+                settings={"model": "EFA"},
             )
         return self._fit(survey, chosen, seed)
 

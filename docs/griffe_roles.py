@@ -68,7 +68,7 @@ class SphinxRoles(griffe.Extension):
             member = parent.members[tail]
             try:
                 return member.final_target.path if member.is_alias else member.path  # type: ignore[union-attr]
-            except Exception:  # noqa: BLE001 - an unresolvable alias is simply not a target
+            except Exception:
                 return None
         return None
 

@@ -82,7 +82,9 @@ def python_blocks(text: str) -> list[Block]:
             name, _, caption = (m.group("args") or "").strip(" :").partition("|")
             name, caption = name.strip(), caption.strip()
             if not re.fullmatch(r"[\w-]+", name):
-                raise ValueError(f"figure marker needs a name: <!-- figure: NAME | Caption -->, got {name!r}")
+                raise ValueError(
+                    f"figure marker needs a name: <!-- figure: NAME | Caption -->, got {name!r}"
+                )
         blocks.append(Block(body, kind, name, caption, m.end()))
     return blocks
 
@@ -174,7 +176,9 @@ _LIB_HASH = [""]
 
 
 # ----------------------------------------------------------------------------- notebooks
-def _run_cell(source: str, namespace: dict[str, Any], plt: Any, label: str) -> list[tuple[str, str]]:
+def _run_cell(
+    source: str, namespace: dict[str, Any], plt: Any, label: str
+) -> list[tuple[str, str]]:
     """Execute one notebook cell; return its outputs as (mime, payload) pairs."""
     tree = ast.parse(source)
     last = None
@@ -248,7 +252,8 @@ def render_notebook(path: Path) -> str:
                 elif mime == "html":
                     parts.append(f'<div class="nb-output">\n{payload}\n</div>\n')
                 else:
-                    parts.append(f'<p><img class="nb-figure" alt="figure" src="data:image/png;base64,{payload}"></p>\n')
+                    src = f"data:image/png;base64,{payload}"
+                    parts.append(f'<p><img class="nb-figure" alt="figure" src="{src}"></p>\n')
     # the notebook's own "# Title" stays the page title; the note goes after it
     text = "\n".join(parts)
     first = text.find("\n# ")
@@ -310,7 +315,9 @@ def on_files(files: Any, config: Any) -> Any:
     try:
         import mathjax
     except ImportError as exc:  # pragma: no cover - a missing docs dependency
-        raise RuntimeError('the docs need MathJax: pip install -e ".[docs]" (django-static-mathjax)') from exc
+        raise RuntimeError(
+            'the docs need MathJax: pip install -e ".[docs]" (django-static-mathjax)'
+        ) from exc
     script = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / "tex-svg.js"
     files.append(File.generated(config, "js/mathjax/tex-svg.js", abs_src_path=str(script)))
     css = HtmlFormatter(style="friendly").get_style_defs(".highlight")
@@ -320,7 +327,9 @@ def on_files(files: Any, config: Any) -> Any:
     for title, slug, body in sections:
         files.append(File.generated(config, f"api/{slug}.md", content=f"# {title}\n\n{body}"))
     for path in _STATE["notebooks"]:
-        files.append(File.generated(config, f"notebooks/{path.stem}.md", content=render_notebook(path)))
+        files.append(
+            File.generated(config, f"notebooks/{path.stem}.md", content=render_notebook(path))
+        )
 
     figures: dict[str, list[tuple[Block, list[str]]]] = {}
     for file in list(files):
@@ -371,7 +380,9 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
         if block.kind != "figure":
             continue
         out.append(markdown[last : block.end])
-        imgs = "".join(f"\n\n![{block.caption or block.name}]({prefix}{uri})" for uri in by_name[block.name])
+        imgs = "".join(
+            f"\n\n![{block.caption or block.name}]({prefix}{uri})" for uri in by_name[block.name]
+        )
         caption = f"\n\n*{block.caption}*" if block.caption else ""
         out.append(imgs + caption + "\n")
         last = block.end

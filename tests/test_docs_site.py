@@ -114,7 +114,9 @@ def test_internal_links_and_anchors_resolve(site: Path) -> None:
 
 def test_nothing_is_loaded_from_another_host(site: Path) -> None:
     remote = re.compile(r'<(?:script|link|img)\b[^>]*\b(?:src|href)="(?:https?:)?//', re.I)
-    offenders = [p.relative_to(site).as_posix() for p in _pages(site) if remote.search(p.read_text("utf-8"))]
+    offenders = [
+        p.relative_to(site).as_posix() for p in _pages(site) if remote.search(p.read_text("utf-8"))
+    ]
     assert not offenders, offenders
 
 
@@ -141,7 +143,9 @@ def test_maths_is_rendered_by_the_sites_own_mathjax(site: Path) -> None:
     assert script.stat().st_size > 1_000_000
     csi_page = (site / "csi" / "index.html").read_text(encoding="utf-8")
     assert 'class="arithmatex"' in csi_page and "js/mathjax/tex-svg.js" in csi_page
-    trends_api = (site / "api" / "trend-monitoring-and-early-warning" / "index.html").read_text("utf-8")
+    trends_api = (site / "api" / "trend-monitoring-and-early-warning" / "index.html").read_text(
+        "utf-8"
+    )
     assert trends_api.count('class="arithmatex"') >= 10  # the :math: roles of the docstrings
 
 
@@ -150,7 +154,9 @@ def test_api_reference_is_split_and_searchable(site: Path) -> None:
     assert len(api_pages) >= 10 and "data" in api_pages
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     locations = {doc["location"] for doc in index["docs"]}
-    assert any(loc.startswith("api/data/") and loc.endswith("#csimodels.SurveyData") for loc in locations)
+    assert any(
+        loc.startswith("api/data/") and loc.endswith("#csimodels.SurveyData") for loc in locations
+    )
     assert any(loc.endswith("#csimodels.trends.TrendMonitor") for loc in locations)
     # cross-references of docstrings became links
     data_page = (site / "api" / "data" / "index.html").read_text(encoding="utf-8")

@@ -33,6 +33,7 @@ FIGURE_PAGES = (
     "kano",
     "fce",
     "planning",
+    "events",
     "zh/quickstart",
 )
 ROLE = re.compile(r":(?:py:)?(?:class|meth|func|attr|mod|data|math|obj|exc|const):(?:`|<code>)")

@@ -34,6 +34,7 @@ FIGURE_PAGES = (
     "fce",
     "planning",
     "events",
+    "explore",
     "zh/quickstart",
 )
 ROLE = re.compile(r":(?:py:)?(?:class|meth|func|attr|mod|data|math|obj|exc|const):(?:`|<code>)")

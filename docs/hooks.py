@@ -281,6 +281,47 @@ def api_sections() -> tuple[str, list[tuple[str, str, str]]]:
     return intro, sections
 
 
+# ----------------------------------------------------------------------------- nav
+#: pages of the "Start here" menu; every other page of mkdocs.yml's flat nav (the
+#: method families, appended there by whoever adds one) goes under "Methods"
+START_PAGES = (
+    "getting-started.md",
+    "zh/quickstart.md",
+    "migration.md",
+    "data.md",
+    "results.md",
+    "scaling.md",
+)
+TOP_PAGES = ("index.md", "changelog.md")
+
+
+def group_nav(flat: list[Any], api_nav: list[Any], nb_nav: list[Any]) -> list[Any]:
+    """Group mkdocs.yml's flat nav into menus: Start here, Methods, API, Notebooks."""
+    home, start, methods, api, changelog = [], [], [], [], []
+    for item in flat:
+        target = next(iter(item.values())) if isinstance(item, dict) else item
+        if target == "api.md":
+            api.append({next(iter(item)): api_nav})
+        elif target == "index.md":
+            home.append(item)
+        elif target == "changelog.md":
+            changelog.append(item)
+        elif isinstance(target, str) and target in START_PAGES:
+            start.append(item)
+        else:
+            methods.append(item)
+    start.sort(
+        key=lambda i: START_PAGES.index(next(iter(i.values())) if isinstance(i, dict) else i)
+    )
+    nav = (
+        home
+        + ([{"Start here": start}] if start else [])
+        + ([{"Methods": methods}] if methods else [])
+    )
+    nav += api + ([{"Notebooks": nb_nav}] if nb_nav else []) + changelog
+    return nav
+
+
 # ----------------------------------------------------------------------------- hooks
 _STATE: dict[str, Any] = {}
 
@@ -296,15 +337,7 @@ def on_config(config: Any) -> Any:
     for path in notebooks:
         nb = json.loads(path.read_text(encoding="utf-8"))
         nb_nav.append({notebook_title(nb, path.stem): f"notebooks/{path.stem}.md"})
-    nav = []
-    for item in config["nav"] or []:
-        if isinstance(item, dict) and list(item.values()) == ["api.md"]:
-            nav.append({next(iter(item)): api_nav})
-            if nb_nav:
-                nav.append({"Notebooks": nb_nav})
-        else:
-            nav.append(item)
-    config["nav"] = nav
+    config["nav"] = group_nav(config["nav"] or [], api_nav, nb_nav)
     return config
 
 

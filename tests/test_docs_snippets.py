@@ -53,3 +53,29 @@ def test_block_parser_reads_markers() -> None:
         ("illustrative", "", "", "b = 2"),
         ("figure", "paths", "The paths", "c = 3"),
     ]
+
+
+def test_flat_nav_is_grouped_into_menus() -> None:
+    flat = [
+        {"Home": "index.md"},
+        {"Getting started": "getting-started.md"},
+        {"CSI": "csi.md"},
+        {"API reference": "api.md"},
+        {"Changelog": "changelog.md"},
+        {"A new family": "new.md"},  # appended at the end by whoever adds a family
+        {"中文快速入门": "zh/quickstart.md"},
+    ]
+    nav = hooks.group_nav(flat, [{"Overview": "api.md"}], [{"NB": "notebooks/x.md"}])
+    assert nav == [
+        {"Home": "index.md"},
+        {
+            "Start here": [
+                {"Getting started": "getting-started.md"},
+                {"中文快速入门": "zh/quickstart.md"},
+            ]
+        },
+        {"Methods": [{"CSI": "csi.md"}, {"A new family": "new.md"}]},
+        {"API reference": [{"Overview": "api.md"}]},
+        {"Notebooks": [{"NB": "notebooks/x.md"}]},
+        {"Changelog": "changelog.md"},
+    ]

@@ -1,4 +1,4 @@
-"""CB-SEM through semopy, checked against lavaan 0.6-14 (tests/fixtures/lavaan).
+"""CB-SEM (csimodels' own engine), checked against lavaan 0.6-14 (tests/fixtures/lavaan).
 
 The golden CSVs were written by tests/fixtures/lavaan/make_fixtures.R (``sem()``
 defaults). Tolerances follow issue 5: estimates 1e-3 relative, standard errors 1e-2
@@ -330,7 +330,7 @@ def test_cbsem_by_segment_equals_separate_fits() -> None:
         by_region = model.fit(data, method="cbsem", by="region")
         for region, part in data.groups("region"):
             alone = model.fit(part, method="cbsem")
-            assert by_region.results[str(region)] == alone
+            assert by_region.segments[str(region)] == alone
             assert by_region.fit.loc[region, "chi2"] == alone.fit.loc["chi2", "value"]
             np.testing.assert_array_equal(
                 by_region.paths[str(region)].to_numpy(), alone.paths["std_estimate"].to_numpy()
@@ -338,7 +338,9 @@ def test_cbsem_by_segment_equals_separate_fits() -> None:
             np.testing.assert_array_equal(
                 by_region.indices.loc[region].to_numpy(), alone.indices["index"].to_numpy()
             )
-    assert list(by_region.segments["status"]) == ["estimated"] * 4
+    assert isinstance(by_region, csi.SegmentedResult)
+    assert list(by_region.status["status"]) == ["fitted"] * 4
+    assert by_region.pooled == model.fit(data, method="cbsem")
     assert csi.result_from_json(by_region.to_json()) == by_region
 
 
@@ -349,7 +351,7 @@ def test_cbsem_small_segments_are_flagged() -> None:
         frame, items=list(data.items), scale=(1, 10), segments=["store"], weight="weight"
     )
     model = csi.ACSI(indicators=data.constructs)
-    with pytest.warns(csi.errors.DataQualityWarning, match="segment store='tiny' has 50"):
+    with pytest.warns(csi.errors.DataQualityWarning, match="segment 'tiny' has 50"):
         res = model.fit(survey, method="cbsem", by="store", min_segment_size=100)
-    assert list(res.results) == ["big"]
-    assert res.segments.loc["tiny", "status"].startswith("too small")
+    assert list(res.segments) == ["big"]
+    assert res.status.loc["tiny", "status"] == "too_small"

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from csimodels.data._dask import OutOfCorePLSResult
     from csimodels.results import SegmentedResult
     from csimodels.sem.cbsem import CBSEMResult
-    from csimodels.sem.cbsem_segments import SegmentedCBSEMResult
     from csimodels.sem.mga import MICOMResult, MultigroupResult
     from csimodels.sem.pls import PLSResult
     from csimodels.sem.predict import PLSPredictResult
@@ -162,7 +161,7 @@ class PathModelBase(Settings):
         n_jobs: int | None = None,
         estimator: str = "ML",
         ordinal: bool = False,
-    ) -> SegmentedCBSEMResult: ...
+    ) -> SegmentedResult: ...
 
     def fit(
         self,
@@ -189,7 +188,7 @@ class PathModelBase(Settings):
         memory_budget: int | None = None,
         estimator: str = "ML",
         ordinal: bool = False,
-    ) -> PLSResult | SegmentedResult | CBSEMResult | SegmentedCBSEMResult | OutOfCorePLSResult:
+    ) -> PLSResult | SegmentedResult | CBSEMResult | OutOfCorePLSResult:
         """Estimate the model by PLS path modelling (default) or covariance-based SEM.
 
         Parameters
@@ -253,7 +252,7 @@ class PathModelBase(Settings):
             1 GB): fewer resamples per chunk, and respondents streamed in row chunks,
             when the data are large. Numbers do not depend on it.
         method : {"pls", "cbsem"}
-            PLS path modelling, or covariance-based SEM through semopy (reflective
+            PLS path modelling, or covariance-based SEM (the library's engine; reflective
             constructs only; see :func:`csimodels.sem.cbsem.fit_cbsem`).
         estimator : str
             With ``method="cbsem"``: the estimator ("ML", "GLS", "ULS", "DWLS", "WLS",
@@ -266,7 +265,7 @@ class PathModelBase(Settings):
         Returns
         -------
         PLSResult (SegmentedResult with ``by``), or CBSEMResult
-        (SegmentedCBSEMResult with ``by``) for ``method="cbsem"``.
+        (SegmentedResult with ``by``) for ``method="cbsem"``.
         """
         from csimodels.sem.pls import BootstrapRequest, fit_pls, fit_pls_by_segment
 
@@ -337,16 +336,13 @@ class PathModelBase(Settings):
         if method == "cbsem":
             if n_boot or resamples is not None:
                 raise InvalidParameterError(
-                    "bootstrap= and resamples= apply to method='pls'; CB-SEM reports "
-                    "analytic standard errors"
+                    "bootstrap= and resamples= apply to method='pls'; for a CB-SEM bootstrap "
+                    "fit the same model with csimodels.CBSEM(model.to_spec()).fit(data, "
+                    "inference=Bootstrap(...))"
                 )
             if by is not None:
                 from csimodels.sem.cbsem_segments import fit_cbsem_by_segment
 
-                if not isinstance(by, str):
-                    raise InvalidParameterError(
-                        f"{owner}: method='cbsem' takes one segment column in by=, got {by!r}"
-                    )
                 return fit_cbsem_by_segment(
                     self,
                     spec,
@@ -355,6 +351,7 @@ class PathModelBase(Settings):
                     estimator=estimator,
                     ordinal=ordinal,
                     min_segment_size=min_segment_size,
+                    on_error=on_error,
                 )
             from csimodels.sem.cbsem import fit_cbsem
 

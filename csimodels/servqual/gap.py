@@ -243,7 +243,7 @@ class SERVQUALResult(Result):
     cfa_fit, cfa_loadings : DataFrame or None
         With ``confirmatory=``: fit indices (``chi2``, ``dof``, ``p_value``, ``cfi``,
         ``tli``, ``rmsea``, ``srmr``...) and standardised loadings of the
-        dimension structure, estimated with semopy.
+        dimension structure, estimated by the library's CB-SEM (:class:`~csimodels.CBSEM`).
 
     Examples
     --------
@@ -437,8 +437,8 @@ class SERVQUAL(InstrumentModel):
         the overall scores only. Every respondent left out is listed in
         ``exclusions``.
     confirmatory : {"none", "gap", "perception", "expectation"}
-        Opt-in confirmatory factor analysis of the dimension structure (semopy,
-        trust-region solver) on the chosen item scores.
+        Opt-in confirmatory factor analysis of the dimension structure (the library's
+        CB-SEM, ML) on the chosen item scores.
 
     Examples
     --------

@@ -312,25 +312,27 @@ def _register(cls: type[Result]) -> None:
 def _load_library_type(kind: str) -> type[Result] | None:
     """A library result class whose module is not imported yet (the API loads lazily).
 
-    Only modules of this package are imported, and only by a well-formed dotted name;
-    a bare class name (payloads of older versions) loads every family first.
+    Only the library's own public modules (the fixed table of the lazy API) are ever
+    imported; a name from the payload is never imported as such (``csimodels.__main__``
+    would run the command line). A qualified name imports the public modules that
+    contain it; a bare class name (payloads of older versions) loads every family.
     """
     import importlib
-    import re
+
+    import csimodels
 
     if "." in kind:
         module = kind.rsplit(".", 1)[0]
-        if re.fullmatch(r"csimodels(\.[A-Za-z_][A-Za-z0-9_]*)+", module) is None:
+        allowed = {*csimodels._PUBLIC.values(), *(f"csimodels.{m}" for m in csimodels._SUBMODULES)}
+        for candidate in sorted(allowed):
+            if module == candidate or module.startswith(candidate + "."):
+                importlib.import_module(candidate)
+        if kind in _RESULT_TYPES:
+            return _RESULT_TYPES[kind]
+        if module.split(".")[0] != "csimodels":
             return None
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            return None
-        return _RESULT_TYPES.get(kind)
-    import csimodels
-
     csimodels.load_all()
-    return _LIBRARY_TYPES.get(kind)
+    return _RESULT_TYPES.get(kind) if "." in kind else _LIBRARY_TYPES.get(kind)
 
 
 def _resolve_type(kind: Any) -> type[Result]:

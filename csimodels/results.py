@@ -289,6 +289,33 @@ class Result(BaseModel):
     def _repr_html_(self) -> str:
         return self.summary().as_html()
 
+    # -- export --------------------------------------------------------------------
+    def to_excel(
+        self,
+        path_or_writer: Any,
+        *,
+        language: str = "en",
+        segments: str = "column",
+        raw: bool = False,
+        labels: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Write every table to an Excel workbook (one sheet per table, full precision).
+
+        See :func:`csimodels.reports.excel.write_excel` for the layout and options
+        (``language="en" | "zh"``, ``segments="column" | "sheet"``, ``raw``, ``labels``).
+        Returns the path written, or None when given a writer or workbook.
+        """
+        from csimodels.reports.excel import write_excel
+
+        return write_excel(
+            self,
+            path_or_writer,
+            language=language,  # type: ignore[arg-type]
+            segments=segments,  # type: ignore[arg-type]
+            raw=raw,
+            labels=labels,
+        )
+
     # -- serialisation -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: ``{"result_type": <class name>, **fields}``.

@@ -155,12 +155,14 @@ def _same_table(shown: pd.DataFrame, full: pd.DataFrame) -> bool:
 def _part_of(shown: pd.DataFrame, full: pd.DataFrame) -> bool:
     """``shown`` is some rows and columns of ``full`` (a summary's excerpt)."""
     try:
+        if shown.index.nlevels != full.index.nlevels:
+            return False
         if not (set(shown.columns) <= set(full.columns)) or not shown.index.isin(full.index).all():
             return False
         if shown.index.has_duplicates or full.index.has_duplicates:
             return False
         return bool(shown.equals(full.loc[shown.index, list(shown.columns)]))
-    except (TypeError, ValueError, KeyError):
+    except (TypeError, ValueError, KeyError, AssertionError):
         return False
 
 

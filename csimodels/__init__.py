@@ -13,7 +13,21 @@ Examples
 4000
 """
 
-from csimodels import ahp, datasets, errors, fce, importance, kano, results, sem, servqual, trends
+from csimodels import (
+    ahp,
+    datasets,
+    errors,
+    fce,
+    importance,
+    inference,
+    kano,
+    plotting,
+    results,
+    segments,
+    sem,
+    servqual,
+    trends,
+)
 from csimodels._version import __version__
 from csimodels.ahp import (
     AHP,
@@ -35,8 +49,9 @@ from csimodels.importance import (
     PenaltyReward,
     PenaltyRewardResult,
 )
+from csimodels.inference import Bootstrap, Permutation
 from csimodels.kano import Kano, KanoResult
-from csimodels.results import Result, Summary, result_from_json
+from csimodels.results import Result, SegmentedResult, Summary, result_from_json
 from csimodels.sem import (
     ACSI,
     CCSI,
@@ -72,6 +87,7 @@ __all__ = [
     "AHPHierarchy",
     "AHPHierarchyResult",
     "AHPResult",
+    "Bootstrap",
     "DescriptionResult",
     "DriverAnalysis",
     "DriverAnalysisResult",
@@ -92,11 +108,13 @@ __all__ = [
     "PathModel",
     "PenaltyReward",
     "PenaltyRewardResult",
+    "Permutation",
     "Result",
     "SERVPERFResult",
     "SERVQUALResult",
     "Scale",
     "SegmentedPLSResult",
+    "SegmentedResult",
     "Summary",
     "SurveyData",
     "TrendMonitor",
@@ -109,9 +127,12 @@ __all__ = [
     "errors",
     "fce",
     "importance",
+    "inference",
     "kano",
+    "plotting",
     "result_from_json",
     "results",
+    "segments",
     "sem",
     "servqual",
     "trends",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import Mapping
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from csimodels._pydantic import NoLegacyAPI
 from csimodels.errors import CSIModelsError, InvalidParameterError
 
 __all__ = ["Settings"]
@@ -33,11 +36,14 @@ def _describe_error(error: Any, model: str) -> str:
     return f"parameter {loc!r} of {model} must be {expected}, got {given!r}"
 
 
-class Settings(BaseModel):
+class Settings(NoLegacyAPI, BaseModel):
     """Frozen pydantic model whose validation errors are :class:`InvalidParameterError`.
 
     A csimodels error raised by a validator (e.g. a :class:`SpecificationError`) is
-    re-raised as it is, instead of being wrapped by pydantic.
+    re-raised as it is, instead of being wrapped by pydantic. A model is also plain
+    configuration: :meth:`to_config` / :meth:`from_config` turn it into a JSON-ready
+    dict and back, and :meth:`json_schema` describes that dict, so a service can
+    receive its models as configuration.
 
     Examples
     --------
@@ -60,3 +66,54 @@ class Settings(BaseModel):
                     raise original from None
             messages = [_describe_error(e, type(self).__name__) for e in err.errors()]
             raise InvalidParameterError("; ".join(messages)) from None
+
+    def to_config(self) -> dict[str, Any]:
+        """The settings as a JSON-ready dict; :meth:`from_config` rebuilds the model.
+
+        Examples
+        --------
+        >>> from csimodels.inference import Bootstrap
+        >>> Bootstrap(n=200).to_config()["n"]
+        200
+        """
+        return {"model": type(self).__name__, **self.model_dump(mode="json")}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | str) -> Self:
+        """Build the model from a dict (or JSON text) written by :meth:`to_config`.
+
+        Examples
+        --------
+        >>> from csimodels.inference import Bootstrap
+        >>> Bootstrap.from_config('{"n": 300, "level": 0.9}').level
+        0.9
+        """
+        if isinstance(config, str):
+            try:
+                config = json.loads(config)
+            except json.JSONDecodeError as err:
+                raise InvalidParameterError(
+                    f"{cls.__name__}.from_config: not valid JSON ({err.msg} at line "
+                    f"{err.lineno}, column {err.colno})"
+                ) from None
+        if not isinstance(config, Mapping):
+            raise InvalidParameterError(
+                f"{cls.__name__}.from_config takes a dict of settings, got {type(config).__name__}"
+            )
+        data = dict(config)
+        name = data.pop("model", cls.__name__)
+        if name != cls.__name__:
+            raise InvalidParameterError(f"the configuration is for {name!r}, not {cls.__name__}")
+        return cls(**data)
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The JSON schema of :meth:`to_config`'s dict.
+
+        Examples
+        --------
+        >>> from csimodels.inference import Bootstrap
+        >>> Bootstrap.json_schema()["properties"]["level"]["exclusiveMaximum"]
+        1.0
+        """
+        return cls.model_json_schema(mode="validation")

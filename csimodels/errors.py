@@ -24,7 +24,9 @@ __all__ = [
     "DataQualityWarning",
     "DataValidationError",
     "EstimationError",
+    "FontWarning",
     "InvalidParameterError",
+    "OptionalDependencyError",
     "SpecificationError",
     "format_offenders",
 ]
@@ -98,6 +100,17 @@ class EstimationError(CSIModelsError):
     """
 
 
+class OptionalDependencyError(CSIModelsError, ImportError):
+    """A feature needs an optional extra that is not installed (the message names it).
+
+    Examples
+    --------
+    >>> from csimodels.errors import OptionalDependencyError
+    >>> issubclass(OptionalDependencyError, ImportError)
+    True
+    """
+
+
 class CSIModelsWarning(UserWarning):
     """Base class of every warning issued by csimodels.
 
@@ -138,6 +151,17 @@ class DataQualityWarning(CSIModelsWarning):
     --------
     >>> from csimodels.errors import DataQualityWarning, CSIModelsWarning
     >>> issubclass(DataQualityWarning, CSIModelsWarning)
+    True
+    """
+
+
+class FontWarning(CSIModelsWarning):
+    """No installed font can draw the chart's text (e.g. Chinese labels without a CJK font).
+
+    Examples
+    --------
+    >>> from csimodels.errors import FontWarning, CSIModelsWarning
+    >>> issubclass(FontWarning, CSIModelsWarning)
     True
     """
 

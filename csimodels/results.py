@@ -28,14 +28,18 @@ from typing import Annotated, Any, ClassVar, Self
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
 
+from csimodels._pydantic import NoLegacyAPI
 from csimodels._tables import table_from_payload, table_to_payload
 from csimodels._version import __version__
 from csimodels.errors import CSIModelsError
 
 __all__ = [
+    "POOLED",
+    "AnyResult",
     "Frame",
     "MissingDataReport",
     "Result",
+    "SegmentedResult",
     "SeriesTable",
     "Summary",
     "result_from_json",
@@ -225,7 +229,7 @@ class Summary:
 _RESULT_TYPES: dict[str, type[Result]] = {}
 
 
-class Result(BaseModel):
+class Result(NoLegacyAPI, BaseModel):
     """Base class of every csimodels result.
 
     Subclasses declare their tables as :data:`Frame` / :data:`SeriesTable` fields
@@ -391,3 +395,125 @@ def warn_and_note(notes: list[str], message: str, category: type[Warning]) -> No
     """
     warnings.warn(message, category, stacklevel=3)
     notes.append(message)
+
+
+# -- the one segmented result --------------------------------------------------------
+
+
+def _validate_result(value: Any) -> Result:
+    if isinstance(value, Result):
+        return value
+    if isinstance(value, Mapping):
+        return Result.from_dict(value)
+    raise TypeError(f"expected a csimodels result, got {type(value).__name__}")
+
+
+AnyResult = Annotated[
+    Result,
+    PlainValidator(_validate_result),
+    PlainSerializer(lambda r: r.to_dict(), when_used="json"),
+]
+"""A nested result of any csimodels type, serialised with its ``result_type``."""
+
+#: Label of the pooled result in combined tables.
+POOLED = "(pooled)"
+
+
+class SegmentedResult(Result):
+    """One result per segment (and the pooled one), from any model's ``fit(data, by=...)``.
+
+    Attributes
+    ----------
+    by : tuple of str
+        The segment columns (several for a cross-classification).
+    pooled : Result or None
+        The fit on all respondents, when it was asked for.
+    segments : dict of str to Result
+        The fitted segments, by label (for several columns, the values joined by
+        ``" × "``).
+    status : DataFrame, index segment
+        One row per segment: the value of each ``by`` column, ``n`` respondents,
+        ``status`` (``"fitted"``, ``"too_small"`` or ``"failed"``) and ``reason``.
+    headline : tuple of str
+        Names of the tables that :meth:`summary` shows combined across segments.
+
+    Examples
+    --------
+    >>> import csimodels as csi
+    >>> from csimodels.segments import fit_by
+    >>> data = csi.datasets.load_example("acsi_demo")
+    >>> by_region = fit_by(data, "region", lambda part: part.describe(), owner="describe")
+    >>> by_region.labels
+    ['East', 'North', 'South', 'West']
+    >>> by_region.table("table").index.names[0]
+    'segment'
+    """
+
+    by: tuple[str, ...]
+    pooled: AnyResult | None = None
+    segments: dict[str, AnyResult]
+    status: Frame
+    headline: tuple[str, ...] = ()
+
+    _title: ClassVar[str] = "Results by segment"
+
+    @property
+    def labels(self) -> list[str]:
+        """Labels of the fitted segments, in segment order."""
+        return list(self.segments)
+
+    def __getitem__(self, label: str) -> Result:
+        """The result of one segment (``POOLED`` for the pooled one)."""
+        if label == POOLED and self.pooled is not None:
+            return self.pooled
+        if label not in self.segments:
+            known = list(self.segments)
+            raise KeyError(
+                f"no fitted segment {label!r}; fitted: {', '.join(map(repr, known[:5]))}"
+                + (f" and {len(known) - 5} more" if len(known) > 5 else "")
+            )
+        return self.segments[label]
+
+    def table(self, name: str, *, pooled: bool = True) -> pd.DataFrame:
+        """One table of every fitted segment, stacked with a leading ``segment`` level.
+
+        Parameters
+        ----------
+        name : str
+            A table attribute of the segment results (``"paths"``, ``"indices"``...).
+        pooled : bool
+            Put the pooled result's table first, labelled ``"(pooled)"``.
+        """
+        parts: dict[str, pd.DataFrame] = {}
+        sources = [(POOLED, self.pooled)] if pooled and self.pooled is not None else []
+        sources += list(self.segments.items())
+        for label, res in sources:
+            assert res is not None
+            value = getattr(res, name, None)
+            if callable(value) and not isinstance(value, (pd.DataFrame, pd.Series)):
+                value = value()
+            if isinstance(value, pd.Series):
+                value = value.to_frame()
+            if not isinstance(value, pd.DataFrame):
+                raise CSIModelsError(
+                    f"{type(res).__name__} has no table {name!r}; tables are fields holding "
+                    "a DataFrame or Series"
+                )
+            parts[label] = value
+        if not parts:
+            raise CSIModelsError("no segment was fitted, so there is no table to combine")
+        first = next(iter(parts.values()))
+        return pd.concat(parts, names=["segment", *[n for n in first.index.names]])
+
+    def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:
+        fitted = int((self.status["status"] == "fitted").sum())
+        header: list[tuple[str, object]] = [
+            *([("Model", self.settings["model"])] if self.settings.get("model") else []),
+            ("Segments by", " × ".join(self.by)),
+            ("Segments fitted", f"{fitted} of {len(self.status)}"),
+        ]
+        tables: dict[str, Any] = {"Segments": self.status}
+        for name in self.headline:
+            if self.segments:
+                tables[name] = self.table(name)
+        return header, tables

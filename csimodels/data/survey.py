@@ -13,6 +13,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
+from csimodels._pydantic import NoLegacyAPI
 from csimodels._stats import weighted_mean
 from csimodels.data import _validate as v
 from csimodels.data.scale import ItemInfo, Scale
@@ -55,7 +56,7 @@ class ItemMatrix:
     report: MissingDataReport
 
 
-class SurveyData(BaseModel):
+class SurveyData(NoLegacyAPI, BaseModel):
     """Survey answers with their metadata: scales, labels, constructs, weights, segments.
 
     Build it with :meth:`from_frame` or :meth:`from_csv`; every model accepts it (or
@@ -344,6 +345,22 @@ class SurveyData(BaseModel):
     def labels(self) -> dict[str, str]:
         """Item labels, e.g. ``{"SAT1": "总体满意度"}``."""
         return {k: i.label for k, i in self.item_info.items()}
+
+    def construct(self, name: str) -> tuple[str, ...]:  # type: ignore[override]
+        """The items of construct ``name`` (declared with ``constructs=...``).
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> csi.datasets.load_example("acsi_demo").construct("Value")
+        ('VAL1', 'VAL2')
+        """
+        if name not in self.constructs:
+            raise DataValidationError(
+                f"construct {name!r} is not declared in this survey; its constructs are "
+                + (format_offenders(sorted(self.constructs)) or "none (pass constructs=...)")
+            )
+        return self.constructs[name]
 
     def weights(self) -> NDArray[np.float64] | None:
         """The respondent weights (a copy), or None."""

@@ -1,0 +1,67 @@
+"""Keep pydantic's legacy (v1) API off the library's public objects.
+
+pydantic v2 still exposes deprecated methods (``construct``, ``json``, ``dict``,
+``copy``, ``parse_obj``...) on every model. On a csimodels object they are traps:
+``data.construct(...)`` builds an empty, unvalidated SurveyData, and ``res.json()``
+returns a different JSON from ``res.to_json()``. :class:`NoLegacyAPI` hides them:
+accessing one raises AttributeError naming the csimodels method to use.
+
+Examples
+--------
+>>> import csimodels as csi
+>>> hasattr(csi.Bootstrap(), "json")
+False
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["LEGACY_METHODS", "NoLegacyAPI"]
+
+#: pydantic v1 method -> what to use on a csimodels object instead.
+LEGACY_METHODS: dict[str, str] = {
+    "construct": "the class's own constructor",
+    "copy": "model_copy(update=...)",
+    "dict": "to_dict() (results) or to_config() (models)",
+    "json": "to_json()",
+    "parse_obj": "from_dict() / from_config()",
+    "parse_raw": "from_json()",
+    "parse_file": "from_json(open(path).read())",
+    "from_orm": "the class's own constructor",
+    "schema": "json_schema()",
+    "schema_json": "json_schema()",
+    "validate": "the class's own constructor",
+    "update_forward_refs": "nothing (not needed)",
+}
+
+
+class _Hidden:
+    """A class attribute that does not exist, with a hint to the right method."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        cls = owner.__name__ if owner is not None else type(obj).__name__
+        raise AttributeError(
+            f"{cls} has no attribute {self.name!r} (pydantic's deprecated API is not part "
+            f"of csimodels); use {LEGACY_METHODS[self.name]}"
+        )
+
+
+class NoLegacyAPI:
+    """Mixin (before ``BaseModel``) that hides pydantic's deprecated methods."""
+
+    construct = _Hidden()
+    copy = _Hidden()
+    dict = _Hidden()
+    json = _Hidden()
+    parse_obj = _Hidden()
+    parse_raw = _Hidden()
+    parse_file = _Hidden()
+    from_orm = _Hidden()
+    schema = _Hidden()
+    schema_json = _Hidden()
+    validate = _Hidden()
+    update_forward_refs = _Hidden()

@@ -20,6 +20,7 @@ import pytest
 
 import csimodels
 import csimodels.results as results_module
+from csimodels.results import POOLED
 from csimodels.errors import InvalidParameterError
 from csimodels.reports._examples import EXAMPLE_BUILDERS, example_result
 from csimodels.reports.excel import HEADER_ROW, RAW_TABLES, excel_tables, read_sheet_table
@@ -129,7 +130,9 @@ def test_every_result_to_excel_at_full_precision(name: str, tmp_path: Path) -> N
             _assert_block_equals(sheet, _resolve(result, table.key))
         else:  # a combined segment table: each segment's rows are that segment's table
             field, sub_key = table.key.split("/")
-            group = getattr(result, field)
+            group = dict(getattr(result, field))
+            if field == "segments" and getattr(result, "pooled", None) is not None:
+                group[POOLED] = result.pooled
             seg_col = sheet.columns[0]
             n_values = len(_flat_columns(table.frame))
             for seg, sub in group.items():

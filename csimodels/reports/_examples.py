@@ -280,6 +280,18 @@ def _penalty() -> Result:
     return res
 
 
+def _fit_by() -> Result:
+    import csimodels as csi
+    from csimodels.segments import fit_by
+
+    data = csi.datasets.load_example("acsi_demo")
+    model = csi.ACSI(indicators=data.constructs)
+    res: Result = fit_by(
+        data, "region", model.fit, owner="ACSI", pooled=model.fit(data), headline=("indices",)
+    )
+    return res
+
+
 def _trends() -> Result:
     import csimodels as csi
 
@@ -315,6 +327,7 @@ EXAMPLE_BUILDERS: dict[str, Callable[[], Result]] = {
     "ImportancePerformanceResult": _ipa,
     "PenaltyRewardResult": _penalty,
     "TrendResult": _trends,
+    "SegmentedResult": _fit_by,
 }
 """Builders of one example per result class, keyed by the class name."""
 

@@ -224,6 +224,8 @@ def _own_tables(
                 title = _humanise(name)
             yield ExcelTable(key, prefix + title, frame)
         elif _is_result(value):
+            if name == "pooled" and _result_dict(getattr(result, "segments", None)):
+                continue  # written as the first segment of the combined tables
             nested: Result = value
             sub = f"{prefix}{nested._title} — "
             yield from _own_tables(
@@ -282,6 +284,11 @@ def excel_tables(
             continue
         column = _group_column(result, name)
         per_segment: dict[str, list[ExcelTable]] = {}
+        pooled = getattr(result, "pooled", None) if name == "segments" else None
+        if _is_result(pooled):
+            from csimodels.results import POOLED
+
+            group = {POOLED: pooled, **group}
         for seg, sub in group.items():
             per_segment[seg] = list(
                 _own_tables(sub, raw=raw, omitted=[], prefix="", key_prefix=f"{name}/")

@@ -20,10 +20,10 @@ import pytest
 
 import csimodels
 import csimodels.results as results_module
-from csimodels.results import POOLED
 from csimodels.errors import InvalidParameterError
 from csimodels.reports._examples import EXAMPLE_BUILDERS, example_result
 from csimodels.reports.excel import HEADER_ROW, RAW_TABLES, excel_tables, read_sheet_table
+from csimodels.results import POOLED
 
 for _m in pkgutil.walk_packages(csimodels.__path__, "csimodels."):
     if not _m.name.endswith("__main__"):
@@ -83,16 +83,16 @@ def _assert_block_equals(sheet: pd.DataFrame, table: pd.DataFrame, *, union: int
     for j, col in enumerate(cols):
         want = table.iloc[:, j]
         got = values.iloc[:, j]
-        if pd.api.types.is_numeric_dtype(want.dtype) and not pd.api.types.is_bool_dtype(
-            want.dtype
-        ):
+        if pd.api.types.is_numeric_dtype(want.dtype) and not pd.api.types.is_bool_dtype(want.dtype):
             w = want.to_numpy(dtype=float)
             g = np.array(
                 [np.nan if (isinstance(x, float) and np.isnan(x)) else x for x in got],
                 dtype=object,
             )
             finite = np.isfinite(w)
-            assert np.array_equal(g[~finite & ~np.isinf(w)].astype(float), w[np.isnan(w)], equal_nan=True)
+            assert np.array_equal(
+                g[~finite & ~np.isinf(w)].astype(float), w[np.isnan(w)], equal_nan=True
+            )
             assert np.array_equal(g[finite].astype(float), w[finite]), col  # exact
         elif pd.api.types.is_bool_dtype(want.dtype):
             assert [bool(x) for x in got] == [bool(x) for x in want], col
@@ -140,7 +140,9 @@ def test_every_result_to_excel_at_full_precision(name: str, tmp_path: Path) -> N
                 want = _resolve(sub, sub_key)
                 _assert_block_equals(rows.reset_index(drop=True), want, union=n_values)
     notes_ws = book[sheets[-1]]
-    written = [notes_ws.cell(row=r, column=2).value for r in range(HEADER_ROW + 1, notes_ws.max_row + 1)]
+    written = [
+        notes_ws.cell(row=r, column=2).value for r in range(HEADER_ROW + 1, notes_ws.max_row + 1)
+    ]
     for note in result.notes:
         assert note in written
 

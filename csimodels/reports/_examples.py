@@ -133,9 +133,7 @@ def _kano() -> Result:
     from csimodels.datasets.kano import simulate_kano_survey
 
     sim = simulate_kano_survey(n=400, answers="chinese", random_state=2025)
-    res: Result = sim.model(max_questionable_share=0.5).fit(
-        sim.frame, weight="weight", by="region"
-    )
+    res: Result = sim.model(max_questionable_share=0.5).fit(sim.frame, weight="weight", by="region")
     return res
 
 
@@ -173,7 +171,11 @@ def _fuzzy_ahp() -> Result:
     from csimodels.ahp import FuzzyAHP
 
     res: Result = FuzzyAHP().fit(
-        {("price", "quality"): (2, 3, 4), ("price", "speed"): (1, 2, 3), ("quality", "speed"): (1, 1, 2)}
+        {
+            ("price", "quality"): (2, 3, 4),
+            ("price", "speed"): (1, 2, 3),
+            ("quality", "speed"): (1, 1, 2),
+        }
     )
     return res
 

@@ -27,7 +27,7 @@ Examples
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "describe.xlsx"
 >>> _ = res.to_excel(path)
 >>> openpyxl.load_workbook(path).sheetnames[:2]
-['Summary', 'Table']
+['Summary', 'Items']
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -49,8 +49,8 @@ from csimodels.errors import InvalidParameterError
 from csimodels.reports._i18n import Language, check_language, tr
 
 if TYPE_CHECKING:
-    from openpyxl import Workbook
-    from openpyxl.worksheet.worksheet import Worksheet
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
     from csimodels.results import Result
 
@@ -288,7 +288,7 @@ def excel_tables(
         if _is_result(pooled):
             from csimodels.results import POOLED
 
-            group = {POOLED: pooled, **group}
+            group = {POOLED: cast("Result", pooled), **group}
         for seg, sub in group.items():
             per_segment[seg] = list(
                 _own_tables(sub, raw=raw, omitted=[], prefix="", key_prefix=f"{name}/")
@@ -460,7 +460,7 @@ def _write_block(
     widths: dict[int, int],
 ) -> int:
     """Write title, header and values from ``start_row``; return the next free row."""
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
 
     ws.cell(row=start_row, column=1, value=title).font = Font(bold=True, size=13)
     header_row = start_row + 2
@@ -500,13 +500,15 @@ def _write_block(
 
 
 def _set_widths(ws: Worksheet, widths: Mapping[int, int]) -> None:
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
     for j, w in widths.items():
         ws.column_dimensions[get_column_letter(j)].width = max(8, min(w, 60))
 
 
-def _key_value_sheet(ws: Worksheet, title: str, rows: list[tuple[str, Any]], heads: tuple[str, str]) -> None:
+def _key_value_sheet(
+    ws: Worksheet, title: str, rows: list[tuple[str, Any]], heads: tuple[str, str]
+) -> None:
     from openpyxl.styles import Font, PatternFill
 
     ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=13)
@@ -575,7 +577,7 @@ def _open_book(path_or_writer: Any) -> tuple[Workbook, Path | None, Any]:
             )
         check_writable(path, owner="to_excel")
         book = Workbook()
-        book.remove(book.active)  # type: ignore[arg-type]
+        book.remove(book.active)
         return book, path, None
     raise InvalidParameterError(
         "parameter 'path_or_writer' of to_excel must be a path, a pd.ExcelWriter or an "
@@ -588,7 +590,7 @@ def check_writable(path: Path, *, owner: str) -> None:
 
     Examples
     --------
-    >>> check_writable(Path("/nonexistent-dir/x.xlsx"), owner="to_excel")
+    >>> check_writable(Path("/nonexistent-dir/x.xlsx"), owner="to_excel")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     csimodels.errors.InvalidParameterError: parameter 'path' of to_excel ...
@@ -669,7 +671,9 @@ def write_excel(
     summary_rows.extend(_scalar_rows(result))
     summary_rows.append((tr("csimodels version", lang), result.csimodels_version))
     ws = book.create_sheet(_sheet_name(tr("Summary", lang), taken))
-    _key_value_sheet(ws, tr(result._title, lang), summary_rows, (tr("Item", lang), tr("Value", lang)))
+    _key_value_sheet(
+        ws, tr(result._title, lang), summary_rows, (tr("Item", lang), tr("Value", lang))
+    )
 
     by_segment: dict[str, list[ExcelTable]] = {}
     for t in tables:
@@ -681,8 +685,13 @@ def write_excel(
         ws = book.create_sheet(_sheet_name(tr(t.title, lang), taken))
         widths: dict[int, int] = {}
         _write_block(
-            ws, frame, start_row=1, title=_title(t.title, lang), n_index=n_index,
-            language=lang, widths=widths,
+            ws,
+            frame,
+            start_row=1,
+            title=_title(t.title, lang),
+            n_index=n_index,
+            language=lang,
+            widths=widths,
         )
         ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=n_index + 1)
         _set_widths(ws, widths)
@@ -695,8 +704,13 @@ def write_excel(
             frame = _with_labels(t.frame, label_map)
             n_index = len(frame.columns) - len(t.frame.columns)
             row = _write_block(
-                ws, frame, start_row=row, title=f"{seg}: {_title(t.title, lang)}",
-                n_index=n_index, language=lang, widths=widths,
+                ws,
+                frame,
+                start_row=row,
+                title=f"{seg}: {_title(t.title, lang)}",
+                n_index=n_index,
+                language=lang,
+                widths=widths,
             )
             row += 1
         ws.freeze_panes = ws.cell(row=1, column=2)
@@ -707,9 +721,13 @@ def write_excel(
     ]
     notes_rows.extend((str(k), v) for k, v in result.settings.items())
     if omitted:
-        notes_rows.append((tr("Omitted tables", lang), ", ".join(omitted) + " (raw=True writes them)"))
+        notes_rows.append(
+            (tr("Omitted tables", lang), ", ".join(omitted) + " (raw=True writes them)")
+        )
     ws = book.create_sheet(_sheet_name(tr("Notes and settings", lang), taken))
-    _key_value_sheet(ws, tr("Notes and settings", lang), notes_rows, (tr("Setting", lang), tr("Value", lang)))
+    _key_value_sheet(
+        ws, tr("Notes and settings", lang), notes_rows, (tr("Setting", lang), tr("Value", lang))
+    )
 
     if path is not None:
         try:
@@ -762,9 +780,7 @@ def read_sheet_table(ws: Worksheet, *, start_row: int = 1) -> tuple[str, pd.Data
     while i <= ws.max_row and any(
         ws.cell(row=i, column=k).value is not None for k in range(1, len(headers) + 1)
     ):
-        rows.append(
-            [ws.cell(row=i, column=k).value for k in range(1, len(headers) + 1)]
-        )
+        rows.append([ws.cell(row=i, column=k).value for k in range(1, len(headers) + 1)])
         i += 1
     frame = pd.DataFrame(rows, columns=pd.Index(headers), dtype=object)
     return title, frame.replace({None: np.nan})

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -258,10 +258,36 @@ class CBSEMResult(Result):
             tables["Thresholds"] = self.thresholds
         return header, tables
 
+    # ---------------------------------------------------------------------------------------
+    # fitting
+    # ---------------------------------------------------------------------------------------
 
-# ---------------------------------------------------------------------------------------
-# fitting
-# ---------------------------------------------------------------------------------------
+    def plot(
+        self,
+        kind: Literal["paths", "indices"] | None = None,
+        *,
+        ax: Any = None,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+    ) -> Any:
+        """Path diagram of the standardised structural paths (default) or the 0–100 indices.
+
+        Returns the matplotlib Axes.
+
+        Examples
+        --------
+        >>> import matplotlib, warnings; matplotlib.use("Agg")
+        >>> import csimodels as csi
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     res = csi.ACSI(indicators=data.constructs).fit(data, method="cbsem")
+        >>> res.plot("indices").get_xlabel()
+        'Index (0–100)'
+        """
+        from csimodels.reports.charts import cbsem_chart
+
+        return cbsem_chart(self, kind, ax=ax, language=language, labels=labels)
 
 
 def _check_estimator(estimator: str, ordinal: bool = False) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import pandas as pd
 
@@ -73,6 +73,36 @@ class SegmentedCBSEMResult(Result):
             "Standardised paths": self.paths,
             "0–100 indices": self.indices,
         }
+
+    def plot(
+        self,
+        kind: Literal["bar", "radar", "ranking"] | None = None,
+        *,
+        ax: Any = None,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+        construct: str | None = None,
+    ) -> Any:
+        """Indices by segment: grouped bars (default), a radar, or a ranking of one construct.
+
+        Returns the matplotlib Axes.
+
+        Examples
+        --------
+        >>> import matplotlib, warnings; matplotlib.use("Agg")
+        >>> import csimodels as csi
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     res = csi.ACSI(indicators=data.constructs).fit(data, method="cbsem", by="region")
+        >>> res.plot("radar").name
+        'polar'
+        """
+        from csimodels.reports.charts import segmented_index_chart
+
+        return segmented_index_chart(
+            self, kind, ax=ax, language=language, labels=labels, construct=construct
+        )
 
 
 def fit_cbsem_by_segment(

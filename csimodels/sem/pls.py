@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -269,6 +269,32 @@ class PLSResult(Result):
                 )
         return pd.DataFrame(rows).set_index("indicator")
 
+    def plot(
+        self,
+        kind: Literal["paths", "indices", "ipma"] | None = None,
+        *,
+        ax: Any = None,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+        target: str | None = None,
+    ) -> Any:
+        """Path diagram (default), 0–100 indices with intervals, or the IPMA map.
+
+        See :func:`csimodels.reports.charts.pls_chart`; returns the matplotlib Axes.
+
+        Examples
+        --------
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> import csimodels as csi
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> res = csi.ACSI(indicators=data.constructs).fit(data)
+        >>> res.plot().get_title()
+        'Structural model · ACSI'
+        """
+        from csimodels.reports.charts import pls_chart
+
+        return pls_chart(self, kind, ax=ax, language=language, labels=labels, target=target)
+
 
 class SegmentedPLSResult(Result):
     """One PLS result per segment, with combined tables.
@@ -320,10 +346,37 @@ class SegmentedPLSResult(Result):
             "R²": self.r2,
         }
 
+    # ---------------------------------------------------------------------------------------
+    # fitting
+    # ---------------------------------------------------------------------------------------
 
-# ---------------------------------------------------------------------------------------
-# fitting
-# ---------------------------------------------------------------------------------------
+    def plot(
+        self,
+        kind: Literal["bar", "radar", "ranking"] | None = None,
+        *,
+        ax: Any = None,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+        construct: str | None = None,
+    ) -> Any:
+        """Indices by segment: grouped bars (default), a radar, or a ranking of one construct.
+
+        Returns the matplotlib Axes.
+
+        Examples
+        --------
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> import csimodels as csi
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> res = csi.ACSI(indicators=data.constructs).fit(data, by="region")
+        >>> res.plot("bar").get_ylabel()
+        'Index (0–100)'
+        """
+        from csimodels.reports.charts import segmented_index_chart
+
+        return segmented_index_chart(
+            self, kind, ax=ax, language=language, labels=labels, construct=construct
+        )
 
 
 def _blocks(spec: ModelSpec) -> list[NDArray[np.int64]]:

@@ -609,7 +609,7 @@ def path_diagram(
     from matplotlib.patches import Ellipse, FancyArrowPatch
 
     pos = path_layout(nodes, list(edges))
-    width, height = 1.55, 0.62
+    width, height = 1.75, 0.7
     shown = {n: (names or {}).get(n, n) for n in nodes}
     for n in nodes:
         x, y = pos[n]
@@ -621,7 +621,7 @@ def path_diagram(
         label = shown[n]
         if r2 and n in r2 and np.isfinite(r2[n]):
             label += f"\nR² = {r2[n]:.2f}"
-        ax.text(x, y, label, ha="center", va="center", fontsize=8.5, zorder=3)
+        ax.text(x, y, label, ha="center", va="center", fontsize=10, zorder=3)
     big = max((abs(c) for c, _ in edges.values()), default=1.0) or 1.0
     label_spots: list[tuple[float, float]] = []
     for (a, b), (coef, p) in edges.items():
@@ -662,7 +662,7 @@ def path_diagram(
             f"{coef:.2f}{stars(p)}",
             ha="center",
             va="center",
-            fontsize=8,
+            fontsize=9.5,
             color=color if significant else "#555555",
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
             zorder=4,

@@ -622,6 +622,7 @@ def write_excel(
     segments: Literal["column", "sheet"] = "column",
     raw: bool = False,
     labels: Mapping[str, str] | None = None,
+    sheet_prefix: str = "",
 ) -> Path | None:
     """Write a result to an Excel workbook (what ``Result.to_excel`` does).
 
@@ -642,6 +643,9 @@ def write_excel(
     labels : dict of str to str, optional
         More labels of codes (item labels of a survey, say); the result's own
         labels are used in any case.
+    sheet_prefix : str
+        Put before every sheet name (a report writes its sections as ``"1 ..."``,
+        ``"2 ..."`` into one workbook).
 
     Returns
     -------
@@ -663,6 +667,9 @@ def write_excel(
     label_map = {**result_labels(result), **dict(labels or {})}
     taken = {ws.title.lower() for ws in book.worksheets}
 
+    def sheet(title: str) -> str:
+        return _sheet_name(sheet_prefix + title, taken)
+
     header, _ = ([], {}) if not hasattr(result, "_summary_parts") else result._summary_parts()
     summary_rows: list[tuple[str, Any]] = [
         (tr(str(k), lang), v if isinstance(v, (int, float, str, bool)) else str(v))
@@ -670,7 +677,7 @@ def write_excel(
     ]
     summary_rows.extend(_scalar_rows(result))
     summary_rows.append((tr("csimodels version", lang), result.csimodels_version))
-    ws = book.create_sheet(_sheet_name(tr("Summary", lang), taken))
+    ws = book.create_sheet(sheet(tr("Summary", lang)))
     _key_value_sheet(
         ws, tr(result._title, lang), summary_rows, (tr("Item", lang), tr("Value", lang))
     )
@@ -682,7 +689,7 @@ def write_excel(
             continue
         frame = _with_labels(t.frame, label_map)
         n_index = len(frame.columns) - len(t.frame.columns)
-        ws = book.create_sheet(_sheet_name(tr(t.title, lang), taken))
+        ws = book.create_sheet(sheet(tr(t.title, lang)))
         widths: dict[int, int] = {}
         _write_block(
             ws,
@@ -697,7 +704,7 @@ def write_excel(
         _set_widths(ws, widths)
     for seg, items in by_segment.items():
         column = items[0].group_column or "segment"
-        ws = book.create_sheet(_sheet_name(f"{tr(column, lang)} {seg}", taken))
+        ws = book.create_sheet(sheet(f"{tr(column, lang)} {seg}"))
         row = 1
         widths = {}
         for t in items:
@@ -724,7 +731,7 @@ def write_excel(
         notes_rows.append(
             (tr("Omitted tables", lang), ", ".join(omitted) + " (raw=True writes them)")
         )
-    ws = book.create_sheet(_sheet_name(tr("Notes and settings", lang), taken))
+    ws = book.create_sheet(sheet(tr("Notes and settings", lang)))
     _key_value_sheet(
         ws, tr("Notes and settings", lang), notes_rows, (tr("Setting", lang), tr("Value", lang))
     )

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+from csimodels.reports.config import ReportBatchResult, ReportConfig, build_report, write_reports
 from csimodels.reports.excel import excel_tables, read_sheet_table, write_excel
 from csimodels.reports.reading import Reading, read_section
 from csimodels.reports.report import FORMATS, Chart, Report, Section
@@ -26,10 +27,14 @@ __all__ = [
     "Chart",
     "Reading",
     "Report",
+    "ReportBatchResult",
+    "ReportConfig",
     "ReportTemplate",
     "Section",
+    "build_report",
     "excel_tables",
     "read_section",
     "read_sheet_table",
     "write_excel",
+    "write_reports",
 ]

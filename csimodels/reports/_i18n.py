@@ -216,7 +216,7 @@ def check_language(language: object, *, owner: str) -> Language:
     return "zh" if language == "zh" else "en"
 
 
-def tr(text: str, language: Language) -> str:
+def tr(text: str, language: str) -> str:
     """Translate one of the library's own words; anything else comes back unchanged.
 
     Examples
@@ -224,6 +224,6 @@ def tr(text: str, language: Language) -> str:
     >>> tr("Path coefficients", "zh"), tr("Path coefficients", "en"), tr("EXP1", "zh")
     ('路径系数', 'Path coefficients', 'EXP1')
     """
-    if language == "en":
+    if language != "zh":
         return text
-    return _TABLES[language].get(text, text)
+    return _ZH.get(text, text)

@@ -18,7 +18,7 @@ from csimodels.errors import InvalidParameterError, OptionalDependencyError
 from csimodels.reports._i18n import tr
 
 if TYPE_CHECKING:
-    from csimodels.reports.report import Report
+    from csimodels.reports.report import Document
 
 __all__ = ["pdf_fonts", "write_pdf"]
 
@@ -87,7 +87,7 @@ def _table_data(table: pd.DataFrame, language: str) -> list[list[str]]:
     return [header, *rows]
 
 
-def write_pdf(report: Report, path: Path) -> None:
+def write_pdf(report: Document, path: Path) -> None:
     """Lay the report out on A4 pages: header with logo, sections, page numbers."""
     _reportlab()
     from reportlab.lib import colors
@@ -113,17 +113,37 @@ def write_pdf(report: Report, path: Path) -> None:
     cjk = regular != "Helvetica"
     wrap = "CJK" if cjk else None
     base = ParagraphStyle("body", fontName=regular, fontSize=9.5, leading=14, wordWrap=wrap)
-    h1 = ParagraphStyle("h1", parent=base, fontName=bold, fontSize=20, leading=26,
-                        textColor=primary, spaceAfter=4)
-    h2 = ParagraphStyle("h2", parent=base, fontName=bold, fontSize=14, leading=19,
-                        textColor=primary, spaceBefore=10, spaceAfter=4)
-    h3 = ParagraphStyle("h3", parent=base, fontName=bold, fontSize=10, leading=14,
-                        spaceBefore=6, spaceAfter=2)
-    reading = ParagraphStyle("reading", parent=base, backColor=colors.HexColor("#F4F7FB"),
-                             borderColor=accent, borderWidth=0, borderPadding=6,
-                             leftIndent=6, rightIndent=6, spaceBefore=4, spaceAfter=10)
-    small = ParagraphStyle("small", parent=base, fontSize=7.5, leading=10,
-                           textColor=colors.HexColor("#555555"))
+    h1 = ParagraphStyle(
+        "h1", parent=base, fontName=bold, fontSize=20, leading=26, textColor=primary, spaceAfter=4
+    )
+    h2 = ParagraphStyle(
+        "h2",
+        parent=base,
+        fontName=bold,
+        fontSize=14,
+        leading=19,
+        textColor=primary,
+        spaceBefore=10,
+        spaceAfter=4,
+    )
+    h3 = ParagraphStyle(
+        "h3", parent=base, fontName=bold, fontSize=10, leading=14, spaceBefore=6, spaceAfter=2
+    )
+    reading = ParagraphStyle(
+        "reading",
+        parent=base,
+        backColor=colors.HexColor("#F4F7FB"),
+        borderColor=accent,
+        borderWidth=0,
+        borderPadding=6,
+        leftIndent=6,
+        rightIndent=6,
+        spaceBefore=4,
+        spaceAfter=10,
+    )
+    small = ParagraphStyle(
+        "small", parent=base, fontSize=7.5, leading=10, textColor=colors.HexColor("#555555")
+    )
     width = A4[0] - 36 * mm
 
     def esc(text: str) -> str:
@@ -136,13 +156,14 @@ def write_pdf(report: Report, path: Path) -> None:
 
     story: list[Any] = [
         Paragraph(esc(report.title), h1),
-        Paragraph(esc(report._subtitle()), small),
+        Paragraph(esc(report.subtitle), small),
         HRFlowable(width="100%", thickness=2, color=primary, spaceBefore=4, spaceAfter=8),
     ]
-    for i, s in enumerate(report.sections, start=1):
+    for i, s in enumerate(report.blocks, start=1):
         story.append(Paragraph(f"{i}. {esc(s.title)}", h2))
-        story.append(Paragraph(esc(s.reading.text), reading))
-        for chart in s.charts(lang, t.labels):
+        if s.reading:
+            story.append(Paragraph(esc(s.reading), reading))
+        for chart in s.charts:
             img = Image(io.BytesIO(chart.png))
             # charts are rendered at 120 dpi; print them at 3/4 of their size, at most
             # the text width and 110 mm high
@@ -151,7 +172,7 @@ def write_pdf(report: Report, path: Path) -> None:
             img.drawWidth, img.drawHeight = img.imageWidth * scale, img.imageHeight * scale
             story.append(KeepTogether([img, Paragraph(esc(chart.caption), small)]))
             story.append(Spacer(1, 4))
-        for name, table in s.tables().items():
+        for name, table in s.tables.items():
             data = _table_data(table, lang)
             cells = [[Paragraph(esc(c), small) for c in row] for row in data]
             tbl = Table(cells, repeatRows=1, hAlign="LEFT")
@@ -176,8 +197,11 @@ def write_pdf(report: Report, path: Path) -> None:
                     Paragraph(
                         esc(
                             f"{len(data) - 1} / {len(table)} "
-                            + ("行；完整表格见 Excel 工作簿。" if lang == "zh"
-                               else "rows shown; the workbook holds the full table.")
+                            + (
+                                "行；完整表格见 Excel 工作簿。"
+                                if lang == "zh"
+                                else "rows shown; the workbook holds the full table."
+                            )
                         ),
                         small,
                     )
@@ -194,13 +218,27 @@ def write_pdf(report: Report, path: Path) -> None:
         canvas.drawString(18 * mm, 9.5 * mm, report.title[:90])
         canvas.drawRightString(A4[0] - 18 * mm, 9.5 * mm, str(doc.page))
         if logo:
-            canvas.drawImage(logo, A4[0] - 18 * mm - 30 * mm, A4[1] - 16 * mm, width=30 * mm,
-                             height=10 * mm, preserveAspectRatio=True, anchor="ne", mask="auto")
+            canvas.drawImage(
+                logo,
+                A4[0] - 18 * mm - 30 * mm,
+                A4[1] - 16 * mm,
+                width=30 * mm,
+                height=10 * mm,
+                preserveAspectRatio=True,
+                anchor="ne",
+                mask="auto",
+            )
         canvas.restoreState()
 
     doc = SimpleDocTemplate(
-        str(path), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=20 * mm,
-        bottomMargin=20 * mm, title=report.title, author="csimodels",
+        str(path),
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=20 * mm,
+        bottomMargin=20 * mm,
+        title=report.title,
+        author="csimodels",
         lang="zh-CN" if lang == "zh" else "en",
     )
     try:

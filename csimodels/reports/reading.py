@@ -10,8 +10,9 @@ Examples
 --------
 >>> from csimodels.ahp import AHP
 >>> res = AHP().fit({("Price", "Quality"): 1 / 3})
->>> print(read_section("ahp", res, language="en").text)
-Quality carries the largest weight (75.0 %), then Price (25.0 %). The judgments are consistent (a 2 × 2 matrix is always consistent).
+>>> print(read_section("ahp", res, language="en").text.replace(". ", ".\\n"))
+Quality carries the largest weight (75.0 %), then Price (25.0 %).
+The judgments are consistent (a 2 × 2 matrix is always consistent).
 """
 
 from __future__ import annotations
@@ -51,17 +52,17 @@ class Reading:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
-def _f(x: float, digits: int = 1) -> str:
+def _f(x: Any, digits: int = 1) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     return f"{x:.{digits}f}"
 
 
-def _pct(x: float, digits: int = 1) -> str:
+def _pct(x: Any, digits: int = 1) -> str:
     return f"{100 * x:.{digits}f} %"
 
 
-def _signed(x: float, digits: int = 1) -> str:
+def _signed(x: Any, digits: int = 1) -> str:
     return f"{x:+.{digits}f}"
 
 
@@ -124,7 +125,7 @@ def _read_data(result: Any, language: str, **_: Any) -> Reading:
 
 
 def _levers(result: Any, target: str) -> pd.DataFrame:
-    table = result.ipma(target)
+    table: pd.DataFrame = result.ipma(target)
     return table.sort_values("importance", ascending=False, kind="stable")
 
 
@@ -150,8 +151,13 @@ def _read_index(
     if "kind" in r2_table.columns:
         r2_table = r2_table[r2_table["kind"] == "construct"]
     r2 = float(r2_table.loc[target, "r2"]) if target in r2_table.index else float("nan")
-    facts: dict[str, Any] = {"target": target, "index": index, "ci_lower": lo, "ci_upper": hi,
-                             "r2": r2}
+    facts: dict[str, Any] = {
+        "target": target,
+        "index": index,
+        "ci_lower": lo,
+        "ci_upper": hi,
+        "r2": r2,
+    }
     name = _name(target, labels, language)
     parts: list[str] = []
     has_ci = math.isfinite(lo) and math.isfinite(hi)
@@ -193,7 +199,8 @@ def _read_index(
                 )
     if math.isfinite(r2):
         parts.append(
-            f"模型解释了{name} {_pct(r2, 0)} 的变异" if language == "zh"
+            f"模型解释了{name} {_pct(r2, 0)} 的变异"
+            if language == "zh"
             else f"the model explains {_pct(r2, 0)} of its variance"
         )
     if language == "zh":
@@ -220,7 +227,7 @@ def _read_drivers(result: Any, language: str, *, target: str | None = None, **_:
             first = str(quadrant.index[0])
         else:
             first = str(important["performance"].idxmin())
-        row = table.loc[first]
+        row: Any = table.loc[first]
         facts = {
             "target": target,
             "fix_first": first,
@@ -256,8 +263,11 @@ def _read_drivers(result: Any, language: str, *, target: str | None = None, **_:
         first = str(order.index[0])
         row = order.iloc[0]
         label = str(row.get("label", first))
-        facts = {"fix_first": first, "importance": float(row["importance"]),
-                 "performance": float(row["performance"])}
+        facts = {
+            "fix_first": first,
+            "importance": float(row["importance"]),
+            "performance": float(row["performance"]),
+        }
         if language == "zh":
             text = (
                 f"优先改进 {first}（{label}）：重要性 {_f(facts['importance'], 3)}，"
@@ -308,10 +318,22 @@ def _read_servqual(result: Any, language: str, **_: Any) -> Reading:
     return Reading(text, facts)
 
 
-_KANO_EN = {"M": "must-be", "O": "one-dimensional", "A": "attractive", "I": "indifferent",
-            "R": "reverse", "Q": "questionable"}
-_KANO_ZH = {"M": "必备型", "O": "期望型", "A": "魅力型", "I": "无差异型", "R": "反向型",
-            "Q": "可疑"}
+_KANO_EN = {
+    "M": "must-be",
+    "O": "one-dimensional",
+    "A": "attractive",
+    "I": "indifferent",
+    "R": "reverse",
+    "Q": "questionable",
+}
+_KANO_ZH = {
+    "M": "必备型",
+    "O": "期望型",
+    "A": "魅力型",
+    "I": "无差异型",
+    "R": "反向型",
+    "Q": "可疑",
+}
 
 
 def _read_kano(result: Any, language: str, **_: Any) -> Reading:
@@ -319,8 +341,12 @@ def _read_kano(result: Any, language: str, **_: Any) -> Reading:
     counts = cls.value_counts()
     bw = result.better_worse
     delight = str(bw["better"].idxmax())
-    facts = {"n_features": len(cls), **{f"n_{k}": int(v) for k, v in counts.items()},
-             "top_better": delight, "better": float(bw.loc[delight, "better"])}
+    facts = {
+        "n_features": len(cls),
+        **{f"n_{k}": int(v) for k, v in counts.items()},
+        "top_better": delight,
+        "better": float(bw.loc[delight, "better"]),
+    }
     names = _KANO_ZH if language == "zh" else _KANO_EN
     order = [c for c in ("M", "O", "A", "I", "R", "Q") if c in counts.index]
     if language == "zh":
@@ -347,8 +373,12 @@ def _read_ahp(result: Any, language: str, **_: Any) -> Reading:
     cr = float(result.hierarchy_cr if hierarchy else result.cr)
     threshold = 0.1 if hierarchy else float(result.threshold)
     n = len(w) if not hierarchy else 0
-    facts: dict[str, Any] = {"top": first, "top_weight": float(w.iloc[0]), "cr": cr,
-                             "threshold": threshold}
+    facts: dict[str, Any] = {
+        "top": first,
+        "top_weight": float(w.iloc[0]),
+        "cr": cr,
+        "threshold": threshold,
+    }
     if second is not None:
         facts["second"] = second
         facts["second_weight"] = float(w.iloc[1])
@@ -357,7 +387,8 @@ def _read_ahp(result: Any, language: str, **_: Any) -> Reading:
     if language == "zh":
         then = f"，其次是{second}（{_pct(facts['second_weight'])}）" if second else ""
         verdict = (
-            "判断矩阵为 2 × 2，始终一致" if trivial
+            "判断矩阵为 2 × 2，始终一致"
+            if trivial
             else f"一致性比率 CR = {_f(cr, 3)}，{'低于' if consistent else '高于'}阈值 "
             f"{_f(threshold, 2)}：判断{'一致' if consistent else '不一致，需复核'}"
         )
@@ -365,7 +396,8 @@ def _read_ahp(result: Any, language: str, **_: Any) -> Reading:
     else:
         then = f", then {second} ({_pct(facts['second_weight'])})" if second else ""
         verdict = (
-            "The judgments are consistent (a 2 × 2 matrix is always consistent)" if trivial
+            "The judgments are consistent (a 2 × 2 matrix is always consistent)"
+            if trivial
             else f"Consistency ratio {_f(cr, 3)}, {'below' if consistent else 'above'} the "
             f"{_f(threshold, 2)} threshold: the judgments are "
             f"{'consistent' if consistent else 'inconsistent and should be revised'}"
@@ -379,8 +411,12 @@ def _read_fce(result: Any, language: str, **_: Any) -> Reading:
     b = top.b
     verdict = " = ".join(top.verdict)
     best = float(b.max())
-    facts = {"verdict": verdict, "membership": best, "score": float(top.score),
-             "validity": float(top.validity)}
+    facts = {
+        "verdict": verdict,
+        "membership": best,
+        "score": float(top.score),
+        "validity": float(top.validity),
+    }
     if language == "zh":
         text = (
             f"综合评价等级为“{verdict}”（隶属度 {_f(best, 3)}），综合得分 {_f(facts['score'])}；"
@@ -402,14 +438,21 @@ def _read_trends(result: Any, language: str, *, segment: str | None = None, **_:
     seg = segment if segment is not None else str(table.index.get_level_values(0)[0])
     series = result.series[0]
     row = table.loc[(seg, series, last)]
-    facts: dict[str, Any] = {"period": last, "series": series, "segment": seg,
-                             "estimate": float(row["estimate"]), "change": float(row["change"]),
-                             "n_alerts": len(result.alerts)}
+    facts: dict[str, Any] = {
+        "period": last,
+        "series": series,
+        "segment": seg,
+        "estimate": float(row["estimate"]),
+        "change": float(row["change"]),
+        "n_alerts": len(result.alerts),
+    }
     alerts = result.alerts
     if language == "zh":
         change = (
-            f"，较 {prev} {'上升' if row['change'] > 0 else '下降'} {_f(abs(float(row['change'])))} 分"
-            if prev is not None and math.isfinite(float(row["change"])) else ""
+            f"，较 {prev} {'上升' if row['change'] > 0 else '下降'} "
+            f"{_f(abs(float(row['change'])))} 分"
+            if prev is not None and math.isfinite(float(row["change"]))
+            else ""
         )
         text = f"{last} 期{series}为 {_f(facts['estimate'])}{change}；共 {len(alerts)} 条预警"
         if len(alerts):
@@ -423,7 +466,9 @@ def _read_trends(result: Any, language: str, *, segment: str | None = None, **_:
     else:
         change = (
             f", {'up' if row['change'] > 0 else 'down'} {_f(abs(float(row['change'])))} points on "
-            f"{prev}" if prev is not None and math.isfinite(float(row["change"])) else ""
+            f"{prev}"
+            if prev is not None and math.isfinite(float(row["change"]))
+            else ""
         )
         text = f"In {last}, {series} is {_f(facts['estimate'])}{change}; {len(alerts)} alerts"
         if len(alerts):

@@ -9,7 +9,7 @@ Examples
 >>> res = csi.ACSI(indicators=data.constructs).fit(data)
 >>> report = Report({"data": data.describe(), "index": res},
 ...                 template=ReportTemplate(title="ACSI 2025", language="zh"))
->>> report.sections[1].reading.text[:11]
+>>> report.sections[1].reading.text[:13]
 '顾客满意度指数为 70.2'
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> [p.suffix for p in report.write(out / "acsi", formats=("html", "pdf", "xlsx"))]
@@ -46,7 +46,16 @@ from csimodels.reports.template import (
 )
 from csimodels.results import Result
 
-__all__ = ["FORMATS", "SECTION_TITLES", "Chart", "Report", "Section"]
+__all__ = [
+    "FORMATS",
+    "SECTION_TITLES",
+    "Block",
+    "Chart",
+    "Document",
+    "Report",
+    "Section",
+    "render_html",
+]
 
 FORMATS = ("pdf", "html", "xlsx")
 """Output formats of :meth:`Report.write`."""
@@ -128,8 +137,7 @@ class Section:
             )
         if not isinstance(self.result, Result):
             raise InvalidParameterError(
-                f"section {self.kind!r} needs a csimodels result, got "
-                f"{type(self.result).__name__}"
+                f"section {self.kind!r} needs a csimodels result, got {type(self.result).__name__}"
             )
         if not self.title:
             self.title = SECTION_TITLES[self.kind]
@@ -158,6 +166,124 @@ class Section:
             if isinstance(frame, pd.DataFrame) and len(frame):
                 out[str(name)] = frame
         return out
+
+
+@dataclass
+class Block:
+    """One titled part of a rendered document (a section, or the cover's ranking).
+
+    Attributes
+    ----------
+    title : str
+    reading : str
+    charts : list of Chart
+    tables : dict of str to DataFrame
+    anchor : str
+
+    Examples
+    --------
+    >>> Block("T", "text").charts
+    []
+    """
+
+    title: str
+    reading: str
+    charts: list[Chart] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    anchor: str = ""
+
+
+@dataclass
+class Document:
+    """What the HTML and PDF writers lay out: title, subtitle, template and blocks.
+
+    Attributes
+    ----------
+    title : str
+    subtitle : str
+    template : ReportTemplate
+    blocks : list of Block
+
+    Examples
+    --------
+    >>> Document("T", "", ReportTemplate(), [Block("A", "x")]).needs_cjk()
+    False
+    """
+
+    title: str
+    subtitle: str
+    template: ReportTemplate
+    blocks: list[Block]
+
+    def needs_cjk(self) -> bool:
+        """True when the document has Chinese text (or is in Chinese)."""
+        if self.template.language == "zh":
+            return True
+        texts = [self.title, self.subtitle]
+        for b in self.blocks:
+            texts += [b.title, b.reading, *(c.caption for c in b.charts)]
+            texts += [
+                t.to_string(max_rows=_MAX_ROWS, max_cols=_MAX_COLS) for t in b.tables.values()
+            ]
+            texts += list(b.tables)
+        return any(_CJK.search(t) for t in texts)
+
+
+def render_html(doc: Document) -> str:
+    """One self-contained HTML page (charts and logo embedded as data URIs).
+
+    Examples
+    --------
+    >>> page = render_html(Document("T", "sub", ReportTemplate(), [Block("A", "x")]))
+    >>> "<h2>1. A</h2>" in page
+    True
+    """
+    t = doc.template
+    lang = t.language
+    body: list[str] = []
+    contents: list[str] = []
+    for i, b in enumerate(doc.blocks, start=1):
+        anchor = b.anchor or f"s{i}"
+        contents.append(f'<li><a href="#{anchor}">{html.escape(b.title)}</a></li>')
+        parts = [f'<section id="{anchor}">', f"<h2>{i}. {html.escape(b.title)}</h2>"]
+        if b.reading:
+            parts.append(f'<p class="reading">{html.escape(b.reading)}</p>')
+        for chart in b.charts:
+            data = base64.b64encode(chart.png).decode("ascii")
+            parts.append(
+                f'<figure><img alt="{html.escape(chart.caption)}" '
+                f'src="data:image/png;base64,{data}"><figcaption>'
+                f"{html.escape(chart.caption)}</figcaption></figure>"
+            )
+        for name, table in b.tables.items():
+            parts.append(f"<h3>{html.escape(tr(name, lang))}</h3>")
+            parts.append(_html_table(table, lang))
+        parts.append("</section>")
+        body.append("\n".join(parts))
+    logo = ""
+    if t.logo:
+        mime = "png" if t.logo.lower().endswith(".png") else "jpeg"
+        data = base64.b64encode(Path(t.logo).read_bytes()).decode("ascii")
+        logo = f'<img class="logo" alt="logo" src="data:image/{mime};base64,{data}">'
+    source = (
+        Path(t.html_template).read_text(encoding="utf-8")
+        if t.html_template
+        else DEFAULT_HTML_TEMPLATE
+    )
+    check_html_template(source, where=t.html_template or "the default HTML template")
+    values = {
+        "title": html.escape(doc.title),
+        "subtitle": html.escape(doc.subtitle),
+        "logo": logo,
+        "sections": "\n".join(body),
+        "contents": f"<ol>{''.join(contents)}</ol>",
+        "css": _CSS.replace("PRIMARY", t.primary).replace("ACCENT", t.accent),
+        "language": "zh-CN" if lang == "zh" else "en",
+        "primary": t.primary,
+        "accent": t.accent,
+        "generated": html.escape(f"{tr('Generated by csimodels', lang)} {__version__}"),
+    }
+    return string.Template(source).substitute(values)
 
 
 def _close(fig: Any) -> None:
@@ -385,7 +511,22 @@ class Report:
             written.append(t)
         return written
 
-    # HTML ---------------------------------------------------------------------------------
+    # HTML and PDF ------------------------------------------------------------------------
+    def document(self) -> Document:
+        """The report as a :class:`Document` (what the HTML and PDF writers lay out)."""
+        t = self.template
+        blocks = [
+            Block(
+                s.title,
+                s.reading.text,
+                s.charts(t.language, t.labels),
+                s.tables(),
+                anchor=f"s{i}-{s.kind}",
+            )
+            for i, s in enumerate(self.sections, start=1)
+        ]
+        return Document(self.title, self._subtitle(), t, blocks)
+
     def to_html(self) -> str:
         """The report as one self-contained HTML page (charts and logo embedded).
 
@@ -396,53 +537,8 @@ class Report:
         >>> page.startswith("<!DOCTYPE html>") and "data:image/png;base64," in page
         True
         """
-        t = self.template
-        lang = t.language
-        body: list[str] = []
-        contents: list[str] = []
-        for i, s in enumerate(self.sections, start=1):
-            anchor = f"s{i}-{s.kind}"
-            contents.append(f'<li><a href="#{anchor}">{html.escape(s.title)}</a></li>')
-            parts = [f'<section id="{anchor}">', f"<h2>{i}. {html.escape(s.title)}</h2>"]
-            parts.append(f'<p class="reading">{html.escape(s.reading.text)}</p>')
-            for chart in s.charts(lang, t.labels):
-                data = base64.b64encode(chart.png).decode("ascii")
-                parts.append(
-                    f'<figure><img alt="{html.escape(chart.caption)}" '
-                    f'src="data:image/png;base64,{data}"><figcaption>'
-                    f"{html.escape(chart.caption)}</figcaption></figure>"
-                )
-            for name, table in s.tables().items():
-                parts.append(f"<h3>{html.escape(tr(name, lang))}</h3>")
-                parts.append(_html_table(table, lang))
-            parts.append("</section>")
-            body.append("\n".join(parts))
-        logo = ""
-        if t.logo:
-            mime = "png" if t.logo.lower().endswith(".png") else "jpeg"
-            data = base64.b64encode(Path(t.logo).read_bytes()).decode("ascii")
-            logo = f'<img class="logo" alt="logo" src="data:image/{mime};base64,{data}">'
-        source = (
-            Path(t.html_template).read_text(encoding="utf-8")
-            if t.html_template
-            else DEFAULT_HTML_TEMPLATE
-        )
-        check_html_template(source, where=t.html_template or "the default HTML template")
-        values = {
-            "title": html.escape(self.title),
-            "subtitle": html.escape(self._subtitle()),
-            "logo": logo,
-            "sections": "\n".join(body),
-            "contents": f"<ol>{''.join(contents)}</ol>",
-            "css": _CSS.replace("PRIMARY", t.primary).replace("ACCENT", t.accent),
-            "language": "zh-CN" if lang == "zh" else "en",
-            "primary": t.primary,
-            "accent": t.accent,
-            "generated": html.escape(f"{tr('Generated by csimodels', lang)} {__version__}"),
-        }
-        return string.Template(source).substitute(values)
+        return render_html(self.document())
 
-    # PDF ----------------------------------------------------------------------------------
     def write_pdf(self, path: str | Path) -> Path:
         """Write the report as PDF (reportlab; Chinese text in STSong-Light or the
         template's TrueType font)."""
@@ -450,29 +546,17 @@ class Report:
 
         p = Path(path)
         check_writable(p, owner="Report.write_pdf")
-        write_pdf(self, p)
+        write_pdf(self.document(), p)
         return p
-
-    def needs_cjk(self) -> bool:
-        """True when any text of the report has Chinese characters."""
-        if self.template.language == "zh" or _CJK.search(self.title + self.template.subtitle):
-            return True
-        for s in self.sections:
-            if _CJK.search(s.reading.text) or _CJK.search(s.title):
-                return True
-            for table in s.tables().values():
-                if _CJK.search(table.to_string(max_rows=_MAX_ROWS, max_cols=_MAX_COLS)):
-                    return True
-        return False
 
     # Excel --------------------------------------------------------------------------------
     def write_excel(self, path: str | Path) -> Path:
         """Write the report as a workbook: a report sheet (readings and charts), then
         every section's tables at full precision (sheets prefixed by the section number).
         """
-        from openpyxl import Workbook
-        from openpyxl.drawing.image import Image
-        from openpyxl.styles import Alignment, Font
+        from openpyxl import Workbook  # type: ignore[import-untyped]
+        from openpyxl.drawing.image import Image  # type: ignore[import-untyped]
+        from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
 
         p = Path(path)
         check_writable(p, owner="Report.write_excel")
@@ -541,8 +625,11 @@ def _html_table(table: pd.DataFrame, language: str) -> str:
             "table.</p>"
         )
     return (
-        str(shown.to_html(float_format=lambda x: _fmt(float(x)), na_rep="–", border=0,
-                          classes="table"))
+        str(
+            shown.to_html(
+                float_format=lambda x: _fmt(float(x)), na_rep="–", border=0, classes="table"
+            )
+        )
         + note
     )
 

@@ -304,7 +304,10 @@ def text(key: str, language: str) -> str:
 
 
 def figure_png(fig: Any, *, dpi: int = 150) -> bytes:
-    """The figure as PNG bytes (tight bounding box), for reports.
+    """The figure as PNG bytes, for reports.
+
+    A figure made with a constrained layout (every figure :func:`axes_for` makes) is
+    saved as laid out, in one draw; any other is cropped to its tight bounding box.
 
     Examples
     --------
@@ -316,7 +319,9 @@ def figure_png(fig: Any, *, dpi: int = 150) -> bytes:
     import io
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    engine = fig.get_layout_engine()
+    constrained = engine is not None and type(engine).__name__ == "ConstrainedLayoutEngine"
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches=None if constrained else "tight")
     return buf.getvalue()
 
 

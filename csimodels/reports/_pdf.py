@@ -24,6 +24,12 @@ __all__ = ["pdf_fonts", "write_pdf"]
 
 CID_FONT = "STSong-Light"
 _ASCII_RUN = re.compile(r"[!-~](?:[ -~]*[!-~])?")
+_NON_LATIN = re.compile(r"[^\x00-\u024f\u2000-\u206f\u2190-\u22ff]")
+
+
+def _clip(text: str, width: int = 28) -> str:
+    """Table cells stay on one line: long text is cut with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _reportlab() -> None:
@@ -174,22 +180,29 @@ def write_pdf(report: Document, path: Path) -> None:
             story.append(Spacer(1, 4))
         for name, table in s.tables.items():
             data = _table_data(table, lang)
-            cells = [[Paragraph(esc(c), small) for c in row] for row in data]
+            cells = [[_clip(c) for c in row] for row in data]
             tbl = Table(cells, repeatRows=1, hAlign="LEFT")
-            tbl.setStyle(
-                TableStyle(
-                    [
-                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E3ECF5")),
-                        ("LINEBELOW", (0, 0), (-1, 0), 0.8, primary),
-                        ("LINEBELOW", (0, -1), (-1, -1), 0.4, colors.HexColor("#BBBBBB")),
-                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-                        ("TOPPADDING", (0, 0), (-1, -1), 1),
-                        ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-                    ]
-                )
-            )
+            style = [
+                ("FONTNAME", (0, 0), (-1, -1), "Helvetica"),
+                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("FONTSIZE", (0, 0), (-1, -1), 7.2),
+                ("LEADING", (0, 0), (-1, -1), 8.6),
+                ("TEXTCOLOR", (0, 0), (-1, -1), colors.HexColor("#333333")),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E3ECF5")),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, primary),
+                ("LINEBELOW", (0, -1), (-1, -1), 0.4, colors.HexColor("#BBBBBB")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ]
+            if cjk:  # cells with Chinese text in the CJK font, the others in Helvetica
+                for i, row in enumerate(cells):
+                    for j, cell in enumerate(row):
+                        if _NON_LATIN.search(cell):
+                            style.append(("FONTNAME", (j, i), (j, i), regular))
+            tbl.setStyle(TableStyle(style))
             story.append(Paragraph(esc(tr(name, lang)), h3))
             story.append(tbl)
             if len(table) > len(data) - 1:

@@ -380,7 +380,8 @@ def _trends(
     if series is None:
         series = [target] if target else list(data.constructs)[:1]
     res = TrendMonitor(series=list(series), **opts).fit(data)
-    return Section("trends", res, context={"segment": "all"})
+    labels = {**data.labels(), **dict(data.construct_labels)}
+    return Section("trends", res, context={"segment": "all", "labels": labels})
 
 
 def _kano(cfg: ReportConfig, data: SurveyData) -> Any:

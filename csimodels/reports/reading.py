@@ -431,13 +431,22 @@ def _read_fce(result: Any, language: str, **_: Any) -> Reading:
     return Reading(text, facts)
 
 
-def _read_trends(result: Any, language: str, *, segment: str | None = None, **_: Any) -> Reading:
+def _read_trends(
+    result: Any,
+    language: str,
+    *,
+    segment: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    **_: Any,
+) -> Reading:
     table = result.table
     last = result.periods[-1]
     prev = result.periods[-2] if len(result.periods) > 1 else None
     seg = segment if segment is not None else str(table.index.get_level_values(0)[0])
     series = result.series[0]
     row = table.loc[(seg, series, last)]
+    names = dict(labels or {})
+    shown = _name(series, names, language)
     facts: dict[str, Any] = {
         "period": last,
         "series": series,
@@ -454,13 +463,14 @@ def _read_trends(result: Any, language: str, *, segment: str | None = None, **_:
             if prev is not None and math.isfinite(float(row["change"]))
             else ""
         )
-        text = f"{last} 期{series}为 {_f(facts['estimate'])}{change}；共 {len(alerts)} 条预警"
+        text = f"{last} 期{shown}为 {_f(facts['estimate'])}{change}；共 {len(alerts)} 条预警"
         if len(alerts):
             a = alerts.iloc[0]
             kind = "下降" if a["kind"] == "drop" else "上升"
+            where = "" if str(a["segment"]) == "all" else f" {a['segment']} 的"
             text += (
-                f"，最严重的是 {a['segment']} 的 {a['series']} 在 {a['period']} 的{kind}"
-                f"（{_signed(float(a['magnitude']))} 分）"
+                f"，最严重的是{where}{_name(str(a['series']), names, language)}在 "
+                f"{a['period']} 的{kind}（{_signed(float(a['magnitude']))} 分）"
             )
         text += "。"
     else:
@@ -470,12 +480,13 @@ def _read_trends(result: Any, language: str, *, segment: str | None = None, **_:
             if prev is not None and math.isfinite(float(row["change"]))
             else ""
         )
-        text = f"In {last}, {series} is {_f(facts['estimate'])}{change}; {len(alerts)} alerts"
+        text = f"In {last}, {shown} is {_f(facts['estimate'])}{change}; {len(alerts)} alerts"
         if len(alerts):
             a = alerts.iloc[0]
+            where = "" if str(a["segment"]) == "all" else f" in {a['segment']}"
             text += (
-                f", the most severe a {a['kind']} of {a['series']} in {a['segment']} in "
-                f"{a['period']} ({_signed(float(a['magnitude']))} points)"
+                f", the most severe a {a['kind']} of {_name(str(a['series']), names, language)}"
+                f"{where} in {a['period']} ({_signed(float(a['magnitude']))} points)"
             )
         text += "."
     return Reading(text, facts)

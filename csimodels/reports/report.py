@@ -431,6 +431,7 @@ class Report:
                 ctx.pop("previous", None)
             if kind != "trends":
                 ctx.pop("segment", None)
+                ctx.pop("labels", None)
             s.context = ctx
             s.title = tr(s.title, lang)
             s.reading = read_section(kind, s.result, language=lang, **ctx)
@@ -607,7 +608,9 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return "–"
-        return f"{value:.4f}" if abs(value) < 1000 else f"{value:,.1f}"
+        if value.is_integer() and abs(value) >= 100:
+            return f"{value:.0f}"  # counts
+        return f"{value:.4f}" if abs(value) < 1000 else f"{value:.1f}"
     return str(value)
 
 

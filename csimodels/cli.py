@@ -68,14 +68,14 @@ def _report(args: argparse.Namespace) -> int:
                     else (f"{row['status']}: {row['reason']}")
                 )
                 sys.stdout.write(f"{label}: {state}\n")
-            for f in res.cover:
-                sys.stdout.write(f"cover: {f}\n")
+            for cover in res.cover:
+                sys.stdout.write(f"cover: {cover}\n")
             return 0 if (res.table["status"] == "written").all() else 1
         folder = Path(args.out)
         folder.mkdir(parents=True, exist_ok=True)
         report = build_report(cfg.read_data(args.survey), cfg)
-        for f in report.write(folder / "report", formats=args.format or cfg.formats):
-            sys.stdout.write(f"{f}\n")
+        for written in report.write(folder / "report", formats=args.format or cfg.formats):
+            sys.stdout.write(f"{written}\n")
         return 0
     except (CSIModelsError, OSError) as err:
         sys.stderr.write(f"csimodels report: {err}\n")

@@ -16,6 +16,7 @@ import pandas as pd
 
 from csimodels.errors import InvalidParameterError, OptionalDependencyError
 from csimodels.reports._i18n import tr
+from csimodels.reports.report import _DPI
 
 if TYPE_CHECKING:
     from csimodels.reports.report import Document
@@ -171,9 +172,8 @@ def write_pdf(report: Document, path: Path) -> None:
             story.append(Paragraph(esc(s.reading), reading))
         for chart in s.charts:
             img = Image(io.BytesIO(chart.png))
-            # charts are rendered at 120 dpi; print them at 3/4 of their size, at most
-            # the text width and 110 mm high
-            natural = 0.75 * 72 / 120
+            # print charts at 3/4 of their size, at most the text width and 110 mm high
+            natural = 0.75 * 72 / _DPI
             scale = min(natural, width / img.imageWidth, 110 * mm / img.imageHeight)
             img.drawWidth, img.drawHeight = img.imageWidth * scale, img.imageHeight * scale
             story.append(KeepTogether([img, Paragraph(esc(chart.caption), small)]))

@@ -294,6 +294,28 @@ def _fit_by() -> Result:
     return res
 
 
+def _batch() -> Result:
+    import numpy as np
+
+    from csimodels.reports.config import ReportBatchResult
+
+    table = pd.DataFrame(
+        {
+            "n": [300, 280, 12],
+            "status": ["written", "failed", "too_small"],
+            "reason": ["", "EstimationError: singular", "12 respondents"],
+            "index": [71.25, np.nan, np.nan],
+            "ci_lower": [70.1, np.nan, np.nan],
+            "ci_upper": [72.3, np.nan, np.nan],
+            "rank": [1.0, np.nan, np.nan],
+            "files": ["East.pdf", "", ""],
+            "seconds": [1.5, 0.4, 0.0],
+        },
+        index=pd.Index(["East", "West", "Tiny"], name="segment"),
+    )
+    return ReportBatchResult(by="region", target="Satisfaction", table=table)
+
+
 def _trends() -> Result:
     import csimodels as csi
 
@@ -330,6 +352,7 @@ EXAMPLE_BUILDERS: dict[str, Callable[[], Result]] = {
     "PenaltyRewardResult": _penalty,
     "TrendResult": _trends,
     "SegmentedResult": _fit_by,
+    "ReportBatchResult": _batch,
 }
 """Builders of one example per result class, keyed by the class name."""
 

@@ -27,6 +27,8 @@ __all__ = [
     "FontWarning",
     "InvalidParameterError",
     "OptionalDependencyError",
+    "ResamplingWarning",
+    "ResultFormatError",
     "SpecificationError",
     "format_offenders",
 ]
@@ -100,6 +102,25 @@ class EstimationError(CSIModelsError):
     """
 
 
+class ResultFormatError(CSIModelsError, ValueError):
+    """A serialised result (JSON text or dict) is malformed or was tampered with.
+
+    Raised by :func:`csimodels.results.result_from_json` and ``Result.from_dict`` for
+    invalid JSON, a payload that is too large or too deeply nested, an unknown result
+    type, a missing, extra or mistyped field, a table that cannot be decoded, or a
+    result whose own invariants do not hold. The message names the field.
+
+    Examples
+    --------
+    >>> import csimodels as csi
+    >>> try:
+    ...     csi.result_from_json("null")
+    ... except csi.errors.ResultFormatError as err:
+    ...     print(err)
+    result JSON: the top level must be an object with a 'result_type' field, got null
+    """
+
+
 class OptionalDependencyError(CSIModelsError, ImportError):
     """A feature needs an optional extra that is not installed (the message names it).
 
@@ -162,6 +183,20 @@ class FontWarning(CSIModelsWarning):
     --------
     >>> from csimodels.errors import FontWarning, CSIModelsWarning
     >>> issubclass(FontWarning, CSIModelsWarning)
+    True
+    """
+
+
+class ResamplingWarning(CSIModelsWarning):
+    """Too few bootstrap resamples or permutations for the inference asked for.
+
+    Below the count an interval needs (both tails must hold draws) its limits are NaN;
+    below 100 the standard errors, intervals and p-values are imprecise.
+
+    Examples
+    --------
+    >>> from csimodels.errors import ResamplingWarning, CSIModelsWarning
+    >>> issubclass(ResamplingWarning, CSIModelsWarning)
     True
     """
 

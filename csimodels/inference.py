@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Literal
 
@@ -24,22 +25,28 @@ import numpy as np
 from pydantic import Field
 
 from csimodels._settings import Settings
-from csimodels.errors import InvalidParameterError
+from csimodels.errors import InvalidParameterError, ResamplingWarning
 
 __all__ = [
     "MAX_RESAMPLES",
+    "SMALL_RESAMPLES",
     "Bootstrap",
     "Permutation",
     "as_bootstrap",
     "as_permutation",
+    "check_resample_count",
+    "min_resamples_for_interval",
     "resolve_random_state",
 ]
 
 #: Largest number of resamples or permutations accepted (memory is streamed, but a
 #: typo such as ``10**9`` should fail at once, not after hours).
-MAX_RESAMPLES = 10_000_000
+MAX_RESAMPLES = 200_000
 
 _SEED_BOUND = 2**63
+
+#: Below this many resamples or permutations a warning says the inference is imprecise.
+SMALL_RESAMPLES = 100
 
 
 def resolve_random_state(value: object, *, owner: str, name: str = "random_state") -> int:
@@ -178,7 +185,7 @@ def as_bootstrap(value: object, *, owner: str) -> Bootstrap | None:
             return None
         if not 0 < int(value) <= MAX_RESAMPLES:
             raise InvalidParameterError(
-                f"parameter 'bootstrap' of {owner} must be between 0 and {MAX_RESAMPLES} "
+                f"parameter 'bootstrap' of {owner} must be between 0 and {MAX_RESAMPLES:,} "
                 f"resamples, got {value!r}"
             )
         return Bootstrap(n=int(value))
@@ -201,7 +208,7 @@ def as_permutation(value: object, *, owner: str) -> Permutation:
     if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
         if not 0 < int(value) <= MAX_RESAMPLES:
             raise InvalidParameterError(
-                f"parameter 'permutations' of {owner} must be between 1 and {MAX_RESAMPLES}, "
+                f"parameter 'permutations' of {owner} must be between 1 and {MAX_RESAMPLES:,}, "
                 f"got {value!r}"
             )
         return Permutation(n=int(value))
@@ -209,3 +216,102 @@ def as_permutation(value: object, *, owner: str) -> Permutation:
         f"parameter 'permutations' of {owner} must be a number of permutations or a "
         f"csimodels.Permutation, got {value!r}"
     )
+
+
+def min_resamples_for_interval(level: float) -> int:
+    """Fewest draws for which a two-sided percentile interval at ``level`` exists.
+
+    Each tail holds ``(1 − level) / 2`` of the draws; with fewer than
+    ``2 / (1 − level)`` draws a tail holds no draw at all and the "limit" is just the
+    smallest or largest draw.
+
+    Examples
+    --------
+    >>> min_resamples_for_interval(0.95), min_resamples_for_interval(0.99)
+    (40, 200)
+    """
+    return math.ceil(2.0 / (1.0 - level) - 1e-9)
+
+
+def check_resample_count(
+    n: int,
+    level: float | None,
+    *,
+    owner: str,
+    notes: list[str],
+    what: str = "bootstrap resamples",
+) -> bool:
+    """Check that ``n`` draws support the inference asked for; warn and note if not.
+
+    Parameters
+    ----------
+    n : int
+        Resamples (or permutations) that succeeded.
+    level : float or None
+        Confidence level of the intervals to be formed from them (None when only
+        p-values are formed, as in permutation tests).
+    owner : str
+        The caller named in the message (``"ECSI.fit"``).
+    notes : list of str
+        The result's notes; the warning is appended.
+    what : str
+        What the draws are, for the message (``"permutations"``).
+
+    Returns
+    -------
+    bool
+        False when an interval at ``level`` cannot be formed from ``n`` draws (fewer
+        than :func:`min_resamples_for_interval`): the caller reports NaN limits.
+
+    Warns
+    -----
+    ResamplingWarning
+        Fewer draws than the interval needs (limits NaN), or fewer than
+        :data:`SMALL_RESAMPLES` (imprecise).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> notes: list[str] = []
+    >>> with warnings.catch_warnings(record=True):
+    ...     ok = check_resample_count(20, 0.95, owner="demo", notes=notes)
+    >>> ok, notes[0][:59]
+    (False, 'demo: 20 bootstrap resamples are too few for a 95% interval')
+    >>> check_resample_count(2000, 0.95, owner="demo", notes=notes)
+    True
+    """
+    from csimodels.results import warn_and_note
+
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 0:
+        raise InvalidParameterError(
+            f"the number of {what} of {owner} must be a non-negative int, got {n!r}"
+        )
+    if level is not None and not (isinstance(level, numbers.Real) and 0 < level < 1):
+        raise InvalidParameterError(
+            f"parameter 'level' of {owner} must be in (0, 1), e.g. 0.95; got {level!r}"
+        )
+    n = int(n)
+    if level is not None:
+        needed = min_resamples_for_interval(float(level))
+        if n < needed:
+            warn_and_note(
+                notes,
+                f"{owner}: {n} {what} are too few for a {level:.0%} interval (each tail "
+                f"needs a draw: at least {needed}); the interval limits are NaN; use "
+                "1000 or more",
+                ResamplingWarning,
+            )
+            return False
+    if n < SMALL_RESAMPLES:
+        floor = (
+            f"; no p-value can be below 1/{n + 1} = {1 / (n + 1):.3g}"
+            if what == "permutations"
+            else ""
+        )
+        warn_and_note(
+            notes,
+            f"{owner}: only {n} {what}; standard errors, intervals and p-values are "
+            f"imprecise below {SMALL_RESAMPLES}{floor}; use 1000 or more",
+            ResamplingWarning,
+        )
+    return True

@@ -21,20 +21,32 @@ from __future__ import annotations
 import html
 import json
 import math
+import sys
+import typing
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Self
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticUndefined
 
 from csimodels._pydantic import NoLegacyAPI
 from csimodels._tables import table_from_payload, table_to_payload
 from csimodels._version import __version__
-from csimodels.errors import CSIModelsError
+from csimodels.errors import CSIModelsError, ResultFormatError
 
 __all__ = [
     "POOLED",
+    "SEGMENT_PLOTS",
     "AnyResult",
     "Frame",
     "MissingDataReport",
@@ -52,9 +64,9 @@ def _validate_frame(value: Any) -> pd.DataFrame:
         return value
     if isinstance(value, dict) and value.get("kind") == "frame":
         frame = table_from_payload(value)
-        assert isinstance(frame, pd.DataFrame)
-        return frame
-    raise TypeError(f"expected a pandas DataFrame, got {type(value).__name__}")
+        if isinstance(frame, pd.DataFrame):
+            return frame
+    raise ResultFormatError(f"expected a table (kind 'frame'), got {_kind_of(value)}")
 
 
 def _validate_series(value: Any) -> pd.Series:
@@ -62,9 +74,15 @@ def _validate_series(value: Any) -> pd.Series:
         return value
     if isinstance(value, dict) and value.get("kind") == "series":
         series = table_from_payload(value)
-        assert isinstance(series, pd.Series)
-        return series
-    raise TypeError(f"expected a pandas Series, got {type(value).__name__}")
+        if isinstance(series, pd.Series):
+            return series
+    raise ResultFormatError(f"expected a table (kind 'series'), got {_kind_of(value)}")
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"an object of kind {value.get('kind')!r}"
+    return "null" if value is None else type(value).__name__
 
 
 Frame = Annotated[
@@ -226,7 +244,85 @@ class Summary:
         return self.as_html()
 
 
+#: Result classes by module-qualified name (``"csimodels.ahp._model.AHPResult"``).
 _RESULT_TYPES: dict[str, type[Result]] = {}
+#: The library's own result classes by bare class name (payloads of older versions).
+_LIBRARY_TYPES: dict[str, type[Result]] = {}
+_PACKAGE_DIR = __file__.rsplit("/", 1)[0].rsplit("\\", 1)[0]
+
+#: Limits of what :func:`result_from_json` reads (a payload beyond them is refused).
+MAX_JSON_CHARS = 200_000_000
+MAX_JSON_DEPTH = 64
+
+
+def _qualified_name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _is_library_class(cls: type) -> bool:
+    """Defined in a module of this package (by its file, not by a name it claims)."""
+    module = sys.modules.get(cls.__module__)
+    path = str(getattr(module, "__file__", "") or "")
+    return cls.__module__.split(".")[0] == "csimodels" and path.startswith(_PACKAGE_DIR)
+
+
+def _register(cls: type[Result]) -> None:
+    name = _qualified_name(cls)
+    known = _RESULT_TYPES.get(name)
+    if known is not None and known is not cls and _is_library_class(known):
+        return  # a library class is never replaced by another class claiming its name
+    _RESULT_TYPES[name] = cls
+    if _is_library_class(cls):
+        _LIBRARY_TYPES.setdefault(cls.__name__, cls)
+
+
+def _resolve_type(kind: Any) -> type[Result]:
+    if not isinstance(kind, str):
+        raise ResultFormatError(
+            f"result JSON: field 'result_type' must be a string, got {_kind_of(kind)}"
+        )
+    target = _RESULT_TYPES.get(kind) if "." in kind else _LIBRARY_TYPES.get(kind)
+    if target is None:
+        raise ResultFormatError(
+            f"result JSON: field 'result_type' names {kind[:200]!r}, which is not a "
+            "registered csimodels result type"
+        )
+    return target
+
+
+def _depth_ok(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return True
+
+
+def _format_loc(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _validation_message(err: ValidationError, cls: type) -> str:
+    first = err.errors(include_url=False)[0]
+    loc = _format_loc([p for p in first["loc"] if p not in ("function-plain",)])
+    msg = str(first["msg"]).removeprefix("Value error, ")
+    problem = {
+        "missing": "missing field",
+        "extra_forbidden": "unexpected field",
+    }.get(first["type"])
+    more = err.error_count() - 1
+    tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
+    if problem:
+        return f"{cls.__name__} payload: {problem} {loc!r}{tail}"
+    return f"{cls.__name__} payload: field {loc!r}: {msg}{tail}"
 
 
 class Result(NoLegacyAPI, BaseModel):
@@ -263,7 +359,24 @@ class Result(NoLegacyAPI, BaseModel):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _RESULT_TYPES[cls.__name__] = cls
+        _register(cls)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        _protect_tables(cls)
+
+    @model_validator(mode="after")
+    def _run_invariants(self) -> Self:
+        self._check_invariants()
+        return self
+
+    def _check_invariants(self) -> None:
+        """Raise ``ValueError`` when the fields contradict each other (subclasses extend).
+
+        Runs whenever a result is built, so also on every JSON load: a payload edited
+        into an impossible result (an infinite CR, empty weights) is refused.
+        """
 
     # -- display -------------------------------------------------------------------
     def _summary_parts(
@@ -322,13 +435,13 @@ class Result(NoLegacyAPI, BaseModel):
 
     # -- serialisation -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: ``{"result_type": <class name>, **fields}``.
+        """A JSON-ready dict: ``{"result_type": <module-qualified class name>, **fields}``.
 
         Tables use the format documented in ``docs/results.md``.
         """
         payload = self.model_dump(mode="json")
         payload["settings"] = _json_safe(payload.get("settings", {}))
-        return {"result_type": type(self).__name__, **payload}
+        return {"result_type": _qualified_name(type(self)), **payload}
 
     def to_json(self, *, indent: int | None = None) -> str:
         """Strict JSON text; :meth:`from_json` gives back an equal result."""
@@ -336,21 +449,47 @@ class Result(NoLegacyAPI, BaseModel):
 
     @classmethod
     def from_dict(cls, payload: Mapping[str, Any]) -> Self:
-        """Rebuild a result written by :meth:`to_dict`."""
+        """Rebuild a result written by :meth:`to_dict`.
+
+        The class is looked up by its module-qualified name among registered result
+        classes (a bare name only among the library's own), never imported by name;
+        fields, tables and the result's invariants are validated.
+
+        Raises
+        ------
+        ResultFormatError
+            For anything malformed, naming the field.
+        """
+        if not isinstance(payload, Mapping):
+            raise ResultFormatError(
+                "result JSON: the top level must be an object with a 'result_type' field, "
+                f"got {_kind_of(payload)}"
+            )
         data = dict(payload)
-        kind = data.pop("result_type", cls.__name__)
-        target = _RESULT_TYPES.get(str(kind))
-        if target is None or not issubclass(target, cls):
-            raise CSIModelsError(
-                f"cannot read a {kind!r} payload as {cls.__name__}; "
+        if "result_type" not in data:
+            raise ResultFormatError("result JSON: missing field 'result_type'")
+        kind = data.pop("result_type")
+        target = _resolve_type(kind)
+        if not issubclass(target, cls):
+            raise ResultFormatError(
+                f"cannot read a {target.__name__!r} payload as {cls.__name__}; "
                 "use csimodels.results.result_from_json for any result type"
             )
-        return target.model_validate(data)
+        if not _depth_ok(data, MAX_JSON_DEPTH):
+            raise ResultFormatError(f"result JSON: nested deeper than {MAX_JSON_DEPTH} levels")
+        try:
+            return target.model_validate(data)
+        except ValidationError as err:
+            raise ResultFormatError(_validation_message(err, target)) from None
+        except ResultFormatError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, OverflowError) as err:
+            raise ResultFormatError(f"{target.__name__} payload: {err}") from None
 
     @classmethod
-    def from_json(cls, text: str) -> Self:
-        """Rebuild a result written by :meth:`to_json`."""
-        return cls.from_dict(json.loads(text))
+    def from_json(cls, text: str | bytes) -> Self:
+        """Rebuild a result written by :meth:`to_json` (see :meth:`from_dict`)."""
+        return cls.from_dict(_load_json(text))
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -373,6 +512,78 @@ def result_from_json(text: str) -> Result:
     'DescriptionResult'
     """
     return Result.from_json(text)
+
+
+def _load_json(text: Any) -> Any:
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise ResultFormatError(f"result JSON: not UTF-8 text ({err})") from None
+    if not isinstance(text, str):
+        raise ResultFormatError(f"result JSON: expected text, got {type(text).__name__}")
+    if len(text) > MAX_JSON_CHARS:
+        raise ResultFormatError(
+            f"result JSON: {len(text)} characters exceed the limit of {MAX_JSON_CHARS}"
+        )
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ResultFormatError(
+            f"result JSON: invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}"
+        ) from None
+    except RecursionError:
+        raise ResultFormatError(
+            f"result JSON: nested deeper than {MAX_JSON_DEPTH} levels"
+        ) from None
+
+
+def _is_table_validator(meta: Any) -> bool:
+    return isinstance(meta, PlainValidator) and meta.func in (_validate_frame, _validate_series)
+
+
+def _mentions_table(annotation: Any) -> bool:
+    if any(_is_table_validator(m) for m in getattr(annotation, "__metadata__", ())):
+        return True
+    return any(_mentions_table(a) for a in typing.get_args(annotation))
+
+
+def _table_fields(cls: type[BaseModel]) -> list[str]:
+    return [
+        name
+        for name, info in cls.model_fields.items()
+        if any(_is_table_validator(m) for m in info.metadata) or _mentions_table(info.annotation)
+    ]
+
+
+class _TableCopy:
+    """Data descriptor: each access to a table field returns a copy-on-write copy.
+
+    Results are frozen; so are their tables: editing what ``result.table`` returned
+    never changes the result (pandas copy-on-write makes the copy cost nothing until
+    it is written to).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            # pydantic reads class attributes as field defaults: this one is not
+            return PydanticUndefined
+        value = obj.__dict__[self.name]
+        if isinstance(value, (pd.DataFrame, pd.Series)):
+            return value.copy(deep=False)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        raise AttributeError(f"result field {self.name!r} is read-only (results are frozen)")
+
+
+def _protect_tables(cls: type[BaseModel]) -> None:
+    for name in _table_fields(cls):
+        if not isinstance(cls.__dict__.get(name), _TableCopy):
+            setattr(cls, name, _TableCopy(name))
 
 
 def warn_and_note(notes: list[str], message: str, category: type[Warning]) -> None:
@@ -418,6 +629,11 @@ AnyResult = Annotated[
 #: Label of the pooled result in combined tables.
 POOLED = "(pooled)"
 
+#: Charts comparing segments, by the class name of the segment results: each takes
+#: ``(segmented_result, kind, ax, language, labels)`` and returns the Axes/Figure.
+#: Families register theirs (e.g. the FCE stacked bars of b̄ by segment).
+SEGMENT_PLOTS: dict[str, Callable[..., Any]] = {}
+
 
 class SegmentedResult(Result):
     """One result per segment (and the pooled one), from any model's ``fit(data, by=...)``.
@@ -434,6 +650,11 @@ class SegmentedResult(Result):
     status : DataFrame, index segment
         One row per segment: the value of each ``by`` column, ``n`` respondents,
         ``status`` (``"fitted"``, ``"too_small"`` or ``"failed"``) and ``reason``.
+    overview : dict of str to DataFrame
+        Wide tables comparing the segments (for a PLS model: ``indices`` with a row
+        per segment, ``paths`` and ``r2`` with a column per segment); also reachable
+        as attributes (``result.indices``). Any other attribute is the pooled
+        result's (``result.dimensions`` of a SERVQUAL fit is the pooled table).
     headline : tuple of str
         Names of the tables that :meth:`summary` shows combined across segments.
 
@@ -453,9 +674,22 @@ class SegmentedResult(Result):
     pooled: AnyResult | None = None
     segments: dict[str, AnyResult]
     status: Frame
+    overview: dict[str, Frame] = Field(default_factory=dict)
     headline: tuple[str, ...] = ()
 
     _title: ClassVar[str] = "Results by segment"
+
+    def __getattr__(self, name: str) -> Any:
+        # an overview table first (``res.indices``), then the pooled result's own
+        # attribute (``res.dimensions`` is the pooled dimension table)
+        if not name.startswith("_"):
+            overview = self.__dict__.get("overview") or {}
+            if name in overview:
+                return overview[name]
+            pooled = self.__dict__.get("pooled")
+            if pooled is not None and hasattr(pooled, name):
+                return getattr(pooled, name)
+        return super().__getattr__(name)  # type: ignore[misc]
 
     @property
     def labels(self) -> list[str]:
@@ -505,6 +739,37 @@ class SegmentedResult(Result):
         first = next(iter(parts.values()))
         return pd.concat(parts, names=["segment", *[n for n in first.index.names]])
 
+    def plot(
+        self,
+        kind: str | None = None,
+        *,
+        ax: Any = None,
+        language: str = "en",
+        labels: str = "code",
+    ) -> Any:
+        """A chart comparing the segments when the family has one, else the pooled chart.
+
+        One segment's chart is ``result.segments[label].plot()``.
+
+        Raises
+        ------
+        CSIModelsError
+            Neither a segment chart nor a pooled result with a chart.
+        """
+        first = self.pooled if self.pooled is not None else next(iter(self.segments.values()), None)
+        plotter = SEGMENT_PLOTS.get(type(first).__name__)
+        if plotter is not None:
+            return plotter(self, kind, ax, language, labels)
+        if self.pooled is None or not hasattr(self.pooled, "plot"):
+            raise CSIModelsError(
+                f"no chart compares segments of {type(first).__name__}; plot one of them: "
+                "result.segments[label].plot()"
+            )
+        options: dict[str, Any] = {"ax": ax, **({} if kind is None else {"kind": kind})}
+        if language != "en" or labels != "code":  # families without these keep working
+            options.update(language=language, labels=labels)
+        return self.pooled.plot(**options)
+
     def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:
         fitted = int((self.status["status"] == "fitted").sum())
         header: list[tuple[str, object]] = [
@@ -512,8 +777,8 @@ class SegmentedResult(Result):
             ("Segments by", " × ".join(self.by)),
             ("Segments fitted", f"{fitted} of {len(self.status)}"),
         ]
-        tables: dict[str, Any] = {"Segments": self.status}
+        tables: dict[str, Any] = {"Segments": self.status, **self.overview}
         for name in self.headline:
-            if self.segments:
+            if self.segments and name not in self.overview:
                 tables[name] = self.table(name)
         return header, tables

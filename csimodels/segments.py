@@ -35,7 +35,15 @@ from csimodels.errors import (
 )
 from csimodels.results import Result, SegmentedResult, warn_and_note
 
-__all__ = ["ON_ERROR", "as_by", "fit_by", "segment_label", "split_by"]
+__all__ = [
+    "ON_ERROR",
+    "as_by",
+    "fit_by",
+    "plan_segments",
+    "segment_label",
+    "split_by",
+    "status_table",
+]
 
 #: Failure policies of a per-segment fit: ``"skip"`` records the failure in the status
 #: table and a note; ``"raise"`` stops at the first failing segment.
@@ -75,6 +83,20 @@ def segment_label(values: tuple[Hashable, ...]) -> str:
     'East × online'
     """
     return _JOIN.join(str(v) for v in values)
+
+
+def label_of(part: SurveyData, by: Sequence[str]) -> str:
+    """The segment label of a survey holding one segment of ``by`` (its first row's).
+
+    Examples
+    --------
+    >>> import csimodels as csi
+    >>> data = csi.datasets.load_example("acsi_demo")
+    >>> label_of(next(iter(data.groups("region")))[1], ["region"])
+    'East'
+    """
+    first = part.frame.iloc[0]
+    return segment_label(tuple(_plain(first[c]) for c in by))
 
 
 def split_by(
@@ -121,59 +143,22 @@ def _fit_safely(fit_one: Callable[[SurveyData], Result], part: SurveyData) -> Re
         return f"{type(err).__name__}: {err}"
 
 
-def fit_by(
+def plan_segments(
     data: SurveyData,
     by: str | Sequence[str],
-    fit_one: Callable[[SurveyData], Result],
     *,
     owner: str,
     min_segment_size: int = 2,
-    on_error: Literal["skip", "raise"] = "skip",
-    n_jobs: int = 1,
-    pooled: Result | None = None,
-    headline: Sequence[str] = (),
-    settings: dict[str, Any] | None = None,
-) -> SegmentedResult:
-    """Fit ``fit_one`` on each segment of ``data`` and collect a :class:`SegmentedResult`.
+) -> tuple[tuple[str, ...], list[dict[str, Any]], list[tuple[str, SurveyData]], list[str]]:
+    """Split ``data`` and decide which segments are fitted.
 
-    Parameters
-    ----------
-    data : SurveyData
-        The validated survey.
-    by : str or list of str
-        Segment column(s); several columns give a cross-classification.
-    fit_one : callable
-        Fits one segment's SurveyData and returns its result.
-    owner : str
-        The model named in messages (``"ACSI"``).
-    min_segment_size : int
-        Segments with fewer respondents are not fitted (status ``"too_small"``).
-    on_error : {"skip", "raise"}
-        A segment whose fit raises a csimodels error is recorded as ``"failed"`` with
-        the reason (``"skip"``), or the error propagates (``"raise"``).
-    n_jobs : int
-        Segments fitted in parallel through joblib; results do not depend on it.
-    pooled : Result, optional
-        The all-respondents result to keep beside the segments.
-    headline : list of str
-        Tables shown combined in ``summary()``.
-    settings : dict, optional
-        Settings recorded on the segmented result (the model's, typically).
-
-    Examples
-    --------
-    >>> import csimodels as csi
-    >>> data = csi.datasets.load_example("acsi_demo")
-    >>> res = fit_by(data, ["region", "city"], lambda p: p.describe(), owner="describe",
-    ...              min_segment_size=10)
-    >>> res.labels[:2]
-    ['East × Hangzhou', 'East × Shanghai']
+    Returns the ``by`` columns, one status row per segment (``segment``, the ``by``
+    values, ``n``, ``status``, ``reason``), the ``(label, part)`` pairs to fit, and the
+    notes (respondents in no segment, segments too small), already warned about.
+    Models that fit all segments in one batched run use it directly; the others go
+    through :func:`fit_by`.
     """
     columns = as_by(by, owner=owner)
-    if on_error not in ON_ERROR:
-        raise InvalidParameterError(
-            f"parameter 'on_error' of {owner} must be 'skip' or 'raise', got {on_error!r}"
-        )
     if isinstance(min_segment_size, bool) or not isinstance(min_segment_size, int):
         raise InvalidParameterError(
             f"parameter 'min_segment_size' of {owner} must be an int, got {min_segment_size!r}"
@@ -183,6 +168,8 @@ def fit_by(
             f"parameter 'min_segment_size' of {owner} must be at least 1, got {min_segment_size}"
         )
     parts, n_missing = split_by(data, columns, owner=owner)
+    if not parts:
+        raise DataValidationError(f"{owner}: no respondent has a value of {' × '.join(columns)}")
     notes: list[str] = []
     if n_missing:
         warn_and_note(
@@ -209,8 +196,75 @@ def fit_by(
             row |= {"status": "fitted", "reason": ""}
             to_fit.append((label, part))
         rows.append(row)
-    if not parts:
-        raise DataValidationError(f"{owner}: no respondent has a value of {' × '.join(columns)}")
+    return columns, rows, to_fit, notes
+
+
+def status_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The status rows of :func:`plan_segments` as the ``status`` table."""
+    status = pd.DataFrame(rows).set_index("segment")
+    status["n"] = status["n"].astype("int64")
+    return status
+
+
+def fit_by(
+    data: SurveyData,
+    by: str | Sequence[str],
+    fit_one: Callable[[SurveyData], Result],
+    *,
+    owner: str,
+    min_segment_size: int = 2,
+    on_error: Literal["skip", "raise"] = "skip",
+    n_jobs: int = 1,
+    pooled: Result | None = None,
+    headline: Sequence[str] = (),
+    overview: Callable[[list[tuple[str, SurveyData]]], dict[str, pd.DataFrame]] | None = None,
+    settings: dict[str, Any] | None = None,
+) -> SegmentedResult:
+    """Fit ``fit_one`` on each segment of ``data`` and collect a :class:`SegmentedResult`.
+
+    Parameters
+    ----------
+    data : SurveyData
+        The validated survey.
+    by : str or list of str
+        Segment column(s); several columns give a cross-classification.
+    fit_one : callable
+        Fits one segment's SurveyData and returns its result.
+    owner : str
+        The model named in messages (``"ACSI"``).
+    min_segment_size : int
+        Segments with fewer respondents are not fitted (status ``"too_small"``).
+    on_error : {"skip", "raise"}
+        A segment whose fit raises a csimodels error is recorded as ``"failed"`` with
+        the reason (``"skip"``), or the error propagates (``"raise"``).
+    n_jobs : int
+        Segments fitted in parallel through joblib; results do not depend on it.
+    pooled : Result, optional
+        The all-respondents result to keep beside the segments.
+    headline : list of str
+        Tables shown combined in ``summary()``.
+    overview : callable, optional
+        Computes wide tables comparing the fitted segments (segments as rows or
+        columns) from the ``(label, part)`` pairs; kept as ``result.overview``.
+    settings : dict, optional
+        Settings recorded on the segmented result (the model's, typically).
+
+    Examples
+    --------
+    >>> import csimodels as csi
+    >>> data = csi.datasets.load_example("acsi_demo")
+    >>> res = fit_by(data, ["region", "city"], lambda p: p.describe(), owner="describe",
+    ...              min_segment_size=10)
+    >>> res.labels[:2]
+    ['East × Hangzhou', 'East × Shanghai']
+    """
+    if on_error not in ON_ERROR:
+        raise InvalidParameterError(
+            f"parameter 'on_error' of {owner} must be 'skip' or 'raise', got {on_error!r}"
+        )
+    columns, rows, to_fit, notes = plan_segments(
+        data, by, owner=owner, min_segment_size=min_segment_size
+    )
     task: Callable[[SurveyData], Result | str] = (
         fit_one if on_error == "raise" else partial(_fit_safely, fit_one)
     )
@@ -228,13 +282,13 @@ def fit_by(
             warn_and_note(notes, f"segment {label!r} failed: {outcome}", DataQualityWarning)
         else:
             results[label] = outcome
-    status = pd.DataFrame(rows).set_index("segment")
-    status["n"] = status["n"].astype("int64")
+    fitted = [(label, part) for label, part in to_fit if label in results]
     return SegmentedResult(
         by=columns,
         pooled=pooled,
         segments=results,
-        status=status,
+        status=status_table(rows),
+        overview=overview(fitted) if overview is not None and fitted else {},
         headline=tuple(headline),
         settings={
             **(settings or {}),

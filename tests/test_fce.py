@@ -11,21 +11,22 @@ import math
 import warnings
 from fractions import Fraction
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import csimodels as csi
 from csimodels.data.survey import SurveyData
-from csimodels.errors import DataValidationError, SpecificationError
+from csimodels.errors import DataValidationError, InvalidParameterError, SpecificationError
 from csimodels.fce import (
     FCE,
     FCE_OPERATORS,
     FIELD_SERVICE_GRADES,
     FallingHalfTrapezoid,
     FCEResult,
-    FCESegmentResult,
     FCETree,
     FCETreeResult,
     Gaussian,
@@ -527,14 +528,16 @@ def test_tree_from_survey_by_segment() -> None:
         ],
     )
     res = FCE(grades=g).evaluate_tree(tree, data=df, by="store", segments=["store"])
-    assert isinstance(res, FCESegmentResult)
+    assert isinstance(res, csi.SegmentedResult)
+    table = res.overview["evaluation"]
     # s1: X rows q1 (1, 0), q2 (.5, .5) -> (.75, .25); Y (1, 0); top (.875, .125)
-    assert res.table.loc["s1", "好"] == pytest.approx(0.875)
+    assert table.loc["s1", "好"] == pytest.approx(0.875)
     # s2: X (0, 1) and (0, 1) -> (0, 1); Y (.5, .5); top (.25, .75)
-    assert res.table.loc["s2", "score"] == pytest.approx(25.0)
+    assert table.loc["s2", "score"] == pytest.approx(25.0)
     # all: X q1 (.5,.5), q2 (.25,.75) -> (.375,.625); Y (.75,.25); top (.5625, .4375)
-    assert res.table.loc["(all)", "好"] == pytest.approx(0.5625)
-    assert res.table.loc["(all)", "n_respondents"] == 4
+    assert table.loc["(pooled)", "好"] == pytest.approx(0.5625)
+    assert table.loc["(pooled)", "n_respondents"] == 4
+    assert table.loc["s1", "n_respondents"] == 2
     seg = res.segments["s1"]
     assert isinstance(seg, FCETreeResult)
     assert seg.nodes["Y"].membership.index.tolist() == ["态度"]
@@ -549,12 +552,15 @@ def test_evaluate_survey_by_segment() -> None:
         {"速度": [1, 2, 2, 1], "态度": [2, 2, 1, 1], "store": ["s1", "s1", "s2", "s2"]}
     )
     res = FCE(grades={"好": 1, "差": 0}).evaluate_survey(df, [0.5, 0.5], by="store")
-    assert isinstance(res, FCESegmentResult)
+    assert isinstance(res, csi.SegmentedResult)
+    table = res.overview["evaluation"]
     # s1: 速度 (.5,.5), 态度 (0,1) -> (.25,.75); s2: (.5,.5), (1,0) -> (.75,.25)
-    assert res.table.loc["s1", "好"] == pytest.approx(0.25)
-    assert res.table.loc["s2", "verdict"] == "好"
-    assert res.table.loc["(all)", "tie"]  # (.5, .5) overall: a tie, reported
-    assert res.plot_data().shape == (3, 2)
+    assert table.loc["s1", "好"] == pytest.approx(0.25)
+    assert table.loc["s2", "verdict"] == "好"
+    assert table.loc["(pooled)", "tie"]  # (.5, .5) overall: a tie, reported
+    ax = res.plot(language="zh")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["(pooled)", "s1", "s2"]
+    matplotlib.pyplot.close("all")
     assert result_from_json(res.to_json()) == res
 
 
@@ -710,10 +716,21 @@ def test_unscored_result_round_trips() -> None:
 
 
 def test_bad_model_settings_and_tree_names() -> None:
-    with pytest.raises(SpecificationError, match=r"rank_exponent must be a number > 0, got -1"):
+    with pytest.raises(
+        SpecificationError, match=r"parameter 'rank_exponent' of FCE must be a number > 0, got -1"
+    ):
         FCE(grades=G3, rank_exponent=-1)
-    with pytest.raises(SpecificationError, match=r"propagate must be 'normalized' or 'raw'"):
+    with pytest.raises(
+        InvalidParameterError, match=r"parameter 'propagate' of FCE must be 'normalized' or 'raw'"
+    ):
         FCE(grades=G3, propagate="sideways")  # type: ignore[arg-type]
+    # unknown settings and wrong kinds: the one parameter error, never a TypeError
+    with pytest.raises(InvalidParameterError, match=r"FCE has no parameter 'weights'"):
+        FCE(grades=G3, weights=[1.0])
+    with pytest.raises(InvalidParameterError, match=r"parameter 'operator' of FCE must be an"):
+        FCE(G3, operator=3)
+    assert FCE(G3) == FCE(grades=G3)
+    assert FCE.from_config(FCE(G3, operator="min_max").to_config()).operator == "min_max"
     leaf = FCETree("A", weights=[1.0], membership=[[1.0, 0.0, 0.0]])
     mid = FCETree("B", weights=[1.0], children=[leaf])
     top = FCETree("A", weights=[1.0], children=[mid])

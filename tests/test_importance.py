@@ -24,6 +24,7 @@ from csimodels.errors import (
     DataQualityWarning,
     DataValidationError,
     EstimationError,
+    InvalidParameterError,
     SpecificationError,
 )
 from csimodels.importance import (
@@ -338,22 +339,26 @@ def test_known_effects_are_ranked_correctly_by_every_method() -> None:
 def test_segments_equal_separate_fits(demo) -> None:
     model = DriverAnalysis(attributes=["QUAL1", "QUAL2", "VAL1"], overall="SAT1")
     res = model.fit(demo, by="region")
-    assert res.by == "region" and sorted(res.segments) == ["East", "North", "South", "West"]
+    assert isinstance(res, csi.SegmentedResult)
+    assert res.by == ("region",) and sorted(res.segments) == ["East", "North", "South", "West"]
     north = model.fit(demo.subset(demo.frame["region"] == "North"))
     pd.testing.assert_frame_equal(res.segments["North"].importance, north.importance)
-    table = res.by_segment("lmg")
-    assert table.loc["North", "QUAL2"] == north.importance.loc["QUAL2", "lmg"]
+    table = res.overview["correlation"]  # the first method, segments x attributes
+    assert table.loc["North", "QUAL2"] == north.importance.loc["QUAL2", "correlation"]
+    lmg = res.table("importance")["lmg"]
+    assert lmg.loc[("North", "QUAL2")] == north.importance.loc["QUAL2", "lmg"]
     pooled = model.fit(demo)
-    pd.testing.assert_frame_equal(res.importance, pooled.importance)
+    pd.testing.assert_frame_equal(res.pooled.importance, pooled.importance)
 
 
 def test_small_segment_is_skipped_with_a_note() -> None:
     rng = np.random.default_rng(4)
     df = pd.DataFrame(rng.normal(size=(60, 3)), columns=["A", "B", "Y"])
     df["seg"] = ["big"] * 57 + ["tiny"] * 3
-    with pytest.warns(DataQualityWarning, match="segment seg='tiny' skipped"):
+    with pytest.warns(DataQualityWarning, match="segment 'tiny' has 3 respondents, fewer than 4"):
         res = DriverAnalysis(attributes=["A", "B"], overall="Y").fit(df, by="seg")
     assert list(res.segments) == ["big"]
+    assert res.status.loc["tiny", "status"] == "too_small"
     assert any("tiny" in n for n in res.notes)
 
 
@@ -401,7 +406,7 @@ class TestBadInput:
             DriverAnalysis(attributes=["A", "Y"], overall="Y").fit(self.frame())
         with pytest.raises(SpecificationError, match=r"lists 'A' more than once"):
             DriverAnalysis(attributes=["A", "A"], overall="Y").fit(self.frame())
-        with pytest.raises(ValueError, match=r"attributes\n.*valid tuple"):
+        with pytest.raises(InvalidParameterError, match=r"parameter 'attributes' of Driver"):
             DriverAnalysis(attributes="A", overall="Y")  # type: ignore[arg-type]
 
     def test_collinear_attributes(self) -> None:
@@ -411,7 +416,7 @@ class TestBadInput:
             DriverAnalysis(attributes=["A", "B", "D"], overall="Y").fit(df)
 
     def test_weight_given_for_surveydata(self, demo) -> None:
-        with pytest.raises(DataValidationError, match=r"weight='w2' given"):
+        with pytest.raises(DataValidationError, match=r"weight='w2' contradicts the SurveyData"):
             DriverAnalysis(attributes=["QUAL1"], overall="SAT1").fit(demo, weight="w2")
 
     def test_bad_settings_are_pydantic_errors(self) -> None:
@@ -431,18 +436,20 @@ class TestBadInput:
 def test_nothing_is_mutated_and_json_round_trips(demo) -> None:
     df = demo.frame.copy()
     before = df.copy()
-    model = DriverAnalysis(
-        attributes=["QUAL1", "QUAL2", "VAL1"], overall="SAT1", bootstrap=20, random_state=1
-    )
+    model = DriverAnalysis(attributes=["QUAL1", "QUAL2", "VAL1"], overall="SAT1")
     dumped = model.model_dump()
-    res = model.fit(df, by="region", weight="weight")
+    res = model.fit(df, by="region", weight="weight", bootstrap=20, random_state=1)
     pd.testing.assert_frame_equal(df, before)
     assert model.model_dump() == dumped
-    back = DriverAnalysisResult.from_json(res.to_json())
+    back = csi.SegmentedResult.from_json(res.to_json())
     assert back == res
     assert back.segments["East"].bootstrap_draws is not None
-    assert type(csi.results.result_from_json(res.to_json())) is DriverAnalysisResult
-    assert "Driver analysis" in str(res)
+    assert type(back.segments["East"]) is DriverAnalysisResult
+    assert "Driver analysis" in str(res.pooled)
+    # the old constructor spelling still works, with a DeprecationWarning
+    with pytest.warns(DeprecationWarning, match="pass bootstrap and random_state to fit"):
+        old = DriverAnalysis(attributes=["QUAL1"], overall="SAT1", bootstrap=20, random_state=1)
+    assert old.fit(demo).settings["random_state"] == 1
     assert "<h4>" in res._repr_html_()
 
 
@@ -549,15 +556,17 @@ class TestMatrix:
         ).fit(demo, by="region")
         res = ImportancePerformance(method="shapley").from_drivers(drivers)
         pd.testing.assert_series_equal(
-            res.table["importance"], drivers.importance["lmg"], check_names=False
+            res.pooled.table["importance"], drivers.pooled.importance["lmg"], check_names=False
         )
         pd.testing.assert_series_equal(
-            res.table["performance"], drivers.performance, check_names=False
+            res.pooled.table["performance"], drivers.pooled.performance, check_names=False
         )
-        assert res.table.loc["QUAL1", "label"] == "感知质量 1"
         assert sorted(res.segments) == ["East", "North", "South", "West"]
-        assert res.by_segment().shape == (4, 4)
-        assert ImportancePerformanceResult.from_json(res.to_json()) == res
+        assert res.table("table")["quadrant_label"].unstack().shape == (5, 4)
+        assert csi.result_from_json(res.to_json()) == res
+        pooled = ImportancePerformance(method="shapley").from_drivers(drivers.pooled)
+        assert pooled.table.loc["QUAL1", "label"] == "感知质量 1"
+        assert ImportancePerformanceResult.from_json(pooled.to_json()) == pooled
         with pytest.raises(SpecificationError, match="method='johnson' is not in the driver"):
             ImportancePerformance(method="johnson").from_drivers(drivers)
 
@@ -577,16 +586,17 @@ class TestMatrix:
         res = ImportancePerformance(crosshair="midpoint").fit(
             survey, importance={"P1": "I1", "P2": "I2"}, by="seg"
         )
-        np.testing.assert_allclose(res.table["importance"], [df["I1"].mean(), df["I2"].mean()])
-        np.testing.assert_allclose(res.table["performance"], [df["P1"].mean(), df["P2"].mean()])
+        pooled = res.pooled
+        np.testing.assert_allclose(pooled.table["importance"], [df["I1"].mean(), df["I2"].mean()])
+        np.testing.assert_allclose(pooled.table["performance"], [df["P1"].mean(), df["P2"].mean()])
         np.testing.assert_allclose(
-            res.table["gap"], res.table["importance"] - res.table["performance"]
+            pooled.table["gap"], pooled.table["importance"] - pooled.table["performance"]
         )
         part = df[df["seg"] == "a"]
         np.testing.assert_allclose(
             res.segments["a"].table["importance"], [part["I1"].mean(), part["I2"].mean()]
         )
-        assert res.settings["importance_scale"] == [1.0, 5.0]
+        assert pooled.settings["importance_scale"] == [1.0, 5.0]
         # stated values given directly
         res2 = ImportancePerformance().fit(survey, importance={"P1": 4.5, "P2": 2.0})
         assert res2.table["importance"].tolist() == [4.5, 2.0]
@@ -714,11 +724,13 @@ class TestPenaltyReward:
             res = PenaltyReward(attributes=["QUAL1", "QUAL2", "VAL1"], overall="SAT1").fit(
                 demo, by="region"
             )
-        assert res.by_segment().shape == (4, 3)
-        assert PenaltyRewardResult.from_json(res.to_json()) == res
-        assert res.settings["bands"]["QUAL1"] == [4.0, 7.0]
-        assert "Penalty–reward" in str(res)
-        res.plot()
+        assert res.overview["factor_class"].shape == (4, 3)
+        assert csi.SegmentedResult.from_json(res.to_json()) == res
+        assert PenaltyRewardResult.from_json(res.pooled.to_json()) == res.pooled
+        # every segment uses the pooled band cut-offs
+        assert res.segments["East"].settings["bands"]["QUAL1"] == [4.0, 7.0]
+        assert "Penalty–reward" in str(res.pooled)
+        res.pooled.plot()
         matplotlib.pyplot.close("all")
 
 

@@ -526,18 +526,18 @@ def test_by_segment_equals_fitting_each_segment() -> None:
     sim = simulate_kano_survey(n=600, random_state=11)
     model = sim.model()
     res = fit_quiet(model, sim.frame, weight="weight", by="region")
-    assert res.segment_table is not None
+    assert isinstance(res, csi.SegmentedResult)
     assert sorted(res.segments) == ["North", "South"]
     for label in ("North", "South"):
         sub = sim.frame[sim.frame["region"] == label]
         alone = fit_quiet(model, sub, weight="weight")
         pd.testing.assert_frame_equal(res.segments[label].shares, alone.shares)
         pd.testing.assert_frame_equal(res.segments[label].classification, alone.classification)
-        assert res.segment_table.loc[label, "category"].tolist() == (
+        assert res.overview["categories"].loc[label, "category"].tolist() == (
             alone.classification["category"].tolist()
         )
-    assert res.settings["by"] == "region"
-    assert "By segment" in str(res)
+    assert res.settings["by"] == ["region"]
+    assert "categories" in str(res)
 
 
 def test_surveydata_input_matches_dataframe() -> None:
@@ -552,8 +552,7 @@ def test_surveydata_input_matches_dataframe() -> None:
     b = fit_quiet(sim.model(), sim.frame, weight="weight", by="region")
     pd.testing.assert_frame_equal(a.classification, b.classification)
     pd.testing.assert_frame_equal(a.continuous, b.continuous)
-    assert a.segment_table is not None and b.segment_table is not None
-    pd.testing.assert_frame_equal(a.segment_table, b.segment_table)
+    pd.testing.assert_frame_equal(a.overview["categories"], b.overview["categories"])
 
 
 def test_inputs_not_mutated_and_json_round_trip() -> None:
@@ -566,11 +565,12 @@ def test_inputs_not_mutated_and_json_round_trip() -> None:
     )
     pd.testing.assert_frame_equal(sim.frame, frame)
     assert model.model_dump() == before
-    again = KanoResult.from_json(res.to_json())
+    again = csi.SegmentedResult.from_json(res.to_json())
     assert again == res
     assert csi.result_from_json(res.to_json()) == res
     assert again.segments["North"].classification.equals(res.segments["North"].classification)
-    assert again.respondent_categories is not None
+    assert again.pooled.respondent_categories is not None
+    assert KanoResult.from_json(res.pooled.to_json()) == res.pooled
     # Chinese labels in data and feature names survive
     zh = Kano(features={"扫码支付": ("f", "d")}).fit(
         pd.DataFrame({"f": ["喜欢", "理所当然"], "d": ["不喜欢", "不喜欢"]})

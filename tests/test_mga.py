@@ -409,7 +409,9 @@ def test_bad_input(acsi: csi.ACSI, small: pd.DataFrame) -> None:
         mga.compare_groups(acsi, small, by="grp", scale=(1, 10), bootstrap=-5)
     with pytest.raises(InvalidParameterError, match=r"level must be in \(0, 1\)"):
         mga.micom(acsi, small, by="grp", scale=(1, 10), level=1.5)
-    with pytest.raises(InvalidParameterError, match="random_state must be an integer"):
+    with pytest.raises(
+        InvalidParameterError, match="parameter 'random_state' of micom must be a non-negative int"
+    ):
         mga.micom(acsi, small, by="grp", scale=(1, 10), random_state="seed")  # type: ignore[arg-type]
     perms = draw_permutations(1, len(small), 0, 5)
     perms[3, 0] = perms[3, 1]
@@ -424,7 +426,7 @@ def test_bad_input(acsi: csi.ACSI, small: pd.DataFrame) -> None:
         )  # fmt: skip
     with pytest.raises(InvalidParameterError, match="sign_change='flip'"):
         mga.compare_groups(acsi, small, by="grp", sign_change="flip", **kw)
-    with pytest.raises(DataValidationError, match="by='region' is not a segment"):
+    with pytest.raises(DataValidationError, match="'region' is not a segment"):
         data = csi.SurveyData.from_frame(small, items=[i for v in ACSI_ITEMS.values() for i in v],
                                          scale=(1, 10), segments=["grp"])  # fmt: skip
         mga.micom(acsi, data, by="region")

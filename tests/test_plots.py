@@ -21,7 +21,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 from csimodels import plotting  # noqa: E402
 from csimodels.errors import FontWarning, InvalidParameterError, SpecificationError  # noqa: E402
 from csimodels.reports._examples import example_result  # noqa: E402
-from csimodels.reports.charts import mga_plot_data, segment_ranking  # noqa: E402
+from csimodels.reports.charts import (  # noqa: E402
+    mga_plot_data,
+    segment_ranking,
+    segmented_index_chart,
+)
 
 _CACHE: dict[str, Any] = {}
 
@@ -187,15 +191,16 @@ def test_indices_bars_with_bootstrap_intervals() -> None:
 
 def test_segment_ranking_orders_segments_best_first() -> None:
     res = ex("SegmentedPLSResult")
-    ax = res.plot("ranking", construct="Satisfaction")
+    ax = res.plot("ranking")  # the construct most paths lead to: Satisfaction
     want = pd.Series(
-        {s: r.indices.loc["Satisfaction", "index"] for s, r in res.results.items()}
+        {s: r.indices.loc["Satisfaction", "index"] for s, r in res.segments.items()}
     ).sort_values(ascending=False)
     assert [t.get_text() for t in ax.get_yticklabels()] == list(want.index)
     dots = [ln for ln in ax.get_lines() if ln.get_marker() == "o"]
     assert [float(ln.get_xdata()[0]) for ln in dots] == list(want.astype(float))
+    assert ax.get_title().endswith("Satisfaction")
     with pytest.raises(SpecificationError, match="no construct named 'Nope'"):
-        res.plot("ranking", construct="Nope")
+        segmented_index_chart(res, "ranking", construct="Nope")
 
 
 def test_segment_ranking_draws_the_intervals() -> None:
@@ -213,9 +218,10 @@ def test_segment_bars_and_radar() -> None:
     res = ex("SegmentedPLSResult")
     ax = res.plot("bar")
     heights = [float(p.get_height()) for p in ax.patches]
-    assert heights == list(res.indices.to_numpy(float).ravel())  # segment by segment
+    want = [v for r in res.segments.values() for v in r.indices["index"]]
+    assert heights == want  # segment by segment, each segment's own indices
     ax = res.plot("radar", labels="label")
-    assert [ln.get_label() for ln in ax.get_lines()] == list(res.indices.index)
+    assert [ln.get_label() for ln in ax.get_lines()] == list(res.segments)
     assert ax.get_xlim() == pytest.approx((0.0, 2 * np.pi))
 
 

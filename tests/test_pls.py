@@ -271,10 +271,11 @@ def test_by_segment_equals_separate_fits() -> None:
     data = csi.datasets.load_example("acsi_demo")
     model = csi.ACSI(indicators=data.constructs)
     by_region = model.fit(data, by="region")
-    assert list(by_region.segments["status"].unique()) == ["estimated"]
+    assert isinstance(by_region, csi.SegmentedResult)
+    assert list(by_region.status["status"].unique()) == ["fitted"]
     for region, part in data.groups("region"):
         alone = model.fit(part)
-        pd.testing.assert_frame_equal(by_region.results[str(region)].paths, alone.paths)
+        pd.testing.assert_frame_equal(by_region.segments[str(region)].paths, alone.paths)
         # combined tables come from the batched engine: equal to rounding
         np.testing.assert_allclose(
             by_region.indices.loc[region].to_numpy(), alone.indices["index"].to_numpy(), atol=1e-9
@@ -283,19 +284,40 @@ def test_by_segment_equals_separate_fits() -> None:
             by_region.paths[str(region)].to_numpy(), alone.paths["estimate"].to_numpy(), atol=1e-9
         )
     assert by_region.paths.shape == (9, 4)
+    stacked = by_region.table("paths")
+    assert stacked.index.names == ["segment", "from", "to"] and len(stacked) == 9 * 5
     assert csi.result_from_json(by_region.to_json()) == by_region
+
+
+def test_cross_classified_segments() -> None:
+    data = csi.datasets.load_example("acsi_demo")
+    model = csi.ACSI(indicators=data.constructs)
+    res = model.fit(data, by=["region", "city"], details=False)
+    assert res.status.index[0] == "East × Hangzhou"
+    assert list(res.status.columns) == ["region", "city", "n", "status", "reason"]
+    east = data.subset((data.frame["region"] == "East") & (data.frame["city"] == "Hangzhou"))
+    alone = model.fit(east)
+    np.testing.assert_allclose(
+        res.indices.loc["East × Hangzhou"].to_numpy(), alone.indices["index"].to_numpy(), atol=1e-9
+    )
 
 
 def test_small_segments_are_flagged_not_estimated(mobi: pd.DataFrame) -> None:
     df = mobi.assign(store=["big"] * 230 + ["tiny"] * 20)
-    with pytest.warns(DataQualityWarning, match="segment store='tiny' has 20 respondents"):
+    with pytest.warns(DataQualityWarning, match="segment 'tiny' has 20 respondents"):
         res = csi.ECSI(indicators=ECSI_ITEMS).fit(df, scale=(1, 10), by="store")
-    assert res.segments.loc["tiny", "status"].startswith("too small")
-    assert list(res.results) == ["big"]
+    assert res.status.loc["tiny", "status"] == "too_small"
+    assert res.status.loc["tiny", "reason"] == "fewer than 40 respondents"
+    assert list(res.segments) == ["big"]
     # ten-times rule: 4 paths point at Satisfaction (more than the 24 indicators + 1)
     assert res.settings["min_segment_size"] == 40
-    with pytest.raises(DataValidationError, match="no segment of 'store' has at least 300"):
-        csi.ECSI(indicators=ECSI_ITEMS).fit(df, scale=(1, 10), by="store", min_segment_size=300)
+    with (
+        pytest.warns(DataQualityWarning),
+        pytest.raises(DataValidationError, match="no segment of store has at least 300"),
+    ):
+        csi.ECSI(indicators=ECSI_ITEMS).fit(
+            df, scale=(1, 10), by="store", min_segment_size=300, details=False
+        )
 
 
 # -- bad input -------------------------------------------------------------------------
@@ -356,13 +378,13 @@ def test_many_segments_batched_and_parallel_agree() -> None:
     )
     model = csi.SCSI(indicators=sim.data.constructs)
     quick = model.fit(sim.data, by="store", details=False)
-    assert quick.results == {} and quick.indices.shape == (30, 5)
+    assert quick.segments == {} and quick.indices.shape == (30, 5)
     full = model.fit(sim.data, by="store", n_jobs=2)
     pd.testing.assert_frame_equal(quick.indices, full.indices)
     pd.testing.assert_frame_equal(quick.paths, full.paths)
     for store in ["S00", "S17"]:
         np.testing.assert_allclose(
-            full.results[store].indices["index"].to_numpy(),
+            full.segments[store].indices["index"].to_numpy(),
             quick.indices.loc[store].to_numpy(),
             atol=1e-9,
         )

@@ -39,7 +39,8 @@ def _example(name: str) -> Any:
 
 
 def test_every_result_class_has_an_example() -> None:
-    assert set(results_module._RESULT_TYPES) <= set(EXAMPLE_BUILDERS)
+    names = {cls.__name__ for cls in results_module._RESULT_TYPES.values()}
+    assert names <= set(EXAMPLE_BUILDERS)
 
 
 def _resolve(result: Any, key: str) -> pd.DataFrame:
@@ -179,13 +180,14 @@ def test_segments_one_sheet_each(tmp_path: Path) -> None:
     path = result.to_excel(tmp_path / "seg.xlsx", segments="sheet")
     book = openpyxl.load_workbook(path)
     names = [n for n in book.sheetnames if n.startswith("region ")]
-    assert names == [f"region {s}" for s in result.results]
+    pooled = [POOLED] if result.pooled is not None else []
+    assert names == [f"region {s}" for s in [*pooled, *result.segments]]
     ws = book["region East"]
     # blocks stacked: the first is the outer model of East
     title, block = read_sheet_table(ws)
     assert title == "East: Outer model"
     assert np.array_equal(
-        block["weight"].astype(float).to_numpy(), result.results["East"].outer["weight"].to_numpy()
+        block["weight"].astype(float).to_numpy(), result.segments["East"].outer["weight"].to_numpy()
     )
 
 

@@ -20,7 +20,12 @@ from scipy import stats
 import csimodels as csi
 from csimodels._stats import cronbach_alpha
 from csimodels.datasets.servqual import expected_rounded_mean, simulate_servqual_survey
-from csimodels.errors import DataQualityWarning, DataValidationError, SpecificationError
+from csimodels.errors import (
+    DataQualityWarning,
+    DataValidationError,
+    InvalidParameterError,
+    SpecificationError,
+)
 from csimodels.results import result_from_json
 from csimodels.servqual import (
     INSTRUMENTS,
@@ -308,8 +313,7 @@ def test_simulated_gaps_are_recovered(sim: object) -> None:
         assert abs(row["estimate"] - sim.expected_overall["weighted"]) < 4 * row["std_error"]  # type: ignore[attr-defined]
     row = res.overall.loc["unweighted"]
     assert abs(row["estimate"] - sim.expected_overall["unweighted"]) < 4 * row["std_error"]  # type: ignore[attr-defined]
-    seg = res.segments
-    assert seg is not None
+    seg = res.table("dimensions", pooled=False)
     for store, gaps in sim.segment_gaps.iterrows():  # type: ignore[attr-defined]
         est = seg.loc[store]
         zz = (est["estimate"] - gaps) / est["std_error"]
@@ -335,11 +339,20 @@ def test_segments_equal_separate_fits(sim: object) -> None:
     res = model.fit(sim.data, by="store")  # type: ignore[attr-defined]
     for store, part in sim.data.groups("store"):  # type: ignore[attr-defined]
         alone = model.fit(part)
-        seg = res.segments.loc[store]  # type: ignore[union-attr]
+        seg = res.table("dimensions").loc[store]
         np.testing.assert_allclose(seg["estimate"], alone.dimensions["estimate"], rtol=1e-12)
         np.testing.assert_allclose(seg["std_error"], alone.dimensions["std_error"], rtol=1e-12)
-        so = res.segment_overall.loc[store]  # type: ignore[union-attr]
+        so = res.segments[store].overall
         np.testing.assert_allclose(so["estimate"], alone.overall["estimate"], rtol=1e-12)
+    # the zone of tolerance and SERVPERF take by= too, through the same segmented result
+    zsim = simulate_servqual_survey(n=600, zone_of_tolerance=True, random_state=5)
+    zone = ZoneOfTolerance().fit(zsim.data, by="store")
+    perf = SERVPERF().fit(zsim.data, by="store")
+    for store, part in zsim.data.groups("store"):
+        pd.testing.assert_frame_equal(
+            zone.segments[store].dimensions, ZoneOfTolerance().fit(part).dimensions
+        )
+        pd.testing.assert_frame_equal(perf.segments[store].overall, SERVPERF().fit(part).overall)
 
 
 # -- zone of tolerance -----------------------------------------------------------------
@@ -522,11 +535,10 @@ def test_off_scale_values_are_rejected() -> None:
 def test_bad_settings_are_rejected() -> None:
     with pytest.raises(SpecificationError, match=r"instrument='servqual_2000'.*servqual_1988"):
         SERVQUAL(instrument="servqual_2000")
-    with pytest.raises(SpecificationError, match=r"level must be in \(0, 1\)"):
+    with pytest.raises(InvalidParameterError, match=r"'level' of SERVQUAL must be in \(0, 1\)"):
         SERVQUAL(level=1.5)
     with pytest.raises(
-        SpecificationError,
-        match=r"SERVQUAL: invalid arguments: test: .*'t' or 'wilcoxon' \(got 'z'\)",
+        InvalidParameterError, match=r"parameter 'test' of SERVQUAL must be 't' or 'wilcoxon'"
     ):
         SERVQUAL(test="z")  # type: ignore[arg-type]
     with pytest.raises(SpecificationError, match="both 'E'"):
@@ -536,9 +548,9 @@ def test_bad_settings_are_rejected() -> None:
     with pytest.raises(SpecificationError, match="min < max"):
         SERVPERF(scale=(7, 1))
     data = simulate_servqual_survey(n=30, random_state=1).data
-    with pytest.raises(DataValidationError, match=r"by='region' is not a segment.*'store'"):
+    with pytest.raises(DataValidationError, match=r"'region' is not a segment or period column"):
         SERVQUAL().fit(data, by="region")
-    with pytest.raises(DataValidationError, match=r"weight='w' is for DataFrame input"):
+    with pytest.raises(DataValidationError, match=r"weight='w' contradicts the SurveyData"):
         SERVQUAL().fit(data, weight="w")
     with pytest.raises(DataValidationError, match="got list"):
         SERVQUAL().fit([1, 2])  # type: ignore[arg-type]
@@ -559,9 +571,10 @@ def test_inputs_not_mutated_and_json_round_trip() -> None:
     text = res.to_json()
     json.loads(text)
     again = result_from_json(text)
-    assert isinstance(again, SERVQUALResult) and again == res
-    pd.testing.assert_frame_equal(again.segments, res.segments)
-    assert "SERVQUAL gap analysis" in str(res) and "<table" in res._repr_html_()
+    assert isinstance(again, csi.SegmentedResult) and again == res
+    assert isinstance(again.pooled, SERVQUALResult)
+    assert again.status.loc["b", "status"] == "too_small"
+    assert "SERVQUAL gap analysis" in str(res.pooled) and "<table" in res._repr_html_()
 
 
 def test_plots_draw() -> None:

@@ -66,8 +66,10 @@ def test_caller_frame_is_not_modified(survey_frame: pd.DataFrame) -> None:
     data.item_matrix(missing="mean")
     pd.testing.assert_frame_equal(survey_frame, before)
     # and the survey does not share memory with the caller's frame
-    data.frame.loc[10, "SAT1"] = -1
+    frame = data.frame
+    frame.loc[10, "SAT1"] = -1
     pd.testing.assert_frame_equal(survey_frame, before)
+    assert data.frame.loc[10, "SAT1"] != -1  # nor can its own frame be edited
 
 
 def test_reverse_coding(survey_frame: pd.DataFrame) -> None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import warnings
-
 from csimodels.ahp._model import AHP
-from csimodels.errors import ConsistencyWarning
 
 __all__ = ["demo_section"]
 
@@ -41,9 +38,7 @@ def demo_section() -> str:
     ]
     bad = dict(SERVICE_JUDGMENTS)
     bad[("Empathy", "Tangibles")] = 1 / 5  # one judgment entered the wrong way round
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConsistencyWarning)
-        rep = AHP().repair(bad)
+    rep = AHP().repair(bad)
     first = rep.changes.iloc[0] if len(rep.changes) else None
     worst = rep.original.diagnosis.iloc[0]
     lines.append(

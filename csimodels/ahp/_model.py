@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -374,9 +373,8 @@ class AHP(Settings):
         revised_checked = CheckedMatrix(
             values=revised, labels=checked.labels, max_reciprocal_deviation=0.0, off_scale=()
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConsistencyWarning)
-            repaired = lenient._fit_checked(revised_checked)
+        # the repaired fit's own CR condition is reported once, below (no second warning)
+        repaired = lenient._fit_checked(revised_checked, emit=False)
         notes: list[str] = []
         if not ok:
             warn_and_note(
@@ -418,8 +416,18 @@ class AHP(Settings):
         out["ri_citation"] = RI_TABLES[self.ri_table].citation
         return out
 
-    def _fit_checked(self, checked: CheckedMatrix, where: str = "AHP") -> AHPResult:
+    def _fit_checked(
+        self, checked: CheckedMatrix, where: str = "AHP", *, emit: bool = True
+    ) -> AHPResult:
         notes: list[str] = []
+
+        def note(message: str, category: type[Warning]) -> None:
+            # emit=False records the condition without warning (thread safe: no filters)
+            if emit:
+                warn_and_note(notes, message, category)
+            else:
+                notes.append(message)
+
         a = checked.values
         labels = list(checked.labels)
         n = a.shape[0]
@@ -429,8 +437,7 @@ class AHP(Settings):
                 f"|a_ij·a_ji − 1| = {checked.max_reciprocal_deviation:.4g})"
             )
         if checked.off_scale:
-            warn_and_note(
-                notes,
+            note(
                 f"{where}: judgments off the scale [1/{self.scale_max:g}, {self.scale_max:g}] "
                 f"accepted (allow_off_scale=True): {', '.join(checked.off_scale[:5])}",
                 DataQualityWarning,
@@ -438,7 +445,7 @@ class AHP(Settings):
         missing = checked.missing_pairs
         completed_mask = np.zeros((n, n), dtype=bool)
         if missing:
-            a = self._complete(a, labels, missing, notes, where)
+            a = self._complete(a, labels, missing, notes, where, note)
             for i, j in missing:
                 completed_mask[i, j] = completed_mask[j, i] = True
         lam_arr, eig_w = perron(a)
@@ -484,7 +491,7 @@ class AHP(Settings):
             )
             if self.strict:
                 raise DataValidationError(message + " (strict=True)")
-            warn_and_note(notes, message, ConsistencyWarning)
+            note(message, ConsistencyWarning)
         index = pd.Index(labels, name="element")
         matrix = pd.DataFrame(a, index=index, columns=pd.Index(labels, name="element"))
         settings = self.settings_dict()
@@ -512,6 +519,7 @@ class AHP(Settings):
         missing: list[tuple[int, int]],
         notes: list[str],
         where: str,
+        note: Callable[[str, type[Warning]], None],
     ) -> FloatArray:
         pairs = [f"({labels[i]!r}, {labels[j]!r})" for i, j in missing]
         shown = ", ".join(pairs[:5]) + (f" and {len(pairs) - 5} more" if len(pairs) > 5 else "")
@@ -534,17 +542,38 @@ class AHP(Settings):
             notes.append(
                 f"{len(missing)} missing judgment(s) completed by Harker's method: {shown}"
             )
-            return full
+            return self._note_off_scale(full, labels, missing, notes, where)
         full, converged, iterations = lambda_max_completion(a)
         notes.append(
             f"{len(missing)} missing judgment(s) completed by the lambda_max-optimal "
             f"completion: {shown}"
         )
         if not converged:
-            warn_and_note(
-                notes,
+            note(
                 f"{where}: the lambda_max-optimal completion did not converge in "
                 f"{iterations} iterations",
                 ConvergenceWarning,
+            )
+        return self._note_off_scale(full, labels, missing, notes, where)
+
+    def _note_off_scale(
+        self,
+        full: FloatArray,
+        labels: list[Hashable],
+        missing: list[tuple[int, int]],
+        notes: list[str],
+        where: str,
+    ) -> FloatArray:
+        off = [
+            f"({labels[i]!r}, {labels[j]!r}) = {full[i, j]:.4g}"
+            for i, j in missing
+            if not (1 / self.scale_max - 1e-12 <= full[i, j] <= self.scale_max + 1e-12)
+        ]
+        if off:
+            notes.append(
+                f"{where}: the completed judgment(s) {', '.join(off[:5])}"
+                f"{f' and {len(off) - 5} more' if len(off) > 5 else ''} lie off the scale "
+                f"[1/{self.scale_max:g}, {self.scale_max:g}]: the optimal completion is not "
+                "bounded by the scale; elicit these judgments if they matter"
             )
         return full

@@ -115,8 +115,7 @@ def describe_survey(
     >>> float(row["mean"]), float(row["top_box"])
     (3.25, 0.5)
     """
-    names = list(data.items if items is None else items)
-    data._check_items(names)
+    names = data._item_names(items, "describe")
     if not isinstance(box, int) or box < 1:
         raise DataValidationError(f"box must be a positive integer, got {box!r}")
     w = data.weights()
@@ -201,8 +200,7 @@ def correlation_matrix(
     >>> float(correlation_matrix(data, method="spearman").loc["A", "B"])
     0.8
     """
-    names = list(data.items if items is None else items)
-    data._check_items(names)
+    names = data._item_names(items, "correlations")
     if method not in ("pearson", "spearman"):
         raise DataValidationError(
             f"method={method!r} is not a correlation method; choose 'pearson' or 'spearman'"

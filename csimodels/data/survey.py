@@ -16,9 +16,10 @@ from pydantic import BaseModel, ConfigDict
 from csimodels._pydantic import NoLegacyAPI
 from csimodels._stats import weighted_mean
 from csimodels.data import _validate as v
+from csimodels.data._periods import check_period_column, order_periods
 from csimodels.data.scale import ItemInfo, Scale
 from csimodels.errors import DataQualityWarning, DataValidationError, format_offenders
-from csimodels.results import MissingDataReport
+from csimodels.results import MissingDataReport, _TableCopy
 
 if TYPE_CHECKING:
     from csimodels.data.describe import DescriptionResult
@@ -56,6 +57,10 @@ class ItemMatrix:
     report: MissingDataReport
 
 
+def _protect_frame_field(cls: type[BaseModel], name: str) -> None:
+    setattr(cls, name, _TableCopy(name))
+
+
 class SurveyData(NoLegacyAPI, BaseModel):
     """Survey answers with their metadata: scales, labels, constructs, weights, segments.
 
@@ -68,6 +73,8 @@ class SurveyData(NoLegacyAPI, BaseModel):
     ----------
     frame : pandas.DataFrame
         The cleaned answers (items as float64), with weight, segment and period columns.
+        Each access returns a copy-on-write copy: editing it never changes the
+        validated data (build a new SurveyData to change answers).
     items : tuple of str
         Item (question) columns.
     item_info : dict of str to ItemInfo
@@ -151,7 +158,11 @@ class SurveyData(NoLegacyAPI, BaseModel):
             Segment columns from coarse to fine (region > province > city > store);
             each finer label must belong to exactly one coarser one.
         period : str, optional
-            Period column (e.g. quarter) for trend analyses.
+            Period column (e.g. quarter) for trend analyses: pandas Periods or
+            datetimes, an ordered categorical, numbers, or text in one format
+            (``'1'``, ``'2024Q1'``, ``'2024-03'``); see :meth:`period_order`. Mixed
+            types or formats raise; respondents without a period are counted in a
+            warning and left out of analyses by period.
 
         Raises
         ------
@@ -161,7 +172,7 @@ class SurveyData(NoLegacyAPI, BaseModel):
         Warns
         -----
         DataQualityWarning
-            For items whose answers are all the same.
+            For items whose answers are all the same, and respondents without a period.
         """
         df = v.check_frame(df)
         segments = tuple(segments)
@@ -231,7 +242,16 @@ class SurveyData(NoLegacyAPI, BaseModel):
         for name in segments:
             columns[name] = df[name].to_numpy(copy=True)
         if period is not None:
-            columns[period] = df[period].to_numpy(copy=True)
+            check_period_column(df[period], period)
+            columns[period] = df[period].array.copy()
+            no_period = df[period].isna().to_numpy()
+            if no_period.any():
+                notes.append(
+                    f"period column {period!r} is missing for {int(no_period.sum())} of "
+                    f"{no_period.size} respondents "
+                    f"({v.rows_with_values(df.index, no_period, df[period].tolist())}); "
+                    "analyses by period leave them out (see SurveyData.n_without_period)"
+                )
         frame = pd.DataFrame(columns, index=df.index.copy())
         for name in item_list:
             values = columns[name]
@@ -311,25 +331,144 @@ class SurveyData(NoLegacyAPI, BaseModel):
         return cls.from_frame(df, **kwargs)
 
     @classmethod
-    def coerce(cls, data: SurveyData | pd.DataFrame, **kwargs: Any) -> SurveyData:
-        """Return ``data`` if it is a SurveyData, else validate it with :meth:`from_frame`.
+    def coerce(
+        cls,
+        data: SurveyData | pd.DataFrame,
+        *,
+        owner: str = "fit",
+        items: Sequence[str] | None = None,
+        scale: ScaleArg = None,
+        missing_codes: Sequence[Any] | Mapping[str, Sequence[Any]] = (),
+        reverse: Sequence[str] = (),
+        labels: Mapping[str, str] | None = None,
+        constructs: Mapping[str, Sequence[str]] | None = None,
+        construct_labels: Mapping[str, str] | None = None,
+        weight: str | None = None,
+        segments: Sequence[str] | str | None = (),
+        period: str | None = None,
+    ) -> SurveyData:
+        """The one data gate: a SurveyData as it is, or a DataFrame validated by :meth:`from_frame`.
 
-        Models call this so that a plain DataFrame works wherever a SurveyData does,
-        with the same explicit arguments (never guessed).
+        Every model's ``fit`` calls this, so a plain DataFrame takes every option that
+        :meth:`from_frame` takes (``missing_codes``, ``reverse``, ``labels``, ``weight``,
+        ``segments``, ``period``...). With a SurveyData, arguments that would change
+        it are refused rather than ignored: a different weight, scale or period, a
+        segment it does not declare, missing codes or reverse coding (already applied
+        when it was built), and items it does not have.
+
+        Parameters
+        ----------
+        owner : str
+            The model named in messages (``"ACSI.fit"``).
+        segments : str or list of str
+            Segment columns (a ``by=`` column is passed here).
 
         Examples
         --------
         >>> import pandas as pd, csimodels as csi
         >>> csi.SurveyData.coerce(pd.DataFrame({"Q": [1, 2]}), scale=(1, 5)).items
         ('Q',)
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> csi.SurveyData.coerce(data, weight="other")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        csimodels.errors.DataValidationError: fit: weight='other' contradicts the SurveyData...
         """
-        if isinstance(data, SurveyData):
-            return data
+        seg_list = [segments] if isinstance(segments, str) else list(segments or ())
         if isinstance(data, pd.DataFrame):
-            return cls.from_frame(data, **kwargs)
-        raise DataValidationError(
-            f"data must be a csimodels.SurveyData or a pandas DataFrame, got {type(data).__name__}"
+            return cls.from_frame(
+                data,
+                items=items,
+                scale=scale,
+                missing_codes=missing_codes,
+                reverse=reverse,
+                labels=labels,
+                constructs=constructs,
+                construct_labels=construct_labels,
+                weight=weight,
+                segments=seg_list,
+                period=period,
+            )
+        if not isinstance(data, SurveyData):
+            raise DataValidationError(
+                f"{owner}: data must be a csimodels.SurveyData or a pandas DataFrame, got "
+                f"{type(data).__name__}"
+            )
+        data._check_arguments(
+            owner,
+            items=items,
+            scale=scale,
+            missing_codes=missing_codes,
+            reverse=reverse,
+            labels=labels,
+            weight=weight,
+            segments=seg_list,
+            period=period,
         )
+        return data
+
+    def _check_arguments(
+        self,
+        owner: str,
+        *,
+        items: Sequence[str] | None,
+        scale: ScaleArg,
+        missing_codes: Sequence[Any] | Mapping[str, Sequence[Any]],
+        reverse: Sequence[str],
+        labels: Mapping[str, str] | None,
+        weight: str | None,
+        segments: Sequence[str],
+        period: str | None,
+    ) -> None:
+        """Refuse explicit arguments that a SurveyData would otherwise silently ignore."""
+        hint = "; build the SurveyData with it (SurveyData.from_frame(...)) or pass a DataFrame"
+        if weight is not None and weight != self.weight:
+            raise DataValidationError(
+                f"{owner}: weight={weight!r} contradicts the SurveyData, whose weight column is "
+                f"{self.weight!r}{hint}"
+            )
+        if period is not None and period != self.period:
+            raise DataValidationError(
+                f"{owner}: period={period!r} contradicts the SurveyData, whose period column "
+                f"is {self.period!r}{hint}"
+            )
+        allowed = [*self.segments, *([self.period] if self.period else [])]
+        unknown = [s for s in segments if s not in allowed]
+        if unknown:
+            raise DataValidationError(
+                f"{owner}: {format_offenders(unknown)} is not a segment or period column of the "
+                "SurveyData (declared: " + (format_offenders(allowed) or "none") + f"){hint}"
+            )
+        if missing_codes:
+            raise DataValidationError(
+                f"{owner}: missing_codes applies when a DataFrame is validated; this SurveyData "
+                "already has its missing codes applied (declare them in SurveyData.from_frame)"
+            )
+        if reverse:
+            raise DataValidationError(
+                f"{owner}: reverse applies when a DataFrame is validated; this SurveyData "
+                "already has its reverse coding applied (declare it in SurveyData.from_frame)"
+            )
+        if labels:
+            raise DataValidationError(
+                f"{owner}: labels apply when a DataFrame is validated; this SurveyData carries "
+                "its own labels (declare them in SurveyData.from_frame)"
+            )
+        if items is not None:
+            self._check_items(list(items))
+        if scale is not None:
+            wanted = _resolve_scales(scale, list(items or self.items))
+            clash = []
+            for i, sc in wanted.items():
+                have = self.item_info[i].scale
+                if sc is not None and (have is None or (have.min, have.max) != (sc.min, sc.max)):
+                    declared = "none" if have is None else f"[{have.min:g}, {have.max:g}]"
+                    clash.append(f"{i}: {declared} declared, [{sc.min:g}, {sc.max:g}] given")
+            if clash:
+                raise DataValidationError(
+                    f"{owner}: scale= contradicts the SurveyData's declared scales "
+                    f"({format_offenders(clash)}); a SurveyData keeps the scales it was "
+                    "built with"
+                )
 
     # -- simple properties ---------------------------------------------------------
     @property
@@ -345,6 +484,50 @@ class SurveyData(NoLegacyAPI, BaseModel):
     def labels(self) -> dict[str, str]:
         """Item labels, e.g. ``{"SAT1": "总体满意度"}``."""
         return {k: i.label for k, i in self.item_info.items()}
+
+    def period_order(self) -> tuple[Hashable, ...]:
+        """The distinct labels of the period column in their real order.
+
+        Pandas Periods and datetimes in time order, an ordered categorical in the order
+        of its categories, numbers and numeric strings numerically (``'10'`` after
+        ``'9'``), ``'YYYYQn'`` quarters and ``'YYYY-MM'`` months by date. Respondents
+        without a period are left out (:attr:`n_without_period` counts them).
+
+        Raises
+        ------
+        DataValidationError
+            Without a period column, or for text labels with no recognisable order.
+
+        Examples
+        --------
+        >>> import pandas as pd, csimodels as csi
+        >>> df = pd.DataFrame({"SAT": [7, 8, 9, 6], "wave": ["10", "9", "1", "9"]})
+        >>> csi.SurveyData.from_frame(df, items=["SAT"], period="wave").period_order()
+        ('1', '9', '10')
+        """
+        if self.period is None:
+            raise DataValidationError(
+                "this survey has no period column; declare it with "
+                "SurveyData.from_frame(..., period='<column>')"
+            )
+        return order_periods(self.frame[self.period], self.period)
+
+    @property
+    def n_without_period(self) -> int:
+        """Respondents whose period is missing (0 without a period column).
+
+        Examples
+        --------
+        >>> import pandas as pd, warnings, csimodels as csi
+        >>> df = pd.DataFrame({"SAT": [7, 8, 9], "q": ["2024Q1", None, "2024Q2"]})
+        >>> with warnings.catch_warnings(record=True):
+        ...     data = csi.SurveyData.from_frame(df, items=["SAT"], period="q")
+        >>> data.n_without_period
+        1
+        """
+        if self.period is None:
+            return 0
+        return int(self.frame[self.period].isna().sum())
 
     def construct(self, name: str) -> tuple[str, ...]:  # type: ignore[override]
         """The items of construct ``name`` (declared with ``constructs=...``).
@@ -363,17 +546,80 @@ class SurveyData(NoLegacyAPI, BaseModel):
         return self.constructs[name]
 
     def weights(self) -> NDArray[np.float64] | None:
-        """The respondent weights (a copy), or None."""
+        """The respondent weights (a copy, rescaled), or None.
+
+        Weights are relative: they are multiplied by a power of two so that the largest
+        lies in [0.5, 1). That scaling is exact (every ratio of weights is unchanged,
+        bit for bit) and keeps sums finite (valid weights of 1e308 do not overflow).
+
+        Raises
+        ------
+        DataValidationError
+            When every weight of these data is zero (e.g. in one segment), naming the
+            segment.
+
+        Examples
+        --------
+        >>> import pandas as pd, csimodels as csi
+        >>> df = pd.DataFrame({"Q": [1, 2], "w": [1e308, 3e307]})
+        >>> w = csi.SurveyData.from_frame(df, items=["Q"], weight="w").weights()
+        >>> bool(w.sum() < 2), float(w[1] / w[0])
+        (True, 0.3)
+        """
         if self.weight is None:
             return None
-        return self.frame[self.weight].to_numpy(dtype=np.float64, copy=True)
+        w = self.frame[self.weight].to_numpy(dtype=np.float64, copy=True)
+        top = float(w.max()) if w.size else 0.0
+        if not top > 0:
+            raise DataValidationError(
+                f"weight column {self.weight!r} is zero for every respondent of "
+                f"{self._describe_rows()}; a group without weight cannot be estimated: "
+                "leave it out or fix its weights"
+            )
+        scaled: NDArray[np.float64] = np.ldexp(w, -int(np.frexp(top)[1]))
+        return scaled
+
+    def _describe_rows(self) -> str:
+        """'segment region='North'' for a subset that lies in one segment, else 'these data'."""
+        frame = self.frame
+        fixed = [
+            f"{c}={frame[c].iloc[0]!r}"
+            for c in (*self.segments, *([self.period] if self.period else []))
+            if frame.shape[0] and frame[c].nunique(dropna=False) == 1
+        ]
+        return f"segment {', '.join(fixed)}" if fixed else f"these data ({frame.shape[0]} rows)"
 
     def missing_shares(self) -> pd.Series:
         """Share of missing answers per item (after missing codes became NaN)."""
         return self.frame[list(self.items)].isna().mean().rename("missing_share")
 
+    def _item_names(self, items: Sequence[str] | None, where: str) -> list[str]:
+        """``items`` as a checked list (default all); a bare string is refused."""
+        if items is None:
+            return list(self.items)
+        if isinstance(items, (str, bytes)):
+            hint = (
+                f"; to choose the method, pass method={items!r}"
+                if items in ("pearson", "spearman")
+                else f" (for one item: [{items!r}])"
+            )
+            raise DataValidationError(
+                f"{where}: items must be a list of item names, got the string {items!r}{hint}"
+            )
+        if not isinstance(items, (Sequence, pd.Index, np.ndarray)) and not (
+            hasattr(items, "__iter__") and not isinstance(items, Mapping)
+        ):
+            raise DataValidationError(
+                f"{where}: items must be a list of item names, got {type(items).__name__}"
+            )
+        names = list(items)
+        self._check_items(names)
+        return names
+
     def _check_items(self, items: Sequence[str]) -> None:
-        unknown = sorted(str(i) for i in items if i not in self.item_info)
+        unknown = sorted(
+            str(i) for i in items if not isinstance(i, Hashable) or i not in self.item_info
+        )
         if unknown:
             raise DataValidationError(
                 f"item {format_offenders(unknown)} not in this survey; "
@@ -416,8 +662,17 @@ class SurveyData(NoLegacyAPI, BaseModel):
                 "choose one of "
                 + (format_offenders(sorted(allowed)) or "none (declare segments=...)")
             )
-        for label, frame in self.frame.groupby(by, sort=True, observed=True):
-            yield label, self.model_copy(update={"frame": frame})
+        frame = self.frame
+        if by == self.period:
+            try:
+                order = self.period_order()
+            except DataValidationError:  # text labels: any fixed order will do here
+                order = tuple(sorted(frame[by].dropna().unique(), key=str))
+            for label in order:
+                yield label, self.model_copy(update={"frame": frame.loc[frame[by] == label]})
+            return
+        for label, part in frame.groupby(by, sort=True, observed=True):
+            yield label, self.model_copy(update={"frame": part})
 
     # -- missing data --------------------------------------------------------------
     def item_matrix(
@@ -449,8 +704,7 @@ class SurveyData(NoLegacyAPI, BaseModel):
         >>> data.item_matrix(missing="listwise").report.n_rows_dropped
         1
         """
-        names = list(self.items if items is None else items)
-        self._check_items(names)
+        names = self._item_names(items, "item_matrix")
         if missing not in MISSING_STRATEGIES:
             raise DataValidationError(
                 f"missing={missing!r} is not a missing-data strategy; "
@@ -531,6 +785,11 @@ class SurveyData(NoLegacyAPI, BaseModel):
         from csimodels.data.describe import correlation_matrix
 
         return correlation_matrix(self, items, method=method)
+
+
+# Validated data stay valid: every access to ``frame`` returns a copy-on-write copy, so
+# ``data.frame["SAT1"] = 99`` (or ``.iloc[...] = ...``) never reaches the validated frame.
+_protect_frame_field(SurveyData, "frame")
 
 
 def _resolve_scales(scale: ScaleArg, items: Sequence[str]) -> dict[str, Scale | None]:

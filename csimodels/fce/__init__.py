@@ -42,7 +42,7 @@ from csimodels.fce.membership import (
 )
 from csimodels.fce.model import FCE, FCETree
 from csimodels.fce.operators import FCE_OPERATORS, FCEOperator, get_operator
-from csimodels.fce.result import FCEResult, FCESegmentResult, FCETreeResult
+from csimodels.fce.result import FCEResult, FCESegmentResult, FCETreeResult  # noqa: F401
 
 __all__ = [
     "FCE",
@@ -51,7 +51,6 @@ __all__ = [
     "FIELD_SERVICE_JUDGMENTS",
     "FCEOperator",
     "FCEResult",
-    "FCESegmentResult",
     "FCETree",
     "FCETreeResult",
     "FallingHalfTrapezoid",

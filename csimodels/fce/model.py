@@ -9,10 +9,16 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
+from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
-from csimodels.errors import DataValidationError, SpecificationError, format_offenders
+from csimodels.errors import (
+    DataValidationError,
+    InvalidParameterError,
+    SpecificationError,
+    format_offenders,
+)
 from csimodels.fce._engine import _validate_weights, _verdict
 from csimodels.fce.grades import GradeSet
 from csimodels.fce.membership import (
@@ -22,8 +28,10 @@ from csimodels.fce.membership import (
     membership_from_matrix,
     membership_from_survey,
 )
-from csimodels.fce.operators import FCEOperator, get_operator
-from csimodels.fce.result import FCEResult, FCESegmentResult, FCETreeResult, _summary_row
+from csimodels.fce.operators import FCE_OPERATORS, FCEOperator, get_operator
+from csimodels.fce.result import FCEResult, FCETreeResult, _summary_row
+from csimodels.results import POOLED, SegmentedResult
+from csimodels.segments import fit_by
 
 __all__ = ["FCE", "FCETree"]
 
@@ -165,7 +173,7 @@ class FCETree(BaseModel):
 
 
 # -- the model --------------------------------------------------------------------------------
-class FCE(BaseModel):
+class FCE(Settings):
     """Fuzzy comprehensive evaluation (模糊综合评价) settings.
 
     Attributes
@@ -195,8 +203,6 @@ class FCE(BaseModel):
     ([0.3, 0.6, 0.1, 0.0], ('良好',), 82.5)
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     grades: GradeSet
     operator: str = "weighted_average"
     normalize_weights: bool = False
@@ -204,33 +210,43 @@ class FCE(BaseModel):
     rank_exponent: float = 2.0
     propagate: Literal["normalized", "raw"] = "normalized"
 
-    def __init__(
-        self,
-        grades: GradesArg,
-        operator: str = "weighted_average",
-        normalize_weights: bool = False,
-        normalize_membership: bool = False,
-        rank_exponent: float = 2.0,
-        propagate: Literal["normalized", "raw"] = "normalized",
-    ) -> None:
-        gs = GradeSet.coerce(grades)
-        op = get_operator(operator).name
+    def __init__(self, grades: GradesArg | None = None, /, **settings: Any) -> None:
+        # the grade set may come first, unnamed: FCE(["好", "中", "差"])
+        if grades is not None:
+            if "grades" in settings:
+                raise InvalidParameterError("FCE got the grades twice (by position and by name)")
+            settings["grades"] = grades
+        super().__init__(**settings)
+
+    @field_validator("grades", mode="before")
+    @classmethod
+    def _grade_set(cls, value: Any) -> GradeSet:
+        if isinstance(value, Mapping) and set(value) == set(GradeSet.model_fields):
+            return GradeSet.model_validate(value)  # a GradeSet written by to_config
+        return GradeSet.coerce(value)
+
+    @field_validator("operator", mode="before")
+    @classmethod
+    def _operator_name(cls, value: Any) -> str:
+        if not isinstance(value, str):
+            raise InvalidParameterError(
+                f"parameter 'operator' of FCE must be an operator name, one of "
+                f"{', '.join(repr(k) for k in sorted(FCE_OPERATORS))}, got {value!r}"
+            )
+        return get_operator(value).name
+
+    @field_validator("rank_exponent", mode="before")
+    @classmethod
+    def _positive_exponent(cls, value: Any) -> float:
         try:
-            k = float(rank_exponent)
+            k = float(value)
         except (TypeError, ValueError):
             k = math.nan
-        if not (math.isfinite(k) and k > 0):
-            raise SpecificationError(f"rank_exponent must be a number > 0, got {rank_exponent!r}")
-        if propagate not in ("normalized", "raw"):
-            raise SpecificationError(f"propagate must be 'normalized' or 'raw', got {propagate!r}")
-        super().__init__(
-            grades=gs,
-            operator=op,
-            normalize_weights=bool(normalize_weights),
-            normalize_membership=bool(normalize_membership),
-            rank_exponent=k,
-            propagate=propagate,
-        )
+        if isinstance(value, bool) or not (math.isfinite(k) and k > 0):
+            raise InvalidParameterError(
+                f"parameter 'rank_exponent' of FCE must be a number > 0, got {value!r}"
+            )
+        return k
 
     # -- single level -----------------------------------------------------------------
     def evaluate(
@@ -310,6 +326,37 @@ class FCE(BaseModel):
         )
 
     # -- survey data --------------------------------------------------------------------
+    def fit(
+        self,
+        data: SurveyData | pd.DataFrame,
+        *,
+        weights: Any,
+        items: Sequence[str] | Mapping[str, str] | None = None,
+        codes: Mapping[Any, str] | None = None,
+        weight: str | None = None,
+        by: str | Sequence[str] | None = None,
+        segments: Sequence[str] = (),
+        on_error: Literal["skip", "raise"] = "skip",
+    ) -> FCEResult | SegmentedResult:
+        """The estimation-contract spelling of :meth:`evaluate_survey` (data first).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"速度": [1, 2, 2, 2, 3], "态度": [1, 1, 2, 2, 2]})
+        >>> FCE(["好", "中", "差"]).fit(df, weights=[0.5, 0.5]).b.round(2).tolist()
+        [0.3, 0.6, 0.1]
+        """
+        return self.evaluate_survey(
+            data,
+            weights,
+            items=items,
+            codes=codes,
+            weight=weight,
+            by=by,
+            segments=segments,
+            on_error=on_error,
+        )
+
     def evaluate_survey(
         self,
         data: SurveyData | pd.DataFrame,
@@ -318,9 +365,10 @@ class FCE(BaseModel):
         items: Sequence[str] | Mapping[str, str] | None = None,
         codes: Mapping[Any, str] | None = None,
         weight: str | None = None,
-        by: str | None = None,
+        by: str | Sequence[str] | None = None,
         segments: Sequence[str] = (),
-    ) -> FCEResult | FCESegmentResult:
+        on_error: Literal["skip", "raise"] = "skip",
+    ) -> FCEResult | SegmentedResult:
         """Evaluate from survey answers (one column per factor), optionally per segment.
 
         R is built by :func:`membership_from_survey` (respondent weights honoured).
@@ -331,8 +379,13 @@ class FCE(BaseModel):
         weights : Series, dict, array or AHP-like result
         items, codes, weight :
             As in :func:`membership_from_survey`.
-        by : str, optional
-            Segment or period column: one evaluation per segment plus the whole sample.
+        by : str or list of str, optional
+            Segment or period column(s): a :class:`~csimodels.results.SegmentedResult`
+            with the whole sample (``pooled``), one evaluation per segment and
+            ``overview["evaluation"]`` (one row per segment: b̄ by grade, score,
+            verdict, tie, validity, rank position, n_respondents).
+        on_error : {"skip", "raise"}
+            With ``by``: a failing segment is recorded (``"skip"``) or raises.
         segments : list of str
             Segment columns of a DataFrame (a SurveyData declares its own).
 
@@ -352,33 +405,39 @@ class FCE(BaseModel):
 
         if by is None:
             return run(survey)
-        return self._by_segment(survey, by, run)
+        return self._by_segment(survey, by, run, on_error)
 
-    def _by_segment(self, survey: SurveyData, by: str, run: Any) -> FCESegmentResult:
-        results: dict[str, Any] = {}
-        counts: dict[str, int] = {}
-        for label, part in survey.groups(by):
-            key = str(label)
-            results[key] = run(part)
-            counts[key] = part.n_respondents
-        overall = run(survey)
-        counts["(all)"] = survey.n_respondents
-        rows = []
-        for key, res in [*results.items(), ("(all)", overall)]:
-            top = res.overall if isinstance(res, FCETreeResult) else res
-            rows.append(_summary_row(top, self.grades, extra={"n_respondents": counts[key]}))
-        table = pd.DataFrame(rows, index=pd.Index([*results, "(all)"], name=by))
-        return FCESegmentResult(
-            by=by,
-            table=table,
-            overall=overall,
-            segments=results,
+    def _by_segment(
+        self, survey: SurveyData, by: str | Sequence[str], run: Any, on_error: str
+    ) -> SegmentedResult:
+        pooled = run(survey)
+        segmented = fit_by(
+            survey,
+            by,
+            run,
+            owner="FCE",
+            min_segment_size=1,
+            on_error="raise" if on_error == "raise" else "skip",
+            pooled=pooled,
             settings={
+                "model": "FCE",
                 "operator": self.operator,
                 "grades": list(self.grades.labels),
-                "by": by,
             },
         )
+        rows = []
+        labels = [POOLED, *segmented.segments]
+        for res in [pooled, *segmented.segments.values()]:
+            top = res.overall if isinstance(res, FCETreeResult) else res
+            n = survey.n_respondents if res is pooled else None
+            rows.append(_summary_row(top, self.grades, extra={"n_respondents": n}))
+        table = pd.DataFrame(rows, index=pd.Index(labels, name="segment"))
+        table["n_respondents"] = [
+            survey.n_respondents,
+            *segmented.status.loc[list(segmented.segments), "n"].tolist(),
+        ]
+        table["n_respondents"] = table["n_respondents"].astype("int64")
+        return segmented.model_copy(update={"overview": {"evaluation": table}})
 
     # -- multi-level --------------------------------------------------------------------
     def evaluate_tree(
@@ -389,9 +448,10 @@ class FCE(BaseModel):
         data: SurveyData | pd.DataFrame | None = None,
         codes: Mapping[Any, str] | None = None,
         weight: str | None = None,
-        by: str | None = None,
+        by: str | Sequence[str] | None = None,
         segments: Sequence[str] = (),
-    ) -> FCETreeResult | FCESegmentResult:
+        on_error: Literal["skip", "raise"] = "skip",
+    ) -> FCETreeResult | SegmentedResult:
         """Evaluate a tree of factor groups bottom-up.
 
         Each node's R stacks its own factors' rows and its children's grade vectors
@@ -407,8 +467,11 @@ class FCE(BaseModel):
             Survey answers for nodes defined by ``items``.
         codes, weight, segments :
             As in :meth:`evaluate_survey`.
-        by : str, optional
-            One tree evaluation per segment of ``data``.
+        by : str or list of str, optional
+            One tree evaluation per segment of ``data`` (a SegmentedResult, as in
+            :meth:`evaluate_survey`).
+        on_error : {"skip", "raise"}
+            With ``by``: a failing segment is recorded (``"skip"``) or raises.
 
         Raises
         ------
@@ -457,7 +520,7 @@ class FCE(BaseModel):
         if by is None:
             return run(survey)
         assert survey is not None
-        return self._by_segment(survey, by, run)
+        return self._by_segment(survey, by, run, on_error)
 
     def _evaluate_tree(
         self,
@@ -610,17 +673,14 @@ def _coerce_survey(
     grades: GradeSet,
     weight: str | None,
     segments: Sequence[str],
-    by: str | None,
+    by: str | Sequence[str] | None,
 ) -> SurveyData:
-    if isinstance(data, SurveyData):
-        return data
-    if not isinstance(data, pd.DataFrame):
-        raise DataValidationError(
-            f"data must be a csimodels.SurveyData or a pandas DataFrame, got {type(data).__name__}"
-        )
     segs = list(segments)
-    if by is not None and by not in segs:
-        segs.append(by)
+    for b in [] if by is None else ([by] if isinstance(by, str) else list(by)):
+        if b not in segs:
+            segs.append(b)
+    if not isinstance(data, pd.DataFrame):
+        return SurveyData.coerce(data, owner="FCE", weight=weight, segments=segs)
     names: list[Hashable]
     if items is None:
         names = [c for c in data.columns if c != weight and c not in segs]
@@ -637,7 +697,9 @@ def _coerce_survey(
         and (data[col].dtype == object or pd.api.types.is_string_dtype(data[col].dtype))
     }
     df = data.assign(**converted) if converted else data
-    return SurveyData.coerce(df, items=[str(n) for n in names], weight=weight, segments=segs)
+    return SurveyData.coerce(
+        df, owner="FCE", items=[str(n) for n in names], weight=weight, segments=segs
+    )
 
 
 FCETree.model_rebuild()

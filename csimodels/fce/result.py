@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from pydantic import PlainSerializer
 
 from csimodels.fce.grades import GradeSet
-from csimodels.results import Frame, Result, SeriesTable
+from csimodels.results import SEGMENT_PLOTS, Frame, Result, SegmentedResult, SeriesTable
 
 FloatArray = NDArray[np.float64]
 
@@ -202,58 +202,27 @@ class FCETreeResult(Result):
         return _plot_stacked(self.plot_data(), ax)
 
 
-class FCESegmentResult(Result):
-    """One evaluation per segment (``by=``) plus the whole sample.
+#: Removed in 0.2: ``by=`` returns the generic :class:`~csimodels.results.SegmentedResult`
+#: (the per-segment table is ``overview["evaluation"]``, the whole sample ``pooled``).
+FCESegmentResult = SegmentedResult
 
-    Attributes
-    ----------
-    by : str
-        The segment column.
-    table : DataFrame, one row per segment then ``(all)``
-        ``n_respondents``; one column per grade with the normalised b̄ of the top
-        node; ``score``; ``verdict`` (ties joined by " = "); ``tie``; ``validity``;
-        ``rank_position``.
-    overall : FCEResult or FCETreeResult
-        The evaluation on all respondents.
-    segments : dict of str to FCEResult or FCETreeResult
-        The evaluation of each segment (keys are the segment labels as text).
 
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from csimodels import SurveyData
-    >>> from csimodels.fce import FCE
-    >>> df = pd.DataFrame({"速度": [1, 2, 2, 1], "态度": [2, 2, 1, 1],
-    ...                    "store": ["s1", "s1", "s2", "s2"]})
-    >>> data = SurveyData.from_frame(df, items=["速度", "态度"], segments=["store"])
-    >>> res = FCE(grades=["好", "差"]).evaluate_survey(data, [0.5, 0.5], by="store")
-    >>> res.table.loc["s2", "好"]
-    np.float64(0.75)
-    """
+def _plot_segments(result: SegmentedResult, kind: Any, ax: Any, language: str, labels: str) -> Any:
+    """Stacked horizontal bars of b̄ per segment (the whole sample first)."""
+    from csimodels.plotting import check_plot_options, use_language
 
-    by: str
-    table: Frame
-    overall: FCEResult | FCETreeResult
-    segments: dict[str, FCEResult | FCETreeResult]
+    check_plot_options(
+        kind=kind, kinds=("stacked",), language=language, labels=labels, owner="SegmentedResult"
+    )
+    grades = list(result.settings["grades"])
+    data = result.overview["evaluation"][grades].copy()
+    data.columns.name = "grade"
+    with use_language(language):
+        return _plot_stacked(data, ax)
 
-    _title: ClassVar[str] = "Fuzzy comprehensive evaluation by segment"
 
-    def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:
-        header: list[tuple[str, object]] = [
-            ("Segments", f"{len(self.segments)} ({self.by})"),
-            ("Operator", self.settings.get("operator")),
-        ]
-        return header, {"Segments": self.table}
-
-    def plot_data(self) -> pd.DataFrame:
-        """Stacked-bar data: one row per segment, one column per grade, values b̄ⱼ."""
-        out = self.table[list(self.settings["grades"])].copy()
-        out.columns.name = "grade"
-        return out
-
-    def plot(self, ax: Any = None) -> Any:
-        """Stacked horizontal bars of b̄ per segment (needs matplotlib); returns the Axes."""
-        return _plot_stacked(self.plot_data(), ax)
+SEGMENT_PLOTS["FCEResult"] = _plot_segments
+SEGMENT_PLOTS["FCETreeResult"] = _plot_segments
 
 
 def _plot_stacked(data: pd.DataFrame, ax: Any) -> Any:

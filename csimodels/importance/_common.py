@@ -43,39 +43,22 @@ def coerce_survey(
     attributes: Sequence[str],
     overall: str | None,
     *,
-    by: str | None,
+    by: str | Sequence[str] | None,
     weight: str | None,
     extra: Sequence[str] = (),
+    **options: Any,
 ) -> SurveyData:
-    """Wrap a DataFrame (explicit arguments only) and check every named column exists."""
+    """The one data gate (:meth:`SurveyData.coerce`), after checking the named columns exist."""
     columns = [*attributes, *([overall] if overall is not None else []), *extra]
+    segments = [] if by is None else ([by] if isinstance(by, str) else list(by))
     if isinstance(data, pd.DataFrame):
         _check_present(model, list(data.columns), attributes, overall, extra)
-        if weight is not None and weight not in data.columns:
-            raise DataValidationError(
-                f"{model}: weight column {weight!r} not found in the data; available "
-                f"columns: {format_offenders(sorted(map(str, data.columns)))}"
-            )
-        if by is not None and by not in data.columns:
-            raise DataValidationError(
-                f"{model}: by={by!r} is not a column of the data; available "
-                f"columns: {format_offenders(sorted(map(str, data.columns)))}"
-            )
         return SurveyData.coerce(
-            data, items=columns, weight=weight, segments=[by] if by is not None else []
+            data, owner=model, items=columns, weight=weight, segments=segments, **options
         )
-    if not isinstance(data, SurveyData):
-        raise DataValidationError(
-            f"{model}: data must be a csimodels.SurveyData or a pandas DataFrame, "
-            f"got {type(data).__name__}"
-        )
-    if weight is not None and weight != data.weight:
-        raise DataValidationError(
-            f"{model}: weight={weight!r} given but the SurveyData's weight column is "
-            f"{data.weight!r}; declare the weight when building the SurveyData"
-        )
-    _check_present(model, list(data.items), attributes, overall, extra)
-    return data
+    if isinstance(data, SurveyData):
+        _check_present(model, list(data.items), attributes, overall, extra)
+    return SurveyData.coerce(data, owner=model, weight=weight, segments=segments, **options)
 
 
 def _check_present(

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
-from csimodels.errors import CSIModelsWarning
-
 _ATTRIBUTES = ("QUAL1", "QUAL2", "QUAL3", "VAL1", "VAL2", "EXP1", "EXP2", "EXP3")
 
 
@@ -24,22 +20,21 @@ def demo_section() -> str:
     True
     """
     import csimodels as csi
-    from csimodels.importance.drivers import DriverAnalysis
-    from csimodels.importance.matrix import ImportancePerformance
-    from csimodels.importance.penalty import PenaltyReward
+    from csimodels.importance.drivers import DriverAnalysis, DriverAnalysisResult
+    from csimodels.importance.matrix import ImportancePerformance, ImportancePerformanceResult
+    from csimodels.importance.penalty import PenaltyReward, PenaltyRewardResult
 
     data = csi.datasets.load_example("acsi_demo")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CSIModelsWarning)
-        drivers = DriverAnalysis(
-            attributes=_ATTRIBUTES,
-            overall="SAT1",
-            methods=("correlation", "slope", "lmg", "johnson"),
-            bootstrap=200,
-            random_state=2025,
-        ).fit(data)
-        matrix = ImportancePerformance(method="lmg").from_drivers(drivers)
-        asym = PenaltyReward(attributes=_ATTRIBUTES, overall="SAT1").fit(data)
+    drivers = DriverAnalysis(
+        attributes=_ATTRIBUTES,
+        overall="SAT1",
+        methods=("correlation", "slope", "lmg", "johnson"),
+    ).fit(data, bootstrap=200, random_state=2025)
+    assert isinstance(drivers, DriverAnalysisResult)
+    matrix = ImportancePerformance(method="lmg").from_drivers(drivers)
+    assert isinstance(matrix, ImportancePerformanceResult)
+    asym = PenaltyReward(attributes=_ATTRIBUTES, overall="SAT1").fit(data)
+    assert isinstance(asym, PenaltyRewardResult)
     order = matrix.priorities()
     lines = [
         f"What to fix first: drivers of SAT1 ({data.item_info['SAT1'].label}) among "

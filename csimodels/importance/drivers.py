@@ -3,31 +3,47 @@
 from __future__ import annotations
 
 import math
+import warnings
+import zlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 from scipy import stats
 
+from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
     DataQualityWarning,
     DataValidationError,
     EstimationError,
+    InvalidParameterError,
     SpecificationError,
     format_offenders,
 )
 from csimodels.importance import _engine as eng
 from csimodels.importance._common import (
-    RandomState,
     check_names,
     coerce_survey,
     describe_seed,
-    make_rng,
 )
-from csimodels.results import Frame, MissingDataReport, Result, SeriesTable, warn_and_note
+from csimodels.inference import (
+    Bootstrap,
+    as_bootstrap,
+    check_resample_count,
+    resolve_random_state,
+)
+from csimodels.results import (
+    Frame,
+    MissingDataReport,
+    Result,
+    SegmentedResult,
+    SeriesTable,
+    warn_and_note,
+)
+from csimodels.segments import as_by, fit_by, label_of
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -176,11 +192,6 @@ class DriverAnalysisResult(Result):
     bootstrap_draws : DataFrame or None
         One row per bootstrap resample, columns (method, attribute): the raw draws
         (NaN for a resample where the model could not be estimated).
-    by : str or None
-        The segment column of a per-segment analysis.
-    segments : dict of str to DriverAnalysisResult
-        One result per segment (empty without ``by``); this result is then the pooled
-        analysis over all segments.
 
     Examples
     --------
@@ -204,8 +215,6 @@ class DriverAnalysisResult(Result):
     labels: dict[str, str] = Field(default_factory=dict)
     missing: MissingDataReport | None = None
     bootstrap_draws: Frame | None = None
-    by: str | None = None
-    segments: dict[str, DriverAnalysisResult] = Field(default_factory=dict)
 
     _title: ClassVar[str] = "Driver analysis (derived importance)"
 
@@ -224,9 +233,6 @@ class DriverAnalysisResult(Result):
         if self.bootstrap_draws is not None:
             cols = ["estimate", "std_error", "ci_lower", "ci_upper", "rank"]
             tables[f"Bootstrap intervals (level {s.get('level')})"] = self.table[cols]
-        if self.segments:
-            header.append(("Segments", f"{len(self.segments)} by {self.by!r}"))
-            tables["By segment (first method)"] = self.by_segment()
         return header, tables
 
     # -- accessors -----------------------------------------------------------------
@@ -267,25 +273,6 @@ class DriverAnalysisResult(Result):
         ranks = self.table.xs(name, level="method")["rank"].astype(np.int64)
         return ranks.sort_values(kind="stable").rename("rank")
 
-    def by_segment(self, method: str | None = None) -> pd.DataFrame:
-        """Segments × attributes table of one method's estimates (empty without ``by``).
-
-        Examples
-        --------
-        >>> import csimodels as csi
-        >>> from csimodels.importance import DriverAnalysis
-        >>> data = csi.datasets.load_example("acsi_demo")
-        >>> res = DriverAnalysis(attributes=["QUAL1", "VAL1"], overall="SAT1",
-        ...                      methods=["beta"]).fit(data, by="region")
-        >>> res.by_segment().index.tolist()
-        ['East', 'North', 'South', 'West']
-        """
-        name = self._method(method)
-        rows = {label: seg.importance[name] for label, seg in self.segments.items()}
-        frame = pd.DataFrame(rows, index=self.importance.index).T
-        frame.index.name = self.by
-        return frame
-
     def conf_int(self, level: float | None = None) -> pd.DataFrame:
         """Percentile bootstrap interval at another ``level`` from the stored draws.
 
@@ -313,6 +300,9 @@ class DriverAnalysisResult(Result):
             raise SpecificationError(f"level must be between 0 and 1, got {lvl!r}")
         draws = self.bootstrap_draws.to_numpy(dtype=np.float64)
         lo, hi = _percentile_interval(draws, lvl)
+        n_ok = int(np.isfinite(draws).all(axis=1).sum())
+        if not check_resample_count(n_ok, lvl, owner="DriverAnalysisResult.conf_int", notes=[]):
+            lo, hi = np.full_like(lo, np.nan), np.full_like(hi, np.nan)
         return pd.DataFrame(
             {"ci_lower": lo, "ci_upper": hi},
             index=pd.MultiIndex.from_tuples(
@@ -402,7 +392,7 @@ def _percentile_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, n
     return lo, hi
 
 
-class DriverAnalysis(BaseModel):
+class DriverAnalysis(Settings):
     """Derived importance of attributes for an overall-satisfaction item (key drivers).
 
     Regresses the overall item on the attributes and reports, per attribute, the
@@ -426,11 +416,8 @@ class DriverAnalysis(BaseModel):
         Missing-answer strategy (see :meth:`SurveyData.item_matrix`); pairwise uses
         pairwise-complete weighted correlations.
     bootstrap : int
-        Number of bootstrap resamples of respondents (0: analytic inference only).
-    level : float
-        Confidence level of the intervals.
-    random_state : int, numpy Generator or None
-        Seed of the bootstrap and of sampled Shapley values.
+        Deprecated here: a ``fit`` argument, as in every family (still accepted for
+        one release with a DeprecationWarning; so are ``level`` and ``random_state``).
     max_exact : int
         Largest number of attributes for the exact LMG (2^p subset regressions; 20
         attributes take a few seconds).
@@ -481,35 +468,74 @@ class DriverAnalysis(BaseModel):
     missing: Literal["listwise", "mean", "pairwise"] = "listwise"
     bootstrap: int = Field(default=0, ge=0)
     level: float = Field(default=0.95, gt=0.0, lt=1.0)
-    random_state: RandomState = None
+    random_state: int | None = Field(default=None, ge=0)
     max_exact: int = Field(default=20, ge=1, le=24)
     n_permutations: int = Field(default=0, ge=0)
 
     _name: ClassVar[str] = "DriverAnalysis"
 
+    @model_validator(mode="after")
+    def _deprecated_inference_fields(self) -> DriverAnalysis:
+        moved = [
+            name
+            for name, default in (("bootstrap", 0), ("level", 0.95), ("random_state", None))
+            if getattr(self, name) != default
+        ]
+        if moved:
+            warnings.warn(
+                f"DriverAnalysis({', '.join(f'{m}=...' for m in moved)}) is deprecated: pass "
+                f"{' and '.join(moved)} to fit(), as in every csimodels model",
+                DeprecationWarning,
+                stacklevel=4,
+            )
+        return self
+
     def fit(
         self,
         data: SurveyData | pd.DataFrame,
         *,
-        by: str | None = None,
+        by: str | Sequence[str] | None = None,
         weight: str | None = None,
-    ) -> DriverAnalysisResult:
+        bootstrap: int | Bootstrap | None = None,
+        level: float | None = None,
+        random_state: int | np.random.Generator | None = None,
+        min_segment_size: int | None = None,
+        on_error: Literal["skip", "raise"] = "skip",
+        n_jobs: int = 1,
+        **data_options: Any,
+    ) -> DriverAnalysisResult | SegmentedResult:
         """Estimate the importance of every attribute (overall, and per segment).
 
         Parameters
         ----------
         data : SurveyData or DataFrame
-            The answers; a DataFrame is wrapped with ``SurveyData.coerce`` (no scale
-            needed). Not modified.
-        by : str, optional
-            A segment (or period) column: one result per segment in ``segments``,
-            besides the pooled analysis.
+            The answers; a DataFrame goes through the one data gate
+            (:meth:`SurveyData.coerce`, no scale needed). Not modified.
+        by : str or list of str, optional
+            Segment (or period) column(s): a :class:`~csimodels.results.SegmentedResult`
+            with the pooled analysis, one result per segment and an overview table of
+            the first method's estimates (segments × attributes).
         weight : str, optional
-            Respondent-weight column, for a plain DataFrame only.
+            Respondent-weight column of a DataFrame (with a SurveyData: its own).
+        bootstrap : int or Bootstrap, optional
+            Bootstrap resamples of respondents (0 or None: analytic inference only),
+            or a :class:`~csimodels.Bootstrap` with the level and seed.
+        level : float, optional
+            Confidence level of the intervals (0.95).
+        random_state : int, numpy Generator or None
+            Seed of the bootstrap and of sampled Shapley values; None draws one, which
+            the result records as ``settings["random_state"]``.
+        min_segment_size : int, optional
+            With ``by``: smaller segments are not fitted (default: attributes + 2).
+        on_error, n_jobs : optional
+            With ``by``: the failure policy and the joblib jobs of the segment fits.
+        **data_options
+            Other :meth:`SurveyData.from_frame` options for a DataFrame
+            (``missing_codes``, ``labels``, ``period``...).
 
         Returns
         -------
-        DriverAnalysisResult
+        DriverAnalysisResult, or SegmentedResult with ``by``
 
         Raises
         ------
@@ -529,30 +555,63 @@ class DriverAnalysis(BaseModel):
             bootstrap resamples that could not be estimated.
         """
         methods = self._check_settings()
+        owner = f"{self._name}.fit"
+        columns = None if by is None else as_by(by, owner=owner)
         survey = coerce_survey(
-            self._name, data, self.attributes, self.overall, by=by, weight=weight
+            self._name,
+            data,
+            self.attributes,
+            self.overall,
+            by=columns,
+            weight=weight,
+            **data_options,
         )
-        rng = make_rng(self.random_state)
-        if by is None:
-            return self._fit_one(survey, methods, rng, segment=None)
-        groups = list(survey.groups(by))
-        streams = rng.spawn(len(groups) + 1)
-        pooled = self._fit_one(survey, methods, streams[0], segment=None)
-        segments: dict[str, DriverAnalysisResult] = {}
-        notes = list(pooled.notes)
-        for (label, part), stream in zip(groups, streams[1:], strict=True):
-            try:
-                segments[str(label)] = self._fit_one(part, methods, stream, segment=str(label))
-            except (DataValidationError, EstimationError) as err:
-                warn_and_note(
-                    notes,
-                    f"segment {by}={label!r} skipped: {err}",
-                    DataQualityWarning,
-                )
-        settings = {**pooled.settings, "by": by}
-        return pooled.model_copy(
-            update={"segments": segments, "by": by, "notes": tuple(notes), "settings": settings}
+        request = as_bootstrap(self.bootstrap if bootstrap is None else bootstrap, owner=owner)
+        if isinstance(bootstrap, Bootstrap):
+            level = bootstrap.level if level is None else level
+            random_state = bootstrap.random_state if random_state is None else random_state
+        level = self.level if level is None else level
+        if not 0 < level < 1:
+            raise InvalidParameterError(
+                f"parameter 'level' of {owner} must be in (0, 1), got {level!r}"
+            )
+        given = self.random_state if random_state is None else random_state
+        random = request is not None or len(self.attributes) > self.max_exact
+        # a seed is drawn (and recorded) only when something is random
+        seed = resolve_random_state(given, owner=owner) if random or given is not None else None
+        model = self.model_copy(
+            update={"bootstrap": 0 if request is None else request.n, "level": level}
         )
+
+        def fit_one(part: SurveyData, segment: str | None = None) -> DriverAnalysisResult:
+            # one stream per segment, from the seed and the label: the same numbers
+            # whatever the number of jobs or the order of the segments
+            stream = np.random.default_rng([seed or 0, zlib.crc32(str(segment).encode())])
+            res = model._fit_one(part, methods, stream, segment=segment, seed=seed)
+            return res.model_copy(update={"settings": {**res.settings, "random_state": seed}})
+
+        if columns is None:
+            return fit_one(survey)
+        minimum = len(self.attributes) + 2 if min_segment_size is None else min_segment_size
+        segmented = fit_by(
+            survey,
+            columns,
+            lambda part: fit_one(part, segment=label_of(part, columns)),
+            owner=owner,
+            min_segment_size=minimum,
+            on_error=on_error,
+            n_jobs=n_jobs,
+            pooled=fit_one(survey),
+            settings={"model": self._name, "random_state": seed},
+        )
+        first = methods[0]
+        rows = {
+            label: r.importance[first]
+            for label, r in segmented.segments.items()
+            if isinstance(r, DriverAnalysisResult)
+        }
+        overview = {first: pd.DataFrame(rows).T.rename_axis("segment")} if rows else {}
+        return segmented.model_copy(update={"overview": overview})
 
     # -- internals -----------------------------------------------------------------
     def _check_settings(self) -> tuple[str, ...]:
@@ -574,6 +633,7 @@ class DriverAnalysis(BaseModel):
         rng: np.random.Generator,
         *,
         segment: str | None,
+        seed: int | None = None,
     ) -> DriverAnalysisResult:
         where = f"{self._name}" + (f" (segment {segment!r})" if segment is not None else "")
         attrs = list(self.attributes)
@@ -702,6 +762,11 @@ class DriverAnalysis(BaseModel):
             draws_frame = pd.DataFrame(flat_draws, columns=cols)
             draws_frame.index.name = "resample"
             lo_all, hi_all = _percentile_interval(flat_draws, self.level)
+            if not check_resample_count(
+                self.bootstrap - failed, self.level, owner=where, notes=notes
+            ):
+                lo_all = np.full_like(lo_all, np.nan)
+                hi_all = np.full_like(hi_all, np.nan)
             with np.errstate(all="ignore"):
                 sd_all = np.nanstd(flat_draws, axis=0, ddof=1)
             for i, m in enumerate(methods):
@@ -753,7 +818,7 @@ class DriverAnalysis(BaseModel):
             "missing": self.missing,
             "bootstrap": self.bootstrap,
             "level": self.level,
-            "random_state": describe_seed(self.random_state),
+            "random_state": describe_seed(self.random_state) if seed is None else seed,
             "max_exact": self.max_exact,
             "n_permutations": self.n_permutations,
             "lmg": lmg_mode,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict
 
+from csimodels._settings import Settings
 from csimodels._stats import weighted_mean, weighted_quantile
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
@@ -25,7 +26,8 @@ from csimodels.importance.drivers import (
     _pyplot,
     resolve_methods,
 )
-from csimodels.results import Frame, Result, warn_and_note
+from csimodels.results import Frame, Result, SegmentedResult, warn_and_note
+from csimodels.segments import as_by, fit_by, label_of
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -97,10 +99,6 @@ class ImportancePerformanceResult(Result):
     importance_unit, performance_unit : float
         The plotting unit of each axis: 1 on a common declared scale, else the
         standard deviation of the values across attributes.
-    by : str or None
-        Segment column of a per-segment analysis.
-    segments : dict of str to ImportancePerformanceResult
-        One matrix per segment (this result is then the pooled matrix).
 
     Examples
     --------
@@ -119,8 +117,6 @@ class ImportancePerformanceResult(Result):
     performance_crosshair: float
     importance_unit: float
     performance_unit: float
-    by: str | None = None
-    segments: dict[str, ImportancePerformanceResult] = Field(default_factory=dict)
 
     _title: ClassVar[str] = "Importance–performance matrix"
 
@@ -148,9 +144,6 @@ class ImportancePerformanceResult(Result):
         tables: dict[str, Any] = {
             "Attributes (by priority)": self.table.sort_values("priority")[cols]
         }
-        if self.segments:
-            header.append(("Segments", f"{len(self.segments)} by {self.by!r}"))
-            tables["Quadrant by segment"] = self.by_segment()
         return header, tables
 
     def priorities(self, *, quadrant: str | None = None) -> pd.DataFrame:
@@ -173,24 +166,6 @@ class ImportancePerformanceResult(Result):
                     f"{', '.join(repr(q) for q in sorted(QUADRANTS))}"
                 )
             frame = frame[frame["quadrant"] == quadrant]
-        return frame
-
-    def by_segment(self, column: str = "quadrant_label") -> pd.DataFrame:
-        """Segments × attributes table of one column of ``table`` (empty without ``by``).
-
-        Examples
-        --------
-        >>> import csimodels as csi
-        >>> from csimodels.importance import DriverAnalysis, ImportancePerformance
-        >>> data = csi.datasets.load_example("acsi_demo")
-        >>> drivers = DriverAnalysis(attributes=["QUAL1", "QUAL2", "VAL1"], overall="SAT1",
-        ...                          methods=["lmg"]).fit(data, by="region")
-        >>> ImportancePerformance().from_drivers(drivers).by_segment().shape
-        (4, 3)
-        """
-        rows = {label: seg.table[column] for label, seg in self.segments.items()}
-        frame = pd.DataFrame(rows, index=self.table.index).T
-        frame.index.name = self.by
         return frame
 
     def plot_data(self) -> pd.DataFrame:
@@ -287,7 +262,7 @@ class ImportancePerformanceResult(Result):
         return ax
 
 
-class ImportancePerformance(BaseModel):
+class ImportancePerformance(Settings):
     """Importance–performance analysis: the four-quadrant matrix and a priority ranking.
 
     Places each attribute by its importance (vertical) and performance (horizontal)
@@ -407,29 +382,32 @@ class ImportancePerformance(BaseModel):
         perf = perf.reindex(imp.index)
         return self._evaluate(imp, perf, dict(labels or {}), source)
 
-    def from_drivers(self, result: DriverAnalysisResult) -> ImportancePerformanceResult:
+    def from_drivers(
+        self, result: DriverAnalysisResult | SegmentedResult
+    ) -> ImportancePerformanceResult | SegmentedResult:
         """The matrix of a driver analysis: its derived importance and attribute means.
 
         Uses ``result.importance[self.method]`` and ``result.performance``; a
-        per-segment driver analysis gives one matrix per segment too.
+        per-segment driver analysis (a SegmentedResult) gives a SegmentedResult of
+        matrices (pooled and per segment).
         """
+        if isinstance(result, SegmentedResult):
+            matrices = {
+                label: self.from_drivers(seg)  # type: ignore[arg-type]
+                for label, seg in result.segments.items()
+            }
+            pooled = None if result.pooled is None else self.from_drivers(result.pooled)  # type: ignore[arg-type]
+            return result.model_copy(
+                update={"segments": matrices, "pooled": pooled, "overview": {}}
+            )
         method = self._driver_method(result)
         source = f"derived importance ({method}) against {result.settings.get('overall')}"
-        pooled = self.evaluate(
+        return self.evaluate(
             result.importance[method],
             result.performance,
             labels=result.labels,
             source=source,
         )
-        if not result.segments:
-            return pooled
-        segments = {
-            label: self.evaluate(
-                seg.importance[method], seg.performance, labels=seg.labels, source=source
-            )
-            for label, seg in result.segments.items()
-        }
-        return pooled.model_copy(update={"segments": segments, "by": result.by})
 
     def from_ipma(
         self, result: PLSResult, target: str, *, level: str = "construct"
@@ -470,9 +448,9 @@ class ImportancePerformance(BaseModel):
         | DriverAnalysis
         | DriverAnalysisResult,
         attributes: list[str] | tuple[str, ...] | None = None,
-        by: str | None = None,
+        by: str | Sequence[str] | None = None,
         weight: str | None = None,
-    ) -> ImportancePerformanceResult:
+    ) -> ImportancePerformanceResult | SegmentedResult:
         """Build the matrix from survey answers (performance = mean rating).
 
         Parameters
@@ -488,8 +466,9 @@ class ImportancePerformance(BaseModel):
               ``by`` when it was fitted with the same ``by``).
         attributes : list of str, optional
             Attributes to place (default those of ``importance``).
-        by : str, optional
-            Segment column: one matrix per segment in ``segments``.
+        by : str or list of str, optional
+            Segment column(s): a :class:`~csimodels.results.SegmentedResult` with the
+            pooled matrix and one per segment.
         weight : str, optional
             Respondent-weight column, for a plain DataFrame only.
         """
@@ -502,11 +481,12 @@ class ImportancePerformance(BaseModel):
         model = self.model_copy(
             update={"performance_scale": perf_scale, "importance_scale": imp_scale}
         )
-        drivers: DriverAnalysisResult | None = None
+        drivers: DriverAnalysisResult | SegmentedResult | None = None
         if isinstance(importance, DriverAnalysis):
             drivers = importance.fit(survey, by=by)
-        elif isinstance(importance, DriverAnalysisResult):
+        elif isinstance(importance, (DriverAnalysisResult, SegmentedResult)):
             drivers = importance
+        notes: list[str] = []
 
         def one(part: SurveyData, segment: str | None) -> ImportancePerformanceResult:
             perf = _means(part, attrs)
@@ -518,12 +498,13 @@ class ImportancePerformance(BaseModel):
                 )
                 source = "stated importance (mean rating of " + ", ".join(columns) + ")"
             elif drivers is not None:
-                method = model._driver_method(drivers)
                 src = drivers
-                if segment is not None and segment in drivers.segments:
-                    src = drivers.segments[segment]
+                if isinstance(drivers, SegmentedResult):
+                    src = drivers.segments.get(str(segment), drivers.pooled)  # type: ignore[assignment]
+                assert isinstance(src, DriverAnalysisResult)
+                method = model._driver_method(src)
                 imp = src.importance[method].reindex(attrs)
-                source = f"derived importance ({method}) against {drivers.settings.get('overall')}"
+                source = f"derived importance ({method}) against {src.settings.get('overall')}"
             else:
                 imp = _as_series(importance, "importance", self._name).reindex(attrs)
                 source = "stated importance (given values)"
@@ -532,23 +513,23 @@ class ImportancePerformance(BaseModel):
         pooled = one(survey, None)
         if by is None:
             return pooled
-        segments = {str(label): one(part, str(label)) for label, part in survey.groups(by)}
-        notes = list(pooled.notes)
-        if drivers is not None and kind != "columns" and drivers.by != by:
+        columns_by = as_by(by, owner=f"{self._name}.fit")
+        if isinstance(drivers, DriverAnalysisResult) and kind != "columns":
             warn_and_note(
                 notes,
                 f"the driver analysis has no segments by {by!r}; every segment uses the "
                 "pooled derived importance with its own performance",
                 DataQualityWarning,
             )
-        return pooled.model_copy(
-            update={
-                "segments": segments,
-                "by": by,
-                "notes": tuple(notes),
-                "settings": {**pooled.settings, "by": by},
-            }
+        segmented = fit_by(
+            survey,
+            columns_by,
+            lambda part: one(part, label_of(part, columns_by)),
+            owner=f"{self._name}.fit",
+            pooled=pooled,
+            settings={"model": self._name},
         )
+        return segmented.model_copy(update={"notes": tuple(notes) + segmented.notes})
 
     # -- internals -----------------------------------------------------------------
     def _driver_method(self, result: DriverAnalysisResult) -> str:

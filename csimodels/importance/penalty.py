@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from scipy import stats
 
+from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
     DataQualityWarning,
@@ -19,7 +21,8 @@ from csimodels.errors import (
     format_offenders,
 )
 from csimodels.importance._common import check_names, coerce_survey
-from csimodels.results import Frame, MissingDataReport, Result, warn_and_note
+from csimodels.results import Frame, MissingDataReport, Result, SegmentedResult, warn_and_note
+from csimodels.segments import as_by, fit_by, label_of
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -106,10 +109,6 @@ class PenaltyRewardResult(Result):
         Respondents used.
     missing : MissingDataReport or None
         Missing-data handling.
-    by : str or None
-        Segment column of a per-segment analysis.
-    segments : dict of str to PenaltyRewardResult
-        One analysis per segment.
 
     Examples
     --------
@@ -127,8 +126,6 @@ class PenaltyRewardResult(Result):
     intercept: float
     n_used: int
     missing: MissingDataReport | None = None
-    by: str | None = None
-    segments: dict[str, PenaltyRewardResult] = Field(default_factory=dict)
 
     _title: ClassVar[str] = "Penalty–reward contrast analysis"
 
@@ -153,28 +150,7 @@ class PenaltyRewardResult(Result):
             "factor_class",
         ]
         tables: dict[str, Any] = {"Attributes": self.table[cols]}
-        if self.segments:
-            header.append(("Segments", f"{len(self.segments)} by {self.by!r}"))
-            tables["Factor class by segment"] = self.by_segment()
         return header, tables
-
-    def by_segment(self, column: str = "factor_class") -> pd.DataFrame:
-        """Segments × attributes table of one column of ``table``.
-
-        Examples
-        --------
-        >>> import csimodels as csi
-        >>> from csimodels.importance import PenaltyReward
-        >>> data = csi.datasets.load_example("acsi_demo")
-        >>> res = PenaltyReward(attributes=["QUAL1", "VAL1"], overall="SAT1").fit(
-        ...     data, by="region")
-        >>> res.by_segment().shape
-        (4, 2)
-        """
-        rows = {label: seg.table[column] for label, seg in self.segments.items()}
-        frame = pd.DataFrame(rows, index=self.table.index).T
-        frame.index.name = self.by
-        return frame
 
     def plot_data(self) -> pd.DataFrame:
         """Penalty and reward per attribute, sorted by impact asymmetry.
@@ -225,7 +201,7 @@ class PenaltyRewardResult(Result):
         return ax_out
 
 
-class PenaltyReward(BaseModel):
+class PenaltyReward(Settings):
     """Penalty–reward contrast analysis with impact-asymmetry classification.
 
     Each attribute's answers are split into a low band (``≤ low_max``), a middle
@@ -308,10 +284,29 @@ class PenaltyReward(BaseModel):
         self,
         data: SurveyData | pd.DataFrame,
         *,
-        by: str | None = None,
+        by: str | Sequence[str] | None = None,
         weight: str | None = None,
-    ) -> PenaltyRewardResult:
+        on_error: Literal["skip", "raise"] = "skip",
+        n_jobs: int = 1,
+        **data_options: Any,
+    ) -> PenaltyRewardResult | SegmentedResult:
         """Estimate penalties and rewards (overall, and per segment with ``by``).
+
+        Parameters
+        ----------
+        data : SurveyData or DataFrame
+            The answers (a DataFrame goes through the one data gate).
+        by : str or list of str, optional
+            Segment column(s): a :class:`~csimodels.results.SegmentedResult` with the
+            pooled analysis, one per segment and the factor class of every attribute
+            by segment (``overview["factor_class"]``). Every segment uses the pooled
+            band cut-offs.
+        weight : str, optional
+            Respondent-weight column of a DataFrame.
+        on_error, n_jobs : optional
+            With ``by``: the failure policy and the joblib jobs.
+        **data_options
+            Other :meth:`SurveyData.from_frame` options for a DataFrame.
 
         Raises
         ------
@@ -331,27 +326,31 @@ class PenaltyReward(BaseModel):
         """
         check_names(self._name, self.attributes, self.overall)
         survey = coerce_survey(
-            self._name, data, self.attributes, self.overall, by=by, weight=weight
+            self._name, data, self.attributes, self.overall, by=by, weight=weight, **data_options
         )
         cuts = self._cutoffs(survey)
         pooled = self._fit_one(survey, cuts, segment=None)
         if by is None:
             return pooled
-        notes = list(pooled.notes)
-        segments: dict[str, PenaltyRewardResult] = {}
-        for label, part in survey.groups(by):
-            try:
-                segments[str(label)] = self._fit_one(part, cuts, segment=str(label))
-            except (DataValidationError, EstimationError) as err:
-                warn_and_note(notes, f"segment {by}={label!r} skipped: {err}", DataQualityWarning)
-        return pooled.model_copy(
-            update={
-                "segments": segments,
-                "by": by,
-                "notes": tuple(notes),
-                "settings": {**pooled.settings, "by": by},
-            }
+        columns = as_by(by, owner=f"{self._name}.fit")
+        segmented = fit_by(
+            survey,
+            columns,
+            lambda part: self._fit_one(part, cuts, segment=label_of(part, columns)),
+            owner=f"{self._name}.fit",
+            min_segment_size=2,
+            on_error=on_error,
+            n_jobs=n_jobs,
+            pooled=pooled,
+            settings={"model": self._name},
         )
+        rows = {
+            label: r.table["factor_class"]
+            for label, r in segmented.segments.items()
+            if isinstance(r, PenaltyRewardResult)
+        }
+        overview = {"factor_class": pd.DataFrame(rows).T.rename_axis("segment")} if rows else {}
+        return segmented.model_copy(update={"overview": overview})
 
     def _cutoffs(self, data: SurveyData) -> dict[str, tuple[float, float]]:
         if (

@@ -76,33 +76,30 @@ def demo_section() -> str:
     >>> "true category" in text
     True
     """
-    import warnings
-
     from csimodels.datasets.kano import simulate_kano_survey
-    from csimodels.errors import DataQualityWarning
+    from csimodels.results import SegmentedResult
 
     sim = simulate_kano_survey(n=800, answers="chinese", random_state=2025)
     model = sim.model(max_questionable_share=0.5)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        res = model.fit(sim.frame, weight="weight", by="region")
-    table = res.classification[["category", "combined", "category_strength"]].join(
-        res.better_worse[["better", "worse"]]
+    res = model.fit(sim.frame, weight="weight", by="region")
+    assert isinstance(res, SegmentedResult) and isinstance(res.pooled, KanoResult)
+    pooled = res.pooled
+    table = pooled.classification[["category", "combined", "category_strength"]].join(
+        pooled.better_worse[["better", "worse"]]
     )
     table.insert(0, "true category", sim.true_categories)
-    assert res.segment_table is not None
     agree = int((table["category"] == table["true category"]).sum())
     lines = [
         f"Simulated feature survey: {sim.frame.shape[0]} respondents, "
         f"{len(sim.features)} features, answers as Chinese labels (喜欢 ... 不喜欢), "
         f"weights, regions {', '.join(map(str, res.segments))}.",
-        f"Screened out (Questionable share > 0.5): {res.settings['n_screened']} respondents.",
+        f"Screened out (Questionable share > 0.5): {pooled.settings['n_screened']} respondents.",
         f"Recovered the true category for {agree} of {len(table)} features.",
         "",
         table.to_string(float_format=lambda x: f"{x:.3f}"),
         "",
         "By region:",
-        res.segment_table[["category", "combined", "better", "worse"]].to_string(
+        res.overview["categories"][["category", "combined", "better", "worse"]].to_string(
             float_format=lambda x: f"{x:.3f}"
         ),
     ]

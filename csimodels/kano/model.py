@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -32,7 +32,8 @@ from csimodels.kano._definitions import (
     normalise_label,
 )
 from csimodels.kano.result import KanoResult
-from csimodels.results import warn_and_note
+from csimodels.results import SegmentedResult, warn_and_note
+from csimodels.segments import as_by, fit_by
 
 __all__ = ["Kano"]
 
@@ -253,11 +254,12 @@ class Kano(Settings):
         self,
         data: SurveyData | pd.DataFrame,
         *,
-        by: str | None = None,
+        by: str | Sequence[str] | None = None,
         weight: str | None = None,
         missing_codes: Sequence[Any] = (),
         keep_respondents: bool = False,
-    ) -> KanoResult:
+        on_error: Literal["skip", "raise"] = "skip",
+    ) -> KanoResult | SegmentedResult:
         """Classify every feature.
 
         Parameters
@@ -265,9 +267,11 @@ class Kano(Settings):
         data : SurveyData or DataFrame
             One row per respondent. A DataFrame may hold codes or labels (mapped with
             ``labels`` before validation); a SurveyData holds codes. Not modified.
-        by : str, optional
-            A segment (or period) column: the result then also holds one result per
-            segment (``segments``) and a combined ``segment_table``.
+        by : str or list of str, optional
+            Segment (or period) column(s): a :class:`~csimodels.results.SegmentedResult`
+            with the pooled result, one per segment, and ``overview["categories"]``
+            (segment, feature) × n, category, combined, better, worse, quadrant,
+            functional_mean, dysfunctional_mean.
         weight : str, optional
             Respondent weight column of a DataFrame (a SurveyData brings its own).
         missing_codes : list
@@ -276,6 +280,8 @@ class Kano(Settings):
             respondent only when both of its answers are present.
         keep_respondents : bool
             Keep the per-respondent category table in the result.
+        on_error : {"skip", "raise"}
+            With ``by``: a failing segment is recorded (``"skip"``) or raises.
 
         Returns
         -------
@@ -301,37 +307,44 @@ class Kano(Settings):
         >>> df = pd.DataFrame({"f": [1, 1, 2, 2], "d": [4, 4, 5, 5],
         ...                    "region": ["N", "N", "S", "S"]})
         >>> res = Kano(features={"F": ("f", "d")}).fit(df, by="region")
-        >>> res.segment_table["category"].tolist()
+        >>> res.overview["categories"]["category"].tolist()
         ['A', 'M']
         """
         survey, answers, importance = self._prepare(data, by, weight, missing_codes)
         result = self._fit_survey(survey, answers, importance, keep_respondents=keep_respondents)
         if by is None:
             return result
-        parts: dict[str, KanoResult] = {}
-        rows: list[pd.DataFrame] = []
-        labels: list[Hashable] = []
-        for label, group in survey.groups(by):
-            positions = survey.frame.index.get_indexer(group.frame.index)
-            sub = self._fit_survey(
-                group,
+        columns = as_by(by, owner="Kano.fit")
+
+        def one(part: SurveyData) -> KanoResult:
+            positions = survey.frame.index.get_indexer(part.frame.index)
+            return self._fit_survey(
+                part,
                 answers[:, :, positions],
                 None if importance is None else importance[:, positions],
                 keep_respondents=False,
                 require_answers=False,
             )
-            parts[str(label)] = sub
-            labels.append(label)
-            rows.append(
-                sub.classification[["n", "category", "combined"]]
-                .join(sub.better_worse[["better", "worse", "quadrant"]])
-                .join(sub.continuous[["functional_mean", "dysfunctional_mean"]])
-            )
-        table = pd.concat(rows, keys=labels, names=[by, "feature"])
-        settings = {**result.settings, "by": by}
-        return result.model_copy(
-            update={"segments": parts, "segment_table": table, "settings": settings}
+
+        segmented = fit_by(
+            survey,
+            columns,
+            one,
+            owner="Kano.fit",
+            on_error=on_error,
+            pooled=result,
+            headline=("classification",),
+            settings={"model": "Kano"},
         )
+        rows = {
+            label: sub.classification[["n", "category", "combined"]]
+            .join(sub.better_worse[["better", "worse", "quadrant"]])
+            .join(sub.continuous[["functional_mean", "dysfunctional_mean"]])
+            for label, sub in segmented.segments.items()
+            if isinstance(sub, KanoResult)
+        }
+        overview = {"categories": pd.concat(rows, names=["segment", "feature"])} if rows else {}
+        return segmented.model_copy(update={"overview": overview, "headline": ()})
 
     def classify_respondents(
         self, data: SurveyData | pd.DataFrame, *, missing_codes: Sequence[Any] = ()
@@ -365,7 +378,7 @@ class Kano(Settings):
     def _prepare(
         self,
         data: SurveyData | pd.DataFrame,
-        by: str | None,
+        by: str | Sequence[str] | None,
         weight: str | None,
         missing_codes: Sequence[Any],
     ) -> tuple[SurveyData, NDArray[np.int8], NDArray[np.float64] | None]:
@@ -438,7 +451,8 @@ class Kano(Settings):
             columns: dict[str, Any] = {
                 c: mapped[c] if c in mapped else data[c].to_numpy() for c in self._columns()
             }
-            for c in (weight, by):
+            by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+            for c in (weight, *by_cols):
                 if c is None or c in columns:
                     continue
                 if c not in data.columns:
@@ -459,7 +473,7 @@ class Kano(Settings):
                 items=self._columns(),
                 scale=scale,
                 weight=weight,
-                segments=[by] if by is not None else [],
+                segments=by_cols,
             )
             mapped = {}  # the survey's frame now holds the cleaned answers
         frame_values = survey.frame

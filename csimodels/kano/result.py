@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
 
 from csimodels.errors import DataValidationError
 from csimodels.results import Frame, Result
@@ -69,12 +68,6 @@ class KanoResult(Result):
         With ``fit(..., keep_respondents=True)``: one row per respondent (screened ones
         included), one column per feature, the category letter (missing when a feature
         was not answered).
-    segment_table : DataFrame or None
-        With ``fit(..., by=...)``: index (segment, feature); columns ``n``,
-        ``category``, ``combined``, ``better``, ``worse``, ``quadrant``,
-        ``functional_mean``, ``dysfunctional_mean``.
-    segments : dict of str to KanoResult
-        With ``by=``: the full result of each segment (keys: segment labels as text).
 
     Examples
     --------
@@ -95,8 +88,6 @@ class KanoResult(Result):
     continuous: Frame
     screening: Frame
     respondent_categories: Frame | None = None
-    segment_table: Frame | None = None
-    segments: dict[str, KanoResult] = Field(default_factory=dict)
 
     _title: ClassVar[str] = "Kano classification"
 
@@ -119,8 +110,6 @@ class KanoResult(Result):
                 f"|Worse| {s.get('worse_cut', float('nan')):.4f}",
             ),
         ]
-        if s.get("by"):
-            header.append(("Segments", f"{s['by']}: {len(self.segments)}"))
         tables: dict[str, Any] = {
             "Classification": self.classification[
                 [
@@ -137,10 +126,6 @@ class KanoResult(Result):
                 ["functional_mean", "dysfunctional_mean", "importance_mean", "quadrant"]
             ],
         }
-        if self.segment_table is not None:
-            tables["By segment"] = self.segment_table[
-                ["n", "category", "combined", "better", "worse"]
-            ]
         return header, tables
 
     # -- plots -----------------------------------------------------------------------

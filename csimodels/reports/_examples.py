@@ -107,7 +107,7 @@ def _servqual() -> Result:
     from csimodels.servqual import SERVQUAL
 
     sim = simulate_servqual_survey(n=600, weights=True, zone_of_tolerance=True, random_state=3)
-    res: Result = SERVQUAL(importance="I_{dimension}").fit(sim.data, by="store")
+    res: Result = SERVQUAL(importance="I_{dimension}").fit(sim.data)
     return res
 
 
@@ -133,7 +133,7 @@ def _kano() -> Result:
     from csimodels.datasets.kano import simulate_kano_survey
 
     sim = simulate_kano_survey(n=400, answers="chinese", random_state=2025)
-    res: Result = sim.model(max_questionable_share=0.5).fit(sim.frame, weight="weight", by="region")
+    res: Result = sim.model(max_questionable_share=0.5).fit(sim.frame, weight="weight")
     return res
 
 

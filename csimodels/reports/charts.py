@@ -317,8 +317,19 @@ def segment_ranking(
     return ax
 
 
+def _segment_results(result: Any) -> dict[str, Any]:
+    """The fitted segment results of a SegmentedResult (or a family's own by-segment)."""
+    group = getattr(result, "results", None)
+    if not isinstance(group, dict):
+        group = result.segments
+    return dict(group)
+
+
 def _segment_indices(result: Any) -> pd.DataFrame:
-    frame: pd.DataFrame = pd.DataFrame(result.indices)
+    """Segments x constructs 0–100 indices, from each segment's own result."""
+    rows = {seg: sub.indices["index"] for seg, sub in _segment_results(result).items()}
+    frame = pd.DataFrame(rows).T
+    frame.index.name = "segment"
     return frame
 
 
@@ -355,7 +366,7 @@ def segmented_index_chart(
         owner=type(result).__name__,
     )
     wide = _segment_indices(result)  # segments x constructs
-    first = next(iter(result.results.values()))
+    first = next(iter(_segment_results(result).values()))
     names = getattr(first, "construct_labels", {})
     constructs = [str(c) for c in wide.columns]
     shown = display_labels(constructs, labels, names)
@@ -366,7 +377,7 @@ def segmented_index_chart(
                 f"no construct named {construct!r}; constructs: {format_offenders(constructs)}"
             )
         rows = []
-        for seg, sub in result.results.items():
+        for seg, sub in _segment_results(result).items():
             row = sub.indices.loc[construct]
             rows.append(
                 {
@@ -390,12 +401,12 @@ def segmented_index_chart(
             n_seg = len(wide)
             width = 0.8 / max(n_seg, 1)
             x = np.arange(len(constructs))
-            for k, (seg, row) in enumerate(wide.iterrows()):
+            for k, (seg_label, row) in enumerate(wide.iterrows()):
                 ax.bar(
                     x + (k - (n_seg - 1) / 2) * width,
                     row.to_numpy(float),
                     width,
-                    label=str(seg),
+                    label=str(seg_label),
                     color=PALETTE[k % len(PALETTE)],
                 )
             ax.set_xticks(x, shown)

@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from csimodels.errors import InvalidParameterError, format_offenders
+from csimodels.inference import check_resample_count
 from csimodels.results import Frame, Result
 from csimodels.sem._pls_assess import total_effects
 from csimodels.sem._pls_engine import PLSBatch, batch_correlations, estimate_pls_moments
@@ -567,6 +568,9 @@ class PLSBootstrap(Result):
         """
         check_level(level)
         draws = self.draws.to_numpy()
+        if not check_resample_count(draws.shape[0], level, owner="PLSBootstrap.conf_int", notes=[]):
+            nan = np.full(draws.shape[1], np.nan)
+            return pd.DataFrame({"ci_lower": nan, "ci_upper": nan}, index=self.table.index)
         if method == "percentile":
             lo, hi = percentile_interval(draws, level)
         elif method == "bca":
@@ -648,13 +652,16 @@ def summarise(
     p = 2 * stats.t.sf(np.abs(t), df=max(ok - 1, 1))
     lo, hi = percentile_interval(d, level) if ok else (np.full(est.shape, np.nan),) * 2
     blo, bhi = bca_interval(d, est, draws.jackknife, level) if ok else (lo, hi)
+    count_notes: list[str] = []
+    if not check_resample_count(ok, level, owner="PLS bootstrap", notes=count_notes):
+        lo, hi, blo, bhi = (np.full(est.shape, np.nan),) * 4
     fixed = layout.fixed_by_construction
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = tuple(count_notes)
     if fixed.any():
         se, t, p = (np.where(fixed, np.nan, x) for x in (se, t, p))
         lo, hi, blo, bhi = (np.where(fixed, est, x) for x in (lo, hi, blo, bhi))
         names = sorted({name for (_, name), f in zip(layout.labels, fixed, strict=True) if f})
-        notes = (
+        notes += (
             f"the weight and loading of single-indicator constructs ({format_offenders(names)}) "
             "are 1 by construction: no standard error, t or p-value (NaN); the interval is "
             "the estimate",

@@ -39,7 +39,7 @@ from csimodels.errors import (
     SpecificationError,
     format_offenders,
 )
-from csimodels.results import Frame, MissingDataReport, Result
+from csimodels.results import SEGMENT_PLOTS, Frame, MissingDataReport, Result
 from csimodels.sem import _cbsem_engine as engine
 from csimodels.sem import _cbsem_fit as fitm
 from csimodels.sem import _cbsem_ordinal as ordm
@@ -1436,3 +1436,13 @@ def demo_section() -> str:
         table.round(3).to_string(),
     ]
     return "\n".join(lines)
+
+
+def _plot_segments(result: Any, kind: str | None, ax: Any, language: str, labels: str) -> Any:
+    """Indices by segment (``"bar"``, ``"radar"``, ``"ranking"``), for SegmentedResult."""
+    from csimodels.reports.charts import segmented_index_chart
+
+    return segmented_index_chart(result, kind, ax=ax, language=language, labels=labels)
+
+
+SEGMENT_PLOTS["CBSEMResult"] = _plot_segments

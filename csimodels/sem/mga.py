@@ -72,6 +72,7 @@ from csimodels.errors import (
     InvalidParameterError,
     format_offenders,
 )
+from csimodels.inference import check_resample_count, resolve_random_state
 from csimodels.results import Frame, Result, warn_and_note
 from csimodels.sem._mga_engine import (
     PermutationDraws,
@@ -379,7 +380,7 @@ def _setup(
     if not isinstance(by, str):
         raise InvalidParameterError(f"by must be the name of the group column, got {by!r}")
     spec = model.to_spec()
-    survey = _as_survey(data, spec, scale=scale, weight=weight, by=by)
+    survey = _as_survey(data, spec, owner=model_name, scale=scale, weight=weight, by=by)
     available = [label for label, _ in survey.groups(by)]
     if groups is None:
         if len(available) != 2:
@@ -468,22 +469,18 @@ def _setup(
 # ---------------------------------------------------------------------------------------
 
 
-def _seeds(random_state: int | None) -> tuple[np.random.SeedSequence, int, int, int | str]:
-    if random_state is not None and (
-        isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer))
-    ):
-        raise InvalidParameterError(
-            f"random_state must be an integer seed or None, got {random_state!r}"
-        )
-    root = np.random.SeedSequence(None if random_state is None else int(random_state))
-    entropy = root.entropy
-    assert isinstance(entropy, int)
-    perm = np.random.SeedSequence(entropy, spawn_key=(0,))
-    boot = [
-        int(np.random.SeedSequence(entropy, spawn_key=(g,)).generate_state(1)[0]) for g in (1, 2)
-    ]
-    recorded: int | str = int(random_state) if random_state is not None else str(entropy)
-    return perm, boot[0], boot[1], recorded
+def _seeds(
+    random_state: object, owner: str = "compare_groups"
+) -> tuple[np.random.SeedSequence, int, int, int]:
+    """Permutation stream and the two groups' bootstrap seeds, from one recorded seed.
+
+    A seed left as None is drawn (``resolve_random_state``) and recorded as an int, so
+    passing ``settings["random_state"]`` back repeats the run exactly.
+    """
+    seed = resolve_random_state(random_state, owner=owner)
+    perm = np.random.SeedSequence(seed, spawn_key=(0,))
+    boot = [int(np.random.SeedSequence(seed, spawn_key=(g,)).generate_state(1)[0]) for g in (1, 2)]
+    return perm, boot[0], boot[1], seed
 
 
 @dataclass(frozen=True)
@@ -576,7 +573,10 @@ def _permutation_part(
             "(Henseler et al. 2016 advise 5,000)",
             DataQualityWarning,
         )
-    micom = _micom_result(s, obs, draws, n_perm, level, recorded_seed, explicit is not None)
+    intervals_ok = check_resample_count(ok, level, owner="MICOM", notes=notes, what="permutations")
+    micom = _micom_result(
+        s, obs, draws, n_perm, level, recorded_seed, explicit is not None, intervals_ok
+    )
     return _PermutationOutcome(observed=obs["stats"], draws=draws, micom=micom, notes=notes)
 
 
@@ -586,8 +586,9 @@ def _micom_result(
     draws: PermutationDraws,
     n_perm: int,
     level: float,
-    recorded_seed: int | str,
+    recorded_seed: int | str | None,
     explicit: bool,
+    intervals_ok: bool = True,
 ) -> MICOMResult:
     alpha = 1 - level
     c = obs["c"][0]
@@ -600,6 +601,8 @@ def _micom_result(
     p_v = permutation_p(lvr, draws.log_variance_ratio)
     m_lo, m_hi = percentile_interval(draws.mean_difference, level)
     v_lo, v_hi = percentile_interval(draws.log_variance_ratio, level)
+    if not intervals_ok:  # too few permutations for tails at this level
+        m_lo, m_hi, v_lo, v_hi = (np.full_like(m_lo, np.nan),) * 4
     step2 = p_c >= alpha
     equal_m = p_m >= alpha
     equal_v = p_v >= alpha
@@ -704,9 +707,9 @@ def micom(
     n_permutations : int
         Random permutations of the group labels (1 to 100,000; Henseler et al. 2016
         advise 5,000).
-    random_state : int, optional
-        Seed; recorded in the result (with None, the fresh entropy drawn is recorded
-        so that the run can be repeated).
+    random_state : int, numpy Generator or None
+        Seed; recorded in the result as an int (with None, one is drawn and recorded),
+        so that passing ``settings["random_state"]`` back repeats the run.
     level : float
         ``1 − level`` is the significance level of the decisions (0.95: 5 %).
     scale, weight : optional
@@ -763,7 +766,7 @@ def micom(
         weight=weight,
         min_group_size=min_group_size,
     )
-    perm_seed, _, _, recorded = _seeds(random_state)
+    perm_seed, _, _, recorded = _seeds(random_state, "micom")
     notes: list[str] = []
     outcome = _permutation_part(
         s,
@@ -835,8 +838,9 @@ def compare_groups(
         Random permutations of the group labels (1 to 100,000).
     bootstrap : int
         Bootstrap resamples per group for PLS-MGA (0: skip PLS-MGA).
-    random_state : int, optional
-        Seed of the permutations and of both groups' bootstraps; recorded in the result,
+    random_state : int, numpy Generator or None
+        Seed of the permutations and of both groups' bootstraps (None: one is drawn);
+        recorded in the result,
         with the seed of each group's bootstrap (``settings["bootstrap_seeds"]``: group
         ``g``'s draws equal those of ``model.fit(<group g>, bootstrap=B,
         random_state=<its seed>)`` when no answer is missing).
@@ -1104,23 +1108,19 @@ def demo_section() -> str:
     >>> "MICOM" in demo_section()
     True
     """
-    import warnings
-
     import csimodels as csi
 
     data = csi.datasets.load_example("acsi_demo")
     model = csi.ACSI(indicators=data.constructs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = compare_groups(
-            model,
-            data,
-            by="region",
-            groups=("North", "South"),
-            n_permutations=1000,
-            bootstrap=1000,
-            random_state=2025,
-        )
+    res = compare_groups(
+        model,
+        data,
+        by="region",
+        groups=("North", "South"),
+        n_permutations=1000,
+        bootstrap=1000,
+        random_state=2025,
+    )
     cols = ["estimate_1", "estimate_2", "difference", "p_permutation", "p_mga"]
     lines = [
         "ACSI, region North vs South on 'acsi_demo' (1,000 permutations, 1,000 bootstrap "

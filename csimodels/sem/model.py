@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import pandas as pd
@@ -10,12 +11,14 @@ from pydantic import Field
 from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
 from csimodels.errors import InvalidParameterError
+from csimodels.inference import Bootstrap, as_bootstrap, resolve_random_state
 
 if TYPE_CHECKING:
+    from csimodels.results import SegmentedResult
     from csimodels.sem.cbsem import CBSEMResult
     from csimodels.sem.cbsem_segments import SegmentedCBSEMResult
     from csimodels.sem.mga import MICOMResult, MultigroupResult
-    from csimodels.sem.pls import PLSResult, SegmentedPLSResult
+    from csimodels.sem.pls import PLSResult
     from csimodels.sem.predict import PLSPredictResult
     from csimodels.sem.spec import ModelSpec
 
@@ -58,14 +61,22 @@ class PathModelBase(Settings):
         by: None = None,
         scale: Any = None,
         weight: str | None = None,
+        missing_codes: Any = (),
+        reverse: Sequence[str] = (),
+        labels: Mapping[str, str] | None = None,
+        period: str | None = None,
         min_segment_size: int | None = None,
-        bootstrap: int = 0,
+        on_error: Literal["skip", "raise"] = "skip",
+        details: bool = True,
+        bootstrap: int | Bootstrap = 0,
         random_state: int | None = None,
         level: float = 0.95,
         sign_change: str = "none",
         resamples: Any = None,
         chunk_size: int = 500,
         n_jobs: int | None = None,
+        estimator: str = "ML",
+        ordinal: bool = False,
     ) -> PLSResult: ...
 
     @overload
@@ -74,19 +85,26 @@ class PathModelBase(Settings):
         data: SurveyData | pd.DataFrame,
         *,
         method: Literal["pls"] = "pls",
-        by: str,
+        by: str | Sequence[str],
         scale: Any = None,
         weight: str | None = None,
+        missing_codes: Any = (),
+        reverse: Sequence[str] = (),
+        labels: Mapping[str, str] | None = None,
+        period: str | None = None,
         min_segment_size: int | None = None,
+        on_error: Literal["skip", "raise"] = "skip",
         details: bool = True,
-        bootstrap: int = 0,
+        bootstrap: int | Bootstrap = 0,
         random_state: int | None = None,
         level: float = 0.95,
         sign_change: str = "none",
         resamples: Any = None,
         chunk_size: int = 500,
         n_jobs: int | None = None,
-    ) -> SegmentedPLSResult: ...
+        estimator: str = "ML",
+        ordinal: bool = False,
+    ) -> SegmentedResult: ...
 
     @overload
     def fit(
@@ -97,6 +115,20 @@ class PathModelBase(Settings):
         by: None = None,
         scale: Any = None,
         weight: str | None = None,
+        missing_codes: Any = (),
+        reverse: Sequence[str] = (),
+        labels: Mapping[str, str] | None = None,
+        period: str | None = None,
+        min_segment_size: int | None = None,
+        on_error: Literal["skip", "raise"] = "skip",
+        details: bool = True,
+        bootstrap: int | Bootstrap = 0,
+        random_state: int | None = None,
+        level: float = 0.95,
+        sign_change: str = "none",
+        resamples: Any = None,
+        chunk_size: int = 500,
+        n_jobs: int | None = None,
         estimator: str = "ML",
         ordinal: bool = False,
     ) -> CBSEMResult: ...
@@ -110,7 +142,20 @@ class PathModelBase(Settings):
         by: str,
         scale: Any = None,
         weight: str | None = None,
+        missing_codes: Any = (),
+        reverse: Sequence[str] = (),
+        labels: Mapping[str, str] | None = None,
+        period: str | None = None,
         min_segment_size: int | None = None,
+        on_error: Literal["skip", "raise"] = "skip",
+        details: bool = True,
+        bootstrap: int | Bootstrap = 0,
+        random_state: int | None = None,
+        level: float = 0.95,
+        sign_change: str = "none",
+        resamples: Any = None,
+        chunk_size: int = 500,
+        n_jobs: int | None = None,
         estimator: str = "ML",
         ordinal: bool = False,
     ) -> SegmentedCBSEMResult: ...
@@ -120,12 +165,17 @@ class PathModelBase(Settings):
         data: SurveyData | pd.DataFrame,
         *,
         method: Literal["pls", "cbsem"] = "pls",
-        by: str | None = None,
+        by: str | Sequence[str] | None = None,
         scale: Any = None,
         weight: str | None = None,
+        missing_codes: Any = (),
+        reverse: Sequence[str] = (),
+        labels: Mapping[str, str] | None = None,
+        period: str | None = None,
         min_segment_size: int | None = None,
+        on_error: Literal["skip", "raise"] = "skip",
         details: bool = True,
-        bootstrap: int = 0,
+        bootstrap: int | Bootstrap = 0,
         random_state: int | None = None,
         level: float = 0.95,
         sign_change: str = "none",
@@ -134,7 +184,7 @@ class PathModelBase(Settings):
         n_jobs: int | None = None,
         estimator: str = "ML",
         ordinal: bool = False,
-    ) -> PLSResult | SegmentedPLSResult | CBSEMResult | SegmentedCBSEMResult:
+    ) -> PLSResult | SegmentedResult | CBSEMResult | SegmentedCBSEMResult:
         """Estimate the model by PLS path modelling (default) or covariance-based SEM.
 
         Parameters
@@ -142,13 +192,22 @@ class PathModelBase(Settings):
         data : SurveyData or DataFrame
             The answers. A DataFrame is wrapped with ``SurveyData.from_frame`` using the
             model's indicators as items and the explicit ``scale`` and ``weight``.
-        by : str, optional
-            A segment (or period) column: one result per segment plus combined tables.
+        by : str or list of str, optional
+            A segment (or period) column, or several for a cross-classification: a
+            :class:`~csimodels.results.SegmentedResult` with one result per segment,
+            a status table and overview tables.
         scale : (min, max) or dict, optional
-            Answer scale for a DataFrame (needed for the 0–100 indices). Ignored for a
-            SurveyData, which carries its own.
+            Answer scale for a DataFrame (needed for the 0–100 indices). With a
+            SurveyData it must agree with the declared scales (or be omitted).
         weight : str, optional
-            Respondent weight column of a DataFrame.
+            Respondent weight column of a DataFrame (with a SurveyData it must be the
+            declared one).
+        missing_codes, reverse, labels, period : optional
+            As in :meth:`SurveyData.from_frame`, for a DataFrame (refused with a
+            SurveyData, which has them applied already).
+        on_error : {"skip", "raise"}
+            With ``by``: a segment whose fit fails is recorded in the status table
+            (``"skip"``) or stops the fit (``"raise"``).
         min_segment_size : int, optional
             With ``by``: segments with fewer respondents are flagged, not estimated.
             Default: ten times the largest number of arrows pointing at a construct
@@ -159,8 +218,9 @@ class PathModelBase(Settings):
             the combined tables, computed for all segments in one batched run (False:
             thousands of segments in seconds).
 
-        bootstrap : int
-            Number of bootstrap resamples (0: none). Adds standard errors, t, p and
+        bootstrap : int or Bootstrap
+            Number of bootstrap resamples (0: none), or a :class:`~csimodels.Bootstrap`
+            carrying the number, level, seed, jobs and chunk size. Adds standard errors, t, p and
             percentile intervals to ``paths``, ``r2`` and ``indices``, and the full
             table (weights, loadings, effects, HTMT, BCa intervals) as
             ``result.bootstrap``. See :mod:`csimodels.sem.bootstrap`.
@@ -194,7 +254,7 @@ class PathModelBase(Settings):
 
         Returns
         -------
-        PLSResult (SegmentedPLSResult with ``by``), or CBSEMResult
+        PLSResult (SegmentedResult with ``by``), or CBSEMResult
         (SegmentedCBSEMResult with ``by``) for ``method="cbsem"``.
         """
         from csimodels.sem.pls import BootstrapRequest, fit_pls, fit_pls_by_segment
@@ -210,9 +270,32 @@ class PathModelBase(Settings):
                 "PLS treats the answers as metric"
             )
         spec = self.to_spec()
-        survey = _as_survey(data, spec, scale=scale, weight=weight, by=by)
+        owner = f"{type(self).__name__}.fit"
+        survey = _as_survey(
+            data,
+            spec,
+            owner=owner,
+            scale=scale,
+            weight=weight,
+            by=by,
+            missing_codes=missing_codes,
+            reverse=reverse,
+            labels=labels,
+            period=period,
+        )
+        request = as_bootstrap(bootstrap, owner=owner)
+        if request is not None and isinstance(bootstrap, Bootstrap):
+            level = request.level
+            random_state = (
+                request.random_state if request.random_state is not None else random_state
+            )
+            chunk_size = request.chunk_size or chunk_size
+            n_jobs = request.n_jobs if request.n_jobs != 1 else n_jobs
+        n_boot = 0 if request is None else request.n
+        if n_boot and resamples is None:
+            random_state = resolve_random_state(random_state, owner=owner)
         if method == "cbsem":
-            if bootstrap or resamples is not None:
+            if n_boot or resamples is not None:
                 raise InvalidParameterError(
                     "bootstrap= and resamples= apply to method='pls'; CB-SEM reports "
                     "analytic standard errors"
@@ -220,6 +303,10 @@ class PathModelBase(Settings):
             if by is not None:
                 from csimodels.sem.cbsem_segments import fit_cbsem_by_segment
 
+                if not isinstance(by, str):
+                    raise InvalidParameterError(
+                        f"{owner}: method='cbsem' takes one segment column in by=, got {by!r}"
+                    )
                 return fit_cbsem_by_segment(
                     self,
                     spec,
@@ -233,7 +320,7 @@ class PathModelBase(Settings):
 
             return fit_cbsem(self, spec, survey, estimator=estimator, ordinal=ordinal)
         boot = BootstrapRequest(
-            n_resamples=bootstrap,
+            n_resamples=n_boot,
             random_state=random_state,
             level=level,
             sign_change=sign_change,
@@ -241,7 +328,7 @@ class PathModelBase(Settings):
             chunk_size=chunk_size,
             n_jobs=n_jobs,
         )
-        if by is not None and not details and (bootstrap or resamples is not None):
+        if by is not None and not details and (n_boot or resamples is not None):
             raise InvalidParameterError(
                 "bootstrap needs each segment's own result: use details=True with by= and "
                 "bootstrap="
@@ -256,6 +343,7 @@ class PathModelBase(Settings):
             min_segment_size=min_segment_size,
             boot=boot,
             details=details,
+            on_error=on_error,
         )
 
     def predict(
@@ -284,9 +372,12 @@ class PathModelBase(Settings):
         from csimodels.sem.predict import predict_model
 
         spec = self.to_spec()
-        survey = _as_survey(data, spec, scale=scale, weight=weight, by=None)
+        survey = _as_survey(
+            data, spec, owner=f"{type(self).__name__}.predict", scale=scale, weight=weight, by=None
+        )
+        seed = resolve_random_state(random_state, owner=f"{type(self).__name__}.predict")
         return predict_model(
-            self, spec, survey, n_folds=n_folds, technique=technique, random_state=random_state
+            self, spec, survey, n_folds=n_folds, technique=technique, random_state=seed
         )
 
     def compare_groups(self, data: SurveyData | pd.DataFrame, **options: Any) -> MultigroupResult:
@@ -323,20 +414,30 @@ def _as_survey(
     data: SurveyData | pd.DataFrame,
     spec: ModelSpec,
     *,
+    owner: str,
     scale: Any,
     weight: str | None,
-    by: str | None,
+    by: str | Sequence[str] | None,
+    missing_codes: Any = (),
+    reverse: Sequence[str] = (),
+    labels: Mapping[str, str] | None = None,
+    period: str | None = None,
 ) -> SurveyData:
+    """The data gate for path models: the spec's indicators must be columns/items."""
     if isinstance(data, SurveyData):
         spec.check_columns(data.items, where="the survey's items")
-        return data
-    if isinstance(data, pd.DataFrame):
+    elif isinstance(data, pd.DataFrame):
         spec.check_columns([str(c) for c in data.columns])
-        return SurveyData.from_frame(
-            data,
-            items=list(spec.indicators),
-            scale=scale,
-            weight=weight,
-            segments=[by] if by is not None else [],
-        )
-    return SurveyData.coerce(data)
+    segments = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    return SurveyData.coerce(
+        data,
+        owner=owner,
+        items=list(spec.indicators),
+        scale=scale,
+        weight=weight,
+        segments=segments,
+        missing_codes=missing_codes,
+        reverse=reverse,
+        labels=labels,
+        period=period,
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -21,7 +21,15 @@ from csimodels.errors import (
     SpecificationError,
     format_offenders,
 )
-from csimodels.results import Frame, MissingDataReport, Result
+from csimodels.results import (
+    SEGMENT_PLOTS,
+    Frame,
+    MissingDataReport,
+    Result,
+    SegmentedResult,
+    warn_and_note,
+)
+from csimodels.segments import fit_by, plan_segments, status_table
 from csimodels.sem import _pls_assess as assess
 from csimodels.sem._pls_engine import (
     PLSEstimate,
@@ -29,7 +37,6 @@ from csimodels.sem._pls_engine import (
     estimate_pls,
     estimate_pls_moments,
 )
-from csimodels.sem._segments import split_segments
 from csimodels.sem.bootstrap import (
     PLSBootstrap,
     batched_index,
@@ -296,87 +303,23 @@ class PLSResult(Result):
         return pls_chart(self, kind, ax=ax, language=language, labels=labels, target=target)
 
 
-class SegmentedPLSResult(Result):
-    """One PLS result per segment, with combined tables.
+#: Removed in 0.2: ``fit(data, by=...)`` returns the generic
+#: :class:`~csimodels.results.SegmentedResult` (``results`` became ``segments``, the
+#: status table ``segments`` became ``status``; ``indices``/``paths``/``r2`` are in
+#: ``overview`` and still reachable as attributes). Kept as an alias for isinstance.
+SegmentedPLSResult = SegmentedResult
 
-    Attributes
-    ----------
-    by : str
-        The segment column.
-    results : dict of str to PLSResult
-        Per estimated segment (keys: the segment labels as strings).
-    segments : DataFrame, index segment
-        ``n`` respondents and ``status`` ("estimated" or "too small: flagged, not
-        estimated").
-    indices : DataFrame, segments x constructs
-        0–100 index of each construct in each segment.
-    paths : DataFrame, index (from, to), one column per segment
-        Path coefficients.
-    r2 : DataFrame, endogenous constructs x segments
 
-    Examples
-    --------
-    >>> import csimodels as csi
-    >>> data = csi.datasets.load_example("acsi_demo")
-    >>> by_region = csi.ACSI(indicators=data.constructs).fit(data, by="region")
-    >>> list(by_region.indices.index)
-    ['East', 'North', 'South', 'West']
-    """
+def _plot_segments(
+    result: SegmentedResult, kind: str | None, ax: Any, language: str, labels: str
+) -> Any:
+    """Indices by segment (``"bar"``, ``"radar"``, ``"ranking"``), for SegmentedResult."""
+    from csimodels.reports.charts import segmented_index_chart
 
-    by: str
-    results: dict[str, PLSResult]
-    segments: Frame
-    indices: Frame
-    paths: Frame
-    r2: Frame
+    return segmented_index_chart(result, kind, ax=ax, language=language, labels=labels)
 
-    _title: ClassVar[str] = "PLS path model by segment"
 
-    def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:
-        header: list[tuple[str, object]] = [
-            ("Model", self.settings.get("model")),
-            ("Segments by", self.by),
-            ("Segments estimated", f"{len(self.results)} of {len(self.segments)}"),
-            ("Minimum segment size", self.settings.get("min_segment_size")),
-        ]
-        return header, {
-            "Segments": self.segments,
-            "0–100 indices": self.indices,
-            "Path coefficients": self.paths,
-            "R²": self.r2,
-        }
-
-    # ---------------------------------------------------------------------------------------
-    # fitting
-    # ---------------------------------------------------------------------------------------
-
-    def plot(
-        self,
-        kind: Literal["bar", "radar", "ranking"] | None = None,
-        *,
-        ax: Any = None,
-        language: Literal["en", "zh"] = "en",
-        labels: Literal["code", "label"] = "code",
-        construct: str | None = None,
-    ) -> Any:
-        """Indices by segment: grouped bars (default), a radar, or a ranking of one construct.
-
-        Returns the matplotlib Axes.
-
-        Examples
-        --------
-        >>> import matplotlib; matplotlib.use("Agg")
-        >>> import csimodels as csi
-        >>> data = csi.datasets.load_example("acsi_demo")
-        >>> res = csi.ACSI(indicators=data.constructs).fit(data, by="region")
-        >>> res.plot("bar").get_ylabel()
-        'Index (0–100)'
-        """
-        from csimodels.reports.charts import segmented_index_chart
-
-        return segmented_index_chart(
-            self, kind, ax=ax, language=language, labels=labels, construct=construct
-        )
+SEGMENT_PLOTS["PLSResult"] = _plot_segments
 
 
 def _blocks(spec: ModelSpec) -> list[NDArray[np.int64]]:
@@ -823,65 +766,74 @@ def fit_pls_by_segment(
     spec: ModelSpec,
     data: SurveyData,
     *,
-    by: str,
+    by: str | Sequence[str],
     min_segment_size: int | None = None,
     boot: BootstrapRequest | None = None,
     details: bool = True,
-) -> SegmentedPLSResult:
-    """Fit one model per value of ``by`` (see ``PathModelBase.fit``).
+    on_error: Literal["skip", "raise"] = "skip",
+) -> SegmentedResult:
+    """Fit one model per segment of ``by`` (see ``PathModelBase.fit``).
 
-    The combined tables (indices, paths, R²) come from one batched run of the engine
-    over every segment's (weighted) correlation matrix, so thousands of segments cost
-    about as much as one bootstrap; with ``details=True`` each segment also gets its
-    full :class:`PLSResult` (run through joblib when ``boot.n_jobs`` is set).
+    The overview tables (indices, paths, R² side by side) come from one batched run
+    of the engine over every segment's (weighted) correlation matrix, so thousands of
+    segments cost about as much as one bootstrap; with ``details=True`` each segment
+    also gets its full :class:`PLSResult` (run through joblib when ``boot.n_jobs`` is
+    set), and the pooled fit on all respondents is kept as ``pooled``.
     """
+    owner = f"{type(model).__name__}.fit"
     minimum = _default_min_segment_size(spec) if min_segment_size is None else min_segment_size
-    parts, status_rows, conditions = split_segments(data, by, minimum)
-    estimated = [label for label, _ in parts]
-    indices, paths, r2, batch_conditions = _segment_tables(model, spec, parts, by)
-    if not details:  # with details, each segment's own fit reports its conditions
-        conditions.extend(batch_conditions)
-    results: dict[str, PLSResult] = {}
-    if details:
-        n_jobs = None if boot is None else boot.n_jobs
-        if n_jobs is not None and n_jobs != 1 and len(parts) > 1:
-            from joblib import Parallel, delayed
+    settings = {
+        "model": type(model).__name__,
+        "method": "pls",
+        "scheme": model.scheme,
+        "consistent": model.consistent,
+        "details": details,
+    }
 
-            fitted = Parallel(n_jobs=n_jobs)(
-                delayed(_fit_collect)(model, spec, part, boot) for _, part in parts
-            )
-        else:
-            fitted = [_fit_collect(model, spec, part, boot) for _, part in parts]
-        for (label, _), (res, found) in zip(parts, fitted, strict=True):
-            conditions.extend((f"segment {by}={label!r}: {m}", c) for m, c in found)
-            results[str(label)] = res
-    _emit(conditions)
-    segments = pd.DataFrame(status_rows).set_index("segment")
-    return SegmentedPLSResult(
-        by=by,
-        results=results,
-        segments=segments,
-        indices=indices.set_axis(pd.Index(estimated, name=by), axis=0),
-        paths=paths,
-        r2=r2,
-        settings={
-            "model": type(model).__name__,
-            "method": "pls",
-            "by": by,
-            "min_segment_size": minimum,
-            "scheme": model.scheme,
-            "consistent": model.consistent,
-            "details": details,
-        },
-        notes=tuple(message for message, _ in conditions),
+    def overview(parts: list[tuple[str, SurveyData]]) -> dict[str, pd.DataFrame]:
+        indices, paths, r2, found = _segment_tables(model, spec, parts)
+        if not details:  # with details, each segment's own fit reports its conditions
+            for message, category in found:
+                warn_and_note(batch_notes, message, category)
+        return {"indices": indices, "paths": paths, "r2": r2}
+
+    batch_notes: list[str] = []
+    if details:
+        n_jobs = 1 if boot is None or boot.n_jobs is None else boot.n_jobs
+        result = fit_by(
+            data,
+            by,
+            lambda part: fit_pls(model, spec, part, boot),
+            owner=owner,
+            min_segment_size=minimum,
+            on_error=on_error,
+            n_jobs=n_jobs,
+            pooled=fit_pls(model, spec, data, boot),
+            overview=overview,
+            settings=settings,
+        )
+        return result
+    columns, rows, to_fit, notes = plan_segments(data, by, owner=owner, min_segment_size=minimum)
+    if not to_fit:
+        raise DataValidationError(
+            f"{owner}: no segment of {' × '.join(columns)} has at least {minimum} "
+            "respondents; lower min_segment_size or use a coarser segment"
+        )
+    tables = overview(to_fit)
+    return SegmentedResult(
+        by=columns,
+        segments={},
+        status=status_table(rows),
+        overview=tables,
+        settings={**settings, "by": list(columns), "min_segment_size": minimum},
+        notes=tuple(notes + batch_notes),
     )
 
 
 def _segment_tables(
     model: PathModelBase,
     spec: ModelSpec,
-    parts: list[tuple[Hashable, SurveyData]],
-    by: str,
+    parts: list[tuple[str, SurveyData]],
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Conditions]:
     """Indices, paths and R² of every segment from one batched engine run."""
     items = list(spec.indicators)
@@ -896,7 +848,7 @@ def _segment_tables(
     r = np.empty((len(parts), p, p))
     for s, (_, part) in enumerate(parts):
         matrix = part.item_matrix(items, missing=model.missing)
-        _check_estimable(spec, matrix, f"{type(model).__name__} ({by}={parts[s][0]!r})")
+        _check_estimable(spec, matrix, f"{type(model).__name__} (segment {parts[s][0]!r})")
         m, sd, corr = batch_correlations(
             matrix.values, None if matrix.weights is None else matrix.weights[None, :]
         )
@@ -916,14 +868,14 @@ def _segment_tables(
         if not fit.converged[s]:
             conditions.append(
                 (
-                    f"segment {by}={label!r}: PLS did not converge in {fit.iterations[s]} "
+                    f"segment {label!r}: PLS did not converge in {fit.iterations[s]} "
                     f"iterations (last change {fit.final_change[s]:.3g}, tolerance {model.tol:g})",
                     ConvergenceWarning,
                 )
             )
         if fit.singular[s]:
             raise EstimationError(
-                f"segment {by}={label!r}: the model cannot be estimated (a singular "
+                f"segment {label!r}: the model cannot be estimated (a singular "
                 "correlation matrix); drop the segment or merge it with a neighbour"
             )
     pos = {c: i for i, c in enumerate(names)}
@@ -937,21 +889,23 @@ def _segment_tables(
         lower,
         upper,
     )
-    indices = pd.DataFrame(
-        batched_index(fit.outer_weights, means, sds, layout), columns=pd.Index(names)
-    )
     labels = [str(label) for label, _ in parts]
+    indices = pd.DataFrame(
+        batched_index(fit.outer_weights, means, sds, layout),
+        index=pd.Index(labels, name="segment"),
+        columns=pd.Index(names, name="construct"),
+    )
     src = [pos[a] for a, _ in spec.paths]
     dst = [pos[b] for _, b in spec.paths]
     paths = pd.DataFrame(
         fit.paths[:, src, dst].T,
         index=pd.MultiIndex.from_tuples(list(spec.paths), names=["from", "to"]),
-        columns=pd.Index(labels),
+        columns=pd.Index(labels, name="segment"),
     )
     endo = [j for j in range(len(names)) if structure[:, j].any()]
     r2 = pd.DataFrame(
         fit.r2[:, endo].T,
         index=pd.Index([names[j] for j in endo], name="construct"),
-        columns=pd.Index(labels),
+        columns=pd.Index(labels, name="segment"),
     )
     return indices, paths, r2, conditions

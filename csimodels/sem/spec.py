@@ -162,6 +162,17 @@ class ModelSpec(Settings):
         >>> spec.get_construct("A").mode
         'formative'
         """
+        if not isinstance(indicators, Mapping):
+            raise SpecificationError(
+                "indicators must be a dict of construct to item columns "
+                f"(e.g. {{'Image': ['IMAG1', 'IMAG2']}}), got {type(indicators).__name__}"
+            )
+        for what, value in (("modes", modes), ("labels", labels)):
+            if value is not None and not isinstance(value, Mapping):
+                raise SpecificationError(
+                    f"{what} must be a dict keyed by construct, got {type(value).__name__}"
+                )
+        path_list = _path_pairs(paths, "paths")
         modes = dict(modes or {})
         labels = dict(labels or {})
         unknown = sorted((set(modes) | set(labels)) - set(indicators))
@@ -172,9 +183,20 @@ class ModelSpec(Settings):
             )
         constructs = []
         for name, items in indicators.items():
-            if isinstance(items, str):
+            if not isinstance(name, str):
                 raise SpecificationError(
-                    f"indicators of {name!r} must be a list of column names, not one string"
+                    f"construct names must be strings, got {name!r} ({type(name).__name__})"
+                )
+            if isinstance(items, str) or not isinstance(items, (Sequence, tuple, list)):
+                raise SpecificationError(
+                    f"indicators of {name!r} must be a list of column names, "
+                    f"not {'one string' if isinstance(items, str) else type(items).__name__}"
+                )
+            bad = [i for i in items if not isinstance(i, str)]
+            if bad:
+                raise SpecificationError(
+                    f"indicators of {name!r} must be column names (strings), got "
+                    f"{format_offenders([repr(b) for b in bad])}"
                 )
             constructs.append(
                 Construct(
@@ -184,7 +206,7 @@ class ModelSpec(Settings):
                     label=labels.get(name),
                 )
             )
-        return cls(constructs=tuple(constructs), paths=tuple((a, b) for a, b in paths))
+        return cls(constructs=tuple(constructs), paths=path_list)
 
     @classmethod
     def from_syntax(cls, text: str) -> ModelSpec:
@@ -199,6 +221,11 @@ class ModelSpec(Settings):
         >>> ModelSpec.from_syntax("V <~ v1 + v2; S =~ s1; S ~ V").get_construct("V").mode
         'formative'
         """
+        if not isinstance(text, str):
+            raise SpecificationError(
+                f"from_syntax needs the model syntax as a string (e.g. 'Image =~ IMAG1 + "
+                f"IMAG2'), got {'None' if text is None else type(text).__name__}"
+            )
         indicators: dict[str, list[str]] = {}
         modes: dict[str, str] = {}
         paths: list[tuple[str, str]] = []
@@ -315,6 +342,8 @@ class ModelSpec(Settings):
         >>> spec.with_paths(add=[("A", "C")]).paths
         (('A', 'B'), ('B', 'C'), ('A', 'C'))
         """
+        add = _path_pairs(add, "add")
+        drop = _path_pairs(drop, "drop")
         missing = [f"{a} -> {b}" for a, b in drop if (a, b) not in self.paths]
         if missing:
             raise SpecificationError(
@@ -324,6 +353,28 @@ class ModelSpec(Settings):
         kept = [p for p in self.paths if p not in dropped]
         added = [(a, b) for a, b in add]
         return ModelSpec(constructs=self.constructs, paths=(*kept, *added))
+
+
+def _path_pairs(paths: object, what: str) -> tuple[tuple[str, str], ...]:
+    """Paths as (from, to) pairs of strings, or a SpecificationError naming the bad one."""
+    if isinstance(paths, (str, bytes, Mapping)) or not isinstance(paths, (Sequence, tuple)):
+        raise SpecificationError(
+            f"{what} must be a list of (from, to) pairs, e.g. [('Image', 'Satisfaction')], "
+            f"got {type(paths).__name__}"
+        )
+    out = []
+    for k, pair in enumerate(paths):
+        if (
+            isinstance(pair, (str, bytes))
+            or not isinstance(pair, (Sequence, tuple))
+            or len(pair) != 2
+            or not all(isinstance(x, str) for x in pair)
+        ):
+            raise SpecificationError(
+                f"{what}[{k}] must be a (from, to) pair of construct names, got {pair!r}"
+            )
+        out.append((pair[0], pair[1]))
+    return tuple(out)
 
 
 def _mode(value: str, construct: str) -> Mode:

@@ -50,17 +50,16 @@ def demo_section() -> str:
     >>> "SERVQUAL gap analysis" in demo_section()
     True
     """
-    import warnings
-
     from csimodels.datasets.servqual import simulate_servqual_survey
+    from csimodels.results import SegmentedResult
 
     sim = simulate_servqual_survey(n=2400, weights=True, zone_of_tolerance=True, random_state=20256)
     res = SERVQUAL(importance="I_{dimension}").fit(sim.data, by="store")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        zone = ZoneOfTolerance().fit(sim.data)
-    overall = res.overall["estimate"]
-    top = res.priorities.iloc[0]
+    zone = ZoneOfTolerance().fit(sim.data)
+    assert isinstance(res, SegmentedResult) and isinstance(res.pooled, SERVQUALResult)
+    assert isinstance(zone, ZoneOfToleranceResult)
+    overall = res.pooled.overall["estimate"]
+    top = res.pooled.priorities.iloc[0]
     lines = [
         "Simulated SERVQUAL survey (1991 22-item instrument, 1-7 scale): 2,400 weighted "
         "respondents in 3 stores, 100-point importance allocation, desired/adequate "
@@ -73,7 +72,10 @@ def demo_section() -> str:
         f"Top priority: {top.name} ({top['label']}), gap {top['estimate']:+.3f}, "
         f"importance {top['importance']:.1%}.",
         "",
-        res.summary().as_text(),
+        res.pooled.summary().as_text(),
+        "Dimension gaps by store:",
+        res.table("dimensions", pooled=False)["estimate"].unstack().round(3).to_string(),
+        "",
         "Zone of tolerance (MSA = P - A, MSS = P - D):",
         zone.dimensions[["label", "adequate", "desired", "perception", "msa", "mss", "position"]]
         .round(3)

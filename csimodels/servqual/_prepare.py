@@ -58,6 +58,7 @@ class Prepared:
     exclusions: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     reversed_items: list[str] = field(default_factory=list)
+    survey: SurveyData | None = None
 
 
 def importance_columns(instrument: Instrument, importance: ImportanceSpec, model: str) -> list[str]:
@@ -131,37 +132,25 @@ def _to_survey(
     imp_cols: list[str],
     scale: tuple[float, float],
     weight: str | None,
-    by: str | None,
+    by: str | Sequence[str] | None,
     model: str,
+    options: Mapping[str, Any],
 ) -> SurveyData:
+    segments = [] if by is None else ([by] if isinstance(by, str) else list(by))
     if isinstance(data, pd.DataFrame):
         scales: dict[str, tuple[float, float]] = dict.fromkeys(cols, scale)
         return SurveyData.coerce(
             data,
+            owner=f"{model}.fit",
             items=[*cols, *imp_cols],
             scale=scales,
             weight=weight,
-            segments=[by] if by is not None else [],
+            segments=segments,
+            **options,
         )
-    if not isinstance(data, SurveyData):
-        raise DataValidationError(
-            f"{model}: data must be a csimodels.SurveyData or a pandas DataFrame, "
-            f"got {type(data).__name__}"
-        )
-    if weight is not None and weight != data.weight:
-        raise DataValidationError(
-            f"{model}: weight={weight!r} is for DataFrame input; this SurveyData declares "
-            f"weight column {data.weight!r} (build the SurveyData with weight={weight!r})"
-        )
-    if by is not None:
-        allowed = [*data.segments, *([data.period] if data.period else [])]
-        if by not in allowed:
-            raise DataValidationError(
-                f"{model}: by={by!r} is not a segment or period column of this survey; "
-                "choose one of "
-                + (format_offenders(sorted(allowed)) or "none (declare segments=[...])")
-            )
-    return data
+    return SurveyData.coerce(
+        data, owner=f"{model}.fit", weight=weight, segments=segments, **options
+    )
 
 
 def _rows_shown(labels: list[str], total: int) -> str:
@@ -194,10 +183,11 @@ def prepare(
     importance: ImportanceSpec,
     scale: tuple[float, float],
     weight: str | None,
-    by: str | None,
+    by: str | Sequence[str] | None,
     missing: str,
     normalize_points: bool,
     points_total: float,
+    options: Mapping[str, Any] | None = None,
 ) -> Prepared:
     """Resolve, check and extract everything an engine of the family needs."""
     dims = list(instrument.dimensions)
@@ -221,7 +211,7 @@ def prepare(
         raise SpecificationError(
             f"{model}: column {format_offenders(clash)} is both an answer and an importance column"
         )
-    survey = _to_survey(data, all_cols, imp_cols, scale, weight, by, model)
+    survey = _to_survey(data, all_cols, imp_cols, scale, weight, by, model, options or {})
     frame = survey.frame
     rows_all = frame.index
     lo, hi = scale
@@ -365,13 +355,14 @@ def prepare(
         n_rows_used=int(keep.sum()),
         n_rows_dropped=int(n_all - keep.sum()),
     )
-    groups = frame[by].to_numpy()[keep] if by is not None else None
+    groups = frame[by].to_numpy()[keep] if isinstance(by, str) else None
     return Prepared(
         batteries={r: np.ascontiguousarray(x[keep]) for r, x in arrays.items()},
         importance=None if imp is None else imp[keep],
         weights=None if w_all is None else w_all[keep],
         rows=rows_all[keep],
         groups=groups,
+        survey=survey,
         owner=owner,
         columns=columns,
         importance_columns=imp_cols,

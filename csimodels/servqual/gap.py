@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ConfigDict, field_validator, model_validator
 
+from csimodels._settings import Settings
 from csimodels._stats import cronbach_alpha
 from csimodels.data.survey import SurveyData
-from csimodels.errors import SpecificationError, format_offenders
-from csimodels.results import Frame, MissingDataReport, Result
+from csimodels.errors import InvalidParameterError, SpecificationError, format_offenders
+from csimodels.results import Frame, MissingDataReport, Result, SegmentedResult
+from csimodels.segments import fit_by
 from csimodels.servqual import _engine as eng
 from csimodels.servqual._prepare import Prepared, base_settings, prepare
 from csimodels.servqual.instruments import (
     SERVQUAL_1991,
     Instrument,
-    describe_validation_error,
     resolve_instrument,
 )
 
@@ -31,21 +33,56 @@ OVERALL_SCORES = ("unweighted", "item_mean", "weighted_per_respondent", "weighte
 STAT_COLUMNS = ["estimate", "std_error", "ci_lower", "ci_upper", "statistic", "p_value"]
 
 
-def init_model(model: BaseModel, name: str, data: dict[str, Any], init: Any) -> None:
-    """Shared constructor: resolve a named instrument, turn pydantic errors into ours."""
-    if isinstance(data.get("instrument"), str):
-        data["instrument"] = resolve_instrument(data["instrument"])
-    try:
-        init(**data)
-    except ValidationError as err:
-        raise SpecificationError(f"{name}: {describe_validation_error(err)}") from err
-    level = getattr(model, "level", 0.95)
-    if not 0 < level < 1:
-        raise SpecificationError(f"{name}: level must be in (0, 1), got {level!r}")
-    lo, hi = model.scale  # type: ignore[attr-defined]
-    if not lo < hi:
-        raise SpecificationError(
-            f"{name}: scale must be (min, max) with min < max, got {(lo, hi)!r}"
+class InstrumentModel(Settings):
+    """Settings base of the SERVQUAL family: a named instrument, a scale and a level.
+
+    Resolves an instrument given by name and checks ``level`` and ``scale``, raising
+    :class:`~csimodels.errors.InvalidParameterError` like every model.
+    """
+
+    @field_validator("instrument", mode="before", check_fields=False)
+    @classmethod
+    def _named_instrument(cls, value: Any) -> Any:
+        return resolve_instrument(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check_level_and_scale(self) -> Self:
+        name = type(self).__name__
+        level = getattr(self, "level", 0.95)
+        if not 0 < level < 1:
+            raise InvalidParameterError(
+                f"parameter 'level' of {name} must be in (0, 1), got {level!r}"
+            )
+        lo, hi = getattr(self, "scale", (0.0, 1.0))
+        if not lo < hi:
+            raise InvalidParameterError(
+                f"parameter 'scale' of {name} must be (min, max) with min < max, got {(lo, hi)!r}"
+            )
+        return self
+
+    def _fit_segments(
+        self,
+        prep: Prepared,
+        by: str | Sequence[str],
+        fit_one: Callable[[SurveyData], Result],
+        *,
+        on_error: Literal["skip", "raise"],
+        n_jobs: int,
+    ) -> SegmentedResult:
+        """``fit(data, by=...)``: the pooled fit and one per segment."""
+        assert prep.survey is not None
+        name = type(self).__name__
+        return fit_by(
+            prep.survey,
+            by,
+            fit_one,
+            owner=f"{name}.fit",
+            min_segment_size=2,
+            on_error=on_error,
+            n_jobs=n_jobs,
+            pooled=fit_one(prep.survey),
+            headline=("dimensions",),
+            settings={"model": name},
         )
 
 
@@ -195,12 +232,6 @@ class SERVQUALResult(Result):
     item_priorities : DataFrame, one row per item, most urgent first
         ``dimension``, ``label``, ``estimate``, ``importance`` (the share of the item's
         dimension), ``weighted_gap``, ``rank_gap``, ``rank_weighted``.
-    segments : DataFrame or None
-        With ``by=``: one row per (segment, dimension) with ``expectation``,
-        ``perception``, ``estimate``, ``std_error``, ``ci_lower``, ``ci_upper``,
-        ``statistic``, ``p_value`` (uncorrected), ``n``.
-    segment_overall : DataFrame or None
-        With ``by=``: one row per (segment, score), columns as :attr:`overall`.
     exclusions : DataFrame, one row per respondent left out of some part
         ``scope`` (``"all"``: left out entirely; ``"overall"``: a dimension without
         answers, so out of the overall and weighted scores; ``"weighted"``: no
@@ -231,8 +262,6 @@ class SERVQUALResult(Result):
     reliability: Frame
     priorities: Frame
     item_priorities: Frame
-    segments: Frame | None = None
-    segment_overall: Frame | None = None
     exclusions: Frame
     missing: MissingDataReport
     cfa_fit: Frame | None = None
@@ -259,9 +288,6 @@ class SERVQUALResult(Result):
             "Cronbach's alpha": self.reliability,
             "Priorities": self.priorities,
         }
-        if self.segments is not None:
-            by_segment = self.segments["estimate"].unstack()
-            tables[f"Dimension gaps by {s['by']}"] = by_segment[list(self.dimensions.index)]
         if self.cfa_fit is not None:
             tables["Confirmatory factor analysis"] = self.cfa_fit
         return header, tables
@@ -383,7 +409,7 @@ def _rank(values: pd.Series) -> pd.Series:
     return values.rank(method="min", ascending=True)
 
 
-class SERVQUAL(BaseModel):
+class SERVQUAL(InstrumentModel):
     """SERVQUAL gap scoring (Parasuraman, Zeithaml & Berry 1988, 1991).
 
     Each respondent rates what they expect (E) and what they perceive (P) on every
@@ -457,20 +483,25 @@ class SERVQUAL(BaseModel):
     missing: Literal["listwise", "pairwise"] = "listwise"
     confirmatory: Literal["none", "gap", "perception", "expectation"] = "none"
 
-    def __init__(self, **data: Any) -> None:
-        init_model(self, "SERVQUAL", data, super().__init__)
+    @model_validator(mode="after")
+    def _check_batteries(self) -> Self:
         if self.expectation == self.perception:
-            raise SpecificationError(
+            raise InvalidParameterError(
                 f"SERVQUAL: expectation and perception battery codes are both "
                 f"{self.expectation!r}; they must name different columns"
             )
         if not self.points_total > 0:
-            raise SpecificationError(
-                f"SERVQUAL: points_total must be positive, got {self.points_total!r}"
+            raise InvalidParameterError(
+                f"parameter 'points_total' of SERVQUAL must be positive, got {self.points_total!r}"
             )
+        return self
 
     def _prepare(
-        self, data: SurveyData | pd.DataFrame, by: str | None, weight: str | None
+        self,
+        data: SurveyData | pd.DataFrame,
+        by: str | Sequence[str] | None,
+        weight: str | None,
+        options: Mapping[str, Any] | None = None,
     ) -> Prepared:
         return prepare(
             data,
@@ -484,15 +515,19 @@ class SERVQUAL(BaseModel):
             missing=self.missing,
             normalize_points=self.normalize_points,
             points_total=self.points_total,
+            options=options,
         )
 
     def fit(
         self,
         data: SurveyData | pd.DataFrame,
         *,
-        by: str | None = None,
+        by: str | Sequence[str] | None = None,
         weight: str | None = None,
-    ) -> SERVQUALResult:
+        on_error: Literal["skip", "raise"] = "skip",
+        n_jobs: int = 1,
+        **data_options: Any,
+    ) -> SERVQUALResult | SegmentedResult:
         """Score the survey.
 
         Parameters
@@ -502,10 +537,16 @@ class SERVQUAL(BaseModel):
             importance columns). A DataFrame is validated with
             :meth:`SurveyData.coerce` on the model's ``scale``; values off the scale
             raise. Not modified.
-        by : str, optional
-            A segment (or period) column: adds per-segment tables.
+        by : str or list of str, optional
+            Segment (or period) column(s): a :class:`~csimodels.results.SegmentedResult`
+            with the pooled result and one per segment (``result.table("dimensions")``
+            stacks the dimension gaps).
         weight : str, optional
             Respondent-weight column of a DataFrame (a SurveyData brings its own).
+        on_error, n_jobs : optional
+            With ``by``: the failure policy and the joblib jobs of the segment fits.
+        **data_options
+            Other :meth:`SurveyData.from_frame` options for a DataFrame.
 
         Raises
         ------
@@ -519,10 +560,12 @@ class SERVQUAL(BaseModel):
         >>> from csimodels.servqual import SERVQUAL
         >>> sim = simulate_servqual_survey(n=400, random_state=7)
         >>> res = SERVQUAL().fit(sim.data, by="store")
-        >>> sorted(res.segments.index.get_level_values(0).unique())
+        >>> res.labels
         ['Downtown', 'Mall', 'Station']
         """
-        prep = self._prepare(data, by, weight)
+        prep = self._prepare(data, by, weight, data_options)
+        if by is not None:
+            return self._fit_segments(prep, by, self.fit, on_error=on_error, n_jobs=n_jobs)
         notes = list(prep.notes)
         inst = self.instrument
         dims = list(inst.dimensions)
@@ -581,9 +624,6 @@ class SERVQUAL(BaseModel):
         iprio = iprio.sort_values(
             ["rank_weighted" if has_imp else "rank_gap", "rank_gap"], kind="stable"
         )
-        segments = segment_overall = None
-        if by is not None and prep.groups is not None:
-            segments, segment_overall = self._segments(prep, dims, by)
         cfa_fit = cfa_loadings = None
         if self.confirmatory != "none":
             from csimodels.servqual._cfa import run_cfa
@@ -607,7 +647,6 @@ class SERVQUAL(BaseModel):
             "test": self.test,
             "correction": self.correction,
             "confirmatory": self.confirmatory,
-            "by": by,
             "standard_errors": "linearisation (Taylor) SE of the weighted mean; t intervals",
         }
         return SERVQUALResult(
@@ -617,8 +656,6 @@ class SERVQUAL(BaseModel):
             reliability=reliability,
             priorities=prio,
             item_priorities=iprio,
-            segments=segments,
-            segment_overall=segment_overall,
             exclusions=prep.exclusions,
             missing=prep.report,
             cfa_fit=cfa_fit,
@@ -656,38 +693,6 @@ class SERVQUAL(BaseModel):
         )
         out["n_items"] = out["n_items"].astype(np.int64)
         return out
-
-    def _segments(
-        self, prep: Prepared, dims: list[str], by: str
-    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        assert prep.groups is not None
-        codes, labels = pd.factorize(pd.Series(prep.groups), sort=True)
-        e, p = prep.batteries["expectation"], prep.batteries["perception"]
-        frames: list[pd.DataFrame] = []
-        overall: list[pd.DataFrame] = []
-        for code, label in enumerate(labels):
-            mask = codes == code
-            w = None if prep.weights is None else prep.weights[mask]
-            imp = None if prep.importance is None else prep.importance[mask]
-            sc = _score(e[mask], p[mask], imp, w, prep.owner, len(dims), self.level, self.test)
-            frame = pd.DataFrame(
-                {
-                    "expectation": sc.dim_e,
-                    "perception": sc.dim_p,
-                    **_stat_columns(sc.dim),
-                    "n": sc.dim.n,
-                },
-                index=pd.MultiIndex.from_arrays(
-                    [[label] * len(dims), dims], names=[by, "dimension"]
-                ),
-            )
-            frames.append(frame)
-            ov = sc.overall.copy()
-            ov.index = pd.MultiIndex.from_arrays(
-                [[label] * len(ov), list(ov.index)], names=[by, "score"]
-            )
-            overall.append(ov)
-        return pd.concat(frames), pd.concat(overall)
 
 
 def _stat_columns(st: eng.MeanStats) -> dict[str, eng.FloatArray]:

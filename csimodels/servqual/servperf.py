@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from csimodels._stats import cronbach_alpha
 from csimodels.data.survey import SurveyData
-from csimodels.results import Frame, MissingDataReport, Result
+from csimodels.results import Frame, MissingDataReport, Result, SegmentedResult
 from csimodels.servqual._prepare import base_settings, prepare
-from csimodels.servqual.gap import _plot, _rank, _score, init_model
+from csimodels.servqual.gap import InstrumentModel, _plot, _rank, _score
 from csimodels.servqual.instruments import SERVQUAL_1991, Instrument
 
 __all__ = ["SERVPERF", "SERVPERFResult"]
@@ -115,7 +116,7 @@ class SERVPERFResult(Result):
         )
 
 
-class SERVPERF(BaseModel):
+class SERVPERF(InstrumentModel):
     """Performance-only service quality (Cronin & Taylor 1992), optionally weighted.
 
     Attributes
@@ -160,11 +161,30 @@ class SERVPERF(BaseModel):
     level: float = 0.95
     missing: Literal["listwise", "pairwise"] = "listwise"
 
-    def __init__(self, **data: Any) -> None:
-        init_model(self, "SERVPERF", data, super().__init__)
-
-    def fit(self, data: SurveyData | pd.DataFrame, *, weight: str | None = None) -> SERVPERFResult:
+    def fit(
+        self,
+        data: SurveyData | pd.DataFrame,
+        *,
+        by: str | Sequence[str] | None = None,
+        weight: str | None = None,
+        on_error: Literal["skip", "raise"] = "skip",
+        n_jobs: int = 1,
+        **data_options: Any,
+    ) -> SERVPERFResult | SegmentedResult:
         """Score the performance battery.
+
+        Parameters
+        ----------
+        data : SurveyData or DataFrame
+            The P answers (and importance points); a DataFrame goes through the gate.
+        by : str or list of str, optional
+            Segment column(s): a :class:`~csimodels.results.SegmentedResult`.
+        weight : str, optional
+            Respondent-weight column of a DataFrame.
+        on_error, n_jobs : optional
+            With ``by``: the failure policy and the joblib jobs.
+        **data_options
+            Other :meth:`SurveyData.from_frame` options for a DataFrame.
 
         Examples
         --------
@@ -182,11 +202,14 @@ class SERVPERF(BaseModel):
             importance=self.importance,
             scale=self.scale,
             weight=weight,
-            by=None,
+            by=by,
             missing=self.missing,
             normalize_points=self.normalize_points,
             points_total=self.points_total,
+            options=data_options,
         )
+        if by is not None:
+            return self._fit_segments(prep, by, self.fit, on_error=on_error, n_jobs=n_jobs)
         inst = self.instrument
         dims = list(inst.dimensions)
         p = prep.batteries["perception"]

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict, model_validator
 
 from csimodels.data.survey import SurveyData
-from csimodels.errors import DataQualityWarning, SpecificationError
-from csimodels.results import Frame, MissingDataReport, Result, warn_and_note
+from csimodels.errors import DataQualityWarning, InvalidParameterError
+from csimodels.results import Frame, MissingDataReport, Result, SegmentedResult, warn_and_note
 from csimodels.servqual import _engine as eng
 from csimodels.servqual._prepare import base_settings, prepare
-from csimodels.servqual.gap import _plot, _plot_data, init_model
+from csimodels.servqual.gap import InstrumentModel, _plot, _plot_data
 from csimodels.servqual.instruments import SERVQUAL_1991, Instrument
 
 __all__ = ["ZoneOfTolerance", "ZoneOfToleranceResult"]
@@ -165,7 +166,7 @@ def _zone_table(
     }
 
 
-class ZoneOfTolerance(BaseModel):
+class ZoneOfTolerance(InstrumentModel):
     """Zone-of-tolerance analysis with adequate (A) and desired (D) expectations.
 
     Attributes
@@ -202,22 +203,40 @@ class ZoneOfTolerance(BaseModel):
     level: float = 0.95
     missing: Literal["listwise", "pairwise"] = "listwise"
 
-    def __init__(self, **data: Any) -> None:
-        init_model(self, "ZoneOfTolerance", data, super().__init__)
+    @model_validator(mode="after")
+    def _check_batteries(self) -> Self:
         codes = [self.perception, self.desired, self.adequate]
         if len(set(codes)) != 3:
-            raise SpecificationError(
+            raise InvalidParameterError(
                 f"ZoneOfTolerance: perception, desired and adequate battery codes must differ, "
                 f"got {codes}"
             )
+        return self
 
     def fit(
         self,
         data: SurveyData | pd.DataFrame,
         *,
+        by: str | Sequence[str] | None = None,
         weight: str | None = None,
-    ) -> ZoneOfToleranceResult:
+        on_error: Literal["skip", "raise"] = "skip",
+        n_jobs: int = 1,
+        **data_options: Any,
+    ) -> ZoneOfToleranceResult | SegmentedResult:
         """Compute MSA, MSS and zone positions per item and dimension.
+
+        Parameters
+        ----------
+        data : SurveyData or DataFrame
+            The P, D and A answers (a DataFrame goes through the one data gate).
+        by : str or list of str, optional
+            Segment column(s): a :class:`~csimodels.results.SegmentedResult`.
+        weight : str, optional
+            Respondent-weight column of a DataFrame.
+        on_error, n_jobs : optional
+            With ``by``: the failure policy and the joblib jobs.
+        **data_options
+            Other :meth:`SurveyData.from_frame` options for a DataFrame.
 
         Warns
         -----
@@ -244,11 +263,14 @@ class ZoneOfTolerance(BaseModel):
             importance=None,
             scale=self.scale,
             weight=weight,
-            by=None,
+            by=by,
             missing=self.missing,
             normalize_points=False,
             points_total=100.0,
+            options=data_options,
         )
+        if by is not None:
+            return self._fit_segments(prep, by, self.fit, on_error=on_error, n_jobs=n_jobs)
         notes = list(prep.notes)
         inst = self.instrument
         dims = list(inst.dimensions)

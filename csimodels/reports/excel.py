@@ -465,12 +465,14 @@ def _write_block(
     ws.cell(row=start_row, column=1, value=title).font = Font(bold=True, size=13)
     header_row = start_row + 2
     fill = PatternFill("solid", fgColor="DDE6F0")
+    bold = Font(bold=True)
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=False)
     for j, col in enumerate(table.columns, start=1):
         header = _header(str(col), language)
         c = ws.cell(row=header_row, column=j, value=header)
-        c.font = Font(bold=True)
+        c.font = bold
         c.fill = fill
-        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=False)
+        c.alignment = centre
         widths[j] = max(widths.get(j, 0), _text_width(header) + 2)
     for j, col in enumerate(table.columns, start=1):
         series = table[col]
@@ -489,7 +491,7 @@ def _write_block(
             elif is_int:
                 c.number_format = "0"
             if j <= n_index:
-                c.font = Font(bold=True)
+                c.font = bold
             if i < 300:
                 if isinstance(value, float):
                     shown = f"{value:.4f}"

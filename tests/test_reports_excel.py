@@ -192,12 +192,17 @@ def test_segments_one_sheet_each(tmp_path: Path) -> None:
 
 
 def test_raw_tables_on_request(tmp_path: Path) -> None:
-    result = _example("PLSResult")
+    sim = csimodels.datasets.simulate_csi_survey("acsi", n=150, random_state=5)
+    result = csimodels.ACSI(indicators=sim.data.constructs).fit(
+        sim.data, bootstrap=10, random_state=1
+    )
     lean = openpyxl.load_workbook(result.to_excel(tmp_path / "a.xlsx")).sheetnames
     full = openpyxl.load_workbook(result.to_excel(tmp_path / "b.xlsx", raw=True)).sheetnames
     assert "Scores" not in lean and "Scores" in full
     ws = openpyxl.load_workbook(tmp_path / "b.xlsx")["Scores"]
     assert ws.cell(row=HEADER_ROW + 1, column=2).value == float(result.scores.iloc[0, 0])
+    _, sheet = read_sheet_table(ws)
+    _assert_block_equals(sheet, result.scores)
 
 
 def test_into_an_open_writer(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from functools import lru_cache
 
 import pandas as pd
 
@@ -357,8 +358,11 @@ EXAMPLE_BUILDERS: dict[str, Callable[[], Result]] = {
 """Builders of one example per result class, keyed by the class name."""
 
 
+@lru_cache(maxsize=None)
 def example_result(name: str) -> Result:
     """Build the example of one result class (warnings of the fit are silenced).
+
+    Results are frozen, so the examples are built once per process and shared.
 
     Examples
     --------

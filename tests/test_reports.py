@@ -484,3 +484,24 @@ def test_cli_report_and_demo_report(tmp_path: Path) -> None:
         "趋势与预警",
     ):
         assert title in text
+
+
+@pytest.mark.skipif(CJK is None, reason="no CJK font installed (fonts-noto-cjk)")
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_section_chart_renders_chinese_labels(language: str) -> None:
+    sections = {
+        "data": ex("DescriptionResult"),
+        "index": ex("PLSResult"),
+        "drivers": ex("PLSResult"),
+        "servqual": ex("SERVQUALResult"),
+        "kano": ex("KanoResult"),
+        "ahp": ex("AHPHierarchyResult"),
+        "fce": ex("FCETreeResult"),
+        "trends": ex("TrendResult"),
+    }
+    report = Report(sections, template=ReportTemplate(language=language))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        charts = [c for s in report.sections for c in s.charts(language, "label")]
+    assert len(charts) >= 10
+    assert [str(w.message) for w in caught if "Glyph" in str(w.message)] == []

@@ -138,7 +138,7 @@ def cover_document(batch: ReportBatchResult, template: ReportTemplate) -> Docume
         {"Segments": shown},
         anchor="ranking",
     )
-    subtitle = " · ".join(x for x in (template.subtitle, f"{tr('Segment', lang)}: {batch.by}") if x)
+    subtitle = " | ".join(x for x in (template.subtitle, f"{tr('Segment', lang)}: {batch.by}") if x)
     return Document(template.title, subtitle, template, [block])
 
 

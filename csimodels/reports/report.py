@@ -335,11 +335,15 @@ def _render_charts(section: Section, language: str, labels: str) -> list[Chart]:
         axes = res.plot(segment)
         add("Trends and alerts", axes[0])
     elif hasattr(res, "plot"):
-        try:  # the family's own chart (Kano, FCE, importance-performance...)
-            try:
-                ax = res.plot(language=language)
-            except TypeError:
-                ax = res.plot()
+        from csimodels.plotting import use_language
+
+        try:  # the family's own chart (Kano, FCE, importance-performance...), drawn
+            # with the language's fonts whether or not it takes a language
+            with use_language(language):
+                try:
+                    ax = res.plot(language=language)
+                except TypeError:
+                    ax = res.plot()
         except Exception as err:  # a chart that cannot be drawn is reported, not fatal
             warnings.warn(f"no chart for the {kind} section: {err}", stacklevel=3)
             return out
@@ -464,7 +468,7 @@ class Report:
         if self.segment is not None:
             parts.append(f"{tr('Segment', lang)}: {self.segment}")
         parts.append(_dt.date.today().isoformat())
-        return " · ".join(parts)
+        return " | ".join(parts)
 
     # -- writing ---------------------------------------------------------------------------
     def write(self, path: str | Path, *, formats: Sequence[str] | None = None) -> list[Path]:

@@ -421,6 +421,15 @@ class Result(NoLegacyAPI, BaseModel):
         See :func:`csimodels.reports.excel.write_excel` for the layout and options
         (``language="en" | "zh"``, ``segments="column" | "sheet"``, ``raw``, ``labels``).
         Returns the path written, or None when given a writer or workbook.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, openpyxl
+        >>> import csimodels as csi
+        >>> res = csi.datasets.load_example("acsi_demo").describe()
+        >>> path = res.to_excel(pathlib.Path(tempfile.mkdtemp()) / "describe.xlsx")
+        >>> openpyxl.load_workbook(path)["Items"]["A1"].value
+        'Items'
         """
         from csimodels.reports.excel import write_excel
 

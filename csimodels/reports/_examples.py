@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 
 import pandas as pd
 
@@ -358,7 +358,7 @@ EXAMPLE_BUILDERS: dict[str, Callable[[], Result]] = {
 """Builders of one example per result class, keyed by the class name."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def example_result(name: str) -> Result:
     """Build the example of one result class (warnings of the fit are silenced).
 

@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -847,7 +847,3 @@ def penalty_chart(result: Any, *, ax: Any, language: str, labels: str) -> Any:
         _title(ax, "Penalty and reward", language, str(result.settings.get("overall", "")))
         legend_outside(ax)
     return ax
-
-
-def _check_mapping(value: Mapping[str, Any] | None) -> dict[str, Any]:
-    return dict(value or {})

@@ -205,7 +205,7 @@ def _own_tables(
     """The result's direct tables and those of nested results (not segment dicts)."""
     shown = _summary_tables(result)
     used: set[str] = set()
-    for name, info in type(result).model_fields.items():
+    for name in type(result).model_fields:
         if name in ("settings", "notes", "csimodels_version"):
             continue
         value = getattr(result, name)
@@ -231,7 +231,6 @@ def _own_tables(
             yield from _own_tables(
                 nested, raw=raw, omitted=omitted, prefix=sub, key_prefix=f"{key}."
             )
-        del info
     fields = [
         _as_frame(v)
         for v in (getattr(result, n) for n in type(result).model_fields)

@@ -505,3 +505,18 @@ def test_every_section_chart_renders_chinese_labels(language: str) -> None:
         charts = [c for s in report.sections for c in s.charts(language, "label")]
     assert len(charts) >= 10
     assert [str(w.message) for w in caught if "Glyph" in str(w.message)] == []
+
+
+def test_drivers_reading_of_a_driver_analysis() -> None:
+    res = ex("DriverAnalysisResult")
+    r = Report({"drivers": res}).sections[0].reading
+    lmg = res.importance["lmg"]
+    top = lmg.idxmax()
+    assert r.facts["top"] == top and f"lmg importance {lmg[top]:.3f}" in r.text
+    row = res.table.loc[("lmg", top)]
+    if np.isfinite(row["ci_lower"]) and np.isfinite(row["ci_upper"]):
+        assert f"95 % CI {row['ci_lower']:.3f}–{row['ci_upper']:.3f}" in r.text
+    else:  # no interval: none is stated
+        assert "CI" not in r.text and "nan" not in r.text
+    with pytest.raises(SpecificationError, match="a drivers section needs"):
+        Report({"drivers": ex("AHPResult")})

@@ -285,35 +285,35 @@ def _read_drivers(result: Any, language: str, *, target: str | None = None, **_:
         first = str(imp.index[0])
         labels = dict(getattr(result, "labels", {}) or {})
         overall = str(result.settings.get("overall", ""))
-        row: Any = result.table.loc[(method, first)]
-        facts: dict[str, Any] = {
+        drow: Any = result.table.loc[(method, first)]
+        dfacts: dict[str, Any] = {
             "method": method,
             "top": first,
             "importance": float(imp.iloc[0]),
-            "ci_lower": float(row.get("ci_lower", np.nan)),
-            "ci_upper": float(row.get("ci_upper", np.nan)),
+            "ci_lower": float(drow.get("ci_lower", np.nan)),
+            "ci_upper": float(drow.get("ci_upper", np.nan)),
             "performance": float(result.performance[first]),
             "r2": float(result.r2),
         }
         name = _name(first, labels, language)
         oname = _name(overall, labels, language)
         ci = ""
-        if math.isfinite(facts["ci_lower"]) and math.isfinite(facts["ci_upper"]):
-            ci = f"{_f(facts['ci_lower'], 3)}–{_f(facts['ci_upper'], 3)}"
+        if math.isfinite(dfacts["ci_lower"]) and math.isfinite(dfacts["ci_upper"]):
+            ci = f"{_f(dfacts['ci_lower'], 3)}–{_f(dfacts['ci_upper'], 3)}"
         if language == "zh":
             text = (
-                f"对{oname}影响最大的是{name}（{method} 重要性 {_f(facts['importance'], 3)}"
+                f"对{oname}影响最大的是{name}（{method} 重要性 {_f(dfacts['importance'], 3)}"
                 + (f"，95% 置信区间 {ci}" if ci else "")
-                + f"），其均值为 {_f(facts['performance'], 2)}；模型 R² = {_f(facts['r2'], 3)}。"
+                + f"），其均值为 {_f(dfacts['performance'], 2)}；模型 R² = {_f(dfacts['r2'], 3)}。"
             )
         else:
             text = (
                 f"The strongest driver of {oname} is {name} ({method} importance "
-                f"{_f(facts['importance'], 3)}"
+                f"{_f(dfacts['importance'], 3)}"
                 + (f", 95 % CI {ci}" if ci else "")
-                + f"), with a mean of {_f(facts['performance'], 2)}; R² = {_f(facts['r2'], 3)}."
+                + f"), with a mean of {_f(dfacts['performance'], 2)}; R² = {_f(dfacts['r2'], 3)}."
             )
-        return Reading(text, facts)
+        return Reading(text, dfacts)
     raise SpecificationError(
         f"a drivers section needs a PLS, driver-analysis or importance-performance result, "
         f"got {type(result).__name__}"

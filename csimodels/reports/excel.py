@@ -38,6 +38,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
+from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -433,6 +434,8 @@ def _exact(cell: Any, value: float) -> None:
 
 
 def _text_width(text: str) -> int:
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -473,6 +476,9 @@ def _write_block(
         c.fill = fill
         c.alignment = centre
         widths[j] = max(widths.get(j, 0), _text_width(header) + 2)
+    # a cell's style is copied from the first cell styled alike: assigning a font or a
+    # number format looks it up in the workbook's style lists, which is slow per cell
+    styled: dict[tuple[str, bool], Any] = {}
     for j, col in enumerate(table.columns, start=1):
         series = table[col]
         is_float = pd.api.types.is_float_dtype(series.dtype)
@@ -486,11 +492,21 @@ def _write_block(
             if isinstance(value, float):
                 _exact(c, value)
             if isinstance(value, float) or (is_float and value is not None):
-                c.number_format = _FLOAT_FORMAT
+                fmt = _FLOAT_FORMAT
             elif is_int:
-                c.number_format = "0"
-            if j <= n_index:
-                c.font = bold
+                fmt = "0"
+            else:
+                fmt = ""
+            key = (fmt, j <= n_index)
+            if key != ("", False):
+                if key in styled:
+                    c._style = copy(styled[key])
+                else:
+                    if fmt:
+                        c.number_format = fmt
+                    if j <= n_index:
+                        c.font = bold
+                    styled[key] = c._style
             if i < 300:
                 if isinstance(value, float):
                     shown = f"{value:.4f}"

@@ -520,3 +520,23 @@ def test_drivers_reading_of_a_driver_analysis() -> None:
         assert "CI" not in r.text and "nan" not in r.text
     with pytest.raises(SpecificationError, match="a drivers section needs"):
         Report({"drivers": ex("AHPResult")})
+
+
+def test_data_reading_states_the_description() -> None:
+    data = csi.datasets.load_example("acsi_demo")
+    res = ex("DescriptionResult")
+    text = Report({"data": res}).sections[0].reading.text
+    means = data.frame[list(data.items)].replace(99, np.nan).mean()  # unweighted check
+    table = res.table
+    best, worst = table["mean"].idxmax(), table["mean"].idxmin()
+    assert text.startswith(f"{data.n_respondents} respondents answered {len(data.items)} items")
+    assert (
+        f"{best} ({table.loc[best, 'label']}) with a mean of {table.loc[best, 'mean']:.2f}" in text
+    )
+    assert (
+        f"the lowest {worst} ({table.loc[worst, 'label']}) with {table.loc[worst, 'mean']:.2f}"
+        in text
+    )
+    share = data.frame[list(data.items)].isna().to_numpy().mean()
+    assert f"{100 * share:.1f} % of the answers are missing" in text
+    assert abs(means[best] - table.loc[best, "mean"]) < 0.05  # weighted vs unweighted mean

@@ -117,8 +117,8 @@ def _read_data(result: Any, language: str, **_: Any) -> Reading:
     else:
         text = (
             f"{n} respondents answered {k} items. The highest-rated item is "
-            f"{_name(best, labels, language)} (mean {_f(facts['best_mean'], 2)}), the lowest "
-            f"{_name(worst, labels, language)} (mean {_f(facts['worst_mean'], 2)}); "
+            f"{_name(best, labels, language)} with a mean of {_f(facts['best_mean'], 2)}, "
+            f"the lowest {_name(worst, labels, language)} with {_f(facts['worst_mean'], 2)}; "
             f"{_pct(missing)} of the answers are missing."
         )
     return Reading(text, facts)

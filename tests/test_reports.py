@@ -540,3 +540,19 @@ def test_data_reading_states_the_description() -> None:
     share = data.frame[list(data.items)].isna().to_numpy().mean()
     assert f"{100 * share:.1f} % of the answers are missing" in text
     assert abs(means[best] - table.loc[best, "mean"]) < 0.05  # weighted vs unweighted mean
+
+
+def test_index_section_by_segment_reads_the_pooled_fit_and_charts_the_segments() -> None:
+    seg = ex("SegmentedResult")  # ACSI by region with the pooled fit
+    report = Report({"index": seg})
+    section = report.sections[0]
+    pooled = seg.pooled.indices.loc["Satisfaction", "index"]
+    assert section.reading.facts["index"] == pooled
+    assert [c.caption for c in section.charts("en", "label")] == [
+        "Structural model",
+        "Indices by segment",
+        "Segment ranking",
+    ]
+    no_pooled = seg.model_copy(update={"pooled": None})
+    with pytest.raises(SpecificationError, match="without a pooled fit"):
+        Report({"index": no_pooled})

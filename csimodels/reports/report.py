@@ -314,6 +314,19 @@ def _render_charts(section: Section, language: str, labels: str) -> list[Chart]:
         out.append(Chart(tr(caption, "zh" if language == "zh" else "en"), _png(ax)))
 
     opts = {"language": language, "labels": labels}
+    if name == "SegmentedResult":
+        pooled = res.pooled
+        inner = type(pooled).__name__ if pooled is not None else ""
+        if kind == "index" and inner in ("PLSResult", "CBSEMResult"):
+            add("Structural model", pooled.plot("paths", **opts))
+            add("Indices by segment", res.plot("bar", **opts))
+            add("Segment ranking", res.plot("ranking", **opts))
+            return out
+        if pooled is not None:  # the pooled result's charts, then the segment chart
+            out.extend(
+                _render_charts(Section(kind, pooled, context=section.context), language, labels)
+            )
+        return out
     if kind == "data" and name == "DescriptionResult":
         add("Answers", res.plot("bar", **opts))
     elif kind == "index" and name in ("PLSResult", "CBSEMResult"):
@@ -350,6 +363,19 @@ def _render_charts(section: Section, language: str, labels: str) -> list[Chart]:
         ax = ax[0] if isinstance(ax, tuple) else ax
         add(SECTION_TITLES[kind], ax)
     return out
+
+
+def _reading_basis(section: Section) -> Any:
+    """The result a reading is about: a segmented result is read on its pooled fit."""
+    res: Any = section.result
+    if type(res).__name__ == "SegmentedResult":
+        if res.pooled is None:
+            raise SpecificationError(
+                f"the {section.kind} section got a result by segment without a pooled fit; "
+                "fit with the pooled result (or pass one segment's result)"
+            )
+        return res.pooled
+    return res
 
 
 def _coerce_sections(
@@ -430,8 +456,9 @@ class Report:
                 continue
             s = given[kind]
             ctx = {**shared, **s.context}
-            if kind in ("index", "drivers") and "target" not in ctx and hasattr(s.result, "paths"):
-                ctx["target"] = headline_target(s.result)
+            basis = _reading_basis(s)
+            if kind in ("index", "drivers") and "target" not in ctx and hasattr(basis, "paths"):
+                ctx["target"] = headline_target(basis)
             if kind != "index":
                 ctx.pop("previous", None)
             if kind != "trends":
@@ -439,7 +466,7 @@ class Report:
                 ctx.pop("labels", None)
             s.context = ctx
             s.title = tr(s.title, lang)
-            s.reading = read_section(kind, s.result, language=lang, **ctx)
+            s.reading = read_section(kind, basis, language=lang, **ctx)
             self.sections.append(s)
 
     # -- facts -----------------------------------------------------------------------------

@@ -185,6 +185,7 @@ _ZH: dict[str, str] = {
     "Chart": "图",
     "failed": "失败",
     "written": "已生成",
+    "too_small": "样本过少",
     "Data description": "数据描述",
     "Index model": "指数模型",
     "Drivers: what to fix first": "驱动因素：优先改进",

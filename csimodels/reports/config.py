@@ -522,6 +522,7 @@ def _segment_report(
                 ci_upper=facts.get("ci_upper", np.nan),
                 files=";".join(str(f) for f in files),
                 target=facts.get("target"),
+                target_label=facts.get("target_label"),
             )
         except Exception as err:  # one failed segment must not stop the others
             row["status"] = "failed"
@@ -647,9 +648,11 @@ def write_reports(
         rows = Parallel(n_jobs=n_jobs)(
             delayed(_segment_report)(part, cfg, label, stem, fmts) for part, label, stem in jobs
         )
-    target = next((r.pop("target") for r in rows if r.get("target")), None)
+    target = next((r["target"] for r in rows if r.get("target")), None)
+    target_label = next((r["target_label"] for r in rows if r.get("target_label")), None)
     for r in rows:
         r.pop("target", None)
+        r.pop("target_label", None)
     table = pd.DataFrame(rows).set_index("segment") if rows else pd.DataFrame()
     if len(table):
         written = table["status"] == "written"
@@ -665,6 +668,7 @@ def write_reports(
             "formats": list(fmts),
             "min_segment_size": cfg.min_segment_size,
             "out": str(folder),
+            "target_label": target_label,
         },
     )
     if cover and len(table):

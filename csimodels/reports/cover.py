@@ -57,6 +57,8 @@ def cover_reading(batch: ReportBatchResult, language: str) -> str:
     small = t[t["status"] == "too_small"]
     zh = language == "zh"
     target = batch.target or ""
+    if zh and batch.settings.get("target_label"):
+        target = str(batch.settings["target_label"])
     parts: list[str] = []
     if zh:
         parts.append(
@@ -126,11 +128,17 @@ def cover_document(batch: ReportBatchResult, template: ReportTemplate) -> Docume
     charts: list[Chart] = []
     if len(written):
         frame = written[["index", "ci_lower", "ci_upper"]].rename(columns={"index": "estimate"})
-        title = f"{tr('Segment ranking', lang)} · {batch.target}" if batch.target else None
+        name = batch.settings.get("target_label") if lang == "zh" else None
+        name = name or batch.target
+        title = f"{tr('Segment ranking', lang)} · {name}" if name else None
         ax = segment_ranking(frame, language=lang, title=title)
         charts.append(Chart(tr("Segment ranking", lang), _png(ax)))
     shown = t.drop(columns=[c for c in ("files", "seconds") if c in t.columns])
     shown = shown.sort_values(["rank", "status"], na_position="last")
+    shown = shown.assign(  # display only: ranks as whole numbers, statuses in words
+        rank=["" if r != r else f"{r:.0f}" for r in shown["rank"]],
+        status=[tr(str(v), lang) for v in shown["status"]],
+    )
     block = Block(
         tr("Segment ranking", lang),
         cover_reading(batch, lang),

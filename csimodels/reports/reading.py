@@ -157,6 +157,7 @@ def _read_index(
         "ci_lower": lo,
         "ci_upper": hi,
         "r2": r2,
+        "target_label": labels.get(target, target),
     }
     name = _name(target, labels, language)
     parts: list[str] = []

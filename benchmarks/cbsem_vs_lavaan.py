@@ -1,5 +1,5 @@
 # ruff: noqa: E402  (BLAS thread variables must be set before numpy is imported)
-"""Benchmark: CB-SEM fits by csimodels (semopy algebra, own solver) against lavaan.
+"""Benchmark: CB-SEM fits by csimodels (own model algebra and solver) against lavaan.
 
 The same three ML fits as the parity tests — political democracy (with residual
 covariances), the three-factor Holzinger–Swineford CFA and ECSI on mobi — timed in one
@@ -12,7 +12,13 @@ ratios; nothing is asserted. Without Rscript/lavaan only the Python side is time
 BLAS threads are limited to one (see below): with a multithreaded BLAS on a busy
 2-core machine the ECSI fit took 1.3 s instead of 0.13 s.
 
-Run: ``python benchmarks/cbsem_vs_lavaan.py [--repeat 5] [--data ../shared/data]``
+Second part (issue 15): MLR fits of PD and HS (time, and the Yuan–Bentler χ² from
+both), and the bootstrap: ``--boot`` draws (default 1,000) on PD, one core each,
+csimodels' batched bootstrap against lavaan's ``se = "bootstrap"``; prints the time
+ratio and the ratios of the bootstrap standard errors (ours / lavaan's: both are Monte
+Carlo estimates of the same quantity, so they agree within a few percent).
+
+Run: ``python benchmarks/cbsem_vs_lavaan.py [--repeat 5] [--boot 1000] [--data ../shared/data]``
 """
 
 from __future__ import annotations
@@ -34,8 +40,10 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+import csimodels as csi
 from csimodels.sem.cbsem import _fit_syntax
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,9 +154,114 @@ def time_lavaan(data_dir: Path, repeat: int) -> dict[str, tuple[float, float]] |
     return out
 
 
+R_ROBUST = """
+suppressPackageStartupMessages(library(lavaan))
+rd <- function(f) {{ d <- read.csv(file.path("{data}", f), check.names = FALSE);
+  if (names(d)[1] == "") d <- d[, -1]; d }}
+pd <- rd("pd_data.csv"); hs <- rd("holzinger_swineford39_data.csv")
+for (case in list(list("pd", "{pd}", pd), list("hs", "{hs}", hs))) {{
+  fit <- sem(case[[2]], data = case[[3]], estimator = "MLR")
+  times <- numeric({repeat})
+  for (r in seq_len({repeat})) {{
+    t0 <- proc.time()[["elapsed"]]
+    fit <- sem(case[[2]], data = case[[3]], estimator = "MLR")
+    times[r] <- proc.time()[["elapsed"]] - t0
+  }}
+  cat("mlr", case[[1]], median(times), fitMeasures(fit, "chisq.scaled"), "\\n")
+}}
+if ({boot} > 0) {{
+  set.seed(1)
+  t0 <- proc.time()[["elapsed"]]
+  fit <- sem("{pd}", data = pd, se = "bootstrap", bootstrap = {boot})
+  el <- proc.time()[["elapsed"]] - t0
+  pe <- parameterEstimates(fit)
+  pe <- pe[pe$se > 0, ]
+  cat("boot", el, "\\n")
+  for (i in seq_len(nrow(pe))) cat("se", pe$lhs[i], pe$op[i], pe$rhs[i], pe$se[i], "\\n")
+}}
+"""
+
+
+def robust_and_bootstrap(args: argparse.Namespace, pd_data: pd.DataFrame, hs: pd.DataFrame) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours: dict[str, tuple[float, float]] = {}
+        for name, syntax, data in (("pd", PD, pd_data), ("hs", HS, hs)):
+            model = csi.CBSEM(syntax)
+            model.fit(data, estimator="MLR")
+            times = []
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                res = model.fit(data, estimator="MLR")
+                times.append(time.perf_counter() - t0)
+            ours[name] = (statistics.median(times), float(res.fit.loc["chi2_scaled", "value"]))
+        boot_res = None
+        boot_s = float("nan")
+        if args.boot > 0:
+            t0 = time.perf_counter()
+            boot_res = csi.CBSEM(PD).fit(
+                pd_data, inference=csi.inference.Bootstrap(n=args.boot, random_state=1)
+            )
+            boot_s = time.perf_counter() - t0
+    lavaan: dict[str, tuple[float, float]] = {}
+    lav_boot_s = float("nan")
+    lav_se: dict[tuple[str, str, str], float] = {}
+    rscript = shutil.which("Rscript")
+    if rscript is not None:
+        script = R_ROBUST.format(
+            data=str(args.data.resolve()), pd=PD, hs=HS, repeat=args.repeat, boot=args.boot
+        )
+        with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as fh:
+            fh.write(script)
+            path = fh.name
+        run = subprocess.run([rscript, path], capture_output=True, text=True, check=False)
+        Path(path).unlink(missing_ok=True)
+        for line in run.stdout.strip().splitlines():
+            parts = line.split()
+            if parts[0] == "mlr":
+                lavaan[parts[1]] = (float(parts[2]), float(parts[3]))
+            elif parts[0] == "boot":
+                lav_boot_s = float(parts[1])
+            elif parts[0] == "se":
+                lav_se[(parts[1], parts[2], parts[3])] = float(parts[4])
+    print()
+    print(
+        f"{'MLR':6} {'csimodels s':>12} {'lavaan s':>10} {'ratio':>7} "
+        f"{'chi2.scaled ours':>17} {'lavaan':>10}"
+    )
+    for name, (seconds, chi2) in ours.items():
+        lav_s, lav_chi2 = lavaan.get(name, (float("nan"), float("nan")))
+        print(
+            f"{name:6} {seconds:12.4f} {lav_s:10.4f} {lav_s / seconds:7.2f} "
+            f"{chi2:17.4f} {lav_chi2:10.4f}"
+        )
+    if boot_res is not None:
+        print()
+        print(
+            f"bootstrap, PD, {args.boot} draws, one core: csimodels {boot_s:.2f} s "
+            f"({boot_res.settings['n_failed']} failed), lavaan {lav_boot_s:.2f} s, "
+            f"ratio {lav_boot_s / boot_s:.1f}"
+        )
+        if lav_se:
+            p = boot_res.parameters
+            ratios = []
+            for (lhs, op, rhs), se in lav_se.items():
+                row = p[(p["lhs"] == lhs) & (p["op"] == op) & (p["rhs"] == rhs)]
+                if len(row) == 0:
+                    row = p[(p["lhs"] == rhs) & (p["op"] == op) & (p["rhs"] == lhs)]
+                ratios.append(float(row["std_error"].iloc[0]) / se)
+            r = np.asarray(ratios)
+            print(
+                f"bootstrap SE ratio ours/lavaan over {r.size} parameters: median "
+                f"{np.median(r):.3f}, min {r.min():.3f}, max {r.max():.3f} (Monte Carlo "
+                f"error of an SE from {args.boot} draws ≈ {1 / np.sqrt(2 * args.boot):.3f})"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--boot", type=int, default=1000)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     args = parser.parse_args()
     rd = lambda f: pd.read_csv(args.data / f, index_col=0)  # noqa: E731
@@ -177,6 +290,7 @@ def main() -> None:
             f"{chi2:11.4f} {lav_chi}"
         )
     print("ratio = lavaan time / csimodels time (> 1: csimodels faster)")
+    robust_and_bootstrap(args, cases["pd"][1], cases["hs"][1])
 
 
 if __name__ == "__main__":

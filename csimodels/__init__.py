@@ -17,10 +17,12 @@ from csimodels import (
     ahp,
     datasets,
     errors,
+    events,
     fce,
     importance,
     inference,
     kano,
+    planning,
     plotting,
     results,
     segments,
@@ -40,6 +42,15 @@ from csimodels.ahp import (
     FuzzyAHPResult,
 )
 from csimodels.data import DescriptionResult, ItemInfo, Scale, SurveyData
+from csimodels.events import (
+    ComplaintAnalysis,
+    ComplaintResult,
+    CustomerEvents,
+    Retention,
+    RetentionResult,
+    SatisfactionValue,
+    SatisfactionValueResult,
+)
 from csimodels.fce import FCE, FCEResult, FCETree, FCETreeResult, GradeSet
 from csimodels.importance import (
     DriverAnalysis,
@@ -51,6 +62,14 @@ from csimodels.importance import (
 )
 from csimodels.inference import Bootstrap, Permutation
 from csimodels.kano import Kano, KanoResult
+from csimodels.planning import (
+    ConvexCost,
+    ImprovementPlan,
+    PiecewiseCost,
+    PlanEvaluation,
+    PlanResult,
+    WhatIfResult,
+)
 from csimodels.results import Result, SegmentedResult, Summary, result_from_json
 from csimodels.sem import (
     ACSI,
@@ -62,6 +81,8 @@ from csimodels.sem import (
     PLSResult,
     SegmentedPLSResult,
 )
+from csimodels.sem._cbsem_compare import InvarianceResult, measurement_invariance
+from csimodels.sem.cbsem import CBSEM, CBSEMResult
 from csimodels.servqual import (
     SERVPERF,
     SERVQUAL,
@@ -71,11 +92,12 @@ from csimodels.servqual import (
     ZoneOfTolerance,
     ZoneOfToleranceResult,
 )
-from csimodels.trends import TrendMonitor, TrendResult
+from csimodels.trends import KPIMonitor, KPIResult, TrendMonitor, TrendResult
 
 __all__ = [
     "ACSI",
     "AHP",
+    "CBSEM",
     "CCSI",
     "ECSI",
     "FCE",
@@ -88,6 +110,11 @@ __all__ = [
     "AHPHierarchyResult",
     "AHPResult",
     "Bootstrap",
+    "CBSEMResult",
+    "ComplaintAnalysis",
+    "ComplaintResult",
+    "ConvexCost",
+    "CustomerEvents",
     "DescriptionResult",
     "DriverAnalysis",
     "DriverAnalysisResult",
@@ -99,8 +126,12 @@ __all__ = [
     "GradeSet",
     "ImportancePerformance",
     "ImportancePerformanceResult",
+    "ImprovementPlan",
     "Instrument",
+    "InvarianceResult",
     "ItemInfo",
+    "KPIMonitor",
+    "KPIResult",
     "Kano",
     "KanoResult",
     "ModelSpec",
@@ -109,9 +140,16 @@ __all__ = [
     "PenaltyReward",
     "PenaltyRewardResult",
     "Permutation",
+    "PiecewiseCost",
+    "PlanEvaluation",
+    "PlanResult",
     "Result",
+    "Retention",
+    "RetentionResult",
     "SERVPERFResult",
     "SERVQUALResult",
+    "SatisfactionValue",
+    "SatisfactionValueResult",
     "Scale",
     "SegmentedPLSResult",
     "SegmentedResult",
@@ -119,16 +157,20 @@ __all__ = [
     "SurveyData",
     "TrendMonitor",
     "TrendResult",
+    "WhatIfResult",
     "ZoneOfTolerance",
     "ZoneOfToleranceResult",
     "__version__",
     "ahp",
     "datasets",
     "errors",
+    "events",
     "fce",
     "importance",
     "inference",
     "kano",
+    "measurement_invariance",
+    "planning",
     "plotting",
     "result_from_json",
     "results",

@@ -76,7 +76,8 @@ class Settings(NoLegacyAPI, BaseModel):
         >>> Bootstrap(n=200).to_config()["n"]
         200
         """
-        return {"model": type(self).__name__, **self.model_dump(mode="json")}
+        # "model_type" can never be a field name (pydantic reserves the model_ prefix)
+        return {"model_type": type(self).__name__, **self.model_dump(mode="json")}
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | str) -> Self:
@@ -101,7 +102,7 @@ class Settings(NoLegacyAPI, BaseModel):
                 f"{cls.__name__}.from_config takes a dict of settings, got {type(config).__name__}"
             )
         data = dict(config)
-        name = data.pop("model", cls.__name__)
+        name = data.pop("model_type", cls.__name__)
         if name != cls.__name__:
             raise InvalidParameterError(f"the configuration is for {name!r}, not {cls.__name__}")
         return cls(**data)

@@ -205,3 +205,47 @@ def cronbach_alpha(x: FloatArray, w: FloatArray | None = None) -> float:
         return float("nan")
     k = x.shape[1]
     return float(k / (k - 1) * (1.0 - float(np.trace(cov)) / total))
+
+
+#: Multiple-comparison adjustments, by the name every family's ``p_adjust`` takes (the
+#: names of ``statsmodels.stats.multitest.multipletests``).
+P_ADJUST_METHODS: tuple[str, ...] = ("bonferroni", "fdr_bh", "holm", "none")
+
+
+def adjust_p_values(p: NDArray[np.float64], method: str) -> NDArray[np.float64]:
+    """Adjusted p-values over the finite entries of ``p`` (NaN entries are no tests).
+
+    ``"holm"``: step-down Holm–Bonferroni; ``"bonferroni"``: ``min(1, m·p)``;
+    ``"fdr_bh"``: Benjamini–Hochberg step-up; ``"none"``: unchanged. Equal to
+    ``statsmodels.stats.multitest.multipletests(p, method=...)[1]`` on the finite
+    entries (tested).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> adjust_p_values(np.array([0.01, 0.04, np.nan, 0.03]), "holm").tolist()
+    [0.03, 0.06, nan, 0.06]
+    """
+    if method not in P_ADJUST_METHODS:
+        from csimodels.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"p_adjust={method!r} is not a multiple-comparison adjustment; choose one of "
+            + ", ".join(repr(m) for m in P_ADJUST_METHODS)
+        )
+    out = np.array(p, dtype=np.float64, copy=True)
+    ok = np.flatnonzero(np.isfinite(out))
+    m = ok.size
+    if method == "none" or m == 0:
+        return out
+    if method == "bonferroni":
+        out[ok] = np.minimum(1.0, out[ok] * m)
+        return out
+    order = ok[np.argsort(out[ok], kind="stable")]
+    ranked = out[order]
+    if method == "holm":
+        adj = np.maximum.accumulate((m - np.arange(m)) * ranked)
+    else:  # fdr_bh
+        adj = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1]
+    out[order] = np.minimum(adj, 1.0)
+    return out

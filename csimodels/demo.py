@@ -45,7 +45,7 @@ DEMO_SECTIONS: list[tuple[str, Callable[[], str]]] = [
     ("Comparing two regions (MICOM, permutation test, PLS-MGA)", _lazy("csimodels.sem.mga")),
     ("CSI index model by CB-SEM (ACSI)", _lazy("csimodels.sem.cbsem")),
     ("What to fix first", _lazy("csimodels.importance")),
-    ("Trend monitoring and early warning", _lazy("csimodels.trends")),
+    ("Trend monitoring and early warning", _lazy("csimodels.trends._demo")),
     ("SERVQUAL", _lazy("csimodels.servqual")),
     ("Kano classification", _lazy("csimodels.kano")),
     ("AHP weighting", _lazy("csimodels.ahp")),

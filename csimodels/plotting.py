@@ -194,10 +194,10 @@ def use_language(language: str) -> Iterator[dict[str, Any]]:
                 stacklevel=3,
             )
         else:
-            # explicit family names (not "sans-serif"): a text keeps its font when the
-            # figure is saved after the context has closed
+            # name the family itself, not the generic "sans-serif": a text object keeps
+            # its family list, and a generic one is resolved again when the figure is
+            # saved, after this context has ended
             rc["font.family"] = [family, "DejaVu Sans"]
-            rc["font.sans-serif"] = [family, "DejaVu Sans"]
             rc["axes.unicode_minus"] = False
     else:
         # English charts may still show Chinese labels (data): fall back to a CJK font

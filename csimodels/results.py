@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Self
 
+import numpy as np
 import pandas as pd
 from pydantic import (
     BaseModel,
@@ -159,6 +160,16 @@ class MissingDataReport(BaseModel):
         return f"no missing answers; {self.n_rows_used} respondents used"
 
 
+def _is_count_name(column: object) -> bool:
+    """Columns that hold counts, ranks or degrees of freedom, by the library's names."""
+    name = str(column[-1] if isinstance(column, tuple) else column).lower()
+    return (
+        name in {"n", "df", "rank", "count", "priority", "n_items", "n_used"}
+        or name.startswith(("n_", "rank_", "count_"))
+        or name.endswith(("_n", "_count", "_rank"))
+    )
+
+
 class Summary:
     """A rendered report: header pairs, named tables and numbered notes.
 
@@ -189,14 +200,35 @@ class Summary:
         self.precision = precision
 
     def _format_float(self, x: float) -> str:
-        return f"{x:.{self.precision}f}"
+        text = f"{x:.{self.precision}f}"
+        # rounding a tiny negative number must not print a signed zero
+        return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+    @staticmethod
+    def _display(table: pd.DataFrame | pd.Series) -> pd.DataFrame:
+        """The table as shown: counts, ranks and degrees of freedom print as integers."""
+        frame = table.to_frame() if isinstance(table, pd.Series) else table
+        integer_like = [
+            c
+            for c in frame.columns
+            if _is_count_name(c)
+            and pd.api.types.is_float_dtype(frame[c].dtype)
+            and bool(np.all(np.isnan(v := frame[c].to_numpy()) | (v == np.round(v))))
+            and bool(np.nanmax(np.abs(frame[c].to_numpy()), initial=0.0) < 2**53)
+        ]
+        if not integer_like:
+            return frame
+        shown = frame.copy()
+        for c in integer_like:
+            shown[c] = [("n/a" if np.isnan(v) else str(int(v))) for v in frame[c].to_numpy()]
+        return shown
 
     def as_text(self) -> str:
         """The report as plain text."""
         blocks: list[str] = []
         body: list[str] = []
         for name, table in self.tables.items():
-            frame = table.to_frame() if isinstance(table, pd.Series) else table
+            frame = self._display(table)
             rendered = frame.to_string(float_format=self._format_float, na_rep="n/a")
             body.append(f"{name}\n{'-' * len(name)}\n{rendered}")
         width = max([len(self.title), 60, *(len(line) for b in body for line in b.split("\n"))])
@@ -226,7 +258,7 @@ class Summary:
             )
             parts.append(f"<table>{rows}</table>")
         for name, table in self.tables.items():
-            frame = table.to_frame() if isinstance(table, pd.Series) else table
+            frame = self._display(table)
             parts.append(f"<h5>{html.escape(name)}</h5>")
             parts.append(frame.to_html(float_format=self._format_float, na_rep="n/a"))
         if self.notes:

@@ -93,6 +93,8 @@ def _quiet_fit_syntax(syntax: str, data: pd.DataFrame, estimator: str = "ML") ->
 def _compare(res: CBSEMResult, case: str, *, est_tol: float, se_tol: float) -> None:
     lav = pd.read_csv(FIXTURES / f"{case}_params.csv").set_index(["lhs", "op", "rhs"])
     ours = res.estimates
+    if "~1" not in lav.index.get_level_values("op"):  # fixture written without means
+        ours = ours[ours.index.get_level_values("op") != "~1"]
     assert len(ours) == len(lav)
     for key, row in ours.iterrows():
         ref = lav.loc[key] if key in lav.index else lav.loc[(key[2], key[1], key[0])]
@@ -261,8 +263,8 @@ def test_formative_construct_rejected_suggesting_pls() -> None:
 
 def test_unknown_estimator_lists_valid_ones() -> None:
     data = csi.datasets.load_example("acsi_demo")
-    with pytest.raises(InvalidParameterError, match=r"'DWLS', 'FIML', 'GLS'.*got 'MLR'"):
-        csi.ACSI(indicators=data.constructs).fit(data, method="cbsem", estimator="MLR")
+    with pytest.raises(InvalidParameterError, match=r"'DWLS', 'FIML', 'GLS'.*got 'MLM'"):
+        csi.ACSI(indicators=data.constructs).fit(data, method="cbsem", estimator="MLM")
 
 
 def test_weighted_data_rejected_by_unweighted_estimators() -> None:

@@ -76,7 +76,7 @@ CASES = [
     ),
     Case(
         "TrendMonitor",
-        csi.TrendMonitor(series=["SAT2", "SAT1"]),
+        csi.TrendMonitor(series=["SAT2", "SAT1"], periods=("Q1", "Q2", "Q3")),
         _trend_frame,
         {"scale": (1, 10), "weight": "weight", "period": "period"},
         "SAT2",

@@ -66,6 +66,12 @@ EXAMPLES: dict[str, Callable[[], Settings]] = {
     "PenaltyReward": lambda: csi.PenaltyReward(attributes=["QUAL1", "VAL1"], overall="SAT1"),
     "ImportancePerformance": lambda: csi.ImportancePerformance(),
     "TrendMonitor": lambda: csi.TrendMonitor(series=["SAT1"]),
+    "Retention": lambda: csi.Retention(),
+    "ComplaintAnalysis": lambda: csi.ComplaintAnalysis(),
+    "SatisfactionValue": lambda: csi.SatisfactionValue(),
+    "ImprovementPlan": lambda: csi.ImprovementPlan(goal=1.5, costs={"Quality": 10.0}),
+    "ConvexCost": lambda: csi.ConvexCost(rate=2.0),
+    "PiecewiseCost": lambda: csi.PiecewiseCost(breaks=(2.0,), rates=(10.0, 30.0)),
     "Bootstrap": lambda: csi.Bootstrap(n=100),
     "Permutation": lambda: csi.Permutation(n=100),
 }
@@ -91,7 +97,7 @@ def test_every_public_model_is_listed() -> None:
 @pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
 def test_unknown_setting_is_the_one_parameter_error(cls: type[Settings]) -> None:
     example = _example(cls)
-    config = {k: v for k, v in example.to_config().items() if k != "model"}
+    config = {k: v for k, v in example.to_config().items() if k != "model_type"}
     with pytest.raises(InvalidParameterError) as err:
         cls(**config, no_such_option=1)
     message = str(err.value)
@@ -102,7 +108,7 @@ def test_unknown_setting_is_the_one_parameter_error(cls: type[Settings]) -> None
 @pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
 def test_invalid_value_names_parameter_and_model(cls: type[Settings]) -> None:
     example = _example(cls)
-    config = {k: v for k, v in example.to_config().items() if k != "model"}
+    config = {k: v for k, v in example.to_config().items() if k != "model_type"}
     # a value of the wrong kind for the first field that has a simple type
     target = next(
         (
@@ -125,7 +131,7 @@ def test_invalid_value_names_parameter_and_model(cls: type[Settings]) -> None:
 def test_models_are_configuration(cls: type[Settings]) -> None:
     example = _example(cls)
     config = example.to_config()
-    assert config["model"] == cls.__name__
+    assert config["model_type"] == cls.__name__
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         again = cls.from_config(config)
@@ -133,7 +139,7 @@ def test_models_are_configuration(cls: type[Settings]) -> None:
     schema = cls.json_schema()
     assert schema["type"] == "object" and set(cls.model_fields) <= set(schema["properties"])
     with pytest.raises(InvalidParameterError, match=f"not {cls.__name__}"):
-        cls.from_config({**config, "model": "SomethingElse"})
+        cls.from_config({**config, "model_type": "SomethingElse"})
 
 
 @pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
@@ -315,3 +321,27 @@ def test_gate_takes_every_from_frame_option_for_a_frame() -> None:
             )
         )
     pd.testing.assert_frame_equal(res.paths, via_data.paths)
+
+
+def test_every_result_names_its_sample_and_inference_alike() -> None:
+    data = _demo()
+    sq = _servqual()
+    kano = simulate_kano_survey(n=300, random_state=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = {
+            "PLS": csi.ACSI(indicators=data.constructs).fit(data),
+            "PLS bootstrap": csi.ACSI(indicators=data.constructs).fit(
+                data, bootstrap=30, random_state=1
+            ),
+            "DriverAnalysis": csi.DriverAnalysis(attributes=["QUAL1"], overall="SAT1").fit(data),
+            "PenaltyReward": csi.PenaltyReward(attributes=["QUAL1"], overall="SAT1").fit(data),
+            "SERVQUAL": csi.SERVQUAL().fit(sq),
+            "Kano": kano.model().fit(kano.frame),
+        }
+    for name, res in results.items():
+        assert isinstance(res.settings.get("n_used"), int), name
+        assert isinstance(res.settings.get("inference"), str), name
+        assert "weight" in res.settings, name
+    assert results["PLS bootstrap"].settings["random_state"] == 1
+    assert "bootstrap (30 resamples" in results["PLS bootstrap"].settings["inference"]

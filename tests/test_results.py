@@ -135,3 +135,29 @@ def test_missing_data_report_sentences() -> None:
         ).describe()
     )
     assert "pairwise" in MissingDataReport(strategy="pairwise", n_rows=9, n_rows_used=9).describe()
+
+
+@pytest.mark.parametrize("method", ["holm", "bonferroni", "fdr_bh"])
+def test_p_adjustment_equals_statsmodels(method: str) -> None:
+    from statsmodels.stats.multitest import multipletests
+
+    from csimodels._stats import adjust_p_values
+
+    rng = np.random.default_rng(3)
+    for size in (1, 2, 7, 40):
+        p = rng.uniform(0, 0.2, size) ** 2
+        p[rng.random(size) < 0.2] = p[0]  # ties
+        expected = multipletests(p, method=method)[1]
+        np.testing.assert_allclose(adjust_p_values(p, method), expected, rtol=1e-12)
+        with_nan = np.append(p, np.nan)
+        got = adjust_p_values(with_nan, method)
+        assert np.isnan(got[-1])
+        np.testing.assert_allclose(got[:-1], expected, rtol=1e-12)
+
+
+def test_unknown_p_adjustment_is_refused() -> None:
+    from csimodels._stats import adjust_p_values
+    from csimodels.errors import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="p_adjust='sidak' is not a multiple"):
+        adjust_p_values(np.array([0.1]), "sidak")

@@ -243,7 +243,7 @@ def test_paired_t_and_interval_match_scipy(sim: object) -> None:
         scale={c: (1, 7) for c in frame if c[0] in "EP"},
         segments=["store"],
     )
-    res = SERVQUAL(correction="none").fit(unweighted)
+    res = SERVQUAL(p_adjust="none").fit(unweighted)
     for item in ("1", "9", "22"):
         ref = stats.ttest_rel(frame[f"P{item}"], frame[f"E{item}"])
         ci = ref.confidence_interval(0.95)
@@ -263,7 +263,7 @@ def test_paired_t_and_interval_match_scipy(sim: object) -> None:
 
 def test_wilcoxon_matches_scipy() -> None:
     s = simulate_servqual_survey(n=120, random_state=5)
-    res = SERVQUAL(test="wilcoxon", correction="none").fit(s.frame, by=None, weight=None)
+    res = SERVQUAL(test="wilcoxon", p_adjust="none").fit(s.frame, by=None, weight=None)
     for item in ("2", "13"):
         ref = stats.wilcoxon(s.frame[f"P{item}"] - s.frame[f"E{item}"])
         assert res.items.loc[item, "statistic"] == pytest.approx(ref.statistic)
@@ -282,7 +282,10 @@ def test_multiple_comparison_corrections() -> None:
     assert adjust_p(p, "bonferroni")[:4] == pytest.approx([0.04, 0.16, 0.12, 0.02])
     assert adjust_p(p, "fdr_bh")[:4] == pytest.approx(stats.false_discovery_control(p[:4]))
     assert np.isnan(adjust_p(p, "holm")[4])
-    res = SERVQUAL(correction="bonferroni").fit(simulate_servqual_survey(n=80, random_state=2).data)
+    with pytest.warns(DeprecationWarning, match="use p_adjust"):
+        model = SERVQUAL(correction="bonferroni")
+    assert model.p_adjust == "bonferroni"
+    res = model.fit(simulate_servqual_survey(n=80, random_state=2).data)
     assert res.items["p_adjusted"].to_numpy() == pytest.approx(
         np.minimum(1, res.items["p_value"].to_numpy() * 22)
     )

@@ -32,17 +32,12 @@ from csimodels.errors import (
     SpecificationError,
 )
 from csimodels.results import result_from_json
-from csimodels.trends import (
-    CONTROL_CHARTS,
-    TrendMonitor,
-    TrendResult,
-    _adjust,
-    _cell_stats,
-    _cusum,
-    _ewma,
-    _shewhart,
-    demo_section,
-)
+from csimodels.trends import CONTROL_CHARTS, TrendMonitor, TrendResult, demo_section
+from csimodels.trends._engine import adjust_p as _adjust
+from csimodels.trends._engine import cell_stats as _cell_stats
+from csimodels.trends._engine import cusum as _cusum
+from csimodels.trends._engine import ewma as _ewma
+from csimodels.trends._engine import shewhart as _shewhart
 
 PERIODS = [f"{y}Q{q}" for y in (2024, 2025) for q in (1, 2, 3, 4)]
 STORES = ["S1", "S2", "S3", "S4", "S5", "S6"]
@@ -184,7 +179,7 @@ def test_chart_engines_match_a_plain_loop() -> None:
 @pytest.mark.parametrize("chart", ["ewma", "cusum", "shewhart"])
 def test_known_drop_alerts_at_that_store_and_period(chart: str) -> None:
     data = survey(make_frame(11, drop=1.0))
-    res = TrendMonitor(series=["SAT"], by="store", baseline=4, chart=chart).fit(data)
+    res = TrendMonitor(series=["SAT"], baseline=4, chart=chart).fit(data, by="store")
     charted = res.alerts[res.alerts["rule"] == chart]
     at_store = charted[charted["segment"] == "S4"]
     assert set(at_store["kind"]) == {"drop"}
@@ -200,7 +195,10 @@ def test_known_drop_alerts_at_that_store_and_period(chart: str) -> None:
     pop = res.alerts[(res.alerts["rule"] == "period_over_period") & (res.alerts["segment"] == "S4")]
     assert "2025Q2" in set(pop.loc[pop["kind"] == "drop", "period"])
     # severity ordering; a limit has the sign of the alert
-    assert res.alerts["severity"].is_monotonic_decreasing
+    rank = res.alerts["tier"].map({"critical": 0, "warning": 1, "watch": 2})
+    assert rank.is_monotonic_increasing
+    for _, part in res.alerts.groupby("tier"):
+        assert part["severity"].is_monotonic_decreasing
     assert ((res.alerts["limit"] < 0) == (res.alerts["kind"] == "drop")).all()
     assert (res.alerts["severity"] >= 1).all()
 
@@ -210,8 +208,8 @@ def test_in_control_false_alarm_rates_at_survey_level() -> None:
     shewhart_hits = pop_hits = pop_tests = points = 0
     for seed in range(30):
         frame = make_frame(100 + seed, n=120)
-        res = TrendMonitor(series=["SAT"], by="store", baseline=4, chart="shewhart").fit(
-            frame, scale=(1, 10), period="quarter"
+        res = TrendMonitor(series=["SAT"], baseline=4, chart="shewhart").fit(
+            frame, scale=(1, 10), period="quarter", by="store"
         )
         t = res.table
         points += int(t["z"].notna().sum())
@@ -230,7 +228,7 @@ def test_in_control_false_alarm_rates_at_survey_level() -> None:
 
 def test_unweighted_means_and_standard_errors_match_pandas() -> None:
     frame = make_frame(7, n=40)
-    res = TrendMonitor(series=["SAT", "Loyalty"], by="region").fit(survey(frame))
+    res = TrendMonitor(series=["SAT", "Loyalty"]).fit(survey(frame), by="region")
     score = (frame[["SAT", "REC"]] - 1) / 9 * 100
     frame = frame.assign(SAT100=score["SAT"], LOY100=score.mean(axis=1))
     g = frame.groupby(["region", "quarter"])
@@ -295,7 +293,7 @@ def test_welch_change_test_matches_scipy() -> None:
     frame.loc[frame["quarter"] == "2024Q3", "SAT"] = np.clip(
         frame.loc[frame["quarter"] == "2024Q3", "SAT"] - 1, 1, 10
     )
-    res = TrendMonitor(series=["SAT"], by="store").fit(survey(frame))
+    res = TrendMonitor(series=["SAT"]).fit(survey(frame), by="store")
     for store in ("S1", "S5"):
         for prev, cur in itertools.pairwise(PERIODS):
             a = frame.loc[(frame["store"] == store) & (frame["quarter"] == cur), "SAT"]
@@ -311,12 +309,12 @@ def test_welch_change_test_matches_scipy() -> None:
 def test_z_change_test_and_p_adjustment() -> None:
     frame = make_frame(14, n=30)
     data = survey(frame)
-    z = TrendMonitor(series=["SAT", "REC"], by="store", test="z").fit(data)
+    z = TrendMonitor(series=["SAT", "REC"], test="z").fit(data, by="store")
     t = z.table.dropna(subset=["p_value"])
     np.testing.assert_allclose(
         t["p_value"], 2 * stats.norm.sf(np.abs(t["change"] / t["change_std_error"]))
     )
-    bh = TrendMonitor(series=["SAT", "REC"], by="store", test="z", p_adjust="fdr_bh").fit(data)
+    bh = TrendMonitor(series=["SAT", "REC"], test="z", p_adjust="fdr_bh").fit(data, by="store")
     tb = bh.table.dropna(subset=["p_value"])
     np.testing.assert_allclose(
         tb["p_value_adjusted"], stats.false_discovery_control(tb["p_value"].to_numpy())
@@ -403,14 +401,14 @@ def test_non_numeric(small: pd.DataFrame) -> None:
 def test_empty_segment_cell_is_reported(small: pd.DataFrame) -> None:
     thin = small[~((small["store"] == "S2") & (small["quarter"] == "2025Q1"))]
     with pytest.warns(DataQualityWarning, match=r"S2/SAT/2025Q1"):
-        res = TrendMonitor(series=["SAT"], by="store", min_n=5).fit(survey(thin))
+        res = TrendMonitor(series=["SAT"], min_n=5).fit(survey(thin), by="store")
     row = res.table.loc[("S2", "SAT", "2025Q1")]
     assert row["n"] == 0 and math.isnan(row["estimate"]) and row["signal"] == ""
     assert any("S2/SAT/2025Q1" in n for n in res.notes)
     # the chart skips the missing quarter and goes on
     assert not math.isnan(res.table.loc[("S2", "SAT", "2025Q2"), "chart_statistic"])
     with pytest.warns(DataQualityWarning, match=r"fewer than min_n = 30"):
-        TrendMonitor(series=["SAT"], by="store").fit(survey(small))
+        TrendMonitor(series=["SAT"]).fit(survey(small), by="store")
 
 
 def test_baseline_not_in_data(small: pd.DataFrame) -> None:
@@ -440,7 +438,7 @@ def test_bad_settings_and_other_inputs(small: pd.DataFrame) -> None:
     with pytest.raises(DataValidationError, match=r"pass period='<column>'"):
         TrendMonitor(series=["SAT"]).fit(small, scale=(1, 10))
     with pytest.raises(DataValidationError, match=r"by='city' is not a segment column"):
-        TrendMonitor(series=["SAT"], by="city").fit(survey(small))
+        TrendMonitor(series=["SAT"]).fit(survey(small), by="city")
     no_scale = csi.SurveyData.from_frame(small, items=["SAT", "REC"], period="quarter")
     with pytest.raises(DataValidationError, match=r"item 'SAT' has no declared scale"):
         TrendMonitor(series=["SAT"]).fit(no_scale)
@@ -464,11 +462,11 @@ def test_period_order_numeric_and_explicit() -> None:
 
 def test_nothing_mutated_and_json_round_trip(small: pd.DataFrame) -> None:
     frame = small.copy()
-    model = TrendMonitor(series=["SAT", "REC"], by="store", chart="cusum", baseline=2)
+    model = TrendMonitor(series=["SAT", "REC"], chart="cusum", baseline=2)
     dumped = model.model_dump()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        res = model.fit(frame, scale=(1, 10), period="quarter")
+        res = model.fit(frame, scale=(1, 10), period="quarter", by="store")
     pd.testing.assert_frame_equal(frame, small)
     assert model.model_dump() == dumped
     again = result_from_json(res.to_json())
@@ -497,12 +495,12 @@ def test_plot_and_plot_data() -> None:
     import matplotlib.pyplot as plt
 
     frame = make_frame(51, n=30)
-    res = TrendMonitor(series=["SAT"], by="store", baseline=4).fit(survey(frame))
+    res = TrendMonitor(series=["SAT"], baseline=4).fit(survey(frame), by="store")
     data = res.plot_data("S3", "SAT")
     assert data.index.tolist() == PERIODS
     assert data["z"].iloc[:4].isna().all() and data["z"].iloc[4:].notna().all()
-    _top, bottom = res.plot("S3", "SAT")
-    assert len(bottom.lines) == 3
+    fig = res.plot(segment="S3", series="SAT")
+    assert len(fig.axes[1].lines) == 3
     plt.close("all")
     with pytest.raises(DataValidationError, match=r"segment 'S9' is not in this result"):
         res.plot_data("S9")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize
 
 from csimodels.ahp._priorities import perron
 
@@ -54,6 +53,8 @@ def lambda_max_completion(a: FloatArray, *, max_iter: int = 500) -> tuple[FloatA
     >>> round(float(full[0, 2]), 6), ok          # the consistent value 2 × 2
     (4.0, True)
     """
+    from scipy.optimize import minimize
+
     n = a.shape[0]
     iu, ju = np.triu_indices(n, k=1)
     gap = np.isnan(a[iu, ju])

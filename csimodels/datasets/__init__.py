@@ -8,6 +8,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from csimodels.data.survey import SurveyData
+from csimodels.datasets.events import (
+    COMPLAINT_REASONS,
+    SimulatedEvents,
+    simulate_customer_events,
+)
 from csimodels.datasets.kano import DEFAULT_KANO_FEATURES, SimulatedKanoSurvey, simulate_kano_survey
 from csimodels.datasets.servqual import SimulatedServqual, simulate_servqual_survey
 from csimodels.datasets.simulate import (
@@ -18,8 +23,10 @@ from csimodels.datasets.simulate import (
 from csimodels.errors import DataValidationError, format_offenders
 
 __all__ = [
+    "COMPLAINT_REASONS",
     "DEFAULT_KANO_FEATURES",
     "EXAMPLES",
+    "SimulatedEvents",
     "SimulatedKanoSurvey",
     "SimulatedServqual",
     "SimulatedSurvey",
@@ -27,6 +34,7 @@ __all__ = [
     "load_example",
     "load_example_with_truth",
     "simulate_csi_survey",
+    "simulate_customer_events",
     "simulate_kano_survey",
     "simulate_servqual_survey",
 ]

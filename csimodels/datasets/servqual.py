@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from csimodels.data.survey import SurveyData
 from csimodels.errors import DataValidationError, format_offenders
@@ -107,6 +106,8 @@ def expected_rounded_mean(mean: float, sd: float, lo: int, hi: int) -> float:
     >>> round(expected_rounded_mean(4.0, 1.0, 1, 7), 10)   # symmetric: the centre
     4.0
     """
+    from scipy import stats
+
     points = np.arange(lo, hi + 1, dtype=np.float64)
     upper = stats.norm.cdf((points + 0.5 - mean) / sd)
     lower = stats.norm.cdf((points - 0.5 - mean) / sd)

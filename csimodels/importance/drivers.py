@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 from pydantic import ConfigDict, Field, model_validator
-from scipy import stats
 
 from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
@@ -47,6 +46,8 @@ from csimodels.segments import as_by, fit_by, label_of
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+    from csimodels.planning.result import WhatIfResult
 
 __all__ = [
     "IMPORTANCE_ALIASES",
@@ -320,6 +321,36 @@ class DriverAnalysisResult(Result):
                 f"{', '.join(repr(m) for m in self.methods)}"
             )
         return resolved[0]
+
+    def what_if(
+        self,
+        changes: dict[str, float],
+        *,
+        scale: tuple[float, float],
+        segment: str | None = None,
+        level: float | None = None,
+    ) -> WhatIfResult:
+        """Predicted change of the overall item when attributes move (needs ``"slope"``).
+
+        ``changes`` maps attributes to a change in points of their 0–100 score on
+        ``scale`` (the rating scale, e.g. ``(1, 10)``); the effects are the regression
+        slopes, the interval comes from the bootstrap draws when the fit has them. See
+        :func:`csimodels.planning.what_if`.
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> from csimodels.importance import DriverAnalysis
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> res = DriverAnalysis(attributes=["QUAL1", "VAL1"], overall="SAT1",
+        ...                      methods=["slope"]).fit(data)
+        >>> w = res.what_if({"QUAL1": 5.0}, scale=(1, 10))
+        >>> bool(abs(w.change - 5.0 * res.importance.loc["QUAL1", "slope"]) < 1e-12)
+        True
+        """
+        from csimodels.planning.what_if import what_if
+
+        return what_if(self, changes, segment=segment, scale=scale, level=level)
 
     # -- plotting ------------------------------------------------------------------
     def plot_data(self, method: str | None = None) -> pd.DataFrame:
@@ -635,6 +666,8 @@ class DriverAnalysis(Settings):
         segment: str | None,
         seed: int | None = None,
     ) -> DriverAnalysisResult:
+        from scipy import stats
+
         where = f"{self._name}" + (f" (segment {segment!r})" if segment is not None else "")
         attrs = list(self.attributes)
         names = [*attrs, self.overall]
@@ -825,6 +858,7 @@ class DriverAnalysis(Settings):
             "weight": data.weight,
             "inference": inference,
             "segment": segment,
+            "n_used": n_used,
         }
         return DriverAnalysisResult(
             importance=importance,

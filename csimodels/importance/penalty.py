@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 from pydantic import ConfigDict, Field
-from scipy import stats
 
 from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
@@ -392,6 +391,8 @@ class PenaltyReward(Settings):
     def _fit_one(
         self, data: SurveyData, cuts: dict[str, tuple[float, float]], *, segment: str | None
     ) -> PenaltyRewardResult:
+        from scipy import stats
+
         where = self._name + (f" (segment {segment!r})" if segment is not None else "")
         attrs = list(self.attributes)
         p = len(attrs)
@@ -566,6 +567,8 @@ class PenaltyReward(Settings):
             "missing": self.missing,
             "weight": data.weight,
             "segment": segment,
+            "n_used": n,
+            "inference": "OLS on band dummies: t tests of the penalty and reward coefficients",
         }
         return PenaltyRewardResult(
             table=table,

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from pydantic import ConfigDict, Field, model_validator
-from scipy.stats import norm
 
 from csimodels._settings import Settings
 from csimodels.data._validate import rows_with_values
@@ -243,6 +242,8 @@ class Kano(Settings):
         >>> round(Kano(features={"x": ("f", "d")}, fong_alpha=0.05).critical_value(), 4)
         1.96
         """
+        from scipy.stats import norm
+
         if self.fong_critical_value is not None:
             return float(self.fong_critical_value)
         if self.fong_alpha is not None:
@@ -772,11 +773,12 @@ class Kano(Settings):
             "max_questionable_share": self.max_questionable_share,
             "n_respondents": int(survey.n_respondents),
             "n_screened": int(screened.sum()),
+            "n_used": int(survey.n_respondents - screened.sum()),
+            "inference": "Fong's test of the top two categories; shares of answers",
             "n_features": len(features),
             "weight": survey.weight,
             "weighted_counts": "weighted shares; Fong's test on weighted counts rescaled to n",
             "missing": "a feature is used for a respondent when both answers are present",
-            "by": None,
         }
         return KanoResult(
             counts=counts_frame,

@@ -4,7 +4,14 @@ The national index models are presets (:class:`ACSI`, :class:`SCSI`, :class:`ECS
 :class:`CCSI`); any other model is a :class:`PathModel` built from a :class:`ModelSpec`.
 """
 
-from csimodels.sem.cbsem import CBSEM_ESTIMATORS, CBSEMResult, compare_pls_cbsem, fit_cbsem
+from csimodels.sem._cbsem_compare import InvarianceResult, chi2_difference, measurement_invariance
+from csimodels.sem.cbsem import (
+    CBSEM,
+    CBSEM_ESTIMATORS,
+    CBSEMResult,
+    compare_pls_cbsem,
+    fit_cbsem,
+)
 from csimodels.sem.cbsem_segments import SegmentedCBSEMResult
 from csimodels.sem.mga import MICOMResult, MultigroupResult, compare_groups, micom
 from csimodels.sem.pls import PLSResult, SegmentedPLSResult
@@ -15,6 +22,7 @@ from csimodels.sem.structures import CSI_STRUCTURES, CSIStructure
 
 __all__ = [
     "ACSI",
+    "CBSEM",
     "CBSEM_ESTIMATORS",
     "CCSI",
     "CCSI_VARIANTS",
@@ -25,6 +33,7 @@ __all__ = [
     "CSIPreset",
     "CSIStructure",
     "Construct",
+    "InvarianceResult",
     "MICOMResult",
     "ModelSpec",
     "MultigroupResult",
@@ -33,8 +42,10 @@ __all__ = [
     "PathModel",
     "SegmentedCBSEMResult",
     "SegmentedPLSResult",
+    "chi2_difference",
     "compare_groups",
     "compare_pls_cbsem",
     "fit_cbsem",
+    "measurement_invariance",
     "micom",
 ]

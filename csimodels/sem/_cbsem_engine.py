@@ -1,16 +1,16 @@
-"""The covariance-based SEM engine: semopy's model algebra, csimodels' objectives and solver.
+"""The covariance-based SEM engine: objectives, information and solver (csimodels' own).
 
-semopy parses the model description and builds the RAM-style matrices (Beta, Lambda,
-Psi, Theta), their starting values and the derivatives of the implied covariance
-matrix Σ(θ) with respect to every free parameter. Everything numerical that decides
-the answer is here, on lavaan's scale so that results can be compared with it:
+The model algebra (Σ(θ), μ(θ) and their derivatives) is :mod:`._cbsem_ram`; here are
+the sample moments and discrepancy functions of one group (:class:`ModelFrame`), the
+sum over groups (:class:`MultiFrame`) and the optimiser, all on lavaan's scale so that
+results can be compared with it:
 
 * the sample moments (ML: covariance with divisor N; GLS/ULS/WLS/DWLS: divisor N − 1,
   as lavaan; respondent weights give weighted moments);
 * the discrepancy functions ``F`` with lavaan's normalisation (χ² = 2 N F);
 * the optimiser: Fisher scoring (Gauss–Newton with the expected information as the
   Hessian; for ML this is the scoring method of LISREL/lavaan's ``"expected"``
-  information) with a backtracking line search, started from semopy's data-based
+  information) with a backtracking line search, started from composite-based
   values, polished until the largest absolute gradient component is below ``gtol``;
   scipy's ``trust-constr`` takes over from the best point if scoring stalls;
 * standard errors from the expected information, χ² and the baseline model.
@@ -19,14 +19,13 @@ the answer is here, on lavaan's scale so that results can be compared with it:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from csimodels.sem._cbsem_ordinal import OrdinalMoments
+from csimodels.sem._cbsem_ram import RamModel
 
 FloatArray = NDArray[np.float64]
 
@@ -36,87 +35,45 @@ def n_th_all(ordinal: OrdinalMoments) -> int:
     return ordinal.n_thresholds
 
 
-ESTIMATORS = ("ML", "GLS", "ULS", "WLS", "DWLS", "WLSMV", "FIML")
-
-
-@dataclass
-class Parameter:
-    """One entry of the parameter table (free or fixed)."""
-
-    lhs: str
-    op: str
-    rhs: str
-    free: int  # 0 fixed, else 1-based position in the free vector
-    value: float
-
-
-@dataclass
-class Estimate:
-    """What the engine hands back to the public layer."""
-
-    observed: list[str]
-    latent: list[str]
-    params: list[Parameter]
-    x: FloatArray
-    vcov: FloatArray
-    sigma: FloatArray
-    sample_cov: FloatArray
-    latent_cov: FloatArray
-    beta: FloatArray
-    lam: FloatArray
-    psi: FloatArray
-    theta: FloatArray
-    inner: list[str]
-    fmin: float
-    n: int
-    iterations: int
-    converged: bool
-    max_gradient: float
-    solver: str
-    baseline_fmin: float
-    baseline_df: int
-    n_moments: int
-    loglik: float
-    baseline_loglik: float
-    means: FloatArray
-    flatness: float = float("nan")
-    messages: list[str] = field(default_factory=list)
+ESTIMATORS = ("ML", "MLR", "GLS", "ULS", "WLS", "DWLS", "WLSMV", "FIML")
 
 
 class ModelFrame:
-    """A semopy model bound to data moments, with objective, gradient and information."""
+    """One group's sample moments bound to the model algebra, with objective, gradient
+    and expected information (all with respect to the full free-parameter vector)."""
 
     def __init__(
         self,
-        syntax: str,
+        ram: RamModel,
         x: FloatArray,
         columns: list[str],
         estimator: str,
         weights: FloatArray | None,
         ordinal: OrdinalMoments | None = None,
+        group: int = 0,
     ) -> None:
-        import semopy
-
-        if estimator == "WLSMV":
-            estimator = "DWLS"  # same estimates; robust SEs and test in the public layer
+        if estimator in ("WLSMV", "MLR"):
+            # same estimates as DWLS / ML; robust SEs and tests in the public layer
+            estimator = "DWLS" if estimator == "WLSMV" else "ML"
         self.estimator = estimator
         self.ordinal = ordinal
-        self.model = semopy.Model(syntax)
-        observed = list(self.model.vars["observed"])
+        self.ram = ram
+        self.group = group
+        self.meanstructure = ram.meanstructure
+        observed = list(ram.observed)
         self.observed = observed
         order = [columns.index(c) for c in observed]
         xo = x[:, order]
         self.x = xo
         self.n = int(xo.shape[0])
         n = self.n
+        self.weights_raw = weights
         if weights is None:
             w = np.full(n, 1.0 / n)
         else:
             w = weights / weights.sum()
         self.w = w
-        complete: NDArray[np.bool_] = np.asarray(~np.isnan(xo).any(axis=1), dtype=bool)
         if estimator == "FIML":
-            # starting moments from complete-ish data (pairwise)
             mean = np.nanmean(xo, axis=0)
             filled = np.where(np.isnan(xo), mean, xo)
             s = np.cov(filled, rowvar=False, bias=True)
@@ -133,12 +90,6 @@ class ModelFrame:
         self.mean = mean
         s = np.atleast_2d(s)
         self.s = s
-        frame = pd.DataFrame(
-            np.where(complete[:, None], xo, np.nan) if estimator != "FIML" else xo,
-            columns=pd.Index(observed),
-        )
-        cov_frame = pd.DataFrame(s, index=pd.Index(observed), columns=pd.Index(observed))
-        self.model.load(data=frame, cov=cov_frame)
         self.p = len(observed)
         self.vech = np.triu_indices(self.p)
         p = self.p
@@ -159,10 +110,18 @@ class ModelFrame:
             self.s_vech = s[self.vech]
         if estimator == "FIML":
             self._prepare_fiml()
-        self.n_free = len(self.model.param_vals)
-        self.n_moments = p * (p + 1) // 2 + (p if estimator == "FIML" else 0)
+        self.n_free = ram.n_free
+        self.n_moments = p * (p + 1) // 2 + (p if self.meanstructure else 0)
         if ordinal is not None:
             self.n_moments += self.n_thresholds
+        self._h1_trace: float | None = None  # cached by the robust test
+        self.variance_positions = sorted(
+            {
+                r.free - 1
+                for r in ram.table.rows
+                if r.free and r.op == "~~" and r.lhs == r.rhs and r.group == group + 1
+            }
+        )
 
     # -- ordinal items -------------------------------------------------------------------
     def _prepare_ordinal(self, ordinal: OrdinalMoments, observed: list[str]) -> None:
@@ -224,8 +183,8 @@ class ModelFrame:
 
     def moment_jacobian(self, theta: FloatArray) -> FloatArray:
         """Δ = ∂(model moments)/∂θ' (moments × free parameters), ordinal layout."""
-        _, m, c = self.sigma(theta)
-        return self._ordinal_delta(self.dsigma(m, c))
+        _, _, cache = self.sigma(theta)
+        return self._ordinal_delta(self.dsigma(theta, cache)[0])
 
     def _ordinal_delta(self, d: FloatArray) -> FloatArray:
         dsig = d[:, self.vech[0], self.vech[1]].T
@@ -249,65 +208,70 @@ class ModelFrame:
             data = self.x[np.ix_(np.asarray(rows, dtype=np.intp), idx)]
             self.patterns.append((idx, data))
 
+    def s_ml(self) -> FloatArray:
+        """The sample covariance matrix with divisor N."""
+        if self.estimator in ("ML", "FIML"):
+            return self.s
+        return np.asarray(self.s * (self.n - 1) / self.n, dtype=np.float64)
+
     def free_count(self) -> int:
-        extra = self.p if self.estimator == "FIML" else 0
-        if self.ordinal is not None:
-            extra = self.n_thresholds
+        extra = self.n_thresholds if self.ordinal is not None else 0
         return self.n_free + extra
 
-    def start(self) -> FloatArray:
-        x0 = np.asarray(self.model.param_vals, dtype=np.float64).copy()
-        if self.estimator == "FIML":
-            x0 = np.concatenate([x0, self.mean])
-        if self.ordinal is not None:
-            x0 = np.concatenate([x0, self.sample_th])
-        return x0
+    def sigma(self, theta: FloatArray) -> tuple[FloatArray, FloatArray, Any]:
+        """``(Σ, μ, cache)`` at ``theta`` (cache: what :meth:`dsigma` reuses)."""
+        sigma, mu, b, c = self.ram.implied(theta, self.group)
+        return sigma, mu, (b, c)
 
-    def sigma(self, theta: FloatArray) -> tuple[FloatArray, Any, Any]:
-        self.model.update_matrices(theta[: self.n_free])
-        sigma, (m, c) = self.model.calc_sigma()
-        return np.asarray(sigma, dtype=np.float64), m, c
-
-    def dsigma(self, m: Any, c: Any) -> FloatArray:
-        grads = self.model.calc_sigma_grad(m, c)
-        if not grads:
-            return np.zeros((0, self.p, self.p))
-        return np.asarray(np.stack([np.asarray(g, dtype=np.float64) for g in grads]))
+    def dsigma(self, theta: FloatArray, cache: Any) -> tuple[FloatArray, FloatArray]:
+        """``(∂Σ/∂θ, ∂μ/∂θ)`` over the model's free parameters."""
+        return self.ram.jacobian(theta, self.group, cache)
 
     # -- objective ---------------------------------------------------------------------
     def evaluate(self, theta: FloatArray, *, need: int = 2) -> tuple[float, FloatArray, FloatArray]:
         """``F`` (lavaan's fmin), its gradient and the expected-information Hessian."""
         try:
-            sigma, m, c = self.sigma(theta)
+            sigma, mu, cache = self.sigma(theta)
         except np.linalg.LinAlgError:
             return np.inf, np.empty(0), np.empty((0, 0))
         if not np.all(np.isfinite(sigma)):
             return np.inf, np.empty(0), np.empty((0, 0))
         est = self.estimator
         if est == "FIML":
-            return self._fiml(theta, sigma, m, c, need)
+            return self._fiml(theta, sigma, mu, cache, need)
         if est == "ML":
             sign, logdet = np.linalg.slogdet(sigma)
             if sign <= 0:
                 return np.inf, np.empty(0), np.empty((0, 0))
             inv = np.linalg.inv(sigma)
             f = 0.5 * (logdet + float(np.sum(self.s * inv)) - self.s_logdet - self.p)
+            if self.meanstructure:
+                dm = self.mean - mu
+                f += 0.5 * float(dm @ inv @ dm)
             if not f > -1e-8:  # F_ML >= 0: a negative value is round-off on a singular Σ
                 return np.inf, np.empty(0), np.empty((0, 0))
             if need == 0:
                 return f, np.empty(0), np.empty((0, 0))
-            d = self.dsigma(m, c)
-            a = inv - inv @ self.s @ inv
+            d, dmu = self.dsigma(theta, cache)
+            s_tot = self.s
+            if self.meanstructure:
+                s_tot = self.s + np.outer(dm, dm)
+            a = inv - inv @ s_tot @ inv
             g = 0.5 * _trace_products(a, d)
+            if self.meanstructure:
+                g = g - dmu @ (inv @ dm)
             if need == 1:
                 return f, g, np.empty((0, 0))
-            return f, g, 0.5 * _information(np.asarray(inv, dtype=np.float64), d)
+            h = 0.5 * _information(np.asarray(inv, dtype=np.float64), d)
+            if self.meanstructure:
+                h = h + dmu @ inv @ dmu.T
+            return f, g, h
         if est == "GLS":
             r = (self.s - sigma) @ self.s_inv
             f = 0.25 * float(np.sum(r * r.T))
             if need == 0:
                 return f, np.empty(0), np.empty((0, 0))
-            d = self.dsigma(m, c)
+            d, _ = self.dsigma(theta, cache)
             a = self.s_inv @ (self.s - sigma) @ self.s_inv
             g = -0.5 * _trace_products(a, d)
             return f, g, 0.5 * _information(self.s_inv, d)
@@ -317,7 +281,7 @@ class ModelFrame:
             f = 0.5 * float(diff @ self.wmat @ diff)
             if need == 0:
                 return f, np.empty(0), np.empty((0, 0))
-            delta = self._ordinal_delta(self.dsigma(m, c))
+            delta = self._ordinal_delta(self.dsigma(theta, cache)[0])
             wd = self.wmat @ delta
             return f, -(wd.T @ diff), delta.T @ wd
         # ULS, WLS, DWLS on the non-duplicated moments
@@ -328,7 +292,7 @@ class ModelFrame:
             f = 0.5 * float(diff @ self.wmat @ diff)
         if need == 0:
             return f, np.empty(0), np.empty((0, 0))
-        d = self.dsigma(m, c)
+        d, _ = self.dsigma(theta, cache)
         delta = d[:, self.vech[0], self.vech[1]].T  # moments x params
         wd = delta if est == "ULS" else self.wmat @ delta
         g = -(wd.T @ diff)
@@ -336,14 +300,13 @@ class ModelFrame:
         return f, g, h
 
     def _fiml(
-        self, theta: FloatArray, sigma: FloatArray, m: Any, c: Any, need: int
+        self, theta: FloatArray, sigma: FloatArray, mu: FloatArray, cache: Any, need: int
     ) -> tuple[float, FloatArray, FloatArray]:
-        mu = theta[self.n_free :]
         total = 0.0
         q = self.n_free
-        d = self.dsigma(m, c) if need else None
-        g = np.zeros(q + self.p)
-        h = np.zeros((q + self.p, q + self.p))
+        d, dmu = self.dsigma(theta, cache) if need else (None, None)
+        g = np.zeros(q)
+        h = np.zeros((q, q))
         for idx, data in self.patterns:
             sub = sigma[np.ix_(idx, idx)]
             try:
@@ -357,14 +320,15 @@ class ModelFrame:
             sp = dev.T @ dev / k
             total += k * (logdet + float(np.sum(sp * inv)) + idx.size * np.log(2 * np.pi))
             if need:
-                assert d is not None
+                assert d is not None and dmu is not None
                 ds = d[:, idx][:, :, idx]
+                dm = dmu[:, idx]
                 a = inv - inv @ sp @ inv
-                g[:q] += k * _trace_products(a, ds)
-                g[q + idx] += -2.0 * k * (inv @ dev.mean(axis=0))
+                g += k * _trace_products(a, ds)
+                g += -2.0 * k * (dm @ (inv @ dev.mean(axis=0)))
                 if need == 2:
-                    h[:q, :q] += k * _information(np.asarray(inv, dtype=np.float64), ds)
-                    h[np.ix_(q + idx, q + idx)] += 2.0 * k * inv
+                    h += k * _information(np.asarray(inv, dtype=np.float64), ds)
+                    h += 2.0 * k * (dm @ inv @ dm.T)
         n = self.n
         # lavaan's fmin for FIML: -loglik / N (up to the saturated constant; see loglik)
         f = 0.5 * total / n
@@ -391,7 +355,7 @@ def _information(inv: FloatArray, d: FloatArray) -> FloatArray:
 
 
 def optimise(
-    frame: ModelFrame, x0: FloatArray, *, gtol: float = 1e-9, max_iter: int = 500
+    frame: Any, x0: FloatArray, *, gtol: float = 1e-9, max_iter: int = 500
 ) -> tuple[FloatArray, int, bool, float, str]:
     """Fisher scoring with Levenberg–Marquardt damping; trust-constr as a fallback.
 
@@ -441,13 +405,13 @@ def optimise(
     from scipy.optimize import minimize
 
     def fun(v: FloatArray) -> float:
-        return frame.evaluate(v, need=0)[0]
+        return float(frame.evaluate(v, need=0)[0])
 
     def jac(v: FloatArray) -> FloatArray:
-        return frame.evaluate(v, need=1)[1]
+        return np.asarray(frame.evaluate(v, need=1)[1], dtype=np.float64)
 
     def hess(v: FloatArray) -> FloatArray:
-        return frame.evaluate(v, need=2)[2]
+        return np.asarray(frame.evaluate(v, need=2)[2], dtype=np.float64)
 
     res = minimize(
         fun,
@@ -475,185 +439,43 @@ def _solve(h: FloatArray, g: FloatArray, damping: float) -> FloatArray:
     return np.asarray(step / scale, dtype=np.float64)
 
 
-def _inflate_variances(frame: ModelFrame, x: FloatArray) -> FloatArray:
+def _inflate_variances(frame: Any, x: FloatArray) -> FloatArray:
     out = x.copy()
-    active = [v for v in frame.model.parameters.values() if v.active]
-    for pos, param in enumerate(active):
-        loc = param.locations[0]
-        if loc.symmetric and loc.indices[0] == loc.indices[1]:
-            out[pos] = abs(out[pos]) * 2.0 + 0.05
+    for pos in frame.variance_positions:
+        out[pos] = abs(out[pos]) * 2.0 + 0.05
     return out
 
 
-_MATRIX_OPS = ("~", "=~", "~~", "~~")
+class MultiFrame:
+    """Several groups sharing one parameter vector: ``F = Σ_g (n_g / N) F_g`` (lavaan)."""
 
+    def __init__(self, frames: list[ModelFrame]) -> None:
+        self.frames = frames
+        self.n = sum(f.n for f in frames)
+        self.share = np.array([f.n / self.n for f in frames])
+        self.n_free = frames[0].n_free
+        self.n_moments = sum(f.n_moments for f in frames)
+        self.estimator = frames[0].estimator
+        self.variance_positions = sorted({p for f in frames for p in f.variance_positions})
+        self.ordinal = None
 
-def parameter_table(frame: ModelFrame, x: FloatArray) -> list[Parameter]:
-    """Every parameter in lavaan's vocabulary (``=~``, ``~``, ``~~``), free and fixed.
+    def free_count(self) -> int:
+        return self.n_free
 
-    semopy keeps a loading as ``indicator ~ latent`` in Lambda; it is reported as
-    ``latent =~ indicator`` here. Identity entries that semopy adds for observed
-    variables in the structural part are not parameters and are left out.
-    """
-    model = frame.model
-    frame.model.update_matrices(x[: frame.n_free])
-    table: list[Parameter] = []
-    position = 0
-    for param in model.parameters.values():
-        loc = param.locations[0]
-        n = next(i for i in range(len(model.matrices)) if model.matrices[i] is loc.matrix)
-        rows, cols = model.names[n]
-        r, c = loc.indices
-        row, col = rows[r], cols[c]
-        if param.active:
-            position += 1
-            free = position
-            value = float(x[position - 1])
-        else:
-            free = 0
-            value = float(param.start)
-        if n == 0:
-            table.append(Parameter(row, "~", col, free, value))
-        elif n == 1:
-            table.append(Parameter(col, "=~", row, free, value))
-        else:
-            a, b = (row, col) if r <= c else (col, row)
-            table.append(Parameter(a, "~~", b, free, value))
-    return table
-
-
-def start_values(frame: ModelFrame) -> FloatArray:
-    """Composite-based starting values (close to the solution for CSI-type models).
-
-    Per construct, the first principal component of its indicators' correlation
-    matrix gives loadings (scaled so the fixed marker loading keeps its value) and the
-    latent variance; composites weighted so that they estimate the latent variable
-    give the latent covariances, hence regression paths (least squares) and residual
-    variances; indicator residual variances are what the loadings leave of the
-    observed variance (at least 10% of it); residual covariances start at zero.
-    Parameters this cannot place keep semopy's data-based starting values.
-    """
-    model = frame.model
-    s = frame.s
-    x0 = frame.start()
-    inner = list(model.names[0][0])
-    obs_rows = list(model.names[1][0])
-    q_inner = len(inner)
-    params = [p for p in model.parameters.values()]
-    mats = model.matrices
-
-    def where(param: Any) -> tuple[int, int, int]:
-        loc = param.locations[0]
-        n = next(i for i in range(len(mats)) if mats[i] is loc.matrix)
-        return n, int(loc.indices[0]), int(loc.indices[1])
-
-    lam0 = np.zeros((len(obs_rows), q_inner))
-    lam_free = np.zeros_like(lam0, dtype=bool)
-    for param in params:
-        n, r, c = where(param)
-        if n == 1:
-            lam_free[r, c] = True
-            lam0[r, c] = param.start if not param.active else np.nan
-    # identity rows semopy adds for observed variables in the structural part
-    lam_fixed = np.asarray(mats[1], dtype=np.float64)
-    comp_w = np.zeros((q_inner, len(obs_rows)))
-    psi_diag = np.full(q_inner, np.nan)
-    lam_start = lam0.copy()
-    obs_index = [frame.observed.index(v) for v in obs_rows]
-    for j in range(q_inner):
-        rows = np.flatnonzero(lam_free[:, j])
-        if rows.size == 0:
-            ident = np.flatnonzero(lam_fixed[:, j] != 0)
-            if ident.size == 1:
-                k = obs_index[ident[0]]
-                comp_w[j, ident[0]] = 1.0
-                psi_diag[j] = s[k, k]
-            continue
-        idx = [obs_index[r] for r in rows]
-        block = s[np.ix_(idx, idx)]
-        sd = np.sqrt(np.diag(block))
-        corr = block / np.outer(sd, sd)
-        vals, vecs = np.linalg.eigh(corr)
-        u = vecs[:, -1] * math.sqrt(max(vals[-1], 1e-8))
-        if u.sum() < 0:
-            u = -u
-        raw = u * sd
-        fixed = [k for k, r in enumerate(rows) if not np.isnan(lam0[r, j])]
-        if fixed:
-            k = fixed[0]
-            target = lam0[rows[k], j]
-            if abs(raw[k]) < 1e-8 or target == 0:
-                continue
-            scale = target / raw[k]
-        else:
-            scale = 1.0
-        lam = raw * scale
-        lam_start[rows, j] = lam
-        psi_diag[j] = 1.0 / scale**2
-        w = u / sd
-        denom = float(w @ lam)
-        if abs(denom) > 1e-12:
-            comp_w[j, rows] = w / denom
-    ok = ~np.isnan(psi_diag)
-    s_rows = s[np.ix_(obs_index, obs_index)]
-    phi = comp_w @ s_rows @ comp_w.T
-    np.fill_diagonal(phi, np.where(ok, psi_diag, 1.0))
-    # shrink to positive definite if needed
-    for _ in range(20):
-        if np.linalg.eigvalsh(phi)[0] > 1e-6 * np.max(np.diag(phi)):
-            break
-        d = np.diag(phi).copy()
-        phi *= 0.9
-        np.fill_diagonal(phi, d)
-    beta = np.zeros((q_inner, q_inner))
-    beta_free = np.zeros_like(beta, dtype=bool)
-    for param in params:
-        n, r, c = where(param)
-        if n == 0 and param.active:
-            beta_free[r, c] = True
-    psi = np.zeros((q_inner, q_inner))
-    for j in range(q_inner):
-        preds = np.flatnonzero(beta_free[j])
-        if preds.size and ok[j] and ok[preds].all():
-            b = np.linalg.solve(phi[np.ix_(preds, preds)], phi[preds, j])
-            beta[j, preds] = b
-            resid = phi[j, j] - float(b @ phi[preds, j])
-            psi[j, j] = max(resid, 0.1 * phi[j, j])
-        else:
-            psi[j, j] = phi[j, j]
-    exo = [j for j in range(q_inner) if not beta_free[j].any()]
-    for ea in exo:
-        for eb in exo:
-            if ea != eb:
-                psi[ea, eb] = phi[ea, eb]
-    implied = lam_start_nan_safe(lam_start) @ phi @ lam_start_nan_safe(lam_start).T
-    position = 0
-    for param in params:
-        if not param.active:
-            continue
-        n, r, c = where(param)
-        value = float("nan")
-        if n == 0:
-            value = beta[r, c]
-        elif n == 1:
-            value = lam_start[r, c]
-        elif n == 2:
-            value = psi[r, c] if ok[r] and ok[c] else float("nan")
-        elif n == 3:
-            if r == c:
-                k = obs_index[r]
-                value = max(s[k, k] - implied[r, r], 0.1 * s[k, k])
-            else:
-                value = 0.0
-        if np.isfinite(value):
-            x0[position] = value
-        position += 1
-    return x0
-
-
-def lam_start_nan_safe(lam: FloatArray) -> FloatArray:
-    """Loadings with unknown entries as zero."""
-    return np.nan_to_num(lam, nan=0.0)
+    def evaluate(self, theta: FloatArray, *, need: int = 2) -> tuple[float, FloatArray, FloatArray]:
+        total = 0.0
+        g = np.zeros(self.n_free)
+        h = np.zeros((self.n_free, self.n_free))
+        for w, frame in zip(self.share, self.frames, strict=True):
+            f, gg, hh = frame.evaluate(theta, need=need)
+            if not np.isfinite(f):
+                return np.inf, np.empty(0), np.empty((0, 0))
+            total += w * f
+            if need >= 1:
+                g += w * gg
+            if need >= 2:
+                h += w * hh
+        return total, g, h
 
 
 def saturated_em(
@@ -708,7 +530,7 @@ def saturated_em(
     return mu, sigma, f
 
 
-def observed_information(frame: ModelFrame, x: FloatArray) -> FloatArray:
+def observed_information(frame: Any, x: FloatArray) -> FloatArray:
     """Hessian of ``F`` by central differences of the analytic gradient (symmetrised).
 
     lavaan's default information for FIML is the observed one.

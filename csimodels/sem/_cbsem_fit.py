@@ -19,10 +19,14 @@ moments, with lavaan 0.6's definitions:
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize, stats
+
+from csimodels._lazy import lazy_module
+
+stats = lazy_module("scipy.stats")
 
 FloatArray = NDArray[np.float64]
 
@@ -80,6 +84,8 @@ def baseline_fmin(
 
 def rmsea_interval(chi2: float, df: int, n: float, level: float = 0.90) -> tuple[float, float]:
     """lavaan's RMSEA confidence interval (noncentrality inversion)."""
+    from scipy import optimize, stats
+
     if df <= 0 or not math.isfinite(chi2):
         return float("nan"), float("nan")
     upper_q = 1 - (1 - level) / 2
@@ -129,6 +135,8 @@ def fit_measures(
     fmin: float,
 ) -> dict[str, float]:
     """The fit table as a dict keyed by :data:`FIT_MEASURES`."""
+    from scipy import stats
+
     p_value = float(stats.chi2.sf(chi2, df)) if df > 0 and estimator != "ULS" else float("nan")
     if df == 0:
         p_value = float("nan")
@@ -163,3 +171,177 @@ def fit_measures(
         "n_parameters": float(q),
         "fmin": fmin,
     }
+
+
+def group_loglik(frame: Any, sigma: FloatArray, mu: FloatArray) -> float:
+    """Normal log-likelihood of one group's complete data (ML moments, divisor N)."""
+    n = frame.n
+    s_ml = frame.s if frame.estimator == "ML" else frame.s * (n - 1) / n
+    sign, logdet = np.linalg.slogdet(sigma)
+    if sign <= 0:
+        return float("nan")
+    inv = np.linalg.inv(sigma)
+    value = frame.p * math.log(2 * math.pi) + logdet + float(np.sum(s_ml * inv))
+    if frame.meanstructure:
+        d = frame.mean - mu
+        value += float(d @ inv @ d)
+    return float(-0.5 * n * value)
+
+
+def global_fit(est: Any) -> tuple[dict[str, float], list[FloatArray]]:
+    """The fit table (:data:`FIT_MEASURES`) of an estimation, and each group's matrix
+    of standardised residuals."""
+    from csimodels.sem import _cbsem_engine as engine
+    from csimodels.sem._cbsem_estimate import dependent_variances
+    from csimodels.sem._cbsem_robust import ordinal_baseline_design, projected_fmin
+
+    estimator = est.estimator
+    theta = est.theta
+    n, n_eff, f = est.n, est.n_eff, est.f
+    frames = est.frames
+    base_df = sum(fr.p * (fr.p - 1) // 2 for fr in frames)
+    resid: list[FloatArray] = []
+    srmr_sq = 0.0
+    if estimator == "FIML":
+        frame = frames[0]
+        mu_sat, s_sat, sat_f = _saturated_fiml(frame)
+        chi2 = 2 * n * (f - sat_f)
+        base_f = _baseline_fiml(frame)
+        base_chi2 = 2 * n * (base_f - sat_f)
+        loglik = -n * f
+        sigma, mu, _ = frame.sigma(theta)
+        value, r = srmr(s_sat, sigma, mu_sat, mu)
+        resid.append(r)
+        srmr_value = value
+        unrestricted = -n * sat_f
+    elif est.ordinal is not None:
+        frame = frames[0]
+        chi2 = 2 * n_eff * f
+        base_f = projected_fmin(frame.moments, frame.wmat, ordinal_baseline_design(frame))
+        base_chi2 = 2 * n_eff * base_f
+        loglik = unrestricted = float("nan")
+        sigma, _, _ = frame.sigma(theta)
+        srmr_value, r = srmr(frame.s, sigma)
+        resid.append(r)
+    else:
+        chi2 = 2 * n_eff * f
+        base_chi2 = 0.0
+        loglik = unrestricted = 0.0
+        for frame in frames:
+            w = frame.n / n
+            bf = baseline_fmin(frame.estimator, frame.s, getattr(frame, "wmat", None), frame.vech)
+            base_chi2 += 2 * n_eff * w * bf
+            sigma, mu, _ = frame.sigma(theta)
+            loglik += group_loglik(frame, sigma, mu)
+            unrestricted += group_loglik(frame, frame.s_ml(), frame.mean)
+            value, r = srmr(
+                frame.s,
+                sigma,
+                frame.mean if frame.meanstructure else None,
+                mu if frame.meanstructure else None,
+            )
+            srmr_sq += w * value**2 if len(frames) > 1 else value**2
+            resid.append(r)
+        srmr_value = math.sqrt(srmr_sq) if len(frames) == 1 else _multigroup_srmr(est, resid)
+    n_dep = len(dependent_variances(est.table, frames[0])) if est.ordinal is not None else 0
+    measures = fit_measures(
+        chi2=float(chi2),
+        df=est.df,
+        baseline_chi2=float(base_chi2),
+        baseline_df=base_df,
+        n_eff=n_eff,
+        estimator="ML" if estimator == "MLR" else estimator,
+        srmr_value=float(srmr_value),
+        loglik=float(loglik),
+        n=n,
+        q=est.q - n_dep,
+        fmin=float(f * (n_eff / n) if estimator not in ("ML", "MLR", "FIML") else f),
+    )
+    if estimator == "FIML":
+        measures["fmin"] = float(chi2 / (2 * n))
+    if len(frames) > 1:
+        # lavaan: RMSEA of a multigroup model is multiplied by sqrt(G)
+        g = len(frames)
+        for key in ("rmsea", "rmsea_ci_lower", "rmsea_ci_upper"):
+            measures[key] *= math.sqrt(g)
+        close = (
+            float(stats.ncx2.sf(chi2, est.df, n_eff * est.df * 0.05**2 / g))
+            if est.df > 0
+            else float("nan")
+        )
+        measures["rmsea_p_value"] = close
+    measures["unrestricted_loglik"] = float(unrestricted)
+    del engine
+    return measures, resid
+
+
+def _multigroup_srmr(est: Any, resid: list[FloatArray]) -> float:
+    """lavaan's SRMR of several groups: the n_g/N-weighted mean of the group SRMRs."""
+    total = 0.0
+    for frame, r in zip(est.frames, resid, strict=True):
+        low = np.tril_indices_from(r)
+        values = r[low]
+        if frame.meanstructure:
+            _, mu, _ = frame.sigma(est.theta)
+            values = np.concatenate([values, (frame.mean - mu) / np.sqrt(np.diag(frame.s))])
+        total += frame.n / est.n * float(np.sqrt(np.mean(values**2)))
+    return total
+
+
+def _saturated_fiml(frame: Any) -> tuple[FloatArray, FloatArray, float]:
+    """FIML fit of the unrestricted model (free means and covariances), as lavaan's h1."""
+    from csimodels.sem._cbsem_engine import saturated_em
+
+    mu, sigma, f = saturated_em(frame.x)
+    return mu, sigma, f
+
+
+def _baseline_fiml(frame: Any) -> float:
+    """Independence model by FIML: each variable's own mean and variance (closed form)."""
+    n = frame.n
+    total = 0.0
+    for j in range(frame.p):
+        col = frame.x[:, j]
+        obs = col[~np.isnan(col)]
+        var = obs.var()
+        total += obs.size * (math.log(2 * math.pi) + math.log(var) + 1.0)
+    return float(0.5 * total / n)
+
+
+#: lavaan's ``fitMeasures()`` name of each row of the fit table.
+LAVAAN_NAMES: dict[str, str] = {
+    "chi2": "chisq",
+    "df": "df",
+    "p_value": "pvalue",
+    "baseline_chi2": "baseline.chisq",
+    "baseline_df": "baseline.df",
+    "cfi": "cfi",
+    "tli": "tli",
+    "rmsea": "rmsea",
+    "rmsea_ci_lower": "rmsea.ci.lower",
+    "rmsea_ci_upper": "rmsea.ci.upper",
+    "rmsea_p_value": "rmsea.pvalue",
+    "srmr": "srmr",
+    "loglik": "logl",
+    "unrestricted_loglik": "unrestricted.logl",
+    "aic": "aic",
+    "bic": "bic",
+    "n": "ntotal",
+    "n_parameters": "npar",
+    "fmin": "fmin",
+    "chi2_scaled": "chisq.scaled",
+    "df_scaled": "df.scaled",
+    "p_value_scaled": "pvalue.scaled",
+    "scaling_factor": "chisq.scaling.factor",
+    "shift": "chisq.shift.parameters",
+    "baseline_chi2_scaled": "baseline.chisq.scaled",
+    "baseline_scaling_factor": "baseline.chisq.scaling.factor",
+    "cfi_scaled": "cfi.scaled",
+    "tli_scaled": "tli.scaled",
+    "rmsea_scaled": "rmsea.scaled",
+    "cfi_robust": "cfi.robust",
+    "tli_robust": "tli.robust",
+    "rmsea_robust": "rmsea.robust",
+    "rmsea_ci_lower_robust": "rmsea.ci.lower.robust",
+    "rmsea_ci_upper_robust": "rmsea.ci.upper.robust",
+}

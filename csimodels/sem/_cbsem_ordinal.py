@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special
 
 from csimodels.errors import DataValidationError, format_offenders
 
@@ -89,6 +88,8 @@ _WEIGHTS = np.concatenate([_GL_W, _GL_W])
 
 
 def _phi(x: FloatArray) -> FloatArray:
+    from scipy import special
+
     return np.asarray(special.ndtr(x), dtype=np.float64)
 
 
@@ -267,6 +268,8 @@ def code_items(
 
 def thresholds(codes: IntArray, n_categories: list[int]) -> list[FloatArray]:
     """Step 1: ``τ_jk = Φ⁻¹(cumulative proportion)`` for each item (k = 1..K_j−1)."""
+    from scipy import special
+
     n = codes.shape[0]
     out = []
     for j, k in enumerate(n_categories):

@@ -1,37 +1,899 @@
-"""Translation of a :class:`ModelSpec` into semopy's model syntax (lavaan-like)."""
+"""lavaan model syntax for CB-SEM: the parser and the parameter table it becomes.
+
+:func:`parse_syntax` reads lavaan's model syntax (``=~`` loadings, ``~`` regressions,
+``~~`` variances and covariances, ``~ 1`` intercepts and means, ``:=`` defined
+parameters, ``==`` equality constraints) with lavaan's modifiers (``0.5*x1`` fixed,
+``NA*x1`` free, ``a*x1`` labels, ``start(0.5)*x1``, ``c(a, b)*x1`` one per group);
+every error names the line of syntax at fault. :func:`build_partable` adds what
+lavaan's ``sem()`` adds (the first loading of each factor fixed to one unless
+``std_lv``; free (residual) variances; free covariances among exogenous latent
+variables and among the residuals of the purely dependent ones; intercepts when there
+is a mean structure), replicates the model over groups, applies ``group_equal`` and
+shared labels as equality constraints, and numbers the free parameters.
+:func:`spec_to_statements` turns a :class:`~csimodels.sem.spec.ModelSpec` into the
+same statements, so the CSI presets and syntax models share one table and one engine.
+"""
 
 from __future__ import annotations
 
+import ast
+import math
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from csimodels.errors import SpecificationError, format_offenders
 from csimodels.sem.spec import ModelSpec
 
-__all__ = ["spec_to_semopy"]
+__all__ = [
+    "GROUP_EQUAL",
+    "Modifier",
+    "ParRow",
+    "ParTable",
+    "ParsedModel",
+    "Statement",
+    "build_partable",
+    "parse_syntax",
+    "spec_to_statements",
+    "spec_to_syntax",
+]
 
-_SAFE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: ``group_equal`` keywords and the parameters each constrains (lavaan's names).
+GROUP_EQUAL: dict[str, str] = {
+    "loadings": "factor loadings (=~)",
+    "intercepts": "intercepts of the observed variables (~ 1)",
+    "means": "means of the latent variables (~ 1)",
+    "residuals": "residual variances of the observed variables",
+    "residual.covariances": "residual covariances of the observed variables",
+    "lv.variances": "(residual) variances of the latent variables",
+    "lv.covariances": "(residual) covariances of the latent variables",
+    "regressions": "regression coefficients (~)",
+}
+
+_NAME = r"[^\W\d][\w.]*"
+_NAME_RE = re.compile(rf"{_NAME}\Z")
+_NUMBER_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
+_OPERATORS = ("=~", "~~", ":=", "==", "<", ">", "~")
+_REFUSED = {
+    "|": "thresholds ('|') are estimated from the data: declare the items with "
+    "ordered=[...] instead of writing threshold lines",
+    "~*~": "scaling factors ('~*~') are not supported",
+    "<~": "composites ('<~') are not supported by covariance-based SEM here; fit the model by PLS",
+}
 
 
-def spec_to_semopy(spec: ModelSpec) -> tuple[str, dict[str, str]]:
-    """semopy syntax for ``spec`` and the aliases used for names semopy cannot parse.
+@dataclass
+class Modifier:
+    """What a ``modifier*`` prefix says about one parameter in one group."""
 
-    Every construct is a reflective latent variable (``C =~ x1 + x2``; the first
-    indicator's loading is fixed to one, as lavaan's default); a single-indicator
-    construct gets its indicator's error variance fixed to zero (``x ~~ 0*x``, what
-    lavaan does automatically), so the construct *is* the indicator; every structural
-    path is a regression (``Y ~ X1 + X2``). Exogenous constructs covary freely.
-    Names that are not plain identifiers (spaces, Chinese characters...) are replaced
-    by ``_L1``, ``_L2``... (constructs) and ``_x1``... (indicators); the returned dict
-    maps alias to original name.
+    fixed: float | None = None
+    free: bool = False  # NA*
+    label: str | None = None
+    start: float | None = None
+
+
+@dataclass
+class Term:
+    """One right-hand side term: a variable (or ``1`` for an intercept) and its modifiers."""
+
+    name: str
+    modifiers: list[Modifier]  # one per group (length 1: same in every group)
+
+
+@dataclass
+class Statement:
+    """One formula of the model syntax."""
+
+    line: int
+    text: str
+    lhs: list[str]
+    op: str
+    terms: list[Term] = field(default_factory=list)
+    expression: str = ""
+
+
+@dataclass
+class ParsedModel:
+    """The statements of a model, its defined parameters and constraints."""
+
+    statements: list[Statement]
+    defined: list[Statement]
+    constraints: list[Statement]
+
+
+# ---------------------------------------------------------------------------------------
+# parsing
+# ---------------------------------------------------------------------------------------
+
+
+def _error(line: int, text: str, message: str) -> SpecificationError:
+    return SpecificationError(f"model syntax line {line} ({text.strip()!r}): {message}")
+
+
+def _logical_lines(syntax: str) -> list[tuple[int, str]]:
+    """Lines without comments, ``;`` split, continuation lines (ending or starting with
+    an operator or ``+``) joined; each with the number of its first physical line."""
+    out: list[tuple[int, str]] = []
+    for number, raw in enumerate(syntax.splitlines(), start=1):
+        text = re.split(r"[#!]", raw, maxsplit=1)[0]
+        for part in text.split(";"):
+            part = part.strip()
+            if not part:
+                continue
+            if out and (
+                re.search(r"(\+|\*|=~|~~|~|:=|==|,|\()\s*\Z", out[-1][1])
+                or part.startswith(("+", "*"))
+            ):
+                out[-1] = (out[-1][0], out[-1][1] + " " + part)
+            else:
+                out.append((number, part))
+    return out
+
+
+def _split_operator(line: int, text: str) -> tuple[str, str, str]:
+    for bad, why in _REFUSED.items():
+        if bad in text:
+            raise _error(line, text, why)
+    positions = []
+    for op in _OPERATORS:
+        k = text.find(op)
+        if k >= 0:
+            positions.append((k, -len(op), op))
+    if not positions:
+        raise _error(
+            line,
+            text,
+            "no operator found; a formula uses one of '=~' (loadings), '~' (regression), "
+            "'~~' (variance/covariance), '~ 1' (intercept), ':=' (defined parameter), "
+            "'==', '<' or '>' (constraints)",
+        )
+    k, neg, op = min(positions)
+    return text[:k].strip(), op, text[k - neg :].strip()
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split on ``sep`` outside parentheses."""
+    parts: list[str] = []
+    depth = 0
+    cur = ""
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == sep and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return parts
+
+
+def _number(token: str) -> float | None:
+    token = token.strip()
+    if _NUMBER_RE.match(token):
+        return float(token)
+    return None
+
+
+def _modifier_values(line: int, text: str, token: str) -> list[Modifier]:
+    """One modifier token (``0.5``, ``NA``, ``a``, ``start(1)``, ``c(a, b)``, ...)."""
+    token = token.strip()
+    if token == "":
+        raise _error(line, text, "empty modifier before '*'")
+    m = re.fullmatch(r"(c|start|label|equal)\((.*)\)", token, flags=re.S)
+    if m:
+        kind, inner = m.group(1), m.group(2)
+        items = [s.strip().strip("'\"") for s in _split_top(inner, ",")]
+        mods: list[Modifier] = []
+        for item in items:
+            if kind == "start":
+                value = _number(item)
+                if value is None:
+                    raise _error(line, text, f"start({item}) needs a number")
+                mods.append(Modifier(start=value))
+            elif kind in ("label", "equal"):
+                if not _NAME_RE.match(item):
+                    raise _error(line, text, f"{kind}({item!r}) needs a name")
+                mods.append(Modifier(label=item))
+            else:
+                mods.extend(_modifier_values(line, text, item))
+        return mods
+    if token in ("NA", "NaN"):
+        return [Modifier(free=True)]
+    value = _number(token)
+    if value is not None:
+        return [Modifier(fixed=value)]
+    if _NAME_RE.match(token):
+        return [Modifier(label=token)]
+    raise _error(
+        line,
+        text,
+        f"cannot read the modifier {token!r}: write a number (fixed value), NA (free), "
+        "a label, start(value) or c(...) with one entry per group",
+    )
+
+
+def _merge(a: list[Modifier], b: list[Modifier], line: int, text: str) -> list[Modifier]:
+    if len(a) == 1 and len(b) > 1:
+        a = a * len(b)
+    if len(b) == 1 and len(a) > 1:
+        b = b * len(a)
+    if len(a) != len(b):
+        raise _error(line, text, "c(...) modifiers of different lengths on one term")
+    out = []
+    for x, y in zip(a, b, strict=True):
+        out.append(
+            Modifier(
+                fixed=y.fixed if y.fixed is not None else x.fixed,
+                free=x.free or y.free,
+                label=y.label or x.label,
+                start=y.start if y.start is not None else x.start,
+            )
+        )
+    return out
+
+
+def _term(line: int, text: str, raw: str, op: str) -> Term:
+    pieces = [p.strip() for p in _split_top(raw, "*")]
+    name = pieces[-1]
+    if name == "" or (name != "1" and not _NAME_RE.match(name)):
+        raise _error(line, text, f"{raw.strip()!r} is not a variable name")
+    if name == "1" and op != "~":
+        raise _error(line, text, "'1' (an intercept) only goes with '~'")
+    mods: list[Modifier] = [Modifier()]
+    for token in pieces[:-1]:
+        mods = _merge(mods, _modifier_values(line, text, token), line, text)
+    return Term(name=name, modifiers=mods)
+
+
+def parse_syntax(syntax: str) -> ParsedModel:
+    """Parse lavaan model syntax.
+
+    Parameters
+    ----------
+    syntax : str
+        One formula per line (or separated by ``;``); ``#`` and ``!`` start comments.
+
+    Returns
+    -------
+    ParsedModel
+
+    Raises
+    ------
+    SpecificationError
+        Naming the line and the problem (unknown operator, bad modifier...).
+
+    Examples
+    --------
+    >>> m = parse_syntax("f =~ x1 + 0.5*x2 + a*x3\\nx1 ~~ x2\\nab := a*2")
+    >>> [(s.lhs, s.op, [t.name for t in s.terms]) for s in m.statements]
+    [(['f'], '=~', ['x1', 'x2', 'x3']), (['x1'], '~~', ['x2'])]
+    >>> m.defined[0].lhs, m.defined[0].expression
+    (['ab'], 'a*2')
+    """
+    if not isinstance(syntax, str) or not syntax.strip():
+        raise SpecificationError("the model syntax is empty: write at least one formula")
+    statements: list[Statement] = []
+    defined: list[Statement] = []
+    constraints: list[Statement] = []
+    for line, text in _logical_lines(syntax):
+        lhs_text, op, rhs_text = _split_operator(line, text)
+        if op in (":=", "==", "<", ">"):
+            if not lhs_text or not rhs_text:
+                raise _error(line, text, f"{op!r} needs an expression on each side")
+            if op == ":=":
+                if not _NAME_RE.match(lhs_text):
+                    raise _error(line, text, f"{lhs_text!r} is not a name for a defined parameter")
+                _check_expression(line, text, rhs_text)
+                defined.append(Statement(line, text, [lhs_text], op, expression=rhs_text))
+            else:
+                _check_expression(line, text, lhs_text)
+                _check_expression(line, text, rhs_text)
+                constraints.append(Statement(line, text, [lhs_text], op, expression=rhs_text))
+            continue
+        lhs = [s.strip() for s in lhs_text.split("+")]
+        for name in lhs:
+            if not _NAME_RE.match(name):
+                raise _error(
+                    line,
+                    text,
+                    f"{name!r} is not a variable name"
+                    + (" (a left-hand side takes no modifiers)" if "*" in name else ""),
+                )
+        if not rhs_text:
+            raise _error(line, text, f"nothing on the right of {op!r}")
+        terms = [_term(line, text, raw, op) for raw in _split_top(rhs_text, "+")]
+        statements.append(Statement(line, text, lhs, op, terms))
+    if not statements:
+        raise SpecificationError(
+            "the model syntax has no '=~', '~' or '~~' formula: nothing to estimate"
+        )
+    return ParsedModel(statements, defined, constraints)
+
+
+_ALLOWED_CALLS = {"sqrt", "exp", "log", "abs"}
+
+
+def _check_expression(line: int, text: str, expr: str) -> None:
+    try:
+        tree = ast.parse(expr.replace("^", "**"), mode="eval")
+    except SyntaxError:
+        raise _error(line, text, f"cannot read the expression {expr!r}") from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            if not (isinstance(node.func, ast.Name) and node.func.id in _ALLOWED_CALLS):
+                raise _error(
+                    line,
+                    text,
+                    f"only the functions {sorted(_ALLOWED_CALLS)} may be used in expressions",
+                )
+        elif not isinstance(
+            node,
+            (
+                ast.Expression,
+                ast.BinOp,
+                ast.UnaryOp,
+                ast.Name,
+                ast.Constant,
+                ast.Load,
+                ast.operator,
+                ast.unaryop,
+            ),
+        ):
+            raise _error(line, text, f"cannot read the expression {expr!r}")
+
+
+def expression_names(expr: str) -> list[str]:
+    """The names an expression uses (labels or defined parameters), in order."""
+    tree = ast.parse(expr.replace("^", "**"), mode="eval")
+    seen: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id not in _ALLOWED_CALLS and node.id not in seen:
+            seen.append(node.id)
+    return seen
+
+
+def evaluate_expression(expr: str, values: dict[str, float]) -> float:
+    """Value of an arithmetic expression with ``values`` for its names."""
+    tree = ast.parse(expr.replace("^", "**"), mode="eval")
+    funcs: dict[str, Callable[[float], float]] = {
+        "sqrt": math.sqrt,
+        "exp": math.exp,
+        "log": math.log,
+        "abs": abs,
+    }
+
+    def ev(node: ast.AST) -> float:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant):
+            return float(node.value) if isinstance(node.value, int | float) else float("nan")
+        if isinstance(node, ast.Name):
+            return float(values[node.id])
+        if isinstance(node, ast.UnaryOp):
+            v = ev(node.operand)
+            return -v if isinstance(node.op, ast.USub) else v
+        if isinstance(node, ast.BinOp):
+            a, b = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Add):
+                return a + b
+            if isinstance(node.op, ast.Sub):
+                return a - b
+            if isinstance(node.op, ast.Mult):
+                return a * b
+            if isinstance(node.op, ast.Div):
+                return a / b if b != 0 else float("nan")
+            if isinstance(node.op, ast.Pow):
+                return float(a**b)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            arg = ev(node.args[0])
+            try:
+                return float(funcs[node.func.id](arg))
+            except ValueError:
+                return float("nan")
+        raise ValueError("unsupported expression")  # pragma: no cover - checked on parse
+
+    return ev(tree)
+
+
+# ---------------------------------------------------------------------------------------
+# the parameter table
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ParRow:
+    """One parameter (free or fixed) in one group."""
+
+    lhs: str
+    op: str
+    rhs: str
+    group: int
+    free: int = 0  # 0 fixed, else 1-based index into the free parameter vector
+    value: float = float("nan")  # fixed value, or start value when free (NaN: default)
+    label: str = ""
+    user: bool = False
+    line: int = 0
+    kind: str = ""  # group_equal family, e.g. "loadings"
+
+
+@dataclass
+class ParTable:
+    """The model as lavaan's parameter table, with the variables it involves."""
+
+    rows: list[ParRow]
+    observed: list[str]
+    latent: list[str]
+    n_groups: int
+    n_free: int
+    defined: list[tuple[str, str, int]]  # (name, expression, line)
+    meanstructure: bool
+    label_of_free: dict[int, str]
+    n_equalities: int = 0
+
+    def find(self, lhs: str, op: str, rhs: str, group: int = 1) -> ParRow | None:
+        for row in self.rows:
+            if row.group == group and row.op == op and _same(row, lhs, rhs):
+                return row
+        return None
+
+
+def _same(row: ParRow, lhs: str, rhs: str) -> bool:
+    if row.op == "~~":
+        return {row.lhs, row.rhs} == {lhs, rhs}
+    return row.lhs == lhs and row.rhs == rhs
+
+
+def _variables(statements: list[Statement]) -> tuple[list[str], list[str]]:
+    latent: list[str] = []
+    for s in statements:
+        if s.op == "=~":
+            for name in s.lhs:
+                if name not in latent:
+                    latent.append(name)
+    observed: list[str] = []
+
+    def add(name: str) -> None:
+        if name != "1" and name not in latent and name not in observed:
+            observed.append(name)
+
+    for s in statements:
+        if s.op == "=~":
+            for t in s.terms:
+                add(t.name)
+    for s in statements:
+        for name in s.lhs:
+            add(name)
+        for t in s.terms:
+            add(t.name)
+    return observed, latent
+
+
+def _kind(op: str, lhs: str, rhs: str, latent: set[str]) -> str:
+    if op == "=~":
+        return "loadings"
+    if op == "~":
+        return "regressions"
+    if op == "~1":
+        return "means" if lhs in latent else "intercepts"
+    if lhs == rhs:
+        return "lv.variances" if lhs in latent else "residuals"
+    if lhs in latent and rhs in latent:
+        return "lv.covariances"
+    return "residual.covariances"
+
+
+def build_partable(
+    parsed: ParsedModel,
+    *,
+    n_groups: int = 1,
+    std_lv: bool = False,
+    meanstructure: bool = False,
+    group_equal: tuple[str, ...] = (),
+    group_partial: tuple[tuple[str, str, str], ...] = (),
+    zero_residual: tuple[str, ...] = (),
+) -> ParTable:
+    """Add lavaan ``sem()``'s default parameters and number the free ones.
+
+    Parameters
+    ----------
+    parsed : ParsedModel
+    n_groups : int
+    std_lv : bool
+        Fix every latent (residual) variance to one and free every loading (lavaan's
+        ``std.lv = TRUE``) instead of fixing the first loading to one.
+    meanstructure : bool
+        Add intercepts of the observed variables (free) and means of the latent
+        variables (zero in the first group; free in the others when intercepts are
+        equal across groups). Forced on by a ``~ 1`` term.
+    group_equal : tuple of str
+        Keys of :data:`GROUP_EQUAL` held equal across groups.
+    group_partial : tuple of (lhs, op, rhs)
+        Exceptions to ``group_equal`` (partial invariance).
+    zero_residual : tuple of str
+        Indicators whose residual variance is fixed to zero by default (the single
+        indicator of a construct built from a :class:`ModelSpec`).
+
+    Returns
+    -------
+    ParTable
+
+    Examples
+    --------
+    >>> pt = build_partable(parse_syntax("f =~ x1 + x2 + x3"))
+    >>> [(r.lhs, r.op, r.rhs, r.free) for r in pt.rows][:3]
+    [('f', '=~', 'x1', 0), ('f', '=~', 'x2', 1), ('f', '=~', 'x3', 2)]
+    """
+    statements = parsed.statements
+    observed, latent = _variables(statements)
+    lat = set(latent)
+    unknown_eq = sorted(set(group_equal) - set(GROUP_EQUAL))
+    if unknown_eq:
+        raise SpecificationError(
+            f"group_equal {format_offenders(unknown_eq)} unknown; use any of "
+            f"{format_offenders(sorted(GROUP_EQUAL), limit=10)}"
+        )
+    if any(t.name == "1" for s in statements for t in s.terms):
+        meanstructure = True
+    # user rows, per group
+    user: dict[tuple[str, str, str, int], tuple[ParRow, Modifier]] = {}
+    first_loading: dict[str, str] = {}
+    order: list[tuple[str, str, str]] = []
+    for s in statements:
+        for lhs in s.lhs:
+            for t in s.terms:
+                if len(t.modifiers) not in (1, n_groups):
+                    raise _error(
+                        s.line,
+                        s.text,
+                        f"c(...) has {len(t.modifiers)} entries but there are {n_groups} group(s)",
+                    )
+                if s.op == "~" and t.name == "1":
+                    key3 = (lhs, "~1", "")
+                elif s.op == "~~":
+                    a, b = lhs, t.name
+                    key3 = (a, "~~", b)
+                    if (b, "~~", a) in order:
+                        key3 = (b, "~~", a)
+                else:
+                    key3 = (lhs, s.op, t.name)
+                if s.op == "=~":
+                    if t.name == lhs:
+                        raise _error(s.line, s.text, f"{lhs!r} cannot be its own indicator")
+                    first_loading.setdefault(lhs, t.name)
+                if s.op == "~" and t.name == lhs:
+                    raise _error(s.line, s.text, f"{lhs!r} cannot be regressed on itself")
+                if key3 in order:
+                    raise _error(
+                        s.line,
+                        s.text,
+                        f"the parameter {' '.join(k for k in key3 if k)} is declared twice",
+                    )
+                order.append(key3)
+                for g in range(1, n_groups + 1):
+                    mod = t.modifiers[0] if len(t.modifiers) == 1 else t.modifiers[g - 1]
+                    row = ParRow(
+                        key3[0],
+                        key3[1],
+                        key3[2],
+                        g,
+                        label=mod.label or "",
+                        user=True,
+                        line=s.line,
+                        kind=_kind(key3[1], key3[0], key3[2], lat),
+                    )
+                    user[(*key3, g)] = (row, mod)
+    # lavaan's variable roles
+    eqs_y = {s_lhs for s in statements if s.op == "~" for s_lhs in s.lhs}
+    eqs_x = {t.name for s in statements if s.op == "~" for t in s.terms if t.name != "1"}
+    lv_ind = {t.name for s in statements if s.op == "=~" for t in s.terms if t.name in lat}
+    lv_x = [v for v in latent if v not in eqs_y and v not in lv_ind]
+    y_only = [
+        v
+        for v in observed + latent
+        if v in eqs_y and v not in eqs_x and not _is_indicator(v, statements)
+    ]
+    ov_x = [
+        v for v in observed if v in eqs_x and v not in eqs_y and not _is_indicator(v, statements)
+    ]
+    # loadings: the fixed first loading
+    rows_by_key: list[tuple[str, str, str]] = list(order)
+    extra: list[tuple[str, str, str]] = []
+
+    def add_default(k: tuple[str, str, str]) -> None:
+        if k in rows_by_key or k in extra:
+            return
+        if k[1] == "~~" and (k[2], "~~", k[0]) in rows_by_key + extra:
+            return
+        extra.append(k)
+
+    for v in observed:
+        add_default((v, "~~", v))
+    for v in latent:
+        add_default((v, "~~", v))
+    for i, a in enumerate(lv_x):
+        for b in lv_x[i + 1 :]:
+            add_default((a, "~~", b))
+    for i, a in enumerate(ov_x):
+        for b in ov_x[i + 1 :]:
+            add_default((a, "~~", b))
+    for i, a in enumerate(y_only):
+        for b in y_only[i + 1 :]:
+            add_default((a, "~~", b))
+    if meanstructure:
+        for v in observed:
+            add_default((v, "~1", ""))
+        for v in latent:
+            add_default((v, "~1", ""))
+    keys = rows_by_key + extra
+    rows: list[ParRow] = []
+    for g in range(1, n_groups + 1):
+        for k in keys:
+            found = user.get((*k, g))
+            if found is not None:
+                row, mod = found
+                if mod.fixed is not None:
+                    row.value = mod.fixed
+                    row.free = 0
+                elif mod.free:
+                    row.free = -1
+                    if mod.start is not None:
+                        row.value = mod.start
+                else:
+                    row.free = _default_free(k, lat, first_loading, std_lv, zero_residual)
+                    if row.free == 0:
+                        row.value = _default_value(k, lat, std_lv, g, group_equal)
+                    elif mod.start is not None:
+                        row.value = mod.start
+                rows.append(row)
+            else:
+                row = ParRow(k[0], k[1], k[2], g, kind=_kind(k[1], k[0], k[2], lat))
+                row.free = _default_free(k, lat, first_loading, std_lv, zero_residual)
+                if k[1] == "~1" and k[0] in lat:
+                    # latent means: fixed at zero, free in later groups with equal intercepts
+                    free_mean = g > 1 and "intercepts" in group_equal
+                    row.free = -1 if free_mean else 0
+                if row.free == 0:
+                    row.value = _default_value(k, lat, std_lv, g, group_equal)
+                rows.append(row)
+    # number the free parameters: labels and group_equal make classes
+    parent = list(range(len(rows)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i: int, j: int) -> None:
+        ri, rj = root(i), root(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+
+    by_label: dict[str, int] = {}
+    n_eq = 0
+    for i, row in enumerate(rows):
+        if row.label:
+            if row.label in by_label:
+                union(by_label[row.label], i)
+            else:
+                by_label[row.label] = i
+    partial = {(a, o, b) for a, o, b in group_partial}
+    if n_groups > 1 and group_equal:
+        first: dict[tuple[str, str, str], int] = {}
+        for i, row in enumerate(rows):
+            k = (row.lhs, row.op, row.rhs)
+            if row.kind not in group_equal or k in partial or row.label:
+                continue
+            if row.group == 1 or k not in first:
+                first.setdefault(k, i)
+                continue
+            union(first[k], i)
+    # a class with a fixed member is fixed at that value
+    fixed_value: dict[int, float] = {}
+    for i, row in enumerate(rows):
+        if row.free == 0:
+            fixed_value.setdefault(root(i), row.value)
+    index: dict[int, int] = {}
+    label_of_free: dict[int, str] = {}
+    members: dict[int, int] = {}
+    for i, row in enumerate(rows):
+        r = root(i)
+        members[r] = members.get(r, 0) + 1
+        if r in fixed_value:
+            row.free = 0
+            row.value = fixed_value[r]
+            continue
+        if r not in index:
+            index[r] = len(index) + 1
+        row.free = index[r]
+        if row.label:
+            label_of_free.setdefault(row.free, row.label)
+    n_eq = sum(1 for r in members if members[r] > 1 and r not in fixed_value)
+    _check_labels(rows, parsed)
+    table = ParTable(
+        rows=rows,
+        observed=observed,
+        latent=latent,
+        n_groups=n_groups,
+        n_free=len(index),
+        defined=[(s.lhs[0], s.expression, s.line) for s in parsed.defined],
+        meanstructure=meanstructure,
+        label_of_free=label_of_free,
+        n_equalities=n_eq,
+    )
+    _apply_constraints(table, parsed)
+    return table
+
+
+def _is_indicator(v: str, statements: list[Statement]) -> bool:
+    return any(v == t.name for s in statements if s.op == "=~" for t in s.terms)
+
+
+def _default_free(
+    k: tuple[str, str, str],
+    lat: set[str],
+    first_loading: dict[str, str],
+    std_lv: bool,
+    zero_residual: tuple[str, ...],
+) -> int:
+    lhs, op, rhs = k
+    if op == "=~":
+        return -1 if std_lv or first_loading.get(lhs) != rhs else 0
+    if op == "~~" and lhs == rhs:
+        if lhs in lat and std_lv:
+            return 0
+        if lhs in zero_residual:
+            return 0
+    return -1
+
+
+def _default_value(
+    k: tuple[str, str, str], lat: set[str], std_lv: bool, group: int, group_equal: tuple[str, ...]
+) -> float:
+    lhs, op, rhs = k
+    if op == "=~":
+        return 1.0
+    if op == "~~" and lhs == rhs:
+        return 1.0 if lhs in lat and std_lv else 0.0
+    return 0.0
+
+
+def _check_labels(rows: list[ParRow], parsed: ParsedModel) -> None:
+    """A label names one kind of parameter; ``:=`` and constraints name known labels."""
+    kinds: dict[str, set[str]] = {}
+    lines: dict[str, int] = {}
+    for row in rows:
+        if row.label:
+            kinds.setdefault(row.label, set()).add(row.op)
+            lines.setdefault(row.label, row.line)
+    variables = {r.lhs for r in rows} | {r.rhs for r in rows if r.rhs}
+    clash = sorted(label for label in kinds if label in variables)
+    if clash:
+        raise SpecificationError(
+            f"model syntax line {lines[clash[0]]}: label {format_offenders(clash)} is also "
+            "a variable name; labels must differ from variable names"
+        )
+    mixed = sorted(label for label, ops in kinds.items() if len(ops) > 1)
+    if mixed:
+        label = mixed[0]
+        raise SpecificationError(
+            f"model syntax line {lines[label]}: label {label!r} is used for different kinds "
+            f"of parameters ({', '.join(sorted(kinds[label]))}); a shared label makes "
+            "parameters equal, so give them one meaning or different labels"
+        )
+    known = set(kinds)
+    for s in parsed.defined:
+        for name in expression_names(s.expression):
+            if name not in known:
+                raise _error(
+                    s.line,
+                    s.text,
+                    f"{name!r} is not a parameter label"
+                    + (f" (labels: {format_offenders(sorted(known))})" if known else "")
+                    + "; label a parameter with name*variable, or define it above",
+                )
+        known.add(s.lhs[0])
+    for s in parsed.constraints:
+        for name in expression_names(s.lhs[0]) + expression_names(s.expression):
+            if name not in kinds:
+                raise _error(
+                    s.line,
+                    s.text,
+                    f"{name!r} is not a parameter label; constraints name labelled parameters",
+                )
+
+
+def _apply_constraints(table: ParTable, parsed: ParsedModel) -> None:
+    """``a == b`` merges two labels; ``a == 0.5`` fixes one; others are refused."""
+    for s in parsed.constraints:
+        if s.op != "==":
+            raise _error(
+                s.line,
+                s.text,
+                "inequality constraints ('<', '>') are not supported; fix the parameter or "
+                "re-express the model",
+            )
+        left, right = s.lhs[0].strip(), s.expression.strip()
+        value = _number(right)
+        if _NAME_RE.match(left) and value is not None:
+            _fix_label(table, left, value)
+        elif _NAME_RE.match(left) and _NAME_RE.match(right):
+            _merge_labels(table, left, right)
+        else:
+            raise _error(
+                s.line,
+                s.text,
+                "only simple equality constraints are supported ('a == b' or 'a == 0.5'); "
+                "use one label for parameters that are equal",
+            )
+
+
+def _free_of(table: ParTable, label: str) -> int:
+    for row in table.rows:
+        if row.label == label:
+            return row.free
+    return 0  # pragma: no cover - labels checked before
+
+
+def _renumber(table: ParTable, mapping: dict[int, int]) -> None:
+    used = sorted({mapping.get(r.free, r.free) for r in table.rows if r.free})
+    new = {old: k + 1 for k, old in enumerate(used)}
+    labels: dict[int, str] = {}
+    for row in table.rows:
+        if row.free:
+            row.free = new[mapping.get(row.free, row.free)]
+            if row.label:
+                labels.setdefault(row.free, row.label)
+    table.label_of_free = labels
+    table.n_free = len(used)
+
+
+def _merge_labels(table: ParTable, a: str, b: str) -> None:
+    fa, fb = _free_of(table, a), _free_of(table, b)
+    if fa == 0 or fb == 0:
+        fixed = next(r.value for r in table.rows if r.label in (a, b) and r.free == 0)
+        for row in table.rows:
+            if row.label in (a, b):
+                row.free = 0
+                row.value = fixed
+        _renumber(table, {})
+        return
+    if fa != fb:
+        table.n_equalities += 1
+        _renumber(table, {fb: fa})
+
+
+def _fix_label(table: ParTable, label: str, value: float) -> None:
+    for row in table.rows:
+        if row.label == label:
+            row.free = 0
+            row.value = value
+    _renumber(table, {})
+
+
+# ---------------------------------------------------------------------------------------
+# ModelSpec → statements
+# ---------------------------------------------------------------------------------------
+
+
+def spec_to_statements(spec: ModelSpec) -> tuple[ParsedModel, tuple[str, ...]]:
+    """The statements of a :class:`ModelSpec` as a reflective CB-SEM model.
+
+    Every construct is a latent variable measured by its indicators (``C =~ x1 + x2``,
+    first loading fixed to one); every path a regression between latent variables.
+    The indicator of a single-indicator construct gets a zero residual variance (the
+    construct *is* the indicator), returned as the second element. Names are taken
+    as they are (spaces and Chinese characters included): no text round trip.
 
     Examples
     --------
     >>> spec = ModelSpec.from_syntax("A =~ a1 + a2; B =~ b1; B ~ A")
-    >>> print(spec_to_semopy(spec)[0])
-    A =~ a1 + a2
-    B =~ b1
-    b1 ~~ 0*b1
-    B ~ A
+    >>> parsed, zero = spec_to_statements(spec)
+    >>> [s.op for s in parsed.statements], zero
+    (['=~', '=~', '~'], ('b1',))
     """
     formative = [c.name for c in spec.constructs if c.mode == "formative"]
     if formative:
@@ -41,37 +903,48 @@ def spec_to_semopy(spec: ModelSpec) -> tuple[str, dict[str, str]]:
             "(method='pls'), or declare the construct reflective if its items are "
             "interchangeable measures of it"
         )
-    aliases: dict[str, str] = {}
-    names: dict[str, str] = {}
-    n_latent = n_item = 0
-    for c in spec.constructs:
-        if _SAFE.fullmatch(c.name):
-            names[c.name] = c.name
-        else:
-            n_latent += 1
-            names[c.name] = f"_L{n_latent}"
-            aliases[f"_L{n_latent}"] = c.name
-    for item in spec.indicators:
-        if _SAFE.fullmatch(item):
-            names[item] = item
-        else:
-            n_item += 1
-            names[item] = f"_x{n_item}"
-            aliases[f"_x{n_item}"] = item
     clash = sorted(set(spec.construct_names) & set(spec.indicators))
     if clash:
         raise SpecificationError(
             f"{format_offenders(clash)} is both a construct and an indicator name; "
             "rename the construct"
         )
-    lines: list[str] = []
-    for c in spec.constructs:
-        lines.append(f"{names[c.name]} =~ " + " + ".join(names[i] for i in c.indicators))
+    statements: list[Statement] = []
+    zero: list[str] = []
+    for k, c in enumerate(spec.constructs, start=1):
+        text = f"{c.name} =~ " + " + ".join(c.indicators)
+        statements.append(
+            Statement(k, text, [c.name], "=~", [Term(i, [Modifier()]) for i in c.indicators])
+        )
         if len(c.indicators) == 1:
-            item = names[c.indicators[0]]
-            lines.append(f"{item} ~~ 0*{item}")
+            zero.append(c.indicators[0])
+    line = len(spec.constructs)
     for dst in spec.construct_names:
         sources = spec.predecessors(dst)
         if sources:
-            lines.append(f"{names[dst]} ~ " + " + ".join(names[s] for s in sources))
-    return "\n".join(lines), aliases
+            line += 1
+            text = f"{dst} ~ " + " + ".join(sources)
+            statements.append(
+                Statement(line, text, [dst], "~", [Term(s, [Modifier()]) for s in sources])
+            )
+    return ParsedModel(statements, [], []), tuple(zero)
+
+
+def spec_to_syntax(spec: ModelSpec) -> str:
+    """The lavaan syntax of :func:`spec_to_statements` (for display and for lavaan).
+
+    Examples
+    --------
+    >>> print(spec_to_syntax(ModelSpec.from_syntax("A =~ a1 + a2; B =~ b1; B ~ A")))
+    A =~ a1 + a2
+    B =~ b1
+    b1 ~~ 0*b1
+    B ~ A
+    """
+    parsed, zero = spec_to_statements(spec)
+    lines: list[str] = []
+    for s in parsed.statements:
+        lines.append(s.text)
+        if s.op == "=~" and len(s.terms) == 1 and s.terms[0].name in zero:
+            lines.append(f"{s.terms[0].name} ~~ 0*{s.terms[0].name}")
+    return "\n".join(lines)

@@ -29,7 +29,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from csimodels.sem.bootstrap import DRAW_BLOCK, StatisticLayout, _fit_weights, draw_in_blocks
+from csimodels.sem._pls_engine import CrossProducts
+from csimodels.sem.bootstrap import (
+    DRAW_BLOCK,
+    StatisticLayout,
+    _fit_cross_products,
+    _fit_weights,
+    check_memory_budget,
+    draw_in_blocks,
+)
 
 __all__ = [
     "PermutationDraws",
@@ -224,15 +232,21 @@ def group_statistics(
     settings: dict[str, Any],
     r_pooled: FloatArray,
     scores: FloatArray,
+    cross: CrossProducts | None = None,
 ) -> dict[str, NDArray[Any]]:
     """Statistics of both groups for ``m`` memberships ``first`` (m, n) in one batch.
 
     Returns ``stats`` (2m, q: first the m group-1 fits, then the m group-2 fits), the
-    MICOM statistics (m, k) and the status flags of each of the 2m fits.
+    MICOM statistics (m, k) and the status flags of each of the 2m fits. ``cross``
+    (the pooled rows' :class:`~csimodels.sem._pls_engine.CrossProducts`) is reused
+    across chunks when given.
     """
     m = first.shape[0]
     cw = np.concatenate([first * w0, ~first * w0])
-    stats, fit = _fit_weights(x, cw, layout, settings)
+    if cross is None:
+        stats, fit = _fit_weights(x, cw, layout, settings)
+    else:
+        stats, fit = _fit_cross_products(cross, cw, layout, settings)
     with np.errstate(divide="ignore", invalid="ignore"):
         c = composite_correlations(
             fit.outer_weights[:m], fit.outer_weights[m:], r_pooled, layout.blocks
@@ -258,10 +272,11 @@ def _chunk(
     settings: dict[str, Any],
     r_pooled: FloatArray,
     scores: FloatArray,
+    cross: CrossProducts,
     perms: IntArray,
 ) -> dict[str, NDArray[Any]]:
     m = perms.shape[0]
-    out = group_statistics(x, w0, first[perms], layout, settings, r_pooled, scores)
+    out = group_statistics(x, w0, first[perms], layout, settings, r_pooled, scores, cross)
     stats = out.pop("stats")
     out["differences"] = stats[:m] - stats[m:]
     for flag in ("converged", "singular", "inadmissible"):
@@ -284,13 +299,23 @@ def run_permutations(
     permutations: IntArray | None = None,
     chunk_size: int = 250,
     n_jobs: int | None = None,
+    memory_budget: int | None = None,
 ) -> PermutationDraws:
     """All permutations, in chunks of ``chunk_size`` (see the module docstring).
 
     ``first`` marks the rows of the first group; in permutation ``b`` respondent ``i``
-    takes the group of respondent ``perm[b, i]``.
+    takes the group of respondent ``perm[b, i]``. A chunk holds two case-weight
+    vectors and a permutation per permutation: it is made smaller when it would
+    not fit half of ``memory_budget`` bytes (default
+    :data:`~csimodels.sem._pls_engine.DEFAULT_MEMORY_BUDGET`), and the pooled rows'
+    cross products are formed once (streamed by row chunks when they do not fit).
+    Neither changes a number.
     """
     n = x.shape[0]
+    budget = check_memory_budget(memory_budget)
+    cross = CrossProducts.from_data(x, memory_budget=budget)
+    per_permutation = 8 * (4 * n + 4 * cross.width + 32 * x.shape[1] ** 2)
+    chunk_size = int(max(1, min(chunk_size, (budget // 2) // per_permutation)))
     starts = list(range(0, n_permutations, chunk_size))
 
     def rows(start: int) -> IntArray:
@@ -299,7 +324,7 @@ def run_permutations(
             return np.asarray(permutations[start:stop], dtype=np.int64)
         return draw_permutations(seed, n, start, stop)
 
-    args = (x, w0, first, layout, settings, r_pooled, scores)
+    args = (x, w0, first, layout, settings, r_pooled, scores, cross)
     if n_jobs is not None and n_jobs != 1 and len(starts) > 1:
         from joblib import Parallel, delayed
 

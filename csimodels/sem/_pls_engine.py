@@ -3,12 +3,16 @@
 The PLS algorithm (Wold 1982; Lohmöller 1989) needs only the correlation matrix of
 the indicators, so the core, :func:`estimate_pls_moments`, runs on a batch of
 ``B`` correlation matrices at once: every step of the iteration is a batched
-matrix product or a batched solve over the leading axis, and each member stops
-when its own stop criterion is met (members already converged are frozen, so a
-batch member gives exactly what a separate fit would). The bootstrap calls it
-with thousands of resampled (weighted) correlation matrices built by
-:func:`batch_correlations`; :func:`estimate_pls` is the one-sample wrapper on raw
-data that also returns construct scores.
+matrix product over the leading axis, the regressions of the path scheme are one
+vectorised elimination per number of predictors (batch-last, so each step is one
+operation over all members and regressions), and each member stops when its own
+stop criterion is met (members already converged are frozen, so a batch member
+gives exactly what a separate fit would). The bootstrap calls it with thousands of
+resampled (weighted) correlation matrices whose moments come from one matrix
+product of the resample counts with the per-respondent cross products
+(:class:`CrossProducts`, streamed over row chunks when a memory budget asks);
+:func:`estimate_pls` is the one-sample wrapper on raw data that also returns
+construct scores.
 
 Conventions (those of seminr 0.2.1 / R seminr, against which the tests check):
 
@@ -63,12 +67,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "DEFAULT_MEMORY_BUDGET",
+    "CrossProducts",
     "PLSBatch",
     "PLSEstimate",
     "SchemeName",
     "batch_correlations",
     "estimate_pls",
     "estimate_pls_moments",
+    "moments_from_sums",
     "weighted_moments",
 ]
 
@@ -82,8 +89,12 @@ _MODES = ("A", "B")
 #: A correlation (sub)matrix whose smallest eigenvalue is below this share of its
 #: largest is treated as singular (rank deficient in floating point).
 SINGULAR_RCOND = 1e-12
-#: From this batch size on, R @ W is computed block by block (fewer flops, more calls).
-_BLOCK_PRODUCT_MIN_BATCH = 64
+#: Memory that chunked computations (bootstrap, permutations, moments) aim to stay
+#: within, in bytes, unless the caller passes another budget.
+DEFAULT_MEMORY_BUDGET = 1 << 30
+#: The iteration's working set is compacted when fewer than this share of it still
+#: iterates (copying the matrices costs about one update).
+_COMPACT_SHARE = 0.75
 
 
 @dataclass(frozen=True)
@@ -245,8 +256,8 @@ def batch_correlations(
 
     ``case_weights`` is ``(B, n)``: for a bootstrap, the resample counts of each row
     (times the respondent weights); ``None`` means one unweighted member. All ``B``
-    matrices come from one matrix product of the weights with the row-wise outer
-    products, so no resampled data set is ever built.
+    matrices come from one matrix product of the weights with the row-wise cross
+    products (:class:`CrossProducts`), so no resampled data set is ever built.
 
     Returns
     -------
@@ -270,7 +281,7 @@ def batch_correlations(
     xa = np.asarray(x, dtype=np.float64)
     if xa.ndim != 2:
         raise ValueError(f"x must be a 2-D array (n, p), got shape {xa.shape}")
-    n, p = xa.shape
+    n = xa.shape[0]
     if n < 2:
         raise ValueError(f"x needs at least 2 rows, got {n}")
     if case_weights is None:
@@ -283,34 +294,190 @@ def batch_correlations(
             raise ValueError("case_weights must be finite and non-negative")
         if np.any(wts.sum(axis=1) <= 0):
             raise ValueError("every row of case_weights must have a positive sum")
-    rel = wts * (n / wts.sum(axis=1, keepdims=True))
-    shift = xa.mean(axis=0)
-    xc = xa - shift  # centre once to avoid cancellation in the raw second moments
-    m1 = rel @ xc / n  # (B, p)
-    idx = np.arange(p)
-    if rel.shape[0] == 1:
-        d = xc - m1[0]
-        cov = ((d * rel[0][:, None]).T @ d / (n - 1))[None]
-    else:
-        iu, ju = np.triu_indices(p)
-        m2u = rel @ (xc[:, iu] * xc[:, ju]) / n  # upper triangle of the second moments
-        covu = (m2u - m1[:, iu] * m1[:, ju]) * (n / (n - 1))
-        cov = np.empty((rel.shape[0], p, p))
-        cov[:, iu, ju] = covu
-        cov[:, ju, iu] = covu
-    variances = cov[:, idx, idx]
-    # the moment formula leaves rounding noise (~1e-16 of the second moment) where a
-    # resample makes a column constant: treat such variances as exactly zero
+    if wts.shape[0] == 1:
+        return _single_moments(xa, wts[0])
+    cp = CrossProducts.from_data(xa)
+    return cp.moments(*cp.weighted_sums(wts))
+
+
+def _single_moments(x: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """One member, two passes (centred on the weighted mean): the most accurate form."""
+    n = x.shape[0]
+    rel = w * (n / w.sum())
+    shift = x.mean(axis=0)
+    xc = x - shift
+    m1 = rel @ xc / n
+    d = xc - m1
+    cov = (d * rel[:, None]).T @ d / (n - 1)
     noise = 1e-12 * np.maximum((xc * xc).mean(axis=0), np.finfo(np.float64).tiny)
-    variances = np.where(variances <= noise, 0.0, variances)
+    variances = np.diag(cov).copy()
+    variances[variances <= noise] = 0.0
     sds = np.sqrt(variances)
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_sd = np.where(sds > 0, 1.0 / sds, np.nan)
-    r = cov  # scaled in place: these arrays are large for a bootstrap batch
-    r *= inv_sd[:, :, None]
-    r *= inv_sd[:, None, :]
-    r[:, idx, idx] = np.where(sds > 0, 1.0, np.nan)
-    return np.asarray(m1 + shift, dtype=np.float64), sds, np.asarray(r, dtype=np.float64)
+    r = cov * inv_sd[:, None] * inv_sd[None, :]
+    np.fill_diagonal(r, np.where(sds > 0, 1.0, np.nan))
+    return (m1 + shift)[None], sds[None], r[None]
+
+
+@functools.lru_cache(maxsize=32)
+def _triangle(p: int) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Upper-triangle rows, columns, diagonal positions and the full-matrix gather map."""
+    iu, ju = np.triu_indices(p)
+    pos = np.empty((p, p), dtype=np.int64)
+    pos[iu, ju] = np.arange(iu.size)
+    pos[ju, iu] = np.arange(iu.size)
+    diag = pos[np.arange(p), np.arange(p)]
+    for arr in (iu, ju, pos, diag):
+        arr.flags.writeable = False
+    return iu.astype(np.int64), ju.astype(np.int64), diag.copy(), pos.ravel().copy()
+
+
+@dataclass(frozen=True)
+class CrossProducts:
+    """Sufficient statistics of weighted correlations: rows ``[x − c, (x − c)ᵢ (x − c)ⱼ]``.
+
+    For case weights ``w`` (``B × n``) the weighted sums ``w @ X`` of these ``p +
+    p(p+1)/2`` columns give every member's weighted means and (upper-triangle)
+    second moments in one matrix product; :meth:`moments` turns sums into means,
+    sds and correlation matrices. The shift ``c`` (the column means of the data)
+    only guards against cancellation; sums over row chunks, partitions or machines
+    add up (:meth:`weighted_sums` streams rows in chunks of ``row_chunk``).
+
+    Attributes
+    ----------
+    x : ndarray (n, p)
+        The raw data (not copied).
+    shift : ndarray (p,)
+        Centring constant ``c``.
+    n : int
+        Rows (weights are rescaled to sum to ``n``, variances use ``n − 1``).
+    square_scale : ndarray (p,)
+        Mean of ``(x − c)²`` per column: variances below ``1e-12`` of it are zero.
+    row_chunk : int
+        Rows whose cross products are formed at once.
+    """
+
+    x: FloatArray
+    shift: FloatArray
+    n: int
+    square_scale: FloatArray
+    row_chunk: int
+    table: FloatArray | None
+
+    @classmethod
+    def from_data(
+        cls, x: FloatArray, *, memory_budget: int | None = None, shift: FloatArray | None = None
+    ) -> CrossProducts:
+        """Prepare ``x``; the cross-product table is kept when it fits ``memory_budget``."""
+        n, p = x.shape
+        c = x.mean(axis=0) if shift is None else np.asarray(shift, dtype=np.float64)
+        width = p + p * (p + 1) // 2
+        budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else memory_budget
+        row_chunk = int(max(1024, min(n, budget // (8 * 16 * width))))
+        square = np.zeros(p)
+        for start in range(0, n, row_chunk):
+            d = x[start : start + row_chunk] - c
+            square += (d * d).sum(axis=0)
+        square_scale = np.maximum(square / n, np.finfo(np.float64).tiny)
+        table = None
+        if n * width * 8 <= budget // 4:
+            table = _cross_rows(x, c)
+        return cls(x=x, shift=c, n=n, square_scale=square_scale, row_chunk=row_chunk, table=table)
+
+    @property
+    def width(self) -> int:
+        """Columns of the cross-product table, ``p + p(p+1)/2``."""
+        p = int(self.x.shape[1])
+        return p + p * (p + 1) // 2
+
+    def rows(self, start: int, stop: int) -> FloatArray:
+        """Cross-product rows ``start .. stop − 1``."""
+        if self.table is not None:
+            return self.table[start:stop]
+        return _cross_rows(self.x[start:stop], self.shift)
+
+    def weighted_sums(self, weights: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Total weight (B,) and weighted sums (B, width) for case weights (B, n)."""
+        total = weights.sum(axis=1)
+        if self.table is not None:
+            return total, weights @ self.table
+        out = np.zeros((weights.shape[0], self.width))
+        for start in range(0, self.n, self.row_chunk):
+            stop = min(start + self.row_chunk, self.n)
+            out += weights[:, start:stop] @ self.rows(start, stop)
+        return total, out
+
+    def group_sums(self, weights: FloatArray, groups: int) -> tuple[FloatArray, FloatArray]:
+        """Weighted sums per group, row ``i`` in group ``i mod groups``: (G,), (G, width)."""
+        total = np.zeros(groups)
+        out = np.zeros((groups, self.width))
+        step = max(groups, self.row_chunk // groups * groups)
+        for start in range(0, self.n, step):
+            stop = min(start + step, self.n)
+            wx = self.rows(start, stop) * weights[start:stop, None]
+            w = weights[start:stop]
+            full = (stop - start) // groups * groups
+            if full:
+                out += wx[:full].reshape(-1, groups, self.width).sum(axis=0)
+                total += w[:full].reshape(-1, groups).sum(axis=0)
+            rest = stop - start - full
+            if rest:
+                out[:rest] += wx[full:]
+                total[:rest] += w[full:]
+        return total, out
+
+    def moments(
+        self, total: FloatArray, sums: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Means, sds and correlation matrices (B, p, p) from weighted sums."""
+        return moments_from_sums(total, sums, self.n, self.shift, self.square_scale)
+
+
+def _cross_rows(x: FloatArray, shift: FloatArray) -> FloatArray:
+    p = x.shape[1]
+    out = np.empty((x.shape[0], p + p * (p + 1) // 2))
+    d = out[:, :p]
+    np.subtract(x, shift, out=d)
+    start = p
+    for i in range(p):  # row i of the upper triangle: no temporary of the table's size
+        np.multiply(d[:, i : i + 1], d[:, i:], out=out[:, start : start + p - i])
+        start += p - i
+    return out
+
+
+def moments_from_sums(
+    total: FloatArray,
+    sums: FloatArray,
+    n: int,
+    shift: FloatArray,
+    square_scale: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Weighted means, sds and correlations from the sums of :class:`CrossProducts`.
+
+    ``total`` (B,) is each member's total weight, ``sums`` (B, p + p(p+1)/2) its
+    weighted sums of the centred columns and of their upper-triangle products.
+    Weights are relative (rescaled to sum to ``n``) and variances use ``n − 1``.
+    """
+    p = shift.size
+    iu, ju, diag, full = _triangle(p)
+    inv_total = 1.0 / total
+    m1 = sums[:, :p] * inv_total[:, None]
+    cov = sums[:, p:] * inv_total[:, None]
+    cov -= m1[:, iu] * m1[:, ju]
+    cov *= n / (n - 1)
+    variances = cov[:, diag]
+    # the moment formula leaves rounding noise (~1e-16 of the second moment) where a
+    # resample makes a column constant: treat such variances as exactly zero
+    variances = np.where(variances <= 1e-12 * square_scale, 0.0, variances)
+    sds = np.sqrt(variances)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_sd = np.where(sds > 0, 1.0 / sds, np.nan)
+    cov *= inv_sd[:, iu]
+    cov *= inv_sd[:, ju]
+    cov[:, diag] = np.where(sds > 0, 1.0, np.nan)
+    r = np.take(cov, full, axis=1).reshape(-1, p, p)
+    return m1 + shift, sds, r
 
 
 # ---------------------------------------------------------------------------
@@ -370,22 +537,82 @@ def _rcond(a: FloatArray) -> FloatArray:
     return out.reshape(lead)
 
 
+def _well_conditioned(a: FloatArray, pivots: FloatArray | None = None) -> BoolArray:
+    """``_rcond(a) > SINGULAR_RCOND`` for symmetric ``a`` (..., q, q), mostly without eigenvalues.
+
+    A matrix whose elimination pivots (``pivots``, (q, N) from :func:`_eliminate`) are
+    all positive is positive definite, and then ``λ_min / λ_max ≥ det / ‖a‖_∞^q``
+    (``det ≤ λ_min λ_max^{q−1}`` and ``λ_max ≤ ‖a‖_∞``): where that bound clears the
+    threshold a hundredfold the answer is certain. Only the other matrices get
+    their eigenvalues computed, so the decision is exactly that of ``_rcond``.
+    """
+    lead = a.shape[:-2]
+    q = a.shape[-1]
+    flat = a.reshape(-1, q, q)
+    if pivots is None:
+        at = flat.transpose(1, 2, 0).copy()  # a copy even for a batch of one
+        pivots = _eliminate(at, np.zeros((q, flat.shape[0])))[1]
+    norm = np.abs(flat).sum(axis=2).max(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        det = np.prod(pivots, axis=0)
+        sure = np.all(pivots > 0, axis=0) & (det > 100.0 * SINGULAR_RCOND * norm**q)
+    out = sure.copy()
+    unsure = np.flatnonzero(~sure)
+    if unsure.size:
+        out[unsure] = _rcond(flat[unsure]) > SINGULAR_RCOND
+    return np.asarray(out.reshape(lead), dtype=np.bool_)
+
+
+def _eliminate(at: FloatArray, bt: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Solve ``N`` symmetric systems stored batch-last, in place (no pivoting).
+
+    ``at`` (q, q, N) and ``bt`` (q, N) are overwritten. Gaussian elimination without
+    pivoting is stable for the positive (semi)definite correlation matrices solved
+    here; an exactly singular one gives a zero pivot and non-finite solutions, which
+    the callers flag. Returns the solutions (q, N) and the pivots (q, N).
+    """
+    q = at.shape[0]
+    for i in range(q - 1):
+        f = at[i + 1 :, i] / at[i, i]
+        at[i + 1 :, i + 1 :] -= f[:, None, :] * at[i, None, i + 1 :]
+        bt[i + 1 :] -= f * bt[i]
+    pivots = np.stack([at[i, i] for i in range(q)])
+    xt = np.empty_like(bt)
+    for i in range(q - 1, -1, -1):
+        s = bt[i]
+        if i + 1 < q:
+            s = s - np.einsum("rn,rn->n", at[i, i + 1 :], xt[i + 1 :])
+        xt[i] = s / pivots[i]
+    return xt, pivots
+
+
 def _solve(a: FloatArray, b: FloatArray) -> tuple[FloatArray, BoolArray]:
-    """Batched ``solve(a, b)``, ``a`` (..., q, q), ``b`` (..., q); per-matrix failure flags."""
-    try:
-        x = np.linalg.solve(a, b[..., None])[..., 0]
-    except np.linalg.LinAlgError:
-        flat_a = a.reshape(-1, a.shape[-2], a.shape[-1])
-        flat_b = b.reshape(-1, b.shape[-1])
-        flat_x = np.full(flat_b.shape, np.nan)
-        for i in range(flat_a.shape[0]):
-            try:
-                flat_x[i] = np.linalg.solve(flat_a[i], flat_b[i])
-            except np.linalg.LinAlgError:
-                pass
-        x = flat_x.reshape(b.shape)
+    """Batched ``solve(a, b)`` for symmetric ``a`` (..., q, q), ``b`` (..., q); failure flags."""
+    q = a.shape[-1]
+    lead = b.shape[:-1]
+    at = a.reshape(-1, q, q).transpose(1, 2, 0).copy()
+    bt = b.reshape(-1, q).T.copy()
+    xt, _ = _eliminate(at, bt)
+    x = xt.T.reshape(*lead, q)
     bad = ~np.all(np.isfinite(x), axis=-1)
     return np.asarray(x, dtype=np.float64), np.asarray(bad, dtype=np.bool_)
+
+
+@dataclass(frozen=True)
+class _Systems:
+    """The regressions of one model that have ``size`` predictors (flat ``k*k`` indices).
+
+    ``a_take`` (size, size, m_s) and ``rhs_take`` (size, m_s) locate each system's
+    matrix and right-hand side in the flattened construct correlations, batch-last;
+    ``coef_put`` the coefficients' places in the flattened (k, k) path matrix.
+    """
+
+    size: int
+    regressions: IntArray
+    a_take: IntArray
+    rhs_take: IntArray
+    coef_put: IntArray
+    outcomes: IntArray
 
 
 @dataclass(frozen=True)
@@ -404,12 +631,9 @@ class _Design:
     dv: IntArray  # (m,) endogenous constructs
     pred: IntArray  # (m, q) predecessors of each, padded with 0
     pad: BoolArray  # (m, q) True where ``pred`` is padding
-    pad2: BoolArray  # (m, q, q) True outside the real predictor block
-    eye_pad: FloatArray  # (m, q, q) identity on the padding diagonal
-    pred_real: IntArray  # predecessor of each real (unpadded) regression slot
-    dv_real: IntArray  # its endogenous construct
-    real: FloatArray  # (m, q) 1.0 on real slots, 0.0 on padding
-    real_flat: IntArray  # flat positions of the real slots in (m, q)
+    systems: tuple[_Systems, ...]  # the regressions, grouped by number of predictors
+    block_take: IntArray  # (p,) flat (k*p) position of each indicator in a (k, p) array
+    single: IntArray  # indicators alone in their block (weight exactly ±1)
 
 
 def _design(
@@ -434,8 +658,22 @@ def _design(
         idx = np.flatnonzero(st[:, j])
         pred[m, : idx.size] = idx
         pad[m, : idx.size] = False
-    pad2 = pad[:, :, None] | pad[:, None, :]
-    eye_pad = np.where(pad[:, :, None] & np.eye(q, dtype=bool)[None], 1.0, 0.0)
+    systems = []
+    sizes = st.sum(axis=0)[dv] if dv.size else np.zeros(0, dtype=np.int64)
+    for s in sorted({int(v) for v in sizes}):
+        regs = np.flatnonzero(sizes == s)
+        preds = pred[regs, :s]  # (m_s, s)
+        outs = dv[regs]
+        systems.append(
+            _Systems(
+                size=s,
+                regressions=regs.astype(np.int64),
+                a_take=(preds[:, :, None] * k + preds[:, None, :]).transpose(1, 2, 0).copy(),
+                rhs_take=(preds * k + outs[:, None]).T.copy(),
+                coef_put=(preds.T * k + outs[None, :]).ravel().astype(np.int64),
+                outcomes=outs.astype(np.int64),
+            )
+        )
     return _Design(
         p=p,
         k=k,
@@ -449,12 +687,9 @@ def _design(
         dv=dv,
         pred=pred,
         pad=pad,
-        pad2=pad2,
-        eye_pad=eye_pad,
-        pred_real=pred[~pad],
-        dv_real=np.broadcast_to(dv[:, None], pred.shape)[~pad],
-        real=(~pad).astype(np.float64),
-        real_flat=np.flatnonzero(~pad.ravel()),
+        systems=tuple(systems),
+        block_take=(owner * p + np.arange(p)).astype(np.int64),
+        single=np.array([int(b[0]) for b in blks if b.size == 1], dtype=np.int64),
     )
 
 
@@ -477,51 +712,84 @@ def _design_cached(
     return d
 
 
+def _solve_systems(
+    flat_t: FloatArray, sys_: _Systems, *, keep: bool = False
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]:
+    """Solve one group of regressions for every member.
+
+    ``flat_t`` is the flattened construct correlation matrices, transposed to
+    ``(k*k, B)``. Returns the solutions and the right-hand sides, ``(s, m_s·B)``
+    (column ``i·B + b``: regression ``i`` of member ``b``), the pivots and, with
+    ``keep``, the matrices ``(m_s·B, s, s)`` as they were (for a condition check).
+    One predictor: a division; two: the closed form; more: :func:`_eliminate`.
+    """
+    nb = flat_t.shape[1]
+    s = sys_.size
+    m = sys_.regressions.size
+    at = flat_t[sys_.a_take.ravel()].reshape(s, s, m * nb)
+    bt = flat_t[sys_.rhs_take.ravel()].reshape(s, m * nb)
+    original = np.ascontiguousarray(at.transpose(2, 0, 1)) if keep else None
+    if s == 1:
+        pivots = at[0].copy()
+        xt = bt / pivots
+    elif s == 2:
+        a00, a01, a10, a11 = at[0, 0], at[0, 1], at[1, 0], at[1, 1]
+        det = a00 * a11 - a01 * a10
+        xt = np.stack([(a11 * bt[0] - a01 * bt[1]) / det, (a00 * bt[1] - a10 * bt[0]) / det])
+        pivots = np.stack([a00, det / a00])
+    else:
+        xt, pivots = _eliminate(at, bt.copy())
+    return xt, bt, pivots, original
+
+
+def _put_coefficients(out: FloatArray, xt: FloatArray, sys_: _Systems) -> None:
+    """Scatter one group's solutions (s, m_s·B) into ``out`` (B, k, k)."""
+    nb, k, _ = out.shape
+    out.reshape(nb, k * k)[:, sys_.coef_put] = xt.reshape(-1, nb).T
+
+
 def _regressions(
     rc: FloatArray, d: _Design, *, check: bool = False
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
     """OLS of every endogenous construct on its predecessors, from correlations ``rc``.
 
-    All regressions of all members are one batched solve: each predictor block is
-    padded to the largest one with an identity (which leaves the coefficients and,
-    for a unit-diagonal matrix, the extreme eigenvalues unchanged). Returns the
-    coefficient matrix (B, k, k), R² (B, k; NaN for exogenous) and a per-member flag
-    for a failed (or, with ``check``, near-singular) regression.
+    All regressions with the same number of predictors are one batched solve over
+    all members (:func:`_solve_systems`). Returns the coefficient matrix (B, k, k),
+    R² (B, k; NaN for exogenous) and a per-member flag for a failed (or, with
+    ``check``, near-singular) regression.
     """
     nb, k, _ = rc.shape
     beta = np.zeros((nb, k, k))
     r2 = np.full((nb, k), np.nan)
     bad = np.zeros(nb, dtype=bool)
-    if d.dv.size == 0:
-        return beta, r2, bad
-    a = rc[:, d.pred[:, :, None], d.pred[:, None, :]]  # (B, m, q, q)
-    a = np.where(d.pad2, d.eye_pad, a)
-    rhs = np.where(d.pad, 0.0, rc[:, d.pred, d.dv[:, None]])  # (B, m, q)
-    coef, fail = _solve(a, rhs)
-    bad |= fail.any(axis=1)
-    if check:
-        bad |= ~np.all(_rcond(a) > SINGULAR_RCOND, axis=1)
-    coef = np.where(d.pad, 0.0, coef)
-    beta[:, d.pred_real, d.dv_real] = coef[:, ~d.pad]
-    r2[:, d.dv] = np.einsum("bmq,bmq->bm", coef, rhs)
+    flat_t = np.ascontiguousarray(rc.reshape(nb, k * k).T)
+    for sys_ in d.systems:
+        m = sys_.regressions.size
+        xt, bt, pivots, original = _solve_systems(flat_t, sys_, keep=check)
+        bad |= ~np.all(np.isfinite(xt).reshape(sys_.size, m, nb), axis=(0, 1))
+        if original is not None:
+            ok = _well_conditioned(original, pivots)
+            bad |= ~np.all(ok.reshape(m, nb), axis=0)
+        _put_coefficients(beta, xt, sys_)
+        r2[:, sys_.outcomes] = (xt * bt).sum(axis=0).reshape(m, nb).T
     return beta, r2, bad
 
 
-def _inner_weights(rc: FloatArray, d: _Design, scheme: str) -> tuple[FloatArray, BoolArray]:
+def _inner_weights(rc: FloatArray, d: _Design, scheme: str) -> FloatArray:
     if scheme == "factorial":
-        return rc * d.adjacent, np.zeros(rc.shape[0], dtype=bool)
+        return rc * d.adjacent
     if scheme == "centroid":
-        return np.sign(rc) * d.adjacent, np.zeros(rc.shape[0], dtype=bool)
+        return np.sign(rc) * d.adjacent
     # path weighting: successors weighted by their correlation, predecessors by the
     # regression coefficients of the construct on all its predecessors (a failed
     # regression gives NaN, which the caller detects in the weight change)
     e = rc * d.succ
-    if d.dv.size:
-        a = np.where(d.pad2, d.eye_pad, rc[:, d.pred[:, :, None], d.pred[:, None, :]])
-        rhs = rc[:, d.pred, d.dv[:, None]] * d.real
-        coef, _ = _solve(a, rhs)
-        e[:, d.pred_real, d.dv_real] = coef.reshape(coef.shape[0], -1)[:, d.real_flat]
-    return e, np.zeros(rc.shape[0], dtype=bool)
+    if d.systems:
+        nb, k, _ = rc.shape
+        flat_t = np.ascontiguousarray(rc.reshape(nb, k * k).T)
+        for sys_ in d.systems:
+            _put_coefficients(e, _solve_systems(flat_t, sys_)[0], sys_)
+    return e
 
 
 def _nan_batch(nb: int, p: int, k: int) -> dict[str, FloatArray]:
@@ -535,6 +803,98 @@ def _nan_batch(nb: int, p: int, k: int) -> dict[str, FloatArray]:
         "r2": np.full((nb, k), np.nan),
         "rho_a": np.full((nb, k), np.nan),
     }
+
+
+def _iterate(
+    ra: FloatArray,
+    d: _Design,
+    scheme: str,
+    tol: float,
+    max_iter: int,
+    mode_b_inv: dict[int, FloatArray],
+    weights: FloatArray,
+    rw_all: FloatArray,
+    iterations: IntArray,
+    change: FloatArray,
+    singular: BoolArray,
+) -> None:
+    """The PLS outer-weight iteration of every member, updating the arrays in place.
+
+    Each update works on the unnormalised weights ``g`` and ``(R G)ᵀ`` (``G`` the
+    block-diagonal weight matrix; stored construct-major, ``(B, k, p)``): construct
+    correlations, inner weights and the next ``g`` do not depend on the scale of
+    the previous iterate, so only the weights themselves are rescaled (``w = g /
+    sd``, unit score variances) for the stop criterion and the results.
+
+    The members still iterating form a working set with its own copy of their
+    matrices. A member stops when its criterion is met (or its update is not finite);
+    its state at that update is stored and it is no longer updated. Stopped members
+    stay in the working set, their further updates discarded, until fewer than
+    :data:`_COMPACT_SHARE` of it still iterate; then the set is compacted. So each
+    member gets exactly the updates a separate fit would, whatever the batch.
+    """
+    nb, p, _ = ra.shape
+    k, mask, owner = d.k, d.mask, d.owner
+    work = np.flatnonzero(~singular)
+    if work.size == 0:
+        return
+    whole = work.size == nb
+    rr = ra if whole else ra[work]
+    w = weights[work]
+    g = w
+    rwt = np.ascontiguousarray((rw_all[work]).transpose(0, 2, 1))  # (R G)ᵀ, (B, k, p)
+    c = ((rwt * g[:, None, :]).reshape(-1, p) @ mask).reshape(-1, k, k)  # Gᵀ R G
+    binv = {j: (inv if whole else inv[work]) for j, inv in mode_b_inv.items()}
+    alive = np.ones(work.size, dtype=bool)
+    gt = np.zeros((work.size, k * p))  # Gᵀ: only the block positions are ever written
+    for _ in range(max_iter):
+        nw = work.size
+        inv_sd = 1.0 / np.sqrt(np.diagonal(c, axis1=1, axis2=2))
+        rc = c * inv_sd[:, :, None]
+        rc *= inv_sd[:, None, :]
+        e = _inner_weights(rc, d, scheme)
+        # covariance of each indicator with its own construct's inner proxy
+        # (the proxy's scale cancels in the normalisation)
+        e *= inv_sd[:, :, None]
+        inner = np.matmul(e.transpose(0, 2, 1), rwt)  # (B, k, p)
+        g = np.take(inner.reshape(nw, k * p), d.block_take, axis=1)
+        for j, inv in binv.items():
+            b = d.blocks[j]
+            g[:, b] = (inv @ g[:, b, None])[:, :, 0]
+        gt[:, d.block_take] = g
+        rwt = gt.reshape(nw, k, p) @ rr
+        c = ((rwt * g[:, None, :]).reshape(nw * k, p) @ mask).reshape(nw, k, k)
+        scale = 1.0 / np.sqrt(np.diagonal(c, axis1=1, axis2=2))
+        w_new = g * scale[:, owner]
+        if d.single.size:  # g / |g| up to rounding: make it exact
+            w_new[:, d.single] = np.sign(g[:, d.single])
+        diff = np.abs(w_new - w).sum(axis=1)
+        bad = ~np.isfinite(diff)
+        stop = alive & (bad | (diff < tol))
+        ids = work[alive]
+        iterations[ids] += 1
+        change[ids] = diff[alive]
+        if stop.any():
+            done = work[stop]
+            weights[done] = w_new[stop]
+            rw_all[done] = (rwt[stop] * scale[stop][:, :, None]).transpose(0, 2, 1)
+            singular[work[stop & bad]] = True
+            alive &= ~stop
+        w = w_new
+        n_alive = int(alive.sum())
+        if n_alive == 0:
+            return
+        if n_alive < _COMPACT_SHARE * nw:
+            keep = np.flatnonzero(alive)
+            work, rr, w, rwt, c = work[keep], rr[keep], w[keep], rwt[keep], c[keep]
+            binv = {j: inv[keep] for j, inv in binv.items()}
+            alive = np.ones(keep.size, dtype=bool)
+            gt = np.zeros((keep.size, k * p))
+    # max_iter reached: keep the last update of the members still iterating
+    ids = work[alive]
+    weights[ids] = w[alive]
+    scale = 1.0 / np.sqrt(np.diagonal(c[alive], axis1=1, axis2=2))
+    rw_all[ids] = (rwt[alive] * scale[:, :, None]).transpose(0, 2, 1)
 
 
 def estimate_pls_moments(
@@ -631,7 +991,6 @@ def _estimate_pls_moments(
     )
     k, mask, owner = d.k, d.mask, d.owner
     kk = np.arange(k)
-    pp = np.arange(p)
 
     singular = ~np.all(np.isfinite(ra), axis=(1, 2))
     # Mode B blocks: R_bb is fixed, so invert it once per member
@@ -640,7 +999,7 @@ def _estimate_pls_moments(
         if d.modes[j] != "B" or b.size == 1:
             continue
         rbb = ra[:, b[:, None], b[None, :]]
-        bad_b = ~(_rcond(rbb) > SINGULAR_RCOND)
+        bad_b = ~_well_conditioned(rbb)
         singular |= bad_b
         inv = np.broadcast_to(np.eye(b.size), rbb.shape).copy()
         if np.any(~bad_b):
@@ -650,67 +1009,17 @@ def _estimate_pls_moments(
     weights = np.ones((nb, p))  # compact: each indicator's weight on its own construct
     iterations = np.zeros(nb, dtype=np.int64)
     change = np.full(nb, np.inf)
-    active = ~singular
-    rw_all = ra @ mask  # R @ W, kept up to date
-    # large batches: R @ W block by block (W is block diagonal), on contiguous
-    # column slices of R, which does a k-th of the dense product's work
-    r_cols = (
-        [np.ascontiguousarray(ra[:, :, b]) for b in d.blocks]
-        if nb >= _BLOCK_PRODUCT_MIN_BATCH
-        else None
+    rw_all = ra @ mask  # R @ W, for the final statistics
+    _iterate(
+        ra, d, scheme, tol, max_iter, mode_b_inv, weights, rw_all, iterations, change, singular
     )
-    for _ in range(max_iter):
-        if active.all():
-            idx = None
-            w_old, rw = weights, rw_all
-        else:
-            idx = np.flatnonzero(active)
-            if idx.size == 0:
-                break
-            w_old, rw = weights[idx], rw_all[idx]
-        # score covariances W'RW and correlations
-        c = mask.T @ (w_old[:, :, None] * rw)
-        sd = np.sqrt(c[:, kk, kk])
-        rc = c / (sd[:, :, None] * sd[:, None, :])
-        e, bad = _inner_weights(rc, d, scheme)
-        # covariance of each indicator with its own construct's inner proxy;
-        # the proxy's scale cancels in the normalisation below
-        g = ((rw / sd[:, None, :]) @ e)[:, pp, owner]
-        for j, inv in mode_b_inv.items():
-            b = d.blocks[j]
-            g[:, b] = np.einsum("bqr,br->bq", inv if idx is None else inv[idx], g[:, b])
-        if r_cols is None:
-            rw_new = (ra if idx is None else ra[idx]) @ (g[:, :, None] * mask)
-        else:
-            rw_new = np.empty((g.shape[0], p, k))
-            for j, rj in enumerate(r_cols):
-                rj_active = rj if idx is None else rj[idx]
-                rw_new[:, :, j] = (rj_active @ g[:, d.blocks[j], None])[:, :, 0]
-        scale = 1.0 / np.sqrt((g * rw_new[:, pp, owner]) @ mask)
-        w_new = g * scale[:, owner]
-        rw_new = rw_new * scale[:, None, :]
-        diff = np.abs(w_new - w_old).sum(axis=1)
-        bad |= ~np.isfinite(diff)
-        stop = bad | (diff < tol)
-        if idx is None:
-            weights, rw_all = w_new, rw_new
-            iterations += 1
-            change = diff
-            singular |= bad
-            active &= ~stop
-        else:
-            weights[idx] = w_new
-            rw_all[idx] = rw_new
-            iterations[idx] += 1
-            change[idx] = diff
-            singular[idx[bad]] = True
-            active[idx[stop]] = False
 
-    out = _nan_batch(nb, p, k)
     inadmissible = np.zeros(nb, dtype=bool)
     good = np.flatnonzero(~singular)
     if good.size:
-        rr, w, rw = ra[good], weights[good], rw_all[good]
+        every = good.size == nb
+        w = weights if every else weights[good]
+        rw = rw_all if every else rw_all[good]
         c = mask.T @ (w[:, :, None] * rw)
         sd = np.sqrt(c[:, kk, kk])
         score_cor = c / (sd[:, :, None] * sd[:, None, :])
@@ -723,7 +1032,7 @@ def _estimate_pls_moments(
                 continue
             wb = w[:, b]
             wtw = np.einsum("bq,bq->b", wb, wb)
-            wsw = np.einsum("bq,bqr,br->b", wb, rr[:, b[:, None], b[None, :]], wb)
+            wsw = c[:, j, j]  # w_b' R_bb w_b
             rho[:, j] = wtw**2 * (wsw - wtw) / (wtw**2 - np.sum(wb**4, axis=1))
         rc = score_cor
         if consistent:
@@ -742,14 +1051,24 @@ def _estimate_pls_moments(
         beta, r2, bad = _regressions(rc, d, check=True)
         bad |= ~np.all(np.isfinite(score_cor), axis=(1, 2))
         singular[good[bad]] = True
-        out["outer_weights"][good] = w
-        out["loadings"][good] = loadings
-        out["cross_loadings"][good] = cross
-        out["score_correlations"][good] = score_cor
-        out["construct_correlations"][good] = rc
-        out["paths"][good] = beta
-        out["r2"][good] = r2
-        out["rho_a"][good] = rho
+        found = {
+            "outer_weights": w,
+            "loadings": loadings,
+            "cross_loadings": cross,
+            "score_correlations": score_cor,
+            "construct_correlations": rc,
+            "paths": beta,
+            "r2": r2,
+            "rho_a": rho,
+        }
+        if every:
+            out = {key: np.array(value, dtype=np.float64) for key, value in found.items()}
+        else:
+            out = _nan_batch(nb, p, k)
+            for key, value in found.items():
+                out[key][good] = value
+    else:
+        out = _nan_batch(nb, p, k)
     converged = (change < tol) & ~singular
     return PLSBatch(
         iterations=iterations,

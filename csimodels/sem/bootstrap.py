@@ -9,7 +9,15 @@ resample.
 
 Reproducibility: resample ``b`` is drawn from its own random stream, spawned from
 ``random_state`` for fixed blocks of :data:`DRAW_BLOCK` resamples, so the draws — and
-so every number — do not depend on ``chunk_size`` or ``n_jobs``.
+so every number — do not depend on ``chunk_size``, ``n_jobs`` or ``memory_budget``.
+
+Memory: a chunk of resamples holds its counts (``chunk × n``) and its batch of
+correlation matrices within half of ``memory_budget`` (default 1 GiB); the table of
+per-respondent cross products is kept when it fits a quarter of the budget and is
+otherwise rebuilt in row chunks for each resample chunk; with very many
+respondents, resample rows are drawn one at a time from their block's stream (the
+same numbers). The jackknife subtracts each group's sums from the full sample's,
+so no weight matrix over all rows is built either.
 
 Inference (Davison & Hinkley 1997; Efron 1987):
 
@@ -34,20 +42,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats
 
 from csimodels.errors import InvalidParameterError, format_offenders
 from csimodels.inference import check_resample_count
 from csimodels.results import Frame, Result
 from csimodels.sem._pls_assess import total_effects
-from csimodels.sem._pls_engine import PLSBatch, batch_correlations, estimate_pls_moments
+from csimodels.sem._pls_engine import (
+    DEFAULT_MEMORY_BUDGET,
+    CrossProducts,
+    PLSBatch,
+    batch_correlations,
+    estimate_pls_moments,
+)
 
 __all__ = [
+    "DEFAULT_CHUNK",
     "DRAW_BLOCK",
     "MAX_JACKKNIFE",
     "BootstrapDraws",
@@ -55,9 +69,13 @@ __all__ = [
     "StatisticLayout",
     "batched_index",
     "bca_interval",
+    "bootstrap_sums",
+    "check_memory_budget",
     "draw_in_blocks",
     "draw_resamples",
     "percentile_interval",
+    "resample_chunk",
+    "resample_counts",
     "run_bootstrap",
 ]
 
@@ -65,7 +83,15 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 DRAW_BLOCK = 64
+#: Resamples per chunk when memory allows (the batched iteration runs fastest on
+#: chunks that stay in the processor's cache).
+DEFAULT_CHUNK = 512
+#: Smallest memory budget accepted, in bytes.
+MIN_MEMORY_BUDGET = 1 << 20
 MAX_JACKKNIFE = 500
+#: Relative tolerance under which a resampled statistic counts as tied with the
+#: original estimate (BCa bias correction).
+TIE_RTOL = 100 * np.finfo(np.float64).eps
 MAX_RESAMPLES = 200_000
 SIGN_CHANGES = ("none", "construct", "individual")
 
@@ -173,10 +199,86 @@ def draw_in_blocks(
     return np.concatenate(parts).astype(np.int64)
 
 
-def _counts(indices: IntArray, n: int) -> FloatArray:
+def resample_counts(
+    random_state: int | np.random.SeedSequence | None,
+    n: int,
+    start: int,
+    stop: int,
+    *,
+    memory_budget: int | None = None,
+) -> FloatArray:
+    """How often each of ``n`` rows is drawn in resamples ``start .. stop − 1``, (B, n).
+
+    The same resamples as :func:`draw_resamples` (``counts[b] = bincount(rows[b])``),
+    without holding more than one block of row indices at once: when a block of
+    :data:`DRAW_BLOCK` index rows would take more than an eighth of
+    ``memory_budget``, its rows are drawn one at a time from the block's stream,
+    which gives the same numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows = draw_resamples(4, 30, 10, 20)
+    >>> counts = resample_counts(4, 30, 10, 20, memory_budget=1000)
+    >>> bool((counts == np.stack([np.bincount(r, minlength=30) for r in rows])).all())
+    True
+    """
+    budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else memory_budget
+    whole_blocks = DRAW_BLOCK * n * 8 <= budget // 8
+    root = (
+        random_state
+        if isinstance(random_state, np.random.SeedSequence)
+        else np.random.SeedSequence(random_state)
+    )
+    out = np.empty((stop - start, n))
+    for block in range(start // DRAW_BLOCK, (stop - 1) // DRAW_BLOCK + 1):
+        seq = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, block))
+        rng = np.random.default_rng(seq)
+        first = block * DRAW_BLOCK
+        lo, hi = max(start, first), min(stop, first + DRAW_BLOCK)
+        if whole_blocks:
+            rows = rng.integers(0, n, size=(DRAW_BLOCK, n))
+            _counts(rows[lo - first : hi - first], n, out=out[lo - start : hi - start])
+            continue
+        for row in range(first, hi):
+            drawn = rng.integers(0, n, size=n)
+            if row >= lo:
+                out[row - start] = np.bincount(drawn, minlength=n)
+    return out
+
+
+def resample_chunk(n: int, width: int, memory_budget: int | None, requested: int | None) -> int:
+    """Resamples per chunk: ``requested`` (or :data:`DEFAULT_CHUNK`) within the budget.
+
+    A chunk holds its case weights (B × n), their weighted cross-product sums and
+    the batch's correlation matrices and PLS arrays; half of ``memory_budget`` goes
+    to them (the rest to the cross-product rows and the draws).
+
+    Examples
+    --------
+    >>> resample_chunk(250, 324, None, None)
+    512
+    >>> resample_chunk(1_000_000, 119, 2**30, None)
+    66
+    """
+    budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else memory_budget
+    p = int((np.sqrt(8 * width + 9) - 3) / 2)  # width = p + p(p+1)/2
+    per_resample = 8 * (n + 4 * width + 16 * p * p)
+    fits = max(1, (budget // 2) // per_resample)
+    return int(min(DEFAULT_CHUNK if requested is None else requested, fits))
+
+
+def _counts(indices: IntArray, n: int, out: FloatArray | None = None) -> FloatArray:
+    """Resample counts (B, n) from row indices (B, n), a few rows' bincount at a time."""
     b = indices.shape[0]
-    flat = (indices + (np.arange(b) * n)[:, None]).ravel()
-    return np.bincount(flat, minlength=b * n).reshape(b, n).astype(np.float64)
+    out = np.empty((b, n)) if out is None else out
+    step = max(1, (1 << 20) // max(n, 1))  # about 8 MB of temporaries at once
+    for start in range(0, b, step):
+        part = indices[start : start + step]
+        m = part.shape[0]
+        flat = (part + (np.arange(m) * n)[:, None]).ravel()
+        out[start : start + m] = np.bincount(flat, minlength=m * n).reshape(m, n)
+    return out
 
 
 def _statistics(
@@ -213,17 +315,22 @@ def _statistics_unchecked(
 
 
 def _batched_htmt(abs_r: FloatArray, layout: StatisticLayout) -> FloatArray:
-    mono = {}
-    for j in {j for pair in layout.htmt_pairs for j in pair}:
-        blk = layout.blocks[j]
-        q = blk.size
-        sub = abs_r[:, blk][:, :, blk]
-        mono[j] = (sub.sum(axis=(1, 2)) - np.trace(sub, axis1=1, axis2=2)) / (q * (q - 1))
-    out = np.empty((abs_r.shape[0], len(layout.htmt_pairs)))
-    for col, (i, j) in enumerate(layout.htmt_pairs):
-        hetero = abs_r[:, layout.blocks[i]][:, :, layout.blocks[j]].mean(axis=(1, 2))
-        out[:, col] = hetero / np.sqrt(mono[i] * mono[j])
-    return out
+    """HTMT of every pair of multi-item constructs, (B, pairs), from block sums of |r|."""
+    nb, p, _ = abs_r.shape
+    k = len(layout.blocks)
+    mask = np.zeros((p, k))
+    for j, blk in enumerate(layout.blocks):
+        mask[blk, j] = 1.0
+    sizes = mask.sum(axis=0)
+    rows = (abs_r.reshape(nb * p, p) @ mask).reshape(nb, p, k)
+    sums = mask.T @ rows  # (B, k, k): sum of |r| over block i x block j
+    diag = np.diagonal(abs_r, axis1=1, axis2=2) @ mask
+    first, second = np.array(layout.htmt_pairs).T
+    cells = np.arange(k)
+    within = sums[:, cells, cells] - diag
+    mono = within / (sizes * (sizes - 1.0))
+    hetero = sums[:, first, second] / (sizes[first] * sizes[second])
+    return np.asarray(hetero / np.sqrt(mono[:, first] * mono[:, second]), dtype=np.float64)
 
 
 def batched_index(
@@ -306,6 +413,16 @@ def _fit_weights(
     x: FloatArray, case_weights: FloatArray, layout: StatisticLayout, settings: dict[str, Any]
 ) -> tuple[FloatArray, PLSBatch]:
     means, sds, r = batch_correlations(x, case_weights)
+    return _fit_moments(means, sds, r, layout, settings)
+
+
+def _fit_moments(
+    means: FloatArray,
+    sds: FloatArray,
+    r: FloatArray,
+    layout: StatisticLayout,
+    settings: dict[str, Any],
+) -> tuple[FloatArray, PLSBatch]:
     fit = estimate_pls_moments(
         r,
         list(layout.blocks),
@@ -319,15 +436,25 @@ def _fit_weights(
     return _statistics(layout, fit, means, sds, r), fit
 
 
+def _fit_cross_products(
+    cp: WeightedSums, case_weights: FloatArray, layout: StatisticLayout, settings: dict[str, Any]
+) -> tuple[FloatArray, PLSBatch]:
+    """Statistics for case weights (B, n) through the cross-product sums of ``cp``."""
+    means, sds, r = cp.moments(*cp.weighted_sums(case_weights))
+    return _fit_moments(means, sds, r, layout, settings)
+
+
 def _chunk(
-    x: FloatArray,
-    base_weights: FloatArray,
+    cp: WeightedSums,
+    base_weights: FloatArray | None,
     layout: StatisticLayout,
     settings: dict[str, Any],
-    indices: IntArray,
+    counts: Callable[[], FloatArray],
 ) -> tuple[FloatArray, NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
-    counts = _counts(indices, x.shape[0]) * base_weights
-    stats_, fit = _fit_weights(x, counts, layout, settings)
+    weights = counts()
+    if base_weights is not None:
+        weights *= base_weights
+    stats_, fit = _fit_cross_products(cp, weights, layout, settings)
     return stats_, fit.converged, fit.singular, fit.inadmissible
 
 
@@ -338,41 +465,120 @@ def run_bootstrap(
     settings: dict[str, Any],
     *,
     n_resamples: int,
-    random_state: int | None,
+    random_state: int | np.random.SeedSequence | None,
     resamples: IntArray | None = None,
-    chunk_size: int = 500,
+    chunk_size: int | None = None,
     n_jobs: int | None = None,
     sign_change: str = "none",
+    memory_budget: int | None = None,
 ) -> BootstrapDraws:
     """Bootstrap every statistic of ``layout`` (see the module docstring).
 
     ``settings`` holds the PLS settings (scheme, tol, max_iter, consistent);
     ``resamples`` (B, n) replaces the random draws with explicit row indices.
+    Resamples are processed ``chunk_size`` at a time (default :data:`DEFAULT_CHUNK`),
+    fewer when the chunk would not fit a quarter of ``memory_budget`` bytes (default
+    :data:`~csimodels.sem._pls_engine.DEFAULT_MEMORY_BUDGET`); the respondents are
+    streamed in row chunks when their cross products do not fit either. Neither
+    changes a number.
     """
+    memory_budget = check_memory_budget(memory_budget)
     n = x.shape[0]
     w0 = np.ones(n) if base_weights is None else np.asarray(base_weights, dtype=np.float64)
     estimate = _fit_weights(x, w0[None, :], layout, settings)[0][0]
-    seed = np.random.SeedSequence(random_state)
-    starts = list(range(0, n_resamples, chunk_size))
+    cp = CrossProducts.from_data(x, memory_budget=memory_budget)
+    return bootstrap_sums(
+        cp,
+        None if base_weights is None else w0,
+        estimate,
+        layout,
+        settings,
+        n_resamples=n_resamples,
+        random_state=random_state,
+        resamples=resamples,
+        chunk_size=chunk_size,
+        n_jobs=n_jobs,
+        sign_change=sign_change,
+        memory_budget=memory_budget,
+    )
 
-    def rows(start: int) -> IntArray:
-        stop = min(start + chunk_size, n_resamples)
+
+class WeightedSums(Protocol):
+    """What the bootstrap needs of the data: weighted cross-product sums.
+
+    :class:`~csimodels.sem._pls_engine.CrossProducts` (an in-memory array) and
+    :class:`csimodels.data._dask.DaskCrossProducts` (partitions of a dask
+    DataFrame) implement it.
+    """
+
+    @property
+    def n(self) -> int: ...
+
+    @property
+    def width(self) -> int: ...
+
+    def weighted_sums(self, weights: FloatArray) -> tuple[FloatArray, FloatArray]: ...
+
+    def group_sums(self, weights: FloatArray, groups: int) -> tuple[FloatArray, FloatArray]: ...
+
+    def moments(
+        self, total: FloatArray, sums: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]: ...
+
+
+def bootstrap_sums(
+    cp: WeightedSums,
+    base_weights: FloatArray | None,
+    estimate: FloatArray,
+    layout: StatisticLayout,
+    settings: dict[str, Any],
+    *,
+    n_resamples: int,
+    random_state: int | np.random.SeedSequence | None,
+    resamples: IntArray | None = None,
+    chunk_size: int | None = None,
+    n_jobs: int | None = None,
+    sign_change: str = "none",
+    memory_budget: int | None = None,
+) -> BootstrapDraws:
+    """:func:`run_bootstrap` on prepared weighted sums ``cp`` (see :class:`WeightedSums`).
+
+    ``base_weights`` multiply the resample counts (None: the sums apply the
+    respondent weights themselves, or there are none); ``estimate`` is the
+    statistic vector of the original sample.
+    """
+    memory_budget = check_memory_budget(memory_budget)
+    n = cp.n
+    w0 = np.ones(n) if base_weights is None else base_weights
+    chunk = resample_chunk(n, cp.width, memory_budget, chunk_size)
+    seed = (
+        random_state
+        if isinstance(random_state, np.random.SeedSequence)
+        else np.random.SeedSequence(random_state)
+    )
+    starts = list(range(0, n_resamples, chunk))
+    factor = base_weights
+
+    def counts(start: int) -> Callable[[], FloatArray]:
+        stop = min(start + chunk, n_resamples)
         if resamples is not None:
-            return np.asarray(resamples[start:stop], dtype=np.int64)
-        return draw_resamples(seed, n, start, stop)
+            rows = np.asarray(resamples[start:stop], dtype=np.int64)
+            return lambda: _counts(rows, n)
+        return lambda: resample_counts(seed, n, start, stop, memory_budget=memory_budget)
 
     if n_jobs is not None and n_jobs != 1 and len(starts) > 1:
         from joblib import Parallel, delayed
 
         parts = Parallel(n_jobs=n_jobs)(
-            delayed(_chunk)(x, w0, layout, settings, rows(s)) for s in starts
+            delayed(_chunk)(cp, factor, layout, settings, counts(s)) for s in starts
         )
     else:
-        parts = [_chunk(x, w0, layout, settings, rows(s)) for s in starts]
+        parts = [_chunk(cp, factor, layout, settings, counts(s)) for s in starts]
     all_stats = np.concatenate([p[0] for p in parts])
     converged = np.concatenate([p[1] for p in parts])
     singular = np.concatenate([p[2] for p in parts])
     inadmissible = np.concatenate([p[3] for p in parts])
+    del parts
     # HTMT may be undefined in a resample (a block without correlation); it is then
     # NaN in that draw only, and its intervals use the draws where it exists
     core = np.array([kind != "htmt" for kind, _ in layout.labels])
@@ -385,7 +591,7 @@ def run_bootstrap(
         "non_finite": int((converged & ~singular & ~inadmissible & ~finite).sum()),
     }
     draws = _sign_correct(all_stats[ok], estimate, layout, sign_change)
-    jackknife = _jackknife(x, w0, layout, settings, chunk_size)
+    jackknife = _jackknife(cp, w0, layout, settings, chunk)
     return BootstrapDraws(
         estimate=estimate,
         draws=draws,
@@ -396,25 +602,61 @@ def run_bootstrap(
 
 
 def _jackknife(
-    x: FloatArray,
+    cp: WeightedSums,
     w0: FloatArray,
     layout: StatisticLayout,
     settings: dict[str, Any],
     chunk_size: int,
 ) -> FloatArray:
-    n = x.shape[0]
-    groups = min(n, MAX_JACKKNIFE)
-    member = np.arange(n) % groups
+    """Leave-one-out (delete-a-group beyond :data:`MAX_JACKKNIFE` rows) statistics.
+
+    Respondent ``i`` belongs to group ``i mod G``; each jackknife sample's sums are
+    the full sample's minus its group's, so no weight matrix over all rows is built.
+    """
+    groups = min(cp.n, MAX_JACKKNIFE)
+    total, sums = cp.weighted_sums(w0[None, :])
+    group_w, group_sums = cp.group_sums(w0, groups)
     out = []
     for start in range(0, groups, chunk_size):
-        g = np.arange(start, min(start + chunk_size, groups))
-        keep = (member[None, :] != g[:, None]).astype(np.float64) * w0
-        out.append(_fit_weights(x, keep, layout, settings)[0])
+        part = slice(start, min(start + chunk_size, groups))
+        means, sds, r = cp.moments(total - group_w[part], sums - group_sums[part])
+        out.append(_fit_moments(means, sds, r, layout, settings)[0])
     return np.concatenate(out)
 
 
-def percentile_interval(draws: FloatArray, level: float) -> tuple[FloatArray, FloatArray]:
-    """Percentile interval of each column of ``draws``.
+def _sorted_columns(draws: FloatArray) -> tuple[FloatArray, IntArray]:
+    """Each column sorted (NaN last) and its number of finite values."""
+    return np.sort(draws, axis=0), np.isfinite(draws).sum(axis=0)
+
+
+def _quantiles(sorted_draws: FloatArray, finite: IntArray, levels: FloatArray) -> FloatArray:
+    """Linear-interpolation quantiles (``numpy.quantile``'s default) of sorted columns.
+
+    ``levels`` (..., q) gives a level per column; columns without a finite value
+    give NaN.
+    """
+    q = sorted_draws.shape[1]
+    cols = np.arange(q)
+    top = np.maximum(finite - 1, 0)
+    with np.errstate(invalid="ignore"):
+        pos = np.clip(levels, 0.0, 1.0) * top
+    ok = np.isfinite(pos) & (finite > 0)
+    pos = np.where(ok, pos, 0.0)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, top)
+    frac = pos - lo
+    a = sorted_draws[lo, cols]
+    b = sorted_draws[hi, cols]
+    diff = b - a
+    # numpy's lerp: exact at both ends
+    out = np.where(frac >= 0.5, b - diff * (1.0 - frac), a + diff * frac)
+    return np.where(ok, out, np.nan)
+
+
+def percentile_interval(
+    draws: FloatArray, level: float, *, presorted: tuple[FloatArray, IntArray] | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """Percentile interval of each column of ``draws`` (NaN draws ignored).
 
     Examples
     --------
@@ -424,17 +666,27 @@ def percentile_interval(draws: FloatArray, level: float) -> tuple[FloatArray, Fl
     (5.0, 95.0)
     """
     alpha = (1 - level) / 2
-    q = np.full((2, draws.shape[1]), np.nan)
-    some = np.isfinite(draws).any(axis=0)  # statistics undefined in every draw stay NaN
-    if some.any():
-        q[:, some] = np.nanquantile(draws[:, some], [alpha, 1 - alpha], axis=0)
-    return q[0], q[1]
+    s, finite = _sorted_columns(draws) if presorted is None else presorted
+    q = draws.shape[1]
+    lo = _quantiles(s, finite, np.full(q, alpha))
+    hi = _quantiles(s, finite, np.full(q, 1 - alpha))
+    return lo, hi
 
 
 def bca_interval(
-    draws: FloatArray, estimate: FloatArray, jackknife: FloatArray, level: float
+    draws: FloatArray,
+    estimate: FloatArray,
+    jackknife: FloatArray,
+    level: float,
+    *,
+    presorted: tuple[FloatArray, IntArray] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Bias-corrected and accelerated interval of each column (Efron 1987).
+
+    The bias correction counts the draws below the estimate; a draw within
+    :data:`TIE_RTOL` (relative) of it is a tie, not below: a statistic with a
+    discrete distribution (the index of a single item) must not have its interval
+    decided by rounding.
 
     Examples
     --------
@@ -445,31 +697,37 @@ def bca_interval(
     >>> bool(abs(lo[0] + 1.96) < 0.1 and abs(hi[0] - 1.96) < 0.1)
     True
     """
-    valid = np.isfinite(draws)
-    b = valid.sum(axis=0)
+    from scipy.special import ndtr, ndtri
+
+    s, finite = _sorted_columns(draws) if presorted is None else presorted
+    tol = TIE_RTOL * np.abs(estimate)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z0 = stats.norm.ppf((draws < estimate).sum(axis=0) / b)
+        below = (draws < (estimate - tol)).sum(axis=0)
+        z0 = ndtri(below / finite)
         dev = jackknife.mean(axis=0) - jackknife
         num = (dev**3).sum(axis=0)
         den = 6.0 * ((dev**2).sum(axis=0)) ** 1.5
         accel = np.where(den > 0, num / den, 0.0)
         alpha = (1 - level) / 2
         bounds = []
-        for z_alpha in (stats.norm.ppf(alpha), stats.norm.ppf(1 - alpha)):
-            adj = stats.norm.cdf(z0 + (z0 + z_alpha) / (1 - accel * (z0 + z_alpha)))
-            bounds.append(adj)
-    lower = np.full(draws.shape[1], np.nan)
-    upper = np.full(draws.shape[1], np.nan)
-    for j in range(draws.shape[1]):
-        column = draws[valid[:, j], j]
-        if column.size == 0:
-            continue
-        if np.ptp(column) <= 1e-12 * max(1.0, float(np.abs(column).max())):
-            # degenerate distribution (e.g. the weight of a single item)
-            lower[j] = upper[j] = column[0]
-        elif np.isfinite(bounds[0][j]) and np.isfinite(bounds[1][j]):
-            lower[j] = np.quantile(column, bounds[0][j])
-            upper[j] = np.quantile(column, bounds[1][j])
+        for z_alpha in (ndtri(alpha), ndtri(1 - alpha)):
+            bounds.append(ndtr(z0 + (z0 + z_alpha) / (1 - accel * (z0 + z_alpha))))
+    q = draws.shape[1]
+    cols = np.arange(q)
+    top = np.maximum(finite - 1, 0)
+    smallest, largest = s[0], s[top, cols]
+    scale = np.maximum(1.0, np.maximum(np.abs(smallest), np.abs(largest)))
+    # degenerate distribution (e.g. the weight of a single item): the interval is
+    # that value ...
+    degenerate = (finite > 0) & (largest - smallest <= 1e-12 * scale)
+    usable = (finite > 0) & np.isfinite(bounds[0]) & np.isfinite(bounds[1])
+    lower = np.where(usable, _quantiles(s, finite, bounds[0]), np.nan)
+    upper = np.where(usable, _quantiles(s, finite, bounds[1]), np.nan)
+    # ... taken as the estimate when that is the same value up to rounding
+    same = np.abs(estimate - smallest) <= 1e-12 * scale
+    point = np.where(same, estimate, smallest)
+    lower = np.where(degenerate, point, lower)
+    upper = np.where(degenerate, point, upper)
     return lower, upper
 
 
@@ -584,6 +842,28 @@ class PLSBootstrap(Result):
         return pd.DataFrame({"ci_lower": lo, "ci_upper": hi}, index=self.table.index)
 
 
+def check_memory_budget(memory_budget: Any) -> int:
+    """Validate a memory budget in bytes (None: the default); return it.
+
+    Examples
+    --------
+    >>> check_memory_budget(None) == DEFAULT_MEMORY_BUDGET
+    True
+    """
+    if memory_budget is None:
+        return DEFAULT_MEMORY_BUDGET
+    if (
+        isinstance(memory_budget, bool)
+        or not isinstance(memory_budget, (int, np.integer))
+        or memory_budget < MIN_MEMORY_BUDGET
+    ):
+        raise InvalidParameterError(
+            f"memory_budget must be a whole number of bytes of at least {MIN_MEMORY_BUDGET:,} "
+            f"(1 MiB), e.g. 2**30 for 1 GiB; got {memory_budget!r}"
+        )
+    return int(memory_budget)
+
+
 def check_level(level: float) -> None:
     """Raise unless ``0 < level < 1``."""
     if not isinstance(level, (int, float)) or not 0 < level < 1:
@@ -627,7 +907,10 @@ def _column_stat(
 ) -> FloatArray:
     """``stat`` of the columns with at least ``minimum`` finite draws; NaN elsewhere."""
     out = np.full(draws.shape[1], np.nan)
-    enough = np.isfinite(draws).sum(axis=0) >= minimum
+    finite = np.isfinite(draws).sum(axis=0)
+    enough = finite >= minimum
+    if enough.all() and (finite == draws.shape[0]).all():
+        return stat(draws)  # no NaN and no column selection: no copy
     if enough.any():
         out[enough] = stat(draws[:, enough])
     return out
@@ -646,12 +929,18 @@ def summarise(
     d = draws.draws
     ok = d.shape[0]
     est = draws.estimate
+    from scipy.special import stdtr
+
     with np.errstate(divide="ignore", invalid="ignore"):
         se = _column_stat(d, lambda c: np.nanstd(c, axis=0, ddof=1), minimum=2)
         t = est / se
-    p = 2 * stats.t.sf(np.abs(t), df=max(ok - 1, 1))
-    lo, hi = percentile_interval(d, level) if ok else (np.full(est.shape, np.nan),) * 2
-    blo, bhi = bca_interval(d, est, draws.jackknife, level) if ok else (lo, hi)
+        p = 2 * stdtr(max(ok - 1, 1), -np.abs(t))
+    if ok:
+        presorted = _sorted_columns(d)
+        lo, hi = percentile_interval(d, level, presorted=presorted)
+        blo, bhi = bca_interval(d, est, draws.jackknife, level, presorted=presorted)
+    else:
+        lo = hi = blo = bhi = np.full(est.shape, np.nan)
     count_notes: list[str] = []
     if not check_resample_count(ok, level, owner="PLS bootstrap", notes=count_notes):
         lo, hi, blo, bhi = (np.full(est.shape, np.nan),) * 4

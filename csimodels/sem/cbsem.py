@@ -1,13 +1,18 @@
-"""Covariance-based SEM (CB-SEM) of any path model through semopy, matched to lavaan.
+"""Covariance-based SEM (CB-SEM) in lavaan's model syntax, matched to lavaan 0.6.
 
-``model.fit(data, method="cbsem")`` estimates the same :class:`ModelSpec` (presets
-included) as a covariance-structure model: every construct a reflective latent
-variable, every path a regression between latent variables. The model is translated
-to semopy's syntax (kept in :attr:`CBSEMResult.syntax`); semopy builds the model
-matrices and their derivatives; csimodels chooses the sample moments, minimises
-lavaan's discrepancy functions by Fisher scoring with its own convergence check, and
-computes standard errors and every fit index itself, so the numbers match lavaan 0.6
-(``sem()`` defaults) — see ``docs/cbsem.md`` and ``tests/fixtures/lavaan``.
+:class:`CBSEM` takes a model in lavaan syntax (or a :class:`ModelSpec`) and fits it
+with ``fit(data, estimator=..., group=..., group_equal=[...], ...)``; the CSI presets'
+``fit(method="cbsem")`` go through the same engine. The parts, one job each:
+
+* :mod:`._cbsem_syntax` — the lavaan syntax parser and the parameter table;
+* :mod:`._cbsem_ram` — the model algebra Σ(θ), μ(θ) and derivatives;
+* :mod:`._cbsem_engine` — sample moments, discrepancy functions, the optimiser;
+* :mod:`._cbsem_estimate` — estimation and standard errors;
+* :mod:`._cbsem_robust` — MLR sandwich and Yuan–Bentler test, WLSMV test;
+* :mod:`._cbsem_fit` — χ², CFI, TLI, RMSEA, SRMR, information criteria;
+* :mod:`._cbsem_tables` — the lavaan-style parameter table, standardised SEs, ``:=``;
+* :mod:`._cbsem_diagnostics` — data checks, identification, improper solutions;
+* :mod:`._cbsem_compare` — PLS versus CB-SEM, χ² difference tests, invariance.
 
 Examples
 --------
@@ -22,37 +27,52 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from pydantic import Field
-from scipy import stats
 
+from csimodels._lazy import lazy_module
+from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
-    ConvergenceWarning,
     DataQualityWarning,
     DataValidationError,
     InvalidParameterError,
     SpecificationError,
     format_offenders,
 )
+from csimodels.inference import Bootstrap, as_bootstrap, resolve_random_state
 from csimodels.results import SEGMENT_PLOTS, Frame, MissingDataReport, Result
-from csimodels.sem import _cbsem_engine as engine
 from csimodels.sem import _cbsem_fit as fitm
-from csimodels.sem import _cbsem_ordinal as ordm
-from csimodels.sem._cbsem_syntax import spec_to_semopy
+from csimodels.sem import _cbsem_robust as robust
+from csimodels.sem._cbsem_compare import compare_pls_cbsem, modification_indices
+from csimodels.sem._cbsem_diagnostics import diagnose, ordinal_moments
+from csimodels.sem._cbsem_estimate import Estimation, GroupData, estimate
+from csimodels.sem._cbsem_syntax import (
+    GROUP_EQUAL,
+    ParsedModel,
+    build_partable,
+    parse_syntax,
+    spec_to_statements,
+    spec_to_syntax,
+)
+from csimodels.sem._cbsem_tables import group_matrices, parameter_frame
 from csimodels.sem.index import index_weights, respondent_indices
 from csimodels.sem.spec import ModelSpec
 
+stats = lazy_module("scipy.stats")
+
 if TYPE_CHECKING:
     from csimodels.sem.model import PathModelBase
-    from csimodels.sem.pls import PLSResult
 
 __all__ = [
+    "CBSEM",
     "CBSEM_ESTIMATORS",
+    "GROUP_EQUAL",
     "ORDINAL_ESTIMATORS",
     "ORDINAL_FIT_MEASURES",
     "CBSEMResult",
@@ -66,6 +86,9 @@ Conditions = list[tuple[str, type[Warning]]]
 
 CBSEM_ESTIMATORS: dict[str, str] = {
     "ML": "maximum likelihood on the covariance matrix (divisor N), listwise deletion",
+    "MLR": "maximum likelihood estimates with Huber–White (sandwich) standard errors "
+    "and the Yuan–Bentler scaled chi-square (Mplus variant), as lavaan's "
+    "estimator='MLR'; listwise deletion",
     "GLS": "generalised least squares, weight S⁻¹ (divisor N − 1), listwise deletion",
     "ULS": "unweighted least squares (divisor N − 1), listwise deletion",
     "WLS": "weighted least squares with the full asymptotic (ADF) weight matrix "
@@ -77,27 +100,14 @@ CBSEM_ESTIMATORS: dict[str, str] = {
     "and the scaled-and-shifted chi-square (lavaan's default for ordinal items)",
     "FIML": "full-information maximum likelihood on incomplete data (saturated means)",
 }
-"""Estimators of :func:`fit_cbsem` and what each does."""
+"""Estimators of :class:`CBSEM` and :func:`fit_cbsem` and what each does."""
 
 #: Estimators that take ordinal items (``ordinal=True``).
 ORDINAL_ESTIMATORS = ("DWLS", "ULS", "WLS", "WLSMV")
 #: Extra rows of the fit table of an ordinal fit (NaN unless the test is robust).
-ORDINAL_FIT_MEASURES = (
-    "chi2_scaled",
-    "p_value_scaled",
-    "scaling_factor",
-    "shift",
-    "baseline_chi2_scaled",
-    "cfi_scaled",
-    "tli_scaled",
-    "rmsea_scaled",
-)
-
-#: Threshold on the smallest eigenvalue of the estimates' correlation matrix below
-#: which the likelihood is reported as nearly flat (empirically under-identified).
-FLAT_EIGENVALUE = 1e-3
-#: Latent correlations beyond this are reported as near-collinear constructs.
-LATENT_CORRELATION_LIMIT = 0.95
+ORDINAL_FIT_MEASURES = robust.ORDINAL_FIT_MEASURES
+#: Estimators that fit several groups at once.
+MULTIGROUP_ESTIMATORS = ("ML", "MLR")
 
 
 class CBSEMResult(Result):
@@ -106,12 +116,11 @@ class CBSEMResult(Result):
     Attributes
     ----------
     spec : ModelSpec or None
-        The model estimated (None when fitted from syntax directly).
+        The model estimated (None when fitted from syntax).
     syntax : str
-        The model exactly as semopy received it (see :attr:`aliases`).
+        The model in lavaan syntax (as given, or written from the ModelSpec).
     aliases : dict of str to str
-        semopy-safe alias → your construct or item name (names with spaces or
-        non-ASCII characters are aliased for semopy only; every table uses yours).
+        Kept for compatibility; empty (names are used as they are).
     construct_labels : dict of str to str
     estimates : DataFrame, index (lhs, op, rhs)
         Every parameter in lavaan's notation (``=~`` loading, ``~`` regression,
@@ -165,6 +174,36 @@ class CBSEMResult(Result):
         was fitted to (the "sample" moments; :attr:`implied_covariance` is the
         model-implied correlation matrix of the latent responses).
 
+    parameters : DataFrame
+        lavaan's ``parameterEstimates(standardized = TRUE)``: one row per parameter
+        (free or fixed) and group, then thresholds and ``:=`` defined parameters, with
+        columns ``lhs``, ``op``, ``rhs``, ``group`` (1, 2, ...; 0 for defined
+        parameters), ``group_label`` (multigroup fits only), ``label``, ``free``,
+        ``estimate``, ``std_error``, ``z``, ``p_value``, ``ci_lower``, ``ci_upper``
+        (normal interval at ``settings["level"]``), ``std_estimate`` (``std.all``) and
+        ``std_std_error`` (its delta-method standard error). Robust (MLR, WLSMV)
+        standard errors when the estimator has them.
+    fit_measures : DataFrame, index measure, column ``value``
+        The fit table under lavaan's ``fitMeasures()`` names (``chisq``, ``df``,
+        ``pvalue``, ``baseline.chisq``, ``cfi``, ``tli``, ``rmsea``,
+        ``rmsea.ci.lower``, ``rmsea.ci.upper``, ``rmsea.pvalue``, ``srmr``, ``logl``,
+        ``unrestricted.logl``, ``aic``, ``bic``, ``npar``, ``ntotal``, ``fmin``;
+        MLR adds ``chisq.scaled``, ``pvalue.scaled``, ``chisq.scaling.factor``,
+        ``baseline.chisq.scaled``, ``cfi.scaled``, ``tli.scaled``, ``rmsea.scaled``,
+        ``cfi.robust``, ``tli.robust``, ``rmsea.robust`` and its interval).
+    modification_indices : DataFrame
+        lavaan's ``modindices()`` (ML and MLR fits; empty otherwise): ``lhs``,
+        ``op``, ``rhs``, ``group``, ``mi`` (score test of freeing the parameter, χ²
+        with 1 df, expected information), ``epc`` (expected parameter change),
+        ``sepc_all`` (completely standardised), ``p_value``, for every fixed
+        parameter whose freeing is identified, every missing loading and every
+        missing residual covariance between observed variables.
+    group_labels : list of str
+        The groups of a multigroup fit, in the order of ``group`` (one entry when
+        there is a single group). With several groups, :attr:`estimates`,
+        :attr:`paths`, :attr:`loadings` and :attr:`r2` gain a leading ``group``
+        index level, and the matrices are stacked by group.
+
     Notes
     -----
     With ordinal items (``ordinal=True``) each item is the discretised version of a
@@ -205,6 +244,10 @@ class CBSEMResult(Result):
     missing: MissingDataReport
     thresholds: Frame = Field(default_factory=pd.DataFrame)
     polychoric: Frame = Field(default_factory=pd.DataFrame)
+    parameters: Frame = Field(default_factory=pd.DataFrame)
+    fit_measures: Frame = Field(default_factory=pd.DataFrame)
+    group_labels: list[str] = Field(default_factory=list)
+    modification_indices: Frame = Field(default_factory=pd.DataFrame)
 
     _title: ClassVar[str] = "Covariance-based SEM"
 
@@ -215,7 +258,7 @@ class CBSEMResult(Result):
             ("Model", s.get("model")),
             (
                 "Method",
-                f"CB-SEM through semopy, estimator {s.get('estimator')}"
+                f"CB-SEM, estimator {s.get('estimator')}"
                 + (" on polychoric correlations (ordinal items)" if s.get("ordinal") else ""),
             ),
             ("Respondents used", self.missing.n_rows_used),
@@ -229,14 +272,37 @@ class CBSEMResult(Result):
             ("Chi-square", f"{f['chi2']:.3f} on {int(f['df'])} df, p = {f['p_value']:.4g}"),
         ]
         if "chi2_scaled" in f.index and math.isfinite(float(f["chi2_scaled"])):
+            if s.get("estimator") == "MLR":
+                kind = "Yuan–Bentler scaled chi-square"
+                extra = (
+                    f"scaling {f['scaling_factor']:.4f}; robust CFI {f['cfi_robust']:.4f}, "
+                    f"RMSEA {f['rmsea_robust']:.4f}"
+                )
+            else:
+                kind = "Scaled-shifted chi-square"
+                extra = f"CFI {f['cfi_scaled']:.4f}, RMSEA {f['rmsea_scaled']:.4f}"
             header.append(
                 (
-                    "Scaled-shifted chi-square",
+                    kind,
                     f"{f['chi2_scaled']:.3f} on {int(f['df'])} df, "
-                    f"p = {f['p_value_scaled']:.4g} (CFI {f['cfi_scaled']:.4f}, "
-                    f"RMSEA {f['rmsea_scaled']:.4f})",
+                    f"p = {f['p_value_scaled']:.4g} ({extra})",
                 )
             )
+        if len(self.group_labels) > 1:
+            sizes = s.get("group_sizes", {})
+            groups = ", ".join(f"{g} ({sizes.get(g, '?')})" for g in self.group_labels)
+            equal = ", ".join(s.get("group_equal", [])) or "none"
+            header.append(("Groups", f"{s.get('group')}: {groups}; equal: {equal}"))
+        if s.get("inference") == "bootstrap":
+            header.append(
+                (
+                    "Standard errors",
+                    f"bootstrap, {s.get('bootstrap')} draws ({s.get('n_failed')} failed), "
+                    f"{s.get('bootstrap_method')} intervals, seed {s.get('random_state')}",
+                )
+            )
+        else:
+            header.append(("Standard errors", s.get("se")))
         header += [
             ("CFI / TLI", f"{f['cfi']:.4f} / {f['tli']:.4f}"),
             (
@@ -247,15 +313,20 @@ class CBSEMResult(Result):
             ("AIC / BIC", f"{f['aic']:.2f} / {f['bic']:.2f}"),
         ]
         cols = ["estimate", "std_error", "z", "p_value", "std_estimate"]
-        tables: dict[str, Any] = {
-            "Structural paths": self.paths[cols],
-            "Loadings": self.loadings[cols],
-            "R²": self.r2,
-        }
+        tables: dict[str, Any] = {}
+        if len(self.paths):
+            tables["Structural paths"] = self.paths[cols]
+        tables["Loadings"] = self.loadings[cols]
+        tables["R²"] = self.r2
         if len(self.indices):
             tables["0–100 indices"] = self.indices
         if len(self.thresholds):
             tables["Thresholds"] = self.thresholds
+        if len(self.parameters) and (self.parameters["op"] == ":=").any():
+            defined = self.parameters[self.parameters["op"] == ":="]
+            tables["Defined parameters"] = defined.set_index("lhs")[
+                ["rhs", "estimate", "std_error", "z", "p_value", "ci_lower", "ci_upper"]
+            ]
         return header, tables
 
     # ---------------------------------------------------------------------------------------
@@ -288,6 +359,389 @@ class CBSEMResult(Result):
         from csimodels.reports.charts import cbsem_chart
 
         return cbsem_chart(self, kind, ax=ax, language=language, labels=labels)
+
+
+# ---------------------------------------------------------------------------------------
+# the public model
+# ---------------------------------------------------------------------------------------
+
+
+class CBSEM(Settings):
+    """A covariance-based structural equation model in lavaan's model syntax.
+
+    The constructor says what is estimated (the model and its identification);
+    :meth:`fit` takes the data, the estimator, the groups and the inference.
+
+    Attributes
+    ----------
+    syntax : str or ModelSpec
+        The model (also the first positional argument), in lavaan model syntax:
+        ``=~`` (loadings), ``~`` (regressions), ``~~`` (variances and covariances),
+        ``~ 1`` (intercepts and means), ``:=`` (defined parameters, e.g. indirect
+        effects ``ab := a*b``), ``==`` (equality of two
+        labels, or a label fixed to a number); modifiers ``0.5*x`` (fixed), ``NA*x``
+        (free), ``a*x`` (label; parameters sharing a label are equal),
+        ``start(0.5)*x``, ``c(a1, a2)*x`` (one per group). Or a :class:`ModelSpec`
+        (every construct reflective, every path a regression).
+    std_lv : bool
+        Identify each latent variable by fixing its (residual) variance to one and
+        freeing every loading (lavaan's ``std.lv = TRUE``); default: the first
+        loading of each factor is fixed to one.
+    meanstructure : bool or None
+        Model intercepts and means. None (default): as lavaan — on with groups,
+        FIML or ``~ 1`` terms, off otherwise.
+
+    Examples
+    --------
+    >>> import csimodels as csi
+    >>> hs = csi.datasets.load_example("holzinger_swineford") if False else None
+    >>> model = csi.CBSEM("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6")
+    >>> model.std_lv
+    False
+    """
+
+    syntax: str | ModelSpec
+    std_lv: bool = False
+    meanstructure: bool | None = None
+
+    def __init__(self, syntax: str | ModelSpec | None = None, /, **data: Any) -> None:
+        if syntax is not None:
+            if "syntax" in data:
+                raise InvalidParameterError(
+                    "CBSEM got the model twice (positionally and as syntax=...)"
+                )
+            data["syntax"] = syntax
+        super().__init__(**data)
+        if isinstance(self.syntax, str):
+            parse_syntax(self.syntax)  # bad syntax fails here, naming the line
+
+    def _parsed(self) -> tuple[ParsedModel, tuple[str, ...], str, ModelSpec | None]:
+        if isinstance(self.syntax, ModelSpec):
+            parsed, zero = spec_to_statements(self.syntax)
+            return parsed, zero, spec_to_syntax(self.syntax), self.syntax
+        return parse_syntax(self.syntax), (), self.syntax, None
+
+    def fit(
+        self,
+        data: SurveyData | pd.DataFrame,
+        *,
+        estimator: str = "ML",
+        group: str | None = None,
+        group_equal: Sequence[str] = (),
+        group_partial: Sequence[str] = (),
+        ordered: bool | Sequence[str] = False,
+        missing: str = "listwise",
+        weight: str | object | None = ...,
+        inference: int | Bootstrap | None = None,
+        level: float = 0.95,
+        by: str | Sequence[str] | None = None,
+        min_segment_size: int | None = None,
+        on_error: str = "skip",
+        n_jobs: int = 1,
+    ) -> Any:
+        """Fit the model.
+
+        Parameters
+        ----------
+        data : SurveyData or DataFrame
+            One column per observed variable of the model (and the ``group`` column).
+        estimator : str
+            One of :data:`CBSEM_ESTIMATORS` ("ML", "MLR", "GLS", "ULS", "WLS",
+            "DWLS", "WLSMV", "FIML").
+        group : str, optional
+            Column whose values define groups: a multigroup model (ML or MLR), with a
+            mean structure, the latent means fixed at zero in the first group.
+        group_equal : sequence of str
+            Parameters held equal across groups, any of :data:`GROUP_EQUAL`
+            ("loadings", "intercepts", "means", "residuals", "residual.covariances",
+            "lv.variances", "lv.covariances", "regressions"). With equal intercepts
+            the latent means are free in the other groups (lavaan's rule).
+        group_partial : sequence of str
+            Exceptions to ``group_equal`` in syntax form (``"visual =~ x2"``,
+            ``"x3 ~ 1"``): partial invariance.
+        ordered : bool or sequence of str
+            Ordinal items (integer codes, at most 10 categories): True or every
+            observed variable; estimators "DWLS", "WLSMV", "WLS", "ULS".
+        missing : {"listwise", "fiml"}
+            "fiml" is the same as ``estimator="FIML"``.
+        weight : str or None
+            Respondent weight column; None fits unweighted even when the SurveyData
+            declares a weight. Default: the SurveyData's weight.
+        inference : int or Bootstrap, optional
+            Bootstrap the fit (lavaan's ``se = "bootstrap"``): respondents resampled
+            with replacement, the model refitted per draw (batched Fisher scoring for
+            single-group ML/MLR); ``std_error`` becomes the SD of the draws and
+            ``ci_lower``/``ci_upper`` the percentile or BCa interval at the
+            Bootstrap's ``level``, for every parameter, standardised estimate and
+            defined effect. Failed draws are counted (``settings["n_failed"]``).
+            An int is the number of draws.
+        level : float
+            Confidence level of ``ci_lower`` / ``ci_upper``.
+        by : str or list of str, optional
+            Segment column(s): the model is fitted in every segment (a
+            cross-classification for several columns) and a
+            :class:`~csimodels.results.SegmentedResult` is returned, with the pooled
+            fit, one CBSEMResult per segment, the status table and ``overview``
+            tables ``fit`` (χ², df, CFI, TLI, RMSEA, SRMR per segment) and
+            ``std_estimates`` (completely standardised loadings and paths, one column
+            per segment). For comparing parameters across groups with a test use
+            ``group=`` instead.
+        min_segment_size : int, optional
+            Segments with fewer respondents are not fitted (default: one more than
+            the number of observed variables).
+        on_error : {"skip", "raise"}
+            A segment that cannot be fitted is recorded as failed, or raises.
+        n_jobs : int
+            Segments fitted in parallel (joblib); numbers do not depend on it.
+
+        Returns
+        -------
+        CBSEMResult, or SegmentedResult with ``by``
+
+        Raises
+        ------
+        SpecificationError
+            Bad syntax (naming the line), unidentified models (naming parameters).
+        DataValidationError
+            Too few respondents, singular covariance matrices (naming the group).
+        InvalidParameterError
+            Unknown estimator, group_equal keyword, or an option the estimator does
+            not take.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> import csimodels as csi
+        >>> rng = np.random.default_rng(1)
+        >>> f = rng.normal(size=(300, 1))
+        >>> df = pd.DataFrame(f @ [[1.0, 0.8, 0.6]] + rng.normal(scale=0.6, size=(300, 3)),
+        ...                   columns=["a", "b", "c"])
+        >>> res = csi.CBSEM("F =~ a + b + c").fit(df)
+        >>> int(res.fit_measures.loc["df", "value"])
+        0
+        """
+        options: dict[str, Any] = {
+            "estimator": estimator,
+            "group": group,
+            "group_equal": group_equal,
+            "group_partial": group_partial,
+            "ordered": ordered,
+            "missing": missing,
+            "weight": weight,
+            "inference": inference,
+            "level": level,
+        }
+        if by is not None:
+            return self._fit_by(data, by, options, min_segment_size, on_error, n_jobs)
+        result, conditions = self.fit_collect(data, **options)
+        _emit(conditions)
+        return result
+
+    def _fit_by(
+        self,
+        data: SurveyData | pd.DataFrame,
+        by: str | Sequence[str],
+        options: dict[str, Any],
+        min_segment_size: int | None,
+        on_error: str,
+        n_jobs: int,
+    ) -> Any:
+        from csimodels.segments import fit_by
+
+        if on_error not in ("skip", "raise"):
+            raise InvalidParameterError(
+                f"parameter 'on_error' of CBSEM.fit must be 'skip' or 'raise', got {on_error!r}"
+            )
+        columns = [by] if isinstance(by, str) else [str(b) for b in by]
+        parsed, _, _, _ = self._parsed()
+        items = _observed_names(parsed)
+        if isinstance(data, SurveyData):
+            survey = data
+        elif isinstance(data, pd.DataFrame):
+            missing_cols = [c for c in [*items, *columns] if c not in data.columns]
+            if missing_cols:
+                raise DataValidationError(
+                    f"CBSEM.fit: column {format_offenders(missing_cols)} is not in the data"
+                )
+            keep = list(dict.fromkeys([*items, *columns]))
+            survey = SurveyData.coerce(data[keep], items=items, segments=columns)
+        else:
+            raise DataValidationError(
+                f"data must be a SurveyData or a pandas DataFrame, got {type(data).__name__}"
+            )
+        if min_segment_size is None:
+            min_segment_size = max(2, len(items) + 1)
+
+        def fit_one(part: SurveyData) -> CBSEMResult:
+            res, found = self.fit_collect(part, **options)
+            _emit(found)
+            return res
+
+        pooled = fit_one(survey)
+        out = fit_by(
+            survey,
+            columns,
+            fit_one,
+            owner="CBSEM.fit",
+            min_segment_size=min_segment_size,
+            on_error="raise" if on_error == "raise" else "skip",
+            n_jobs=n_jobs,
+            pooled=pooled,
+            headline=("fit",),
+            settings={"model": "CBSEM", "method": "cbsem", "estimator": options["estimator"]},
+        )
+        measures = ["chi2", "df", "p_value", "cfi", "tli", "rmsea", "srmr"]
+        fitted = {k: v for k, v in out.segments.items() if isinstance(v, CBSEMResult)}
+        fits = {label: res.fit["value"].reindex(measures) for label, res in fitted.items()}
+        fit_table = pd.DataFrame(fits).T
+        fit_table.index.name = "segment"
+        std = {}
+        for label, res in fitted.items():
+            body = res.parameters[res.parameters["op"].isin(["=~", "~"])]
+            std[label] = pd.Series(
+                body["std_estimate"].to_numpy(),
+                index=pd.MultiIndex.from_frame(body[["lhs", "op", "rhs"]]),
+            )
+        overview = {"fit": fit_table}
+        if std:
+            overview["std_estimates"] = pd.DataFrame(std)
+        return out.model_copy(update={"overview": overview})
+
+    def fit_collect(
+        self,
+        data: SurveyData | pd.DataFrame,
+        *,
+        estimator: str = "ML",
+        group: str | None = None,
+        group_equal: Sequence[str] = (),
+        group_partial: Sequence[str] = (),
+        ordered: bool | Sequence[str] = False,
+        missing: str = "listwise",
+        weight: str | object | None = ...,
+        inference: int | Bootstrap | None = None,
+        level: float = 0.95,
+    ) -> tuple[CBSEMResult, Conditions]:
+        """:meth:`fit` returning the conditions found instead of warning."""
+        if missing not in ("listwise", "fiml", "ml"):
+            raise InvalidParameterError(
+                f"parameter 'missing' of CBSEM.fit must be 'listwise' or 'fiml', got {missing!r}"
+            )
+        boot = as_bootstrap(inference, owner="CBSEM.fit")
+        if not (isinstance(level, float | int) and 0 < float(level) < 1):
+            raise InvalidParameterError(
+                f"parameter 'level' of CBSEM.fit must be between 0 and 1, got {level!r}"
+            )
+        est_key = "FIML" if missing in ("fiml", "ml") else estimator
+        if boot is not None and group is not None and boot.method == "bca":
+            raise InvalidParameterError(
+                "parameter 'inference' of CBSEM.fit: BCa intervals of a multigroup fit are "
+                "not available; use Bootstrap(method='percentile')"
+            )
+        wants_ordinal = ordered if isinstance(ordered, bool) else len(ordered) > 0
+        if boot is not None and wants_ordinal:
+            raise InvalidParameterError(
+                "parameter 'inference' of CBSEM.fit: the bootstrap of ordinal fits is not "
+                "available yet; use estimator='WLSMV' for robust standard errors"
+            )
+        parsed, zero, syntax, spec = self._parsed()
+        observed_names = _observed_names(parsed)
+        if isinstance(ordered, bool):
+            ordinal = ordered
+        else:
+            items = [str(v) for v in ordered]
+            unknown = sorted(set(items) - set(observed_names))
+            if unknown:
+                raise InvalidParameterError(
+                    f"parameter 'ordered' of CBSEM.fit names {format_offenders(unknown)}, "
+                    "which are not observed variables of the model"
+                )
+            rest = [v for v in observed_names if v not in items]
+            if items and rest:
+                raise InvalidParameterError(
+                    "parameter 'ordered' of CBSEM.fit: mixed continuous and ordinal items "
+                    f"are not supported yet ({format_offenders(rest)} would be continuous); "
+                    "declare every observed variable ordered, or none"
+                )
+            ordinal = bool(items)
+        key = _check_estimator(est_key, ordinal)
+        equal = tuple(str(v) for v in group_equal)
+        unknown_eq = sorted(set(equal) - set(GROUP_EQUAL))
+        if unknown_eq:
+            raise InvalidParameterError(
+                f"parameter 'group_equal' of CBSEM.fit: {format_offenders(unknown_eq)} "
+                f"unknown; use any of {format_offenders(sorted(GROUP_EQUAL), limit=10)}"
+            )
+        partial = tuple(_partial_key(str(v)) for v in group_partial)
+        survey = _coerce(data, observed_names, group, weight)
+        return _fit_survey(
+            parsed,
+            zero,
+            syntax,
+            spec,
+            survey,
+            estimator=key,
+            ordinal=ordinal,
+            group=group,
+            group_equal=equal,
+            group_partial=partial,
+            std_lv=self.std_lv,
+            meanstructure=self.meanstructure,
+            model_name="CBSEM",
+            level=float(level),
+            boot=boot,
+        )
+
+
+def _observed_names(parsed: ParsedModel) -> list[str]:
+    latent = {n for s in parsed.statements if s.op == "=~" for n in s.lhs}
+    out: list[str] = []
+    for s in parsed.statements:
+        for name in [*s.lhs, *(t.name for t in s.terms)]:
+            if name != "1" and name not in latent and name not in out:
+                out.append(name)
+    return out
+
+
+def _partial_key(text: str) -> tuple[str, str, str]:
+    parsed = parse_syntax(text)
+    s = parsed.statements[0]
+    t = s.terms[0]
+    if s.op == "~" and t.name == "1":
+        return (s.lhs[0], "~1", "")
+    return (s.lhs[0], s.op, t.name)
+
+
+def _coerce(
+    data: SurveyData | pd.DataFrame, items: list[str], group: str | None, weight: object
+) -> SurveyData:
+    if isinstance(data, SurveyData):
+        survey = data
+        if weight is not ... and weight != survey.weight:
+            if weight is not None and (
+                not isinstance(weight, str) or weight not in survey.frame.columns
+            ):
+                raise DataValidationError(f"weight column {weight!r} is not a column of the data")
+            # this fit only: the caller's SurveyData is not changed
+            survey = survey.model_copy(update={"weight": weight})
+    elif isinstance(data, pd.DataFrame):
+        missing_cols = [c for c in [*items, *([group] if group else [])] if c not in data.columns]
+        if missing_cols:
+            raise SpecificationError(
+                f"variable {format_offenders(missing_cols)} of the model is neither a latent "
+                "variable (left of '=~') nor a column of the data"
+            )
+        cols = list(dict.fromkeys([*items, *([group] if group else [])]))
+        w = weight if isinstance(weight, str) else None
+        if w is not None:
+            cols.append(w)
+        survey = SurveyData.coerce(
+            data[cols], items=items, weight=w, segments=[group] if group else ()
+        )
+    else:
+        raise DataValidationError(
+            f"data must be a SurveyData or a pandas DataFrame, got {type(data).__name__}"
+        )
+    return survey
 
 
 def _check_estimator(estimator: str, ordinal: bool = False) -> str:
@@ -325,6 +779,8 @@ def fit_cbsem(
 ) -> CBSEMResult:
     """Fit ``spec`` by covariance-based SEM (called by ``model.fit(..., method="cbsem")``).
 
+    The same engine as :class:`CBSEM` (``CBSEM(spec).fit(survey, ...)``).
+
     Parameters
     ----------
     model : PathModelBase
@@ -333,16 +789,14 @@ def fit_cbsem(
         Reflective constructs only; a formative construct raises
         :class:`SpecificationError` suggesting PLS.
     survey : SurveyData
-    estimator : {"ML", "GLS", "ULS", "WLS", "DWLS", "WLSMV", "FIML"}
+    estimator : {"ML", "MLR", "GLS", "ULS", "WLS", "DWLS", "WLSMV", "FIML"}
         See :data:`CBSEM_ESTIMATORS`. All but FIML delete incomplete respondents
         listwise; FIML uses every answer.
     ordinal : bool
         Treat every indicator as ordinal (integer-coded, at most 10 categories): the
         model is fitted to polychoric correlations and thresholds (lavaan's
-        ``ordered=``, delta parameterisation) with ``estimator`` "DWLS" (standard
-        errors from the expected information, as lavaan's ``estimator="DWLS"``),
-        "WLSMV" (robust standard errors and scaled-shifted χ², lavaan's default for
-        ordinal data), "WLS" or "ULS". See ``docs/cbsem.md``.
+        ``ordered=``, delta parameterisation) with ``estimator`` "DWLS", "WLSMV",
+        "WLS" or "ULS". See ``docs/cbsem.md``.
 
     Returns
     -------
@@ -375,53 +829,17 @@ def fit_cbsem_collect(
     """:func:`fit_cbsem` returning the conditions found instead of warning (for callers
     that prefix and issue them themselves, such as per-segment fits)."""
     key = _check_estimator(estimator, ordinal)
-    model_name = type(model).__name__
-    syntax, aliases = spec_to_semopy(spec)
-    items = list(spec.indicators)
-    matrix = survey.item_matrix(items, missing="pairwise" if key == "FIML" else "listwise")
-    x = np.asarray(matrix.values, dtype=np.float64)
-    report = matrix.report
-    if key == "FIML":
-        empty: NDArray[np.bool_] = np.asarray(np.isnan(x).all(axis=1), dtype=bool)
-        if empty.any():
-            x = x[~empty]
-            rows = matrix.rows[~empty]
-            w = None if matrix.weights is None else matrix.weights[~empty]
-        else:
-            rows, w = matrix.rows, matrix.weights
-        report = MissingDataReport(
-            strategy="none" if not np.isnan(x).any() else "pairwise",
-            n_rows=report.n_rows,
-            n_rows_used=int(x.shape[0]),
-            n_rows_dropped=int(empty.sum()),
-        )
-    else:
-        rows, w = matrix.rows, matrix.weights
-    if w is not None and (key in ("FIML", "WLS", "DWLS", "WLSMV") or ordinal):
-        raise InvalidParameterError(
-            f"estimator {key!r} does not take respondent weights (its weight matrix or "
-            f"casewise likelihood is unweighted); use estimator='ML', 'GLS' or 'ULS' "
-            f"(weighted moments), or data without the weight column {survey.weight!r}"
-        )
-    rename = {v: k for k, v in aliases.items()}
-    columns = [rename.get(i, i) for i in items]
-    scales = _scale_bounds(spec, survey)
-    result, conditions = _estimate(
-        syntax,
-        x,
-        columns,
-        key,
-        weights=w,
-        rows=pd.Index(rows),
-        report=report,
-        model_name=model_name,
-        spec=spec,
-        aliases=aliases,
-        scales=scales,
-        weight_name=survey.weight,
+    parsed, zero = spec_to_statements(spec)
+    return _fit_survey(
+        parsed,
+        zero,
+        spec_to_syntax(spec),
+        spec,
+        survey,
+        estimator=key,
         ordinal=ordinal,
+        model_name=type(model).__name__,
     )
-    return result, conditions
 
 
 def _emit(conditions: Conditions) -> None:
@@ -429,10 +847,153 @@ def _emit(conditions: Conditions) -> None:
         warnings.warn(message, category, stacklevel=4)
 
 
-def _scale_bounds(spec: ModelSpec, survey: SurveyData) -> tuple[FloatArray, FloatArray] | None:
-    lower = np.empty(len(spec.indicators))
-    upper = np.empty(len(spec.indicators))
-    for j, item in enumerate(spec.indicators):
+def _fit_survey(
+    parsed: ParsedModel,
+    zero: tuple[str, ...],
+    syntax: str,
+    spec: ModelSpec | None,
+    survey: SurveyData,
+    *,
+    estimator: str,
+    ordinal: bool,
+    group: str | None = None,
+    group_equal: tuple[str, ...] = (),
+    group_partial: tuple[tuple[str, str, str], ...] = (),
+    std_lv: bool = False,
+    meanstructure: bool | None = None,
+    model_name: str = "CBSEM",
+    level: float = 0.95,
+    boot: Bootstrap | None = None,
+) -> tuple[CBSEMResult, Conditions]:
+    items = _observed_names(parsed)
+    missing_cols = [c for c in items if c not in survey.items]
+    if missing_cols:
+        raise SpecificationError(
+            f"variable {format_offenders(missing_cols)} of the model is neither a latent "
+            "variable (left of '=~') nor an item of the data"
+        )
+    fiml = estimator == "FIML"
+    matrix = survey.item_matrix(items, missing="pairwise" if fiml else "listwise")
+    x = np.asarray(matrix.values, dtype=np.float64)
+    report = matrix.report
+    rows, w = pd.Index(matrix.rows), matrix.weights
+    if fiml:
+        empty: NDArray[np.bool_] = np.asarray(np.isnan(x).all(axis=1), dtype=bool)
+        if empty.any():
+            x = x[~empty]
+            rows = rows[~empty]
+            w = None if w is None else w[~empty]
+        report = MissingDataReport(
+            strategy="none" if not np.isnan(x).any() else "pairwise",
+            n_rows=report.n_rows,
+            n_rows_used=int(x.shape[0]),
+            n_rows_dropped=int(empty.sum()),
+        )
+    if w is not None and (estimator in ("FIML", "WLS", "DWLS", "WLSMV") or ordinal):
+        raise InvalidParameterError(
+            f"estimator {estimator!r} does not take respondent weights (its weight matrix or "
+            f"casewise likelihood is unweighted); use estimator='ML', 'GLS' or 'ULS' "
+            f"(weighted moments), or fit(weight=None) to ignore the weight column "
+            f"{survey.weight!r}"
+        )
+    if w is not None and estimator == "ML":
+        # lavaan's sampling.weights: ML estimates on the weighted moments, robust
+        # (Huber-White) standard errors and the Yuan-Bentler test, i.e. MLR
+        estimator = "MLR"
+    scales = _scale_bounds(items, survey)
+    groups: list[GroupData]
+    labels: list[str]
+    if group is None:
+        groups = [GroupData("1", x, w)]
+        labels = ["1"]
+    else:
+        if estimator not in MULTIGROUP_ESTIMATORS:
+            raise InvalidParameterError(
+                f"estimator {estimator!r} does not fit several groups here; use one of "
+                f"{format_offenders(list(MULTIGROUP_ESTIMATORS))} with group={group!r}"
+            )
+        if ordinal:
+            raise InvalidParameterError("ordinal items with group= are not supported yet")
+        frame = survey.frame
+        if group not in frame.columns:
+            raise DataValidationError(f"group column {group!r} is not a column of the data")
+        values = frame.loc[rows, group]
+        if values.isna().any():
+            bad = [str(r) for r in rows[values.isna().to_numpy()]]
+            raise DataValidationError(
+                f"group column {group!r} is missing for rows {format_offenders(bad)}; "
+                "drop them or give them a group"
+            )
+        uniq = list(pd.unique(values))
+        if len(uniq) < 2:
+            raise DataValidationError(
+                f"group column {group!r} has a single value ({uniq[0]!r}): nothing to compare"
+            )
+        groups = []
+        labels = []
+        gv = values.to_numpy()
+        for u in uniq:
+            mask = gv == u
+            groups.append(GroupData(str(u), x[mask], None if w is None else w[mask]))
+            labels.append(str(u))
+    ms = meanstructure
+    if ms is None:
+        ms = group is not None or fiml
+    if ms and (estimator not in ("ML", "MLR", "FIML") or ordinal):
+        raise InvalidParameterError(
+            f"a mean structure (intercepts, '~ 1', or groups) is available with ML, MLR "
+            f"and FIML; estimator {estimator!r} fits covariances only"
+        )
+    table = build_partable(
+        parsed,
+        n_groups=len(groups),
+        std_lv=std_lv,
+        meanstructure=ms,
+        group_equal=group_equal,
+        group_partial=group_partial,
+        zero_residual=zero,
+    )
+    if table.meanstructure and (estimator not in ("ML", "MLR", "FIML") or ordinal):
+        raise InvalidParameterError(
+            f"intercepts ('~ 1') are available with ML, MLR and FIML; estimator "
+            f"{estimator!r} fits covariances only"
+        )
+    conditions: Conditions = []
+    om = None
+    if ordinal:
+        scale_map: dict[str, tuple[float, float]] = {}
+        if scales is not None:
+            for j, item in enumerate(items):
+                scale_map[item] = (float(scales[0][j]), float(scales[1][j]))
+        om = ordinal_moments(x, items, list(table.observed), scale_map, conditions)
+    est = estimate(table, groups, items, estimator, ordinal=om, conditions=conditions)
+    result = _build_result(
+        est,
+        syntax=syntax,
+        spec=spec,
+        x=x,
+        columns=items,
+        rows=rows,
+        report=report,
+        weights=w,
+        scales=scales,
+        weight_name=survey.weight,
+        model_name=model_name,
+        group_labels=labels,
+        group=group,
+        group_equal=group_equal,
+        std_lv=std_lv,
+        level=level,
+        conditions=conditions,
+        boot=boot,
+    )
+    return result, conditions
+
+
+def _scale_bounds(items: list[str], survey: SurveyData) -> tuple[FloatArray, FloatArray] | None:
+    lower = np.empty(len(items))
+    upper = np.empty(len(items))
+    for j, item in enumerate(items):
         scale = survey.item_info[item].scale
         if scale is None:
             return None
@@ -448,494 +1009,279 @@ def _fit_syntax(
     model_name: str = "syntax",
     ordinal: bool = False,
 ) -> CBSEMResult:
-    """Fit a model written in semopy/lavaan syntax (residual covariances allowed).
+    """Fit a model written in lavaan syntax on a plain DataFrame (tests, benchmarks).
 
-    The same engine as :func:`fit_cbsem`; used for the lavaan parity tests on models a
-    :class:`ModelSpec` cannot express. Rows with a missing answer are deleted (except
+    The same engine as :class:`CBSEM`; rows with a missing answer are deleted (except
     for FIML); no 0–100 indices (answer scales unknown).
     """
     key = _check_estimator(estimator, ordinal)
-    x = data.to_numpy(dtype=np.float64)
-    n_rows = int(x.shape[0])
+    parsed = parse_syntax(syntax)
+    items = _observed_names(parsed)
+    missing_cols = [c for c in items if c not in data.columns]
+    if missing_cols:
+        raise SpecificationError(
+            f"variable {format_offenders(missing_cols)} of the model is not a column of the data"
+        )
+    x_all = data[items].to_numpy(dtype=np.float64)
+    n_rows = int(x_all.shape[0])
     if key != "FIML":
-        keep = ~np.isnan(x).any(axis=1)
-        x = x[keep]
+        keep = ~np.isnan(x_all).any(axis=1)
+        x = x_all[keep]
         rows = data.index[keep]
     else:
-        rows = data.index
+        x, rows = x_all, data.index
     report = MissingDataReport(
         strategy="listwise" if key != "FIML" else "pairwise",
         n_rows=n_rows,
         n_rows_used=int(x.shape[0]),
         n_rows_dropped=n_rows - int(x.shape[0]),
     )
-    result, conditions = _estimate(
-        syntax,
-        x,
-        [str(c) for c in data.columns],
-        key,
-        weights=None,
+    table = build_partable(parsed, meanstructure=key == "FIML")
+    conditions: Conditions = []
+    om = ordinal_moments(x, items, list(table.observed), {}, conditions) if ordinal else None
+    est = estimate(table, [GroupData("1", x, None)], items, key, ordinal=om, conditions=conditions)
+    result = _build_result(
+        est,
+        syntax=syntax,
+        spec=None,
+        x=x,
+        columns=items,
         rows=pd.Index(rows),
         report=report,
-        model_name=model_name,
-        spec=None,
-        aliases={},
+        weights=None,
         scales=None,
         weight_name=None,
-        ordinal=ordinal,
+        model_name=model_name,
+        group_labels=["1"],
+        group=None,
+        group_equal=(),
+        std_lv=False,
+        level=0.95,
+        conditions=conditions,
     )
     _emit(conditions)
     return result
 
 
-def _check_moments(
-    x: FloatArray,
-    columns: list[str],
-    observed: list[str],
-    estimator: str,
-    q: int,
-    ordinal: bool = False,
-) -> None:
-    n, p = x.shape
-    if n <= q:
-        raise DataValidationError(
-            f"{n} respondents for {q} free parameters: covariance-based SEM needs more "
-            "respondents than free parameters (and in practice many more); collect more "
-            "data or simplify the model"
-        )
-    if estimator == "FIML" or ordinal:
-        return
-    if n <= p:
-        raise DataValidationError(
-            f"{n} respondents for {p} indicators: the sample covariance matrix is "
-            "singular; covariance-based SEM needs more respondents than indicators"
-        )
-    order = [columns.index(c) for c in observed]
-    xo = x[:, order]
-    sd = xo.std(axis=0)
-    constant = [observed[j] for j in np.flatnonzero(sd == 0)]
-    if constant:
-        raise DataValidationError(
-            f"indicator {format_offenders(constant)} has no variance (every answer is the "
-            "same): the sample covariance matrix is not positive definite; drop it"
-        )
-    s = np.cov(xo, rowvar=False)
-    eig, vec = np.linalg.eigh(np.corrcoef(xo, rowvar=False))
-    if eig[0] < 1e-10:
-        involved = [observed[j] for j in np.flatnonzero(np.abs(vec[:, 0]) > 0.1)]
-        raise DataValidationError(
-            "the sample covariance matrix is not positive definite (smallest eigenvalue "
-            f"of the correlation matrix {eig[0]:.2e}): indicators {format_offenders(involved)} "
-            "are linearly dependent (e.g. duplicated or summed items); drop the redundant ones"
-        )
-    del s
+LEGACY_COLUMNS = ["free", "estimate", "std_error", "z", "p_value", "std_estimate"]
 
 
-def _estimate(
-    syntax: str,
-    x: FloatArray,
-    columns: list[str],
-    estimator: str,
+def _build_result(
+    est: Estimation,
     *,
-    weights: FloatArray | None,
+    syntax: str,
+    spec: ModelSpec | None,
+    x: FloatArray,
+    columns: list[str],
     rows: pd.Index,
     report: MissingDataReport,
-    model_name: str,
-    spec: ModelSpec | None,
-    aliases: dict[str, str],
+    weights: FloatArray | None,
     scales: tuple[FloatArray, FloatArray] | None,
     weight_name: str | None,
-    ordinal: bool = False,
-) -> tuple[CBSEMResult, Conditions]:
-    conditions: Conditions = []
-    import semopy
-
-    probe = semopy.Model(syntax)
-    observed = list(probe.vars["observed"])
-    unknown = [c for c in observed if c not in columns]
-    if unknown:
-        raise SpecificationError(
-            f"variable {format_offenders(unknown)} of the model is not a column of the data"
-        )
-    q_probe = sum(1 for p in probe.parameters.values() if p.active)
-    q_total = q_probe + (len(observed) if estimator == "FIML" else 0)
-    om: ordm.OrdinalMoments | None = None
-    if ordinal:
-        om = _ordinal_moments(x, columns, observed, aliases, spec, scales, conditions)
-        q_total += om.n_thresholds
-    _check_moments(x, columns, observed, estimator, q_total, ordinal)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        frame = engine.ModelFrame(syntax, x, columns, estimator, weights, om)
-    q = frame.free_count()
-    moments = frame.n_moments
-    df = moments - q
-    names_free = _free_names(frame, aliases)
-    if df < 0:
-        raise SpecificationError(
-            f"the model has {q} free parameters but only {moments} distinct sample moments "
-            f"(df = {df}): it is not identified; fix parameters or add indicators"
-        )
-    x0 = engine.start_values(frame)
-    _check_identified(frame, x0, names_free)
-    theta, iterations, converged, g_max, solver = engine.optimise(frame, x0)
-    f, _, h = frame.evaluate(theta)
-    if not math.isfinite(f):
-        raise SpecificationError(
-            "the optimiser found no admissible solution (the implied covariance matrix is "
-            "not positive definite at every point tried); check the model's identification"
-        )
-    if not converged:
-        conditions.append(
-            (
-                f"the {estimator} optimiser did not converge in {iterations} iterations "
-                f"(largest absolute gradient {g_max:.2e}); the estimates and fit indices are "
-                "not a minimum of the discrepancy function — do not report them",
-                ConvergenceWarning,
-            )
-        )
-    n = frame.n
-    n_eff = float(n if estimator in ("ML", "FIML") else n - 1)
-    if estimator == "FIML":
-        h = engine.observed_information(frame, theta)
-    try:
-        vcov = np.asarray(np.linalg.inv(n_eff * h), dtype=np.float64)
-        singular_info = bool(not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0))
-    except np.linalg.LinAlgError:
-        vcov = np.asarray(np.linalg.pinv(n_eff * h), dtype=np.float64)
-        singular_info = True
-    vcov = np.asarray(vcov, dtype=np.float64)
-    delta_hat: FloatArray | None = None
-    if om is not None:
-        delta_hat = frame.moment_jacobian(theta)
-        if estimator == "WLSMV" and not singular_info:
-            wd = frame.wmat @ delta_hat
-            meat = wd.T @ frame.gamma @ wd
-            h_inv = np.linalg.inv(h)
-            vcov = np.asarray(h_inv @ meat @ h_inv / n_eff, dtype=np.float64)
-    se_all = np.sqrt(np.abs(np.diag(vcov)))
-    table = engine.parameter_table(frame, theta)
-    ordinal_theta = _dependent_variances(table, frame) if om is not None else set()
-    sigma, _, _ = frame.sigma(theta)
-    mdl = frame.model
-    beta, lam, psi, theta_m = (np.asarray(m, dtype=np.float64) for m in mdl.matrices[:4])
-    inner = list(mdl.names[0][0])
-    cinv = np.linalg.inv(np.eye(len(inner)) - beta)
-    phi = cinv @ psi @ cinv.T
-    latent = [v for v in inner if v in mdl.vars["latent"]]
-    lat_idx = [inner.index(v) for v in latent]
-    obs_pos = {v: i for i, v in enumerate(frame.observed)}
-    inn_pos = {v: i for i, v in enumerate(inner)}
-
-    def total_sd(v: str) -> float:
-        if v in inn_pos:
-            return math.sqrt(max(phi[inn_pos[v], inn_pos[v]], 0.0))
-        return math.sqrt(max(sigma[obs_pos[v], obs_pos[v]], 0.0))
-
-    rows_out = []
-    for par in table:
-        est = par.value
-        if par.op == "=~":
-            std = est * total_sd(par.lhs) / total_sd(par.rhs)
-        elif par.op == "~":
-            std = est * total_sd(par.rhs) / total_sd(par.lhs)
-        else:
-            std = est / (total_sd(par.lhs) * total_sd(par.rhs))
-            if par.lhs != par.rhs and _is_residual(par.lhs, mdl) and _is_residual(par.rhs, mdl):
-                var_a = _param_value(table, par.lhs, par.lhs)
-                var_b = _param_value(table, par.rhs, par.rhs)
-                std = est / math.sqrt(var_a * var_b) if var_a > 0 and var_b > 0 else np.nan
-        free = bool(par.free)
-        if par.op == "~~" and par.lhs == par.rhs and par.lhs in ordinal_theta:
-            free = False  # delta parameterisation: 1 - explained variance, not a parameter
-        se = float(se_all[par.free - 1]) if free else float("nan")
-        z = est / se if free and se > 0 else float("nan")
-        rows_out.append(
-            {
-                "lhs": _orig(par.lhs, aliases),
-                "op": par.op,
-                "rhs": _orig(par.rhs, aliases),
-                "free": free,
-                "estimate": est,
-                "std_error": se,
-                "z": z,
-                "p_value": float(2 * stats.norm.sf(abs(z))) if math.isfinite(z) else np.nan,
-                "std_estimate": std,
-            }
-        )
-    threshold_table = pd.DataFrame()
-    polychoric = pd.DataFrame()
-    if om is not None:
-        th_rows = []
-        for k, (name, owner) in enumerate(zip(frame.th_names, frame.th_owner, strict=True)):
-            pos = frame.n_free + k
-            est = float(theta[pos])
-            se = float(se_all[pos])
-            z = est / se if se > 0 else float("nan")
-            item = _orig(owner, aliases)
-            label = name.rsplit("|", 1)[1]
-            rows_out.append(
-                {
-                    "lhs": item,
-                    "op": "|",
-                    "rhs": label,
-                    "free": True,
-                    "estimate": est,
-                    "std_error": se,
-                    "z": z,
-                    "p_value": float(2 * stats.norm.sf(abs(z))) if math.isfinite(z) else np.nan,
-                    "std_estimate": est,
-                }
-            )
-            th_rows.append(
-                {
-                    "item": item,
-                    "threshold": label,
-                    "sample": float(frame.sample_th[k]),
-                    "estimate": est,
-                    "std_error": se,
-                }
-            )
-        threshold_table = pd.DataFrame(th_rows).set_index(["item", "threshold"])
-        obs_user = [_orig(v, aliases) for v in frame.observed]
-        polychoric = pd.DataFrame(frame.s.copy(), index=obs_user, columns=obs_user)
-    estimates = pd.DataFrame(rows_out).set_index(["lhs", "op", "rhs"])
-    latent_names = [_orig(v, aliases) for v in latent]
-    observed_names = [_orig(v, aliases) for v in frame.observed]
-    if spec is not None:
-        construct_order = list(spec.construct_names)
-    else:
-        construct_order = latent_names
-
-    # loadings and paths in the spec's order
-    ops = estimates.index.get_level_values("op")
-    load_rows = estimates[ops == "=~"].copy()
-    load_rows.index = pd.MultiIndex.from_arrays(
-        [load_rows.index.get_level_values(0), load_rows.index.get_level_values(2)],
-        names=["construct", "indicator"],
-    )
-    path_rows = estimates[ops == "~"].copy()
-    path_rows.index = pd.MultiIndex.from_arrays(
-        [path_rows.index.get_level_values(2), path_rows.index.get_level_values(0)],
-        names=["from", "to"],
-    )
-    if spec is not None:
-        path_rows = path_rows.reindex(pd.MultiIndex.from_tuples(spec.paths, names=["from", "to"]))
-        order = [(c.name, i) for c in spec.constructs for i in c.indicators]
-        load_rows = load_rows.reindex(
-            pd.MultiIndex.from_tuples(order, names=["construct", "indicator"])
-        )
-
-    # R²
-    r2_rows = []
-    endogenous_inner = [v for v in inner if np.any(beta[inn_pos[v]] != 0)]
-    for v in endogenous_inner:
-        total = phi[inn_pos[v], inn_pos[v]]
-        r2_rows.append(
-            {
-                "variable": _orig(v, aliases),
-                "r2": 1 - psi[inn_pos[v], inn_pos[v]] / total,
-                "kind": "construct",
-            }
-        )
-    for v in frame.observed:
-        i = obs_pos[v]
-        r2_rows.append(
-            {
-                "variable": _orig(v, aliases),
-                "r2": 1 - theta_m[i, i] / sigma[i, i],
-                "kind": "indicator",
-            }
-        )
-    r2 = pd.DataFrame(r2_rows, columns=["variable", "r2", "kind"]).set_index("variable")
-
-    # fit
-    mean_sat: FloatArray | None = None
-    mu: FloatArray | None = None
-    s_fit = frame.s
-    if estimator == "FIML":
-        sat_f, s_fit, mean_sat = _saturated_fiml(frame)
-        chi2 = 2 * n * (f - sat_f)
-        base_f = _baseline_fiml(frame)
-        base_chi2 = 2 * n * (base_f - sat_f)
-        base_df = frame.p * (frame.p - 1) // 2
-        loglik = -n * f
-        mu = theta[frame.n_free :]
-    elif om is not None:
-        # lavaan: T = 2 (N - 1) F, as for the other least-squares estimators
-        chi2 = 2 * n_eff * f
-        base_design = _ordinal_baseline_design(frame)
-        base_f = _projected_fmin(frame.moments, frame.wmat, base_design)
-        base_chi2 = 2 * n_eff * base_f
-        base_df = frame.p * (frame.p - 1) // 2
-        loglik = float("nan")
-    else:
-        chi2 = 2 * n_eff * f
-        base_f = fitm.baseline_fmin(estimator, frame.s, getattr(frame, "wmat", None), frame.vech)
-        base_chi2 = 2 * n_eff * base_f
-        base_df = frame.p * (frame.p - 1) // 2
-        s_ml = frame.s if estimator == "ML" else frame.s * (n - 1) / n
-        sign, logdet = np.linalg.slogdet(sigma)
-        loglik = (
-            -0.5
-            * n
-            * (frame.p * math.log(2 * math.pi) + logdet + np.trace(s_ml @ np.linalg.inv(sigma)))
-            if sign > 0
-            else float("nan")
-        )
-    srmr_value, resid = fitm.srmr(s_fit, sigma, mean_sat, mu)
-    n_theta_fixed = sum(
-        1 for p in table if p.free and p.op == "~~" and p.lhs == p.rhs and p.lhs in ordinal_theta
-    )
-    measures = fitm.fit_measures(
-        chi2=float(chi2),
-        df=df,
-        baseline_chi2=float(base_chi2),
-        baseline_df=base_df,
-        n_eff=n_eff,
-        estimator=estimator,
-        srmr_value=srmr_value,
-        loglik=float(loglik),
-        n=n,
-        q=q - n_theta_fixed,
-        fmin=float(f * (n_eff / n) if estimator not in ("ML", "FIML") else f),
-    )
-    if estimator == "FIML":
-        measures["fmin"] = float(chi2 / (2 * n))
+    model_name: str,
+    group_labels: list[str],
+    group: str | None,
+    group_equal: tuple[str, ...],
+    std_lv: bool,
+    level: float,
+    conditions: Conditions,
+    boot: Bootstrap | None = None,
+) -> CBSEMResult:
+    table = est.table
+    estimator = est.estimator
+    multi = table.n_groups > 1
+    measures, resid = fitm.global_fit(est)
     names_fit = list(fitm.FIT_MEASURES)
-    if om is not None:
-        assert delta_hat is not None
+    if est.ordinal is not None:
+        frame0 = est.frames[0]
         measures.update(
-            _robust_measures(
-                frame,
-                delta_hat,
-                chi2=float(chi2),
-                df=df,
-                base_chi2=float(base_chi2),
-                base_df=base_df,
-                n=n,
-                robust=estimator == "WLSMV" and not singular_info,
+            robust.ordinal_robust_measures(
+                frame0,
+                frame0.moment_jacobian(est.theta),
+                chi2=measures["chi2"],
+                df=est.df,
+                base_chi2=measures["baseline_chi2"],
+                base_df=int(measures["baseline_df"]),
+                n=est.n,
+                robust=estimator == "WLSMV" and not est.singular_info,
             )
         )
         names_fit += list(ORDINAL_FIT_MEASURES)
+    if estimator == "MLR":
+        measures.update(robust.mlr_measures(est, measures))
+        names_fit += list(robust.MLR_FIT_MEASURES)
     fit_table = pd.DataFrame(
         {"value": [measures[k] for k in names_fit]},
         index=pd.Index(names_fit, name="measure"),
     )
-
-    # diagnostics
-    lat_cov = phi[np.ix_(lat_idx, lat_idx)]
-    lat_sd = np.sqrt(np.clip(np.diag(lat_cov), 1e-300, None))
-    lat_cor = lat_cov / np.outer(lat_sd, lat_sd)
-    # the residual variances of ordinal items are functions of the other estimates
-    # (delta parameterisation), not parameters: leave them out of the flatness check
-    keep = [
-        p.free - 1
-        for p in table
-        if p.free and not (p.op == "~~" and p.lhs == p.rhs and p.lhs in ordinal_theta)
-    ] + list(range(frame.n_free, q))
-    _diagnose(
-        conditions,
-        estimates=estimates,
-        latent_names=latent_names,
-        lat_cov=lat_cov,
-        lat_cor=lat_cor,
-        sigma=sigma,
-        observed_names=observed_names,
-        vcov=vcov[np.ix_(keep, keep)],
-        free_names=[names_free[k] for k in keep],
-        singular_info=singular_info,
+    lavaan_keys = [*names_fit, "unrestricted_loglik"]
+    fit_measures = pd.DataFrame(
+        {"value": [measures[k] for k in lavaan_keys]},
+        index=pd.Index([fitm.LAVAAN_NAMES.get(k, k) for k in lavaan_keys], name="measure"),
     )
+    params = parameter_frame(est, group_labels, level=level)
+    boot_settings: dict[str, Any] = {}
+    if boot is not None:
+        params, boot_settings = _apply_bootstrap(est, params, boot, conditions)
+    body = params[params["op"] != ":="]
+    keys = ["group", "lhs", "op", "rhs"] if multi else ["lhs", "op", "rhs"]
+    estimates = body.set_index(keys)[LEGACY_COLUMNS]
+    if (params["op"] == ":=").any():
+        defined = params[params["op"] == ":="].set_index(["lhs", "op", "rhs"])[LEGACY_COLUMNS]
+        if multi:
+            defined.index = pd.MultiIndex.from_tuples([(0, *k) for k in defined.index], names=keys)
+        estimates = pd.concat([estimates, defined])
+    construct_order = list(spec.construct_names) if spec is not None else list(table.latent)
 
-    # factor scores and indices
-    lam_lat = lam[:, lat_idx]
-    scores = pd.DataFrame(index=rows, columns=pd.Index(construct_order), dtype=float)
-    indices = pd.DataFrame(
-        {"index": pd.Series(dtype=float), "label": pd.Series(dtype=object)},
-        index=pd.Index([], name="construct"),
-    )
-    resp_idx = pd.DataFrame(index=rows, columns=pd.Index(construct_order), dtype=float)
-    load_rows["index_weight"] = np.nan
+    load = body[body["op"] == "=~"]
+    path = body[body["op"] == "~"]
+    if multi:
+        load_rows = load.set_index(["group", "lhs", "rhs"])[LEGACY_COLUMNS]
+        load_rows.index.names = ["group", "construct", "indicator"]
+        path_rows = path.set_index(["group", "rhs", "lhs"])[LEGACY_COLUMNS]
+        path_rows.index.names = ["group", "from", "to"]
+    else:
+        load_rows = load.set_index(["lhs", "rhs"])[LEGACY_COLUMNS]
+        load_rows.index.names = ["construct", "indicator"]
+        path_rows = path.set_index(["rhs", "lhs"])[LEGACY_COLUMNS]
+        path_rows.index.names = ["from", "to"]
+        if spec is not None:
+            path_rows = path_rows.reindex(
+                pd.MultiIndex.from_tuples(spec.paths, names=["from", "to"])
+            )
+            order = [(c.name, i) for c in spec.constructs for i in c.indicators]
+            load_rows = load_rows.reindex(
+                pd.MultiIndex.from_tuples(order, names=["construct", "indicator"])
+            )
+    latent = list(table.latent)
+    observed = list(table.observed)
+    pos = est.ram.position
+    lat_idx = [pos[v] for v in latent]
+    obs_idx = [pos[v] for v in observed]
+    r2_parts, lat_covs, lat_cors, sigmas, resids = [], [], [], [], []
+    endogenous = {r.lhs for r in table.rows if r.op == "~"}
+    for g in range(table.n_groups):
+        s_mat, c_mat, _ = group_matrices(est, est.theta, g)
+        r2_rows = []
+        for v in [*latent, *observed]:
+            if v in latent and v not in endogenous:
+                continue
+            k = pos[v]
+            r2_rows.append(
+                {
+                    "variable": v,
+                    "r2": 1 - s_mat[k, k] / c_mat[k, k] if c_mat[k, k] > 0 else np.nan,
+                    "kind": "construct" if v in latent else "indicator",
+                }
+            )
+        r2g = pd.DataFrame(r2_rows, columns=["variable", "r2", "kind"]).set_index("variable")
+        r2_parts.append(r2g)
+        lat_cov = c_mat[np.ix_(lat_idx, lat_idx)]
+        sd = np.sqrt(np.clip(np.diag(lat_cov), 1e-300, None))
+        lat_cor = lat_cov / np.outer(sd, sd)
+        lat_covs.append(pd.DataFrame(lat_cov, index=latent, columns=latent))
+        lat_cors.append(pd.DataFrame(lat_cor, index=latent, columns=latent))
+        sigma = c_mat[np.ix_(obs_idx, obs_idx)]
+        sigmas.append(pd.DataFrame(sigma, index=observed, columns=observed))
+        resids.append(pd.DataFrame(resid[g], index=observed, columns=observed))
+        prefix = f"group {group_labels[g]!r}: " if multi else ""
+        sub = body[body["group"] == g + 1].set_index(["lhs", "op", "rhs"])
+        found: Conditions = []
+        keep = [k for k in range(est.q) if k not in _dependent_positions(est)]
+        diagnose(
+            found,
+            estimates=sub,
+            latent_names=latent,
+            lat_cov=lat_cov,
+            lat_cor=lat_cor,
+            sigma=sigma,
+            observed_names=observed,
+            vcov=est.vcov[np.ix_(keep, keep)],
+            free_names=[est.names[k] for k in keep],
+            singular_info=est.singular_info,
+        )
+        for message, category in found:
+            entry = (prefix + message, category)
+            if g == 0 or not (
+                message.startswith("the information matrix") or "nearly flat" in message
+            ):
+                conditions.append(entry)
+
+    def stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
+        if not multi:
+            return parts[0]
+        return pd.concat(parts, keys=list(range(1, len(parts) + 1)), names=["group"])
+
+    r2 = stack(r2_parts)
+    threshold_table = pd.DataFrame()
+    polychoric = pd.DataFrame()
+    if est.ordinal is not None:
+        frame0 = est.frames[0]
+        th = params[params["op"] == "|"]
+        threshold_table = pd.DataFrame(
+            {
+                "item": th["lhs"].to_numpy(),
+                "threshold": th["rhs"].to_numpy(),
+                "sample": np.asarray(frame0.sample_th, dtype=np.float64),
+                "estimate": th["estimate"].to_numpy(),
+                "std_error": th["std_error"].to_numpy(),
+            }
+        ).set_index(["item", "threshold"])
+        polychoric = pd.DataFrame(frame0.s.copy(), index=observed, columns=observed)
     labels = (
         {c.name: c.label or c.name for c in spec.constructs}
         if spec is not None
-        else {v: v for v in latent_names}
+        else {v: v for v in latent}
     )
-    sigma_ok = bool(np.linalg.eigvalsh(sigma)[0] > 0)
-    if sigma_ok:
-        wfs = lat_cov @ lam_lat.T @ np.linalg.inv(sigma)  # latent x observed
-        xo = x[:, [columns.index(c) for c in frame.observed]]
-        if estimator != "FIML" and om is None:
-            centre = frame.mean
-            sc = (xo - centre) @ wfs.T
-            scores = pd.DataFrame(sc, index=rows, columns=pd.Index(latent_names))[construct_order]
-        if spec is not None:
-            blocks = []
-            start = 0
-            for c in spec.constructs:
-                blocks.append(np.arange(start, start + len(c.indicators), dtype=np.int64))
-                start += len(c.indicators)
-            item_order = [rename for rename in spec.indicators]
-            alias_of = {v: k for k, v in aliases.items()}
-            obs_idx = [obs_pos[alias_of.get(i, i)] for i in item_order]
-            raw = np.empty(len(item_order))
-            for j, c in enumerate(spec.constructs):
-                lat_j = latent_names.index(c.name)
-                raw[blocks[j]] = wfs[lat_j, [obs_idx[b] for b in blocks[j]]]
-            ones = np.ones_like(raw)
-            v = index_weights(raw, ones, blocks)
-            load_rows["index_weight"] = v
-            bad = [item_order[j] for j in np.flatnonzero(v < 0)]
-            if bad:
-                conditions.append(
-                    (
-                        f"negative factor-score weights for {format_offenders(bad)}: the "
-                        "0–100 index of their construct is not a convex combination of its "
-                        "items",
-                        DataQualityWarning,
-                    )
-                )
-            if scales is not None:
-                lower, upper = scales
-                xi = x[:, [columns.index(alias_of.get(i, i)) for i in item_order]]
-                missing_any: NDArray[np.bool_] = np.asarray(np.isnan(xi).any(axis=1), dtype=bool)
-                filled = np.where(np.isnan(xi), 0.0, xi)
-                per = respondent_indices(filled, v, lower, upper, blocks)
-                names = list(spec.construct_names)
-                if estimator == "FIML":
-                    # the index is linear: the index of the FIML means is the mean index
-                    assert mu is not None
-                    mu_items = mu[[obs_pos[alias_of.get(i, i)] for i in item_order]]
-                    mean_index = respondent_indices(mu_items[None, :], v, lower, upper, blocks)[0]
-                    per[missing_any] = np.nan
-                elif weights is None:
-                    mean_index = per.mean(axis=0)
-                else:
-                    mean_index = np.average(per, axis=0, weights=weights)
-                resp_idx = pd.DataFrame(per, index=rows, columns=pd.Index(names))
-                indices = pd.DataFrame(
-                    {"index": mean_index, "label": [labels[c] for c in names]},
-                    index=pd.Index(names, name="construct"),
-                )
-    settings = {
+    scores, indices, resp_idx = _scores_and_indices(
+        est,
+        spec=spec,
+        x=x,
+        columns=columns,
+        rows=rows,
+        weights=weights,
+        scales=scales,
+        construct_order=construct_order,
+        labels=labels,
+        load_rows=load_rows,
+        conditions=conditions,
+    )
+    settings: dict[str, Any] = {
         "model": model_name,
         "method": "cbsem",
         "estimator": estimator,
-        "engine": f"semopy {semopy.__version__} model algebra; csimodels objective and solver",
-        "solver": solver,
+        "engine": "csimodels RAM model algebra, Fisher scoring (lavaan 0.6 conventions)",
+        "solver": est.solver,
         "gtol": 1e-9,
         "start": "composite-based (first principal component per construct)",
         "missing": "fiml" if estimator == "FIML" else "listwise",
         "weight": weight_name,
-        "n": n,
+        "n": est.n,
+        "n_used": est.n,
         "index": "own-indicator factor-score (regression-method) weights on the answers, "
         "normalised to sum to one; declared scale bounds",
-        "information": "observed" if estimator == "FIML" else "expected",
-        "ordinal": om is not None,
-        "se": "robust.sem" if estimator == "WLSMV" else "standard",
-        "test": "scaled.shifted" if estimator == "WLSMV" else "standard",
+        "information": "observed" if estimator in ("FIML", "MLR") else "expected",
+        "ordinal": est.ordinal is not None,
+        "se": est.se_type,
+        "test": {"WLSMV": "scaled.shifted", "MLR": "yuan.bentler.mplus"}.get(estimator, "standard"),
+        "inference": est.se_type,
+        "level": level,
+        "std_lv": std_lv,
+        "meanstructure": table.meanstructure,
+        "group": group,
+        "group_equal": list(group_equal),
+        "n_groups": table.n_groups,
+        "n_equality_constraints": table.n_equalities,
     }
-    if om is not None:
+    settings.update(boot_settings)
+    mod_indices = pd.DataFrame()
+    if estimator in ("ML", "MLR") and not est.singular_info:
+        mod_indices = modification_indices(est, group_labels)
+    if multi:
+        settings["group_sizes"] = {
+            lab: fr.n for lab, fr in zip(group_labels, est.frames, strict=True)
+        }
+    if est.ordinal is not None:
         settings["moments"] = (
             "thresholds and polychoric correlations (two-step; Muthén 1984 asymptotic "
             "covariance), delta parameterisation"
@@ -944,470 +1290,214 @@ def _estimate(
             "2x2 tables with one empty cell: 0.5 added keeping the margins (lavaan's "
             "zero.add); larger tables: none"
         )
-    result = CBSEMResult(
+    return CBSEMResult(
         spec=spec,
         syntax=syntax,
-        aliases=aliases,
+        aliases={},
         construct_labels=labels,
         estimates=estimates,
         paths=path_rows,
         loadings=load_rows,
         r2=r2,
         fit=fit_table,
-        latent_covariances=pd.DataFrame(lat_cov, index=latent_names, columns=latent_names),
-        latent_correlations=pd.DataFrame(lat_cor, index=latent_names, columns=latent_names),
-        implied_covariance=pd.DataFrame(sigma, index=observed_names, columns=observed_names),
-        residuals=pd.DataFrame(resid, index=observed_names, columns=observed_names),
+        latent_covariances=stack(lat_covs),
+        latent_correlations=stack(lat_cors),
+        implied_covariance=stack(sigmas),
+        residuals=stack(resids),
         scores=scores,
         indices=indices,
         respondent_indices=resp_idx,
-        iterations=iterations,
-        converged=converged,
-        max_gradient=g_max,
+        iterations=est.iterations,
+        converged=est.converged,
+        max_gradient=est.max_gradient,
         missing=report,
         settings=settings,
         notes=tuple(m for m, _ in conditions),
         thresholds=threshold_table,
         polychoric=polychoric,
+        parameters=params,
+        fit_measures=fit_measures,
+        group_labels=group_labels,
+        modification_indices=mod_indices,
     )
-    return result, conditions
 
 
-def _orig(name: str, aliases: dict[str, str]) -> str:
-    return aliases.get(name, name)
+def _apply_bootstrap(
+    est: Estimation, params: pd.DataFrame, boot: Bootstrap, conditions: Conditions
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Bootstrap SEs and intervals on every row of the parameter table."""
+    from csimodels.errors import ConvergenceWarning
+    from csimodels.sem import _cbsem_bootstrap as cbb
 
-
-def _is_residual(v: str, mdl: Any) -> bool:
-    return v in mdl.vars["endogenous"] or v in mdl.vars["observed"]
-
-
-def _param_value(table: list[engine.Parameter], a: str, b: str) -> float:
-    for p in table:
-        if p.op == "~~" and {p.lhs, p.rhs} == {a, b} and (a != b or p.lhs == p.rhs):
-            return p.value
-    return float("nan")
-
-
-def _free_names(frame: engine.ModelFrame, aliases: dict[str, str]) -> list[str]:
-    table = engine.parameter_table(frame, frame.start())
-    names = [f"{_orig(p.lhs, aliases)} {p.op} {_orig(p.rhs, aliases)}" for p in table if p.free]
-    if frame.estimator == "FIML":
-        names += [f"mean of {_orig(v, aliases)}" for v in frame.observed]
-    if frame.ordinal is not None:
-        names += [
-            f"{_orig(o, aliases)}|{n.rsplit('|', 1)[1]}"
-            for n, o in zip(frame.th_names, frame.th_owner, strict=True)
-        ]
-    return names
-
-
-def _check_identified(frame: engine.ModelFrame, x0: FloatArray, names: list[str]) -> None:
-    """Local identification: the Jacobian of the implied moments must have full rank."""
-    try:
-        _, m, c = frame.sigma(x0)
-    except np.linalg.LinAlgError:
-        return
-    d = frame.dsigma(m, c)
-    if d.shape[0] == 0:
-        return
-    delta = d[:, frame.vech[0], frame.vech[1]].T
-    gram = delta.T @ delta
-    eig, vec = np.linalg.eigh(gram)
-    tol = eig[-1] * max(delta.shape) * 1e-16 * 1e4
-    rank = int(np.sum(eig > tol))
-    if rank < delta.shape[1]:
-        null = vec[:, : delta.shape[1] - rank].T
-        weight = np.abs(null).max(axis=0)
-        order = sorted(range(len(names)), key=lambda j: (-round(float(weight[j]), 6), names[j]))
-        involved = [names[j] for j in order if weight[j] > 1e-6]
-        raise SpecificationError(
-            f"the model is not identified: {delta.shape[1] - rank} direction(s) of the "
-            f"{delta.shape[1]} free parameters leave the implied covariances unchanged, "
-            f"involving {format_offenders(involved)}; fix a loading or a variance per "
-            "construct, or give each construct at least two indicators (three if it "
-            "is alone)"
+    seed = resolve_random_state(boot.random_state, owner="CBSEM.fit")
+    draws, n_failed, iterations = cbb.run(
+        est, n_draws=boot.n, seed=seed, chunk_size=boot.chunk_size, n_jobs=boot.n_jobs
+    )
+    jack = cbb.jackknife(est) if boot.method == "bca" else None
+    k = len(params)
+    point = cbb.statistics(est, est.theta)
+    out = params.copy()
+    zq = float(stats.norm.ppf(0.5 + boot.level / 2))
+    del zq
+    se, lo, hi, sse = (np.full(k, np.nan) for _ in range(4))
+    for j in range(k):
+        if not bool(out["free"].iloc[j]):
+            continue
+        se[j] = cbb.sd(draws[:, j])
+        lo[j], hi[j] = cbb.interval(
+            draws[:, j],
+            float(point[j]),
+            boot.level,
+            boot.method,
+            None if jack is None else jack[:, j],
         )
-
-
-def _ordinal_moments(
-    x: FloatArray,
-    columns: list[str],
-    observed: list[str],
-    aliases: dict[str, str],
-    spec: ModelSpec | None,
-    scales: tuple[FloatArray, FloatArray] | None,
-    conditions: Conditions,
-) -> ordm.OrdinalMoments:
-    """Thresholds, polychorics and Γ of the model's items; data problems become warnings."""
-    xo = x[:, [columns.index(c) for c in observed]]
-    users = [_orig(c, aliases) for c in observed]
-    scale_map: dict[str, tuple[float, float]] = {}
-    if spec is not None and scales is not None:
-        lower, upper = scales
-        for j, item in enumerate(spec.indicators):
-            scale_map[item] = (float(lower[j]), float(upper[j]))
-    om = ordm.ordinal_moments(xo, users, scale_map)
-    if om.unobserved:
-        shown = [f"{k} ({', '.join(f'{v:g}' for v in vs)})" for k, vs in om.unobserved.items()]
+        sse[j] = cbb.sd(draws[:, k + j])
+    out["std_error"] = se
+    with np.errstate(all="ignore"):
+        z = out["estimate"].to_numpy(dtype=float) / se
+    out["z"] = z
+    out["p_value"] = np.where(np.isfinite(z), 2 * stats.norm.sf(np.abs(z)), np.nan)
+    out["ci_lower"] = lo
+    out["ci_upper"] = hi
+    out["std_std_error"] = np.where(out["free"].to_numpy(dtype=bool), sse, out["std_std_error"])
+    if n_failed:
         conditions.append(
             (
-                f"answer categories that nobody chose inside the scale of "
-                f"{format_offenders(shown)}: as in lavaan the categories are the answers "
-                "observed, so each empty category is merged with its neighbour (one "
-                "threshold fewer)",
-                DataQualityWarning,
-            )
-        )
-    if om.adjusted:
-        shown = [f"{a} × {b}" for a, b in om.adjusted]
-        conditions.append(
-            (
-                f"one empty cell in the 2×2 table of binary items {format_offenders(shown)}: "
-                "0.5 was added to it and to its diagonal partner and taken from the other "
-                "two cells (margins kept, lavaan's zero.add), otherwise the tetrachoric "
-                "correlation would be ±1",
-                DataQualityWarning,
-            )
-        )
-    plain = [(a, b) for a, b in om.empty_cells if (a, b) not in om.adjusted]
-    if plain:
-        shown = [f"{a} × {b}" for a, b in plain]
-        conditions.append(
-            (
-                f"empty cells in the bivariate tables of {len(plain)} item pair(s) "
-                f"{format_offenders(shown)}: nothing was added to them (lavaan's default); "
-                "polychoric correlations from sparse tables are less stable — consider "
-                "merging rare categories",
-                DataQualityWarning,
-            )
-        )
-    if om.at_bound:
-        shown = [f"{a} × {b}" for a, b in om.at_bound]
-        conditions.append(
-            (
-                f"polychoric correlation of {format_offenders(shown)} reached the bound "
-                f"±{ordm.RHO_BOUND}: the items are (nearly) the same; drop one of them",
-                DataQualityWarning,
-            )
-        )
-    if not om.converged:
-        conditions.append(
-            (
-                "the polychoric correlations did not all converge in 200 scoring steps; "
-                "the sample moments are not maximum-likelihood estimates",
+                f"{n_failed} of {boot.n} bootstrap draws did not converge and were left out "
+                "(as lavaan does); the bootstrap statistics use the others",
                 ConvergenceWarning,
             )
         )
-    eig = float(np.linalg.eigvalsh(om.correlation)[0])
-    if eig <= 0:
-        conditions.append(
-            (
-                f"the polychoric correlation matrix of {format_offenders(users)} is not "
-                f"positive definite (smallest eigenvalue {eig:.3g}); least-squares "
-                "estimators still run, but check items with sparse tables",
-                DataQualityWarning,
-            )
-        )
-    om.items = list(observed)  # the engine works with semopy's (aliased) names
-    return om
-
-
-def _dependent_variances(table: list[engine.Parameter], frame: engine.ModelFrame) -> set[str]:
-    """Variables whose ``v ~~ v`` is fixed by the unit variance of the latent responses.
-
-    Delta parameterisation: an ordinal item's residual variance is 1 − (explained
-    variance). When that residual variance is fixed (a single-indicator construct,
-    ``x ~~ 0*x``), the construct's own (residual) variance takes its place: it is what
-    makes the latent response's variance one. Neither is a parameter (lavaan shows
-    them without standard errors).
-    """
-    free_theta = {
-        p.lhs
-        for p in table
-        if p.op == "~~" and p.lhs == p.rhs and p.lhs in frame.observed and p.free
+    settings = {
+        "inference": "bootstrap",
+        "se": "bootstrap",
+        "bootstrap": boot.n,
+        "bootstrap_method": boot.method,
+        "level": boot.level,
+        "random_state": seed,
+        "n_failed": n_failed,
+        "bootstrap_iterations": iterations,
     }
-    out = set(free_theta)
-    indicators: dict[str, list[str]] = {}
-    for p in table:
-        if p.op == "=~" and p.rhs in frame.observed:
-            indicators.setdefault(p.lhs, []).append(p.rhs)
-    for latent, items in indicators.items():
-        if len(items) == 1 and items[0] not in free_theta:
-            out.add(latent)
-    return out
+    return out, settings
 
 
-def _ordinal_baseline_design(frame: engine.ModelFrame) -> FloatArray:
-    """∂(moments)/∂(thresholds, variances) of the independence model (ordinal layout)."""
-    n_th = frame.n_thresholds
-    m = frame.vech[0].size
-    design = np.zeros((n_th + m, n_th + frame.p))
-    design[:n_th, :n_th] = np.eye(n_th)
-    design[frame.diag_moments, n_th + np.arange(frame.p)] = 1.0
-    return design
+def _dependent_positions(est: Estimation) -> set[int]:
+    if est.ordinal is None:
+        return set()
+    from csimodels.sem._cbsem_estimate import dependent_variances
+
+    dep = dependent_variances(est.table, est.frames[0])
+    return {
+        r.free - 1
+        for r in est.table.rows
+        if r.free and r.op == "~~" and r.lhs == r.rhs and r.lhs in dep
+    }
 
 
-def _projected_fmin(moments: FloatArray, wmat: FloatArray, design: FloatArray) -> float:
-    """``min_b ½ (m − D b)' W (m − D b)``: F of a model linear in its parameters."""
-    b = np.linalg.solve(design.T @ wmat @ design, design.T @ wmat @ moments)
-    resid = moments - design @ b
-    return 0.5 * float(resid @ wmat @ resid)
-
-
-def _scaled_shifted(
-    wmat: FloatArray, gamma: FloatArray, delta: FloatArray, stat: float, df: int
-) -> tuple[float, float, float]:
-    """Asparouhov & Muthén (2010) scaled-and-shifted statistic, lavaan 0.6's form.
-
-    ``U = W − WΔ(Δ'WΔ)⁻¹Δ'W``; with ``tr1 = tr(UΓ)``, ``tr2 = tr(UΓUΓ)``:
-    ``a = √(df / tr2)``, shift ``b = df − a tr1``, statistic ``a T + b`` referred to
-    χ²(df). Returns ``(statistic, scaling factor 1/a, shift b)``.
-    """
-    wd = wmat @ delta
-    u = wmat - wd @ np.linalg.solve(delta.T @ wd, wd.T)
-    ug = u @ gamma
-    tr1 = float(np.trace(ug))
-    tr2 = float(np.sum(ug * ug.T))
-    a = math.sqrt(df / tr2)
-    shift = df - a * tr1
-    return a * stat + shift, 1.0 / a, shift
-
-
-def _robust_measures(
-    frame: engine.ModelFrame,
-    delta: FloatArray,
+def _scores_and_indices(
+    est: Estimation,
     *,
-    chi2: float,
-    df: int,
-    base_chi2: float,
-    base_df: int,
-    n: int,
-    robust: bool,
-) -> dict[str, float]:
-    out = {k: float("nan") for k in ORDINAL_FIT_MEASURES}
-    if not robust or df <= 0:
-        return out
-    t_s, scale, shift = _scaled_shifted(frame.wmat, frame.gamma, delta, chi2, df)
-    tb_s, _, _ = _scaled_shifted(
-        frame.wmat, frame.gamma, _ordinal_baseline_design(frame), base_chi2, base_df
-    )
-    num = max(t_s - df, 0.0)
-    den = max(t_s - df, tb_s - base_df, 0.0)
-    out.update(
-        {
-            "chi2_scaled": t_s,
-            "p_value_scaled": float(stats.chi2.sf(t_s, df)),
-            "scaling_factor": scale,
-            "shift": shift,
-            "baseline_chi2_scaled": tb_s,
-            "cfi_scaled": 1.0 - num / den if den > 0 else 1.0,
-            "tli_scaled": (tb_s / base_df - t_s / df) / (tb_s / base_df - 1.0),
-            "rmsea_scaled": math.sqrt(num / ((n - 1) * df)),
-        }
-    )
-    return out
-
-
-def _saturated_fiml(frame: engine.ModelFrame) -> tuple[float, FloatArray, FloatArray]:
-    """FIML fit of the unrestricted model (free means and covariances), as lavaan's h1."""
-    mu, sigma, f = engine.saturated_em(frame.x)
-    return f, sigma, mu
-
-
-def _baseline_fiml(frame: engine.ModelFrame) -> float:
-    """Independence model by FIML: each variable's own mean and variance (closed form)."""
-    n = frame.n
-    total = 0.0
-    for j in range(frame.p):
-        col = frame.x[:, j]
-        obs = col[~np.isnan(col)]
-        var = obs.var()
-        total += obs.size * (math.log(2 * math.pi) + math.log(var) + 1.0)
-    return 0.5 * total / n
-
-
-def _diagnose(
+    spec: ModelSpec | None,
+    x: FloatArray,
+    columns: list[str],
+    rows: pd.Index,
+    weights: FloatArray | None,
+    scales: tuple[FloatArray, FloatArray] | None,
+    construct_order: list[str],
+    labels: dict[str, str],
+    load_rows: pd.DataFrame,
     conditions: Conditions,
-    *,
-    estimates: pd.DataFrame,
-    latent_names: list[str],
-    lat_cov: FloatArray,
-    lat_cor: FloatArray,
-    sigma: FloatArray,
-    observed_names: list[str],
-    vcov: FloatArray,
-    free_names: list[str],
-    singular_info: bool,
-) -> None:
-    """Improper solutions, never silent: each finding becomes a warning and a note."""
-    keys: list[tuple[str, str, str]] = [tuple(k) for k in estimates.index.tolist()]
-    values = [float(v) for v in estimates["estimate"].tolist()]
-    std_values = [float(v) for v in estimates["std_estimate"].tolist()]
-    var_rows = [
-        (lhs, est)
-        for (lhs, op, rhs), est in zip(keys, values, strict=True)
-        if op == "~~" and lhs == rhs and est < 0
-    ]
-    if var_rows:
-        shown = [f"{lhs} ~~ {lhs} = {est:.4g}" for lhs, est in var_rows]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Factor scores (regression method) and the 0–100 indices of a single-group fit."""
+    scores = pd.DataFrame(index=rows, columns=pd.Index(construct_order), dtype=float)
+    indices = pd.DataFrame(
+        {"index": pd.Series(dtype=float), "label": pd.Series(dtype=object)},
+        index=pd.Index([], name="construct"),
+    )
+    resp_idx = pd.DataFrame(index=rows, columns=pd.Index(construct_order), dtype=float)
+    load_rows["index_weight"] = np.nan
+    if est.table.n_groups > 1 or not est.table.latent:
+        return scores, indices, resp_idx
+    estimator = est.estimator
+    frame = est.frames[0]
+    table = est.table
+    pos = est.ram.position
+    latent = list(table.latent)
+    observed = list(table.observed)
+    _, c_mat, mu_all = group_matrices(est, est.theta, 0)
+    obs_idx = [pos[v] for v in observed]
+    lat_idx = [pos[v] for v in latent]
+    sigma = c_mat[np.ix_(obs_idx, obs_idx)]
+    if not bool(np.linalg.eigvalsh(sigma)[0] > 0):
+        return scores, indices, resp_idx
+    obs_pos = {v: i for i, v in enumerate(observed)}
+    wfs = c_mat[np.ix_(lat_idx, obs_idx)] @ np.linalg.inv(sigma)  # latent x observed
+    xo = x[:, [columns.index(c) for c in observed]]
+    if estimator != "FIML" and est.ordinal is None:
+        sc = (xo - frame.mean) @ wfs.T
+        scores = pd.DataFrame(sc, index=rows, columns=pd.Index(latent))[construct_order]
+    if spec is None:
+        return scores, indices, resp_idx
+    blocks = []
+    start = 0
+    for c in spec.constructs:
+        blocks.append(np.arange(start, start + len(c.indicators), dtype=np.int64))
+        start += len(c.indicators)
+    item_order = list(spec.indicators)
+    item_pos = [obs_pos[i] for i in item_order]
+    raw = np.empty(len(item_order))
+    for j, c in enumerate(spec.constructs):
+        lat_j = latent.index(c.name)
+        raw[blocks[j]] = wfs[lat_j, [item_pos[b] for b in blocks[j]]]
+    v = index_weights(raw, np.ones_like(raw), blocks)
+    load_rows["index_weight"] = v
+    bad = [item_order[j] for j in np.flatnonzero(v < 0)]
+    if bad:
         conditions.append(
             (
-                f"Heywood case: negative variance estimate(s) {format_offenders(shown)}; the "
-                "solution is improper (check for too few indicators, outliers or a "
-                "misspecified model)",
+                f"negative factor-score weights for {format_offenders(bad)}: the "
+                "0–100 index of their construct is not a convex combination of its items",
                 DataQualityWarning,
             )
         )
-    over = [
-        f"{lhs} {op} {rhs} = {val:.3f}"
-        for (lhs, op, rhs), val in zip(keys, std_values, strict=True)
-        if op in ("=~", "~") and abs(val) > 1.0
-    ]
-    if over:
+    if scales is None:
         conditions.append(
             (
-                f"standardised estimate(s) beyond ±1: {format_offenders(over)}; with "
-                "highly correlated predictors the structural estimates are unstable",
+                "0–100 indices not computed: the answer scales of the indicators are "
+                "unknown; pass a SurveyData with scale=(min, max) (or "
+                "SurveyData.from_frame(df, scale=...)) to get them",
                 DataQualityWarning,
             )
         )
-    if lat_cov.size and np.linalg.eigvalsh(lat_cov)[0] <= 0:
-        conditions.append(
-            (
-                "the latent covariance matrix is not positive definite (smallest eigenvalue "
-                f"{np.linalg.eigvalsh(lat_cov)[0]:.3g}) for constructs "
-                f"{format_offenders(latent_names)}; the solution is improper",
-                DataQualityWarning,
-            )
-        )
-    if np.linalg.eigvalsh(sigma)[0] <= 0:
-        conditions.append(
-            (
-                "the model-implied covariance matrix of "
-                f"{format_offenders(observed_names)} is not positive definite; the solution "
-                "is improper",
-                DataQualityWarning,
-            )
-        )
-    k = len(latent_names)
-    high = [
-        f"{latent_names[i]}–{latent_names[j]} ({lat_cor[i, j]:.3f})"
-        for i in range(k)
-        for j in range(i + 1, k)
-        if abs(lat_cor[i, j]) > LATENT_CORRELATION_LIMIT
-    ]
-    if high:
-        conditions.append(
-            (
-                f"latent correlation(s) above {LATENT_CORRELATION_LIMIT}: "
-                f"{format_offenders(high)}; these constructs are barely distinguishable "
-                "(poor discriminant validity)",
-                DataQualityWarning,
-            )
-        )
-    if singular_info:
-        conditions.append(
-            (
-                "the information matrix is singular at the solution: the model is "
-                "empirically under-identified; standard errors are not available",
-                DataQualityWarning,
-            )
-        )
-        return
-    d = np.sqrt(np.diag(vcov))
-    corr = vcov / np.outer(d, d)
-    eig, vec = np.linalg.eigh(corr)
-    if eig[0] < FLAT_EIGENVALUE:
-        weight = np.abs(vec[:, 0])
-        top = [free_names[j] for j in np.argsort(-weight)[:5] if weight[j] > 0.2]
-        conditions.append(
-            (
-                "the likelihood is nearly flat along a combination of "
-                f"{format_offenders(top)} (smallest eigenvalue of the estimates' correlation "
-                f"matrix {eig[0]:.2e}): quite different values of these parameters fit "
-                "almost equally well, so treat them as weakly determined (empirical "
-                "under-identification; another program may report other values with the "
-                "same chi-square)",
-                DataQualityWarning,
-            )
-        )
+        return scores, indices, resp_idx
+    lower, upper = scales
+    lower = lower[[columns.index(i) for i in item_order]]
+    upper = upper[[columns.index(i) for i in item_order]]
+    xi = x[:, [columns.index(i) for i in item_order]]
+    missing_any: NDArray[np.bool_] = np.asarray(np.isnan(xi).any(axis=1), dtype=bool)
+    filled = np.where(np.isnan(xi), 0.0, xi)
+    per = respondent_indices(filled, v, lower, upper, blocks)
+    names = list(spec.construct_names)
+    if estimator == "FIML":
+        # the index is linear: the index of the FIML means is the mean index
+        mu_items = mu_all[[pos[i] for i in item_order]]
+        mean_index = respondent_indices(mu_items[None, :], v, lower, upper, blocks)[0]
+        per[missing_any] = np.nan
+    elif weights is None:
+        mean_index = per.mean(axis=0)
+    else:
+        mean_index = np.average(per, axis=0, weights=weights)
+    resp_idx = pd.DataFrame(per, index=rows, columns=pd.Index(names))
+    indices = pd.DataFrame(
+        {"index": mean_index, "label": [labels[c] for c in names]},
+        index=pd.Index(names, name="construct"),
+    )
+    return scores, indices, resp_idx
 
 
 # ---------------------------------------------------------------------------------------
-# comparison and demo
+# demo
 # ---------------------------------------------------------------------------------------
-
-
-def compare_pls_cbsem(pls_result: PLSResult, cbsem_result: CBSEMResult) -> pd.DataFrame:
-    """Side-by-side standardised estimates of the same model by PLS and CB-SEM.
-
-    Parameters
-    ----------
-    pls_result : PLSResult
-    cbsem_result : CBSEMResult
-        Fits of the same constructs and paths.
-
-    Returns
-    -------
-    DataFrame indexed by (kind, from, to), kind "path" (construct → construct) or
-    "loading" (construct → indicator): ``pls`` (PLS standardised path / loading),
-    ``cbsem`` (CB-SEM completely standardised estimate), ``difference`` (cbsem − pls),
-    ``cbsem_p_value``.
-
-    Examples
-    --------
-    >>> import csimodels as csi
-    >>> data = csi.datasets.load_example("acsi_demo")
-    >>> acsi = csi.ACSI(indicators=data.constructs)
-    >>> table = compare_pls_cbsem(acsi.fit(data), acsi.fit(data, method="cbsem"))
-    >>> list(table.columns)
-    ['pls', 'cbsem', 'difference', 'cbsem_p_value']
-    """
-    spec_cb = cbsem_result.spec
-    spec_pls = pls_result.spec
-    if spec_cb is None or set(spec_cb.paths) != set(spec_pls.paths):
-        raise SpecificationError(
-            "compare_pls_cbsem needs fits of the same model: the PLS and CB-SEM results "
-            "have different structural paths"
-        )
-    if {c.name: c.indicators for c in spec_cb.constructs} != {
-        c.name: c.indicators for c in spec_pls.constructs
-    }:
-        raise SpecificationError(
-            "compare_pls_cbsem needs fits of the same model: the constructs' indicators differ"
-        )
-    rows = []
-    for a, b in spec_pls.paths:
-        rows.append(
-            {
-                "kind": "path",
-                "from": a,
-                "to": b,
-                "pls": _cell(pls_result.paths, (a, b), "estimate"),
-                "cbsem": _cell(cbsem_result.paths, (a, b), "std_estimate"),
-                "cbsem_p_value": _cell(cbsem_result.paths, (a, b), "p_value"),
-            }
-        )
-    for c in spec_pls.constructs:
-        for item in c.indicators:
-            key = (c.name, item)
-            rows.append(
-                {
-                    "kind": "loading",
-                    "from": c.name,
-                    "to": item,
-                    "pls": _cell(pls_result.outer, key, "loading"),
-                    "cbsem": _cell(cbsem_result.loadings, key, "std_estimate"),
-                    "cbsem_p_value": _cell(cbsem_result.loadings, key, "p_value"),
-                }
-            )
-    table = pd.DataFrame(rows).set_index(["kind", "from", "to"])
-    table.insert(2, "difference", table["cbsem"] - table["pls"])
-    return table[["pls", "cbsem", "difference", "cbsem_p_value"]]
-
-
-def _cell(frame: pd.DataFrame, key: tuple[str, str], column: str) -> float:
-    return float(np.asarray(frame.loc[key, column], dtype=np.float64))
 
 
 def demo_section() -> str:
@@ -1422,9 +1512,9 @@ def demo_section() -> str:
 
     data = csi.datasets.load_example("acsi_demo")
     acsi = csi.ACSI(indicators=data.constructs)
+    cb, _ = fit_cbsem_collect(acsi, acsi.to_spec(), data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cb = acsi.fit(data, method="cbsem")
         pls = acsi.fit(data)
     table = compare_pls_cbsem(pls, cb)
     lines = [
@@ -1446,3 +1536,12 @@ def _plot_segments(result: Any, kind: str | None, ax: Any, language: str, labels
 
 
 SEGMENT_PLOTS["CBSEMResult"] = _plot_segments
+
+
+def _rebuild() -> None:
+    from csimodels.sem import _cbsem_compare
+
+    _cbsem_compare.InvarianceResult.model_rebuild(_types_namespace={"CBSEMResult": CBSEMResult})
+
+
+_rebuild()

@@ -14,6 +14,7 @@ from csimodels.errors import InvalidParameterError
 from csimodels.inference import Bootstrap, as_bootstrap, resolve_random_state
 
 if TYPE_CHECKING:
+    from csimodels.data._dask import OutOfCorePLSResult
     from csimodels.results import SegmentedResult
     from csimodels.sem.cbsem import CBSEMResult
     from csimodels.sem.cbsem_segments import SegmentedCBSEMResult
@@ -75,6 +76,7 @@ class PathModelBase(Settings):
         resamples: Any = None,
         chunk_size: int = 500,
         n_jobs: int | None = None,
+        memory_budget: int | None = None,
         estimator: str = "ML",
         ordinal: bool = False,
     ) -> PLSResult: ...
@@ -102,6 +104,7 @@ class PathModelBase(Settings):
         resamples: Any = None,
         chunk_size: int = 500,
         n_jobs: int | None = None,
+        memory_budget: int | None = None,
         estimator: str = "ML",
         ordinal: bool = False,
     ) -> SegmentedResult: ...
@@ -182,16 +185,19 @@ class PathModelBase(Settings):
         resamples: Any = None,
         chunk_size: int = 500,
         n_jobs: int | None = None,
+        memory_budget: int | None = None,
         estimator: str = "ML",
         ordinal: bool = False,
-    ) -> PLSResult | SegmentedResult | CBSEMResult | SegmentedCBSEMResult:
+    ) -> PLSResult | SegmentedResult | CBSEMResult | SegmentedCBSEMResult | OutOfCorePLSResult:
         """Estimate the model by PLS path modelling (default) or covariance-based SEM.
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
+        data : SurveyData, DataFrame or dask DataFrame
             The answers. A DataFrame is wrapped with ``SurveyData.from_frame`` using the
-            model's indicators as items and the explicit ``scale`` and ``weight``.
+            model's indicators as items and the explicit ``scale`` and ``weight``. A dask
+            DataFrame is fitted out of core (PLS, with or without a bootstrap; see
+            :mod:`csimodels.data._dask`).
         by : str or list of str, optional
             A segment (or period) column, or several for a cross-classification: a
             :class:`~csimodels.results.SegmentedResult` with one result per segment,
@@ -241,6 +247,10 @@ class PathModelBase(Settings):
             Run bootstrap chunks, and with ``by`` the segments, in parallel through
             joblib; ``joblib.parallel_config(backend="dask")`` runs them on a dask
             cluster. Numbers do not depend on it.
+        memory_budget : int, optional
+            Bytes the bootstrap's working arrays aim to stay within (default about
+            1 GB): fewer resamples per chunk, and respondents streamed in row chunks,
+            when the data are large. Numbers do not depend on it.
         method : {"pls", "cbsem"}
             PLS path modelling, or covariance-based SEM through semopy (reflective
             constructs only; see :func:`csimodels.sem.cbsem.fit_cbsem`).
@@ -268,6 +278,35 @@ class PathModelBase(Settings):
             raise InvalidParameterError(
                 "ordinal=True is available with method='cbsem' (polychoric correlations); "
                 "PLS treats the answers as metric"
+            )
+        from csimodels.data._dask import is_dask_frame
+
+        if is_dask_frame(data):  # out of core: sufficient statistics per partition
+            from csimodels.data._dask import fit_pls as fit_pls_dask
+
+            if method != "pls" or by is not None or resamples is not None:
+                raise InvalidParameterError(
+                    f"{type(self).__name__}.fit on a dask DataFrame supports method='pls' "
+                    "without by= and resamples=; collect the data (.compute()) for the rest"
+                )
+            request = as_bootstrap(bootstrap, owner=f"{type(self).__name__}.fit")
+            if request is not None and isinstance(bootstrap, Bootstrap):
+                level = request.level
+                random_state = request.random_state or random_state
+                chunk_size = request.chunk_size or chunk_size
+            if request is not None:
+                random_state = resolve_random_state(random_state, owner=type(self).__name__)
+            return fit_pls_dask(
+                self,
+                data,
+                scale=scale,
+                weight=weight,
+                bootstrap=0 if request is None else request.n,
+                random_state=random_state,
+                level=level,
+                sign_change=sign_change,
+                chunk_size=chunk_size,
+                memory_budget=memory_budget,
             )
         spec = self.to_spec()
         owner = f"{type(self).__name__}.fit"
@@ -327,6 +366,7 @@ class PathModelBase(Settings):
             resamples=resamples,
             chunk_size=chunk_size,
             n_jobs=n_jobs,
+            memory_budget=memory_budget,
         )
         if by is not None and not details and (n_boot or resamples is not None):
             raise InvalidParameterError(

@@ -50,6 +50,7 @@ from csimodels.sem.index import index_weights, respondent_indices
 from csimodels.sem.spec import ModelSpec
 
 if TYPE_CHECKING:
+    from csimodels.planning.result import WhatIfResult
     from csimodels.sem.model import PathModelBase
 
 __all__ = ["PLSResult", "SegmentedPLSResult", "fit_pls", "fit_pls_by_segment"]
@@ -302,6 +303,32 @@ class PLSResult(Result):
 
         return pls_chart(self, kind, ax=ax, language=language, labels=labels, target=target)
 
+    def what_if(
+        self,
+        changes: dict[str, float],
+        *,
+        target: str | None = None,
+        level: float | None = None,
+    ) -> WhatIfResult:
+        """Predicted change of ``target`` when constructs or indicators move.
+
+        ``changes`` maps constructs (or indicators) to a change in points of their
+        0–100 score; the effects are the IPMA importances (:meth:`ipma`), the interval
+        comes from the bootstrap draws when the fit has them, and changes are capped
+        at the scale. See :func:`csimodels.planning.what_if`.
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> res = csi.ACSI(indicators=data.constructs).fit(data)
+        >>> round(res.what_if({"Quality": 3}).change, 4)
+        1.4488
+        """
+        from csimodels.planning.what_if import what_if
+
+        return what_if(self, changes, target=target, level=level)
+
 
 #: Removed in 0.2: ``fit(data, by=...)`` returns the generic
 #: :class:`~csimodels.results.SegmentedResult` (``results`` became ``segments``, the
@@ -392,6 +419,7 @@ class BootstrapRequest:
     resamples: NDArray[np.int64] | None = None
     chunk_size: int = 500
     n_jobs: int | None = None
+    memory_budget: int | None = None
 
 
 def fit_pls(
@@ -518,6 +546,7 @@ def _add_bootstrap(
         chunk_size=boot.chunk_size,
         n_jobs=boot.n_jobs,
         sign_change=boot.sign_change,
+        memory_budget=boot.memory_budget,
     )
     failed = sum(draws.n_failed.values())
     if failed:
@@ -548,18 +577,15 @@ def _add_bootstrap(
             "jackknife": "leave-one-out" if n <= 500 else "delete-a-group, 500 groups",
         },
     )
-    table = summary.table
-    inference = ["std_error", "t", "p_value", "ci_lower", "ci_upper"]
-
-    def attach(frame: pd.DataFrame, kind: str, keys: list[str]) -> pd.DataFrame:
-        extra = table.loc[kind].loc[keys, inference]
-        extra.index = frame.index
-        return frame.join(extra)
-
-    paths = attach(result.paths, "path", [f"{a} -> {b}" for a, b in result.paths.index])
-    indices = attach(result.indices, "index", list(result.indices.index))
-    r2 = attach(result.r2, "r2", list(result.r2.index))
-    settings = {**result.settings, "bootstrap": n_resamples, "random_state": boot.random_state}
+    paths, indices, r2 = attach_bootstrap(summary, result.paths, result.indices, result.r2)
+    settings = {
+        **result.settings,
+        "bootstrap": n_resamples,
+        "random_state": boot.random_state,
+        "level": boot.level,
+        "inference": f"bootstrap ({n_resamples} resamples of respondents; standard deviation "
+        f"of the draws, {boot.level:.0%} percentile intervals, t with {n_resamples - 1} df)",
+    }
     return result.model_copy(
         update={
             "paths": paths,
@@ -569,6 +595,30 @@ def _add_bootstrap(
             "settings": settings,
             "notes": tuple(m for m, _ in conditions) + summary.notes,
         }
+    )
+
+
+def attach_bootstrap(
+    summary: PLSBootstrap, paths: pd.DataFrame, indices: pd.DataFrame, r2: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The paths, indices and R² tables with their bootstrap columns joined.
+
+    Paths get ``std_error``, ``t``, ``p_value`` and the interval; a 0–100 index or an
+    R² tested against zero means nothing, so they get the error and the interval only.
+    """
+    table = summary.table
+
+    def attach(frame: pd.DataFrame, kind: str, keys: list[str], columns: list[str]) -> pd.DataFrame:
+        extra = table.loc[kind].loc[keys, columns]
+        extra.index = frame.index
+        return frame.join(extra)
+
+    tests = ["std_error", "t", "p_value", "ci_lower", "ci_upper"]
+    interval = ["std_error", "ci_lower", "ci_upper"]
+    return (
+        attach(paths, "path", [f"{a} -> {b}" for a, b in paths.index], tests),
+        attach(indices, "index", list(indices.index), interval),
+        attach(r2, "r2", list(r2.index), interval),
     )
 
 
@@ -726,7 +776,9 @@ def _build_result(
         "max_iter": model.max_iter,
         "missing": model.missing,
         "weight": data.weight,
-        "n": int(x.shape[0]),
+        "n_used": int(x.shape[0]),
+        "inference": "none (pass bootstrap= for standard errors and intervals)",
+        "random_state": None,
         "final_change": est.final_change,
         "index": "ACSI: unstandardised outer weights normalised to sum to one, "
         "declared scale bounds",

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
+
+from csimodels._stats import adjust_p_values
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -52,6 +53,8 @@ def mean_stats(
 
     ``x`` has shape (n, k); NaN cells are left out of their column only.
     """
+    from scipy import stats
+
     complete = not np.isnan(x).any()
     if complete:
         n = np.full(x.shape[1], x.shape[0], dtype=np.int64)
@@ -101,6 +104,8 @@ def mean_stats(
 def wilcoxon_columns(x: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Wilcoxon signed-rank test of each column against zero (scipy defaults: zeros
     dropped, normal approximation with tie correction for larger samples)."""
+    from scipy import stats
+
     k = x.shape[1]
     statistic = np.full(k, np.nan)
     p = np.full(k, np.nan)
@@ -116,32 +121,8 @@ def wilcoxon_columns(x: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def adjust_p(p: FloatArray, method: str) -> FloatArray:
-    """Multiple-comparison adjusted p-values (NaN entries are not counted as tests).
-
-    ``"holm"``: step-down Holm–Bonferroni; ``"bonferroni"``: ``min(1, m·p)``;
-    ``"fdr_bh"``: Benjamini–Hochberg step-up; ``"none"``: unchanged.
-    """
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    pv = p[ok]
-    m = pv.size
-    if m == 0 or method == "none":
-        out[ok] = pv
-        return out
-    if method == "bonferroni":
-        out[ok] = np.minimum(1.0, pv * m)
-        return out
-    order = np.argsort(pv, kind="stable")
-    ranked = pv[order]
-    if method == "holm":
-        adj = np.maximum.accumulate(ranked * (m - np.arange(m)))
-    else:  # fdr_bh
-        adj = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1]
-    adj = np.minimum(adj, 1.0)
-    back = np.empty(m)
-    back[order] = adj
-    out[ok] = back
-    return out
+    """Multiple-comparison adjusted p-values: :func:`csimodels._stats.adjust_p_values`."""
+    return adjust_p_values(p, method)
 
 
 def dimension_scores(
@@ -173,6 +154,8 @@ def aggregate_weighted(
     The influence value of respondent i is ``Σ_d [ḡ_d (s_id − s̄_d) + s̄_d (g_id − ḡ_d)]``;
     the SE is that of its (weighted) mean. Returns estimate, SE, CI, t and p.
     """
+    from scipy import stats
+
     sbar = column_means(shares, w)
     gbar = column_means(scores, w)
     estimate = float(sbar @ gbar)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Self
@@ -276,7 +277,7 @@ class SERVQUALResult(Result):
             ("Respondents", f"{s['n_used']} used of {s['n_respondents']}"),
             ("Missing answers", self.missing.describe()),
             ("Weighted", f"yes ({s['weight']})" if s.get("weight") else "no"),
-            ("Test", f"{s['test']}, {s['correction']} correction, level {s['level']}"),
+            ("Test", f"{s['test']}, {s['p_adjust']} adjustment, level {s['level']}"),
             ("Importance", f"{s['weighting']} weighting" if s.get("importance") else "none"),
         ]
         dims = self.dimensions[
@@ -441,8 +442,9 @@ class SERVQUAL(InstrumentModel):
     test : {"t", "wilcoxon"}
         Paired t test, or Wilcoxon signed-rank (unweighted; a note says so when the
         survey has weights).
-    correction : {"holm", "bonferroni", "fdr_bh", "none"}
-        Multiple-comparison correction, applied over the items and over the dimensions.
+    p_adjust : {"holm", "bonferroni", "fdr_bh", "none"}
+        Multiple-comparison adjustment, applied over the items and over the dimensions
+        (the same name in every family; ``correction=`` is a deprecated spelling).
     level : float
         Confidence level of the intervals.
     missing : {"listwise", "pairwise"}
@@ -478,10 +480,25 @@ class SERVQUAL(InstrumentModel):
     weighting: Literal["per_respondent", "aggregate"] = "per_respondent"
     scale: tuple[float, float] = (1.0, 7.0)
     test: Literal["t", "wilcoxon"] = "t"
-    correction: Literal["holm", "bonferroni", "fdr_bh", "none"] = "holm"
+    p_adjust: Literal["holm", "bonferroni", "fdr_bh", "none"] = "holm"
     level: float = 0.95
     missing: Literal["listwise", "pairwise"] = "listwise"
     confirmatory: Literal["none", "gap", "perception", "expectation"] = "none"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deprecated_correction(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "correction" in data:
+            warnings.warn(
+                "SERVQUAL(correction=...) is deprecated: use p_adjust=..., the name every "
+                "family uses for the multiple-comparison adjustment",
+                DeprecationWarning,
+                stacklevel=5,
+            )
+            data = {**data}
+            data.setdefault("p_adjust", data.pop("correction"))
+            data.pop("correction", None)
+        return data
 
     @model_validator(mode="after")
     def _check_batteries(self) -> Self:
@@ -577,8 +594,8 @@ class SERVQUAL(InstrumentModel):
                 "intervals use them)"
             )
         sc = _score(e, p, prep.importance, w, prep.owner, len(dims), self.level, self.test)
-        item_p_adj = eng.adjust_p(sc.item.p_value, self.correction)
-        dim_p_adj = eng.adjust_p(sc.dim.p_value, self.correction)
+        item_p_adj = eng.adjust_p(sc.item.p_value, self.p_adjust)
+        dim_p_adj = eng.adjust_p(sc.dim.p_value, self.p_adjust)
         items = pd.DataFrame(
             {
                 "dimension": pd.array([inst.dimension_of(i) for i in inst.items], dtype="str"),
@@ -645,9 +662,9 @@ class SERVQUAL(InstrumentModel):
             "normalize_points": self.normalize_points,
             "weighting": self.weighting,
             "test": self.test,
-            "correction": self.correction,
+            "p_adjust": self.p_adjust,
             "confirmatory": self.confirmatory,
-            "standard_errors": "linearisation (Taylor) SE of the weighted mean; t intervals",
+            "inference": "linearisation (Taylor) SE of the weighted mean; t intervals",
         }
         return SERVQUALResult(
             items=items,

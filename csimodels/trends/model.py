@@ -1,38 +1,19 @@
-"""Trend monitoring and early warning for repeated satisfaction surveys.
-
-Satisfaction programmes survey every month or quarter, per region, city or store.
-:class:`TrendMonitor` turns those waves into one table per (segment, series, period):
-the 0–100 score, its standard error, the change since the previous period with a
-two-sample test, and a control-chart statistic (EWMA, tabular CUSUM or Shewhart) with
-its limits; every signal becomes a row of an ``alerts`` table sorted by severity.
-
-Examples
---------
->>> import csimodels as csi
->>> from csimodels.trends import TrendMonitor
->>> data = csi.datasets.load_example("acsi_demo")
->>> res = TrendMonitor(series=["SAT1", "Satisfaction"], by="region").fit(data)
->>> res.periods
-('2025Q1', '2025Q2', '2025Q3', '2025Q4')
->>> list(res.table.index.names)
-['segment', 'series', 'period']
->>> again = TrendMonitor.result_type().from_json(res.to_json())
->>> again == res
-True
-"""
+"""TrendMonitor: scores per period and segment, charts, forecasts and alerts."""
 
 from __future__ import annotations
 
 import math
 import warnings
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from pydantic import Field, field_validator
-from scipy import stats
 
+from csimodels._lazy import lazy_module
 from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
@@ -41,350 +22,50 @@ from csimodels.errors import (
     SpecificationError,
     format_offenders,
 )
-from csimodels.results import Frame, Result, warn_and_note
+from csimodels.results import warn_and_note
+from csimodels.segments import as_by, segment_label
+from csimodels.trends._engine import D2, ZERO_SE, adjust_p, cell_stats, chart
+from csimodels.trends._reconcile import reconcile
+from csimodels.trends.alerts import (
+    DEFAULT_TIERS,
+    AlertTier,
+    Route,
+    Threshold,
+    check_series_names,
+    rank_alerts,
+    threshold_alerts,
+)
+from csimodels.trends.forecasting import (
+    forecast_alert_rows,
+    forecast_frame,
+    future_labels,
+    run_forecasts,
+)
+from csimodels.trends.result import TrendResult
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
+stats = lazy_module("scipy.stats")
 
-__all__ = [
-    "CONTROL_CHARTS",
-    "TrendMonitor",
-    "TrendResult",
-    "demo_section",
-]
+__all__ = ["TrendMonitor"]
 
 FloatArray = NDArray[np.float64]
-
-CONTROL_CHARTS: dict[str, str] = {
-    "cusum": "tabular CUSUM: C+ = max(0, z - k + C+), C- = max(0, -z - k + C-), signal > h",
-    "ewma": "EWMA: E = lambda z + (1 - lambda) E, signal outside +/- L sd(E)",
-    "shewhart": "Shewhart: signal when |z| > L",
-}
-"""The control charts :class:`TrendMonitor` can run, with one-line definitions."""
-
-_D2 = 1.128  # E(range of two standard normals): the moving-range constant d2 for n = 2.
-
-# -- engine: ndarrays in, ndarrays out -------------------------------------------------
+ForecastName = Literal["local_level", "local_linear", "ets", "drift", "auto"]
 
 
-def _cell_stats(
-    scores: FloatArray, weights: FloatArray | None, cells: NDArray[np.intp], n_cells: int
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Per-cell count, effective n, weighted mean and its linearised standard error.
+@dataclass
+class _Cells:
+    """Per (segment, series, period) statistics and per (segment, series) targets."""
 
-    ``cells`` gives each respondent's cell (``-1``: none). NaN scores are ignored.
-    Var(mean) = n/(n-1) * sum w_i^2 (x_i - m)^2 / (sum w_i)^2 (with unit weights s^2/n).
-    """
-    keep = (cells >= 0) & ~np.isnan(scores)
-    if weights is not None:
-        keep &= weights > 0
-    c = cells[keep]
-    x = scores[keep]
-    w = np.ones_like(x) if weights is None else weights[keep]
-    n = np.bincount(c, minlength=n_cells).astype(np.float64)
-    sw = np.bincount(c, weights=w, minlength=n_cells)
-    sw2 = np.bincount(c, weights=w * w, minlength=n_cells)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.bincount(c, weights=w * x, minlength=n_cells) / sw
-        dev = x - mean[c]
-        ss = np.bincount(c, weights=(w * dev) ** 2, minlength=n_cells)
-        var = n / (n - 1) * ss / sw**2
-        n_eff = sw**2 / sw2
-    mean[n == 0] = np.nan
-    var[n < 2] = np.nan
-    n_eff[n == 0] = np.nan
-    return n, n_eff, mean, np.sqrt(var)
-
-
-def _shewhart(z: FloatArray, width: float) -> tuple[FloatArray, FloatArray]:
-    """Shewhart chart on standardised points: statistic and upper limit (rows: series)."""
-    upper = np.where(np.isnan(z), np.nan, width)
-    return z.copy(), upper
-
-
-def _ewma(z: FloatArray, lam: float, width: float, exact: bool) -> tuple[FloatArray, FloatArray]:
-    """EWMA of standardised points, E_0 = 0, with exact or asymptotic limits.
-
-    A missing point (NaN) leaves E unchanged and does not advance the step count.
-    """
-    m, t_max = z.shape
-    stat = np.full((m, t_max), np.nan)
-    upper = np.full((m, t_max), np.nan)
-    e = np.zeros(m)
-    count = np.zeros(m)
-    asymptotic = math.sqrt(lam / (2.0 - lam))
-    for t in range(t_max):
-        zt = z[:, t]
-        ok = ~np.isnan(zt)
-        e = np.where(ok, lam * np.where(ok, zt, 0.0) + (1.0 - lam) * e, e)
-        count = count + ok
-        stat[ok, t] = e[ok]
-        if exact:
-            sd = asymptotic * np.sqrt(1.0 - (1.0 - lam) ** (2.0 * count[ok]))
-        else:
-            sd = np.full(int(ok.sum()), asymptotic)
-        upper[ok, t] = width * sd
-    return stat, upper
-
-
-def _cusum(z: FloatArray, k: float, h: float) -> tuple[FloatArray, FloatArray]:
-    """Two-sided tabular CUSUM on standardised points: C+ and C- (both >= 0).
-
-    A missing point (NaN) leaves both sums unchanged.
-    """
-    m, t_max = z.shape
-    plus = np.full((m, t_max), np.nan)
-    minus = np.full((m, t_max), np.nan)
-    cp = np.zeros(m)
-    cm = np.zeros(m)
-    for t in range(t_max):
-        zt = z[:, t]
-        ok = ~np.isnan(zt)
-        zz = np.where(ok, zt, 0.0)
-        cp = np.where(ok, np.maximum(0.0, zz - k + cp), cp)
-        cm = np.where(ok, np.maximum(0.0, -zz - k + cm), cm)
-        plus[ok, t] = cp[ok]
-        minus[ok, t] = cm[ok]
-    return plus, minus
-
-
-def _chart(
-    z: FloatArray, settings: TrendMonitor
-) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.int8], FloatArray, FloatArray]:
-    """Run the configured chart: statistic, lower, upper, signal (-1/0/+1), C+, C-."""
-    nan = np.full(z.shape, np.nan)
-    if settings.chart == "shewhart":
-        stat, upper = _shewhart(z, settings.shewhart_width)
-        lower = -upper
-        plus = minus = nan
-    elif settings.chart == "ewma":
-        stat, upper = _ewma(
-            z, settings.ewma_lambda, settings.ewma_width, settings.ewma_limits == "exact"
-        )
-        lower = -upper
-    else:
-        plus, minus = _cusum(z, settings.cusum_k, settings.cusum_h)
-        stat = np.where(plus >= minus, plus, -minus)
-        upper = np.where(np.isnan(z), np.nan, settings.cusum_h)
-        lower = -upper
-    if settings.chart == "cusum":
-        signal = np.where(
-            plus > settings.cusum_h,
-            np.where((minus > settings.cusum_h) & (minus > plus), -1, 1),
-            np.where(minus > settings.cusum_h, -1, 0),
-        )
-    else:
-        plus = minus = nan
-        signal = np.where(stat > upper, 1, np.where(stat < lower, -1, 0))
-    return stat, lower, upper, signal.astype(np.int8), plus, minus
-
-
-def _adjust(p: FloatArray, method: str) -> FloatArray:
-    """Holm or Benjamini–Hochberg adjusted p-values over the finite entries of ``p``."""
-    out = p.copy()
-    ok = np.flatnonzero(np.isfinite(p))
-    m = ok.size
-    if method == "none" or m == 0:
-        return out
-    order = ok[np.argsort(p[ok], kind="stable")]
-    ranked = p[order]
-    if method == "holm":
-        adj = np.maximum.accumulate((m - np.arange(m)) * ranked)
-    else:  # fdr_bh
-        adj = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
-    out[order] = np.minimum(adj, 1.0)
-    return out
-
-
-# -- public layer -------------------------------------------------------------------------
-
-
-class TrendResult(Result):
-    """Per-period scores, changes, control chart and alerts of a :class:`TrendMonitor`.
-
-    Attributes
-    ----------
-    table : DataFrame, index (segment, series, period)
-        ``n``: respondents with an answer (unweighted; NaN for an index table);
-        ``n_effective``: Kish effective sample size ``(Σw)²/Σw²`` (= ``n`` unweighted);
-        ``estimate``: mean score on 0–100 (or top-box share in percent);
-        ``std_error``: its standard error (linearisation, see Notes of
-        :class:`TrendMonitor`); ``ci_lower``/``ci_upper``: normal interval at ``level``;
-        ``change``: estimate minus the previous period's; ``change_std_error``;
-        ``statistic``: Welch t (or z) of the change; ``df``: Welch–Satterthwaite degrees
-        of freedom (infinite for z); ``p_value`` (two-sided) and ``p_value_adjusted``
-        (after ``p_adjust``); ``baseline``: True for baseline periods; ``target`` and
-        ``sigma``: the chart's centre and the standard deviation used to standardise
-        the period (0–100 points; NaN outside the monitored periods); ``z``:
-        ``(estimate − target)/sigma``; ``chart_statistic``: the chart's statistic in
-        sigma units (Shewhart: z; EWMA: E_t; CUSUM: C+ when C+ ≥ C−, else −C−);
-        ``lower_limit``/``upper_limit``: its control limits; ``cusum_upper`` and
-        ``cusum_lower`` (C+ and C−, CUSUM only, else NaN); ``signal``: ``"drop"``,
-        ``"rise"`` or ``""``.
-    alerts : DataFrame, one row per alert, most severe first
-        ``segment``, ``series``, ``period``; ``kind`` (``"drop"``/``"rise"``); ``rule``
-        (the chart name, or ``"period_over_period"``); ``estimate``; ``reference``
-        (chart target, or the previous period's estimate); ``magnitude`` = estimate −
-        reference (0–100 points); ``statistic`` (chart statistic or t); ``limit`` (the
-        control limit crossed, or the two-sided critical value with the sign of the
-        change); ``p_value`` (adjusted;
-        NaN for chart rules); ``severity`` = |statistic| / limit (≥ 1).
-    targets : DataFrame, index (segment, series)
-        ``target``, ``target_std_error``, ``sigma`` (the baseline sigma, or NaN when
-        sigma comes from each period's standard error), ``n_baseline`` respondents.
-    periods, baseline, series : tuple of str
-        Period order, baseline periods and tracked series.
-    by : str or None
-        Segment column (``None``: one segment labelled ``"all"``).
-
-    Examples
-    --------
-    >>> import csimodels as csi
-    >>> from csimodels.trends import TrendMonitor
-    >>> data = csi.datasets.load_example("acsi_demo")
-    >>> res = TrendMonitor(series=["SAT1"], chart="shewhart").fit(data)
-    >>> int(res.table.loc[("all", "SAT1", "2025Q2"), "n"]) > 900
-    True
-    """
-
-    table: Frame
-    alerts: Frame
-    targets: Frame
-    periods: tuple[str, ...]
-    baseline: tuple[str, ...]
-    series: tuple[str, ...]
-    by: str | None = None
-
-    _title: ClassVar[str] = "Trend monitoring and early warning"
-
-    def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:
-        s = self.settings
-        chart = str(s.get("chart"))
-        params = {
-            "ewma": f"lambda = {s.get('ewma_lambda')}, L = {s.get('ewma_width')}, "
-            f"{s.get('ewma_limits')} limits",
-            "cusum": f"k = {s.get('cusum_k')}, h = {s.get('cusum_h')} (sigma units)",
-            "shewhart": f"L = {s.get('shewhart_width')}",
-        }[chart]
-        header: list[tuple[str, object]] = [
-            ("Series", ", ".join(self.series)),
-            ("Statistic", s.get("statistic_description")),
-            ("Segments", self.by or "none (all respondents)"),
-            ("Periods", " < ".join(self.periods)),
-            ("Baseline", ", ".join(self.baseline)),
-            ("Chart", f"{chart} ({params})"),
-            ("Sigma", s.get("sigma_description")),
-            (
-                "Change test",
-                f"{s.get('test')} two-sided, alpha = {s.get('alpha')}, "
-                f"p adjustment: {s.get('p_adjust')}",
-            ),
-            ("Alerts", len(self.alerts)),
-        ]
-        last = self.periods[-1]
-        latest = self.table.xs(last, level="period")[
-            ["n", "estimate", "std_error", "change", "p_value", "chart_statistic", "signal"]
-        ]
-        tables: dict[str, Any] = {f"Latest period ({last})": latest}
-        if len(self.alerts):
-            tables["Alerts"] = self.alerts.set_index(["segment", "series", "period"])[
-                ["kind", "rule", "magnitude", "statistic", "limit", "p_value", "severity"]
-            ].head(20)
-        return header, tables
-
-    def estimates(self, column: str = "estimate") -> pd.DataFrame:
-        """One column of :attr:`table` as a periods × (segment, series) frame.
-
-        Examples
-        --------
-        >>> import csimodels as csi
-        >>> from csimodels.trends import TrendMonitor
-        >>> data = csi.datasets.load_example("acsi_demo")
-        >>> TrendMonitor(series=["SAT1", "SAT2"]).fit(data).estimates().shape
-        (4, 2)
-        """
-        if column not in self.table.columns:
-            raise DataValidationError(
-                f"column={column!r} is not a column of the trend table; choose one of "
-                f"{format_offenders(sorted(map(str, self.table.columns)))}"
-            )
-        wide = self.table[column].unstack(["segment", "series"])
-        return wide.reindex(list(self.periods))
-
-    def plot_data(self, segment: str | None = None, series: str | None = None) -> pd.DataFrame:
-        """The rows of :attr:`table` for one (segment, series), in period order.
-
-        Defaults: the first segment and the first series.
-
-        Examples
-        --------
-        >>> import csimodels as csi
-        >>> from csimodels.trends import TrendMonitor
-        >>> data = csi.datasets.load_example("acsi_demo")
-        >>> TrendMonitor(series=["SAT1"]).fit(data).plot_data().index.tolist()
-        ['2025Q1', '2025Q2', '2025Q3', '2025Q4']
-        """
-        segments = list(dict.fromkeys(self.table.index.get_level_values("segment")))
-        seg = segments[0] if segment is None else str(segment)
-        ser = self.series[0] if series is None else str(series)
-        if seg not in segments:
-            raise DataValidationError(
-                f"segment {seg!r} is not in this result; segments: {format_offenders(segments)}"
-            )
-        if ser not in self.series:
-            raise DataValidationError(
-                f"series {ser!r} is not in this result; series: {format_offenders(self.series)}"
-            )
-        rows = self.table.xs((seg, ser), level=("segment", "series"))
-        assert isinstance(rows, pd.DataFrame)
-        return rows.reindex(list(self.periods))
-
-    def plot(
-        self, segment: str | None = None, series: str | None = None, *, axes: Any = None
-    ) -> tuple[Axes, Axes]:
-        """Two panels: the score with its interval and target; the chart with its limits.
-
-        Needs matplotlib (imported only here). Returns the two axes.
-
-        Examples
-        --------
-        >>> import matplotlib
-        >>> matplotlib.use("Agg")
-        >>> import csimodels as csi
-        >>> from csimodels.trends import TrendMonitor
-        >>> res = TrendMonitor(series=["SAT1"]).fit(csi.datasets.load_example("acsi_demo"))
-        >>> top, bottom = res.plot()
-        >>> bottom.get_ylabel()
-        'ewma statistic (sigma units)'
-        """
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError as err:  # pragma: no cover - depends on the environment
-            raise ImportError("plotting needs matplotlib: pip install 'csimodels[plot]'") from err
-        frame = self.plot_data(segment, series)
-        if axes is None:
-            _, axes = plt.subplots(2, 1, sharex=True, figsize=(7, 5))
-        top, bottom = axes
-        x = np.arange(len(frame))
-        top.errorbar(
-            x,
-            frame["estimate"],
-            yerr=[frame["estimate"] - frame["ci_lower"], frame["ci_upper"] - frame["estimate"]],
-            marker="o",
-            capsize=3,
-        )
-        top.plot(x, frame["target"], linestyle="--", color="grey", label="target")
-        top.set_ylabel("score (0-100)")
-        first_segment = str(self.table.index.get_level_values("segment")[0])
-        top.set_title(f"{series or self.series[0]} - {segment or first_segment}")
-        bottom.plot(x, frame["chart_statistic"], marker="o")
-        bottom.plot(x, frame["upper_limit"], linestyle="--", color="red")
-        bottom.plot(x, frame["lower_limit"], linestyle="--", color="red")
-        hit = frame["signal"] != ""
-        bottom.scatter(x[hit.to_numpy()], frame["chart_statistic"][hit], color="red", zorder=3)
-        bottom.set_ylabel(f"{self.settings.get('chart')} statistic (sigma units)")
-        bottom.set_xticks(x, [str(p) for p in frame.index])
-        return top, bottom
+    segments: list[str]
+    n: FloatArray
+    n_eff: FloatArray
+    mean: FloatArray
+    se: FloatArray
+    weight_sum: FloatArray
+    target: FloatArray
+    target_se: FloatArray
+    n_base: FloatArray
+    levels: list[str] = field(default_factory=list)  # hierarchy level of each segment
+    parents: list[str] = field(default_factory=list)
 
 
 class TrendMonitor(Settings):
@@ -412,14 +93,15 @@ class TrendMonitor(Settings):
         numerically, text alphabetically, so "2025Q1" < "2025Q2" and "2025-09" <
         "2025-10"). When given it must list exactly the periods in the data.
     by : str, optional
-        Segment column (a declared segment level, e.g. ``"city"``); default all
-        respondents as one segment ``"all"``.
+        Deprecated: pass ``fit(data, by=...)``. Still accepted, with a
+        DeprecationWarning.
     baseline : int or tuple of str
         Baseline periods: the first ``k`` periods, or their labels. The chart target
         (and, with ``sigma="baseline"``, sigma) comes from them; the chart runs on the
         periods after the last baseline period.
-    chart : {"ewma", "cusum", "shewhart"}
-        Control chart (:data:`CONTROL_CHARTS`).
+    chart : {"ewma", "cusum", "shewhart"} or None
+        Control chart (:data:`CONTROL_CHARTS`) against the baseline target; None runs
+        no chart (e.g. when the forecast rule is the one to alert on).
     ewma_lambda, ewma_width : float
         EWMA smoothing λ (0 < λ ≤ 1) and limit width L.
     ewma_limits : {"exact", "asymptotic"}
@@ -445,6 +127,33 @@ class TrendMonitor(Settings):
         Confidence level of the intervals around each period's score.
     min_n : int
         Cells (segment × period) answered by fewer respondents are flagged in a note.
+    forecast : {"local_level", "local_linear", "ets", "drift", "auto"} or None
+        Forecast model (:data:`FORECAST_MODELS`); None: no forecasts. Every period
+        with enough history gets a one-step forecast from a fit on the periods before
+        it (rolling origin), and ``horizon`` periods past the last get forecasts from
+        a fit on all. An actual outside its interval is an alert (rule
+        ``"forecast"``). ``"auto"``: local linear trend with ≥ 10 periods, local
+        level with 4–9, drift with 3.
+    forecast_level : float
+        Level of the forecast (prediction) intervals.
+    horizon : int
+        Periods forecast past the last observed one.
+    observation_variance : {"sampling", "sampling_plus_irregular", "estimated"}
+        Measurement noise of the state-space models: each period's sampling variance
+        (its squared standard error) as known; that plus an estimated irregular
+        variance; or one estimated variance (the plain statsmodels model).
+    seasonal_periods : int, optional
+        Add a stochastic dummy seasonal of this period (4 for quarters) when a series
+        has ``2 s`` periods more than the model needs.
+    reconcile : {"bottom_up", "ols", "wls_var", "mint_shrink"}, optional
+        With ``fit(..., hierarchy=[...])``: make the future forecasts coherent (each
+        node the share-weighted mean of the nodes below it; :data:`RECONCILIATION_METHODS`).
+    thresholds : tuple of Threshold
+        Absolute business thresholds (rule ``"threshold"``).
+    tiers : tuple of AlertTier, optional
+        Alert levels, lowest first (default :data:`DEFAULT_TIERS`).
+    routes : tuple of Route
+        Owner and action of each alert (first matching route).
 
     Notes
     -----
@@ -484,7 +193,7 @@ class TrendMonitor(Settings):
     --------
     >>> import csimodels as csi
     >>> data = csi.datasets.load_example("acsi_demo")
-    >>> res = TrendMonitor(series=["Satisfaction"], by="region", chart="cusum").fit(data)
+    >>> res = TrendMonitor(series=["Satisfaction"], chart="cusum").fit(data, by="region")
     >>> est = res.table.loc[("North", "Satisfaction"), "estimate"]
     >>> bool(est.iloc[-1] > est.iloc[0])   # the simulated quarters rise by 0.2 latent SD
     True
@@ -496,7 +205,7 @@ class TrendMonitor(Settings):
     periods: tuple[str, ...] | None = None
     by: str | None = None
     baseline: int | tuple[str, ...] = 1
-    chart: Literal["ewma", "cusum", "shewhart"] = "ewma"
+    chart: Literal["ewma", "cusum", "shewhart"] | None = "ewma"
     ewma_lambda: float = Field(default=0.2, gt=0.0, le=1.0)
     ewma_width: float = Field(default=3.0, gt=0.0)
     ewma_limits: Literal["exact", "asymptotic"] = "exact"
@@ -509,6 +218,15 @@ class TrendMonitor(Settings):
     p_adjust: Literal["none", "holm", "fdr_bh"] = "none"
     level: float = Field(default=0.95, gt=0.0, lt=1.0)
     min_n: int = Field(default=30, ge=1)
+    forecast: ForecastName | None = None
+    forecast_level: float = Field(default=0.95, gt=0.0, lt=1.0)
+    horizon: int = Field(default=1, ge=1, le=24)
+    observation_variance: Literal["sampling", "sampling_plus_irregular", "estimated"] = "sampling"
+    seasonal_periods: int | None = Field(default=None, ge=2, le=12)
+    reconcile: Literal["bottom_up", "ols", "wls_var", "mint_shrink"] | None = None
+    thresholds: tuple[Threshold, ...] = ()
+    tiers: tuple[AlertTier, ...] | None = None
+    routes: tuple[Route, ...] = ()
 
     @field_validator("series", mode="before")
     @classmethod
@@ -523,6 +241,18 @@ class TrendMonitor(Settings):
         if dupes:
             raise SpecificationError(
                 f"TrendMonitor: series lists {format_offenders(dupes)} more than once"
+            )
+        return value
+
+    @field_validator("by")
+    @classmethod
+    def _by_deprecated(cls, value: str | None) -> str | None:
+        if value is not None:
+            warnings.warn(
+                "TrendMonitor(by=...) is deprecated: pass the segment column to fit, "
+                f"TrendMonitor(...).fit(data, by={value!r})",
+                DeprecationWarning,
+                stacklevel=4,
             )
         return value
 
@@ -558,20 +288,29 @@ class TrendMonitor(Settings):
         self,
         data: SurveyData | pd.DataFrame,
         *,
+        by: str | Sequence[str] | None = None,
+        hierarchy: Sequence[str] | None = None,
         scale: tuple[float, float] | None = None,
         weight: str | None = None,
         period: str | None = None,
+        missing_codes: Sequence[Any] = (),
     ) -> TrendResult:
         """Monitor the tracked series in survey answers.
 
         Parameters
         ----------
         data : SurveyData or DataFrame
-            The answers, with a period column (and the ``by`` segment column). Not
-            modified.
-        scale, weight, period : optional
+            The answers, with a period column (and the segment columns). Not modified.
+        by : str or list of str, optional
+            Segment column, or several for a cross-classification (labels joined by
+            ``" × "``); default all respondents as one segment ``"all"``.
+        hierarchy : list of str, optional
+            Nested segment columns, coarse to fine (``["region", "store"]``): every
+            node is monitored (``"all"``, ``"North"``, ``"North/S1"``...), and with
+            ``reconcile=`` the forecasts are made coherent. Not with ``by``.
+        scale, weight, period, missing_codes : optional
             For a DataFrame only: the answer scale (required: the 0–100 score is
-            anchored on it), the weight column and the period column.
+            anchored on it), the weight and period columns, codes meaning no answer.
 
         Returns
         -------
@@ -583,52 +322,194 @@ class TrendMonitor(Settings):
             A tracked series, the period or segment column is missing, a period label
             in ``periods`` or ``baseline`` is not in the data, a series has no declared
             scale, or fewer than two periods.
+        SpecificationError
+            A tier, threshold or route names a series that is not monitored; ``by``
+            and ``hierarchy`` together; ``reconcile`` without ``hierarchy``.
         """
-        survey = self._coerce(data, scale=scale, weight=weight, period=period)
+        if (
+            by is not None
+            and self.by is not None
+            and as_by(by, owner="TrendMonitor.fit") != (self.by,)
+        ):
+            raise SpecificationError(
+                f"TrendMonitor: by={self.by!r} in the constructor (deprecated) and "
+                f"by={by!r} in fit disagree; pass it to fit only"
+            )
+        by_cols: tuple[str, ...] = (
+            as_by(by, owner="TrendMonitor.fit")
+            if by is not None
+            else ((self.by,) if self.by is not None else ())
+        )
+        levels: tuple[str, ...] = ()
+        if hierarchy is not None:
+            if by_cols:
+                raise SpecificationError(
+                    "TrendMonitor.fit: pass by=... (segments side by side) or "
+                    "hierarchy=[...] (nested levels, all monitored), not both"
+                )
+            levels = as_by(hierarchy, owner="TrendMonitor.fit")
+        if self.reconcile is not None and not levels:
+            raise SpecificationError(
+                f"TrendMonitor: reconcile={self.reconcile!r} needs fit(..., "
+                "hierarchy=[coarse, ..., fine]) naming the nested segment columns"
+            )
+        if self.reconcile is not None and self.forecast is None:
+            raise SpecificationError(
+                "TrendMonitor: reconcile= makes forecasts coherent; set forecast=... too"
+            )
+        self._check_alert_settings()
+        survey = self._coerce(
+            data,
+            columns=(*by_cols, *levels),
+            scale=scale,
+            weight=weight,
+            period=period,
+            missing_codes=missing_codes,
+        )
         period_col = survey.period
         assert period_col is not None
-        order, codes = self._period_codes(survey.frame[period_col], period_col)
         notes: list[str] = []
-        if self.by is not None:
-            seg_values = survey.frame[self.by]
-            if seg_values.isna().any():
-                warn_and_note(
-                    notes,
-                    f"{int(seg_values.isna().sum())} respondents have no {self.by!r} label "
-                    "and are left out",
-                    DataQualityWarning,
-                )
-            seg_codes_raw, seg_uniques = pd.factorize(seg_values, sort=True)
-            segments = [str(s) for s in seg_uniques]
-            seg_codes = np.asarray(seg_codes_raw, dtype=np.intp)
-        else:
-            segments = ["all"]
-            seg_codes = np.zeros(survey.n_respondents, dtype=np.intp)
-        n_seg, n_per, n_ser = len(segments), len(order), len(self.series)
+        natural = survey.period_order() if self.periods is None else None
+        order, codes = self._period_codes(survey.frame[period_col], period_col, natural)
+        no_period = int(np.sum(codes < 0))
+        if no_period:
+            warn_and_note(
+                notes,
+                f"{no_period} respondents have no {period_col!r} label and are left out "
+                "of every period",
+                DataQualityWarning,
+            )
         baseline = self._baseline_labels(order)
+        if levels:
+            groupings = self._hierarchy_groupings(survey, levels, notes)
+        else:
+            groupings = [self._flat_grouping(survey, by_cols, notes)]
+        cells = self._cell_table(survey, groupings, codes, order, baseline)
+        self._note_thin_cells(cells, order, notes)
+        return self._assemble(
+            cells,
+            order,
+            baseline,
+            notes,
+            source="survey",
+            weight=survey.weight,
+            by=by_cols,
+            hierarchy=levels,
+        )
+
+    def _check_alert_settings(self) -> None:
+        check_series_names(
+            "TrendMonitor", self.tiers or (), self.thresholds, self.routes, self.series
+        )
+
+    def _flat_grouping(
+        self, survey: SurveyData, by_cols: tuple[str, ...], notes: list[str]
+    ) -> tuple[list[str], NDArray[np.intp], str, list[str]]:
+        if not by_cols:
+            return ["all"], np.zeros(survey.n_respondents, dtype=np.intp), "all", ["all"]
+        frame = survey.frame[list(by_cols)]
+        missing = frame.isna().any(axis=1).to_numpy()
+        if missing.any():
+            warn_and_note(
+                notes,
+                f"{int(missing.sum())} respondents have no {'/'.join(by_cols)} label and "
+                "are left out",
+                DataQualityWarning,
+            )
+        keys: Any = by_cols[0] if len(by_cols) == 1 else list(by_cols)
+        grouped = frame.groupby(keys, sort=True, observed=True, dropna=True)
+        numbers = grouped.ngroup().to_numpy(dtype=np.float64)
+        seg_codes = np.where(np.isnan(numbers), -1, np.nan_to_num(numbers, nan=-1)).astype(np.intp)
+        uniques = [
+            segment_label(key if isinstance(key, tuple) else (key,)) for key in grouped.groups
+        ]
+        return uniques, seg_codes, "+".join(by_cols), ["all"] * len(uniques)
+
+    def _hierarchy_groupings(
+        self, survey: SurveyData, levels: tuple[str, ...], notes: list[str]
+    ) -> list[tuple[list[str], NDArray[np.intp], str, list[str]]]:
+        frame = survey.frame[list(levels)]
+        missing = frame.isna().any(axis=1).to_numpy()
+        if missing.any():
+            warn_and_note(
+                notes,
+                f"{int(missing.sum())} respondents miss a {'/'.join(levels)} label; they "
+                "count in 'all' only",
+                DataQualityWarning,
+            )
+        out = [(["all"], np.zeros(survey.n_respondents, dtype=np.intp), "all", [""])]
+        text = frame.astype(str)
+        path = text[levels[0]]
+        for depth in range(1, len(levels) + 1):
+            if depth > 1:
+                path = path + "/" + text[levels[depth - 1]]
+            codes_raw, labels = pd.factorize(path.where(~missing), sort=True)
+            uniques = [str(u) for u in labels]
+            seg_codes = np.asarray(codes_raw, dtype=np.intp)
+            parents = ["all" if depth == 1 else u.rsplit("/", 1)[0] for u in uniques]
+            out.append((uniques, seg_codes, levels[depth - 1], parents))
+        return out
+
+    def _cell_table(
+        self,
+        survey: SurveyData,
+        groupings: list[tuple[list[str], NDArray[np.intp], str, list[str]]],
+        codes: NDArray[np.intp],
+        order: list[str],
+        baseline: tuple[str, ...],
+    ) -> _Cells:
+        n_per, n_ser = len(order), len(self.series)
         base_pos = np.array([order.index(b) for b in baseline])
         in_base = np.isin(codes, base_pos)
         w = survey.weights()
-        cells = np.where((codes >= 0) & (seg_codes >= 0), seg_codes * n_per + codes, -1)
-        base_cells = np.where(in_base & (seg_codes >= 0), seg_codes, -1)
-        shape = (n_seg, n_ser, n_per)
-        n = np.empty(shape)
-        n_eff = np.empty(shape)
-        mean = np.empty(shape)
-        se = np.empty(shape)
-        target = np.empty((n_seg, n_ser))
-        target_se = np.empty((n_seg, n_ser))
-        n_base = np.empty((n_seg, n_ser))
-        for k, name in enumerate(self.series):
-            scores = self._scores(survey, name)
-            a, b, c, d = _cell_stats(scores, w, cells, n_seg * n_per)
-            n[:, k], n_eff[:, k] = a.reshape(n_seg, n_per), b.reshape(n_seg, n_per)
-            mean[:, k], se[:, k] = c.reshape(n_seg, n_per), d.reshape(n_seg, n_per)
-            nb, _, tb, sb = _cell_stats(scores, w, base_cells, n_seg)
-            target[:, k], target_se[:, k], n_base[:, k] = tb, sb, nb
+        parts: list[tuple[FloatArray, ...]] = []
+        segments: list[str] = []
+        level_names: list[str] = []
+        parents: list[str] = []
+        scores = [self._scores(survey, name) for name in self.series]
+        for labels, seg_codes, level_name, par in groupings:
+            n_seg = len(labels)
+            segments += labels
+            level_names += [level_name] * n_seg
+            parents += par
+            cells = np.where((codes >= 0) & (seg_codes >= 0), seg_codes * n_per + codes, -1)
+            base_cells = np.where(in_base & (seg_codes >= 0), seg_codes, -1)
+            shape = (n_seg, n_ser, n_per)
+            arrays = [np.empty(shape) for _ in range(5)] + [
+                np.empty((n_seg, n_ser)) for _ in range(3)
+            ]
+            n, n_eff, mean, se, wsum, target, target_se, n_base = arrays
+            for k, sc in enumerate(scores):
+                a, b, c, d = cell_stats(sc, w, cells, n_seg * n_per)
+                n[:, k], n_eff[:, k] = a.reshape(n_seg, n_per), b.reshape(n_seg, n_per)
+                mean[:, k], se[:, k] = c.reshape(n_seg, n_per), d.reshape(n_seg, n_per)
+                keep = (cells >= 0) & ~np.isnan(sc)
+                ww = np.ones(sc.size) if w is None else w
+                wsum[:, k] = np.bincount(
+                    cells[keep], weights=ww[keep], minlength=n_seg * n_per
+                ).reshape(n_seg, n_per)
+                nb, _, tb, sb = cell_stats(sc, w, base_cells, n_seg)
+                target[:, k], target_se[:, k], n_base[:, k] = tb, sb, nb
+            parts.append((n, n_eff, mean, se, wsum, target, target_se, n_base))
+        st = [np.concatenate([p[i] for p in parts]) for i in range(8)]
+        return _Cells(
+            segments,
+            st[0],
+            st[1],
+            st[2],
+            st[3],
+            st[4],
+            st[5],
+            st[6],
+            st[7],
+            levels=level_names,
+            parents=parents,
+        )
+
+    def _note_thin_cells(self, cells: _Cells, order: list[str], notes: list[str]) -> None:
         empty = [
-            f"{segments[s]}/{self.series[k]}/{order[t]}"
-            for s, k, t in zip(*np.nonzero(n < 2), strict=True)
+            f"{cells.segments[s]}/{self.series[k]}/{order[t]}"
+            for s, k, t in zip(*np.nonzero(cells.n < 2), strict=True)
         ]
         if empty:
             warn_and_note(
@@ -637,9 +518,10 @@ class TrendMonitor(Settings):
                 f"estimate or standard error: {format_offenders(empty)}",
                 DataQualityWarning,
             )
+        n0 = cells.n[:, 0]
         thin = [
-            f"{segments[s]}/{order[t]}"
-            for s, t in zip(*np.nonzero((n[:, 0] >= 2) & (n[:, 0] < self.min_n)), strict=True)
+            f"{cells.segments[s]}/{order[t]}"
+            for s, t in zip(*np.nonzero((n0 >= 2) & (n0 < self.min_n)), strict=True)
         ]
         if thin:
             warn_and_note(
@@ -648,21 +530,6 @@ class TrendMonitor(Settings):
                 f"respondents; their estimates are imprecise: {format_offenders(thin)}",
                 DataQualityWarning,
             )
-        return self._assemble(
-            segments,
-            order,
-            baseline,
-            n,
-            n_eff,
-            mean,
-            se,
-            target,
-            target_se,
-            n_base,
-            notes,
-            source="survey",
-            weight=survey.weight,
-        )
 
     # -- from a precomputed index table ---------------------------------------------------
     def fit_indices(
@@ -757,28 +624,49 @@ class TrendMonitor(Settings):
                 se[s, :, t] = errors[row]
         base_pos = [order.index(b) for b in baseline]
         notes: list[str] = []
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            target = np.nanmean(mean[:, :, base_pos], axis=2)
+        base_mean = mean[:, :, base_pos]
+        base_ok = ~np.isnan(base_mean)
+        n_ok = base_ok.sum(axis=2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            target = np.where(base_ok, base_mean, 0.0).sum(axis=2) / n_ok
             counts = np.sum(~np.isnan(se[:, :, base_pos]), axis=2)
             target_se = np.sqrt(np.nansum(se[:, :, base_pos] ** 2, axis=2)) / counts
         if errors is None:
             notes.append("no standard errors given: no period-over-period tests")
         nan = np.full(mean.shape, np.nan)
-        return self._assemble(
+        cells = _Cells(
             segments,
-            order,
-            baseline,
             nan,
             nan.copy(),
             mean,
             se,
+            nan.copy(),
             target,
             target_se,
             np.full(target.shape, np.nan),
-            notes,
-            source="index table",
-            weight=None,
+            levels=["all"] * n_seg,
+            parents=["all"] * n_seg,
+        )
+        self._check_alert_settings()
+        if (
+            self.forecast is not None
+            and errors is None
+            and self.observation_variance != "estimated"
+            and self.forecast != "drift"
+        ):
+            raise SpecificationError(
+                f"TrendMonitor: forecast={self.forecast!r} with observation_variance="
+                f"{self.observation_variance!r} needs the standard errors of the indices; "
+                "pass std_errors=... or observation_variance='estimated'"
+            )
+        if self.reconcile is not None:
+            raise SpecificationError(
+                "TrendMonitor.fit_indices: reconcile= needs a hierarchy of respondents; "
+                "use fit(data, hierarchy=[...])"
+            )
+        by_cols = ("segment",) if isinstance(indices.index, pd.MultiIndex) else ()
+        return self._assemble(
+            cells, order, baseline, notes, source="index table", weight=None, by=by_cols
         )
 
     # -- validation helpers ---------------------------------------------------------------
@@ -786,9 +674,11 @@ class TrendMonitor(Settings):
         self,
         data: SurveyData | pd.DataFrame,
         *,
+        columns: tuple[str, ...],
         scale: tuple[float, float] | None,
         weight: str | None,
         period: str | None,
+        missing_codes: Sequence[Any],
     ) -> SurveyData:
         if isinstance(data, pd.DataFrame):
             if period is None:
@@ -796,7 +686,7 @@ class TrendMonitor(Settings):
                     "TrendMonitor: pass period='<column>' naming the period column of the "
                     "DataFrame (or a SurveyData with period=...)"
                 )
-            needed = [*self.series, period, *([self.by] if self.by else [])]
+            needed = [*self.series, period, *columns]
             needed += [weight] if weight else []
             missing = [c for c in needed if c not in data.columns]
             if missing:
@@ -814,8 +704,9 @@ class TrendMonitor(Settings):
                 items=list(self.series),
                 scale=scale,
                 weight=weight,
-                segments=[self.by] if self.by else [],
+                segments=list(columns),
                 period=period,
+                missing_codes=list(missing_codes),
             )
         if not isinstance(data, SurveyData):
             raise DataValidationError(
@@ -832,10 +723,12 @@ class TrendMonitor(Settings):
                 "TrendMonitor: the survey has no period column; build the SurveyData with "
                 "period='<column>'"
             )
-        if self.by is not None and self.by not in data.segments:
+        unknown_cols = [c for c in columns if c not in data.segments]
+        if unknown_cols:
             raise DataValidationError(
-                f"TrendMonitor: by={self.by!r} is not a segment column of this survey; choose "
-                f"one of {format_offenders(sorted(data.segments)) or 'none (declare segments)'}"
+                f"TrendMonitor: by={format_offenders(unknown_cols)} is not a segment column "
+                "of this survey; choose one of "
+                f"{format_offenders(sorted(data.segments)) or 'none (declare segments)'}"
             )
         unknown = [s for s in self.series if s not in data.items and s not in data.constructs]
         if unknown:
@@ -845,13 +738,22 @@ class TrendMonitor(Settings):
             )
         return data
 
-    def _period_codes(self, labels: pd.Series, column: str) -> tuple[list[str], NDArray[np.intp]]:
-        """Period order (as strings) and each row's position in it (-1: no period)."""
-        present = labels.dropna().unique().tolist()
-        if all(isinstance(v, (int, float, np.integer, np.floating)) for v in present):
-            present = sorted(present)
+    def _period_codes(
+        self, labels: pd.Series, column: str, natural: Sequence[Any] | None = None
+    ) -> tuple[list[str], NDArray[np.intp]]:
+        """Period order (as strings) and each row's position in it (-1: no period).
+
+        ``natural``: the order SurveyData gives (``period_order()``); else numbers sort
+        numerically and text as text.
+        """
+        if natural is not None:
+            present = list(natural)
         else:
-            present = sorted(present, key=str)
+            present = labels.dropna().unique().tolist()
+            if all(isinstance(v, (int, float, np.integer, np.floating)) for v in present):
+                present = sorted(present)
+            else:
+                present = sorted(present, key=str)
         names = [str(v) for v in present]
         if len(set(names)) != len(names):
             raise DataValidationError(
@@ -881,8 +783,12 @@ class TrendMonitor(Settings):
                 f"({format_offenders(order)}); trends need at least two periods"
             )
         pos = {p: i for i, p in enumerate(order)}
-        text = labels.map(lambda v: None if pd.isna(v) else str(v))
-        codes = np.array([pos.get(v, -1) if v is not None else -1 for v in text], dtype=np.intp)
+        uniques_raw, inverse = np.unique(
+            np.asarray(labels.astype(object).where(labels.notna(), None)).astype(str),
+            return_inverse=True,
+        )
+        lookup = np.array([pos.get(str(u), -1) for u in uniques_raw], dtype=np.intp)
+        codes = np.where(labels.isna().to_numpy(), -1, lookup[inverse.ravel()]).astype(np.intp)
         return order, codes
 
     def _baseline_labels(self, order: list[str]) -> tuple[str, ...]:
@@ -930,9 +836,10 @@ class TrendMonitor(Settings):
             x = survey.frame[m].to_numpy(dtype=np.float64)
             columns.append(100.0 * (x - sc.min) / (sc.max - sc.min))
         block = np.column_stack(columns)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            score = np.nanmean(block, axis=1)
+        answered = ~np.isnan(block)
+        count = answered.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            score = np.where(answered, block, 0.0).sum(axis=1) / count
         if self.statistic == "top_box":
             sc0 = survey.item_info[members[0]].scale
             assert sc0 is not None
@@ -943,33 +850,32 @@ class TrendMonitor(Settings):
     # -- shared assembly ------------------------------------------------------------------
     def _assemble(
         self,
-        segments: list[str],
+        cells: _Cells,
         order: list[str],
         baseline: tuple[str, ...],
-        n: FloatArray,
-        n_eff: FloatArray,
-        mean: FloatArray,
-        se: FloatArray,
-        target: FloatArray,
-        target_se: FloatArray,
-        n_base: FloatArray,
         notes: list[str],
         *,
         source: str,
         weight: str | None,
+        by: tuple[str, ...] = (),
+        hierarchy: tuple[str, ...] = (),
     ) -> TrendResult:
+        segments = cells.segments
+        mean, se, n_eff = cells.mean, cells.se, cells.n_eff
+        target, target_se = cells.target, cells.target_se
         n_seg, n_ser, n_per = mean.shape
         crit_ci = float(stats.norm.ppf(0.5 + self.level / 2))
-        # period-over-period change
+        # -- period-over-period change
         change = np.full(mean.shape, np.nan)
         change_se = np.full(mean.shape, np.nan)
         change_df = np.full(mean.shape, np.nan)
         change[..., 1:] = mean[..., 1:] - mean[..., :-1]
         v1, v0 = se[..., 1:] ** 2, se[..., :-1] ** 2
         change_se[..., 1:] = np.sqrt(v1 + v0)
+        degenerate_change = change_se <= ZERO_SE * np.maximum(1.0, np.abs(mean))
         use_t = self.test == "welch" and source == "survey"
         with np.errstate(invalid="ignore", divide="ignore"):
-            stat = change / change_se
+            stat = np.where(degenerate_change, np.nan, change / change_se)
             if use_t:
                 e1, e0 = n_eff[..., 1:], n_eff[..., :-1]
                 change_df[..., 1:] = (v1 + v0) ** 2 / (v1**2 / (e1 - 1) + v0**2 / (e0 - 1))
@@ -980,10 +886,10 @@ class TrendMonitor(Settings):
                 p = 2.0 * stats.norm.sf(np.abs(stat))
                 crit = np.full(mean.shape, float(stats.norm.ppf(1.0 - self.alpha / 2)))
         p = np.where(np.isnan(stat), np.nan, p)
-        p_adj = _adjust(p.ravel(), self.p_adjust).reshape(p.shape)
+        p_adj = adjust_p(p.ravel(), self.p_adjust).reshape(p.shape)
         if self.test == "welch" and source != "survey":
             notes.append("index table: the change test is a z test on the given standard errors")
-        # control chart
+        # -- control chart
         base_pos = np.array([order.index(b) for b in baseline])
         first = int(base_pos.max()) + 1
         monitored = np.zeros(n_per, dtype=bool)
@@ -994,10 +900,11 @@ class TrendMonitor(Settings):
             sigma_text = "each period's standard error combined with the target's"
         elif self.sigma == "baseline":
             base_means = mean[..., base_pos]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                mr = np.nanmean(np.abs(np.diff(base_means, axis=-1)), axis=-1)
-            sigma_series = mr / _D2
+            diffs = np.abs(np.diff(base_means, axis=-1))
+            ok = ~np.isnan(diffs)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mr = np.where(ok, diffs, 0.0).sum(axis=-1) / ok.sum(axis=-1)
+            sigma_series = mr / D2
             sig = np.broadcast_to(sigma_series[..., None], mean.shape).copy()
             sigma_text = "moving range of the baseline period scores / 1.128"
             bad = [
@@ -1017,11 +924,53 @@ class TrendMonitor(Settings):
             sig = np.full(mean.shape, float(self.sigma))
             sigma_text = f"given: {float(self.sigma):g} points"
         sig[..., ~monitored] = np.nan
+        # a zero standard deviation (every answer equal in the period and the baseline)
+        # leaves the chart statistic undefined, not infinite
+        zero = (sig <= ZERO_SE * np.maximum(1.0, np.abs(mean))) & ~np.isnan(mean)
+        if zero.any():
+            where = [
+                f"{segments[s]}/{self.series[k]}/{order[t]}"
+                for s, k, t in zip(*np.nonzero(zero), strict=True)
+            ]
+            warn_and_note(
+                notes,
+                f"{len(where)} cell(s) have no within-period variation (every answer equal, "
+                f"standard error 0), so their chart statistic is undefined (NaN): "
+                f"{format_offenders(where)}",
+                DataQualityWarning,
+            )
+            sig = np.where(zero, np.nan, sig)
+        if degenerate_change[..., 1:].any() and np.isfinite(change[..., 1:]).any():
+            where = [
+                f"{segments[s]}/{self.series[k]}/{order[t]}"
+                for s, k, t in zip(*np.nonzero(degenerate_change & ~np.isnan(change)), strict=True)
+            ]
+            if where:
+                warn_and_note(
+                    notes,
+                    f"{len(where)} period change(s) have a standard error of 0 (no variation "
+                    f"in either period), so no change test: {format_offenders(where)}",
+                    DataQualityWarning,
+                )
         tgt = np.where(monitored, target[..., None], np.nan)
         with np.errstate(invalid="ignore", divide="ignore"):
             z = (mean - tgt) / sig
         flat_z = z.reshape(n_seg * n_ser, n_per)
-        cstat, lower, upper, signal, plus, minus = _chart(flat_z, self)
+        if self.chart is not None:
+            cstat, lower, upper, signal, plus, minus = chart(
+                flat_z,
+                self.chart,
+                ewma_lambda=self.ewma_lambda,
+                ewma_width=self.ewma_width,
+                ewma_exact=self.ewma_limits == "exact",
+                cusum_k=self.cusum_k,
+                cusum_h=self.cusum_h,
+                shewhart_width=self.shewhart_width,
+            )
+        else:
+            nan = np.full(flat_z.shape, np.nan)
+            cstat, lower, upper, plus, minus = nan, nan, nan, nan, nan
+            signal = np.zeros(flat_z.shape, dtype=np.int8)
         cstat, lower, upper = (a.reshape(mean.shape) for a in (cstat, lower, upper))
         signal = signal.reshape(mean.shape)
         plus, minus = plus.reshape(mean.shape), minus.reshape(mean.shape)
@@ -1031,8 +980,9 @@ class TrendMonitor(Settings):
         )
         table = pd.DataFrame(
             {
-                "n": n.ravel(),
+                "n": cells.n.ravel(),
                 "n_effective": n_eff.ravel(),
+                "weight_sum": cells.weight_sum.ravel(),
                 "estimate": mean.ravel(),
                 "std_error": se.ravel(),
                 "ci_lower": (mean - crit_ci * se).ravel(),
@@ -1058,7 +1008,7 @@ class TrendMonitor(Settings):
             },
             index=index,
         )
-        # alerts
+        # -- alerts from the chart and the change test
         rows: list[dict[str, Any]] = []
         for s, k, t in zip(*np.nonzero(signal), strict=True):
             sign = int(signal[s, k, t])
@@ -1073,7 +1023,7 @@ class TrendMonitor(Settings):
                     "series": self.series[k],
                     "period": order[t],
                     "kind": "rise" if sign > 0 else "drop",
-                    "rule": self.chart,
+                    "rule": str(self.chart),
                     "estimate": float(mean[s, k, t]),
                     "reference": float(tgt[s, k, t]),
                     "magnitude": float(mean[s, k, t] - tgt[s, k, t]),
@@ -1100,41 +1050,31 @@ class TrendMonitor(Settings):
                     "severity": abs(float(stat[s, k, t])) / float(crit[s, k, t]),
                 }
             )
-        columns = [
-            "segment",
-            "series",
-            "period",
-            "kind",
-            "rule",
-            "estimate",
-            "reference",
-            "magnitude",
-            "statistic",
-            "limit",
-            "p_value",
-            "severity",
-        ]
-        alerts = pd.DataFrame(rows, columns=pd.Index(columns))
-        if rows:
-            alerts = alerts.sort_values(
-                ["severity", "segment", "series", "period", "rule"],
-                ascending=[False, True, True, True, True],
-                kind="stable",
-            ).reset_index(drop=True)
-        else:
-            alerts = alerts.astype(
-                {c: "float64" for c in columns[5:]} | {c: "str" for c in columns[:5]}
+        rows += threshold_alerts(table, self.thresholds)
+        # -- forecasts
+        forecasts = None
+        future: list[str] = []
+        reconciliation: dict[str, Any] = {}
+        if self.forecast is not None:
+            forecasts, future, reconciliation = self._forecasts(
+                cells, order, notes, hierarchy=bool(hierarchy)
             )
+            rows += forecast_alert_rows(forecasts, self.forecast_level)
+        alerts = rank_alerts(rows, self.tiers or DEFAULT_TIERS, self.routes, [*order, *future])
         targets = pd.DataFrame(
             {
                 "target": target.ravel(),
                 "target_std_error": target_se.ravel(),
                 "sigma": sigma_series.ravel(),
-                "n_baseline": n_base.ravel(),
+                "n_baseline": cells.n_base.ravel(),
             },
             index=pd.MultiIndex.from_product(
                 [segments, list(self.series)], names=["segment", "series"]
             ),
+        )
+        segment_table = pd.DataFrame(
+            {"level": cells.levels, "parent": cells.parents},
+            index=pd.Index(segments, name="segment"),
         )
         statistic_text = (
             "mean score rescaled to 0-100 on the declared scale"
@@ -1145,72 +1085,168 @@ class TrendMonitor(Settings):
         settings.update(
             source=source,
             weight=weight,
+            by=list(by),
+            hierarchy=list(hierarchy),
+            n_used=int(np.nansum(cells.n[: 1 if hierarchy else n_seg, 0, :]))
+            if source == "survey"
+            else None,
+            inference=None,
             periods=list(order),
             baseline=list(baseline),
             statistic_description=statistic_text if source == "survey" else "given indices",
             sigma_description=sigma_text,
             standard_error="Taylor linearisation of the weighted mean (s^2/n unweighted)",
+            tiers=[t.model_dump(mode="json") for t in (self.tiers or DEFAULT_TIERS)],
+            **reconciliation,
         )
         return TrendResult(
             table=table,
             alerts=alerts,
             targets=targets,
+            forecasts=forecasts,
+            segments=segment_table,
             periods=tuple(order),
+            future_periods=tuple(future),
             baseline=baseline,
             series=tuple(self.series),
-            by=self.by,
+            by=by[0] if len(by) == 1 else (" × ".join(by) if by else None),
             settings=settings,
             notes=tuple(notes),
         )
 
+    def _forecasts(
+        self,
+        cells: _Cells,
+        order: list[str],
+        notes: list[str],
+        *,
+        hierarchy: bool,
+    ) -> tuple[pd.DataFrame, list[str], dict[str, Any]]:
+        assert self.forecast is not None
+        mean, se = cells.mean, cells.se
+        n_seg, n_ser, n_per = mean.shape
+        y = mean.reshape(n_seg * n_ser, n_per)
+        s = se.reshape(n_seg * n_ser, n_per)
+        if self.observation_variance != "estimated":
+            # a period with no sampling variation has no usable measurement variance
+            s = np.where(s > 0, s, np.nan)
+        with np.errstate(all="ignore"):
+            fc = run_forecasts(
+                y,
+                s,
+                model=self.forecast,
+                horizon=self.horizon,
+                level=self.forecast_level,
+                variance_mode=self.observation_variance,
+                seasonal_periods=self.seasonal_periods,
+            )
+        from csimodels.trends._forecast import MIN_PERIODS
 
-def demo_section() -> str:
-    """Trend monitoring on the ``acsi_demo`` survey: scores by region, alerts.
-
-    Tracks the Satisfaction construct and the SAT1 item per region over the four
-    quarters with an EWMA chart (baseline 2025Q1) and Welch tests of each quarter's
-    change; returns the report as text.
-
-    Examples
-    --------
-    >>> text = demo_section()
-    >>> "Satisfaction" in text and "alerts" in text
-    True
-    """
-    import csimodels as csi
-
-    data = csi.datasets.load_example("acsi_demo")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        res = TrendMonitor(series=["Satisfaction", "SAT1"], by="region").fit(data)
-    wide = res.estimates().xs("Satisfaction", axis=1, level="series")
-    lines = [
-        "Satisfaction (满意度, 0-100) by region and quarter, weighted; EWMA chart "
-        "(lambda 0.2, L 3, exact limits) against the 2025Q1 baseline, Welch test of "
-        "each quarter's change:",
-        "",
-        wide.round(2).to_string(),
-        "",
-    ]
-    latest = res.table.xs(res.periods[-1], level="period")
-    lines.append(f"Latest quarter {res.periods[-1]} (change vs previous quarter):")
-    for key, row in latest.iterrows():
-        seg, ser = (str(part) for part in key)  # type: ignore[union-attr]
-        lines.append(
-            f"  {seg:<6} {ser:<13} {row['estimate']:6.2f} ± {row['std_error']:.2f}  "
-            f"change {row['change']:+5.2f} (p = {row['p_value']:.3f})  "
-            f"EWMA {row['chart_statistic']:+.3f} / ±{row['upper_limit']:.3f}"
-            f"{'  ' + row['signal'].upper() if row['signal'] else ''}"
+        if fc.too_short:
+            need = (
+                f"{MIN_PERIODS[self.forecast]} observed periods"
+                if self.forecast != "auto"
+                else f"{MIN_PERIODS['drift']} observed periods (drift)"
+            )
+            notes.append(
+                f"{fc.too_short} (segment, series, period) forecasts were not made: "
+                f"forecast={self.forecast!r} needs {need} before the period forecast"
+            )
+        if self.seasonal_periods is not None and not fc.seasonal_used:
+            notes.append(
+                f"seasonal_periods={self.seasonal_periods}: no series was long enough for a "
+                f"seasonal component (it needs 2 x {self.seasonal_periods} periods more than "
+                "the trend model)"
+            )
+        missing_inside = int(
+            np.sum(np.isnan(y[:, 1:-1]) & ~np.isnan(y[:, :-2]) & ~np.isnan(y[:, 2:]))
         )
-    lines += ["", f"{len(res.alerts)} alerts, most severe first:"]
-    for _, a in res.alerts.head(8).iterrows():
-        detail = (
-            f"p = {a['p_value']:.4f}"
-            if a["rule"] == "period_over_period"
-            else f"statistic {a['statistic']:+.3f} vs limit {a['limit']:+.3f}"
+        if missing_inside:
+            notes.append(
+                f"{missing_inside} period value(s) are missing inside a series; the "
+                "state-space forecasts skip them (the drift model joins the observed values)"
+            )
+        future = future_labels(order, self.horizon)
+        full_order = [*order, *future]
+        full_index = pd.MultiIndex.from_product(
+            [cells.segments, list(self.series), full_order],
+            names=["segment", "series", "period"],
         )
-        lines.append(
-            f"  {a['period']} {a['segment']:<6} {a['series']:<13} {a['kind']:<4} "
-            f"{a['rule']:<18} {a['magnitude']:+6.2f} points  {detail}"
-        )
-    return "\n".join(lines)
+        actual = np.concatenate([y, np.full((y.shape[0], self.horizon), np.nan)], axis=1)
+        frame = forecast_frame(fc, actual, full_index, self.forecast_level, order)
+        extra: dict[str, Any] = {"future_periods": future}
+        if hierarchy and self.reconcile is not None:
+            frame, extra_rec = self._reconcile(cells, frame, fc, notes)
+            extra.update(extra_rec)
+        return frame, future, extra
+
+    def _reconcile(
+        self,
+        cells: _Cells,
+        frame: pd.DataFrame,
+        fc: Any,
+        notes: list[str],
+    ) -> tuple[pd.DataFrame, dict[str, Any]]:
+        assert self.reconcile is not None
+        segments = cells.segments
+        n_seg, n_ser, n_per = cells.mean.shape
+        depth = {s: (0 if s == "all" else s.count("/") + 1) for s in segments}
+        bottom_depth = max(depth.values())
+        bottom = [i for i, s in enumerate(segments) if depth[s] == bottom_depth]
+        aggs = [i for i, s in enumerate(segments) if depth[s] < bottom_depth]
+        node_order = aggs + bottom
+        z = float(stats.norm.ppf(0.5 + self.forecast_level / 2))
+        rec_f = np.full((n_seg, n_ser, self.horizon), np.nan)
+        rec_sd = np.full((n_seg, n_ser, self.horizon), np.nan)
+        lambdas: list[float] = []
+        f_all = fc.forecast.reshape(n_seg, n_ser, -1)[..., n_per:]
+        sd_all = fc.sd.reshape(n_seg, n_ser, -1)[..., n_per:]
+        err_all = fc.errors.reshape(n_seg, n_ser, n_per)
+        for k in range(n_ser):
+            # shares of the bottom nodes in each aggregate: last period's weight sums
+            wsum = cells.weight_sum[:, k, :]
+            last = np.flatnonzero(np.nansum(wsum[bottom], axis=0) > 0)
+            if last.size == 0:
+                continue
+            wl = wsum[:, last[-1]]
+            shares = np.zeros((len(aggs), len(bottom)))
+            for a_pos, a in enumerate(aggs):
+                prefix = segments[a]
+                members = [
+                    b_pos
+                    for b_pos, b in enumerate(bottom)
+                    if prefix == "all" or segments[b].startswith(prefix + "/")
+                ]
+                total = wl[[bottom[m] for m in members]].sum()
+                if total > 0:
+                    shares[a_pos, members] = wl[[bottom[m] for m in members]] / total
+            errors = err_all[node_order, k, :].T  # (T, N)
+            complete = ~np.isnan(errors).any(axis=1)
+            errs = errors[complete] if complete.sum() >= 2 else None
+            if errs is None and self.reconcile in ("wls_var", "mint_shrink"):
+                notes.append(
+                    f"{self.series[k]}: fewer than 2 periods with a one-step error for every "
+                    f"node, so reconcile={self.reconcile!r} used W = diag(forecast variances)"
+                )
+            for j in range(self.horizon):
+                base = f_all[node_order, k, j]
+                var = sd_all[node_order, k, j] ** 2
+                if np.isnan(base).any() or np.isnan(var).any():
+                    continue
+                rec, rvar, lam = reconcile(base, var, shares, self.reconcile, errors=errs)
+                rec_f[node_order, k, j] = rec
+                rec_sd[node_order, k, j] = np.sqrt(rvar)
+                if not math.isnan(lam):
+                    lambdas.append(lam)
+        frame = frame.copy()
+        full = np.full((n_seg, n_ser, n_per + self.horizon), np.nan)
+        full_sd = full.copy()
+        full[..., n_per:] = rec_f
+        full_sd[..., n_per:] = rec_sd
+        frame["reconciled"] = full.ravel()
+        frame["reconciled_lower"] = (full - z * full_sd).ravel()
+        frame["reconciled_upper"] = (full + z * full_sd).ravel()
+        extra: dict[str, Any] = {"reconciliation": self.reconcile}
+        if lambdas:
+            extra["shrinkage_lambda"] = float(np.mean(lambdas))
+        return frame, extra

@@ -1,0 +1,176 @@
+"""Scaling: bootstrap time and peak memory against n, import time, a parquet fit on dask.
+
+Each case runs in its own Python process (one BLAS thread), so its peak resident
+memory (``ru_maxrss``) is its own:
+
+1. ``import csimodels`` against ``import pandas, pydantic`` (best of five, byte code
+   compiled beforehand);
+2. ACSI (6 constructs, 14 items) on simulated answers, 1,000 bootstrap resamples, for
+   n = 10⁴, 10⁵ and 10⁶ respondents with the default memory budget (1 GiB): wall and
+   CPU time, time per respondent, peak memory of the process and above the data;
+3. a parquet dataset of 3·10⁶ respondents (its float64 matrix is larger than the
+   memory budget of 256 MiB given to the fit), written to a temporary directory and
+   fitted through ``dask.dataframe.read_parquet`` on a ``LocalCluster`` (PLS with 50
+   resamples, and the item description).
+
+Nothing is asserted. Run: ``python benchmarks/scaling.py [--quick]`` (``--quick``
+stops at n = 10⁵ and skips the parquet case).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+ENV = {
+    **os.environ,
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+
+SIMULATE = textwrap.dedent(
+    """
+    import numpy as np, pandas as pd
+    import csimodels as csi
+
+    def survey(n, seed=1):
+        structure = csi.sem.CSI_STRUCTURES["acsi"]
+        items = {c: list(structure.items[c]) for c in structure.constructs}
+        rng = np.random.default_rng(seed)
+        k = len(items)
+        latent = rng.normal(size=(n, k)) @ np.linalg.cholesky(0.5 * np.eye(k) + 0.5).T
+        cols = {}
+        for j, c in enumerate(items):
+            for item in items[c]:
+                raw = 6 + 1.6 * (latent[:, j] + 0.7 * rng.normal(size=n))
+                cols[item] = np.clip(np.rint(raw), 1, 10).astype(np.int8)
+        return pd.DataFrame(cols), items
+    """
+)
+
+BOOTSTRAP_CASE = SIMULATE + textwrap.dedent(
+    """
+    import json, resource, time
+    frame, items = survey(@N@)
+    frame = frame.astype(float)
+    model = csi.ACSI(indicators=items)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    wall, cpu = time.perf_counter(), time.process_time()
+    res = model.fit(frame, scale=(1, 10), bootstrap=@B@, random_state=0)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"wall": wall, "cpu": cpu, "peak": peak, "base": base,
+                      "failed": sum(res.bootstrap.n_failed.values())}))
+    """
+)
+
+PARQUET_WRITE = SIMULATE + textwrap.dedent(
+    """
+    import os
+    frame, items = survey(@N@)
+    os.makedirs(@PATH@, exist_ok=True)
+    step = len(frame) // 30
+    for i in range(30):
+        frame.iloc[i * step:(i + 1) * step].to_parquet(f"@RAWPATH@/part{i:03d}.parquet")
+    print("{}")
+    """
+)
+
+PARQUET_FIT = SIMULATE + textwrap.dedent(
+    """
+    import json, resource, time
+    import dask.dataframe as dd
+    from dask.distributed import Client, LocalCluster
+    from csimodels.data._dask import describe
+
+    structure = csi.sem.CSI_STRUCTURES["acsi"]
+    items = {c: list(structure.items[c]) for c in structure.constructs}
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                           dashboard_address=None)
+    client = Client(cluster)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    ddf = dd.read_parquet(@PATH@)
+    model = csi.ACSI(indicators=items)
+    wall = time.perf_counter()
+    res = model.fit(ddf, scale=(1, 10), bootstrap=@B@, random_state=0,
+                    memory_budget=@BUDGET@)
+    fit_wall = time.perf_counter() - wall
+    wall = time.perf_counter()
+    desc = describe(ddf, [i for c in items.values() for i in c], scale=(1, 10))
+    describe_wall = time.perf_counter() - wall
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    client.close()
+    cluster.close()
+    print(json.dumps({"fit": fit_wall, "describe": describe_wall, "peak": peak,
+                      "base": base, "n": res.settings["n"]}))
+    """
+)
+
+
+def run(template: str, **values: object) -> dict[str, float]:
+    code = template
+    for key, value in values.items():
+        code = code.replace(
+            f"@{key.upper()}@", repr(value) if isinstance(value, str) else str(value)
+        )
+    code = code.replace("@RAWPATH@", str(values.get("path", "")))
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=ENV, check=True
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def import_time(statement: str) -> float:
+    code = f"import time\nt = time.perf_counter()\n{statement}\nprint(time.perf_counter() - t)"
+    best = float("inf")
+    for _ in range(5):
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=ENV, check=True
+        )
+        best = min(best, float(out.stdout.strip()))
+    return best
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    subprocess.run([sys.executable, "-c", "import csimodels"], env=ENV, check=True)  # byte code
+    base = import_time("import pandas, pydantic")
+    full = import_time("import pandas, pydantic\nimport csimodels")
+    print(f"import pandas + pydantic: {base:.3f} s; + csimodels: {full - base:+.3f} s")
+    print()
+    print("ACSI (14 items), 1,000 bootstrap resamples, default memory budget (1 GiB), one core")
+    print(f"{'n':>10} {'wall s':>8} {'cpu s':>8} {'us/resp':>8} {'peak MB':>8} {'above data':>10}")
+    sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
+    for n in sizes:
+        r = run(BOOTSTRAP_CASE, n=n, b=1000)
+        print(
+            f"{n:>10,} {r['wall']:8.2f} {r['cpu']:8.2f} {1e6 * r['cpu'] / n:8.2f} "
+            f"{r['peak'] / 2**20:8.0f} {(r['peak'] - r['base']) / 2**20:10.0f}"
+        )
+    if quick:
+        return
+    print()
+    n, budget = 3_000_000, 256 * 2**20
+    with tempfile.TemporaryDirectory() as tmp:
+        run(PARQUET_WRITE, path=f"{tmp}/survey", n=n)
+        r = run(PARQUET_FIT, path=f"{tmp}/survey", b=50, budget=budget)
+    matrix_mb = n * 14 * 8 / 2**20
+    print(
+        f"parquet, {n:,} respondents x 14 items (float64 matrix {matrix_mb:.0f} MB > budget "
+        f"{budget / 2**20:.0f} MB), dask LocalCluster (2 threads):"
+    )
+    print(f"  PLS + 50 bootstrap resamples: {r['fit']:.1f} s; describe: {r['describe']:.1f} s")
+    print(
+        f"  peak memory {r['peak'] / 2**20:.0f} MB "
+        f"({(r['peak'] - r['base']) / 2**20:.0f} MB above the process before the fit)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,325 @@
+"""Batched bootstrap of a CB-SEM fit (lavaan's ``se = "bootstrap"``).
+
+Each draw resamples respondents with replacement and refits the model by Fisher
+scoring, started at the full-sample estimates. For single-group ML/MLR fits the draws
+of a chunk are fitted together: their sample covariance matrices, model matrices,
+implied covariances, gradients and information matrices are stacked arrays, one
+scoring step updates every draw at once (a draw that has converged stops moving).
+Other fits loop over the draws with the ordinary engine. A draw whose fit does not
+converge (or reaches an inadmissible point) is counted as failed and left out, as
+lavaan does.
+
+Each draw's respondents come from its own generator (``SeedSequence(seed).spawn``), so
+the draws do not depend on ``chunk_size`` or ``n_jobs``; :func:`draw_indices` gives
+the resample matrix, and :func:`refit_draws` fitted on a given matrix reproduces a
+loop of single fits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csimodels._lazy import lazy_module
+from csimodels.sem import _cbsem_engine as engine
+from csimodels.sem._cbsem_estimate import Estimation
+from csimodels.sem._cbsem_tables import defined_values, row_values, standardized
+
+stats = lazy_module("scipy.stats")
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+
+__all__ = ["BootDraws", "draw_indices", "interval", "refit_draws"]
+
+
+@dataclass
+class BootDraws:
+    """Bootstrap draws of the free parameters (failed draws are NaN rows)."""
+
+    theta: FloatArray  # draws x q
+    ok: NDArray[np.bool_]
+    iterations: int
+
+
+def draw_indices(
+    seed: int, n_draws: int, n: int, start: int = 0, sizes: list[int] | None = None
+) -> IntArray:
+    """Respondent indices of draws ``start .. start + n_draws - 1`` (draws × n).
+
+    With ``sizes`` (multigroup: the groups' sizes, rows stacked group by group) each
+    group is resampled within itself (lavaan's stratified bootstrap)."""
+    children = np.random.SeedSequence(seed).spawn(start + n_draws)[start:]
+    out = np.empty((n_draws, n), dtype=np.intp)
+    for k, child in enumerate(children):
+        rng = np.random.default_rng(child)
+        if sizes is None:
+            out[k] = rng.integers(0, n, size=n)
+        else:
+            offset = 0
+            for size in sizes:
+                out[k, offset : offset + size] = offset + rng.integers(0, size, size=size)
+                offset += size
+    return out
+
+
+def refit_draws(est: Estimation, indices: IntArray, *, gtol: float = 1e-6) -> BootDraws:
+    """Fit the model to each resample ``x[indices[b]]``.
+
+    A draw has converged when the largest absolute gradient of F is below ``gtol``
+    (1e-6: the draws' estimates are then exact to about 1e-6, far inside the Monte
+    Carlo error of any bootstrap statistic; the full-sample fit uses 1e-9)."""
+    frame = est.frames[0]
+    batched = (
+        len(est.frames) == 1
+        and frame.estimator == "ML"
+        and not frame.meanstructure
+        and est.ordinal is None
+        and frame.weights_raw is None
+    )
+    if batched:
+        return _batched_ml(est, indices, gtol=gtol)
+    return _loop(est, indices, gtol=gtol)
+
+
+def _loop(est: Estimation, indices: IntArray, *, gtol: float) -> BootDraws:
+    frame0 = est.frames[0]
+    q = est.theta.size
+    theta = np.full((indices.shape[0], q), np.nan)
+    ok = np.zeros(indices.shape[0], dtype=bool)
+    iters = 0
+    sizes = [fr.n for fr in est.frames]
+    offsets = np.cumsum([0, *sizes])
+    x_all = np.vstack([fr.x for fr in est.frames])
+    for b in range(indices.shape[0]):
+        objective: engine.ModelFrame | engine.MultiFrame
+        if len(est.frames) == 1:
+            x = frame0.x[indices[b]]
+            w = None if frame0.weights_raw is None else frame0.weights_raw[indices[b]]
+            objective = engine.ModelFrame(
+                est.ram, x, list(frame0.observed), est.estimator, w, est.ordinal, group=0
+            )
+        else:
+            frames = []
+            for g, fr in enumerate(est.frames):
+                rows = indices[b][offsets[g] : offsets[g + 1]]
+                w = None
+                if fr.weights_raw is not None:
+                    w = fr.weights_raw[rows - offsets[g]]
+                frames.append(
+                    engine.ModelFrame(
+                        est.ram, x_all[rows], list(fr.observed), est.estimator, w, None, g
+                    )
+                )
+            objective = engine.MultiFrame(frames)
+        try:
+            with np.errstate(all="ignore"):
+                t, it, conv, _, _ = engine.optimise(objective, est.theta.copy(), gtol=gtol)
+        except (np.linalg.LinAlgError, ValueError):
+            continue
+        iters += it
+        if conv and np.all(np.isfinite(t)):
+            theta[b] = t
+            ok[b] = True
+    return BootDraws(theta, ok, iters)
+
+
+def _batched_ml(
+    est: Estimation, indices: IntArray, *, gtol: float, max_iter: int = 200
+) -> BootDraws:
+    ram = est.ram
+    frame = est.frames[0]
+    x = frame.x
+    nb, n = indices.shape
+    p, m, q = ram.p, ram.m, ram.n_free
+    xb = x[indices]  # draws x n x p
+    mean = xb.mean(axis=1, keepdims=True)
+    dev = xb - mean
+    s = np.matmul(dev.transpose(0, 2, 1), dev) / n
+    _, s_logdet = np.linalg.slogdet(s)
+    gr = ram.groups[0]
+    la, ls = gr.a_free, gr.s_free
+    pa = np.zeros((la.par.size, q))
+    pa[np.arange(la.par.size), la.par] = 1.0
+    ps = np.zeros((ls.par.size, q))
+    ps[np.arange(ls.par.size), ls.par] = 1.0
+    diag_s = ls.rows == ls.cols
+    eye = np.eye(m)
+
+    def evaluate(theta: FloatArray, need: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+        k = theta.shape[0]
+        a = np.broadcast_to(gr.a, (k, m, m)).copy()
+        sm = np.broadcast_to(gr.s, (k, m, m)).copy()
+        a[:, la.rows, la.cols] = theta[:, la.par]
+        sm[:, ls.rows, ls.cols] = theta[:, ls.par]
+        sm[:, ls.cols, ls.rows] = theta[:, ls.par]
+        with np.errstate(all="ignore"):
+            binv = np.linalg.inv(eye - a)
+            c = binv @ sm @ binv.transpose(0, 2, 1)
+            sigma = c[:, :p, :p]
+            sg, logdet = np.linalg.slogdet(sigma)
+            bad = ~(sg > 0)
+            sigma_safe = np.where(bad[:, None, None], np.eye(p), sigma)
+            inv = np.linalg.inv(sigma_safe)
+            f = 0.5 * (logdet + (s_cur * inv).sum(axis=(1, 2)) - ld_cur - p)
+        f = np.where(bad | ~np.isfinite(f) | (f < -1e-8), np.inf, f)
+        if need == 0:
+            return f, np.empty(0), np.empty(0)
+        fb = binv[:, :p, :]  # k x p x m
+        ta = fb[:, :, la.rows].transpose(0, 2, 1)[:, :, :, None] * c[:, la.cols, :p][:, :, None, :]
+        ta = ta + ta.transpose(0, 1, 3, 2)
+        u = fb[:, :, ls.rows].transpose(0, 2, 1)
+        v = fb[:, :, ls.cols].transpose(0, 2, 1)
+        ts = u[:, :, :, None] * v[:, :, None, :]
+        ts = np.where(diag_s[None, :, None, None], ts, ts + ts.transpose(0, 1, 3, 2))
+        pp = p * p
+        d = (
+            np.matmul(ta.reshape(k, -1, pp).transpose(0, 2, 1), pa)
+            + np.matmul(ts.reshape(k, -1, pp).transpose(0, 2, 1), ps)
+        ).transpose(0, 2, 1)  # k x q x p*p
+        amat = inv - inv @ s_cur @ inv
+        g = 0.5 * np.matmul(d, amat.reshape(k, pp, 1))[:, :, 0]
+        d = d.reshape(k, q, p, p)
+        w = np.matmul(inv[:, None, :, :], d)  # k x q x p x p
+        wf = w.reshape(k, q, p * p)
+        wt = w.transpose(0, 1, 3, 2).reshape(k, q, p * p)
+        h = 0.5 * np.matmul(wf, wt.transpose(0, 2, 1))
+        return f, g, h
+
+    theta = np.broadcast_to(est.theta, (nb, q)).copy()
+    active = np.ones(nb, dtype=bool)
+    ok = np.zeros(nb, dtype=bool)
+    iters = 0
+    s_cur, ld_cur = s, s_logdet
+    f, g, h = evaluate(theta, 2)
+    damping = np.full(nb, 1e-4)
+    for _ in range(max_iter):
+        gmax = np.max(np.abs(g), axis=1)
+        done = active & (gmax < gtol) & np.isfinite(f)
+        ok |= done
+        active &= ~done
+        if not active.any():
+            break
+        iters += 1
+        idx = np.flatnonzero(active)
+        s_cur, ld_cur = s[idx], s_logdet[idx]
+        hd = h[idx]
+        scale = np.sqrt(np.maximum(np.abs(np.diagonal(hd, axis1=1, axis2=2)), 1e-300))
+        hs = hd / (scale[:, :, None] * scale[:, None, :]) + damping[idx, None, None] * np.eye(q)
+        try:
+            step = np.linalg.solve(hs, (g[idx] / scale)[:, :, None])[:, :, 0] / scale
+        except np.linalg.LinAlgError:
+            step = np.zeros((idx.size, q))
+            for j in range(idx.size):
+                step[j] = np.linalg.lstsq(hs[j], g[idx[j]] / scale[j], rcond=None)[0] / scale[j]
+        cand = theta[idx] - step
+        fc, gc, hc = evaluate(cand, 2)
+        better = np.isfinite(fc) & (fc <= f[idx])
+        acc = idx[better]
+        change = f[acc] - fc[better]
+        theta[acc], f[acc], g[acc], h[acc] = cand[better], fc[better], gc[better], hc[better]
+        damping[acc] = np.maximum(damping[acc] / 10.0, 1e-12)
+        # a step that no longer lowers F near a tiny gradient: converged (round-off)
+        flat = acc[(change <= 1e-15 * np.maximum(1.0, np.abs(f[acc])))]
+        near = flat[np.max(np.abs(g[flat]), axis=1) < 1e3 * gtol]
+        ok[near] = True
+        active[near] = False
+        rej = idx[~better]
+        damping[rej] *= 10.0
+        stuck = rej[damping[rej] > 1e12]
+        near = stuck[np.max(np.abs(g[stuck]), axis=1) < 1e3 * gtol]
+        ok[near] = True
+        active[stuck] = False
+    theta[~ok] = np.nan
+    return BootDraws(theta, ok, iters)
+
+
+def interval(
+    draws: FloatArray, estimate: float, level: float, method: str, jack: FloatArray | None
+) -> tuple[float, float]:
+    """Percentile or BCa interval of one parameter's draws (finite draws only)."""
+    v = draws[np.isfinite(draws)]
+    if v.size < 2:
+        return float("nan"), float("nan")
+    alpha = (1 - level) / 2
+    if method == "percentile" or jack is None:
+        lo, hi = np.quantile(v, [alpha, 1 - alpha])
+        return float(lo), float(hi)
+    prop = float(np.mean(v < estimate))
+    if prop <= 0 or prop >= 1:
+        lo, hi = np.quantile(v, [alpha, 1 - alpha])
+        return float(lo), float(hi)
+    z0 = float(stats.norm.ppf(prop))
+    jk = jack[np.isfinite(jack)]
+    dj = jk.mean() - jk
+    denom = 6.0 * float(np.sum(dj**2)) ** 1.5
+    acc = float(np.sum(dj**3)) / denom if denom > 0 else 0.0
+    out = []
+    for a in (alpha, 1 - alpha):
+        za = float(stats.norm.ppf(a))
+        adj = stats.norm.cdf(z0 + (z0 + za) / (1 - acc * (z0 + za)))
+        out.append(float(np.quantile(v, adj)))
+    return out[0], out[1]
+
+
+def statistics(est: Estimation, theta: FloatArray) -> FloatArray:
+    """Per draw: every parameter-table row's value, then defined parameters, then the
+    standardised values (same layout as :func:`~._cbsem_tables.standardized`)."""
+    values = row_values(est, theta)
+    parts = [values]
+    if est.ordinal is not None:
+        parts.append(np.asarray(theta[est.table.n_free :], dtype=np.float64))
+    if est.table.defined:
+        parts.append(defined_values(est, values))
+    parts.append(standardized(est, theta))
+    return np.concatenate(parts)
+
+
+def run(
+    est: Estimation, *, n_draws: int, seed: int, chunk_size: int | None, n_jobs: int
+) -> tuple[FloatArray, int, int]:
+    """All draws' statistics (draws × statistics; failed draws NaN), the number of
+    failed draws and the scoring iterations used."""
+    sizes = [fr.n for fr in est.frames]
+    n = sum(sizes)
+    size = chunk_size or max(1, min(n_draws, 200))
+    starts = list(range(0, n_draws, size))
+
+    def chunk(start: int) -> BootDraws:
+        idx = draw_indices(
+            seed, min(size, n_draws - start), n, start, sizes if len(sizes) > 1 else None
+        )
+        return refit_draws(est, idx)
+
+    if n_jobs == 1 or len(starts) == 1:
+        parts = [chunk(s) for s in starts]
+    else:
+        from joblib import Parallel, delayed
+
+        parts = Parallel(n_jobs=n_jobs)(delayed(chunk)(s) for s in starts)
+    theta = np.vstack([p.theta for p in parts])
+    ok = np.concatenate([p.ok for p in parts])
+    width = statistics(est, est.theta).size
+    out = np.full((n_draws, width), np.nan)
+    for b in np.flatnonzero(ok):
+        out[b] = statistics(est, theta[b])
+    return out, int((~ok).sum()), sum(p.iterations for p in parts)
+
+
+def jackknife(est: Estimation) -> FloatArray:
+    """Leave-one-out statistics (n × statistics) for the BCa acceleration."""
+    n = est.frames[0].n
+    idx = np.array([np.delete(np.arange(n), i) for i in range(n)], dtype=np.intp)
+    draws = refit_draws(est, idx)
+    width = statistics(est, est.theta).size
+    out = np.full((n, width), np.nan)
+    for b in np.flatnonzero(draws.ok):
+        out[b] = statistics(est, draws.theta[b])
+    return out
+
+
+def sd(draws: FloatArray) -> float:
+    v = draws[np.isfinite(draws)]
+    return float(np.std(v, ddof=1)) if v.size > 1 else float("nan")

@@ -1,0 +1,232 @@
+"""CB-SEM estimation: from a parameter table and the data of each group to θ̂ and its
+covariance matrix (standard, robust Huber–White for MLR and WLSMV).
+
+No pandas tables and no warnings here: conditions found are returned as
+``(message, warning class)`` pairs for the public layer to issue and record.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csimodels.errors import ConvergenceWarning, SpecificationError
+from csimodels.sem import _cbsem_engine as engine
+from csimodels.sem._cbsem_diagnostics import check_identified, check_moments
+from csimodels.sem._cbsem_ordinal import OrdinalMoments
+from csimodels.sem._cbsem_ram import RamModel, start_values
+from csimodels.sem._cbsem_syntax import ParTable
+
+FloatArray = NDArray[np.float64]
+Conditions = list[tuple[str, type[Warning]]]
+
+__all__ = ["Estimation", "GroupData", "estimate", "free_names"]
+
+
+@dataclass
+class GroupData:
+    """One group's answers (columns in ``columns`` order) and respondent weights."""
+
+    label: str
+    x: FloatArray
+    weights: FloatArray | None
+
+
+@dataclass
+class Estimation:
+    """Everything the tables and fit measures are computed from."""
+
+    table: ParTable
+    ram: RamModel
+    frames: list[engine.ModelFrame]
+    objective: engine.ModelFrame | engine.MultiFrame
+    estimator: str
+    theta: FloatArray
+    f: float
+    iterations: int
+    converged: bool
+    max_gradient: float
+    solver: str
+    vcov: FloatArray
+    information: FloatArray
+    singular_info: bool
+    n: int
+    n_eff: float
+    q: int
+    df: int
+    names: list[str]
+    ordinal: OrdinalMoments | None = None
+    se_type: str = "standard"
+    robust: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def se(self) -> FloatArray:
+        return np.asarray(np.sqrt(np.abs(np.diag(self.vcov))), dtype=np.float64)
+
+
+def free_names(table: ParTable, n_thresholds: list[str] | None = None) -> list[str]:
+    """A readable name per free parameter (``f =~ x2``, ``y ~ x (group 2)``, ...)."""
+    names = [""] * table.n_free
+    for row in table.rows:
+        if row.free and not names[row.free - 1]:
+            rhs = "1" if row.op == "~1" else row.rhs
+            op = "~" if row.op == "~1" else row.op
+            text = f"{row.lhs} {op} {rhs}"
+            if table.n_groups > 1:
+                text += f" (group {row.group})"
+            names[row.free - 1] = text
+    return names + list(n_thresholds or [])
+
+
+def estimate(
+    table: ParTable,
+    groups: list[GroupData],
+    columns: list[str],
+    estimator: str,
+    *,
+    ordinal: OrdinalMoments | None = None,
+    conditions: Conditions,
+) -> Estimation:
+    """Fit the model; raise for what cannot be estimated, record conditions otherwise."""
+    ram = RamModel(table)
+    observed = ram.observed
+    unknown = [c for c in observed if c not in columns]
+    if unknown:
+        from csimodels.errors import format_offenders
+
+        raise SpecificationError(
+            f"variable {format_offenders(unknown)} of the model is neither a latent variable "
+            "(left of '=~') nor a column of the data"
+        )
+    n_th = ordinal.n_thresholds if ordinal is not None else 0
+    q_total = table.n_free + n_th
+    for g in groups:
+        check_moments(
+            g.x,
+            columns,
+            observed,
+            estimator,
+            q_total,
+            ordinal is not None,
+            group=g.label if len(groups) > 1 else None,
+        )
+    frames = [
+        engine.ModelFrame(ram, g.x, columns, estimator, g.weights, ordinal, group=k)
+        for k, g in enumerate(groups)
+    ]
+    objective: engine.ModelFrame | engine.MultiFrame = (
+        frames[0] if len(frames) == 1 else engine.MultiFrame(frames)
+    )
+    q = objective.free_count()
+    moments = sum(f.n_moments for f in frames)
+    df = moments - q
+    th_names = (
+        [
+            f"{o}|{n.rsplit('|', 1)[1]}"
+            for n, o in zip(frames[0].th_names, frames[0].th_owner, strict=True)
+        ]
+        if ordinal is not None
+        else []
+    )
+    names = free_names(table, th_names)
+    if moments - q < 0:
+        raise SpecificationError(
+            f"the model has {q} free parameters but only {moments} distinct sample moments "
+            f"(df = {moments - q}): it is not identified; fix parameters or add indicators"
+        )
+    x0 = start_values(ram, [f.s for f in frames], [f.mean for f in frames])
+    if ordinal is not None:
+        x0 = np.concatenate([x0, frames[0].sample_th])
+    check_identified(frames, x0, names)
+    theta, iterations, converged, g_max, solver = engine.optimise(objective, x0)
+    f, _, h = objective.evaluate(theta)
+    if not math.isfinite(f):
+        raise SpecificationError(
+            "the optimiser found no admissible solution (the implied covariance matrix is "
+            "not positive definite at every point tried); check the model's identification"
+        )
+    if not converged:
+        conditions.append(
+            (
+                f"the {estimator} optimiser did not converge in {iterations} iterations "
+                f"(largest absolute gradient {g_max:.2e}); the estimates and fit indices are "
+                "not a minimum of the discrepancy function — do not report them",
+                ConvergenceWarning,
+            )
+        )
+    n = sum(fr.n for fr in frames)
+    n_eff = float(n if estimator in ("ML", "MLR", "FIML") else n - 1)
+    if estimator in ("FIML", "MLR"):
+        h = engine.observed_information(objective, theta)
+    try:
+        vcov = np.asarray(np.linalg.inv(n_eff * h), dtype=np.float64)
+        singular_info = bool(not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0))
+    except np.linalg.LinAlgError:
+        vcov = np.asarray(np.linalg.pinv(n_eff * h), dtype=np.float64)
+        singular_info = True
+    est = Estimation(
+        table=table,
+        ram=ram,
+        frames=frames,
+        objective=objective,
+        estimator=estimator,
+        theta=theta,
+        f=float(f),
+        iterations=iterations,
+        converged=converged,
+        max_gradient=g_max,
+        solver=solver,
+        vcov=vcov,
+        information=h,
+        singular_info=singular_info,
+        n=n,
+        n_eff=n_eff,
+        q=q,
+        df=df,
+        names=names,
+        ordinal=ordinal,
+    )
+    if ordinal is not None and estimator == "WLSMV" and not singular_info:
+        frame = frames[0]
+        delta = frame.moment_jacobian(theta)
+        wd = frame.wmat @ delta
+        meat = wd.T @ frame.gamma @ wd
+        h_inv = np.linalg.inv(h)
+        est.vcov = np.asarray(h_inv @ meat @ h_inv / n_eff, dtype=np.float64)
+        est.se_type = "robust.sem"
+    if estimator == "MLR" and not singular_info:
+        from csimodels.sem._cbsem_robust import huber_white
+
+        est.vcov = huber_white(est)
+        est.se_type = "robust.huber.white"
+    return est
+
+
+def dependent_variances(table: ParTable, frame: engine.ModelFrame) -> set[str]:
+    """Variables whose ``v ~~ v`` is fixed by the unit variance of the latent responses.
+
+    Delta parameterisation: an ordinal item's residual variance is 1 − (explained
+    variance). When that residual variance is fixed (a single-indicator construct,
+    ``x ~~ 0*x``), the construct's own (residual) variance takes its place. Neither is a
+    parameter (lavaan shows them without standard errors).
+    """
+    if frame.ordinal is None:
+        return set()
+    observed = set(frame.observed)
+    free_theta = {
+        r.lhs
+        for r in table.rows
+        if r.op == "~~" and r.lhs == r.rhs and r.lhs in observed and r.free
+    }
+    out = set(free_theta)
+    indicators: dict[str, list[str]] = {}
+    for r in table.rows:
+        if r.op == "=~" and r.rhs in observed:
+            indicators.setdefault(r.lhs, []).append(r.rhs)
+    for latent, items in indicators.items():
+        if len(items) == 1 and items[0] not in free_theta:
+            out.add(latent)
+    return out

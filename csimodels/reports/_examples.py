@@ -325,6 +325,116 @@ def _trends() -> Result:
     return res
 
 
+def _events() -> object:
+    import csimodels as csi
+
+    return csi.datasets.simulate_customer_events(n_customers=300, random_state=1)
+
+
+def _retention() -> Result:
+    import csimodels as csi
+
+    res: Result = csi.Retention().fit(getattr(_events(), "events"))  # noqa: B009
+    return res
+
+
+def _complaints() -> Result:
+    import csimodels as csi
+
+    res: Result = csi.ComplaintAnalysis().fit(getattr(_events(), "events"))  # noqa: B009
+    return res
+
+
+def _value() -> Result:
+    import csimodels as csi
+
+    sim = csi.datasets.simulate_customer_events(n_customers=1500, random_state=4)
+    res: Result = csi.SatisfactionValue(horizon=12).fit(
+        sim.events,
+        sim.survey,
+        customer="customer",
+        time="survey_date",
+        satisfaction="satisfaction",
+        level_column="level",
+    )
+    return res
+
+
+def _invariance() -> Result:
+    import numpy as np
+
+    import csimodels as csi
+    from csimodels.sem import measurement_invariance
+
+    rng = np.random.default_rng(3)
+    f = rng.normal(size=(600, 1))
+    df = pd.DataFrame(
+        f @ [[1.0, 0.9, 0.8]] + rng.normal(size=(600, 3)) * 0.6, columns=["a", "b", "c"]
+    )
+    df["g"] = np.repeat(["north", "south"], 300)
+    res: Result = measurement_invariance(csi.CBSEM("F =~ a + b + c"), df, group="g")
+    return res
+
+
+def _what_if() -> Result:
+    res: Result = getattr(example_result("PLSResult"), "what_if")({"Quality": 3})  # noqa: B009
+    return res
+
+
+def _plan() -> Result:
+    import csimodels as csi
+
+    pls = example_result("PLSResult")
+    res: Result = csi.ImprovementPlan(goal=1.0, costs={"Quality": 10.0, "Value": 4.0}).fit(pls)
+    return res
+
+
+def _plan_evaluation() -> Result:
+    import csimodels as csi
+
+    plan = _plan()
+    res: Result = getattr(plan, "evaluate")(csi.datasets.load_example("acsi_demo"))  # noqa: B009
+    return res
+
+
+def _kpi() -> Result:
+    from csimodels.trends import KPIMonitor
+
+    df = pd.DataFrame(
+        {
+            "month": ["01", "02", "03", "04", "05"],
+            "complaints": [20, 22, 18, 21, 45],
+            "orders": [1000, 1100, 950, 1000, 1000],
+        }
+    )
+    res: Result = KPIMonitor(kind="rate", name="complaints", baseline=4).fit(
+        df, period="month", events="complaints", trials="orders"
+    )
+    return res
+
+
+def _backtest() -> Result:
+    import csimodels as csi
+    from csimodels.trends import TrendMonitor, backtest
+
+    trend = TrendMonitor(series=["SAT1"], forecast="drift").fit(
+        csi.datasets.load_example("acsi_demo"), by="region"
+    )
+    res: Result = backtest(trend)
+    return res
+
+
+def _out_of_core() -> Result:
+    import dask.dataframe as dd
+
+    import csimodels as csi
+
+    d = csi.datasets.load_example("acsi_demo")
+    ddf = dd.from_pandas(d.frame, npartitions=3)
+    res: Result = csi.ACSI(indicators=d.constructs).fit(ddf, scale=(1, 10))
+    return res
+
+
 EXAMPLE_BUILDERS: dict[str, Callable[[], Result]] = {
     "DescriptionResult": _describe,
     "PLSResult": _pls,
@@ -354,6 +464,16 @@ EXAMPLE_BUILDERS: dict[str, Callable[[], Result]] = {
     "TrendResult": _trends,
     "SegmentedResult": _fit_by,
     "ReportBatchResult": _batch,
+    "RetentionResult": _retention,
+    "ComplaintResult": _complaints,
+    "SatisfactionValueResult": _value,
+    "InvarianceResult": _invariance,
+    "WhatIfResult": _what_if,
+    "PlanResult": _plan,
+    "PlanEvaluation": _plan_evaluation,
+    "KPIResult": _kpi,
+    "BacktestResult": _backtest,
+    "OutOfCorePLSResult": _out_of_core,
 }
 """Builders of one example per result class, keyed by the class name."""
 

@@ -410,7 +410,12 @@ def _cell(value: Any) -> Any:
             return "inf" if v > 0 else "-inf"
         return v
     if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.to_pydatetime()
+        if pd.isna(value):
+            return None
+        value = value.to_pydatetime()
+    if isinstance(value, _dt.datetime) and value.microsecond % 1000:
+        # Excel keeps milliseconds: a finer timestamp is written as text, exactly
+        return str(value)
     if isinstance(value, (_dt.datetime, _dt.date, str)):
         return value
     try:

@@ -345,8 +345,7 @@ def _render_charts(section: Section, language: str, labels: str) -> list[Chart]:
         add("AHP priorities", res.plot("priorities", **opts))
     elif kind == "trends" and name == "TrendResult":
         segment = section.context.get("segment")
-        axes = res.plot(segment)
-        add("Trends and alerts", axes[0])
+        add("Trends and alerts", res.plot(segment=segment, language=language, labels=labels))
     elif hasattr(res, "plot"):
         from csimodels.plotting import use_language
 

@@ -430,7 +430,7 @@ def _out_of_core() -> Result:
     import csimodels as csi
 
     d = csi.datasets.load_example("acsi_demo")
-    ddf = dd.from_pandas(d.frame, npartitions=3)
+    ddf = dd.from_pandas(d.frame, npartitions=3)  # type: ignore[no-untyped-call]
     res: Result = csi.ACSI(indicators=d.constructs).fit(ddf, scale=(1, 10))
     return res
 

@@ -28,6 +28,11 @@ _ASCII_RUN = re.compile(r"[!-~](?:[ -~]*[!-~])?")
 _NON_LATIN = re.compile(r"[^\x00-\u024f\u2000-\u206f\u2190-\u22ff]")
 
 
+def _cid_safe(text: str) -> str:
+    """Characters STSong-Light lacks, replaced by ones it has (the middle dot)."""
+    return text.replace("\u00b7", "\u30fb")
+
+
 def _clip(text: str, width: int = 28) -> str:
     """Table cells stay on one line: long text is cut with an ellipsis."""
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -156,6 +161,7 @@ def write_pdf(report: Document, path: Path) -> None:
     def esc(text: str) -> str:
         out = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         if regular == CID_FONT:
+            out = _cid_safe(out)
             # the CID font's Latin glyphs are poorly spaced: Latin runs in Helvetica
             out = _ASCII_RUN.sub(lambda m: f'<font name="Helvetica">{m.group(0)}</font>', out)
         # superscript two (R², f²) is not in every CJK font
@@ -228,7 +234,8 @@ def write_pdf(report: Document, path: Path) -> None:
         canvas.line(18 * mm, 14 * mm, A4[0] - 18 * mm, 14 * mm)
         canvas.setFont(regular, 7.5)
         canvas.setFillColor(colors.HexColor("#666666"))
-        canvas.drawString(18 * mm, 9.5 * mm, report.title[:90])
+        title = _cid_safe(report.title) if regular == CID_FONT else report.title
+        canvas.drawString(18 * mm, 9.5 * mm, title[:90])
         canvas.drawRightString(A4[0] - 18 * mm, 9.5 * mm, str(doc.page))
         if logo:
             canvas.drawImage(

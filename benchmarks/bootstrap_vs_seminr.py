@@ -54,7 +54,7 @@ def main() -> None:
     n_resamples = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     mobi = load_mobi()
     model = csi.ECSI(indicators=ITEMS)
-    model.fit(mobi, scale=(1, 10), bootstrap=50, random_state=0)  # warm up
+    model.fit(mobi, scale=(1, 10), bootstrap=100, random_state=0)  # warm up
     idx = np.random.default_rng(1).integers(0, len(mobi), size=(n_resamples, len(mobi)))
 
     walls, cpus = [], []

@@ -66,6 +66,12 @@ class Settings(NoLegacyAPI, BaseModel):
                     raise original from None
             messages = [_describe_error(e, type(self).__name__) for e in err.errors()]
             raise InvalidParameterError("; ".join(messages)) from None
+        except TypeError as err:
+            # a nested model given a dict whose keys are not strings ("keywords must be
+            # strings"): pydantic passes the dict on as keyword arguments
+            raise InvalidParameterError(
+                f"{type(self).__name__}: a nested setting got an invalid value ({err})"
+            ) from None
 
     def to_config(self) -> dict[str, Any]:
         """The settings as a JSON-ready dict; :meth:`from_config` rebuilds the model.

@@ -37,6 +37,7 @@ __all__ = [
     "check_resample_count",
     "min_resamples_for_interval",
     "resolve_random_state",
+    "validate_random_state",
 ]
 
 #: Largest number of resamples or permutations accepted (memory is streamed, but a
@@ -100,6 +101,27 @@ def resolve_random_state(value: object, *, owner: str, name: str = "random_state
         f"parameter {name!r} of {owner} must be a non-negative int, a numpy Generator or "
         f"None, got {value!r}"
     )
+
+
+def validate_random_state(
+    value: object, *, owner: str, name: str = "random_state"
+) -> int | np.random.Generator | None:
+    """Check a seed without using it (for models that take ``random_state`` as a setting).
+
+    Accepts what :func:`resolve_random_state` accepts and returns it unchanged (a
+    Generator is not drawn from), so the error appears when the model is built.
+
+    Examples
+    --------
+    >>> validate_random_state(3, owner="demo")
+    3
+    >>> validate_random_state("3", owner="demo")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    csimodels.errors.InvalidParameterError: parameter 'random_state' of demo must be ..., got '3'
+    """
+    if value is None or isinstance(value, np.random.Generator):
+        return value
+    return resolve_random_state(value, owner=owner, name=name)
 
 
 class Bootstrap(Settings):

@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -82,7 +83,7 @@ def _validate_series(value: Any) -> pd.Series:
 
 def _kind_of(value: Any) -> str:
     if isinstance(value, dict):
-        return f"an object of kind {value.get('kind')!r}"
+        return f"an object of kind {value['kind']!r}" if "kind" in value else "an object"
     return "null" if value is None else type(value).__name__
 
 
@@ -308,12 +309,38 @@ def _register(cls: type[Result]) -> None:
         _LIBRARY_TYPES.setdefault(cls.__name__, cls)
 
 
+def _load_library_type(kind: str) -> type[Result] | None:
+    """A library result class whose module is not imported yet (the API loads lazily).
+
+    Only modules of this package are imported, and only by a well-formed dotted name;
+    a bare class name (payloads of older versions) loads every family first.
+    """
+    import importlib
+    import re
+
+    if "." in kind:
+        module = kind.rsplit(".", 1)[0]
+        if re.fullmatch(r"csimodels(\.[A-Za-z_][A-Za-z0-9_]*)+", module) is None:
+            return None
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return None
+        return _RESULT_TYPES.get(kind)
+    import csimodels
+
+    csimodels.load_all()
+    return _LIBRARY_TYPES.get(kind)
+
+
 def _resolve_type(kind: Any) -> type[Result]:
     if not isinstance(kind, str):
         raise ResultFormatError(
             f"result JSON: field 'result_type' must be a string, got {_kind_of(kind)}"
         )
     target = _RESULT_TYPES.get(kind) if "." in kind else _LIBRARY_TYPES.get(kind)
+    if target is None:
+        target = _load_library_type(kind)
     if target is None:
         raise ResultFormatError(
             f"result JSON: field 'result_type' names {kind[:200]!r}, which is not a "
@@ -354,6 +381,8 @@ def _validation_message(err: ValidationError, cls: type) -> str:
     tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
     if problem:
         return f"{cls.__name__} payload: {problem} {loc!r}{tail}"
+    if not first["loc"]:
+        return f"{cls.__name__} payload: {msg}{tail}"
     return f"{cls.__name__} payload: field {loc!r}: {msg}{tail}"
 
 
@@ -400,6 +429,10 @@ class Result(NoLegacyAPI, BaseModel):
 
     @model_validator(mode="after")
     def _run_invariants(self) -> Self:
+        for name in _table_fields(type(self)):
+            table = self.__dict__.get(name)
+            if isinstance(table, (pd.DataFrame, pd.Series)):
+                _check_table_vocabulary(name, table)
         self._check_invariants()
         return self
 
@@ -579,6 +612,43 @@ def _load_json(text: Any) -> Any:
         ) from None
 
 
+def _float_column(table: pd.DataFrame, column: str) -> Any:
+    col = table[column]
+    if isinstance(col, pd.DataFrame) or not pd.api.types.is_numeric_dtype(col.dtype):
+        return None
+    return col.to_numpy(dtype="float64", na_value=math.nan)
+
+
+def _check_table_vocabulary(name: str, table: pd.DataFrame | pd.Series) -> None:
+    """Invariants of the shared table vocabulary, whatever the result.
+
+    ``p_value``-like columns lie in [0, 1], ``std_error`` is not negative, and
+    ``ci_lower <= ci_upper`` wherever both are numbers (NaN is always allowed).
+    """
+    if isinstance(table, pd.Series) or table.columns.has_duplicates:
+        return
+    tol = 1e-9
+    for column in table.columns:
+        if not isinstance(column, str):
+            continue
+        if column.startswith("p_") or column == "p_value":
+            values = _float_column(table, column)
+            if values is not None:
+                finite = values[~np.isnan(values)]
+                if ((finite < -tol) | (finite > 1 + tol)).any():
+                    raise ValueError(f"table {name!r}: column {column!r} must lie in [0, 1]")
+        if column == "std_error":
+            values = _float_column(table, column)
+            if values is not None and (values[~np.isnan(values)] < -tol).any():
+                raise ValueError(f"table {name!r}: column 'std_error' must not be negative")
+    if "ci_lower" in table.columns and "ci_upper" in table.columns:
+        lo, hi = _float_column(table, "ci_lower"), _float_column(table, "ci_upper")
+        if lo is not None and hi is not None:
+            both = ~np.isnan(lo) & ~np.isnan(hi)
+            if (lo[both] > hi[both] + tol * np.maximum(1.0, np.abs(hi[both]))).any():
+                raise ValueError(f"table {name!r}: ci_lower must not exceed ci_upper")
+
+
 def _is_table_validator(meta: Any) -> bool:
     return isinstance(meta, PlainValidator) and meta.func in (_validate_frame, _validate_series)
 
@@ -589,6 +659,7 @@ def _mentions_table(annotation: Any) -> bool:
     return any(_mentions_table(a) for a in typing.get_args(annotation))
 
 
+@functools.cache
 def _table_fields(cls: type[BaseModel]) -> list[str]:
     return [
         name

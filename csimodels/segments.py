@@ -37,8 +37,11 @@ from csimodels.results import Result, SegmentedResult, warn_and_note
 
 __all__ = [
     "ON_ERROR",
+    "Part",
     "as_by",
     "fit_by",
+    "fit_parts",
+    "label_of",
     "plan_segments",
     "segment_label",
     "split_by",
@@ -136,11 +139,122 @@ def _plain(value: Hashable) -> Hashable:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _fit_safely(fit_one: Callable[[SurveyData], Result], part: SurveyData) -> Result | str:
+#: One segment to fit: its ``by`` values, its size and a thunk that fits it.
+Part = tuple[tuple[Hashable, ...], int, Callable[[], Result]]
+
+
+def _check_policy(owner: str, min_segment_size: object, on_error: object) -> None:
+    if on_error not in ON_ERROR:
+        raise InvalidParameterError(
+            f"parameter 'on_error' of {owner} must be 'skip' or 'raise', got {on_error!r}"
+        )
+    if isinstance(min_segment_size, bool) or not isinstance(min_segment_size, int):
+        raise InvalidParameterError(
+            f"parameter 'min_segment_size' of {owner} must be an int, got {min_segment_size!r}"
+        )
+    if min_segment_size < 1:
+        raise InvalidParameterError(
+            f"parameter 'min_segment_size' of {owner} must be at least 1, got {min_segment_size}"
+        )
+
+
+def _run(thunk: Callable[[], Result], on_error: str) -> Result | str:
+    if on_error == "raise":
+        return thunk()
     try:
-        return fit_one(part)
+        return thunk()
     except CSIModelsError as err:
         return f"{type(err).__name__}: {err}"
+
+
+def fit_parts(
+    parts: Sequence[Part],
+    by: str | Sequence[str],
+    *,
+    owner: str,
+    min_segment_size: int = 2,
+    on_error: Literal["skip", "raise"] = "skip",
+    n_jobs: int = 1,
+    pooled: Result | None = None,
+    headline: Sequence[str] = (),
+    settings: dict[str, Any] | None = None,
+    unit: str = "respondents",
+    n_missing: int = 0,
+    notes: Sequence[str] = (),
+) -> SegmentedResult:
+    """Fit already split segments and collect the :class:`SegmentedResult`.
+
+    The core of :func:`fit_by`, for data that is not a SurveyData (an event log is
+    split by its own columns): each part is ``(by values, size, thunk)``; parts smaller
+    than ``min_segment_size`` (in ``unit``) are not fitted; a thunk raising a csimodels
+    error is recorded as failed (``on_error="skip"``) or propagates (``"raise"``).
+
+    Examples
+    --------
+    >>> import csimodels as csi
+    >>> data = csi.datasets.load_example("acsi_demo")
+    >>> parts = [((r,), p.n_respondents, p.describe) for r, p in data.groups("region")]
+    >>> fit_parts(parts, "region", owner="describe").labels
+    ['East', 'North', 'South', 'West']
+    """
+    columns = as_by(by, owner=owner)
+    _check_policy(owner, min_segment_size, on_error)
+    if not parts:
+        raise DataValidationError(f"{owner}: no segment of {' × '.join(columns)} has data")
+    found = list(notes)
+    if n_missing:
+        warn_and_note(
+            found,
+            f"{n_missing} {unit} have no value of {' or '.join(columns)} and are in no segment",
+            DataQualityWarning,
+        )
+    rows: list[dict[str, Any]] = []
+    to_fit: list[tuple[str, Callable[[], Result]]] = []
+    for values, n, thunk in parts:
+        label = segment_label(values)
+        row: dict[str, Any] = {"segment": label, **dict(zip(columns, values, strict=True))}
+        row["n"] = n
+        if n < min_segment_size:
+            row |= {"status": "too_small", "reason": f"fewer than {min_segment_size} {unit}"}
+            warn_and_note(
+                found,
+                f"segment {label!r} has {n} {unit}, fewer than {min_segment_size}: not fitted",
+                DataQualityWarning,
+            )
+        else:
+            row |= {"status": "fitted", "reason": ""}
+            to_fit.append((label, thunk))
+        rows.append(row)
+    if n_jobs == 1:
+        outcomes = [_run(thunk, on_error) for _, thunk in to_fit]
+    else:
+        from joblib import Parallel, delayed
+
+        outcomes = list(
+            Parallel(n_jobs=n_jobs)(delayed(_run)(thunk, on_error) for _, thunk in to_fit)
+        )
+    results: dict[str, Result] = {}
+    by_label = {row["segment"]: row for row in rows}
+    for (label, _), outcome in zip(to_fit, outcomes, strict=True):
+        if isinstance(outcome, str):
+            by_label[label] |= {"status": "failed", "reason": outcome}
+            warn_and_note(found, f"segment {label!r} failed: {outcome}", DataQualityWarning)
+        else:
+            results[label] = outcome
+    return SegmentedResult(
+        by=columns,
+        pooled=pooled,
+        segments=results,
+        status=status_table(rows),
+        headline=tuple(headline),
+        settings={
+            **(settings or {}),
+            "by": list(columns),
+            "min_segment_size": min_segment_size,
+            "on_error": on_error,
+        },
+        notes=tuple(found),
+    )
 
 
 def plan_segments(
@@ -159,14 +273,7 @@ def plan_segments(
     through :func:`fit_by`.
     """
     columns = as_by(by, owner=owner)
-    if isinstance(min_segment_size, bool) or not isinstance(min_segment_size, int):
-        raise InvalidParameterError(
-            f"parameter 'min_segment_size' of {owner} must be an int, got {min_segment_size!r}"
-        )
-    if min_segment_size < 1:
-        raise InvalidParameterError(
-            f"parameter 'min_segment_size' of {owner} must be at least 1, got {min_segment_size}"
-        )
+    _check_policy(owner, min_segment_size, "skip")
     parts, n_missing = split_by(data, columns, owner=owner)
     if not parts:
         raise DataValidationError(f"{owner}: no respondent has a value of {' × '.join(columns)}")
@@ -258,43 +365,25 @@ def fit_by(
     >>> res.labels[:2]
     ['East × Hangzhou', 'East × Shanghai']
     """
-    if on_error not in ON_ERROR:
-        raise InvalidParameterError(
-            f"parameter 'on_error' of {owner} must be 'skip' or 'raise', got {on_error!r}"
-        )
-    columns, rows, to_fit, notes = plan_segments(
-        data, by, owner=owner, min_segment_size=min_segment_size
-    )
-    task: Callable[[SurveyData], Result | str] = (
-        fit_one if on_error == "raise" else partial(_fit_safely, fit_one)
-    )
-    if n_jobs == 1:
-        outcomes = [task(part) for _, part in to_fit]
-    else:
-        from joblib import Parallel, delayed
-
-        outcomes = list(Parallel(n_jobs=n_jobs)(delayed(task)(part) for _, part in to_fit))
-    results: dict[str, Result] = {}
-    by_label = {row["segment"]: row for row in rows}
-    for (label, _), outcome in zip(to_fit, outcomes, strict=True):
-        if isinstance(outcome, str):
-            by_label[label] |= {"status": "failed", "reason": outcome}
-            warn_and_note(notes, f"segment {label!r} failed: {outcome}", DataQualityWarning)
-        else:
-            results[label] = outcome
-    fitted = [(label, part) for label, part in to_fit if label in results]
-    return SegmentedResult(
-        by=columns,
+    columns = as_by(by, owner=owner)
+    _check_policy(owner, min_segment_size, on_error)
+    parts, n_missing = split_by(data, columns, owner=owner)
+    if not parts:
+        raise DataValidationError(f"{owner}: no respondent has a value of {' × '.join(columns)}")
+    result = fit_parts(
+        [(values, part.n_respondents, partial(fit_one, part)) for values, part in parts],
+        columns,
+        owner=owner,
+        min_segment_size=min_segment_size,
+        on_error=on_error,
+        n_jobs=n_jobs,
         pooled=pooled,
-        segments=results,
-        status=status_table(rows),
-        overview=overview(fitted) if overview is not None and fitted else {},
-        headline=tuple(headline),
-        settings={
-            **(settings or {}),
-            "by": list(columns),
-            "min_segment_size": min_segment_size,
-            "on_error": on_error,
-        },
-        notes=tuple(notes),
+        headline=headline,
+        settings=settings,
+        n_missing=n_missing,
     )
+    if overview is None or not result.segments:
+        return result
+    fitted = [(segment_label(values), part) for values, part in parts]
+    fitted = [(label, part) for label, part in fitted if label in result.segments]
+    return result.model_copy(update={"overview": overview(fitted)})

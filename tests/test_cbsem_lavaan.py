@@ -234,6 +234,34 @@ class TestSamplingWeightsMLR(CheckLavaan):
         assert ml.settings["se"] == "robust.huber.white"
 
 
+class TestSamplingWeightsByGroup(CheckLavaan):
+    """Sampling weights by school: normalised over the whole sample (lavaan's
+    ``sampling.weights.normalization = "total"``)."""
+
+    case = "hs_group_weights_mlr"
+    syntax = _model("hs_model")
+    data_name = "hs_w"
+    fit_kw: ClassVar[dict[str, Any]] = {"estimator": "MLR", "weight": "w", "group": "school"}
+    robust = True
+
+
+class TestObservedCovariates(CheckLavaan):
+    """``dem60 ~ x1 + x2`` with observed x: lavaan's fixed.x (the covariates' moments
+    are given: not parameters, and the baseline keeps their covariance)."""
+
+    case = "pd_covariates"
+    syntax = _model("pd_covariates")
+    data_name = "pd"
+
+
+class TestObservedCovariatesMLR(CheckLavaan):
+    case = "pd_covariates_mlr"
+    syntax = _model("pd_covariates")
+    data_name = "pd"
+    fit_kw: ClassVar[dict[str, Any]] = {"estimator": "MLR"}
+    robust = True
+
+
 class TestFixedValues(CheckLavaan):
     """``0.6*x2`` fixed, ``NA*x4`` freed, ``start()``, a fixed variance and covariance."""
 
@@ -478,7 +506,8 @@ def test_bad_constructor_arguments() -> None:
 def _captured_estimation(model: csi.CBSEM, data: pd.DataFrame) -> Any:
     """The internal Estimation of a fit (to drive the bootstrap engine directly)."""
     from csimodels.sem import _cbsem_estimate as ce
-    from csimodels.sem._cbsem_syntax import build_partable, parse_syntax
+    from csimodels.sem._cbsem_partable import build_partable
+    from csimodels.sem._cbsem_syntax import parse_syntax
 
     parsed = parse_syntax(str(model.syntax))
     table = build_partable(parsed)
@@ -570,6 +599,7 @@ def test_bootstrap_refuses_what_it_cannot_do(hs_data: pd.DataFrame) -> None:
 
 MI_CASES = {
     "pd_labels": ("pd_labels", "pd", {}, {}),
+    "pd_covariates": ("pd_covariates", "pd", {}, {}),
     "hs_fixed": ("hs_fixed", "hs", {}, {}),
     "hs_stdlv": ("hs_model", "hs", {"std_lv": True}, {}),
     "hs_sem": ("hs_sem", "hs", {}, {}),
@@ -596,6 +626,7 @@ def test_modification_indices_match_lavaan(
     lav = lav[lav["mi"] > 1e-4]  # lavaan keeps a marker loading at MI ~ 1e-6 (V ~ 0)
     both = lav.merge(res.modification_indices, on=["lhs", "op", "rhs", "group"], how="left")
     assert both["mi_y"].notna().all()
+    assert len(res.modification_indices) <= len(lav) + 1  # (+ a marker lavaan drops)
     np.testing.assert_allclose(both["mi_y"], both["mi_x"], rtol=5e-4, atol=2e-3)
     np.testing.assert_allclose(both["epc_y"], both["epc_x"], rtol=5e-4, atol=1e-4)
     np.testing.assert_allclose(both["sepc_all"], both["sepc.all"], rtol=5e-4, atol=1e-4)

@@ -91,6 +91,41 @@ CASES = [
 ]
 
 
+def _factor_frame() -> pd.DataFrame:
+    return csi.explore.simulate_factor_data(n=300, random_state=1).data.frame
+
+
+def _segment_frame() -> pd.DataFrame:
+    return csi.explore.simulate_segments(n=240, random_state=1).data.frame
+
+
+_FACTOR_ITEMS = [f"{f}{i}" for f in "ABC" for i in range(1, 5)]
+CASES += [
+    Case(
+        "EFA",
+        csi.EFA(parallel_draws=20),
+        _factor_frame,
+        {"items": _FACTOR_ITEMS, "random_state": 1},
+        "B2",
+    ),
+    Case("Reliability", csi.Reliability(), _factor_frame, {"items": _FACTOR_ITEMS[:4]}, "A3"),
+    Case(
+        "ScreenResponses",
+        csi.ScreenResponses(),
+        _factor_frame,
+        {"items": _FACTOR_ITEMS},
+        "C1",
+    ),
+    Case(
+        "Segmentation",
+        csi.Segmentation(k_range=(2, 4), n_init=2),
+        _segment_frame,
+        {"items": ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6"], "random_state": 1},
+        "Q4",
+    ),
+]
+
+
 @pytest.fixture(params=CASES, ids=[c.name for c in CASES])
 def case(request: pytest.FixtureRequest) -> Case:
     return request.param  # type: ignore[no-any-return]

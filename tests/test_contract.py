@@ -66,6 +66,12 @@ EXAMPLES: dict[str, Callable[[], Settings]] = {
     "PenaltyReward": lambda: csi.PenaltyReward(attributes=["QUAL1", "VAL1"], overall="SAT1"),
     "ImportancePerformance": lambda: csi.ImportancePerformance(),
     "TrendMonitor": lambda: csi.TrendMonitor(series=["SAT1"]),
+    "CBSEM": lambda: csi.CBSEM(syntax="visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"),
+    "KPIMonitor": lambda: csi.KPIMonitor(kind="rate", name="complaints"),
+    "EFA": lambda: csi.EFA(n_factors=2, extraction="minres", rotation="oblimin"),
+    "Reliability": lambda: csi.Reliability(),
+    "ScreenResponses": lambda: csi.ScreenResponses(),
+    "Segmentation": lambda: csi.Segmentation(),
     "Retention": lambda: csi.Retention(),
     "ComplaintAnalysis": lambda: csi.ComplaintAnalysis(),
     "SatisfactionValue": lambda: csi.SatisfactionValue(),
@@ -194,6 +200,11 @@ def _fce_frame() -> pd.DataFrame:
     )
 
 
+def _factor_survey() -> pd.DataFrame:
+    sim = csi.explore.simulate_factor_data(n=400, random_state=6)
+    return sim.data.frame.assign(region=np.repeat(["N", "S"], 200))
+
+
 BY_CASES = [
     ByCase("ACSI", csi.ACSI(indicators=_ACSI).fit, _demo, "region", "paths"),
     ByCase(
@@ -227,6 +238,22 @@ BY_CASES = [
         "store",
         "table",
         {"weights": [0.5, 0.5], "items": ["速度", "态度"]},
+    ),
+    ByCase(
+        "EFA",
+        csi.EFA(parallel_draws=30).fit,
+        _factor_survey,
+        "region",
+        "loadings",
+        {"random_state": 2, "items": [f"{f}{i}" for f in "ABC" for i in range(1, 5)]},
+    ),
+    ByCase(
+        "Reliability",
+        csi.Reliability().fit,
+        _factor_survey,
+        "region",
+        "scales",
+        {"items": ["A1", "A2", "A3", "A4"]},
     ),
 ]
 

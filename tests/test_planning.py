@@ -275,6 +275,7 @@ def test_quadratic_cost_closed_form_and_slsqp():
     assert capped.allocation.loc[("(all)", "D1"), "change"] == pytest.approx(2.0)
 
 
+@pytest.mark.filterwarnings("ignore:delta_grad == 0.0")  # trust-constr, the oracle
 def test_convex_with_segment_budget_uses_slsqp_and_kkt():
     # A segment budget binds, so the bisection shortcut does not apply; the result must
     # match an independent trust-constr solve and satisfy the KKT conditions.
@@ -482,6 +483,7 @@ def test_what_if_construct_and_indicator_level(acsi):
     assert result_from_json(big.to_json()) == big
 
 
+@pytest.mark.filterwarnings("ignore::csimodels.errors.ResamplingWarning")  # 25 resamples
 def test_what_if_bootstrap_interval_matches_refits():
     # Oracle: refit the model on the resamples themselves and take the IPMA importance
     # of each refit; the what-if draws use the stored bootstrap draws (resample SDs
@@ -523,13 +525,9 @@ def test_driver_analysis_simulation_recovers_true_uplift():
     x = rng.normal(5.5, 1.0, (n, 3))
     y = 1 + x @ np.array([0.4, 0.25, 0.1]) + rng.normal(0, 0.6, n)
     df = pd.DataFrame(np.column_stack([x, y]), columns=["A1", "A2", "A3", "OV"])
-    da = csi.DriverAnalysis(
-        attributes=["A1", "A2", "A3"],
-        overall="OV",
-        methods=["slope"],
-        bootstrap=200,
-        random_state=3,
-    ).fit(df)
+    da = csi.DriverAnalysis(attributes=["A1", "A2", "A3"], overall="OV", methods=["slope"]).fit(
+        df, bootstrap=200, random_state=3
+    )
     w = da.what_if({"A1": 5.0, "A2": 5.0}, scale=(1, 10))
     truth = 5 * 0.4 + 5 * 0.25
     se = float(w.prediction["std_error"].iloc[0])
@@ -541,7 +539,8 @@ def test_driver_analysis_simulation_recovers_true_uplift():
     xs = plan.allocation["change"].to_numpy()
     true_uplift = xs @ np.array([0.4, 0.25, 0.1])
     lo, hi = plan.overview["uplift_ci_lower"], plan.overview["uplift_ci_upper"]
-    assert lo - 1e-9 <= true_uplift <= hi + 1e-9 or abs(true_uplift - 2.0) < 3 * (hi - lo) / 4
+    assert lo < 2.0 < hi
+    assert abs(true_uplift - 2.0) < 3 * (hi - lo) / (2 * 1.96)  # within 3 bootstrap SEs
 
 
 # ---------------------------------------------------------------------------------------

@@ -118,6 +118,7 @@ def test_costs_as_a_frame_and_seed_weights_per_segment(demo):
     assert result_from_json(plan.to_json()) == plan
 
 
+@pytest.mark.filterwarnings("ignore::csimodels.errors.ResamplingWarning")  # 60 resamples
 def test_segmented_bootstrap_interval_combines_segment_draws(demo):
     by = csi.ACSI(indicators=demo.constructs).fit(
         demo, by="region", bootstrap=csi.Bootstrap(n=60, random_state=3)
@@ -209,3 +210,36 @@ def test_driver_table_checks():
         ImprovementPlan(goal=1.0, costs={"x": {"a": 1.0}}).fit(two)
     ok = ImprovementPlan(goal=1.0, costs=1.0).fit(two)
     np.testing.assert_allclose(ok.segments["weight"], [0.25, 0.75])
+
+
+def test_large_convex_plans_use_refined_secants(monkeypatch):
+    # Above SLSQP_MAX_VARIABLES a convex plan that bisection cannot solve (a binding
+    # segment budget) is solved over refined secant tiers; it must match SLSQP.
+    from csimodels.planning import _solver
+
+    rng = np.random.default_rng(5)
+    s_n, d_n = 6, 4
+    frame = pd.DataFrame(
+        {
+            "segment": np.repeat([f"S{i}" for i in range(s_n)], d_n),
+            "driver": np.tile([f"D{j}" for j in range(d_n)], s_n),
+            "importance": rng.uniform(0.05, 0.4, s_n * d_n),
+            "performance": rng.uniform(60, 90, s_n * d_n),
+            "target_level": np.repeat(rng.uniform(60, 75, s_n), d_n),
+            "n": np.repeat(rng.integers(50, 300, s_n), d_n),
+        }
+    )
+    costs = {
+        f"S{i}": {f"D{j}": ConvexCost(rate=float(rng.uniform(0.2, 2))) for j in range(d_n)}
+        for i in range(s_n)
+    }
+    plan = ImprovementPlan(goal=3.0, costs=costs, segment_budgets={"S0": 0.5, "S1": 0.3})
+    exact = plan.fit(frame)
+    assert exact.settings["solver"] == "slsqp"
+    monkeypatch.setattr(_solver, "SLSQP_MAX_VARIABLES", 5)
+    approx = plan.fit(frame)
+    assert "secant" in approx.settings["solver"]
+    assert any("secant tiers" in n for n in approx.notes)
+    assert approx.overview["total_cost"] == pytest.approx(exact.overview["total_cost"], rel=1e-4)
+    assert np.all(approx.segments["cost"].iloc[:2] <= [0.5 + 1e-9, 0.3 + 1e-9])
+    np.testing.assert_allclose(approx.allocation["change"], exact.allocation["change"], atol=0.02)

@@ -234,7 +234,12 @@ def test_memory_budget_is_respected_in_a_subprocess() -> None:
     n, b, budget = 300_000, 40, 64 * 2**20
     script = _MEMORY_SCRIPT.format(tests=str(Path(__file__).parent), n=n, b=b, budget=budget)
     out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[1],  # this checkout's csimodels
     )
     found = json.loads(out.stdout.strip().splitlines()[-1])
     assert found["ok"] == b

@@ -181,7 +181,7 @@ def test_infinite_values_rejected() -> None:
         ({"constructs": {"A": ["ZZ"]}}, "construct 'A' lists 'ZZ', which is not an item"),
         ({"construct_labels": {"Q": "x"}}, "construct_labels names 'Q'"),
         ({"items": ["SAT1", "w"]}, "column 'w' is both an item and a weight"),
-        ({"scale": (10, 1)}, "scale must be (min, max) with min < max"),
+        ({"scale": (10, 1)}, "finite bounds with min < max, got [10.0, 1.0]"),
         ({"scale": {"XX": (1, 5)}}, "scale names 'XX', which is not an item"),
         ({"missing_codes": 99}, "missing_codes must be a list"),
     ],

@@ -204,7 +204,21 @@ def check_judgments(
     (('price', 'quality'), [[1.0, 3.0], [0.3333, 1.0]])
     """
     if labels is not None:
+        if isinstance(labels, (str, bytes)) or not hasattr(labels, "__iter__"):
+            raise DataValidationError(
+                f"{where}: labels must be a list of element names, got {labels!r}"
+            )
         labels = list(labels)
+        bad = [
+            x
+            for x in labels
+            if not isinstance(x, (str, int, np.integer)) or isinstance(x, (bool, np.bool_))
+        ]
+        if bad:
+            raise DataValidationError(
+                f"{where}: labels must be names (strings or integers), got "
+                f"{format_offenders([repr(b) for b in bad])}"
+            )
         dup = sorted({str(x) for x in labels if labels.count(x) > 1})
         if dup:
             raise DataValidationError(f"{where}: duplicated labels {format_offenders(dup)}")
@@ -231,6 +245,14 @@ def check_judgments(
             f"{where}: judgments must be positive ratios; found "
             f"{_plain_cells(order, a, nonpositive)}; "
             "for 'j is 3 times as important as i' write 1/3 in cell (i, j)"
+        )
+    with np.errstate(divide="ignore"):
+        extreme = ~np.isnan(a) & (np.abs(np.log10(np.where(np.isnan(a), 1.0, a))) > 100)
+    if extreme.any():
+        raise DataValidationError(
+            f"{where}: judgments beyond 1e100 (or below 1e-100) cannot be computed with: "
+            f"{_plain_cells(order, a, extreme)}; a judgment is a ratio of importance on a "
+            "scale such as 1 to 9"
         )
     diag = np.diag(a)
     bad_diag = np.isnan(diag) | (np.abs(diag - 1.0) > reciprocal_tolerance)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, ClassVar, Literal
 
@@ -98,6 +99,37 @@ class AHPResult(Result):
     diagnosis: Frame
 
     _title: ClassVar[str] = "AHP priorities"
+
+    def _check_invariants(self) -> None:
+        w = self.__dict__["weights"]
+        values = w.to_numpy(dtype=np.float64, na_value=np.nan) if len(w) else np.empty(0)
+        if values.size < 1:
+            raise ValueError("weights are empty; a priority vector has n >= 1 entries")
+        if not np.isfinite(values).all() or (values < 0).any():
+            raise ValueError("weights must be finite and non-negative")
+        if abs(values.sum() - 1.0) > 1e-6:
+            raise ValueError(f"weights must sum to 1, got {values.sum():.6g}")
+        if not w.index.is_unique:
+            raise ValueError("weight labels must be unique")
+        if self.n != values.size or self.__dict__["matrix"].shape != (self.n, self.n):
+            raise ValueError(
+                f"n = {self.n} but {values.size} weights and a "
+                f"{self.__dict__['matrix'].shape} matrix"
+            )
+        matrix = self.__dict__["matrix"].to_numpy(dtype=np.float64, na_value=np.nan)
+        if not np.isfinite(matrix).all() or (matrix <= 0).any():
+            raise ValueError("the judgment matrix must hold finite positive ratios")
+        for name in ("lambda_max", "ci", "ri", "cr", "threshold"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
+        if self.gci is not None and not math.isfinite(self.gci):
+            raise ValueError(f"gci must be finite, got {self.gci!r}")
+        if self.consistent != (self.cr <= self.threshold):
+            raise ValueError(
+                f"consistent={self.consistent} contradicts cr={self.cr!r} and "
+                f"threshold={self.threshold!r}"
+            )
 
     def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:
         s = self.settings
@@ -250,7 +282,7 @@ class AHP(Settings):
     method: Literal["eigenvector", "geometric", "column_average"] = "eigenvector"
     ri_table: str = "saaty_1980"
     ri_simulations: int = Field(default=20_000, ge=100)
-    random_state: int = 0
+    random_state: int = Field(default=0, ge=0)
     threshold: float | Literal["saaty"] = 0.10
     strict: bool = False
     reciprocal_tolerance: float = Field(default=0.05, ge=0.0, lt=1.0)

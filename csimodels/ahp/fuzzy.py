@@ -204,7 +204,13 @@ class FuzzyAHP(Settings):
                 t[i, j] = tri
             names = tuple(order)
         else:
-            t = np.array(judgments, dtype=np.float64)
+            try:
+                t = np.array(judgments, dtype=np.float64)
+            except (TypeError, ValueError) as err:
+                raise DataValidationError(
+                    f"{where}: judgments must be a mapping of pairs or an (n, n, 3) array of "
+                    f"numbers; got {type(judgments).__name__} ({err})"
+                ) from None
             if t.ndim != 3 or t.shape[0] != t.shape[1] or t.shape[2] != 3:
                 raise DataValidationError(
                     f"{where}: a fuzzy judgment array must have shape (n, n, 3); got {t.shape}"

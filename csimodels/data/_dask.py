@@ -61,6 +61,9 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
+#: Rows of a partition whose cross products a task forms at once.
+ROW_CHUNK = 16_384
+
 
 def is_dask_frame(obj: object) -> bool:
     """Whether ``obj`` is a dask DataFrame (checked without importing dask).
@@ -94,6 +97,19 @@ def _dask() -> Any:
 
 def _compute(tasks: Sequence[Any]) -> list[Any]:
     return list(_dask().compute(*tasks))
+
+
+def _share(array: FloatArray) -> Any:
+    """``array`` as one graph input: scattered to a distributed cluster when a client is
+    active (released as soon as the returned future is dropped), a delayed literal
+    otherwise."""
+    try:
+        from distributed import get_client
+
+        client: Any = get_client()
+    except (ImportError, ValueError):
+        return _dask().delayed(array, pure=False)
+    return client.scatter(array, hash=False)
 
 
 def _partitions(ddf: Any, columns: Sequence[str]) -> list[Any]:
@@ -171,13 +187,26 @@ def _sums(
     fill: FloatArray,
     shift: FloatArray,
     counts: FloatArray | None,
+    columns: tuple[int, int] | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Total weight (B,), weighted cross-product sums (B, width), Σ (x − c)² (p,)."""
+    """Total weight (B,), weighted cross-product sums (B, width), Σ (x − c)² (p,).
+
+    The partition's cross products are formed :data:`ROW_CHUNK` rows at a time, so
+    a task holds little more than its partition.
+    """
     x, w = _prepared(part, items, weight, codes, missing, fill)
-    rows = _cross_rows(x, shift)
+    p = x.shape[1]
+    if counts is not None and columns is not None:
+        counts = counts[:, columns[0] : columns[1]]
     case = w[None, :] if counts is None else counts * w[None, :]
-    d = rows[:, : x.shape[1]]
-    return case.sum(axis=1), case @ rows, (d * d).sum(axis=0)
+    sums = np.zeros((case.shape[0], p + p * (p + 1) // 2))
+    square = np.zeros(p)
+    for start in range(0, x.shape[0], ROW_CHUNK):
+        rows = _cross_rows(x[start : start + ROW_CHUNK], shift)
+        sums += case[:, start : start + ROW_CHUNK] @ rows
+        d = rows[:, :p]
+        square += (d * d).sum(axis=0)
+    return case.sum(axis=1), sums, square
 
 
 def _group_sums(
@@ -192,12 +221,14 @@ def _group_sums(
     groups: int,
 ) -> tuple[FloatArray, FloatArray]:
     x, w = _prepared(part, items, weight, codes, missing, fill)
-    rows = _cross_rows(x, shift) * w[:, None]
+    p = x.shape[1]
     member = (offset + np.arange(x.shape[0])) % groups
-    out = np.stack(
-        [np.bincount(member, weights=rows[:, j], minlength=groups) for j in range(rows.shape[1])],
-        axis=1,
-    )
+    out = np.zeros((groups, p + p * (p + 1) // 2))
+    for start in range(0, x.shape[0], ROW_CHUNK):
+        stop = start + ROW_CHUNK
+        rows = _cross_rows(x[start:stop], shift) * w[start:stop, None]
+        for j in range(rows.shape[1]):
+            out[:, j] += np.bincount(member[start:stop], weights=rows[:, j], minlength=groups)
     total = np.bincount(member, weights=w, minlength=groups)
     return np.asarray(total, dtype=np.float64), np.asarray(out, dtype=np.float64)
 
@@ -353,18 +384,22 @@ class DaskCrossProducts:
         Partition ``k`` gets columns ``offset_k .. offset_k + size_k − 1`` of ``weights``.
         """
         offsets = np.concatenate([[0], np.cumsum(self.sizes)])
-        tasks = []
-        for k, part in enumerate(self.parts):
-            counts = None if weights is None else weights[:, offsets[k] : offsets[k + 1]]
-            tasks.append(_delayed(_sums)(part, *self._args(), counts))
+        # the case weights enter the graph once (one key, no copy per partition);
+        # each task takes its own columns
+        shared = None if weights is None else _share(weights)
+        tasks = [
+            _delayed(_sums)(part, *self._args(), shared, (int(offsets[k]), int(offsets[k + 1])))
+            for k, part in enumerate(self.parts)
+        ]
         done = _compute(tasks)
+        del shared, tasks  # a scattered array is released with its future
         total = np.sum([d[0] for d in done], axis=0)
         sums = np.sum([d[1] for d in done], axis=0)
         return total, sums
 
     def square_sums(self) -> FloatArray:
         """Σ (x − c)² per item over the rows used (for the zero-variance threshold)."""
-        done = _compute([_delayed(_sums)(p, *self._args(), None) for p in self.parts])
+        done = _compute([_delayed(_sums)(p, *self._args(), None, None) for p in self.parts])
         return np.asarray(np.sum([d[2] for d in done], axis=0), dtype=np.float64)
 
     def group_sums(self, weights: FloatArray, groups: int) -> tuple[FloatArray, FloatArray]:
@@ -653,6 +688,7 @@ def fit_pls(
         "missing": model.missing,
         "weight": weight,
         "n": cp.n,
+        "n_used": cp.n,
         "n_rows": cp.n_rows,
         "partitions": len(cp.parts),
     }
@@ -721,7 +757,18 @@ def fit_pls(
         from csimodels.sem.pls import attach_bootstrap
 
         paths, indices, r2 = attach_bootstrap(boot, paths, indices, r2)
-        settings.update({"bootstrap": bootstrap, "random_state": random_state, "level": level})
+        settings.update(
+            {
+                "bootstrap": bootstrap,
+                "random_state": random_state,
+                "level": level,
+                "inference": f"bootstrap ({bootstrap} resamples of respondents; standard "
+                f"deviation of the draws, {level:.0%} percentile intervals, t with "
+                f"{bootstrap - 1} df)",
+            }
+        )
+    else:
+        settings["inference"] = "none"
     return OutOfCorePLSResult(
         outer=outer,
         paths=paths,

@@ -5,7 +5,8 @@ numbers, or text in one recognised format: numeric strings (``'1'``, ``'2'``, ``
 quarters (``'2024Q1'``, ``'2024-Q1'``, ``'2024 Q1'``), months (``'2024-03'``,
 ``'2024/3'``) or ISO dates (``'2024-03-31'``). Labels are ordered by what they mean,
 never alphabetically (``'10'`` comes after ``'9'``, ``'2024Q10'`` is not a quarter).
-A column mixing kinds or types (``1`` and ``'2'``, ``'2024Q1'`` and ``'2024-04'``) is
+Quarters without a year (``'Q1'`` ... ``'Q4'``) are ordered within one year. A column
+mixing kinds or types (``1`` and ``'2'``, ``'2024Q1'`` and ``'2024-04'``) is
 refused, naming the offending values.
 """
 
@@ -26,6 +27,7 @@ __all__ = ["PERIOD_FORMATS", "check_period_column", "order_periods"]
 _NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
 _QUARTER = re.compile(r"^\s*(\d{4})\s*[-/ _]?\s*[Qq]([1-4])\s*$")
 _QUARTER_FIRST = re.compile(r"^\s*[Qq]([1-4])\s*[-/ _]?\s*(\d{4})\s*$")
+_QUARTER_ONLY = re.compile(r"^\s*[Qq]([1-4])\s*$")
 _MONTH = re.compile(r"^\s*(\d{4})\s*[-/.]\s*(\d{1,2})\s*$")
 _DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([ T].*)?$")
 
@@ -33,6 +35,7 @@ _DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([ T].*)?$")
 PERIOD_FORMATS: dict[str, str] = {
     "number": "numbers",
     "quarter": "quarters ('YYYYQn')",
+    "quarter_of_year": "quarters without a year ('Q1'...'Q4')",
     "month": "months ('YYYY-MM')",
     "date": "dates",
     "period": "pandas Periods",
@@ -59,6 +62,9 @@ def _classify(value: Any) -> tuple[str, Any]:
         m = _QUARTER_FIRST.match(value)
         if m:
             return "quarter", (int(m.group(2)), int(m.group(1)))
+        m = _QUARTER_ONLY.match(value)
+        if m:
+            return "quarter_of_year", int(m.group(1))
         m = _MONTH.match(value)
         if m and 1 <= int(m.group(2)) <= 12:
             return "month", (int(m.group(1)), int(m.group(2)))
@@ -99,7 +105,15 @@ def check_period_column(values: pd.Series, column: str) -> None:
         return
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         return
-    uniques = [v for v in pd.unique(values.to_numpy(dtype=object)) if not _is_missing(v)]
+    raw = values.to_numpy(dtype=object)
+    unhashable = [v for v in raw if not isinstance(v, Hashable)]
+    if unhashable:
+        raise DataValidationError(
+            f"period column {column!r} holds values that are not labels "
+            f"({format_offenders([repr(u) for u in unhashable[:3]])}); a period is one "
+            "number, string, date or pandas Period per respondent"
+        )
+    uniques = [v for v in pd.unique(raw) if not _is_missing(v)]
     by_type: dict[str, list[Any]] = {}
     for v in uniques:
         t = "str" if isinstance(v, str) else type(v).__name__

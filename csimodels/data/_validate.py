@@ -205,3 +205,83 @@ def check_mapping_items(
                     f"an item may belong to one {role} only"
                 )
             owner[m] = group
+
+
+def _is_name(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def check_argument_kinds(
+    *,
+    items: Any,
+    missing_codes: Any,
+    reverse: Any,
+    labels: Any,
+    constructs: Any,
+    construct_labels: Any,
+    weight: Any,
+    segments: Any,
+    period: Any,
+) -> None:
+    """Refuse arguments of the wrong kind before they are read as something else.
+
+    A bare string where a list of names is expected would be read character by
+    character; a list where a dict is expected, or an unhashable column name, would
+    fail deep inside pandas. Each gets a message naming the argument.
+    """
+    for name, value in (("weight", weight), ("period", period)):
+        if value is not None and not _is_name(value):
+            raise DataValidationError(f"{name} must be one column name (a string), got {value!r}")
+    for name, value in (("items", items), ("reverse", reverse), ("segments", segments)):
+        if value is None and name == "items":
+            continue
+        if isinstance(value, (str, bytes)):
+            raise DataValidationError(
+                f"{name} must be a list of column names, not one string; "
+                f"for one column write [{value!r}]"
+            )
+        if isinstance(value, Mapping) or not isinstance(value, (Sequence, pd.Index, np.ndarray)):
+            raise DataValidationError(
+                f"{name} must be a list of column names, got {type(value).__name__}"
+            )
+        bad = [x for x in value if not _is_name(x)]
+        if bad:
+            raise DataValidationError(
+                f"{name} must hold column names (strings), got "
+                f"{format_offenders([repr(b) for b in bad])}"
+            )
+    for name, value in (
+        ("labels", labels),
+        ("constructs", constructs),
+        ("construct_labels", construct_labels),
+    ):
+        if value is not None and not isinstance(value, Mapping):
+            example = "{'Quality': ['Q1', 'Q2']}" if name == "constructs" else "{'Q1': '满意度'}"
+            raise DataValidationError(
+                f"{name} must be a dict (e.g. {example}), got {type(value).__name__}"
+            )
+    if constructs is not None:
+        for key, members in constructs.items():
+            if isinstance(members, (str, bytes)) or not isinstance(
+                members, (Sequence, pd.Index, np.ndarray)
+            ):
+                raise DataValidationError(
+                    f"constructs[{key!r}] must be a list of item names, got {members!r}"
+                )
+    codes = missing_codes.values() if isinstance(missing_codes, Mapping) else [missing_codes]
+    for group in codes:
+        if isinstance(missing_codes, Mapping) and (
+            isinstance(group, (str, bytes)) or not isinstance(group, (Sequence, np.ndarray))
+        ):
+            raise DataValidationError(
+                "missing_codes given per item needs a list of codes for each item "
+                f"(e.g. {{'SAT1': [99]}}), got {group!r}"
+            )
+        if isinstance(group, (str, bytes)) or not isinstance(group, (Sequence, np.ndarray)):
+            continue  # refused with its own message later
+        unhashable = [c for c in group if not isinstance(c, Hashable)]
+        if unhashable:
+            raise DataValidationError(
+                f"missing_codes must hold single codes (numbers or strings), got "
+                f"{format_offenders([repr(c) for c in unhashable])}"
+            )

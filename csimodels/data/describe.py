@@ -16,7 +16,7 @@ from csimodels._stats import (
     weighted_skew,
     weighted_var,
 )
-from csimodels.errors import DataValidationError
+from csimodels.errors import DataValidationError, format_offenders
 from csimodels.results import Frame, Result
 
 if TYPE_CHECKING:
@@ -122,8 +122,9 @@ def describe_survey(
     rows: list[dict[str, Any]] = []
     freq_rows: dict[str, pd.Series] = {}
     count_rows: dict[str, pd.Series] = {}
+    frame = data.frame  # one copy-on-write view for the whole loop
     for name in names:
-        x = data.frame[name].to_numpy(dtype=np.float64)
+        x = frame[name].to_numpy(dtype=np.float64)
         valid = ~np.isnan(x)
         xv = x[valid]
         wv = np.ones_like(xv) if w is None else w[valid]
@@ -168,6 +169,7 @@ def describe_survey(
         )
     table = pd.DataFrame(rows).set_index("item")
     table.index.name = "item"
+    notes = _undefined_notes(table)
     frequencies = pd.DataFrame(freq_rows).T.fillna(0.0)
     counts_frame = pd.DataFrame(count_rows).T.fillna(0).astype(np.int64)
     for f in (frequencies, counts_frame):
@@ -184,7 +186,24 @@ def describe_survey(
             "box": box,
             "missing": "available answers per item",
         },
+        notes=tuple(notes),
     )
+
+
+def _undefined_notes(table: pd.DataFrame) -> list[str]:
+    """Say why a statistic is n/a instead of leaving a silent NaN."""
+    notes = []
+    reasons = [
+        (["sd", "variance"], "need at least 2 answers"),
+        (["skewness"], "needs at least 3 answers that are not all equal"),
+        (["top_box", "bottom_box"], "need a declared scale (scale=(min, max))"),
+        (["mean", "median", "mode", "min", "max"], "need at least 1 answer"),
+    ]
+    for columns, why in reasons:
+        items = [str(i) for i in table.index[table[columns].isna().any(axis=1)]]
+        if items:
+            notes.append(f"{'/'.join(columns)} {why}: n/a for {format_offenders(sorted(items))}")
+    return notes
 
 
 def correlation_matrix(
@@ -201,7 +220,7 @@ def correlation_matrix(
     0.8
     """
     names = data._item_names(items, "correlations")
-    if method not in ("pearson", "spearman"):
+    if not isinstance(method, str) or method not in ("pearson", "spearman"):
         raise DataValidationError(
             f"method={method!r} is not a correlation method; choose 'pearson' or 'spearman'"
         )

@@ -5,12 +5,34 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from csimodels.errors import CSIModelsError, DataValidationError
 
 __all__ = ["ItemInfo", "Scale"]
 
 
-class Scale(BaseModel):
+class _Validated(BaseModel):
+    """Direct construction raises :class:`DataValidationError`, not pydantic's error."""
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            from csimodels._settings import _describe_error
+
+            for error in err.errors():
+                original = (error.get("ctx") or {}).get("error")
+                if isinstance(original, CSIModelsError):
+                    raise original from None
+            name = type(self).__name__
+            messages = [_describe_error(e, name) for e in err.errors(include_url=False)]
+            raise DataValidationError("; ".join(messages)) from None
+        except TypeError as err:  # e.g. a nested dict with non-string keys
+            raise DataValidationError(f"{type(self).__name__}: {err}") from None
+
+
+class Scale(_Validated):
     """The declared answer scale of an item, e.g. a 1–10 rating.
 
     Attributes
@@ -71,7 +93,7 @@ class Scale(BaseModel):
         return f"[{fmt(self.min)}, {fmt(self.max)}]"
 
 
-class ItemInfo(BaseModel):
+class ItemInfo(_Validated):
     """What the library knows about one item (survey question) column.
 
     Examples

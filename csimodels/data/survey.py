@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from csimodels._pydantic import NoLegacyAPI
 from csimodels._stats import weighted_mean
 from csimodels.data import _validate as v
 from csimodels.data._periods import check_period_column, order_periods
-from csimodels.data.scale import ItemInfo, Scale
+from csimodels.data.scale import ItemInfo, Scale, _Validated
 from csimodels.errors import DataQualityWarning, DataValidationError, format_offenders
 from csimodels.results import MissingDataReport, _TableCopy
 
@@ -61,7 +61,7 @@ def _protect_frame_field(cls: type[BaseModel], name: str) -> None:
     setattr(cls, name, _TableCopy(name))
 
 
-class SurveyData(NoLegacyAPI, BaseModel):
+class SurveyData(NoLegacyAPI, _Validated):
     """Survey answers with their metadata: scales, labels, constructs, weights, segments.
 
     Build it with :meth:`from_frame` or :meth:`from_csv`; every model accepts it (or
@@ -106,8 +106,8 @@ class SurveyData(NoLegacyAPI, BaseModel):
     frame: pd.DataFrame
     items: tuple[str, ...]
     item_info: dict[str, ItemInfo]
-    constructs: dict[str, tuple[str, ...]] = {}
-    construct_labels: dict[str, str] = {}
+    constructs: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    construct_labels: dict[str, str] = Field(default_factory=dict)
     weight: str | None = None
     segments: tuple[str, ...] = ()
     period: str | None = None
@@ -175,6 +175,17 @@ class SurveyData(NoLegacyAPI, BaseModel):
             For items whose answers are all the same, and respondents without a period.
         """
         df = v.check_frame(df)
+        v.check_argument_kinds(
+            items=items,
+            missing_codes=missing_codes,
+            reverse=reverse,
+            labels=labels,
+            constructs=constructs,
+            construct_labels=construct_labels,
+            weight=weight,
+            segments=segments,
+            period=period,
+        )
         segments = tuple(segments)
         special = [c for c in (weight, period) if c is not None] + list(segments)
         v.check_columns_exist(df, special, role="column")
@@ -329,6 +340,66 @@ class SurveyData(NoLegacyAPI, BaseModel):
             ) from err
         df = pd.read_excel(path, sheet_name=sheet_name)
         return cls.from_frame(df, **kwargs)
+
+    @classmethod
+    def from_excel_labelled(
+        cls, path: str | os.PathLike[str], *, sheet_name: str | int = 0, **kwargs: Any
+    ) -> SurveyData:
+        """Read an Excel sheet whose second row holds the item labels (``excel`` extra).
+
+        Row 1 has the column names, row 2 their labels (any language), answers follow.
+        See :func:`csimodels.data.readers.read_excel_labelled`; keyword arguments are
+        those of :meth:`from_frame` (explicit ``labels`` override the sheet's).
+
+        Examples
+        --------
+        >>> import os, tempfile, pandas as pd, csimodels as csi
+        >>> path = os.path.join(tempfile.mkdtemp(), "s.xlsx")
+        >>> pd.DataFrame([["满意度", "质量"], [7, 8], [9, 6]], columns=["SAT", "QUAL"]).to_excel(
+        ...     path, index=False)
+        >>> csi.SurveyData.from_excel_labelled(path, scale=(1, 10)).labels()["SAT"]
+        '满意度'
+        """
+        from csimodels.data.readers import read_excel_labelled
+
+        return read_excel_labelled(path, sheet_name=sheet_name).to_survey(**kwargs)
+
+    @classmethod
+    def from_spss(cls, path: str | os.PathLike[str], **kwargs: Any) -> SurveyData:
+        """Read an SPSS ``.sav`` file (``spss`` extra): variable labels become item labels,
+        user-missing values become missing codes, value labels of segment columns
+        become their labels.
+
+        See :func:`csimodels.data.readers.read_spss`; keyword arguments are those of
+        :meth:`from_frame` (explicit ``labels`` override the file's; explicit
+        ``missing_codes`` are added to its user-missing codes).
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> csi.SurveyData.from_spss  # doctest: +ELLIPSIS
+        <bound method SurveyData.from_spss of ...>
+        """
+        from csimodels.data.readers import read_spss
+
+        return read_spss(path).to_survey(**kwargs)
+
+    @classmethod
+    def from_stata(cls, path: str | os.PathLike[str], **kwargs: Any) -> SurveyData:
+        """Read a Stata ``.dta`` file (``spss`` extra) with its variable labels.
+
+        See :func:`csimodels.data.readers.read_stata`; keyword arguments are those of
+        :meth:`from_frame`.
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> csi.SurveyData.from_stata  # doctest: +ELLIPSIS
+        <bound method SurveyData.from_stata of ...>
+        """
+        from csimodels.data.readers import read_stata
+
+        return read_stata(path).to_survey(**kwargs)
 
     @classmethod
     def coerce(
@@ -637,10 +708,27 @@ class SurveyData(NoLegacyAPI, BaseModel):
         >>> data.subset(data.frame["region"] == "North").n_respondents > 0
         True
         """
+        full = self.frame
         if isinstance(rows, (np.ndarray, pd.Series)) and rows.dtype == bool:
-            frame = self.frame.loc[np.asarray(rows)]
+            mask = np.asarray(rows)
+            if mask.shape != (full.shape[0],):
+                raise DataValidationError(
+                    f"subset: a boolean mask needs one value per respondent "
+                    f"({full.shape[0]}), got shape {mask.shape}"
+                )
+            frame = full.loc[mask]
         else:
-            frame = self.frame.loc[list(rows)]
+            if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
+                raise DataValidationError(
+                    f"subset takes row labels (a list) or a boolean mask, got {rows!r}"
+                )
+            labels = list(rows)
+            unknown = [r for r in labels if not isinstance(r, Hashable) or r not in full.index]
+            if unknown:
+                raise DataValidationError(
+                    f"subset: row label {format_offenders(unknown)} not in these data"
+                )
+            frame = full.loc[labels]
         if frame.shape[0] == 0:
             raise DataValidationError("the subset has no respondents")
         return self.model_copy(update={"frame": frame})
@@ -656,7 +744,7 @@ class SurveyData(NoLegacyAPI, BaseModel):
         ['East', 'North', 'South', 'West']
         """
         allowed = [*self.segments, *([self.period] if self.period else [])]
-        if by not in allowed:
+        if not isinstance(by, str) or by not in allowed:
             raise DataValidationError(
                 f"by={by!r} is not a segment or period column of this survey; "
                 "choose one of "
@@ -705,7 +793,7 @@ class SurveyData(NoLegacyAPI, BaseModel):
         1
         """
         names = self._item_names(items, "item_matrix")
-        if missing not in MISSING_STRATEGIES:
+        if not isinstance(missing, str) or missing not in MISSING_STRATEGIES:
             raise DataValidationError(
                 f"missing={missing!r} is not a missing-data strategy; "
                 f"choose one of {format_offenders(list(MISSING_STRATEGIES))}"
@@ -793,26 +881,25 @@ _protect_frame_field(SurveyData, "frame")
 
 
 def _resolve_scales(scale: ScaleArg, items: Sequence[str]) -> dict[str, Scale | None]:
+    if scale is None:
+        return dict.fromkeys(items)
+    if isinstance(scale, Mapping):
+        unknown = sorted(str(k) for k in scale if k not in items)
+        if unknown:
+            raise DataValidationError(
+                f"scale names {format_offenders(unknown)}, which "
+                f"{'is not an item' if len(unknown) == 1 else 'are not items'}"
+            )
     try:
-        if scale is None:
-            return dict.fromkeys(items)
         if isinstance(scale, Mapping):
-            unknown = sorted(str(k) for k in scale if k not in items)
-            if unknown:
-                raise DataValidationError(
-                    f"scale names {format_offenders(unknown)}, which "
-                    f"{'is not an item' if len(unknown) == 1 else 'are not items'}"
-                )
             return {i: Scale.coerce(scale[i]) if i in scale else None for i in items}
         sc = Scale.coerce(scale)
         return dict.fromkeys(items, sc)
     except (TypeError, ValueError) as err:
-        if isinstance(err, DataValidationError):
-            raise
         raise DataValidationError(
             f"scale must be (min, max) with min < max, a Scale, or a dict of item to scale; "
             f"got {scale!r} ({err})"
-        ) from err
+        ) from None
 
 
 def _resolve_codes(

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from csimodels.errors import DataValidationError, format_offenders
+from csimodels.inference import validate_random_state
 from csimodels.kano._definitions import CATEGORIES, KANO_TABLES, TIE_PRIORITY
 from csimodels.kano.model import Kano
 
@@ -215,7 +216,7 @@ def simulate_kano_survey(
     >>> res.classification.loc["fingerprint login", "category"]
     'M'
     """
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(validate_random_state(random_state, owner="simulate_kano_survey"))
     spec = dict(DEFAULT_KANO_FEATURES if features is None else features)
     seg = dict(_DEFAULT_SEGMENTS if segments is None else segments)
     if not isinstance(n, (int, np.integer)) or n < 1:

@@ -28,6 +28,7 @@ import pandas as pd
 
 from csimodels.data.survey import SurveyData
 from csimodels.errors import DataValidationError, format_offenders
+from csimodels.inference import validate_random_state
 from csimodels.servqual.instruments import Instrument, resolve_instrument
 
 __all__ = ["SimulatedServqual", "expected_rounded_mean", "simulate_servqual_survey"]
@@ -227,7 +228,9 @@ def simulate_servqual_survey(
     if not store_map:
         raise DataValidationError("stores must name at least one store")
 
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(
+        validate_random_state(random_state, owner="simulate_servqual_survey")
+    )
     items = list(inst.items)
     owner = np.array([dims.index(inst.dimension_of(i)) for i in items])
     k, n_dims = len(items), len(dims)

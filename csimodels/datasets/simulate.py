@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from csimodels.data.survey import SurveyData
 from csimodels.errors import DataValidationError, format_offenders
+from csimodels.inference import validate_random_state
 from csimodels.sem.structures import CSI_STRUCTURES
 
 __all__ = ["SimulatedSurvey", "implied_latent_correlations", "simulate_csi_survey"]
@@ -201,7 +202,7 @@ def simulate_csi_survey(
     if bad:
         raise DataValidationError(f"loadings of {format_offenders(bad)} must be in (0, 1)")
 
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(validate_random_state(random_state, owner="simulate_csi_survey"))
     r, r2 = implied_latent_correlations(constructs, true_paths)
     k = len(constructs)
     pos = {c: i for i, c in enumerate(constructs)}

@@ -10,25 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from functools import partial
-from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from csimodels.errors import (
-    CSIModelsError,
-    DataQualityWarning,
     DataValidationError,
-    InvalidParameterError,
     format_offenders,
 )
 from csimodels.events.data import CustomerEvents
-from csimodels.results import Result, SegmentedResult, warn_and_note
-from csimodels.segments import ON_ERROR, as_by, segment_label
+from csimodels.results import Result
+from csimodels.segments import Part, fit_parts
 
 __all__ = ["fit_parts", "split_events", "split_frame"]
 
-Part = tuple[tuple[Hashable, ...], int, Callable[[], Result]]
+# the status table, failure policy and result are the library's one implementation
 
 
 def _plain(value: Hashable) -> Hashable:
@@ -78,77 +74,3 @@ def split_frame(
         key = values if isinstance(values, tuple) else (values,)
         parts.append((tuple(_plain(v) for v in key), len(part), partial(fit_one, part)))
     return parts, int(absent.sum())
-
-
-def fit_parts(
-    parts: list[Part],
-    by: str | Sequence[str],
-    *,
-    owner: str,
-    min_segment_size: int,
-    on_error: Literal["skip", "raise"],
-    pooled: Result | None,
-    headline: Sequence[str],
-    settings: dict[str, Any],
-    unit: str = "customers",
-    n_missing: int = 0,
-) -> SegmentedResult:
-    """Fit every part large enough and collect the :class:`SegmentedResult`."""
-    columns = as_by(by, owner=owner)
-    if on_error not in ON_ERROR:
-        raise InvalidParameterError(
-            f"parameter 'on_error' of {owner} must be 'skip' or 'raise', got {on_error!r}"
-        )
-    if isinstance(min_segment_size, bool) or not isinstance(min_segment_size, int):
-        raise InvalidParameterError(
-            f"parameter 'min_segment_size' of {owner} must be an int, got {min_segment_size!r}"
-        )
-    if not parts:
-        raise DataValidationError(f"{owner}: no segment of {' × '.join(columns)} has data")
-    notes: list[str] = []
-    if n_missing:
-        warn_and_note(
-            notes,
-            f"{n_missing} rows have no value of {' or '.join(columns)} and are in no segment",
-            DataQualityWarning,
-        )
-    rows: list[dict[str, Any]] = []
-    results: dict[str, Result] = {}
-    for values, n, thunk in parts:
-        label = segment_label(values)
-        row: dict[str, Any] = {"segment": label, **dict(zip(columns, values, strict=True))}
-        row["n"] = n
-        if n < min_segment_size:
-            row |= {"status": "too_small", "reason": f"fewer than {min_segment_size} {unit}"}
-            warn_and_note(
-                notes,
-                f"segment {label!r} has {n} {unit}, fewer than {min_segment_size}: not fitted",
-                DataQualityWarning,
-            )
-        else:
-            try:
-                results[label] = thunk()
-                row |= {"status": "fitted", "reason": ""}
-            except CSIModelsError as err:
-                if on_error == "raise":
-                    raise
-                reason = f"{type(err).__name__}: {err}"
-                row |= {"status": "failed", "reason": reason}
-                warn_and_note(notes, f"segment {label!r} failed: {reason}", DataQualityWarning)
-        rows.append(row)
-    status = pd.DataFrame(rows).set_index("segment")
-    status["n"] = status["n"].astype("int64")
-    return SegmentedResult(
-        by=columns,
-        pooled=pooled,
-        segments=results,
-        status=status,
-        headline=tuple(headline),
-        settings={
-            **settings,
-            "by": list(columns),
-            "min_segment_size": min_segment_size,
-            "on_error": on_error,
-        },
-        notes=tuple(notes),
-    )

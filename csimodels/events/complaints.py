@@ -236,6 +236,7 @@ class ComplaintAnalysis(Settings):
                 split_events(log, columns, fit_one, "ComplaintAnalysis.fit"),
                 columns,
                 owner="ComplaintAnalysis.fit",
+                unit="customers",
                 min_segment_size=min_segment_size,
                 on_error=on_error,
                 pooled=pooled,

@@ -305,6 +305,7 @@ class Retention(Settings):
                 parts,
                 columns,
                 owner="Retention.fit",
+                unit="customers",
                 min_segment_size=min_segment_size,
                 on_error=on_error,
                 pooled=pooled,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,7 +26,8 @@ class GradeSet(BaseModel):
         Grade labels in rank order, in any language (e.g. ``优秀, 良好, 一般, 不合格``).
     scores : tuple of float or None
         One score per grade (e.g. ``95, 80, 60, 35``) for the score verdict
-        ``S = Σ b̄ⱼ cⱼ``; None if the grades are not scored.
+        ``S = Σ b̄ⱼ cⱼ``; None if the grades are not scored. Scores must be strictly
+        monotone along the grade order (scores that run against it are refused).
 
     Examples
     --------
@@ -162,4 +164,14 @@ def _check_grades(
         if not math.isfinite(value):
             raise DataValidationError(f"score of grade {lab!r} must be finite, got {s!r}")
         out.append(value)
+    steps = [b - a for a, b in itertools.pairwise(out)]
+    if not (all(d < 0 for d in steps) or all(d > 0 for d in steps)):
+        k = next((i for i, d in enumerate(steps) if d == 0 or (d > 0) != (steps[0] > 0)), 0)
+        raise DataValidationError(
+            "grade scores must run with the grade order (strictly decreasing from the first "
+            "grade, e.g. 95, 80, 60, 35, or strictly increasing); got "
+            + ", ".join(f"{lab!r}: {v:g}" for lab, v in zip(labels_t, out, strict=True))
+            + f" (the order breaks at {labels_t[k]!r} -> {labels_t[k + 1]!r}); list the "
+            "grades in rank order with their scores"
+        )
     return labels_t, tuple(out)

@@ -92,6 +92,21 @@ class FCETree(BaseModel):
     ) -> None:
         if not isinstance(name, str) or not name:
             raise SpecificationError(f"a factor group needs a non-empty name, got {name!r}")
+        if items is not None and (
+            isinstance(items, (str, bytes))
+            or not isinstance(items, (Sequence, Mapping))
+            or not all(isinstance(i, str) for i in items)
+            or (isinstance(items, Mapping) and not all(isinstance(v, str) for v in items.values()))
+        ):
+            raise SpecificationError(
+                f"factor group {name!r}: items must be a list of column names or a dict of "
+                f"column to factor label, got {items!r}"
+            )
+        if isinstance(children, (str, bytes)) or not isinstance(children, (Sequence, tuple)):
+            raise SpecificationError(
+                f"factor group {name!r}: children must be a list of FCETree nodes, "
+                f"got {type(children).__name__}"
+            )
         kids = tuple(children)
         bad = [type(c).__name__ for c in kids if not isinstance(c, FCETree)]
         if bad:
@@ -113,7 +128,13 @@ class FCETree(BaseModel):
         if isinstance(membership, pd.DataFrame):
             membership = membership.copy()
         elif membership is not None:
-            membership = np.array(membership, dtype=np.float64)
+            try:
+                membership = np.array(membership, dtype=np.float64)
+            except (TypeError, ValueError) as err:
+                raise SpecificationError(
+                    f"factor group {name!r}: membership must be a factors × grades matrix of "
+                    f"numbers, got {type(membership).__name__} ({err})"
+                ) from None
         if isinstance(weights, pd.Series):
             weights = weights.copy()
         elif isinstance(weights, np.ndarray):

@@ -410,6 +410,29 @@ def _pyplot() -> Any:
     return plt
 
 
+def _note_undefined(table: pd.DataFrame, notes: list[str], *, bootstrap: bool) -> None:
+    """Say which statistics are n/a (NaN) and why, instead of a silent NaN."""
+    numeric = table.select_dtypes(include=[np.floating])
+    undefined = ~np.isfinite(numeric.to_numpy())
+    if not undefined.any():
+        return
+    methods = table.index.get_level_values("method")
+    no_analytic = sorted({m for m in methods if m not in ("correlation", "beta", "slope")})
+    bad_methods = sorted({str(methods[int(i)]) for i in np.flatnonzero(undefined.any(axis=1))})
+    if not bootstrap and set(bad_methods) <= set(no_analytic):
+        notes.append(
+            f"{format_offenders(bad_methods)}: no analytic standard error, t, p-value or "
+            "interval exists (n/a); pass bootstrap=1000 for bootstrap intervals"
+        )
+        return
+    cols = [c for c, bad in zip(numeric.columns, undefined.any(axis=0), strict=True) if bad]
+    notes.append(
+        f"{format_offenders(cols)} n/a (NaN) for method {format_offenders(bad_methods)}: "
+        "too few respondents or resamples, an attribute without variance, or no analytic "
+        "formula for the method"
+    )
+
+
 def _percentile_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     alpha = (1 - level) / 2
     with np.errstate(all="ignore"):
@@ -837,6 +860,7 @@ class DriverAnalysis(Settings):
             )
             rows.append(part)
         table = pd.concat(rows)[_TABLE_COLUMNS]
+        _note_undefined(table, notes, bootstrap=self.bootstrap > 0)
         importance = pd.DataFrame({m: point[m][0] for m in methods}, index=pd.Index(attrs))
         importance.index.name = "attribute"
         importance.columns.name = "method"

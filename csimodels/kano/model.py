@@ -47,6 +47,10 @@ def _fmt_code(c: float) -> str:
     return str(int(c)) if float(c).is_integer() else str(c)
 
 
+#: Fewer answers than this to a feature give a warning (unstable classification).
+MIN_RESPONDENTS = 30
+
+
 class Kano(Settings):
     """Kano classification of product or service features from paired questions.
 
@@ -655,6 +659,16 @@ class Kano(Settings):
                 "its classification is not applicable (NaN)",
                 DataQualityWarning,
             )
+        few = np.flatnonzero((n > 0) & (n < MIN_RESPONDENTS))
+        if few.size:
+            shown = format_offenders([f"{features[j]} (n = {int(n[j])})" for j in few])
+            warn_and_note(
+                notes,
+                f"Kano: feature {shown} classified from fewer than {MIN_RESPONDENTS} "
+                "respondents; the category shares and the classification are unstable at "
+                "this size",
+                DataQualityWarning,
+            )
         priority = np.array([CATEGORIES.index(c) for c in TIE_PRIORITY], dtype=np.int64)
         a, o, m, i = (CATEGORIES.index(c) for c in "AOMI")
         decision = eng.decide(
@@ -742,6 +756,18 @@ class Kano(Settings):
             },
             index=index,
         )
+        undefined = [
+            c
+            for c in ("functional_sd", "dysfunctional_sd", "importance_mean")
+            if continuous[c].isna().any()
+        ]
+        if undefined:
+            why = []
+            if "importance_mean" in undefined:
+                why.append("importance_mean needs importance answers (importance=...)")
+            if {"functional_sd", "dysfunctional_sd"} & set(undefined):
+                why.append("a standard deviation needs at least 2 answers")
+            notes.append(f"continuous analysis: n/a values ({'; '.join(why)})")
         functional_cut, dysfunctional_cut = _cuts(self.continuous_cut, cont[:, 1], cont[:, 3])
         c_quadrants = _quadrants(cont[:, 3], cont[:, 1], dysfunctional_cut, functional_cut)
         continuous["quadrant"] = c_quadrants

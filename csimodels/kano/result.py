@@ -91,6 +91,27 @@ class KanoResult(Result):
 
     _title: ClassVar[str] = "Kano classification"
 
+    def _check_invariants(self) -> None:
+        shares = self.__dict__["shares"]
+        counts = self.__dict__["counts"]
+        classification = self.__dict__["classification"]
+        if not shares.index.equals(counts.index) or not shares.index.equals(classification.index):
+            raise ValueError("counts, shares and classification must list the same features")
+        values = shares.to_numpy(dtype=np.float64, na_value=np.nan)
+        finite = np.isfinite(values)
+        if (values[finite] < -1e-12).any() or (values[finite] > 1 + 1e-12).any():
+            raise ValueError("category shares must lie in [0, 1]")
+        rows = np.isfinite(values).all(axis=1)
+        if rows.any() and (np.abs(values[rows].sum(axis=1) - 1) > 1e-6).any():
+            raise ValueError("the category shares of a feature must sum to 1")
+        known = set(shares.columns) | {None}
+        if (
+            "category" in classification
+            and not set(classification["category"].where(classification["category"].notna(), None))
+            <= known
+        ):
+            raise ValueError("classification names a category that has no share column")
+
     def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:
         s = self.settings
         header: list[tuple[str, object]] = [

@@ -7,7 +7,6 @@ driver's 0–100 score; ``target_level`` the target's 0–100 index.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -308,8 +307,9 @@ def segment_results(result: Any) -> tuple[dict[str, Any], tuple[str, ...]] | Non
         return dict(result.segments), tuple(result.by)
     if name == "SegmentedPLSResult":
         return dict(result.results), (str(result.by),)
-    if is_driver(result) and result.segments:
-        return dict(result.segments), (str(result.by),)
+    legacy = getattr(result, "segments", None)  # a driver analysis that carries segments
+    if is_driver(result) and legacy:
+        return dict(legacy), (str(result.by),)
     return None
 
 
@@ -317,7 +317,7 @@ def pick_segment(result: Any, segment: str | None) -> Any:
     """One segment's result (or the result itself when ``segment`` is None)."""
     parts = segment_results(result)
     if segment is None:
-        if parts is not None and type(result).__name__ != "DriverAnalysisResult":
+        if parts is not None and not is_driver(result):
             pooled = getattr(result, "pooled", None)
             if pooled is not None:
                 return pooled
@@ -522,7 +522,3 @@ def table_from_frame(frame: pd.DataFrame, *, target: str | None, where: str) -> 
         n=n,
         draws=[None] * len(segments),
     )
-
-
-def as_mapping(value: Any) -> Mapping[str, Any] | None:
-    return value if isinstance(value, Mapping) else None

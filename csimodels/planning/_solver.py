@@ -89,10 +89,6 @@ class Problem:
             return x.copy()
         return np.asarray(x + np.einsum("sud,su->sd", self.chains, x), dtype=np.float64)
 
-    def without_goal(self) -> Problem:
-        """The same constraints with a zero goal."""
-        return _replace(self, goal=np.zeros_like(self.goal))
-
     def with_goal(self, goal: FloatArray, scope: str | None = None) -> Problem:
         """The same constraints with another goal."""
         return _replace(self, goal=np.asarray(goal, dtype=np.float64), scope=scope or self.scope)
@@ -307,7 +303,7 @@ def kkt_check(
 
     Returns ``stationarity`` (largest reduced gradient on free coordinates, relative
     to the largest gradient), ``sign`` (largest reduced gradient of the wrong sign at
-    a bound), ``primal`` (largest constraint violation) and ``n_active``.
+    a bound, relative), ``primal`` (largest constraint violation) and ``n_active``.
     """
     a = sparse.csr_matrix(a)
     scale = max(1.0, float(np.abs(grad).max(initial=0.0)))
@@ -321,29 +317,27 @@ def kkt_check(
     at_lo = z <= lo + tol * zscale
     at_hi = z >= hi - tol * zscale
     free = ~(at_lo | at_hi)
-    act = a[active].toarray() if active.size else np.zeros((0, z.size))
+    act = a[active]  # sparse (n_active, n)
+    act_t = act.T.tocsr()
     mu = np.zeros(active.size)
     if active.size and free.any():
-        mu, _ = optimize.nnls(act[:, free].T, -grad[free], maxiter=50 * max(active.size, 1))
-    reduced = grad + act.T @ mu
-    stationarity = float(np.abs(reduced[free]).max(initial=0.0)) / scale
+        block = act_t[np.flatnonzero(free)].toarray()  # (n_free, n_active): small at a vertex
+        mu, _ = optimize.nnls(block, -grad[free], maxiter=50 * max(active.size, 1))
     only_lo = at_lo & ~at_hi
     only_hi = at_hi & ~at_lo
+    if active.size and not free.any():
+        # every coordinate at a bound: multipliers that make the signs right, if any
+        rows = np.concatenate([np.flatnonzero(only_lo), np.flatnonzero(only_hi)])
+        sign = np.concatenate([np.ones(only_lo.sum()), -np.ones(only_hi.sum())])
+        block = act_t[rows].toarray() * sign[:, None]
+        target = np.minimum(-grad[rows] * sign, 0.0)
+        mu, _ = optimize.nnls(block, target, maxiter=50 * max(active.size, 1))
+    reduced = grad + act_t @ mu
+    stationarity = float(np.abs(reduced[free]).max(initial=0.0)) / scale
     wrong = max(
         float(np.maximum(-reduced[only_lo], 0).max(initial=0.0)),
         float(np.maximum(reduced[only_hi], 0).max(initial=0.0)),
     )
-    if active.size and not free.any():
-        # every coordinate at a bound: find multipliers making the signs right, if any
-        mu, _ = optimize.nnls(
-            np.vstack([act[:, only_lo].T, -act[:, only_hi].T]) if active.size else act.T,
-            np.concatenate([np.minimum(-grad[only_lo], 0), np.minimum(grad[only_hi], 0)]),
-        )
-        reduced = grad + act.T @ mu
-        wrong = max(
-            float(np.maximum(-reduced[only_lo], 0).max(initial=0.0)),
-            float(np.maximum(reduced[only_hi], 0).max(initial=0.0)),
-        )
     return {
         "stationarity": stationarity,
         "sign": wrong / scale,
@@ -407,8 +401,11 @@ def _bisect_convex(p: Problem) -> tuple[FloatArray, FloatArray] | None:
     return push(lam), lam
 
 
-def solve_convex(p: Problem, *, maxiter: int = 500) -> Solution:
+def solve_convex(p: Problem, *, maxiter: int = 500, certify: bool = True) -> Solution:
     """Minimise a plan with convex (and possibly tiered) costs.
+
+    ``certify=False`` (frontier points) accepts the refined-secant solution without the
+    SLSQP polish.
 
     Pure convex cells with goal rows only are solved exactly by bisection on the goal
     multiplier(s); if that solution breaks another constraint (a target cap, a budget,
@@ -418,7 +415,6 @@ def solve_convex(p: Problem, *, maxiter: int = 500) -> Solution:
     pure = bool(np.all(p.convex | (p.upper <= p.lower))) and (
         p.chains is None or not np.any(p.chains)
     )
-    start: FloatArray | None = None
     if pure:
         found = _bisect_convex(p.relaxed_budgets())
         if found is None:
@@ -450,8 +446,7 @@ def solve_convex(p: Problem, *, maxiter: int = 500) -> Solution:
             )
             sol.kkt = convex_kkt(p, x)
             return sol
-        start = x
-    if solve_lp(_linearised(p).relaxed_budgets()).status != "optimal":
+    if solve_lp(_linearised(p).relaxed_budgets(), certify=False).status != "optimal":
         return Solution(
             "infeasible",
             np.zeros(shape),
@@ -460,7 +455,99 @@ def solve_convex(p: Problem, *, maxiter: int = 500) -> Solution:
             solver="highs",
             message="the goal is out of reach of the rooms and caps",
         )
-    return _slsqp(p, start, maxiter=maxiter)
+    secant = _solve_secant(p)
+    if _n_smooth(p) > SLSQP_MAX_VARIABLES or not certify or secant.status != "optimal":
+        return secant
+    # SLSQP from the secant plan (within a fraction of a point of the optimum)
+    polished = _slsqp(p, secant.x, maxiter=maxiter)
+    if polished.status != "optimal" or polished.objective > secant.objective * (1 + 1e-9):
+        return secant
+    return polished
+
+
+SLSQP_MAX_VARIABLES = 400
+"""Above this many variables a convex plan that bisection cannot solve is solved as a
+linear programme over secant tiers of the curves (SLSQP's dense steps grow as n³)."""
+
+SECANT_TIERS = 12
+SECANT_PASSES = 4
+
+
+def _n_smooth(p: Problem) -> int:
+    """Variables of the smooth (SLSQP) formulation."""
+    curves = int(np.count_nonzero(p.convex & (p.upper > 0)))
+    tiers = int(np.count_nonzero(~p.convex[..., None] & (_tier_bounds(p)[1] > 0)))
+    return curves + tiers
+
+
+def _secant_problem(p: Problem, edges: FloatArray, cells: NDArray[np.int64]) -> Problem:
+    """``p`` with the convex curves of ``cells`` replaced by secants between ``edges``."""
+    s_n, d_n = p.shape
+    k_old = p.tier_start.shape[-1]
+    n_tiers = edges.shape[1] - 1
+    k = max(k_old, n_tiers)
+    start = np.full((s_n, d_n, k), np.inf)
+    end = np.full((s_n, d_n, k), np.inf)
+    rate = np.zeros((s_n, d_n, k))
+    start[..., :k_old], end[..., :k_old], rate[..., :k_old] = (
+        p.tier_start,
+        p.tier_end,
+        p.tier_rate,
+    )
+    s_idx, d_idx = cells[:, 0], cells[:, 1]
+    lin = p.convex_linear[s_idx, d_idx][:, None]
+    crate = p.convex_rate[s_idx, d_idx][:, None]
+    expo = p.convex_exponent[s_idx, d_idx][:, None]
+    f = lin * edges + crate * edges**expo
+    width = np.diff(edges, axis=1)
+    slope = lin + crate * expo * edges[:, :-1] ** (expo - 1)  # for empty tiers
+    with np.errstate(divide="ignore", invalid="ignore"):
+        secant = np.where(width > 0, np.diff(f, axis=1) / width, slope)
+    start[s_idx, d_idx, :n_tiers] = edges[:, :-1]
+    end[s_idx, d_idx, :n_tiers] = edges[:, 1:]
+    end[s_idx, d_idx, n_tiers - 1] = np.inf  # the room bound caps the last tier
+    rate[s_idx, d_idx, :n_tiers] = np.maximum.accumulate(secant, axis=1)
+    start[s_idx, d_idx, n_tiers:] = np.inf
+    return _replace(
+        p, convex=np.zeros_like(p.convex), tier_start=start, tier_end=end, tier_rate=rate
+    )
+
+
+def _solve_secant(p: Problem, objective: str = "cost") -> Solution:
+    """Convex curves replaced by secants, refined around the solution, solved by HiGHS.
+
+    Pass 1 splits each curve's room into ``SECANT_TIERS`` equal tiers; every next pass
+    splits the two tiers around the last solution as finely again, so after
+    ``SECANT_PASSES`` passes the resolution is ``room / 12 · (2 / 12)²``. Secants lie
+    above the curve, so the plan stays within every budget; the reported cost is the
+    true curve's at the returned pushes.
+    """
+    cells = np.argwhere(p.convex & (p.upper > 0)).astype(np.int64)
+    room = p.upper[cells[:, 0], cells[:, 1]]
+    n = SECANT_TIERS
+    edges = np.linspace(0.0, 1.0, n + 1)[None, :] * room[:, None]
+    half = room / n
+    sol = Solution("infeasible", np.zeros(p.shape), np.zeros(p.shape), np.nan)
+    approx = p
+    # the most reachable uplift needs the curves only through the budgets: two passes
+    for _ in range(SECANT_PASSES if objective == "cost" else 2):
+        approx = _secant_problem(p, edges, cells)
+        sol = solve_lp(approx, objective=objective)
+        if sol.status != "optimal":
+            return sol
+        x = sol.x[cells[:, 0], cells[:, 1]]
+        low = np.clip(x - half, 0.0, room)
+        high = np.clip(x + half, 0.0, room)
+        half = (high - low) / n  # the next window: one of the new tiers either side
+        inner = low[:, None] + (high - low)[:, None] * np.linspace(0.0, 1.0, n + 1)[None, :]
+        edges = np.column_stack([np.zeros(len(cells)), inner, room])
+    true_cost = p.cell_cost(sol.x)
+    gap = float(np.max(approx.cell_cost(sol.x) - true_cost, initial=0.0))
+    sol.cost = true_cost
+    sol.objective = float(true_cost.sum())
+    sol.solver = f"highs over refined secant tiers of the convex curves ({SECANT_PASSES} passes)"
+    sol.message = f"secant approximation: cost within {gap:.3g} per lever of the curve"
+    return sol
 
 
 def _linearised(p: Problem) -> Problem:
@@ -723,71 +810,8 @@ def solve(p: Problem, *, objective: str = "cost", certify: bool = True) -> Solut
             sol.cost = p.cell_cost(sol.x)
             sol.objective = float(sol.cost.sum())
             return sol
-        return max_uplift_convex(p)
+        # the budgets bind through the curves: refined secants (a linear programme)
+        return _solve_secant(p, objective="uplift")
     if not curved:
         return solve_lp(p, certify=certify)
-    return solve_convex(p)
-
-
-def max_uplift_convex(p: Problem) -> Solution:
-    """Largest weighted uplift within the constraints when some costs are convex."""
-    shape = p.shape
-    parts = _smooth_parts(p.without_goal())
-    cell, seg, lo, hi = parts["cell"], parts["seg"], parts["lo"], parts["hi"]
-    a_lin = parts["a_lin"]
-    keep = [i for i, (k, _) in enumerate(parts["kinds"]) if k != "goal"]
-    a_lin, b_lin = a_lin[keep], parts["b_lin"][keep]
-    s_n, d_n = shape
-    coef = (p.importance * p.weights[:, None]).ravel()[cell]
-    cost_vec, grad_vec = parts["cost_vec"], parts["grad_vec"]
-    seg_onehot = np.zeros((s_n, cell.size))
-    seg_onehot[seg, np.arange(cell.size)] = 1.0
-    cons: list[dict[str, Any]] = []
-    if a_lin.shape[0]:
-        cons.append({"type": "ineq", "fun": lambda z: b_lin - a_lin @ z, "jac": lambda z: -a_lin})
-    if np.isfinite(p.budget):
-        cons.append(
-            {
-                "type": "ineq",
-                "fun": lambda z: np.array([p.budget - cost_vec(z).sum()]),
-                "jac": lambda z: -grad_vec(z)[None, :],
-            }
-        )
-    sb = p.segment_budget
-    if sb is not None and np.isfinite(sb).any():
-        fin = np.flatnonzero(np.isfinite(sb))
-        cons.append(
-            {
-                "type": "ineq",
-                "fun": lambda z: sb[fin] - seg_onehot[fin] @ cost_vec(z),
-                "jac": lambda z: -seg_onehot[fin] * grad_vec(z)[None, :],
-            }
-        )
-    res = optimize.minimize(
-        lambda z: -float(coef @ z),
-        lo.copy(),
-        jac=lambda z: -coef,
-        bounds=list(zip(lo, hi, strict=True)),
-        constraints=cons,
-        method="SLSQP",
-        options={"maxiter": 500, "ftol": 1e-14},
-    )
-    z = np.clip(np.asarray(res.x, dtype=np.float64), lo, hi)
-    x = np.bincount(cell, weights=z, minlength=s_n * d_n).reshape(shape).astype(np.float64)
-    mult: dict[str, FloatArray] = {}
-    if np.isfinite(p.budget):
-        # index points per extra unit of budget: d(uplift)/dB = coef_j / f'_j on a free lever
-        g = grad_vec(z)
-        free = (z > lo + 1e-6) & (z < hi - 1e-6) & (g > 0)
-        if free.any():
-            mult["budget"] = np.array([float(np.median(coef[free] / g[free]))])
-    costs = p.cell_cost(x)
-    return Solution(
-        "optimal",
-        x,
-        costs,
-        float(costs.sum()),
-        multipliers=mult,
-        solver="slsqp",
-        message=str(res.message),
-    )
+    return solve_convex(p, certify=certify)

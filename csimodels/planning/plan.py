@@ -17,6 +17,7 @@ from csimodels.errors import (
     SpecificationError,
     format_offenders,
 )
+from csimodels.inference import check_resample_count
 from csimodels.planning import _solver as solver
 from csimodels.planning._inputs import DriverTable, build_table, is_pls, segment_results
 from csimodels.planning.costs import ConvexCost, CostCurve, PiecewiseCost
@@ -24,7 +25,6 @@ from csimodels.planning.result import PlanResult
 
 __all__ = ["ImprovementPlan"]
 
-FloatArray = np.ndarray
 _ROOM_TOL = 1e-9
 
 
@@ -584,7 +584,7 @@ def _solve_plan(plan: ImprovementPlan, table: DriverTable) -> PlanResult:
         },
         index=pd.Index(segs, name="segment"),
     )
-    lo_ci, hi_ci = _uplift_interval(table, weights, x)
+    lo_ci, hi_ci = _uplift_interval(table, weights, x, notes)
     goal_level = (
         current + float(weights @ need) if plan.scope == "segment" else current + float(need[0])
     )
@@ -629,7 +629,7 @@ def _solve_plan(plan: ImprovementPlan, table: DriverTable) -> PlanResult:
         "max_change": plan.max_change,
         "fixed": dict(plan.fixed),
         "forbidden": list(plan.forbidden),
-        "costs": _costs_setting(plan.costs),
+        "costs": _json_ready(plan.costs),
         "solver": shown.solver,
         "by": list(table.by),
         "level": table.level,
@@ -638,6 +638,11 @@ def _solve_plan(plan: ImprovementPlan, table: DriverTable) -> PlanResult:
         "performance_se": table.performance_se.ravel().tolist(),
         "target_se": table.target_se.tolist(),
     }
+    if "secant" in shown.solver:
+        notes.append(
+            "convex cost curves were solved as a linear programme over refined secant tiers "
+            f"(too many levers for SLSQP); {shown.message}"
+        )
     if reason:
         notes.append(f"the goal cannot be reached: {reason}")
     return PlanResult(
@@ -670,16 +675,14 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
-def _costs_setting(costs: Any) -> Any:
-    return _json_ready(costs)
-
-
-def _uplift_interval(table: DriverTable, weights: np.ndarray, x: np.ndarray) -> tuple[float, float]:
+def _uplift_interval(
+    table: DriverTable, weights: np.ndarray, x: np.ndarray, notes: list[str]
+) -> tuple[float, float]:
     draws = table.draws
     if not draws or any(d is None for d in draws):
         return math.nan, math.nan
     b = min(d.shape[0] for d in draws if d is not None)
-    if b < 2:
+    if b < 2 or not check_resample_count(b, table.level, owner="ImprovementPlan", notes=notes):
         return math.nan, math.nan
     total = np.zeros(b)
     for s, d in enumerate(draws):

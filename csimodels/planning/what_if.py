@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from csimodels.errors import InvalidParameterError, SpecificationError, format_offenders
+from csimodels.inference import check_resample_count
 from csimodels.planning._inputs import OVERALL, extract_one, is_pls, pick_segment
 from csimodels.planning.result import WhatIfResult
 
@@ -140,11 +141,13 @@ def what_if(
     draws = data["draws"]
     se = lo = hi = float("nan")
     imp_lo = imp_hi = np.full(len(drivers), np.nan)
+    notes: list[str] = []
     if draws is not None and draws.shape[0] > 1:
         deltas = draws @ applied
         se = float(np.std(deltas, ddof=1))
-        lo, hi = (float(v) for v in np.quantile(deltas, [(1 - lvl) / 2, (1 + lvl) / 2]))
-        imp_lo, imp_hi = np.quantile(draws, [(1 - lvl) / 2, (1 + lvl) / 2], axis=0)
+        if check_resample_count(int(draws.shape[0]), lvl, owner="what_if", notes=notes):
+            lo, hi = (float(v) for v in np.quantile(deltas, [(1 - lvl) / 2, (1 + lvl) / 2]))
+            imp_lo, imp_hi = np.quantile(draws, [(1 - lvl) / 2, (1 + lvl) / 2], axis=0)
     moved = requested != 0
     table = pd.DataFrame(
         {
@@ -174,7 +177,6 @@ def what_if(
         },
         index=pd.Index([tgt], name="target"),
     )
-    notes: list[str] = []
     capped = [d for d in drivers if bool(table["capped"].get(d, False))]
     if capped:
         notes.append(

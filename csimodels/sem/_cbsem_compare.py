@@ -388,8 +388,8 @@ def modification_indices(est: Any, group_labels: list[str]) -> pd.DataFrame:
     import copy
 
     from csimodels.sem import _cbsem_engine as engine
+    from csimodels.sem._cbsem_partable import ParRow
     from csimodels.sem._cbsem_ram import RamModel
-    from csimodels.sem._cbsem_syntax import ParRow
 
     table = est.table
     aug = copy.deepcopy(table)
@@ -409,9 +409,10 @@ def modification_indices(est: Any, group_labels: list[str]) -> pd.DataFrame:
                     row = ParRow(f, "=~", x, g, value=0.0, kind="loadings")
                     aug.rows.append(row)
                     cand.append(row)
+        fixed_x = set(table.ov_x)  # lavaan: no residual covariances with fixed covariates
         for i, a in enumerate(observed):
             for b in observed[i + 1 :]:
-                if (a, "~~", b) not in have:
+                if (a, "~~", b) not in have and a not in fixed_x and b not in fixed_x:
                     row = ParRow(a, "~~", b, g, value=0.0, kind="residual.covariances")
                     aug.rows.append(row)
                     cand.append(row)

@@ -68,6 +68,10 @@ class ModelFrame:
         self.n = int(xo.shape[0])
         n = self.n
         self.weights_raw = weights
+        #: the group's size in the objective: n, or with sampling weights the sum of the
+        #: weights normalised over all groups to sum to N (lavaan's "total"); set by
+        #: the caller for multigroup fits
+        self.n_w = float(xo.shape[0])
         if weights is None:
             w = np.full(n, 1.0 / n)
         else:
@@ -452,7 +456,7 @@ class MultiFrame:
     def __init__(self, frames: list[ModelFrame]) -> None:
         self.frames = frames
         self.n = sum(f.n for f in frames)
-        self.share = np.array([f.n / self.n for f in frames])
+        self.share = np.array([f.n_w / self.n for f in frames])
         self.n_free = frames[0].n_free
         self.n_moments = sum(f.n_moments for f in frames)
         self.estimator = frames[0].estimator

@@ -17,8 +17,8 @@ from csimodels.errors import ConvergenceWarning, SpecificationError
 from csimodels.sem import _cbsem_engine as engine
 from csimodels.sem._cbsem_diagnostics import check_identified, check_moments
 from csimodels.sem._cbsem_ordinal import OrdinalMoments
+from csimodels.sem._cbsem_partable import ParTable
 from csimodels.sem._cbsem_ram import RamModel, start_values
-from csimodels.sem._cbsem_syntax import ParTable
 
 FloatArray = NDArray[np.float64]
 Conditions = list[tuple[str, type[Warning]]]
@@ -117,6 +117,14 @@ def estimate(
         engine.ModelFrame(ram, g.x, columns, estimator, g.weights, ordinal, group=k)
         for k, g in enumerate(groups)
     ]
+    if len(frames) > 1 and all(g.weights is not None for g in groups):
+        # lavaan's sampling.weights.normalization = "total": the weights of all groups
+        # sum to N, so a group's size in the objective is the sum of its weights
+        total = sum(float(np.sum(g.weights)) for g in groups if g.weights is not None)
+        n_all = sum(fr.n for fr in frames)
+        for fr, g in zip(frames, groups, strict=True):
+            assert g.weights is not None
+            fr.n_w = float(np.sum(g.weights)) * n_all / total
     objective: engine.ModelFrame | engine.MultiFrame = (
         frames[0] if len(frames) == 1 else engine.MultiFrame(frames)
     )

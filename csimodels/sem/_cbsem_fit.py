@@ -1,8 +1,7 @@
 """Global fit of a CB-SEM solution on lavaan's scale: χ², baseline, CFI, TLI, RMSEA, SRMR, IC.
 
-semopy reports no SRMR and AIC/BIC on another scale; every index here is computed by
-csimodels from the discrepancy ``F`` (lavaan's ``fmin``), the sample and implied
-moments, with lavaan 0.6's definitions:
+Every index here is computed by csimodels from the discrepancy ``F`` (lavaan's
+``fmin``), the sample and implied moments, with lavaan 0.6's definitions:
 
 * χ² = 2 n F with n = N for ML/FIML and N − 1 for GLS/ULS/WLS/DWLS (FIML: the
   likelihood-ratio statistic against the saturated model);
@@ -175,7 +174,7 @@ def fit_measures(
 
 def group_loglik(frame: Any, sigma: FloatArray, mu: FloatArray) -> float:
     """Normal log-likelihood of one group's complete data (ML moments, divisor N)."""
-    n = frame.n
+    n = frame.n_w
     s_ml = frame.s if frame.estimator == "ML" else frame.s * (n - 1) / n
     sign, logdet = np.linalg.slogdet(sigma)
     if sign <= 0:
@@ -227,13 +226,21 @@ def global_fit(est: Any) -> tuple[dict[str, float], list[FloatArray]]:
         chi2 = 2 * n_eff * f
         base_chi2 = 0.0
         loglik = unrestricted = 0.0
+        fixed_x = _fixed_x_positions(est)
         for frame in frames:
-            w = frame.n / n
-            bf = baseline_fmin(frame.estimator, frame.s, getattr(frame, "wmat", None), frame.vech)
+            w = frame.n_w / n
+            if fixed_x:
+                bf = _baseline_fmin_fixed_x(frame.s, fixed_x)
+                x_ll = _marginal_loglik(frame, fixed_x)
+            else:
+                bf = baseline_fmin(
+                    frame.estimator, frame.s, getattr(frame, "wmat", None), frame.vech
+                )
+                x_ll = 0.0
             base_chi2 += 2 * n_eff * w * bf
             sigma, mu, _ = frame.sigma(theta)
-            loglik += group_loglik(frame, sigma, mu)
-            unrestricted += group_loglik(frame, frame.s_ml(), frame.mean)
+            loglik += group_loglik(frame, sigma, mu) - x_ll
+            unrestricted += group_loglik(frame, frame.s_ml(), frame.mean) - x_ll
             value, r = srmr(
                 frame.s,
                 sigma,
@@ -244,6 +251,12 @@ def global_fit(est: Any) -> tuple[dict[str, float], list[FloatArray]]:
             resid.append(r)
         srmr_value = math.sqrt(srmr_sq) if len(frames) == 1 else _multigroup_srmr(est, resid)
     n_dep = len(dependent_variances(est.table, frames[0])) if est.ordinal is not None else 0
+    n_x = len(_fixed_x_positions(est))
+    if n_x:
+        # lavaan (fixed.x): the covariates' (co)variances and means are not parameters
+        per_group = n_x * (n_x + 1) // 2 + (n_x if frames[0].meanstructure else 0)
+        n_dep += per_group * len(frames)
+        base_df -= len(frames) * n_x * (n_x - 1) // 2
     measures = fit_measures(
         chi2=float(chi2),
         df=est.df,
@@ -275,6 +288,36 @@ def global_fit(est: Any) -> tuple[dict[str, float], list[FloatArray]]:
     return measures, resid
 
 
+def _fixed_x_positions(est: Any) -> list[int]:
+    """Positions of lavaan's ``ov.x`` (exogenous observed covariates) for ML/MLR fits of
+    complete data, whose moments lavaan takes as given (``fixed.x = TRUE``)."""
+    if est.estimator not in ("ML", "MLR") or est.ordinal is not None:
+        return []
+    ov_x = list(getattr(est.table, "ov_x", []))
+    observed = list(est.frames[0].observed)
+    return [observed.index(v) for v in ov_x if v in observed]
+
+
+def _baseline_fmin_fixed_x(s: FloatArray, xpos: list[int]) -> float:
+    """ML ``F`` of lavaan's baseline with fixed covariates: free variances, the
+    covariates' covariance block as observed, all other covariances zero."""
+    p = s.shape[0]
+    rest = [j for j in range(p) if j not in xpos]
+    logdet_b = float(np.sum(np.log(np.diag(s)[rest]))) + float(
+        np.linalg.slogdet(s[np.ix_(xpos, xpos)])[1]
+    )
+    return 0.5 * (logdet_b - float(np.linalg.slogdet(s)[1]))
+
+
+def _marginal_loglik(frame: Any, xpos: list[int]) -> float:
+    """Saturated normal log-likelihood of the covariates alone (lavaan's logl with
+    fixed.x is conditional on them: the joint minus this)."""
+    n = frame.n_w
+    sxx = frame.s_ml()[np.ix_(xpos, xpos)]
+    k = len(xpos)
+    return float(-0.5 * n * (k * math.log(2 * math.pi) + np.linalg.slogdet(sxx)[1] + k))
+
+
 def _multigroup_srmr(est: Any, resid: list[FloatArray]) -> float:
     """lavaan's SRMR of several groups: the n_g/N-weighted mean of the group SRMRs."""
     total = 0.0
@@ -284,7 +327,7 @@ def _multigroup_srmr(est: Any, resid: list[FloatArray]) -> float:
         if frame.meanstructure:
             _, mu, _ = frame.sigma(est.theta)
             values = np.concatenate([values, (frame.mean - mu) / np.sqrt(np.diag(frame.s))])
-        total += frame.n / est.n * float(np.sqrt(np.mean(values**2)))
+        total += frame.n_w / est.n * float(np.sqrt(np.mean(values**2)))
     return total
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from csimodels.sem._cbsem_syntax import ParRow, ParTable
+from csimodels.sem._cbsem_partable import ParRow, ParTable
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]

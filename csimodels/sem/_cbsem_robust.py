@@ -84,14 +84,17 @@ def ml_scores_and_information(
     return np.asarray(scores, dtype=np.float64), np.asarray(info, dtype=np.float64)
 
 
-def _first_order(scores: FloatArray, weights: FloatArray | None) -> FloatArray:
+def _first_order(
+    scores: FloatArray, weights: FloatArray | None, n_w: float | None = None
+) -> FloatArray:
     if weights is None:
         return np.asarray(scores.T @ scores / scores.shape[0], dtype=np.float64)
-    # survey (pseudo-likelihood) meat: the weighted scores w_i s_i, weights scaled to
-    # sum to N (lavaan's sampling.weights)
-    w = weights * (weights.size / weights.sum())
+    # survey (pseudo-likelihood) meat: the weighted scores w_i s_i, the group's weights
+    # scaled to sum to its size in the objective (lavaan's sampling.weights)
+    n_w = float(weights.size) if n_w is None else n_w
+    w = weights * (n_w / weights.sum())
     ws = scores * w[:, None]
-    return np.asarray(ws.T @ ws / weights.size, dtype=np.float64)
+    return np.asarray(ws.T @ ws / n_w, dtype=np.float64)
 
 
 def _saturated_jacobian(p: int, meanstructure: bool) -> tuple[FloatArray, FloatArray | None]:
@@ -121,7 +124,7 @@ def model_first_order(est: Any) -> list[FloatArray]:
         scores, _ = ml_scores_and_information(
             frame.x, frame.mean, sigma, mu, dsig, dmu if frame.meanstructure else None
         )
-        out.append(_first_order(scores, frame.weights_raw))
+        out.append(_first_order(scores, frame.weights_raw, frame.n_w))
     est.robust["B0"] = out
     return out
 
@@ -129,7 +132,9 @@ def model_first_order(est: Any) -> list[FloatArray]:
 def huber_white(est: Any) -> FloatArray:
     """Sandwich covariance ``A⁻¹ B A⁻¹ / N`` (lavaan's ``se = "robust.huber.white"``)."""
     a_inv = np.linalg.inv(est.information)
-    b0 = sum((fr.n / est.n) * bg for fr, bg in zip(est.frames, model_first_order(est), strict=True))
+    b0 = sum(
+        (fr.n_w / est.n) * bg for fr, bg in zip(est.frames, model_first_order(est), strict=True)
+    )
     return np.asarray(a_inv @ b0 @ a_inv / est.n, dtype=np.float64)
 
 
@@ -140,7 +145,7 @@ def h1_trace(frame: Any) -> float:
         return float(cached)
     d, dmu = _saturated_jacobian(frame.p, frame.meanstructure)
     scores, info = ml_scores_and_information(frame.x, frame.mean, frame.s, frame.mean, d, dmu)
-    b1 = _first_order(scores, frame.weights_raw)
+    b1 = _first_order(scores, frame.weights_raw, frame.n_w)
     value = float(np.sum(b1 * np.linalg.inv(info).T))
     frame._h1_trace = value
     return value
@@ -151,12 +156,15 @@ def yuan_bentler_trace(est: Any) -> float:
     a_inv = np.linalg.inv(est.information)
     total = 0.0
     for frame, b0 in zip(est.frames, model_first_order(est), strict=True):
-        total += h1_trace(frame) - frame.n / est.n * float(np.sum(b0 * a_inv.T))
+        total += h1_trace(frame) - frame.n_w / est.n * float(np.sum(b0 * a_inv.T))
     return total
 
 
 def baseline_trace(est: Any) -> float:
     """trace.UGamma of the independence model (free variances; means when modelled)."""
+    from csimodels.sem._cbsem_fit import _fixed_x_positions
+
+    xpos = _fixed_x_positions(est)
     total = 0.0
     blocks_info = []
     b0s = []
@@ -164,17 +172,24 @@ def baseline_trace(est: Any) -> float:
         p = frame.p
         var = np.diag(frame.s).copy()
         sigma = np.diag(var)
-        d = np.zeros((p, p, p))
-        d[np.arange(p), np.arange(p), np.arange(p)] = 1.0
+        pairs = [(j, j) for j in range(p)]
+        if xpos:
+            # lavaan's baseline with fixed covariates keeps their covariance block
+            sigma[np.ix_(xpos, xpos)] = frame.s[np.ix_(xpos, xpos)]
+            pairs += [(a, b) for i, a in enumerate(xpos) for b in xpos[i + 1 :]]
+        d = np.zeros((len(pairs), p, p))
+        for k, (a, b) in enumerate(pairs):
+            d[k, a, b] = d[k, b, a] = 1.0
         dmu = None
         mu = frame.mean
         if frame.meanstructure:
+            k0 = d.shape[0]
             d = np.concatenate([d, np.zeros((p, p, p))])
-            dmu = np.zeros((2 * p, p))
-            dmu[p + np.arange(p), np.arange(p)] = 1.0
+            dmu = np.zeros((k0 + p, p))
+            dmu[k0 + np.arange(p), np.arange(p)] = 1.0
         scores, info = ml_scores_and_information(frame.x, frame.mean, sigma, mu, d, dmu)
-        blocks_info.append(info * frame.n / est.n)
-        b0s.append(_first_order(scores, frame.weights_raw))
+        blocks_info.append(info * frame.n_w / est.n)
+        b0s.append(_first_order(scores, frame.weights_raw, frame.n_w))
     # the baseline's parameters are group-specific: block-diagonal information
     sizes = [b.shape[0] for b in blocks_info]
     big = np.zeros((sum(sizes), sum(sizes)))
@@ -186,7 +201,7 @@ def baseline_trace(est: Any) -> float:
     start = 0
     for frame, b0, size in zip(est.frames, b0s, sizes, strict=True):
         block = a_inv[start : start + size, start : start + size]
-        total += h1_trace(frame) - frame.n / est.n * float(np.sum(b0 * block.T))
+        total += h1_trace(frame) - frame.n_w / est.n * float(np.sum(b0 * block.T))
         start += size
     return total
 

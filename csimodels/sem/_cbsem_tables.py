@@ -145,15 +145,29 @@ def parameter_frame(
     zq = float(stats.norm.ppf(0.5 + level / 2))
     std = standardized(est, theta)
     ok = not est.singular_info
+    # lavaan's fixed.x: the covariates' moments carry no sampling variance
+    fixed_x = set(table.ov_x) if est.estimator in ("ML", "MLR") and est.ordinal is None else set()
+    vcov = est.vcov.copy()
+    for r in table.rows:
+        if r.free and (
+            (r.op == "~~" and r.lhs in fixed_x and r.rhs in fixed_x)
+            or (r.op == "~1" and r.lhs in fixed_x)
+        ):
+            vcov[r.free - 1, :] = 0.0
+            vcov[:, r.free - 1] = 0.0
     if ok:
         jac = _jacobian(lambda t: standardized(est, t), theta)
         with np.errstate(all="ignore"):
-            std_se = np.sqrt(np.abs(np.einsum("ij,jk,ik->i", jac, est.vcov, jac)))
+            std_se = np.sqrt(np.abs(np.einsum("ij,jk,ik->i", jac, vcov, jac)))
     else:
         std_se = np.full(std.size, np.nan)
     rows: list[dict[str, Any]] = []
     for k, r in enumerate(table.rows):
         free = bool(r.free) and not (r.op == "~~" and r.lhs == r.rhs and r.lhs in dependent)
+        if (r.op == "~~" and r.lhs in fixed_x and r.rhs in fixed_x) or (
+            r.op == "~1" and r.lhs in fixed_x
+        ):
+            free = False  # lavaan's fixed.x: the covariates' sample moments
         se = float(se_all[r.free - 1]) if free and ok else float("nan")
         rows.append(
             _row(
@@ -200,7 +214,7 @@ def parameter_frame(
         if ok:
             dj = _jacobian(dfun, theta)
             with np.errstate(all="ignore"):
-                d_se = np.sqrt(np.abs(np.einsum("ij,jk,ik->i", dj, est.vcov, dj)))
+                d_se = np.sqrt(np.abs(np.einsum("ij,jk,ik->i", dj, vcov, dj)))
         else:
             d_se = np.full(dvals.size, np.nan)
         for k, (name, expr, _) in enumerate(table.defined):

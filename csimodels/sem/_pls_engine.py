@@ -576,13 +576,13 @@ def _eliminate(at: FloatArray, bt: FloatArray) -> tuple[FloatArray, FloatArray]:
         f = at[i + 1 :, i] / at[i, i]
         at[i + 1 :, i + 1 :] -= f[:, None, :] * at[i, None, i + 1 :]
         bt[i + 1 :] -= f * bt[i]
-    pivots = np.stack([at[i, i] for i in range(q)])
+    pivots = at[np.arange(q), np.arange(q)]
     xt = np.empty_like(bt)
     for i in range(q - 1, -1, -1):
-        s = bt[i]
         if i + 1 < q:
-            s = s - np.einsum("rn,rn->n", at[i, i + 1 :], xt[i + 1 :])
-        xt[i] = s / pivots[i]
+            xt[i] = (bt[i] - (at[i, i + 1 :] * xt[i + 1 :]).sum(axis=0)) / pivots[i]
+        else:
+            xt[i] = bt[i] / pivots[i]
     return xt, pivots
 
 
@@ -735,8 +735,12 @@ def _solve_systems(
     elif s == 2:
         a00, a01, a10, a11 = at[0, 0], at[0, 1], at[1, 0], at[1, 1]
         det = a00 * a11 - a01 * a10
-        xt = np.stack([(a11 * bt[0] - a01 * bt[1]) / det, (a00 * bt[1] - a10 * bt[0]) / det])
-        pivots = np.stack([a00, det / a00])
+        xt = np.empty_like(bt)
+        np.divide(a11 * bt[0] - a01 * bt[1], det, out=xt[0])
+        np.divide(a00 * bt[1] - a10 * bt[0], det, out=xt[1])
+        pivots = np.empty_like(bt)
+        pivots[0] = a00
+        np.divide(det, a00, out=pivots[1])
     else:
         xt, pivots = _eliminate(at, bt.copy())
     return xt, bt, pivots, original

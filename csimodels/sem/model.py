@@ -12,6 +12,7 @@ from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
 from csimodels.errors import InvalidParameterError
 from csimodels.inference import Bootstrap, as_bootstrap, resolve_random_state
+from csimodels.segments import as_by
 
 if TYPE_CHECKING:
     from csimodels.data._dask import OutOfCorePLSResult
@@ -468,7 +469,7 @@ def _as_survey(
         spec.check_columns(data.items, where="the survey's items")
     elif isinstance(data, pd.DataFrame):
         spec.check_columns([str(c) for c in data.columns])
-    segments = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    segments = [] if by is None else list(as_by(by, owner=owner))
     return SurveyData.coerce(
         data,
         owner=owner,

@@ -61,6 +61,10 @@ class Prepared:
     survey: SurveyData | None = None
 
 
+#: Fewer respondents than this give a warning (gap scores on very few respondents).
+MIN_RESPONDENTS = 30
+
+
 def importance_columns(instrument: Instrument, importance: ImportanceSpec, model: str) -> list[str]:
     """Resolve the importance columns, one per dimension (dimension order)."""
     if importance is None:
@@ -330,6 +334,14 @@ def prepare(
             f"{model}: no respondent left after missing-data handling (missing={missing!r}); "
             f"{int(zero_weight.sum())} have zero weight, {int(unit_missing.any(axis=1).sum())} "
             "have unanswered items; use missing='pairwise' or check the data"
+        )
+    n_kept = int(keep.sum())
+    if n_kept < MIN_RESPONDENTS:
+        warn_and_note(
+            notes,
+            f"{model}: only {n_kept} respondent(s) used; gap scores, their standard errors "
+            f"and the reliability table are unstable below {MIN_RESPONDENTS} respondents",
+            DataQualityWarning,
         )
     flagged = scope != ""
     exclusions = pd.DataFrame(

@@ -641,6 +641,11 @@ class SERVQUAL(InstrumentModel):
         iprio = iprio.sort_values(
             ["rank_weighted" if has_imp else "rank_gap", "rank_gap"], kind="stable"
         )
+        if not has_imp:
+            notes.append(
+                "no importance columns given (importance=...): importance and the "
+                "importance-weighted gaps are n/a; priorities follow the unweighted gaps"
+            )
         cfa_fit = cfa_loadings = None
         if self.confirmatory != "none":
             from csimodels.servqual._cfa import run_cfa

@@ -1,0 +1,60 @@
+"""CB-SEM options: the estimators and what each takes (one place for the checks)."""
+
+from __future__ import annotations
+
+from csimodels.errors import InvalidParameterError, format_offenders
+
+__all__ = [
+    "CBSEM_ESTIMATORS",
+    "MULTIGROUP_ESTIMATORS",
+    "ORDINAL_ESTIMATORS",
+    "check_estimator",
+]
+
+CBSEM_ESTIMATORS: dict[str, str] = {
+    "ML": "maximum likelihood on the covariance matrix (divisor N), listwise deletion",
+    "MLR": "maximum likelihood estimates with Huber–White (sandwich) standard errors "
+    "and the Yuan–Bentler scaled chi-square (Mplus variant), as lavaan's "
+    "estimator='MLR'; listwise deletion",
+    "GLS": "generalised least squares, weight S⁻¹ (divisor N − 1), listwise deletion",
+    "ULS": "unweighted least squares (divisor N − 1), listwise deletion",
+    "WLS": "weighted least squares with the full asymptotic (ADF) weight matrix "
+    "(ordinal=True: the inverse asymptotic covariance of thresholds and polychorics)",
+    "DWLS": "diagonally weighted least squares (diagonal of the ADF weight matrix; "
+    "ordinal=True: of the polychorics' asymptotic covariance), standard errors from the "
+    "expected information",
+    "WLSMV": "ordinal=True only: DWLS estimates with robust (sandwich) standard errors "
+    "and the scaled-and-shifted chi-square (lavaan's default for ordinal items)",
+    "FIML": "full-information maximum likelihood on incomplete data (saturated means)",
+}
+"""Estimators of :class:`CBSEM` and :func:`fit_cbsem` and what each does."""
+
+#: Estimators that take ordinal items (``ordinal=True``).
+ORDINAL_ESTIMATORS = ("DWLS", "ULS", "WLS", "WLSMV")
+#: Estimators that fit several groups at once.
+MULTIGROUP_ESTIMATORS = ("ML", "MLR")
+
+
+def check_estimator(estimator: str, ordinal: bool = False) -> str:
+    key = str(estimator).upper()
+    if key not in CBSEM_ESTIMATORS:
+        raise InvalidParameterError(
+            f"parameter 'estimator' of fit(method='cbsem') must be one of "
+            f"{format_offenders(sorted(CBSEM_ESTIMATORS), limit=10)}, got {estimator!r}"
+        )
+    if not isinstance(ordinal, bool):
+        raise InvalidParameterError(
+            f"parameter 'ordinal' of fit(method='cbsem') must be True or False, got {ordinal!r}"
+        )
+    if ordinal and key not in ORDINAL_ESTIMATORS:
+        raise InvalidParameterError(
+            f"estimator {key!r} does not take ordinal items: with ordinal=True use one of "
+            f"{format_offenders(sorted(ORDINAL_ESTIMATORS))} (the model is fitted to "
+            "polychoric correlations, which have no likelihood of their own)"
+        )
+    if key == "WLSMV" and not ordinal:
+        raise InvalidParameterError(
+            "estimator 'WLSMV' is for ordinal items: pass ordinal=True (integer-coded "
+            "answers with at most 10 categories), or use 'DWLS' / 'WLS' for continuous items"
+        )
+    return key

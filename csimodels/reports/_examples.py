@@ -435,6 +435,40 @@ def _out_of_core() -> Result:
     return res
 
 
+def _efa() -> Result:
+    import csimodels as csi
+
+    sim = csi.explore.simulate_factor_data(n=500, random_state=1)
+    res: Result = csi.EFA(rotation="varimax").fit(sim.data, random_state=3)
+    return res
+
+
+def _reliability() -> Result:
+    import csimodels as csi
+
+    sim = csi.explore.simulate_factor_data(n=400, random_state=2)
+    res: Result = csi.Reliability().fit(sim.data, scales={"A": ["A1", "A2", "A3", "A4"]})
+    return res
+
+
+def _screening() -> Result:
+    import csimodels as csi
+
+    df = pd.DataFrame(
+        {"Q1": [5, 3, 4, 2, 4, 3], "Q2": [5, 4, 2, 2, 5, 1], "Q3": [5, 2, 3, 4, 3, 2]}
+    )
+    res: Result = csi.ScreenResponses(criteria=("straight_lining",)).fit(df, scale=(1, 5))
+    return res
+
+
+def _segmentation() -> Result:
+    import csimodels as csi
+
+    sim = csi.explore.simulate_segments(n=300, random_state=1)
+    res: Result = csi.Segmentation().fit(sim.data, random_state=2)
+    return res
+
+
 EXAMPLE_BUILDERS: dict[str, Callable[[], Result]] = {
     "DescriptionResult": _describe,
     "PLSResult": _pls,
@@ -474,6 +508,10 @@ EXAMPLE_BUILDERS: dict[str, Callable[[], Result]] = {
     "KPIResult": _kpi,
     "BacktestResult": _backtest,
     "OutOfCorePLSResult": _out_of_core,
+    "EFAResult": _efa,
+    "ReliabilityResult": _reliability,
+    "ScreeningResult": _screening,
+    "SegmentationResult": _segmentation,
 }
 """Builders of one example per result class, keyed by the class name."""
 

@@ -473,6 +473,42 @@ class Result(NoLegacyAPI, BaseModel):
     def _repr_html_(self) -> str:
         return self.summary().as_html()
 
+    # -- export --------------------------------------------------------------------
+    def to_excel(
+        self,
+        path_or_writer: Any,
+        *,
+        language: str = "en",
+        segments: str = "column",
+        raw: bool = False,
+        labels: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Write every table to an Excel workbook (one sheet per table, full precision).
+
+        See :func:`csimodels.reports.excel.write_excel` for the layout and options
+        (``language="en" | "zh"``, ``segments="column" | "sheet"``, ``raw``, ``labels``).
+        Returns the path written, or None when given a writer or workbook.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, openpyxl
+        >>> import csimodels as csi
+        >>> res = csi.datasets.load_example("acsi_demo").describe()
+        >>> path = res.to_excel(pathlib.Path(tempfile.mkdtemp()) / "describe.xlsx")
+        >>> openpyxl.load_workbook(path)["Items"]["A1"].value
+        'Items'
+        """
+        from csimodels.reports.excel import write_excel
+
+        return write_excel(
+            self,
+            path_or_writer,
+            language=language,  # type: ignore[arg-type]
+            segments=segments,  # type: ignore[arg-type]
+            raw=raw,
+            labels=labels,
+        )
+
     # -- serialisation -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: ``{"result_type": <module-qualified class name>, **fields}``.
@@ -843,7 +879,9 @@ class SegmentedResult(Result):
                 f"no chart compares segments of {type(first).__name__}; plot one of them: "
                 "result.segments[label].plot()"
             )
-        options = {"ax": ax, **({} if kind is None else {"kind": kind})}
+        options: dict[str, Any] = {"ax": ax, **({} if kind is None else {"kind": kind})}
+        if language != "en" or labels != "code":  # families without these keep working
+            options.update(language=language, labels=labels)
         return self.pooled.plot(**options)
 
     def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:

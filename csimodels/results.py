@@ -312,25 +312,27 @@ def _register(cls: type[Result]) -> None:
 def _load_library_type(kind: str) -> type[Result] | None:
     """A library result class whose module is not imported yet (the API loads lazily).
 
-    Only modules of this package are imported, and only by a well-formed dotted name;
-    a bare class name (payloads of older versions) loads every family first.
+    Only the library's own public modules (the fixed table of the lazy API) are ever
+    imported; a name from the payload is never imported as such (``csimodels.__main__``
+    would run the command line). A qualified name imports the public modules that
+    contain it; a bare class name (payloads of older versions) loads every family.
     """
     import importlib
-    import re
+
+    import csimodels
 
     if "." in kind:
         module = kind.rsplit(".", 1)[0]
-        if re.fullmatch(r"csimodels(\.[A-Za-z_][A-Za-z0-9_]*)+", module) is None:
+        allowed = {*csimodels._PUBLIC.values(), *(f"csimodels.{m}" for m in csimodels._SUBMODULES)}
+        for candidate in sorted(allowed):
+            if module == candidate or module.startswith(candidate + "."):
+                importlib.import_module(candidate)
+        if kind in _RESULT_TYPES:
+            return _RESULT_TYPES[kind]
+        if module.split(".")[0] != "csimodels":
             return None
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            return None
-        return _RESULT_TYPES.get(kind)
-    import csimodels
-
     csimodels.load_all()
-    return _LIBRARY_TYPES.get(kind)
+    return _RESULT_TYPES.get(kind) if "." in kind else _LIBRARY_TYPES.get(kind)
 
 
 def _resolve_type(kind: Any) -> type[Result]:
@@ -470,6 +472,42 @@ class Result(NoLegacyAPI, BaseModel):
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()
+
+    # -- export --------------------------------------------------------------------
+    def to_excel(
+        self,
+        path_or_writer: Any,
+        *,
+        language: str = "en",
+        segments: str = "column",
+        raw: bool = False,
+        labels: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Write every table to an Excel workbook (one sheet per table, full precision).
+
+        See :func:`csimodels.reports.excel.write_excel` for the layout and options
+        (``language="en" | "zh"``, ``segments="column" | "sheet"``, ``raw``, ``labels``).
+        Returns the path written, or None when given a writer or workbook.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, openpyxl
+        >>> import csimodels as csi
+        >>> res = csi.datasets.load_example("acsi_demo").describe()
+        >>> path = res.to_excel(pathlib.Path(tempfile.mkdtemp()) / "describe.xlsx")
+        >>> openpyxl.load_workbook(path)["Items"]["A1"].value
+        'Items'
+        """
+        from csimodels.reports.excel import write_excel
+
+        return write_excel(
+            self,
+            path_or_writer,
+            language=language,  # type: ignore[arg-type]
+            segments=segments,  # type: ignore[arg-type]
+            raw=raw,
+            labels=labels,
+        )
 
     # -- serialisation -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -841,7 +879,9 @@ class SegmentedResult(Result):
                 f"no chart compares segments of {type(first).__name__}; plot one of them: "
                 "result.segments[label].plot()"
             )
-        options = {"ax": ax, **({} if kind is None else {"kind": kind})}
+        options: dict[str, Any] = {"ax": ax, **({} if kind is None else {"kind": kind})}
+        if language != "en" or labels != "code":  # families without these keep working
+            options.update(language=language, labels=labels)
         return self.pooled.plot(**options)
 
     def _summary_parts(self) -> tuple[list[tuple[str, object]], dict[str, Any]]:

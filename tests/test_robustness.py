@@ -1294,6 +1294,17 @@ def test_every_public_model_refuses_odd_settings_with_a_csimodels_error(cls: typ
             check_call(call, value)
 
 
+@pytest.mark.parametrize("kind", ["csimodels.__main__.X", "csimodels.cli.Result", "os.path.X"])
+def test_a_payload_never_chooses_which_module_is_imported(kind: str) -> None:
+    import sys
+
+    before = set(sys.modules)
+    with pytest.raises(ResultFormatError, match="not a registered csimodels result type"):
+        csi.result_from_json(json.dumps({"result_type": kind}))
+    assert "csimodels.__main__" not in sys.modules  # importing it would run the CLI
+    assert not {"csimodels.__main__", "csimodels.cli"} & (set(sys.modules) - before)
+
+
 def test_zz_property_counts(capsys: pytest.CaptureFixture[str]) -> None:
     """Report how many inputs the property suite tried (run with ``-s`` to see it)."""
     with capsys.disabled():

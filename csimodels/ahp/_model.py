@@ -147,6 +147,30 @@ class AHPResult(Result):
             tables["Most inconsistent judgments"] = self.diagnosis.head(5)
         return header, tables
 
+    def plot(
+        self,
+        kind: Literal["priorities", "consistency"] | None = None,
+        *,
+        ax: Any = None,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+    ) -> Any:
+        """Priorities as bars with the CR in the title (default), or the CR against its threshold.
+
+        Returns the matplotlib Axes.
+
+        Examples
+        --------
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> from csimodels.ahp import AHP
+        >>> res = AHP().fit({("a", "b"): 3, ("a", "c"): 5, ("b", "c"): 2})
+        >>> res.plot("consistency").get_title()
+        'Consistency ratio'
+        """
+        from csimodels.reports.charts import ahp_chart
+
+        return ahp_chart(self, kind, ax=ax, language=language, labels=labels)
+
 
 class AHPRepairResult(Result):
     """Outcome of :meth:`AHP.repair`: the original fit, the repaired fit, the change log.

@@ -97,6 +97,30 @@ class AHPHierarchyResult(Result):
             tables["Alternatives"] = self.scores
         return header, tables
 
+    def plot(
+        self,
+        kind: Literal["priorities", "consistency"] | None = None,
+        *,
+        ax: Any = None,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+    ) -> Any:
+        """Global priorities (default), or every node's CR against its threshold.
+
+        Returns the matplotlib Axes.
+
+        Examples
+        --------
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> from csimodels.fce._demo import field_service_example
+        >>> ahp, _ = field_service_example()
+        >>> len(ahp.plot("consistency").get_yticklabels()) == len(ahp.nodes)
+        True
+        """
+        from csimodels.reports.charts import ahp_chart
+
+        return ahp_chart(self, kind, ax=ax, language=language, labels=labels)
+
 
 class AHPHierarchy(Settings):
     """A hierarchy of pairwise comparisons, from the goal down to the alternatives.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -67,6 +67,31 @@ class DescriptionResult(Result):
         ]
         cols = ["n", "missing_share", "mean", "sd", "median", "skewness", "top_box", "bottom_box"]
         return header, {"Items": self.table[["label", *cols]]}
+
+    def plot(
+        self,
+        kind: Literal["bar", "pie"] | None = None,
+        *,
+        ax: Any = None,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+        item: str | None = None,
+    ) -> Any:
+        """Answer frequencies: stacked shares of every item (default), one item's bars, or a pie.
+
+        Returns the matplotlib Axes.
+
+        Examples
+        --------
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> import csimodels as csi
+        >>> res = csi.datasets.load_example("acsi_demo").describe()
+        >>> res.plot(labels="label", language="zh").get_title()
+        '回答分布'
+        """
+        from csimodels.reports.charts import describe_chart
+
+        return describe_chart(self, kind, ax=ax, language=language, labels=labels, item=item)
 
 
 def describe_survey(

@@ -20,7 +20,6 @@ from csimodels.errors import (
     format_offenders,
 )
 from csimodels.importance._common import check_names, coerce_survey
-from csimodels.importance.drivers import _pyplot
 from csimodels.results import Frame, MissingDataReport, Result, SegmentedResult, warn_and_note
 from csimodels.segments import as_by, fit_by, label_of
 
@@ -167,8 +166,19 @@ class PenaltyRewardResult(Result):
         cols = ["label", "penalty", "reward", "impact_asymmetry", "factor_class"]
         return self.table[cols].sort_values("impact_asymmetry", kind="stable")
 
-    def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Diverging bars: penalty to the left, reward to the right (needs matplotlib).
+    def plot(
+        self,
+        kind: Literal["bars"] | None = None,
+        *,
+        ax: Axes | None = None,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+    ) -> Axes:
+        """Penalty and reward of each attribute as signed bars (needs matplotlib).
+
+        Each coefficient is drawn with its sign: a penalty is usually negative (a low
+        rating lowers the overall item) and drawn to the left; a positive penalty is
+        drawn to the right, as estimated. Stars mark p < .05 / .01 / .001.
 
         Examples
         --------
@@ -178,21 +188,16 @@ class PenaltyRewardResult(Result):
         >>> data = csi.datasets.load_example("acsi_demo")
         >>> res = PenaltyReward(attributes=["QUAL1", "VAL1"], overall="SAT1").fit(data)
         >>> res.plot().get_xlabel()
-        'Change of the overall item'
+        'Effect on the overall item (points)'
         """
-        plt = _pyplot()
-        frame = self.plot_data()
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 0.45 * len(frame) + 1.2))
-        assert ax is not None
-        names = frame.index.astype(str)
-        ax.barh(names, -frame["penalty"].abs(), color="#C44E52", label="penalty (low band)")
-        ax.barh(names, frame["reward"].abs(), color="#55A868", label="reward (high band)")
-        ax.axvline(0, color="black", lw=0.8)
-        ax.set_xlabel("Change of the overall item")
-        ax.set_title(f"Penalty and reward on {self.settings.get('overall')}")
-        ax.legend(fontsize=8)
-        return ax
+        from csimodels.plotting import check_plot_options
+        from csimodels.reports.charts import penalty_chart
+
+        check_plot_options(
+            kind=kind, kinds=("bars",), language=language, labels=labels, owner="PenaltyReward"
+        )
+        ax_out: Axes = penalty_chart(self, ax=ax, language=language, labels=labels)
+        return ax_out
 
 
 class PenaltyReward(Settings):

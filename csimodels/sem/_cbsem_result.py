@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
 
-from csimodels.results import Frame, MissingDataReport, Result
+from csimodels.results import SEGMENT_PLOTS, Frame, MissingDataReport, Result
 from csimodels.sem.spec import ModelSpec
 
 __all__ = ["CBSEMResult"]
@@ -232,6 +232,43 @@ class CBSEMResult(Result):
                 ["rhs", "estimate", "std_error", "z", "p_value", "ci_lower", "ci_upper"]
             ]
         return header, tables
+
+    def plot(
+        self,
+        kind: Literal["paths", "indices"] | None = None,
+        *,
+        ax: Any = None,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+    ) -> Any:
+        """Path diagram of the standardised structural paths (default) or the 0–100 indices.
+
+        Returns the matplotlib Axes.
+
+        Examples
+        --------
+        >>> import matplotlib, warnings; matplotlib.use("Agg")
+        >>> import csimodels as csi
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     res = csi.ACSI(indicators=data.constructs).fit(data, method="cbsem")
+        >>> res.plot("indices").get_xlabel()
+        'Index (0–100)'
+        """
+        from csimodels.reports.charts import cbsem_chart
+
+        return cbsem_chart(self, kind, ax=ax, language=language, labels=labels)
+
+
+def _plot_segments(result: Any, kind: str | None, ax: Any, language: str, labels: str) -> Any:
+    """Indices by segment (``"bar"``, ``"radar"``, ``"ranking"``), for SegmentedResult."""
+    from csimodels.reports.charts import segmented_index_chart
+
+    return segmented_index_chart(result, kind, ax=ax, language=language, labels=labels)
+
+
+SEGMENT_PLOTS["CBSEMResult"] = _plot_segments
 
 
 def _rebuild() -> None:

@@ -57,7 +57,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -283,10 +283,36 @@ class MultigroupResult(Result):
         ]
         return header, tables
 
+    # ---------------------------------------------------------------------------------------
+    # validation
+    # ---------------------------------------------------------------------------------------
 
-# ---------------------------------------------------------------------------------------
-# validation
-# ---------------------------------------------------------------------------------------
+    def plot(
+        self,
+        kind: Literal["paths", "indices"] | None = None,
+        *,
+        ax: Any = None,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+    ) -> Any:
+        """Group differences of the paths (default) or indices, with bootstrap intervals.
+
+        Returns the matplotlib Axes.
+
+        Examples
+        --------
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> import csimodels as csi
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> res = csi.sem.mga.compare_groups(csi.ACSI(indicators=data.constructs), data,
+        ...     by="region", groups=("North", "West"), n_permutations=50, bootstrap=50,
+        ...     random_state=1)
+        >>> res.plot().get_xlabel()
+        'Difference (North − West)'
+        """
+        from csimodels.reports.charts import mga_chart
+
+        return mga_chart(self, kind, ax=ax, language=language, labels=labels)
 
 
 def _check_count(value: Any, name: str, low: int, high: int) -> int:

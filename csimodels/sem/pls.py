@@ -21,7 +21,14 @@ from csimodels.errors import (
     SpecificationError,
     format_offenders,
 )
-from csimodels.results import Frame, MissingDataReport, Result, SegmentedResult, warn_and_note
+from csimodels.results import (
+    SEGMENT_PLOTS,
+    Frame,
+    MissingDataReport,
+    Result,
+    SegmentedResult,
+    warn_and_note,
+)
 from csimodels.segments import fit_by, plan_segments, status_table
 from csimodels.sem import _pls_assess as assess
 from csimodels.sem._pls_engine import (
@@ -270,6 +277,32 @@ class PLSResult(Result):
                 )
         return pd.DataFrame(rows).set_index("indicator")
 
+    def plot(
+        self,
+        kind: Literal["paths", "indices", "ipma"] | None = None,
+        *,
+        ax: Any = None,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+        target: str | None = None,
+    ) -> Any:
+        """Path diagram (default), 0–100 indices with intervals, or the IPMA map.
+
+        See :func:`csimodels.reports.charts.pls_chart`; returns the matplotlib Axes.
+
+        Examples
+        --------
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> import csimodels as csi
+        >>> data = csi.datasets.load_example("acsi_demo")
+        >>> res = csi.ACSI(indicators=data.constructs).fit(data)
+        >>> res.plot().get_title()
+        'Structural model · ACSI'
+        """
+        from csimodels.reports.charts import pls_chart
+
+        return pls_chart(self, kind, ax=ax, language=language, labels=labels, target=target)
+
     def what_if(
         self,
         changes: dict[str, float],
@@ -302,6 +335,18 @@ class PLSResult(Result):
 #: status table ``segments`` became ``status``; ``indices``/``paths``/``r2`` are in
 #: ``overview`` and still reachable as attributes). Kept as an alias for isinstance.
 SegmentedPLSResult = SegmentedResult
+
+
+def _plot_segments(
+    result: SegmentedResult, kind: str | None, ax: Any, language: str, labels: str
+) -> Any:
+    """Indices by segment (``"bar"``, ``"radar"``, ``"ranking"``), for SegmentedResult."""
+    from csimodels.reports.charts import segmented_index_chart
+
+    return segmented_index_chart(result, kind, ax=ax, language=language, labels=labels)
+
+
+SEGMENT_PLOTS["PLSResult"] = _plot_segments
 
 
 def _blocks(spec: ModelSpec) -> list[NDArray[np.int64]]:

@@ -311,10 +311,19 @@ class SERVQUALResult(Result):
         """
         return _plot_data(self.dimensions, kind)
 
-    def plot(self, kind: Literal["bar", "radar"] = "bar", ax: Any = None) -> Any:
+    def plot(
+        self,
+        kind: Literal["bar", "radar"] | None = None,
+        ax: Any = None,
+        *,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+    ) -> Any:
         """Draw the dimension gaps as bars with intervals, or E and P on a radar chart.
 
-        Needs matplotlib (the ``plot`` extra). Returns the matplotlib Axes.
+        The radar covers the whole circle with one spoke per dimension, clockwise from
+        the top. ``labels="label"`` names the dimensions by their labels. Needs
+        matplotlib (the ``plot`` extra). Returns the matplotlib Axes.
 
         Examples
         --------
@@ -322,10 +331,19 @@ class SERVQUALResult(Result):
         >>> from csimodels.datasets.servqual import simulate_servqual_survey
         >>> from csimodels.servqual import SERVQUAL
         >>> res = SERVQUAL().fit(simulate_servqual_survey(n=50, random_state=1).data)
-        >>> res.plot("bar").get_ylabel()
-        'gap (P - E)'
+        >>> res.plot("bar").get_xlabel()
+        'Gap (P − E)'
         """
-        return _plot(self.dimensions, kind, ax, "gap (P - E)", ("expectation", "perception"))
+        return _plot(
+            self.dimensions,
+            kind,
+            ax,
+            "Gap (P − E)",
+            ("expectation", "perception"),
+            language=language,
+            labels=labels,
+            title="Service quality gaps",
+        )
 
 
 def _plot_data(dims: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -339,34 +357,33 @@ def _plot_data(dims: pd.DataFrame, kind: str) -> pd.DataFrame:
     raise SpecificationError(f"kind={kind!r} is not a plot kind; choose one of 'bar', 'radar'")
 
 
-def _plot(dims: pd.DataFrame, kind: str, ax: Any, ylabel: str, series: tuple[str, ...]) -> Any:
-    data = _plot_data(dims, kind)
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError("plotting needs matplotlib: pip install 'csimodels[plot]'") from err
-    if kind == "bar":
-        if ax is None:
-            _, ax = plt.subplots()
-        x = np.arange(len(data))
-        est = data["estimate"].to_numpy(dtype=float)
-        errbar = np.vstack([est - data["ci_lower"], data["ci_upper"] - est])
-        ax.bar(
-            x, est, yerr=errbar, capsize=3, color=["#c0392b" if v < 0 else "#2e86c1" for v in est]
-        )
-        ax.axhline(0.0, color="black", linewidth=0.8)
-        ax.set_xticks(x, [str(v) for v in data.index])
-        ax.set_ylabel(ylabel)
-        return ax
-    if ax is None:
-        _, ax = plt.subplots(subplot_kw={"projection": "polar"})
-    angles = np.append(data["angle"].to_numpy(), data["angle"].iloc[0])
-    for name in series:
-        values = data[name].to_numpy(dtype=float)
-        ax.plot(angles, np.append(values, values[0]), label=name)
-    ax.set_xticks(data["angle"].to_numpy(), [str(v) for v in data.index])
-    ax.legend(loc="upper right")
-    return ax
+def _plot(
+    dims: pd.DataFrame,
+    kind: str | None,
+    ax: Any,
+    bar_label: str,
+    series: tuple[str, ...],
+    *,
+    language: str = "en",
+    labels: str = "code",
+    title: str = "Service quality gaps",
+) -> Any:
+    from csimodels.plotting import check_plot_options
+    from csimodels.reports.charts import servqual_chart
+
+    chosen = check_plot_options(
+        kind=kind, kinds=("bar", "radar"), language=language, labels=labels, owner="SERVQUAL"
+    )
+    return servqual_chart(
+        dims,
+        chosen,
+        ax=ax,
+        language=language,
+        labels=labels,
+        bar_label=bar_label,
+        series=series,
+        title=title,
+    )
 
 
 def _alphas(x: eng.FloatArray, w: eng.FloatArray | None, owner: Any, n_dims: int) -> eng.FloatArray:

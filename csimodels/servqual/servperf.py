@@ -84,8 +84,15 @@ class SERVPERFResult(Result):
             "Priorities": self.priorities,
         }
 
-    def plot(self, kind: Literal["bar", "radar"] = "bar", ax: Any = None) -> Any:
-        """Dimension scores as bars with intervals, or on a radar chart.
+    def plot(
+        self,
+        kind: Literal["bar", "radar"] | None = None,
+        ax: Any = None,
+        *,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+    ) -> Any:
+        """Dimension scores as bars with intervals, or on a full-circle radar chart.
 
         Examples
         --------
@@ -93,11 +100,20 @@ class SERVPERFResult(Result):
         >>> from csimodels.datasets.servqual import simulate_servqual_survey
         >>> from csimodels.servqual import SERVPERF
         >>> res = SERVPERF().fit(simulate_servqual_survey(n=60, random_state=4).data)
-        >>> res.plot().get_ylabel()
-        'performance (P)'
+        >>> res.plot().get_xlabel()
+        'Performance (P)'
         """
         frame = self.dimensions.assign(perception=self.dimensions["estimate"])
-        return _plot(frame, kind, ax, "performance (P)", ("perception",))
+        return _plot(
+            frame,
+            kind,
+            ax,
+            "Performance (P)",
+            ("perception",),
+            language=language,
+            labels=labels,
+            title="Performance (P)",
+        )
 
 
 class SERVPERF(InstrumentModel):

@@ -99,8 +99,15 @@ class ZoneOfToleranceResult(Result):
         out["ci_upper"] = d["msa_ci_upper"]
         return out
 
-    def plot(self, kind: Literal["bar", "radar"] = "bar", ax: Any = None) -> Any:
-        """MSA bars with intervals, or A, D and P on a radar chart (needs matplotlib).
+    def plot(
+        self,
+        kind: Literal["bar", "radar"] | None = None,
+        ax: Any = None,
+        *,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+    ) -> Any:
+        """MSA bars with intervals, or A, D and P on a full-circle radar (needs matplotlib).
 
         Examples
         --------
@@ -108,11 +115,18 @@ class ZoneOfToleranceResult(Result):
         >>> from csimodels.datasets.servqual import simulate_servqual_survey
         >>> from csimodels.servqual import ZoneOfTolerance
         >>> sim = simulate_servqual_survey(n=60, zone_of_tolerance=True, random_state=2)
-        >>> ZoneOfTolerance().fit(sim.data).plot().get_ylabel()
-        'MSA (P - A)'
+        >>> ZoneOfTolerance().fit(sim.data).plot().get_xlabel()
+        'MSA (P − A)'
         """
         return _plot(
-            self._bar_frame(), kind, ax, "MSA (P - A)", ("adequate", "desired", "perception")
+            self._bar_frame(),
+            kind,
+            ax,
+            "MSA (P − A)",
+            ("adequate", "desired", "perception"),
+            language=language,
+            labels=labels,
+            title="Zone of tolerance",
         )
 
 

@@ -11,6 +11,8 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from csimodels._stats import adjust_p_values
+
 __all__ = [
     "CONTROL_CHARTS",
     "ZERO_SE",
@@ -159,17 +161,5 @@ def chart(
 
 
 def adjust_p(p: FloatArray, method: str) -> FloatArray:
-    """Holm or Benjamini–Hochberg adjusted p-values over the finite entries of ``p``."""
-    out = p.copy()
-    ok = np.flatnonzero(np.isfinite(p))
-    m = ok.size
-    if method == "none" or m == 0:
-        return out
-    order = ok[np.argsort(p[ok], kind="stable")]
-    ranked = p[order]
-    if method == "holm":
-        adj = np.maximum.accumulate((m - np.arange(m)) * ranked)
-    else:  # fdr_bh
-        adj = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
-    out[order] = np.minimum(adj, 1.0)
-    return out
+    """Adjusted p-values: the library's one :func:`csimodels._stats.adjust_p_values`."""
+    return adjust_p_values(p, method)

@@ -372,3 +372,24 @@ def test_every_result_names_its_sample_and_inference_alike() -> None:
         assert "weight" in res.settings, name
     assert results["PLS bootstrap"].settings["random_state"] == 1
     assert "bootstrap (30 resamples" in results["PLS bootstrap"].settings["inference"]
+
+
+def test_every_plot_has_the_one_signature() -> None:
+    """plot(kind=None, *, ax=None, language="en"|"zh", labels="code"|"label", ...)."""
+    csi.load_all()
+    from csimodels.results import _RESULT_TYPES
+
+    classes = {cls for name, cls in _RESULT_TYPES.items() if name.startswith("csimodels.")}
+    checked = []
+    for cls in sorted(classes, key=lambda c: c.__name__):
+        plot = getattr(cls, "plot", None)
+        if plot is None:
+            continue
+        params = list(inspect.signature(plot).parameters.values())[1:]
+        assert params[0].name == "kind" and params[0].default is None, cls.__name__
+        rest = {p.name: p for p in params[1:]}
+        assert all(p.kind is p.KEYWORD_ONLY for p in params[1:]), cls.__name__
+        assert {"ax", "language", "labels"} <= set(rest), cls.__name__
+        assert rest["language"].default == "en" and rest["labels"].default == "code"
+        checked.append(cls.__name__)
+    assert len(checked) >= 20, checked

@@ -460,7 +460,7 @@ def test_registry_and_plots(demo) -> None:
     ).fit(demo)
     data = res.plot_data("lmg")
     assert data["estimate"].is_monotonic_decreasing
-    ax = res.plot("johnson")
+    ax = res.plot(method="johnson")
     assert len(ax.patches) == 2
     matplotlib.pyplot.close("all")
 
@@ -515,7 +515,7 @@ class TestMatrix:
         data = res.plot_data()
         assert "diagonal" in data.attrs
         ax = res.plot(language="zh")
-        assert ax.get_xlabel() == "Performance"
+        assert ax.get_xlabel() == "表现"  # the axis names follow language= too
         matplotlib.pyplot.close("all")
 
     def test_any_series_pair_is_accepted_and_not_mutated(self) -> None:

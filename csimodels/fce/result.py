@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -126,9 +126,16 @@ class FCEResult(Result):
             columns=pd.Index(list(self.table.index), name="grade"),
         )
 
-    def plot(self, ax: Any = None) -> Any:
+    def plot(
+        self,
+        kind: Literal["stacked"] | None = None,
+        *,
+        ax: Any = None,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+    ) -> Any:
         """Stacked horizontal bar of b̄ by grade (needs matplotlib); returns the Axes."""
-        return _plot_stacked(self.plot_data(), ax)
+        return _plot_checked(self, self.plot_data(), kind, ax, language, labels)
 
 
 class FCETreeResult(Result):
@@ -197,9 +204,16 @@ class FCETreeResult(Result):
         out.index.name = "node"
         return out
 
-    def plot(self, ax: Any = None) -> Any:
+    def plot(
+        self,
+        kind: Literal["stacked"] | None = None,
+        *,
+        ax: Any = None,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+    ) -> Any:
         """Stacked horizontal bars of b̄ per node (needs matplotlib); returns the Axes."""
-        return _plot_stacked(self.plot_data(), ax)
+        return _plot_checked(self, self.plot_data(), kind, ax, language, labels)
 
 
 #: Removed in 0.2: ``by=`` returns the generic :class:`~csimodels.results.SegmentedResult`
@@ -207,29 +221,35 @@ class FCETreeResult(Result):
 FCESegmentResult = SegmentedResult
 
 
-def _plot_segments(result: SegmentedResult, kind: Any, ax: Any, language: str, labels: str) -> Any:
-    """Stacked horizontal bars of b̄ per segment (the whole sample first)."""
+def _plot_checked(
+    result: Result, data: pd.DataFrame, kind: Any, ax: Any, language: str, labels: str
+) -> Any:
+    """The common plot options checked, then the stacked bars in ``language``."""
     from csimodels.plotting import check_plot_options, use_language
 
     check_plot_options(
-        kind=kind, kinds=("stacked",), language=language, labels=labels, owner="SegmentedResult"
+        kind=kind, kinds=("stacked",), language=language, labels=labels, owner=type(result).__name__
     )
+    with use_language(language):
+        return _plot_stacked(data, ax, language)
+
+
+def _plot_segments(result: SegmentedResult, kind: Any, ax: Any, language: str, labels: str) -> Any:
+    """Stacked horizontal bars of b̄ per segment (the whole sample first)."""
     grades = list(result.settings["grades"])
     data = result.overview["evaluation"][grades].copy()
     data.columns.name = "grade"
-    with use_language(language):
-        return _plot_stacked(data, ax)
+    return _plot_checked(result, data, kind, ax, language, labels)
 
 
 SEGMENT_PLOTS["FCEResult"] = _plot_segments
 SEGMENT_PLOTS["FCETreeResult"] = _plot_segments
 
 
-def _plot_stacked(data: pd.DataFrame, ax: Any) -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError("plotting needs matplotlib: pip install 'csimodels[plot]'") from err
+def _plot_stacked(data: pd.DataFrame, ax: Any, language: str = "en") -> Any:
+    from csimodels.plotting import pyplot
+
+    plt = pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(data)))
     left = np.zeros(len(data))
@@ -239,9 +259,11 @@ def _plot_stacked(data: pd.DataFrame, ax: Any) -> Any:
         ax.barh(labels, values, left=left, label=str(grade))
         left = left + values
     ax.set_xlim(0, 1)
-    ax.set_xlabel("membership b̄")
+    zh = language == "zh"
+    ax.set_xlabel("隶属度 b̄" if zh else "membership b̄")
+    ax.set_title("模糊综合评价" if zh else "Fuzzy comprehensive evaluation")
     ax.invert_yaxis()
-    ax.legend(title="grade", loc="lower right", fontsize="small")
+    ax.legend(title="等级" if zh else "grade", loc="lower right", fontsize="small")
     return ax
 
 

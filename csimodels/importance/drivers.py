@@ -372,8 +372,16 @@ class DriverAnalysisResult(Result):
         part.insert(0, "label", [self.labels.get(str(a), str(a)) for a in part.index])
         return part.sort_values("estimate", ascending=False, kind="stable")
 
-    def plot(self, method: str | None = None, *, ax: Axes | None = None) -> Axes:
-        """Horizontal bar chart of one method's importance (needs matplotlib).
+    def plot(
+        self,
+        kind: Literal["bar"] | None = None,
+        *,
+        ax: Axes | None = None,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+        method: str | None = None,
+    ) -> Axes:
+        """Horizontal bar chart of one method's importance, with intervals when bootstrapped.
 
         Examples
         --------
@@ -382,32 +390,36 @@ class DriverAnalysisResult(Result):
         >>> from csimodels.importance import DriverAnalysis
         >>> data = csi.datasets.load_example("acsi_demo")
         >>> res = DriverAnalysis(attributes=["QUAL1", "VAL1"], overall="SAT1").fit(data)
-        >>> res.plot("lmg").get_xlabel()
+        >>> res.plot(method="lmg").get_xlabel()
         'LMG / Shapley'
         """
-        plt = _pyplot()
+        from csimodels.plotting import axes_for, check_plot_options, display_labels, use_language
+
+        check_plot_options(
+            kind=kind, kinds=("bar",), language=language, labels=labels, owner=type(self).__name__
+        )
         name = self._method(method)
         frame = self.plot_data(name).iloc[::-1]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 0.4 * len(frame) + 1.2))
-        assert ax is not None
-        xerr = None
-        if frame["ci_lower"].notna().all():
-            xerr = np.vstack(
-                [frame["estimate"] - frame["ci_lower"], frame["ci_upper"] - frame["estimate"]]
-            )
-        ax.barh(frame.index.astype(str), frame["estimate"], xerr=xerr, color="#4C72B0")
-        ax.set_xlabel(IMPORTANCE_METHODS[name].label)
-        ax.set_title(f"Drivers of {self.settings.get('overall')}")
-        return ax
+        with use_language(language):
+            _, axes = axes_for(ax, figsize=(6, 0.4 * len(frame) + 1.2))
+            xerr = None
+            if frame["ci_lower"].notna().all():
+                xerr = np.vstack(
+                    [frame["estimate"] - frame["ci_lower"], frame["ci_upper"] - frame["estimate"]]
+                )
+            names = display_labels(list(frame.index), labels, self.labels)
+            axes.barh(names, frame["estimate"], xerr=xerr)
+            axes.set_xlabel(IMPORTANCE_METHODS[name].label)
+            overall = self.settings.get("overall")
+            axes.set_title(f"{overall} 的驱动因素" if language == "zh" else f"Drivers of {overall}")
+        result: Axes = axes
+        return result
 
 
 def _pyplot() -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError("plotting needs matplotlib: pip install 'csimodels[plot]'") from err
-    return plt
+    from csimodels.plotting import pyplot
+
+    return pyplot()
 
 
 def _note_undefined(table: pd.DataFrame, notes: list[str], *, bootstrap: bool) -> None:

@@ -23,7 +23,6 @@ from csimodels.importance._common import coerce_survey
 from csimodels.importance.drivers import (
     DriverAnalysis,
     DriverAnalysisResult,
-    _pyplot,
     resolve_methods,
 )
 from csimodels.results import Frame, Result, SegmentedResult, warn_and_note
@@ -204,12 +203,19 @@ class ImportancePerformanceResult(Result):
             frame.attrs["diagonal"] = {"x": xs.tolist(), "y": ys.tolist()}
         return frame
 
-    def plot(self, *, ax: Axes | None = None, language: Literal["en", "zh"] = "en") -> Axes:
+    def plot(
+        self,
+        kind: Literal["matrix"] | None = None,
+        *,
+        ax: Axes | None = None,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+    ) -> Axes:
         """Scatter plot of the matrix with crosshairs, quadrant names and the diagonal.
 
         Importance is on the vertical axis and performance on the horizontal one, as in
-        Martilla & James (1977). ``language="zh"`` writes the Chinese quadrant names
-        (needs a font with CJK glyphs).
+        Martilla & James (1977). ``language="zh"`` writes the Chinese quadrant names;
+        ``labels="label"`` names the points by their labels.
 
         Examples
         --------
@@ -221,45 +227,53 @@ class ImportancePerformanceResult(Result):
         >>> res.plot().get_ylabel()
         'Importance'
         """
-        plt = _pyplot()
+        from csimodels.plotting import PALETTE, axes_for, check_plot_options, use_language
+
+        check_plot_options(
+            kind=kind,
+            kinds=("matrix",),
+            language=language,
+            labels=labels,
+            owner=type(self).__name__,
+        )
         data = self.plot_data()
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 5.5))
-        assert ax is not None
+        zh = language == "zh"
         colours = {
-            "concentrate_here": "#C44E52",
-            "keep_up_the_good_work": "#55A868",
-            "low_priority": "#8172B2",
-            "possible_overkill": "#CCB974",
+            "concentrate_here": PALETTE[3],
+            "keep_up_the_good_work": PALETTE[2],
+            "low_priority": PALETTE[0],
+            "possible_overkill": PALETTE[1],
         }
-        for key, part in data.groupby("quadrant", sort=False):
-            q = QUADRANTS[str(key)]
-            ax.scatter(
-                part["x"],
-                part["y"],
-                color=colours[str(key)],
-                label=q.label_zh if language == "zh" else q.label,
-                zorder=3,
-            )
-        for name, row in data.iterrows():
-            ax.annotate(
-                str(name),
-                (row["x"], row["y"]),
-                textcoords="offset points",
-                xytext=(4, 4),
-                fontsize=8,
-            )
-        cross = data.attrs["crosshairs"]
-        ax.axvline(cross["x"], color="grey", lw=1, ls="--")
-        ax.axhline(cross["y"], color="grey", lw=1, ls="--")
-        if "diagonal" in data.attrs:
-            d = data.attrs["diagonal"]
-            ax.plot(d["x"], d["y"], color="black", lw=1, ls=":", label="iso-priority line")
-        ax.set_xlabel("Performance")
-        ax.set_ylabel("Importance")
-        ax.set_title(str(self.settings.get("importance_source", "")))
-        ax.legend(fontsize=8, loc="best")
-        return ax
+        with use_language(language):
+            _, axes = axes_for(ax, figsize=(7, 5.5))
+            for key, part in data.groupby("quadrant", sort=False):
+                q = QUADRANTS[str(key)]
+                axes.scatter(
+                    part["x"],
+                    part["y"],
+                    color=colours[str(key)],
+                    label=q.label_zh if zh else q.label,
+                    zorder=3,
+                )
+            for name, row in data.iterrows():
+                text = str(row["label"]) if labels == "label" and row["label"] else str(name)
+                axes.annotate(
+                    text, (row["x"], row["y"]), textcoords="offset points", xytext=(4, 4),
+                    fontsize=8,
+                )  # fmt: skip
+            cross = data.attrs["crosshairs"]
+            axes.axvline(cross["x"], color="grey", lw=1, ls="--")
+            axes.axhline(cross["y"], color="grey", lw=1, ls="--")
+            if "diagonal" in data.attrs:
+                d = data.attrs["diagonal"]
+                line = "等优先级线" if zh else "iso-priority line"
+                axes.plot(d["x"], d["y"], color="black", lw=1, ls=":", label=line)
+            axes.set_xlabel("表现" if zh else "Performance")
+            axes.set_ylabel("重要性" if zh else "Importance")
+            axes.set_title(str(self.settings.get("importance_source", "")))
+            axes.legend(fontsize=8, loc="best")
+        result: Axes = axes
+        return result
 
 
 class ImportancePerformance(Settings):

@@ -209,11 +209,19 @@ class KanoResult(Result):
         out.index.name = "feature"
         return out
 
-    def plot(self, kind: PlotKind = "better_worse", *, ax: Axes | None = None) -> Axes:
-        """Draw the Better–Worse diagram or the continuous-analysis plot (matplotlib).
+    def plot(
+        self,
+        kind: PlotKind | None = None,
+        *,
+        ax: Axes | None = None,
+        language: Literal["en", "zh"] = "en",
+        labels: Literal["code", "label"] = "code",
+    ) -> Axes:
+        """Draw the Better–Worse diagram (default) or the continuous-analysis plot.
 
         Needs the ``plot`` extra (``pip install 'csimodels[plot]'``); matplotlib is
-        imported only when this is called.
+        imported only when this is called. ``language="zh"`` writes the Chinese
+        category names (魅力 / 期望 / 必备 / 无差异).
 
         Examples
         --------
@@ -226,50 +234,58 @@ class KanoResult(Result):
         >>> ax.get_xlabel()
         '|Worse| (dissatisfaction if absent)'
         """
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError as err:  # pragma: no cover - depends on the environment
-            raise ImportError("plotting needs matplotlib: pip install 'csimodels[plot]'") from err
-        data = self.plot_data(kind)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 5))
-        ax.scatter(data["x"], data["y"], zorder=3)
-        for label, row in data.iterrows():
-            if np.isfinite(row["x"]) and np.isfinite(row["y"]):
-                ax.annotate(
-                    str(label),
-                    (row["x"], row["y"]),
-                    textcoords="offset points",
-                    xytext=(4, 4),
-                    fontsize=8,
+        from csimodels.plotting import axes_for, check_plot_options, use_language
+
+        chosen = check_plot_options(
+            kind=kind,
+            kinds=("better_worse", "continuous"),
+            language=language,
+            labels=labels,
+            owner=type(self).__name__,
+        )
+        data = self.plot_data(chosen)  # type: ignore[arg-type]
+        zh = language == "zh"
+        with use_language(language):
+            _, axes = axes_for(ax, figsize=(6, 5))
+            axes.scatter(data["x"], data["y"], zorder=3)
+            for label, row in data.iterrows():
+                if np.isfinite(row["x"]) and np.isfinite(row["y"]):
+                    axes.annotate(
+                        str(label), (row["x"], row["y"]), textcoords="offset points",
+                        xytext=(4, 4), fontsize=8,
+                    )  # fmt: skip
+            x_cut = float(data["x_cut"].iloc[0]) if len(data) else 0.0
+            y_cut = float(data["y_cut"].iloc[0]) if len(data) else 0.0
+            axes.axvline(x_cut, color="grey", lw=0.8)
+            axes.axhline(y_cut, color="grey", lw=0.8)
+            if chosen == "better_worse":
+                axes.set_xlim(0, 1)
+                axes.set_ylim(0, 1)
+                axes.set_xlabel(
+                    "|Worse|（缺失时的不满意）" if zh else "|Worse| (dissatisfaction if absent)"
                 )
-        x_cut = float(data["x_cut"].iloc[0]) if len(data) else 0.0
-        y_cut = float(data["y_cut"].iloc[0]) if len(data) else 0.0
-        ax.axvline(x_cut, color="grey", lw=0.8)
-        ax.axhline(y_cut, color="grey", lw=0.8)
-        if kind == "better_worse":
-            ax.set_xlim(0, 1)
-            ax.set_ylim(0, 1)
-            ax.set_xlabel("|Worse| (dissatisfaction if absent)")
-            ax.set_ylabel("Better (satisfaction if present)")
+                axes.set_ylabel(
+                    "Better（具备时的满意）" if zh else "Better (satisfaction if present)"
+                )
+            else:
+                axes.set_xlim(-2, 4)
+                axes.set_ylim(-2, 4)
+                axes.set_xlabel("反向问题得分（均值）" if zh else "Dysfunctional score (mean)")
+                axes.set_ylabel("正向问题得分（均值）" if zh else "Functional score (mean)")
             corners = {"A": (0.02, 0.98), "O": (0.98, 0.98), "I": (0.02, 0.02), "M": (0.98, 0.02)}
-        else:
-            ax.set_xlim(-2, 4)
-            ax.set_ylim(-2, 4)
-            ax.set_xlabel("Dysfunctional score (mean)")
-            ax.set_ylabel("Functional score (mean)")
-            corners = {"A": (0.02, 0.98), "O": (0.98, 0.98), "I": (0.02, 0.02), "M": (0.98, 0.02)}
-        names = {"A": "Attractive", "O": "One-dimensional", "M": "Must-be", "I": "Indifferent"}
-        for letter, (cx, cy) in corners.items():
-            ax.text(
-                cx,
-                cy,
-                names[letter],
-                transform=ax.transAxes,
-                fontsize=8,
-                color="grey",
-                ha="left" if cx < 0.5 else "right",
-                va="top" if cy > 0.5 else "bottom",
+            names = (
+                {"A": "魅力", "O": "期望", "M": "必备", "I": "无差异"}
+                if zh
+                else {"A": "Attractive", "O": "One-dimensional", "M": "Must-be", "I": "Indifferent"}
             )
-        ax.set_title("Better-Worse diagram" if kind == "better_worse" else "Continuous analysis")
-        return ax
+            for letter, (cx, cy) in corners.items():
+                axes.text(
+                    cx, cy, names[letter], transform=axes.transAxes, fontsize=8, color="grey",
+                    ha="left" if cx < 0.5 else "right", va="top" if cy > 0.5 else "bottom",
+                )  # fmt: skip
+            if chosen == "better_worse":
+                axes.set_title("Better-Worse 系数图" if zh else "Better-Worse diagram")
+            else:
+                axes.set_title("连续型分析" if zh else "Continuous analysis")
+        result: Axes = axes
+        return result

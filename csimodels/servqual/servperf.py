@@ -87,8 +87,8 @@ class SERVPERFResult(Result):
     def plot(
         self,
         kind: Literal["bar", "radar"] | None = None,
-        ax: Any = None,
         *,
+        ax: Any = None,
         language: Literal["en", "zh"] = "en",
         labels: Literal["code", "label"] = "code",
     ) -> Any:

@@ -102,8 +102,8 @@ class ZoneOfToleranceResult(Result):
     def plot(
         self,
         kind: Literal["bar", "radar"] | None = None,
-        ax: Any = None,
         *,
+        ax: Any = None,
         language: Literal["en", "zh"] = "en",
         labels: Literal["code", "label"] = "code",
     ) -> Any:

@@ -629,6 +629,7 @@ def path_diagram(
         ax.text(x, y, label, ha="center", va="center", fontsize=10, zorder=3)
     big = max((abs(c) for c, _ in edges.values()), default=1.0) or 1.0
     label_spots: list[tuple[float, float]] = []
+    curve_tops: list[float] = []  # how far bent arrows reach, so the axes show them whole
     for (a, b), (coef, p) in edges.items():
         (x0, y0), (x1, y1) = pos[a], pos[b]
         significant = p is None or (p == p and p < 0.05)
@@ -651,6 +652,8 @@ def path_diagram(
             zorder=1,
         )
         ax.add_patch(arrow)
+        if rad:  # the apex of the arc3 curve (its control point is rad·(dy, -dx) away)
+            curve_tops.append((y0 + y1) / 2 - 0.5 * rad * (x1 - x0))
         # the label sits on the arrow, away from crossings and other labels
         for t in (0.5, 0.38, 0.62, 0.3, 0.7):
             mx, my = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
@@ -674,8 +677,10 @@ def path_diagram(
         )
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
+    reach = [*curve_tops, *(v for _, v in label_spots)]
     ax.set_xlim(min(xs) - 1.0, max(xs) + 1.0)
-    ax.set_ylim(min(ys) - 0.9, max(ys) + 0.9)
+    ax.set_ylim(min([min(ys) - 0.9, *(r - 0.35 for r in reach)]),
+                max([max(ys) + 0.9, *(r + 0.35 for r in reach)]))  # fmt: skip
     ax.set_aspect("equal")
     ax.axis("off")
     if any(p is not None for _, p in edges.values()):

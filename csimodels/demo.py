@@ -44,12 +44,15 @@ DEMO_SECTIONS: list[tuple[str, Callable[[], str]]] = [
     ("CSI index model (ACSI by PLS)", _lazy("csimodels.sem._demo")),
     ("Comparing two regions (MICOM, permutation test, PLS-MGA)", _lazy("csimodels.sem.mga")),
     ("CSI index model by CB-SEM (ACSI)", _lazy("csimodels.sem.cbsem")),
+    ("Checking the questionnaire (KMO, EFA, reliability)", _lazy("csimodels.explore._demo")),
     ("What to fix first", _lazy("csimodels.importance")),
+    ("The least-cost improvement plan", _lazy("csimodels.planning._demo")),
     ("Trend monitoring and early warning", _lazy("csimodels.trends._demo")),
     ("SERVQUAL", _lazy("csimodels.servqual")),
     ("Kano classification", _lazy("csimodels.kano")),
     ("AHP weighting", _lazy("csimodels.ahp")),
     ("Fuzzy comprehensive evaluation", _lazy("csimodels.fce")),
+    ("Customer retention and churn", _lazy("csimodels.events._demo")),
 ]
 
 

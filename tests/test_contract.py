@@ -393,3 +393,22 @@ def test_every_plot_has_the_one_signature() -> None:
         assert rest["language"].default == "en" and rest["labels"].default == "code"
         checked.append(cls.__name__)
     assert len(checked) >= 20, checked
+
+
+def test_weight_none_fits_a_weighted_survey_without_its_weights() -> None:
+    data = _demo()
+    assert data.weight is not None
+    model = csi.ACSI(indicators=data.constructs)
+    frame = data.frame.drop(columns=[data.weight])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        unweighted = model.fit(data, weight=None)
+        plain = model.fit(
+            csi.SurveyData.from_frame(
+                frame, items=list(data.items), scale=(1, 10), missing_codes=[]
+            )
+        )
+        weighted = model.fit(data)
+    pd.testing.assert_frame_equal(unweighted.paths, plain.paths)
+    assert unweighted.settings["weight"] is None and weighted.settings["weight"] == data.weight
+    assert not np.allclose(unweighted.paths["estimate"], weighted.paths["estimate"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import EllipsisType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import pandas as pd
@@ -61,7 +62,7 @@ class PathModelBase(Settings):
         method: Literal["pls"] = "pls",
         by: None = None,
         scale: Any = None,
-        weight: str | None = None,
+        weight: str | EllipsisType | None = ...,
         missing_codes: Any = (),
         reverse: Sequence[str] = (),
         labels: Mapping[str, str] | None = None,
@@ -89,7 +90,7 @@ class PathModelBase(Settings):
         method: Literal["pls"] = "pls",
         by: str | Sequence[str],
         scale: Any = None,
-        weight: str | None = None,
+        weight: str | EllipsisType | None = ...,
         missing_codes: Any = (),
         reverse: Sequence[str] = (),
         labels: Mapping[str, str] | None = None,
@@ -117,7 +118,7 @@ class PathModelBase(Settings):
         method: Literal["cbsem"],
         by: None = None,
         scale: Any = None,
-        weight: str | None = None,
+        weight: str | EllipsisType | None = ...,
         missing_codes: Any = (),
         reverse: Sequence[str] = (),
         labels: Mapping[str, str] | None = None,
@@ -144,7 +145,7 @@ class PathModelBase(Settings):
         method: Literal["cbsem"],
         by: str,
         scale: Any = None,
-        weight: str | None = None,
+        weight: str | EllipsisType | None = ...,
         missing_codes: Any = (),
         reverse: Sequence[str] = (),
         labels: Mapping[str, str] | None = None,
@@ -170,7 +171,7 @@ class PathModelBase(Settings):
         method: Literal["pls", "cbsem"] = "pls",
         by: str | Sequence[str] | None = None,
         scale: Any = None,
-        weight: str | None = None,
+        weight: str | EllipsisType | None = ...,
         missing_codes: Any = (),
         reverse: Sequence[str] = (),
         labels: Mapping[str, str] | None = None,
@@ -205,9 +206,11 @@ class PathModelBase(Settings):
         scale : (min, max) or dict, optional
             Answer scale for a DataFrame (needed for the 0–100 indices). With a
             SurveyData it must agree with the declared scales (or be omitted).
-        weight : str, optional
+        weight : str or None, optional
             Respondent weight column of a DataFrame (with a SurveyData it must be the
-            declared one).
+            declared one). ``weight=None`` fits a weighted SurveyData without its
+            weights (for an estimator that cannot take them, e.g. ordinal CB-SEM); the
+            result's ``settings["weight"]`` is then None.
         missing_codes, reverse, labels, period : optional
             As in :meth:`SurveyData.from_frame`, for a DataFrame (refused with a
             SurveyData, which has them applied already).
@@ -300,7 +303,7 @@ class PathModelBase(Settings):
                 self,
                 data,
                 scale=scale,
-                weight=weight,
+                weight=None if weight is ... else weight,
                 bootstrap=0 if request is None else request.n,
                 random_state=random_state,
                 level=level,
@@ -310,18 +313,21 @@ class PathModelBase(Settings):
             )
         spec = self.to_spec()
         owner = f"{type(self).__name__}.fit"
+        unweighted = weight is None and isinstance(data, SurveyData) and data.weight is not None
         survey = _as_survey(
             data,
             spec,
             owner=owner,
             scale=scale,
-            weight=weight,
+            weight=None if weight is ... or weight is None else weight,
             by=by,
             missing_codes=missing_codes,
             reverse=reverse,
             labels=labels,
             period=period,
         )
+        if unweighted:  # weight=None: this fit ignores the survey's weights
+            survey = survey.model_copy(update={"weight": None})
         request = as_bootstrap(bootstrap, owner=owner)
         if request is not None and isinstance(bootstrap, Bootstrap):
             level = request.level

@@ -36,6 +36,7 @@ __all__ = [
     "as_permutation",
     "check_resample_count",
     "min_resamples_for_interval",
+    "resample_count_condition",
     "resolve_random_state",
     "validate_random_state",
 ]
@@ -304,6 +305,24 @@ def check_resample_count(
     """
     from csimodels.results import warn_and_note
 
+    ok, message = resample_count_condition(n, level, owner=owner, what=what)
+    if message is not None:
+        warn_and_note(notes, message, ResamplingWarning)
+    return ok
+
+
+def resample_count_condition(
+    n: int, level: float | None, *, owner: str, what: str = "bootstrap resamples"
+) -> tuple[bool, str | None]:
+    """The test of :func:`check_resample_count` without the warning: ``(ok, message)``.
+
+    For engines that collect their conditions and warn once at the end.
+
+    Examples
+    --------
+    >>> resample_count_condition(2000, 0.95, owner="demo")
+    (True, None)
+    """
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 0:
         raise InvalidParameterError(
             f"the number of {what} of {owner} must be a non-negative int, got {n!r}"
@@ -316,24 +335,19 @@ def check_resample_count(
     if level is not None:
         needed = min_resamples_for_interval(float(level))
         if n < needed:
-            warn_and_note(
-                notes,
+            return False, (
                 f"{owner}: {n} {what} are too few for a {level:.0%} interval (each tail "
                 f"needs a draw: at least {needed}); the interval limits are NaN; use "
-                "1000 or more",
-                ResamplingWarning,
+                "1000 or more"
             )
-            return False
     if n < SMALL_RESAMPLES:
         floor = (
             f"; no p-value can be below 1/{n + 1} = {1 / (n + 1):.3g}"
             if what == "permutations"
             else ""
         )
-        warn_and_note(
-            notes,
+        return True, (
             f"{owner}: only {n} {what}; standard errors, intervals and p-values are "
-            f"imprecise below {SMALL_RESAMPLES}{floor}; use 1000 or more",
-            ResamplingWarning,
+            f"imprecise below {SMALL_RESAMPLES}{floor}; use 1000 or more"
         )
-    return True
+    return True, None

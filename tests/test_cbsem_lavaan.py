@@ -697,3 +697,15 @@ def test_multigroup_bootstrap_resamples_within_groups(hs_data: pd.DataFrame) -> 
     ratio = merged["std_error"] / merged["se"]
     assert (np.abs(ratio - 1) < 0.25).all()
     assert abs(np.median(ratio) - 1) < 0.06
+
+
+def test_bootstrap_with_too_few_draws_gives_nan_limits_and_a_note(hs_data: pd.DataFrame) -> None:
+    from csimodels.errors import ResamplingWarning
+
+    hs = hs_data
+    model = csi.CBSEM(syntax="visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6")
+    with pytest.warns(ResamplingWarning, match="20 bootstrap resamples are too few for a 95%"):
+        res = model.fit(hs, inference=csi.Bootstrap(n=20, random_state=1))
+    free = res.parameters[res.parameters["free"]]
+    assert free["ci_lower"].isna().all() and free["std_error"].notna().all()
+    assert any("too few for a 95% interval" in n for n in res.notes)

@@ -1272,12 +1272,7 @@ def _public_models() -> list[Any]:
         if isinstance(cls, type) and issubclass(cls, pydantic.BaseModel):
             if issubclass(cls, csi.Result):
                 continue
-            marks = (
-                [pytest.mark.xfail(reason="raw pydantic errors; the events family's own fix")]
-                if name == "CustomerEvents"
-                else []
-            )
-            out.append(pytest.param(cls, id=name, marks=marks))
+            out.append(pytest.param(cls, id=name))
     return out
 
 
@@ -1317,5 +1312,4 @@ def test_zz_property_counts(capsys: pytest.CaptureFixture[str]) -> None:
             print(f"   {k:4d} x {line}")
         for line, k in sorted(Counter(PROBE.silent).items()):
             print(f"   {k:4d} x {line}")
-    # CustomerEvents is marked xfail above (the events family's fix): not counted here
-    assert [r for r in PROBE.raw if not r.startswith("CustomerEvents(")] == [] or COUNT_ONLY
+    assert PROBE.raw == [] or COUNT_ONLY

@@ -8,9 +8,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from csimodels._pydantic import NoLegacyAPI
+from csimodels.data.scale import _Validated
 from csimodels.errors import DataValidationError, format_offenders
 from csimodels.events import _validate as v
 from csimodels.events._kinds import CASE_KINDS, EVENT_KINDS
@@ -22,7 +23,7 @@ _KIND_CODE = {k: i for i, k in enumerate(EVENT_KINDS)}
 _OPENED = _KIND_CODE["complaint_opened"]
 
 
-class CustomerEvents(NoLegacyAPI, BaseModel):
+class CustomerEvents(NoLegacyAPI, _Validated):
     """A validated log of customer events: visits, purchases, complaints and their handling.
 
     Build it with :meth:`from_frame`. The log is checked once (named rows, duplicates,

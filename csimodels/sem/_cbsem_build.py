@@ -295,7 +295,8 @@ def _apply_bootstrap(
     est: Estimation, params: pd.DataFrame, boot: Bootstrap, conditions: Conditions
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Bootstrap SEs and intervals on every row of the parameter table."""
-    from csimodels.errors import ConvergenceWarning
+    from csimodels.errors import ConvergenceWarning, ResamplingWarning
+    from csimodels.inference import resample_count_condition
     from csimodels.sem import _cbsem_bootstrap as cbb
 
     seed = resolve_random_state(boot.random_state, owner="CBSEM.fit")
@@ -303,6 +304,9 @@ def _apply_bootstrap(
         est, n_draws=boot.n, seed=seed, chunk_size=boot.chunk_size, n_jobs=boot.n_jobs
     )
     jack = cbb.jackknife(est) if boot.method == "bca" else None
+    enough, message = resample_count_condition(boot.n - n_failed, boot.level, owner="CBSEM.fit")
+    if message is not None:
+        conditions.append((message, ResamplingWarning))
     k = len(params)
     point = cbb.statistics(est, est.theta)
     out = params.copy()
@@ -313,6 +317,9 @@ def _apply_bootstrap(
         if not bool(out["free"].iloc[j]):
             continue
         se[j] = cbb.sd(draws[:, j])
+        if not enough:  # too few draws for the tails: NaN limits (noted)
+            sse[j] = cbb.sd(draws[:, k + j])
+            continue
         lo[j], hi[j] = cbb.interval(
             draws[:, j],
             float(point[j]),

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from csimodels.errors import DataValidationError
-from csimodels.plotting import PALETTE, axes_for, check_plot_options, cjk_font, use_language
+from csimodels.plotting import PALETTE, axes_for, check_plot_options, use_language
 
 if TYPE_CHECKING:
     from csimodels.events.complaints import ComplaintResult
@@ -73,27 +73,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "value_x": "满意度指数",
     },
 }
-
-
-def _keep_fonts(axes: Any, language: str) -> None:
-    """Pin the CJK font on every text of the figure.
-
-    ``use_language`` sets the font through rc parameters, which matplotlib reads again
-    when the figure is drawn; a figure saved or shown after the ``with`` block would
-    fall back to a font without Chinese glyphs. Naming the family on each text (and on
-    tick labels made later) keeps it.
-    """
-    family = cjk_font() if language == "zh" else None
-    if family is None:
-        return
-    from matplotlib.text import Text
-
-    fonts = [family, "DejaVu Sans"]
-    figure = axes.figure
-    for text in figure.findobj(Text):
-        text.set_fontfamily(fonts)
-    for each in figure.axes:
-        each.tick_params(labelfontfamily=family)
 
 
 def _group_label(key: Any) -> str:
@@ -171,7 +150,6 @@ def plot_retention(
             axes.set_ylabel(text["cohort_y"])
             axes.set_title(text["cohort_title"])
             axes.figure.colorbar(image, ax=axes)
-        _keep_fonts(axes, language)
     return axes
 
 
@@ -253,7 +231,6 @@ def plot_complaints(
             axes.set_ylabel(text["kpi_y"])
             axes.set_title(text["kpi_title"])
             axes.legend()
-        _keep_fonts(axes, language)
     return axes
 
 
@@ -297,5 +274,4 @@ def plot_value(
             axes.set_xlabel(text["value_x"])
             axes.set_ylabel(text["level_y"])
             axes.set_title(text["value_title"])
-        _keep_fonts(axes, language)
     return axes

@@ -9,7 +9,6 @@ import numpy as np
 from csimodels.plotting import (
     axes_for,
     check_plot_options,
-    cjk_font,
     display_labels,
     use_language,
 )
@@ -50,20 +49,6 @@ _TEXT = {
 }
 
 
-def _pin_fonts(fig: Any, language: str) -> None:
-    """Give every text of ``fig`` the CJK family by name, so that Chinese still renders
-    when the figure is drawn or saved after the rc context of :func:`use_language`."""
-    if language != "zh":
-        return
-    family = cjk_font()
-    if family is None:
-        return
-    from matplotlib.text import Text
-
-    for text in fig.findobj(Text):
-        text.set_fontfamily([family, "DejaVu Sans"])
-
-
 def plot_efa(res: EFAResult, kind: str | None, *, ax: Any, language: str, labels: str) -> Any:
     chosen = check_plot_options(
         kind=kind,
@@ -95,7 +80,6 @@ def plot_efa(res: EFAResult, kind: str | None, *, ax: Any, language: str, labels
             ax.set_xticks(x)
             ax.set_title(t["scree"])
             ax.legend()
-            _pin_fonts(fig, language)
             return ax
         load = res.loadings
         p, k = load.shape
@@ -127,7 +111,6 @@ def plot_efa(res: EFAResult, kind: str | None, *, ax: Any, language: str, labels
                 )
         fig.colorbar(im, ax=ax, shrink=0.8)
         ax.set_title(t["loadings"])
-        _pin_fonts(fig, language)
         return ax
 
 
@@ -143,7 +126,7 @@ def plot_segments(
     )
     t = _TEXT[language]
     with use_language(language):
-        fig, ax = axes_for(ax, figsize=(7.0, 4.2))
+        _, ax = axes_for(ax, figsize=(7.0, 4.2))
         if chosen == "choice":
             curve = res.selection
             col = res.settings["criterion"]
@@ -152,7 +135,6 @@ def plot_segments(
             ax.set_xlabel(t["k"])
             ax.set_ylabel(col)
             ax.set_title(t["choice"])
-            _pin_fonts(fig, language)
             return ax
         prof = res.profiles
         items = list(res.settings["items"])
@@ -170,5 +152,4 @@ def plot_segments(
         ax.set_ylabel(t["mean"])
         ax.set_title(t["profiles"])
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        _pin_fonts(fig, language)
         return ax

@@ -677,21 +677,14 @@ def _thread_cases() -> list[ThreadCase]:
 
 
 def _other_helpers_cases() -> list[Any]:
-    """CB-SEM (a global warning filter removed on the 'cbsem' branch) and trends."""
+    """CB-SEM and trends (both once set process-global warning filters)."""
     frame = csi.datasets.simulate_csi_survey("acsi", n=200, random_state=4).frame
     spec = csi.ModelSpec.from_syntax("Q =~ QUAL1 + QUAL2 + QUAL3; S =~ SAT1 + SAT2 + SAT3; S ~ Q")
     trend = csi.datasets.simulate_csi_survey(
         "scsi", n=600, periods={"Q1": 0.0, "Q2": 0.0, "Q3": 0.0}, weights=True, random_state=2
     ).frame
-    mark = pytest.mark.xfail(
-        reason="a process-global warning filter on this fit path (removed on another branch)",
-        strict=False,
-    )
     return [
-        pytest.param(
-            ThreadCase("CB-SEM", lambda: csi.PathModel(spec=spec).fit(frame, method="cbsem")),
-            marks=mark,
-        ),
+        ThreadCase("CB-SEM", lambda: csi.PathModel(spec=spec).fit(frame, method="cbsem")),
         ThreadCase(
             "TrendMonitor",
             lambda: csi.TrendMonitor(series=["SAT2", "SAT1"]).fit(

@@ -60,9 +60,11 @@ def fit_cbsem_by_segment(
     >>> list(res.overview["fit"].columns)
     ['chi2', 'df', 'p_value', 'cfi', 'tli', 'rmsea', 'srmr']
     """
-    from csimodels.sem.pls import _default_min_segment_size
+    from csimodels.sem import _design as design
 
-    minimum = _default_min_segment_size(spec) if min_segment_size is None else min_segment_size
+    minimum = (
+        design.default_min_segment_size(spec) if min_segment_size is None else min_segment_size
+    )
     names = list(spec.construct_names)
 
     def fit_one(part: SurveyData) -> CBSEMResult:

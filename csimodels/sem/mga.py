@@ -367,14 +367,8 @@ def _setup(
     weight: str | None,
     min_group_size: int | None,
 ) -> _Setup:
+    from csimodels.sem import _design as design
     from csimodels.sem.model import _as_survey
-    from csimodels.sem.pls import (
-        _blocks,
-        _check_estimable,
-        _default_min_segment_size,
-        _scales,
-        _structure,
-    )
 
     model_name = type(model).__name__
     if not isinstance(by, str):
@@ -411,7 +405,7 @@ def _setup(
     items = list(spec.indicators)
     matrix = pooled.item_matrix(items, missing=model.missing)
     first = (pooled.frame.loc[matrix.rows, by] == chosen[0]).to_numpy()
-    minimum = _default_min_segment_size(spec) if min_group_size is None else min_group_size
+    minimum = design.default_min_segment_size(spec) if min_group_size is None else min_group_size
     minimum = max(_check_count(minimum, "min_group_size", 2, 10**9), len(items) + 1)
     for label, member in ((chosen[0], first), (chosen[1], ~first)):
         size = int(member.sum())
@@ -429,15 +423,15 @@ def _setup(
             matrix.items,
             matrix.report,
         )
-        _check_estimable(spec, part, f"{model_name} ({by}={label!r})")
+        design.check_estimable(spec, part, f"{model_name} ({by}={label!r})")
     names = list(spec.construct_names)
     pos = {c: i for i, c in enumerate(names)}
-    lower, upper = _scales(spec, pooled, model_name)
-    blocks = _blocks(spec)
+    lower, upper = design.indicator_scales(spec, pooled, model_name)
+    blocks = design.blocks(spec)
     layout = make_layout(
         blocks,
         ["A" if c.mode == "reflective" else "B" for c in spec.constructs],
-        _structure(spec),
+        design.structure(spec),
         items,
         names,
         [(pos[a], pos[b]) for a, b in spec.paths],

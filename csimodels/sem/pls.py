@@ -30,6 +30,7 @@ from csimodels.results import (
     warn_and_note,
 )
 from csimodels.segments import fit_by, plan_segments, status_table
+from csimodels.sem import _design as design
 from csimodels.sem import _pls_assess as assess
 from csimodels.sem._pls_engine import (
     PLSEstimate,
@@ -349,62 +350,6 @@ def _plot_segments(
 SEGMENT_PLOTS["PLSResult"] = _plot_segments
 
 
-def _blocks(spec: ModelSpec) -> list[NDArray[np.int64]]:
-    blocks: list[NDArray[np.int64]] = []
-    start = 0
-    for c in spec.constructs:
-        blocks.append(np.arange(start, start + len(c.indicators), dtype=np.int64))
-        start += len(c.indicators)
-    return blocks
-
-
-def _structure(spec: ModelSpec) -> NDArray[np.bool_]:
-    pos = {n: i for i, n in enumerate(spec.construct_names)}
-    structure = np.zeros((len(pos), len(pos)), dtype=bool)
-    for a, b in spec.paths:
-        structure[pos[a], pos[b]] = True
-    return structure
-
-
-def _check_estimable(spec: ModelSpec, matrix: ItemMatrix, model_name: str) -> None:
-    x = matrix.values
-    n, p = x.shape
-    if n <= p:
-        raise DataValidationError(
-            f"{model_name}: {n} respondents for {p} indicators; PLS needs more respondents "
-            "than indicators (the indicator correlation matrix is singular otherwise)"
-        )
-    sd = x.std(axis=0)
-    for c in spec.constructs:
-        for item in c.indicators:
-            j = matrix.items.index(item)
-            if sd[j] == 0:
-                raise DataValidationError(
-                    f"indicator {item!r} of construct {c.name!r} has no variance (every "
-                    f"answer is {x[0, j]:g}); PLS standardises indicators: drop it from the model"
-                )
-    r: FloatArray = np.atleast_2d(np.corrcoef(x, rowvar=False))
-    for c in spec.constructs:
-        idx = [matrix.items.index(i) for i in c.indicators]
-        for a in range(len(idx)):
-            for b in range(a + 1, len(idx)):
-                if abs(r[idx[a], idx[b]]) > 1 - 1e-10 and c.mode == "formative":
-                    raise DataValidationError(
-                        f"indicators {c.indicators[a]!r} and {c.indicators[b]!r} of formative "
-                        f"construct {c.name!r} are perfectly collinear (r = "
-                        f"{r[idx[a], idx[b]]:+.6f}); Mode B weights are regression "
-                        "coefficients: drop one of them"
-                    )
-        if c.mode == "formative" and len(idx) > 1:
-            block = r[np.ix_(idx, idx)]
-            if np.linalg.matrix_rank(block, tol=1e-10) < len(idx):
-                raise DataValidationError(
-                    f"the indicators of formative construct {c.name!r} are perfectly "
-                    f"collinear (one is a linear combination of the others: "
-                    f"{format_offenders(list(c.indicators))}); drop the redundant ones"
-                )
-
-
 Conditions = list[tuple[str, type[Warning]]]
 
 
@@ -451,9 +396,9 @@ def _fit_collect(
     conditions: Conditions = []
     model_name = type(model).__name__
     matrix = data.item_matrix(list(spec.indicators), missing=model.missing)
-    _check_estimable(spec, matrix, model_name)
-    blocks = _blocks(spec)
-    structure = _structure(spec)
+    design.check_estimable(spec, matrix, model_name)
+    blocks = design.blocks(spec)
+    structure = design.structure(spec)
     modes = ["A" if c.mode == "reflective" else "B" for c in spec.constructs]
     est = estimate_pls(
         matrix.values,
@@ -518,7 +463,7 @@ def _add_bootstrap(
     n_resamples = explicit.shape[0] if explicit is not None else boot.n_resamples
     names = list(spec.construct_names)
     pos = {c: i for i, c in enumerate(names)}
-    lower, upper = _scales(spec, data, type(model).__name__)
+    lower, upper = design.indicator_scales(spec, data, type(model).__name__)
     layout = make_layout(
         blocks,
         modes,
@@ -622,25 +567,6 @@ def attach_bootstrap(
     )
 
 
-def _scales(spec: ModelSpec, data: SurveyData, model_name: str) -> tuple[FloatArray, FloatArray]:
-    lower = np.empty(len(spec.indicators))
-    upper = np.empty(len(spec.indicators))
-    unknown = []
-    for j, item in enumerate(spec.indicators):
-        scale = data.item_info[item].scale
-        if scale is None:
-            unknown.append(item)
-            continue
-        lower[j], upper[j] = scale.min, scale.max
-    if unknown:
-        raise DataValidationError(
-            f"{model_name}: the 0–100 index needs each indicator's declared scale, unknown "
-            f"for {format_offenders(unknown)}; pass scale=(min, max) to fit, or build a "
-            "SurveyData with scale=..."
-        )
-    return lower, upper
-
-
 def _build_result(
     model: PathModelBase,
     spec: ModelSpec,
@@ -656,7 +582,7 @@ def _build_result(
     items = list(spec.indicators)
     k = len(names)
     model_name = type(model).__name__
-    lower, upper = _scales(spec, data, model_name)
+    lower, upper = design.indicator_scales(spec, data, model_name)
     x = matrix.values
     w = matrix.weights
     r_items = est.indicator_correlations
@@ -807,12 +733,6 @@ def _build_result(
     )
 
 
-def _default_min_segment_size(spec: ModelSpec) -> int:
-    arrows = [len(spec.predecessors(n)) for n in spec.construct_names]
-    arrows += [len(c.indicators) for c in spec.constructs if c.mode == "formative"]
-    return max(10 * max(arrows, default=1), len(spec.indicators) + 1)
-
-
 def fit_pls_by_segment(
     model: PathModelBase,
     spec: ModelSpec,
@@ -833,7 +753,9 @@ def fit_pls_by_segment(
     set), and the pooled fit on all respondents is kept as ``pooled``.
     """
     owner = f"{type(model).__name__}.fit"
-    minimum = _default_min_segment_size(spec) if min_segment_size is None else min_segment_size
+    minimum = (
+        design.default_min_segment_size(spec) if min_segment_size is None else min_segment_size
+    )
     settings = {
         "model": type(model).__name__,
         "method": "pls",
@@ -890,17 +812,17 @@ def _segment_tables(
     """Indices, paths and R² of every segment from one batched engine run."""
     items = list(spec.indicators)
     names = list(spec.construct_names)
-    blocks = _blocks(spec)
-    structure = _structure(spec)
+    blocks = design.blocks(spec)
+    structure = design.structure(spec)
     modes = ["A" if c.mode == "reflective" else "B" for c in spec.constructs]
-    lower, upper = _scales(spec, parts[0][1], type(model).__name__)
+    lower, upper = design.indicator_scales(spec, parts[0][1], type(model).__name__)
     p = len(items)
     means = np.empty((len(parts), p))
     sds = np.empty((len(parts), p))
     r = np.empty((len(parts), p, p))
     for s, (_, part) in enumerate(parts):
         matrix = part.item_matrix(items, missing=model.missing)
-        _check_estimable(spec, matrix, f"{type(model).__name__} (segment {parts[s][0]!r})")
+        design.check_estimable(spec, matrix, f"{type(model).__name__} (segment {parts[s][0]!r})")
         m, sd, corr = batch_correlations(
             matrix.values, None if matrix.weights is None else matrix.weights[None, :]
         )

@@ -71,7 +71,7 @@ def predict_model(
     random_state: int | None,
 ) -> PLSPredictResult:
     """Run PLSpredict for ``model`` on ``data`` (see ``PathModelBase.predict``)."""
-    from csimodels.sem.pls import _blocks, _check_estimable, _structure
+    from csimodels.sem import _design as design
 
     if technique not in ("DA", "EA"):
         raise InvalidParameterError(
@@ -79,17 +79,17 @@ def predict_model(
             "antecedents) or 'EA' (earliest antecedents)"
         )
     matrix = data.item_matrix(list(spec.indicators), missing=model.missing)
-    _check_estimable(spec, matrix, type(model).__name__)
+    design.check_estimable(spec, matrix, type(model).__name__)
     n = matrix.values.shape[0]
     if not isinstance(n_folds, (int, np.integer)) or not 2 <= n_folds <= n:
         raise InvalidParameterError(f"n_folds must be an integer in [2, {n}], got {n_folds!r}")
-    blocks = _blocks(spec)
+    blocks = design.blocks(spec)
     modes = ["A" if c.mode == "reflective" else "B" for c in spec.constructs]
     pred = predict_pls(
         matrix.values,
         blocks,
         modes,
-        _structure(spec),
+        design.structure(spec),
         n_folds=int(n_folds),
         technique=technique,
         random_state=random_state,

@@ -557,13 +557,14 @@ def fit_pls(
     the same order, the numbers equal ``model.fit(frame, ...)`` in memory,
     including the bootstrap draws for the same ``random_state``.
     """
+    from csimodels.inference import resolve_random_state
+    from csimodels.sem import _design as design
     from csimodels.sem import _pls_assess as assess
     from csimodels.sem._pls_engine import estimate_pls_moments
     from csimodels.sem.bootstrap import (
         bootstrap_sums,
         check_level,
         check_memory_budget,
-        make_layout,
         summarise,
     )
     from csimodels.sem.index import index_weights
@@ -583,11 +584,9 @@ def fit_pls(
     cp = _with_square_scale(cp)
     names = list(spec.construct_names)
     pos = {c: i for i, c in enumerate(names)}
-    blocks = [np.array([items.index(i) for i in c.indicators]) for c in spec.constructs]
-    structure = np.zeros((len(names), len(names)), dtype=bool)
-    for a, b in spec.paths:
-        structure[pos[a], pos[b]] = True
-    modes = ["A" if c.mode == "reflective" else "B" for c in spec.constructs]
+    blocks = design.blocks(spec)
+    structure = design.structure(spec)
+    modes = design.modes(spec)
     means, sds, r = (v[0] for v in cp.moments(*cp.weighted_sums(None)))
     fit = estimate_pls_moments(
         r,
@@ -701,24 +700,9 @@ def fit_pls(
                 f"bootstrap must be a positive whole number of resamples, got {bootstrap!r}"
             )
         check_level(level)
-        if random_state is None:
-            random_state = int(np.random.default_rng().integers(0, 2**31 - 1))
-        layout = make_layout(
-            blocks,
-            modes,
-            structure,
-            items,
-            names,
-            [(pos[a], pos[b]) for a, b in spec.paths],
-            lower,
-            upper,
-        )
-        pls_settings = {
-            "scheme": model.scheme,
-            "tol": model.tol,
-            "max_iter": model.max_iter,
-            "consistent": model.consistent,
-        }
+        random_state = resolve_random_state(random_state, owner=f"{type(model).__name__}.fit")
+        layout = design.statistic_layout(spec, lower, upper)
+        pls_settings = design.engine_settings(model)
         estimate = _fit_moments(means[None], sds[None], r[None], layout, pls_settings)[0][0]
         draws = bootstrap_sums(
             cp,

@@ -6,6 +6,8 @@ path, so none of them imports another's private helpers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -13,13 +15,20 @@ from csimodels.data.survey import ItemMatrix, SurveyData
 from csimodels.errors import DataValidationError, format_offenders
 from csimodels.sem.spec import ModelSpec
 
+if TYPE_CHECKING:
+    from csimodels.sem.bootstrap import StatisticLayout
+    from csimodels.sem.model import PathModelBase
+
 FloatArray = NDArray[np.float64]
 
 __all__ = [
     "blocks",
     "check_estimable",
     "default_min_segment_size",
+    "engine_settings",
     "indicator_scales",
+    "modes",
+    "statistic_layout",
     "structure",
 ]
 
@@ -41,6 +50,39 @@ def structure(spec: ModelSpec) -> NDArray[np.bool_]:
     for a, b in spec.paths:
         structure[pos[a], pos[b]] = True
     return structure
+
+
+def modes(spec: ModelSpec) -> list[str]:
+    """The engine's outer mode of each construct: "A" (reflective) or "B" (formative)."""
+    return ["A" if c.mode == "reflective" else "B" for c in spec.constructs]
+
+
+def statistic_layout(spec: ModelSpec, lower: FloatArray, upper: FloatArray) -> StatisticLayout:
+    """Which statistics a resample row holds (weights, loadings, paths, effects...)."""
+    from csimodels.sem.bootstrap import make_layout
+
+    names = list(spec.construct_names)
+    pos = {c: i for i, c in enumerate(names)}
+    return make_layout(
+        blocks(spec),
+        modes(spec),
+        structure(spec),
+        list(spec.indicators),
+        names,
+        [(pos[a], pos[b]) for a, b in spec.paths],
+        lower,
+        upper,
+    )
+
+
+def engine_settings(model: PathModelBase) -> dict[str, Any]:
+    """The PLS engine's settings of a model (scheme, tolerance, iterations, PLSc)."""
+    return {
+        "scheme": model.scheme,
+        "tol": model.tol,
+        "max_iter": model.max_iter,
+        "consistent": model.consistent,
+    }
 
 
 def default_min_segment_size(spec: ModelSpec) -> int:

@@ -88,7 +88,6 @@ from csimodels.sem.bootstrap import (
     PLSBootstrap,
     StatisticLayout,
     check_level,
-    make_layout,
     percentile_interval,
     run_bootstrap,
     summarise,
@@ -424,20 +423,8 @@ def _setup(
             matrix.report,
         )
         design.check_estimable(spec, part, f"{model_name} ({by}={label!r})")
-    names = list(spec.construct_names)
-    pos = {c: i for i, c in enumerate(names)}
     lower, upper = design.indicator_scales(spec, pooled, model_name)
-    blocks = design.blocks(spec)
-    layout = make_layout(
-        blocks,
-        ["A" if c.mode == "reflective" else "B" for c in spec.constructs],
-        design.structure(spec),
-        items,
-        names,
-        [(pos[a], pos[b]) for a, b in spec.paths],
-        lower,
-        upper,
-    )
+    layout = design.statistic_layout(spec, lower, upper)
     w0 = np.ones(matrix.values.shape[0]) if matrix.weights is None else matrix.weights
     return _Setup(
         model_name=model_name,
@@ -448,12 +435,7 @@ def _setup(
         weighted=matrix.weights is not None,
         first=np.asarray(first, dtype=np.bool_),
         layout=layout,
-        pls_settings={
-            "scheme": model.scheme,
-            "tol": model.tol,
-            "max_iter": model.max_iter,
-            "consistent": model.consistent,
-        },
+        pls_settings=design.engine_settings(model),
         missing=matrix.report.describe(),
     )
 

@@ -43,7 +43,6 @@ from csimodels.sem.bootstrap import (
     batched_index,
     check_bootstrap_arguments,
     check_level,
-    make_layout,
     run_bootstrap,
     summarise,
 )
@@ -461,25 +460,9 @@ def _add_bootstrap(
     )
     check_level(boot.level)
     n_resamples = explicit.shape[0] if explicit is not None else boot.n_resamples
-    names = list(spec.construct_names)
-    pos = {c: i for i, c in enumerate(names)}
     lower, upper = design.indicator_scales(spec, data, type(model).__name__)
-    layout = make_layout(
-        blocks,
-        modes,
-        structure,
-        list(spec.indicators),
-        names,
-        [(pos[a], pos[b]) for a, b in spec.paths],
-        lower,
-        upper,
-    )
-    pls_settings = {
-        "scheme": model.scheme,
-        "tol": model.tol,
-        "max_iter": model.max_iter,
-        "consistent": model.consistent,
-    }
+    layout = design.statistic_layout(spec, lower, upper)
+    pls_settings = design.engine_settings(model)
     draws = run_bootstrap(
         matrix.values,
         matrix.weights,
@@ -852,23 +835,14 @@ def _segment_tables(
                 f"segment {label!r}: the model cannot be estimated (a singular "
                 "correlation matrix); drop the segment or merge it with a neighbour"
             )
-    pos = {c: i for i, c in enumerate(names)}
-    layout = make_layout(
-        blocks,
-        modes,
-        structure,
-        items,
-        names,
-        [(pos[a], pos[b]) for a, b in spec.paths],
-        lower,
-        upper,
-    )
+    layout = design.statistic_layout(spec, lower, upper)
     labels = [str(label) for label, _ in parts]
     indices = pd.DataFrame(
         batched_index(fit.outer_weights, means, sds, layout),
         index=pd.Index(labels, name="segment"),
         columns=pd.Index(names, name="construct"),
     )
+    pos = {c: i for i, c in enumerate(names)}
     src = [pos[a] for a, _ in spec.paths]
     dst = [pos[b] for _, b in spec.paths]
     paths = pd.DataFrame(

@@ -129,9 +129,18 @@ def model_first_order(est: Any) -> list[FloatArray]:
     return out
 
 
+def _bread(est: Any) -> FloatArray:
+    """``A⁻¹``, with binding inequality constraints as equalities (lavaan's augmented
+    inverse ``E.inv``)."""
+    bread = getattr(est, "bread", None)
+    if bread is not None:
+        return np.asarray(bread, dtype=np.float64)
+    return np.asarray(np.linalg.inv(est.information), dtype=np.float64)
+
+
 def huber_white(est: Any) -> FloatArray:
     """Sandwich covariance ``A⁻¹ B A⁻¹ / N`` (lavaan's ``se = "robust.huber.white"``)."""
-    a_inv = np.linalg.inv(est.information)
+    a_inv = _bread(est)
     b0 = sum(
         (fr.n_w / est.n) * bg for fr, bg in zip(est.frames, model_first_order(est), strict=True)
     )
@@ -153,7 +162,7 @@ def h1_trace(frame: Any) -> float:
 
 def yuan_bentler_trace(est: Any) -> float:
     """``Σ_g [tr(A1_g⁻¹B1_g) − (n_g/N) tr(B0_g A⁻¹)]`` (lavaan's trace.UGamma, Mplus variant)."""
-    a_inv = np.linalg.inv(est.information)
+    a_inv = _bread(est)
     total = 0.0
     for frame, b0 in zip(est.frames, model_first_order(est), strict=True):
         total += h1_trace(frame) - frame.n_w / est.n * float(np.sum(b0 * a_inv.T))

@@ -79,6 +79,12 @@ def build_result(
     if estimator == "MLR":
         measures.update(robust.mlr_measures(est, measures))
         names_fit += list(robust.MLR_FIT_MEASURES)
+    robust_fiml = estimator == "FIML" and est.se_type == "robust.huber.white"
+    if robust_fiml:
+        from csimodels.sem._cbsem_fiml_robust import fiml_mlr_measures
+
+        measures.update(fiml_mlr_measures(est, measures))
+        names_fit += list(robust.MLR_FIT_MEASURES)
     fit_table = pd.DataFrame(
         {"value": [measures[k] for k in names_fit]},
         index=pd.Index(names_fit, name="measure"),
@@ -218,7 +224,7 @@ def build_result(
     settings: dict[str, Any] = {
         "model": model_name,
         "method": "cbsem",
-        "estimator": estimator,
+        "estimator": "MLR" if robust_fiml else estimator,
         "engine": "csimodels RAM model algebra, Fisher scoring (lavaan 0.6 conventions)",
         "solver": est.solver,
         "gtol": 1e-9,
@@ -232,7 +238,9 @@ def build_result(
         "information": "observed" if estimator in ("FIML", "MLR") else "expected",
         "ordinal": est.ordinal is not None,
         "se": est.se_type,
-        "test": {"WLSMV": "scaled.shifted", "MLR": "yuan.bentler.mplus"}.get(estimator, "standard"),
+        "test": "yuan.bentler.mplus"
+        if robust_fiml
+        else {"WLSMV": "scaled.shifted", "MLR": "yuan.bentler.mplus"}.get(estimator, "standard"),
         "inference": est.se_type,
         "level": level,
         "std_lv": std_lv,

@@ -69,6 +69,7 @@ class Inequalities:
                 label_pos[row.label] = row.free - 1 if row.free else float(row.value)
         self._labels = label_pos
         self._defined = [(name, expr) for name, expr, _ in table.defined]
+        self._linear: dict[int, bool] = {}
         self._exprs = [
             (s.lhs[0], s.expression, s.op) for s in self.statements
         ]  # c = lhs - rhs ('>') or rhs - lhs ('<')
@@ -108,20 +109,41 @@ class Inequalities:
         return jac
 
     def curvature(self, theta: FloatArray, weights: FloatArray, rows: list[int]) -> FloatArray:
-        """``Σ_k w_k ∇²c_k(θ)`` over ``rows`` (central differences of the Jacobian)."""
+        """``Σ_k w_k ∇²c_k(θ)`` over ``rows`` (second differences; linear constraints
+        contribute nothing, the others only over the parameters they involve)."""
         q = theta.size
         out = np.zeros((q, q))
-        if not rows or not np.any(weights):
-            return out
-        for j in range(q):
-            h = 1e-4 * max(1.0, abs(float(theta[j])))
-            up = theta.copy()
-            up[j] += h
-            down = theta.copy()
-            down[j] -= h
-            d = (self.jacobian(up)[rows] - self.jacobian(down)[rows]) / (2 * h)
-            out[:, j] = weights @ d
-        return np.asarray(0.5 * (out + out.T), dtype=np.float64)
+        jac = self.jacobian(theta)
+        for w, k in zip(weights, rows, strict=True):
+            if w == 0 or self._linear.setdefault(k, self.is_linear(k, theta)):
+                continue
+            idx = np.flatnonzero(np.abs(jac[k]) > 0)
+            steps = {int(i): 1e-4 * max(1.0, abs(float(theta[i]))) for i in idx}
+
+            def at(shift: dict[int, float], k: int = k) -> float:
+                x = theta.copy()
+                for i, v in shift.items():
+                    x[i] += v
+                return float(self.values(x)[k])
+
+            for a in idx:
+                for b in idx:
+                    if b < a:
+                        continue
+                    ha, hb = steps[int(a)], steps[int(b)]
+                    if a == b:
+                        d2 = (at({int(a): ha}) - 2 * at({}) + at({int(a): -ha})) / ha**2
+                    else:
+                        d2 = (
+                            at({int(a): ha, int(b): hb})
+                            - at({int(a): ha, int(b): -hb})
+                            - at({int(a): -ha, int(b): hb})
+                            + at({int(a): -ha, int(b): -hb})
+                        ) / (4 * ha * hb)
+                    out[a, b] += w * d2
+                    if a != b:
+                        out[b, a] += w * d2
+        return out
 
     def is_linear(self, k: int, theta: FloatArray) -> bool:
         """Whether constraint ``k`` is affine in θ (checked at three points)."""

@@ -487,8 +487,10 @@ def saturated_em(
 ) -> tuple[FloatArray, FloatArray, float]:
     """ML means and covariance of incomplete normal data by EM (lavaan's h1 for FIML).
 
-    Returns ``(mean, covariance, fmin)`` with ``fmin = −logL / N`` on the scale of
-    :meth:`ModelFrame.evaluate` for FIML.
+    Iterates until the largest change of a mean or covariance is below ``tol``
+    (lavaan's rule, whose default ``em.h1.tol`` is 1e-5). Returns ``(mean, covariance,
+    fmin)`` with ``fmin = −logL / N`` on the scale of :meth:`ModelFrame.evaluate` for
+    FIML.
     """
     n, p = x.shape
     miss = np.isnan(x)
@@ -499,7 +501,6 @@ def saturated_em(
     for r, row in enumerate(miss):
         patterns.setdefault(tuple(bool(v) for v in row), []).append(r)
     groups = [(np.array(k), np.array(v)) for k, v in patterns.items()]
-    prev = np.inf
     f = np.inf
     for _ in range(max_iter):
         t1 = np.zeros(p)
@@ -526,12 +527,39 @@ def saturated_em(
             t1 += full.sum(axis=0)
             t2 += full.T @ full + rows.size * extra
         f = -ll / n
-        mu = t1 / n
-        sigma = t2 / n - np.outer(mu, mu)
-        if abs(prev - f) < tol:
+        new_mu = t1 / n
+        new_sigma = t2 / n - np.outer(new_mu, new_mu)
+        change = max(
+            float(np.max(np.abs(new_mu - mu))), float(np.max(np.abs(new_sigma - sigma)))
+        )
+        mu, sigma = new_mu, new_sigma
+        if change < tol:
             break
-        prev = f
+    f = _incomplete_fmin(groups, x, mu, sigma, n)
     return mu, sigma, f
+
+
+def _incomplete_fmin(
+    groups: list[tuple[NDArray[np.bool_], NDArray[np.intp]]],
+    x: FloatArray,
+    mu: FloatArray,
+    sigma: FloatArray,
+    n: int,
+) -> float:
+    """``−logL / N`` of incomplete normal data at ``(μ, Σ)``."""
+    ll = 0.0
+    for m_mask, rows in groups:
+        o = np.flatnonzero(~m_mask)
+        if o.size == 0:
+            continue
+        xo = x[np.ix_(rows, o)]
+        soo = sigma[np.ix_(o, o)]
+        dev = xo - mu[o]
+        ll += -0.5 * (
+            rows.size * (o.size * math.log(2 * math.pi) + np.linalg.slogdet(soo)[1])
+            + float(np.sum((dev @ np.linalg.inv(soo)) * dev))
+        )
+    return -ll / n
 
 
 def observed_information(frame: Any, x: FloatArray) -> FloatArray:

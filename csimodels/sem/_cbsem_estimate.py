@@ -96,8 +96,12 @@ def estimate(
     *,
     ordinal: OrdinalMoments | None = None,
     conditions: Conditions,
+    robust: bool = False,
 ) -> Estimation:
-    """Fit the model; raise for what cannot be estimated, record conditions otherwise."""
+    """Fit the model; raise for what cannot be estimated, record conditions otherwise.
+
+    ``robust`` with ``estimator="FIML"``: MLR with FIML (Huber–White SEs from the
+    casewise scores of the incomplete-data likelihood)."""
     ram = RamModel(table)
     observed = ram.observed
     unknown = [c for c in observed if c not in columns]
@@ -237,6 +241,11 @@ def estimate(
         from csimodels.sem._cbsem_robust import huber_white
 
         est.vcov = huber_white(est)
+        est.se_type = "robust.huber.white"
+    if estimator == "FIML" and robust and not singular_info:
+        from csimodels.sem._cbsem_fiml_robust import fiml_huber_white
+
+        est.vcov = fiml_huber_white(est)
         est.se_type = "robust.huber.white"
     return est
 

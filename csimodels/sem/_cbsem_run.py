@@ -108,6 +108,7 @@ def fit_survey(
     model_name: str = "CBSEM",
     level: float = 0.95,
     boot: Bootstrap | None = None,
+    robust: bool = False,
 ) -> tuple[CBSEMResult, Conditions]:
     items = observed_names(parsed)
     missing_cols = [c for c in items if c not in survey.items]
@@ -132,6 +133,13 @@ def fit_survey(
             n_rows=report.n_rows,
             n_rows_used=int(x.shape[0]),
             n_rows_dropped=int(empty.sum()),
+        )
+    if w is not None and robust and fiml:
+        raise InvalidParameterError(
+            "estimator 'MLR' with missing='fiml' does not take respondent weights here "
+            "(the weighted incomplete-data likelihood is not implemented); use "
+            "missing='listwise' (weighted MLR), or fit(weight=None) to ignore the weight "
+            f"column {survey.weight!r}"
         )
     if w is not None and (estimator in ("FIML", "WLS", "DWLS", "WLSMV") or ordinal):
         raise InvalidParameterError(
@@ -210,7 +218,9 @@ def fit_survey(
             for j, item in enumerate(items):
                 scale_map[item] = (float(scales[0][j]), float(scales[1][j]))
         om = ordinal_moments(x, items, list(table.observed), scale_map, conditions)
-    est = estimate(table, groups, items, estimator, ordinal=om, conditions=conditions)
+    est = estimate(
+        table, groups, items, estimator, ordinal=om, conditions=conditions, robust=robust
+    )
     result = build_result(
         est,
         syntax=syntax,

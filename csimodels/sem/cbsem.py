@@ -187,7 +187,10 @@ class CBSEM(Settings):
             Ordinal items (integer codes, at most 10 categories): True or every
             observed variable; estimators "DWLS", "WLSMV", "WLS", "ULS".
         missing : {"listwise", "fiml"}
-            "fiml" is the same as ``estimator="FIML"``.
+            "fiml" (lavaan's "ml") is full-information ML: with ``estimator="ML"`` the
+            same as ``estimator="FIML"``; with ``estimator="MLR"`` robust
+            (Huber–White) standard errors from the casewise scores and the
+            Yuan–Bentler scaled χ², as lavaan's ``estimator="MLR", missing="ml"``.
         weight : str or None
             Respondent weight column; None fits unweighted even when the SurveyData
             declares a weight. Default: the SurveyData's weight.
@@ -356,6 +359,16 @@ class CBSEM(Settings):
                 f"parameter 'level' of CBSEM.fit must be between 0 and 1, got {level!r}"
             )
         est_key = "FIML" if missing in ("fiml", "ml") else estimator
+        robust_fiml = False
+        if missing in ("fiml", "ml"):
+            asked = str(estimator).upper()
+            if asked not in ("ML", "MLR", "FIML"):
+                raise InvalidParameterError(
+                    f"parameter 'missing' of CBSEM.fit: missing='fiml' is full-information "
+                    f"maximum likelihood; use estimator='ML' (or 'FIML') or 'MLR' with it, "
+                    f"not {estimator!r}"
+                )
+            robust_fiml = asked == "MLR"
         if boot is not None and group is not None and boot.method == "bca":
             raise InvalidParameterError(
                 "parameter 'inference' of CBSEM.fit: BCa intervals of a multigroup fit are "
@@ -413,6 +426,7 @@ class CBSEM(Settings):
             model_name="CBSEM",
             level=float(level),
             boot=boot,
+            robust=robust_fiml,
         )
 
 

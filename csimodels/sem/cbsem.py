@@ -381,6 +381,12 @@ class CBSEM(Settings):
                 "available yet; use estimator='WLSMV' for robust standard errors"
             )
         parsed, zero, syntax, spec = self._parsed()
+        if boot is not None and any(c.op in ("<", ">") for c in parsed.constraints):
+            raise InvalidParameterError(
+                "parameter 'inference' of CBSEM.fit: the bootstrap of a model with "
+                "inequality constraints ('<', '>') is not available; use estimator='MLR' "
+                "for robust standard errors"
+            )
         observed = observed_names(parsed)
         if isinstance(ordered, bool):
             ordinal = ordered

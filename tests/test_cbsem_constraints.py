@@ -316,17 +316,17 @@ def test_bad_inequalities_name_the_line(extra: str, pattern: str) -> None:
 
 def test_inequalities_refuse_the_bootstrap_and_ordinal_items() -> None:
     model = csi.CBSEM(HS + "a > 0")
-    with pytest.raises(InvalidParameterError, match="bootstrap.*inequality"):
+    with pytest.raises(InvalidParameterError, match=r"bootstrap.*inequality"):
         model.fit(_data("hs"), inference=50)
     ordinal = pd.read_csv(FIX.parent / "hs_ordinal_data.csv")
-    with pytest.raises(InvalidParameterError, match="inequality.*ordinal"):
+    with pytest.raises(InvalidParameterError, match=r"inequality.*ordinal"):
         model.fit_collect(ordinal, estimator="WLSMV", ordered=True)
 
 
 def test_mlr_fiml_refusals() -> None:
     data = _data("hs_missing")
     model = csi.CBSEM(_model("hs_model"))
-    with pytest.raises(InvalidParameterError, match="missing='fiml'.*'GLS'"):
+    with pytest.raises(InvalidParameterError, match=r"missing='fiml'.*'GLS'"):
         model.fit(data, estimator="GLS", missing="fiml")
     weighted = data.assign(w=1 + (np.arange(len(data)) % 3) / 2)
     with pytest.raises(InvalidParameterError, match="MLR' with missing='fiml' does not take"):

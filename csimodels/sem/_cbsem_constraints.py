@@ -42,8 +42,8 @@ __all__ = [
     "ConstrainedFit",
     "Inequalities",
     "check_inequalities",
-    "constraint_report",
     "constrained_optimise",
+    "constraint_report",
     "fit_inequalities",
     "pinned",
     "projected_inverse",
@@ -152,15 +152,13 @@ class Inequalities:
         with np.errstate(all="ignore"):
             jacs = [self.jacobian(p)[k] for p in pts]
             vals = [self.values(p)[k] for p in pts]
-        if not all(np.all(np.isfinite(j)) for j in jacs) or not all(
-            math.isfinite(v) for v in vals
-        ):
+        if not all(np.all(np.isfinite(j)) for j in jacs) or not all(math.isfinite(v) for v in vals):
             return False
         scale = 1.0 + float(np.max(np.abs(jacs[0])))
         if any(float(np.max(np.abs(j - jacs[0]))) > 1e-6 * scale for j in jacs[1:]):
             return False
         pred = vals[0] + float(jacs[0] @ (pts[1] - pts[0]))
-        return abs(pred - vals[1]) <= 1e-6 * (1.0 + abs(vals[1]))
+        return bool(abs(pred - vals[1]) <= 1e-6 * (1.0 + abs(vals[1])))
 
 
 def check_inequalities(table: Any) -> None:
@@ -244,7 +242,7 @@ def constrained_optimise(
     """Minimise ``F`` subject to ``c(θ) ≥ 0`` from the unconstrained minimum ``theta0``."""
     c0 = ineq.values(theta0)
     if np.all(c0 >= 0):
-        f, g, _ = frame.evaluate(theta0, need=1)
+        _, g, _ = frame.evaluate(theta0, need=1)
         return ConstrainedFit(
             theta0, 0, True, [], np.zeros(0), float(np.max(np.abs(g))) if g.size else 0.0, 0.0
         )

@@ -529,9 +529,7 @@ def saturated_em(
         f = -ll / n
         new_mu = t1 / n
         new_sigma = t2 / n - np.outer(new_mu, new_mu)
-        change = max(
-            float(np.max(np.abs(new_mu - mu))), float(np.max(np.abs(new_sigma - sigma)))
-        )
+        change = max(float(np.max(np.abs(new_mu - mu))), float(np.max(np.abs(new_sigma - sigma))))
         mu, sigma = new_mu, new_sigma
         if change < tol:
             break

@@ -91,7 +91,7 @@ def _observed_information(
     q = dsig.shape[0]
     info = np.zeros((q, q))
     for idx, data in patterns:
-        k, p = data.shape
+        k = data.shape[0]
         sub = sigma[np.ix_(idx, idx)]
         inv = np.linalg.inv(sub)
         e = data - mu[idx]

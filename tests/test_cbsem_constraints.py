@@ -177,7 +177,6 @@ class CheckConstraints(CheckLavaan):
             else:
                 assert c["slack"] == pytest.approx(value, rel=1e-5)
 
-
     def test_modification_indices(self, res: csi.CBSEMResult) -> None:
         path = FIX / f"{self.case}_mi.csv"
         if not path.exists():

@@ -116,9 +116,9 @@ def _h1(frame: Any) -> dict[str, Any]:
     cached = getattr(frame, "_fiml_h1", None)
     if cached is not None:
         return dict(cached)
-    from csimodels.sem._cbsem_engine import saturated_em
+    from csimodels.sem._cbsem_fit import _saturated_fiml
 
-    mu, sigma, _ = saturated_em(frame.x)
+    mu, sigma, _ = _saturated_fiml(frame)
     d, dmu = _saturated_jacobian(frame.p, True)
     assert dmu is not None
     w = _observed_information(frame.patterns, sigma, mu, d, dmu, frame.n)

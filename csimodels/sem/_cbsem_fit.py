@@ -335,7 +335,11 @@ def _saturated_fiml(frame: Any) -> tuple[FloatArray, FloatArray, float]:
     """FIML fit of the unrestricted model (free means and covariances), as lavaan's h1."""
     from csimodels.sem._cbsem_engine import saturated_em
 
-    mu, sigma, f = saturated_em(frame.x)
+    cached = getattr(frame, "_saturated", None)
+    if cached is None:
+        cached = saturated_em(frame.x)
+        frame._saturated = cached  # the robust (MLR) test reuses it
+    mu, sigma, f = cached
     return mu, sigma, f
 
 

@@ -190,6 +190,16 @@ if ({boot} > 0) {{
 """
 
 
+def run_r(rscript: str, script: str) -> list[str]:
+    """Run an R script through ``Rscript``; its standard output, line by line."""
+    with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as fh:
+        fh.write(script)
+        path = fh.name
+    run = subprocess.run([rscript, path], capture_output=True, text=True, check=False)
+    Path(path).unlink(missing_ok=True)
+    return run.stdout.strip().splitlines()
+
+
 def robust_and_bootstrap(args: argparse.Namespace, pd_data: pd.DataFrame, hs: pd.DataFrame) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -219,12 +229,7 @@ def robust_and_bootstrap(args: argparse.Namespace, pd_data: pd.DataFrame, hs: pd
         script = R_ROBUST.format(
             data=str(args.data.resolve()), pd=PD, hs=HS, repeat=args.repeat, boot=args.boot
         )
-        with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as fh:
-            fh.write(script)
-            path = fh.name
-        run = subprocess.run([rscript, path], capture_output=True, text=True, check=False)
-        Path(path).unlink(missing_ok=True)
-        for line in run.stdout.strip().splitlines():
+        for line in run_r(rscript, script):
             parts = line.split()
             if parts[0] == "mlr":
                 lavaan[parts[1]] = (float(parts[2]), float(parts[3]))
@@ -335,12 +340,7 @@ def fiml_and_constraints(args: argparse.Namespace, pd_data: pd.DataFrame, hs: pd
             hs_ineq=CONSTRAINED["hs_ineq"],
             repeat=args.repeat,
         )
-        with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as fh:
-            fh.write(script)
-            path = fh.name
-        run = subprocess.run([rscript, path], capture_output=True, text=True, check=False)
-        Path(path).unlink(missing_ok=True)
-        for line in run.stdout.strip().splitlines():
+        for line in run_r(rscript, script):
             parts = line.split()
             if len(parts) == 4 and parts[0] in ("mlr_fiml", "ineq"):
                 lavaan[parts[1]] = (float(parts[2]), float(parts[3]))

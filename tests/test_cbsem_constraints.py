@@ -19,52 +19,15 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 import pytest
+from test_cbsem_lavaan import MEASURES, ROBUST, _read
 
 import csimodels as csi
 from csimodels.errors import InvalidParameterError, SpecificationError
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "lavaan" / "constraints"
 SCRIPT = (FIX.parent / "make_constraint_fixtures.R").read_text()
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 REL = 1e-5
 ABS = 1e-7
-
-MEASURES = (
-    "npar",
-    "fmin",
-    "chisq",
-    "df",
-    "pvalue",
-    "baseline.chisq",
-    "baseline.df",
-    "cfi",
-    "tli",
-    "logl",
-    "unrestricted.logl",
-    "aic",
-    "bic",
-    "ntotal",
-    "rmsea",
-    "rmsea.ci.lower",
-    "rmsea.ci.upper",
-    "rmsea.pvalue",
-    "srmr",
-)
-ROBUST = (
-    "chisq.scaled",
-    "pvalue.scaled",
-    "chisq.scaling.factor",
-    "baseline.chisq.scaled",
-    "baseline.chisq.scaling.factor",
-    "cfi.scaled",
-    "tli.scaled",
-    "rmsea.scaled",
-    "cfi.robust",
-    "tli.robust",
-    "rmsea.robust",
-    "rmsea.ci.lower.robust",
-    "rmsea.ci.upper.robust",
-)
 
 
 def _model(name: str) -> str:
@@ -72,15 +35,6 @@ def _model(name: str) -> str:
     match = re.search(rf'^{name} <- "(.*?)"', SCRIPT, flags=re.S | re.M)
     assert match is not None, name
     return match.group(1)
-
-
-def _read(name: str) -> pd.DataFrame:
-    path = SHARED / name
-    if not path.exists():  # the same files ship with semopy's examples
-        import semopy
-
-        path = Path(semopy.__file__).parent / "examples" / name
-    return pd.read_csv(path, index_col=0)
 
 
 def _data(name: str) -> pd.DataFrame:

@@ -98,15 +98,9 @@ class Inequalities:
 
     def jacobian(self, theta: FloatArray) -> FloatArray:
         """∂c/∂θ' by central differences (exact for the polynomial constraints used)."""
-        jac = np.empty((len(self._exprs), theta.size))
-        for j in range(theta.size):
-            h = 1e-6 * max(1.0, abs(float(theta[j])))
-            up = theta.copy()
-            up[j] += h
-            down = theta.copy()
-            down[j] -= h
-            jac[:, j] = (self.values(up) - self.values(down)) / (2 * h)
-        return jac
+        from csimodels.sem._cbsem_tables import _jacobian
+
+        return _jacobian(self.values, theta)
 
     def curvature(self, theta: FloatArray, weights: FloatArray, rows: list[int]) -> FloatArray:
         """``Σ_k w_k ∇²c_k(θ)`` over ``rows`` (second differences; linear constraints

@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csimodels._lazy import lazy_module
-from csimodels.sem._cbsem_robust import MLR_FIT_MEASURES, _saturated_jacobian
+from csimodels.sem._cbsem_robust import MLR_FIT_MEASURES, _saturated_jacobian, scaled_rows
 
 stats = lazy_module("scipy.stats")
 
@@ -222,24 +222,8 @@ def fiml_mlr_measures(est: Any, measures: dict[str, float]) -> dict[str, float]:
     a_b = _observed_information(frame.patterns, sig_b, mu_b, d_b, dmu_b, n)
     base_df = int(measures["baseline_df"])
     c_b = (trace_h1 - float(np.sum(b0_b * np.linalg.inv(a_b).T))) / base_df
-    chi2 = measures["chi2"]
-    base_chi2 = measures["baseline_chi2"]
-    t_s = chi2 / c
-    tb_s = base_chi2 / c_b
-    num = max(t_s - df, 0.0)
-    den = max(t_s - df, tb_s - base_df, 0.0)
-    out.update(
-        {
-            "chi2_scaled": t_s,
-            "p_value_scaled": float(stats.chi2.sf(t_s, df)),
-            "scaling_factor": c,
-            "baseline_chi2_scaled": tb_s,
-            "baseline_scaling_factor": c_b,
-            "cfi_scaled": 1.0 - num / den if den > 0 else 1.0,
-            "tli_scaled": (tb_s / base_df - t_s / df) / (tb_s / base_df - 1.0),
-            "rmsea_scaled": math.sqrt(max(t_s - df, 0.0) / (n * df)),
-        }
-    )
+    # the FIML-corrected robust CFI, TLI and RMSEA replace the complete-data ones
+    out.update(scaled_rows(measures["chi2"], measures["baseline_chi2"], df, base_df, c, c_b, n))
     out.update(_fiml_corrected(est, h1, w_inv, mu_b, sig_b, d_b, dmu_b, base_df))
     return out
 

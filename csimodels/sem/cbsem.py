@@ -103,7 +103,10 @@ class CBSEM(Settings):
         ``=~`` (loadings), ``~`` (regressions), ``~~`` (variances and covariances),
         ``~ 1`` (intercepts and means), ``:=`` (defined parameters, e.g. indirect
         effects ``ab := a*b``), ``==`` (equality of two
-        labels, or a label fixed to a number); modifiers ``0.5*x`` (fixed), ``NA*x``
+        labels, or a label fixed to a number), ``<`` and ``>`` (inequality
+        constraints on labels and defined parameters, e.g. ``a > 0``, ``ab < 1``;
+        binding ones are treated as equalities for the standard errors, χ² and df
+        are unchanged, as lavaan); modifiers ``0.5*x`` (fixed), ``NA*x``
         (free), ``a*x`` (label; parameters sharing a label are equal),
         ``start(0.5)*x``, ``c(a1, a2)*x`` (one per group). Or a :class:`ModelSpec`
         (every construct reflective, every path a regression).

@@ -136,7 +136,8 @@ class CheckConstraints(CheckLavaan):
         if not path.exists():
             pytest.skip("lavaan's modindices are written for ML fits")
         lav = pd.read_csv(path)
-        both = lav.merge(res.modification_indices, on=["lhs", "op", "rhs"], how="outer")
+        key = ["lhs", "op", "rhs", "group"]
+        both = lav.merge(res.modification_indices, on=key, how="outer")
         assert both["mi_x"].notna().all() and both["mi_y"].notna().all()
         # active constraints are held as equalities (lavaan's augmented information);
         # score statistics carry the optimiser's tolerance (the gradient at the
@@ -219,6 +220,27 @@ class TestHeywoodBoundMLR(CheckConstraints):
     data_name = "hs"
     fit_kw: ClassVar[dict[str, Any]] = {"estimator": "MLR"}
     robust = True
+
+
+class TestBoundAcrossGroups(CheckConstraints):
+    """Group-specific labels ``c(a1, a2)*x2`` with ``a1 > a2`` (binds: one loading), by school."""
+
+    case = "hs_group_ineq"
+    model = "hs_group_ineq"
+    data_name = "hs"
+    fit_kw: ClassVar[dict[str, Any]] = {"group": "school"}
+
+
+class TestBoundMLRFIML(CheckConstraints):
+    """A binding nonlinear constraint with MLR + FIML: the augmented inverse is the
+    sandwich's bread, and enters the Yuan–Bentler trace and the FIML-corrected CFI."""
+
+    case = "hs_ineq_fiml_mlr"
+    model = "hs_ineq"
+    data_name = "hs_missing"
+    fit_kw: ClassVar[dict[str, Any]] = {"estimator": "MLR", "missing": "fiml"}
+    robust = True
+    gtol = 1e-6
 
 
 class TestPoliticalDemocracyMLRFIML(CheckLavaan):

@@ -472,12 +472,16 @@ def constraint_report(est: Any) -> list[dict[str, Any]]:
     values = ineq.values(est.theta)
     out = []
     for k, s in enumerate(ineq.statements):
+        active = k in est.active
+        slack = float(values[k])
+        if active and abs(slack) < 1e-10:
+            slack = 0.0  # on the bound (round-off of a constraint on several parameters)
         out.append(
             {
                 "line": int(s.line),
                 "constraint": f"{s.lhs[0].strip()} {s.op} {s.expression.strip()}",
-                "slack": float(values[k]),
-                "active": k in est.active,
+                "slack": slack,
+                "active": active,
             }
         )
     return out

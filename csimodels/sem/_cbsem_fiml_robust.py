@@ -239,6 +239,7 @@ def _fiml_corrected(
     base_df: int,
 ) -> dict[str, float]:
     """lavaan's FIML-corrected robust CFI, TLI and RMSEA (``lav_fit_fiml_corrected``, V3)."""
+    from csimodels.sem._cbsem_constraints import projected_inverse
     from csimodels.sem._cbsem_fit import rmsea_interval
 
     frame = est.frames[0]
@@ -251,13 +252,13 @@ def _fiml_corrected(
     dsig, dmu = frame.dsigma(est.theta, cache)
     delta = _moment_jacobian(dsig, dmu)
 
-    def k_factor(dlt: FloatArray) -> float:
-        e_inv = np.linalg.pinv(dlt.T @ w @ dlt)
+    def k_factor(dlt: FloatArray, active: FloatArray | None = None) -> float:
+        e_inv = projected_inverse(dlt.T @ w @ dlt, active)
         u = w - w @ dlt @ e_inv @ dlt.T @ w
         return float(np.trace(u @ w_inv @ wc @ w_inv @ u @ gamma))
 
     xx3 = 2 * n * _ml_discrepancy(sigma, mu, s_t, m_t)
-    c3 = k_factor(delta) / df
+    c3 = k_factor(delta, est.active_jacobian) / df
     xx3_b = 2 * n * _ml_discrepancy(sig_b, mu_b, s_t, m_t)
     c3_b = k_factor(_moment_jacobian(d_b, dmu_b)) / base_df
     t1 = max(xx3 - c3 * df, 0.0)

@@ -42,6 +42,9 @@ def _data(name: str) -> pd.DataFrame:
         return _read("pd_data.csv")
     if name == "hs":
         return _read("holzinger_swineford39_data.csv")
+    if name == "hs_missing_w":  # the fixture script's weights: 1, 1.5, 2 repeating by row
+        data = pd.read_csv(FIX / "hs_missing.csv")
+        return data.assign(w=1 + (np.arange(len(data)) % 3) / 2)
     return pd.read_csv(FIX / f"{name}.csv")
 
 
@@ -279,6 +282,25 @@ class TestHolzingerSwinefordMLRFIML(CheckLavaan):
         assert ml.settings["se"] == "standard"
 
 
+class TestWeightsMLRFIML(CheckLavaan):
+    """Sampling weights with MLR + FIML (lavaan's ``sampling.weights`` with
+    ``missing = "ml"``): the weighted incomplete-data likelihood and EM, the weighted
+    scores in the meat."""
+
+    case = "hs_fiml_weights_mlr"
+    model = "hs_model"
+    data_name = "hs_missing_w"
+    fit_kw: ClassVar[dict[str, Any]] = {"estimator": "MLR", "missing": "fiml", "weight": "w"}
+    robust = True
+    gtol = 1e-6
+
+    def test_ml_with_weights_is_mlr(self, res: csi.CBSEMResult) -> None:
+        # as lavaan: ML + missing = "ml" + sampling weights gives the robust SEs and test
+        ml = _fit(_model("hs_model"), _data("hs_missing_w"), missing="fiml", weight="w")
+        assert ml.settings["estimator"] == "MLR" and ml.settings["weight"] == "w"
+        np.testing.assert_array_equal(ml.parameters["std_error"], res.parameters["std_error"])
+
+
 # ---------------------------------------------------------------------------------------
 # bad input
 # ---------------------------------------------------------------------------------------
@@ -318,9 +340,6 @@ def test_mlr_fiml_refusals() -> None:
     model = csi.CBSEM(_model("hs_model"))
     with pytest.raises(InvalidParameterError, match=r"missing='fiml'.*'GLS'"):
         model.fit(data, estimator="GLS", missing="fiml")
-    weighted = data.assign(w=1 + (np.arange(len(data)) % 3) / 2)
-    with pytest.raises(InvalidParameterError, match="MLR' with missing='fiml' does not take"):
-        model.fit(weighted, estimator="MLR", missing="fiml", weight="w")
     grouped = data.assign(g=np.arange(len(data)) % 2)
     with pytest.raises(InvalidParameterError, match="several groups"):
         model.fit(grouped, estimator="MLR", missing="fiml", group="g")

@@ -423,9 +423,9 @@ def test_weight_none_overrides_the_survey_weight() -> None:
     data = csi.datasets.load_example("acsi_demo")
     spec = csi.ACSI(indicators=data.constructs).to_spec()
     with pytest.raises(InvalidParameterError, match="fit\\(weight=None\\)"):
-        csi.CBSEM(spec).fit(data, estimator="FIML")
-    res, _ = csi.CBSEM(spec).fit_collect(data, estimator="FIML", weight=None)
-    assert res.settings["weight"] is None and res.settings["missing"] == "fiml"
+        csi.CBSEM(spec).fit(data, estimator="DWLS")
+    res, _ = csi.CBSEM(spec).fit_collect(data, estimator="DWLS", weight=None)
+    assert res.settings["weight"] is None and res.settings["estimator"] == "DWLS"
     assert data.weight == "weight"  # the caller's SurveyData is unchanged
 
 

@@ -50,7 +50,7 @@ def _pattern_scores(
     dmu: FloatArray,
 ) -> FloatArray:
     """Casewise scores (cases × parameters) of the respondents of one missing-data
-    pattern (observed variables ``idx``)."""
+    pattern (observed variables ``idx``), unweighted."""
     sub = sigma[np.ix_(idx, idx)]
     inv = np.linalg.inv(sub)
     z = (data - mu[idx]) @ inv
@@ -63,40 +63,42 @@ def _pattern_scores(
 
 
 def _first_order(
-    patterns: list[tuple[NDArray[np.intp], FloatArray]],
+    frame: Any,
     sigma: FloatArray,
     mu: FloatArray,
     dsig: FloatArray,
     dmu: FloatArray,
-    n: int,
 ) -> FloatArray:
+    """``mean_i (w_i s_i)(w_i s_i)'``, the weights scaled to sum to N (lavaan's meat)."""
     q = dsig.shape[0]
     out = np.zeros((q, q))
-    for idx, data in patterns:
+    for (idx, data), wp in zip(frame.patterns, frame.pattern_weights, strict=True):
         s = _pattern_scores(data, idx, sigma, mu, dsig, dmu)
+        if wp is not None:
+            s = s * wp[:, None]
         out += s.T @ s
-    return np.asarray(out / n, dtype=np.float64)
+    return np.asarray(out / frame.n, dtype=np.float64)
 
 
 def _observed_information(
-    patterns: list[tuple[NDArray[np.intp], FloatArray]],
+    frame: Any,
     sigma: FloatArray,
     mu: FloatArray,
     dsig: FloatArray,
     dmu: FloatArray,
-    n: int,
 ) -> FloatArray:
-    """Minus the Hessian of the mean log-likelihood for a model linear in its
-    parameters (the unrestricted or the independence model)."""
+    """Minus the Hessian of the mean (weighted) log-likelihood for a model linear in
+    its parameters (the unrestricted or the independence model)."""
+    from csimodels.sem._cbsem_engine import pattern_moments
+
     q = dsig.shape[0]
     info = np.zeros((q, q))
-    for idx, data in patterns:
-        k = data.shape[0]
+    for (idx, data), wp in zip(frame.patterns, frame.pattern_weights, strict=True):
         sub = sigma[np.ix_(idx, idx)]
         inv = np.linalg.inv(sub)
-        e = data - mu[idx]
-        m = inv @ (e.T @ e / k) @ inv
-        zbar = inv @ e.mean(axis=0)
+        k, sp, ebar = pattern_moments(data - mu[idx], wp)
+        m = inv @ sp @ inv
+        zbar = inv @ ebar
         d = dsig[:, idx][:, :, idx]
         dm = dmu[:, idx]
         b = np.matmul(inv, d)  # Σ⁻¹ D_a
@@ -108,7 +110,7 @@ def _observed_information(
         cov = -0.5 * tr_ab + 0.5 * (tr_abm + tr_abm.T)
         cross = dm @ (b @ zbar).T  # dm_a' Σ⁻¹ D_b Σ⁻¹ ē
         info += k * (cov + cross + cross.T + dm @ inv @ dm.T)
-    return np.asarray(info / n, dtype=np.float64)
+    return np.asarray(info / frame.n, dtype=np.float64)
 
 
 def _h1(frame: Any) -> dict[str, Any]:
@@ -121,8 +123,8 @@ def _h1(frame: Any) -> dict[str, Any]:
     mu, sigma, _ = _saturated_fiml(frame)
     d, dmu = _saturated_jacobian(frame.p, True)
     assert dmu is not None
-    w = _observed_information(frame.patterns, sigma, mu, d, dmu, frame.n)
-    j = _first_order(frame.patterns, sigma, mu, d, dmu, frame.n)
+    w = _observed_information(frame, sigma, mu, d, dmu)
+    j = _first_order(frame, sigma, mu, d, dmu)
     out = {"mu": mu, "sigma": sigma, "W": w, "J": j, "d": d, "dmu": dmu}
     frame._fiml_h1 = out
     return dict(out)
@@ -134,7 +136,7 @@ def _model_b0(est: Any) -> FloatArray:
     frame = est.frames[0]
     sigma, mu, cache = frame.sigma(est.theta)
     dsig, dmu = frame.dsigma(est.theta, cache)
-    b0 = _first_order(frame.patterns, sigma, mu, dsig, dmu, frame.n)
+    b0 = _first_order(frame, sigma, mu, dsig, dmu)
     est.robust["B0_fiml"] = b0
     return b0
 
@@ -154,14 +156,12 @@ def fiml_huber_white(est: Any) -> FloatArray:
 def _baseline(frame: Any) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Independence model by FIML: means and variances of the observed values, its
     moment Jacobian ``(∂Σ, ∂μ)`` over ``(variances, means)``."""
+    from csimodels.sem._cbsem_fit import independence_moments
+
     p = frame.p
-    mu = np.empty(p)
-    var = np.empty(p)
-    for j in range(p):
-        col = frame.x[:, j]
-        obs = col[~np.isnan(col)]
-        mu[j] = obs.mean()
-        var[j] = obs.var()
+    moments = independence_moments(frame)
+    mu = np.array([m for _, m, _ in moments])
+    var = np.array([v for _, _, v in moments])
     d = np.zeros((2 * p, p, p))
     d[np.arange(p), np.arange(p), np.arange(p)] = 1.0
     dmu = np.zeros((2 * p, p))
@@ -218,8 +218,8 @@ def fiml_mlr_measures(est: Any, measures: dict[str, float]) -> dict[str, float]:
     c = (trace_h1 - float(np.sum(b0 * a_inv.T))) / df
     # baseline: its own first-order and observed information at its FIML estimates
     mu_b, sig_b, d_b, dmu_b = _baseline(frame)
-    b0_b = _first_order(frame.patterns, sig_b, mu_b, d_b, dmu_b, n)
-    a_b = _observed_information(frame.patterns, sig_b, mu_b, d_b, dmu_b, n)
+    b0_b = _first_order(frame, sig_b, mu_b, d_b, dmu_b)
+    a_b = _observed_information(frame, sig_b, mu_b, d_b, dmu_b)
     base_df = int(measures["baseline_df"])
     c_b = (trace_h1 - float(np.sum(b0_b * np.linalg.inv(a_b).T))) / base_df
     # the FIML-corrected robust CFI, TLI and RMSEA replace the complete-data ones

@@ -134,14 +134,11 @@ def fit_survey(
             n_rows_used=int(x.shape[0]),
             n_rows_dropped=int(empty.sum()),
         )
-    if w is not None and robust and fiml:
-        raise InvalidParameterError(
-            "estimator 'MLR' with missing='fiml' does not take respondent weights here "
-            "(the weighted incomplete-data likelihood is not implemented); use "
-            "missing='listwise' (weighted MLR), or fit(weight=None) to ignore the weight "
-            f"column {survey.weight!r}"
-        )
-    if w is not None and (estimator in ("FIML", "WLS", "DWLS", "WLSMV") or ordinal):
+    if w is not None and fiml:
+        # lavaan's sampling.weights with missing = "ml": the weighted incomplete-data
+        # likelihood, robust (Huber-White) SEs and the Yuan-Bentler test, i.e. MLR
+        robust = True
+    if w is not None and (estimator in ("WLS", "DWLS", "WLSMV") or ordinal):
         raise InvalidParameterError(
             f"estimator {estimator!r} does not take respondent weights (its weight matrix or "
             f"casewise likelihood is unweighted); use estimator='ML', 'GLS' or 'ULS' "

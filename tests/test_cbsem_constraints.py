@@ -282,6 +282,22 @@ class TestHolzingerSwinefordMLRFIML(CheckLavaan):
         assert ml.settings["se"] == "standard"
 
 
+def test_scaled_difference_of_mlr_fiml_fits_is_lavtestlrts() -> None:
+    from csimodels.sem import chi2_difference
+
+    data = _data("hs_missing")
+    kw: dict[str, Any] = {"estimator": "MLR", "missing": "fiml"}
+    general = _fit(_model("hs_model"), data, **kw)
+    restricted = _fit(_model("hs_equal"), data, **kw)
+    lav = pd.read_csv(FIX / "hs_fiml_mlr_lrt.csv").iloc[1]
+    out = chi2_difference(restricted, general)
+    assert out["df_diff"] == lav["Df diff"]
+    assert out["chi2_diff"] == pytest.approx(lav["Chisq diff"], rel=REL)
+    # c_d = df_r c_r − df_g c_g multiplies the scaling factors' 1e-7 differences by ~25,
+    # and the tail probability those of the statistic by x/2
+    assert out["p_value"] == pytest.approx(lav["Pr(>Chisq)"], rel=1e-4)
+
+
 class TestWeightsMLRFIML(CheckLavaan):
     """Sampling weights with MLR + FIML (lavaan's ``sampling.weights`` with
     ``missing = "ml"``): the weighted incomplete-data likelihood and EM, the weighted

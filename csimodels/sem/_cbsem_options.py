@@ -26,7 +26,9 @@ CBSEM_ESTIMATORS: dict[str, str] = {
     "expected information",
     "WLSMV": "ordinal=True only: DWLS estimates with robust (sandwich) standard errors "
     "and the scaled-and-shifted chi-square (lavaan's default for ordinal items)",
-    "FIML": "full-information maximum likelihood on incomplete data (saturated means)",
+    "FIML": "full-information maximum likelihood on incomplete data (saturated means); "
+    "with respondent weights the weighted likelihood with robust SEs and test, as "
+    "lavaan's sampling.weights",
 }
 """Estimators of :class:`CBSEM` and :func:`fit_cbsem` and what each does."""
 

@@ -157,6 +157,9 @@ class TestPoliticalDemocracyActiveBound(CheckConstraints):
     model = "pd_ineq"
     data_name = "pd"
 
+    def test_summary_names_the_binding_constraint(self, res: csi.CBSEMResult) -> None:
+        assert "1 of 4 binding (line 13: a > 1.5)" in res.summary().as_text()
+
     def test_bound_holds_and_df_is_unchanged(self, res: csi.CBSEMResult) -> None:
         p = res.parameters.set_index(["lhs", "op", "rhs"])
         assert p.loc[("dem60", "=~", "y2"), "estimate"] == 1.5

@@ -26,6 +26,7 @@ the parameterisation.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -41,25 +42,13 @@ FloatArray = NDArray[np.float64]
 __all__ = ["fiml_huber_white", "fiml_mlr_measures"]
 
 
-def _pattern_scores(
-    data: FloatArray,
-    idx: NDArray[np.intp],
-    sigma: FloatArray,
-    mu: FloatArray,
-    dsig: FloatArray,
-    dmu: FloatArray,
-) -> FloatArray:
-    """Casewise scores (cases × parameters) of the respondents of one missing-data
-    pattern (observed variables ``idx``), unweighted."""
-    sub = sigma[np.ix_(idx, idx)]
-    inv = np.linalg.inv(sub)
-    z = (data - mu[idx]) @ inv
-    k, p = z.shape
-    q = dsig.shape[0]
-    ds = dsig[:, idx][:, :, idx].reshape(q, p * p)
-    quad = (z[:, :, None] * z[:, None, :]).reshape(k, p * p) @ ds.T
-    tr = ds @ inv.reshape(p * p)
-    return np.asarray(0.5 * (quad - tr[None, :]) + z @ dmu[:, idx].T, dtype=np.float64)
+def _each_pattern(
+    frame: Any, sigma: FloatArray
+) -> Iterator[tuple[NDArray[np.intp], FloatArray, FloatArray | None, FloatArray]]:
+    """Per missing-data pattern: observed variables, answers, weights (or None) and the
+    inverse of the observed block of ``Σ``."""
+    for (idx, data), wp in zip(frame.patterns, frame.pattern_weights, strict=True):
+        yield idx, data, wp, np.asarray(np.linalg.inv(sigma[np.ix_(idx, idx)]), dtype=np.float64)
 
 
 def _first_order(
@@ -69,11 +58,16 @@ def _first_order(
     dsig: FloatArray,
     dmu: FloatArray,
 ) -> FloatArray:
-    """``mean_i (w_i s_i)(w_i s_i)'``, the weights scaled to sum to N (lavaan's meat)."""
+    """``mean_i (w_i s_i)(w_i s_i)'`` over the casewise scores ``s_i`` of the observed
+    answers, the weights scaled to sum to N (lavaan's meat)."""
     q = dsig.shape[0]
     out = np.zeros((q, q))
-    for (idx, data), wp in zip(frame.patterns, frame.pattern_weights, strict=True):
-        s = _pattern_scores(data, idx, sigma, mu, dsig, dmu)
+    for idx, data, wp, inv in _each_pattern(frame, sigma):
+        z = (data - mu[idx]) @ inv
+        k, p = z.shape
+        ds = dsig[:, idx][:, :, idx].reshape(q, p * p)
+        quad = (z[:, :, None] * z[:, None, :]).reshape(k, p * p) @ ds.T
+        s = 0.5 * (quad - (ds @ inv.reshape(p * p))[None, :]) + z @ dmu[:, idx].T
         if wp is not None:
             s = s * wp[:, None]
         out += s.T @ s
@@ -93,9 +87,7 @@ def _observed_information(
 
     q = dsig.shape[0]
     info = np.zeros((q, q))
-    for (idx, data), wp in zip(frame.patterns, frame.pattern_weights, strict=True):
-        sub = sigma[np.ix_(idx, idx)]
-        inv = np.linalg.inv(sub)
+    for idx, data, wp, inv in _each_pattern(frame, sigma):
         k, sp, ebar = pattern_moments(data - mu[idx], wp)
         m = inv @ sp @ inv
         zbar = inv @ ebar

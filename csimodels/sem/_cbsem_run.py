@@ -129,7 +129,7 @@ def fit_survey(
             rows = rows[~empty]
             w = None if w is None else w[~empty]
         report = MissingDataReport(
-            strategy="none" if not np.isnan(x).any() else "pairwise",
+            strategy="none" if not np.isnan(x).any() else "fiml",
             n_rows=report.n_rows,
             n_rows_used=int(x.shape[0]),
             n_rows_dropped=int(empty.sum()),
@@ -282,7 +282,7 @@ def fit_syntax(
     else:
         x, rows = x_all, data.index
     report = MissingDataReport(
-        strategy="listwise" if key != "FIML" else "pairwise",
+        strategy="listwise" if key != "FIML" else "fiml",
         n_rows=n_rows,
         n_rows_used=int(x.shape[0]),
         n_rows_dropped=n_rows - int(x.shape[0]),

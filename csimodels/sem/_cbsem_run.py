@@ -72,7 +72,11 @@ def partial_key(text: str) -> tuple[str, str, str]:
 
 
 def coerce(
-    data: SurveyData | pd.DataFrame, items: list[str], group: str | None, weight: object
+    data: SurveyData | pd.DataFrame,
+    items: list[str],
+    group: str | None,
+    weight: object,
+    parsed: ParsedModel | None = None,
 ) -> SurveyData:
     if isinstance(data, SurveyData):
         survey = data
@@ -84,12 +88,16 @@ def coerce(
             # this fit only: the caller's SurveyData is not changed
             survey = survey.model_copy(update={"weight": weight})
     elif isinstance(data, pd.DataFrame):
-        missing_cols = [c for c in [*items, *([group] if group else [])] if c not in data.columns]
+        missing_cols = [c for c in items if c not in data.columns]
+        if missing_cols and parsed is not None:
+            raise unknown_variable_error(parsed, missing_cols, "a column of the data")
         if missing_cols:
             raise SpecificationError(
                 f"variable {format_offenders(missing_cols)} of the model is neither a latent "
                 "variable (left of '=~') nor a column of the data"
             )
+        if group is not None and group not in data.columns:
+            raise DataValidationError(f"group column {group!r} is not a column of the data")
         cols = list(dict.fromkeys([*items, *([group] if group else [])]))
         w = weight if isinstance(weight, str) else None
         if w is not None:

@@ -418,7 +418,7 @@ class CBSEM(Settings):
                 f"unknown; use any of {format_offenders(sorted(GROUP_EQUAL), limit=10)}"
             )
         partial = tuple(partial_key(str(v)) for v in group_partial)
-        survey = coerce(data, observed, group, weight)
+        survey = coerce(data, observed, group, weight, parsed)
         return fit_survey(
             parsed,
             zero,

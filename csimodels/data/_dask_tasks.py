@@ -225,37 +225,38 @@ def _columns_present(ddf: Any, columns: Sequence[str], owner: str) -> None:
 
 def _partition_task(
     part: pd.DataFrame,
-    fn: Callable[[pd.DataFrame], Any],
+    fn: Callable[[pd.DataFrame, tuple[Hashable, ...]], Any],
     by: tuple[str, ...],
 ) -> dict[tuple[Hashable, ...], tuple[int, Any]]:
     """One partition's ``{segment key: (rows, statistics)}`` (``()`` without ``by``)."""
     if not by:
-        return {(): (len(part), fn(part))}
+        return {(): (len(part), fn(part, ()))}
     out: dict[tuple[Hashable, ...], tuple[int, Any]] = {}
     absent = part[list(by)].isna().any(axis=1).to_numpy()
     if absent.any():
         rest = part[absent]
-        out[MISSING_SEGMENT] = (len(rest), fn(rest))
+        out[MISSING_SEGMENT] = (len(rest), fn(rest, MISSING_SEGMENT))
         part = part[~absent]
     for values, sub in part.groupby(list(by), sort=False, observed=True):
         key = values if isinstance(values, tuple) else (values,)
         plain = tuple(v.item() if isinstance(v, np.generic) else v for v in key)
-        out[plain] = (len(sub), fn(sub))
+        out[plain] = (len(sub), fn(sub, plain))
     return out
 
 
 def partition_statistics(
     ddf: Any,
     columns: Sequence[str],
-    fn: Callable[[pd.DataFrame], Any],
+    fn: Callable[[pd.DataFrame, tuple[Hashable, ...]], Any],
     *,
     owner: str,
     by: Sequence[str] = (),
 ) -> dict[tuple[Hashable, ...], tuple[int, Any]]:
     """Run ``fn`` on every partition (every segment of it, with ``by``) and add them up.
 
-    ``fn`` takes a pandas frame holding ``columns`` (and the ``by`` columns) and returns
-    additive statistics (see :func:`add_statistics`). Each partition is one dask task
+    ``fn(frame, key)`` takes a pandas frame holding ``columns`` (and the ``by``
+    columns) and its segment key (``()`` without ``by``), and returns additive
+    statistics (see :func:`add_statistics`). Each partition is one dask task
     (on a ``dask.distributed`` cluster when a client is connected, else dask's local
     scheduler); only the statistics travel back.
 
@@ -267,7 +268,7 @@ def partition_statistics(
     >>> import pandas as pd, dask.dataframe as dd
     >>> df = pd.DataFrame({"x": [1.0, 2, 3, 4], "g": ["a", "b", "a", "b"]})
     >>> out = partition_statistics(dd.from_pandas(df, npartitions=2), ["x"],
-    ...                            lambda p: float(p["x"].sum()), owner="demo", by=["g"])
+    ...                            lambda p, key: float(p["x"].sum()), owner="demo", by=["g"])
     >>> sorted(out.items())
     [(('a',), (2, 4.0)), (('b',), (2, 6.0))]
     """
@@ -317,6 +318,7 @@ def fit_statistics(
     headline: Sequence[str] = (),
     settings: dict[str, Any] | None = None,
     size: Callable[[int, Any], int] | None = None,
+    pooled_stats: Any = None,
 ) -> Any:
     """The result from combined statistics: pooled, or a SegmentedResult with ``by``.
 
@@ -324,14 +326,17 @@ def fit_statistics(
     sorted by their values (as :func:`csimodels.segments.split_by` sorts them) and go
     through :func:`csimodels.segments.fit_parts`, so the status table, the size rule
     (``size(rows, statistics)`` respondents, default the rows) and the failure policy
-    are those of an in-memory ``fit(by=...)``.
+    are those of an in-memory ``fit(by=...)``. The pooled result is built from
+    ``pooled_stats`` when given (statistics that do not add up over segments), else
+    from the sum of all groups.
     """
     from functools import partial
 
     from csimodels.segments import fit_parts, segment_label
 
     if pooled is None:
-        pooled = finish(pooled_statistics(groups)[1], None)
+        stats = pooled_statistics(groups)[1] if pooled_stats is None else pooled_stats
+        pooled = finish(stats, None)
     if not by:
         return pooled
     keys = sorted((k for k in groups if k != MISSING_SEGMENT), key=_sort_key)

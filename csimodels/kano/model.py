@@ -80,7 +80,11 @@ class KanoStatistics:
 
 
 def _partition_statistics(
-    model: Kano, weight: str | None, missing_codes: tuple[Any, ...], part: pd.DataFrame
+    model: Kano,
+    weight: str | None,
+    missing_codes: tuple[Any, ...],
+    part: pd.DataFrame,
+    key: object = (),
 ) -> KanoStatistics | None:
     """One dask partition's Kano statistics (validated as an in-memory fit would be)."""
     if len(part) == 0:

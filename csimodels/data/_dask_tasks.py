@@ -139,7 +139,7 @@ def as_dask_source(data: object, *, owner: str) -> Any:
         return data
     if not is_parquet_path(data):
         return None
-    path = Path(os.fspath(data))  # type: ignore[arg-type]
+    path = Path(os.fspath(str(data) if isinstance(data, str) else data))  # type: ignore[call-overload]
     _check_parquet(path, owner)
     dd = _import_dask_dataframe(owner)
     try:
@@ -272,8 +272,9 @@ def partition_statistics(
     >>> sorted(out.items())
     [(('a',), (2, 4.0)), (('b',), (2, 6.0))]
     """
-    import dask
+    import importlib
 
+    dask: Any = importlib.import_module("dask")
     by = tuple(by)
     needed = list(dict.fromkeys([*columns, *by]))
     _columns_present(ddf, needed, owner)

@@ -787,7 +787,9 @@ class DriverAnalysis(Settings):
             labels={k: labels_all.get(k, k) for k in [*self.attributes, self.overall]},
             weight=data.weight,
         )
-        return self._from_moments(moments, methods, rng, segment=segment, seed=seed, rows=(x, base))
+        return self._from_moments(
+            moments, methods, rng, segment=segment, seed=seed, answers=(x, base)
+        )
 
     def _from_moments(
         self,
@@ -797,9 +799,10 @@ class DriverAnalysis(Settings):
         *,
         segment: str | None,
         seed: int | None = None,
-        rows: tuple[np.ndarray, np.ndarray] | None = None,
+        answers: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> DriverAnalysisResult:
-        """The analysis from the weighted correlations (the bootstrap also needs ``rows``)."""
+        """The analysis from the weighted correlations (the bootstrap also needs the
+        ``answers`` and their weights)."""
         from scipy import stats
 
         where = f"{self._name}" + (f" (segment {segment!r})" if segment is not None else "")
@@ -902,11 +905,11 @@ class DriverAnalysis(Settings):
 
         draws_frame: pd.DataFrame | None = None
         if self.bootstrap > 0:
-            if rows is None:
+            if answers is None:
                 raise refuse_rows(
                     f"{self._name}.fit", "a bootstrap over respondents", BOOTSTRAP_REMEDY
                 )
-            draws, failed = self._bootstrap(rows[0], rows[1], methods, p, rng)
+            draws, failed = self._bootstrap(answers[0], answers[1], methods, p, rng)
             if failed:
                 warn_and_note(
                     notes,

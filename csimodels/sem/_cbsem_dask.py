@@ -1,0 +1,292 @@
+"""CB-SEM on a dask DataFrame: weighted moments per partition, combined, then the engine.
+
+Two passes over the partitions (one dask task each; segments grouped inside the task
+with ``by=``): the first validates each partition through CB-SEM's data gate and gives
+a centre for the cross products; the second gives, over the complete answers with a
+positive weight (listwise deletion, as in memory), the respondent count, the total
+weight, ``Σ w (x − c)`` and ``Σ w (x − c)(x − c)ᵀ``. Added over partitions these give
+the weighted means and the covariance matrix with divisor the total weight — the ML
+moments — which the engine takes as :class:`~csimodels.sem._cbsem_moments.SampleMoments`
+in place of the rows. ML (unweighted), GLS and ULS need nothing else, so the estimates,
+standard errors and fit measures equal an in-memory fit of the same rows to rounding.
+
+Everything that needs the rows is refused with a message saying what to do: weighted
+ML (lavaan's sampling weights make it MLR, a sandwich over respondents), MLR, FIML,
+WLS/DWLS (the fourth-moment weight matrix), ordinal items, the bootstrap and groups.
+Factor scores and per-respondent indices are not kept (the 0–100 index of the mean
+answers is, when the scales are known).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+import pandas as pd
+
+from csimodels.data._dask_tasks import (
+    fit_statistics,
+    partition_statistics,
+    pooled_statistics,
+    refuse_rows,
+)
+from csimodels.errors import DataValidationError, InvalidParameterError, format_offenders
+from csimodels.results import MissingDataReport
+from csimodels.sem._cbsem_moments import SampleMoments
+
+if TYPE_CHECKING:
+    from csimodels.sem.cbsem import CBSEM
+
+__all__ = ["MOMENT_ESTIMATORS", "dask_moments", "fit_dask"]
+
+#: Estimators fitted from the moments alone (out of core).
+MOMENT_ESTIMATORS = ("ML", "GLS", "ULS")
+
+Key = tuple[Hashable, ...]
+OWNER = "CBSEM.fit"
+
+
+def _answers(
+    items: list[str], weight: str | None, part: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray | None]:
+    from csimodels.sem._cbsem_run import coerce
+
+    survey = coerce(part, items, None, weight)  # the in-memory gate, on one partition
+    x = survey.frame[items].to_numpy(dtype=np.float64)
+    w = None if weight is None else survey.frame[weight].to_numpy(dtype=np.float64)
+    return x, w
+
+
+def _complete(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    keep = ~np.isnan(x).any(axis=1)
+    if w is not None:
+        keep &= w > 0
+    return x[keep], (np.ones(int(keep.sum())) if w is None else w[keep])
+
+
+def _first(
+    items: list[str], weight: str | None, part: pd.DataFrame, key: Key
+) -> dict[str, Any] | None:
+    if len(part) == 0:
+        return None
+    x = _complete(*_answers(items, weight, part))[0]
+    return {"n": x.shape[0], "sum": x.sum(axis=0)}
+
+
+def _second(
+    items: list[str], weight: str | None, centre: np.ndarray, part: pd.DataFrame, key: Key
+) -> dict[str, Any] | None:
+    if len(part) == 0:
+        return None
+    x, w = _complete(*_answers(items, weight, part))
+    d = x - centre
+    return {
+        "n": x.shape[0],
+        "total": float(w.sum()),
+        "s1": w @ d,
+        "s2": (d * w[:, None]).T @ d,
+    }
+
+
+def _moments(stats: dict[str, Any] | None, centre: np.ndarray) -> SampleMoments | None:
+    if stats is None or stats["n"] == 0 or not stats["total"] > 0:
+        return None
+    shift = stats["s1"] / stats["total"]
+    cov = stats["s2"] / stats["total"] - np.outer(shift, shift)
+    return SampleMoments(n=int(stats["n"]), mean=centre + shift, cov=(cov + cov.T) / 2)
+
+
+def dask_moments(
+    ddf: Any, items: list[str], *, weight: str | None, by: Sequence[str] = ()
+) -> tuple[dict[Key, tuple[int, SampleMoments | None]], SampleMoments | None]:
+    """The weighted ML moments of ``items`` (listwise), per segment and pooled.
+
+    Returns ``({segment key: (rows, moments)}, pooled moments)``; without ``by`` the
+    only key is ``()``. Moments are None where no complete answer remains.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, dask.dataframe as dd
+    >>> df = pd.DataFrame({"a": [1.0, 2, 4, 5], "b": [2.0, 1, 5, 4]})
+    >>> _, m = dask_moments(dd.from_pandas(df, npartitions=2), ["a", "b"], weight=None)
+    >>> bool(np.allclose(m.cov, np.cov(df.to_numpy(), rowvar=False, bias=True)))
+    True
+    """
+    columns = [*items, *([weight] if weight else [])]
+    first = partition_statistics(ddf, columns, partial(_first, items, weight), owner=OWNER, by=by)
+    _, pooled_first = pooled_statistics(first)
+    if pooled_first is None:
+        raise DataValidationError(f"{OWNER}: the dask DataFrame has no rows")
+    centre = pooled_first["sum"] / max(pooled_first["n"], 1)
+    second = partition_statistics(
+        ddf, columns, partial(_second, items, weight, centre), owner=OWNER, by=by
+    )
+    pooled_second = pooled_statistics(second)[1]
+    groups = {k: (n, _moments(s, centre)) for k, (n, s) in second.items()}
+    return groups, _moments(pooled_second, centre)
+
+
+def _check_options(options: dict[str, Any], weight: str | None) -> str:
+    from csimodels.sem._cbsem_options import check_estimator
+
+    estimator = str(options["estimator"]).upper()
+    if options["missing"] in ("fiml", "ml"):
+        estimator = "FIML"
+    ordered = options["ordered"]
+    if (ordered if isinstance(ordered, bool) else len(ordered) > 0) is not False:
+        raise refuse_rows(
+            OWNER,
+            "ordinal items (polychoric correlations and their weight matrix)",
+            "fit a pandas sample (ddf.sample(frac=...).compute()), or treat the items as "
+            "continuous",
+        )
+    check_estimator(estimator, False)
+    if estimator not in MOMENT_ESTIMATORS:
+        raise refuse_rows(
+            OWNER,
+            f"estimator {estimator!r} (robust standard errors, casewise likelihood or a "
+            "fourth-moment weight matrix)",
+            f"use one of {format_offenders(list(MOMENT_ESTIMATORS))}, which need only the "
+            "moments, or fit a pandas sample",
+        )
+    if estimator == "ML" and weight is not None:
+        raise refuse_rows(
+            OWNER,
+            "ML with respondent weights (lavaan's sampling weights make it MLR, a sandwich "
+            "over respondents)",
+            "use estimator='GLS' or 'ULS' (weighted moments), or weight=None",
+        )
+    if options["inference"] is not None and options["inference"] != 0:
+        raise refuse_rows(
+            OWNER,
+            "the bootstrap (each draw refits resampled respondents)",
+            "use the analytic standard errors, or bootstrap a pandas sample",
+        )
+    if options["group"] is not None:
+        raise InvalidParameterError(
+            f"{OWNER} on a dask DataFrame: group= (multigroup models) is not available out "
+            "of core yet; use by= for one fit per segment, or a pandas frame"
+        )
+    level = options["level"]
+    if not (isinstance(level, float | int) and 0 < float(level) < 1):
+        raise InvalidParameterError(
+            f"parameter 'level' of {OWNER} must be between 0 and 1, got {level!r}"
+        )
+    return estimator
+
+
+def _fit_moments(
+    model: CBSEM,
+    moments: SampleMoments | None,
+    rows: int,
+    *,
+    estimator: str,
+    weight: str | None,
+    level: float,
+) -> Any:
+    """One CBSEMResult from moments: the engine, with the moments in place of the rows."""
+    from csimodels.sem._cbsem_build import build_result
+    from csimodels.sem._cbsem_estimate import GroupData, estimate
+    from csimodels.sem._cbsem_partable import build_partable
+    from csimodels.sem._cbsem_run import Conditions, emit, observed_names
+
+    parsed, zero, syntax, spec = model._parsed()
+    items = observed_names(parsed)
+    if moments is None:
+        raise DataValidationError(
+            f"no respondent has answers to all of {format_offenders(items)} (listwise "
+            "deletion left an empty dataset)"
+        )
+    if model.meanstructure and estimator != "ML":
+        raise InvalidParameterError(
+            f"a mean structure (intercepts, '~ 1', or groups) is available with ML, MLR "
+            f"and FIML; estimator {estimator!r} fits covariances only"
+        )
+    table = build_partable(
+        parsed, n_groups=1, std_lv=model.std_lv, meanstructure=bool(model.meanstructure),
+        zero_residual=zero,
+    )  # fmt: skip
+    if table.meanstructure and estimator != "ML":
+        raise InvalidParameterError(
+            f"intercepts ('~ 1') are available with ML, MLR and FIML; estimator "
+            f"{estimator!r} fits covariances only"
+        )
+    conditions: Conditions = []
+    group = GroupData("1", cast(Any, moments), None)
+    est = estimate(table, [group], items, estimator, ordinal=None, conditions=conditions)
+    report = MissingDataReport(
+        strategy="listwise", n_rows=rows, n_rows_used=moments.n, n_rows_dropped=rows - moments.n
+    )
+    result = build_result(
+        est,
+        syntax=syntax,
+        spec=spec,
+        x=moments,
+        columns=items,
+        rows=pd.Index([]),
+        report=report,
+        weights=None,
+        scales=None,
+        weight_name=weight,
+        model_name="CBSEM",
+        group_labels=["1"],
+        group=None,
+        group_equal=(),
+        std_lv=model.std_lv,
+        level=level,
+        conditions=conditions,
+    )
+    emit(conditions)
+    return result.model_copy(
+        update={"settings": {**result.settings, "data": "dask DataFrame (moments)"}}
+    )
+
+
+def fit_dask(
+    model: CBSEM,
+    ddf: Any,
+    options: dict[str, Any],
+    *,
+    by: str | Sequence[str] | None,
+    min_segment_size: int | None,
+    on_error: str,
+) -> Any:
+    """``CBSEM(...).fit(dask_frame, ...)``: the pooled fit, or one per segment with ``by``."""
+    from csimodels.segments import as_by
+    from csimodels.sem._cbsem_run import observed_names
+
+    weight = options["weight"]
+    weight = None if weight is ... else weight
+    if weight is not None and not isinstance(weight, str):
+        raise InvalidParameterError(
+            f"parameter 'weight' of {OWNER} must be a column name or None, got {weight!r}"
+        )
+    estimator = _check_options(options, weight)
+    if on_error not in ("skip", "raise"):
+        raise InvalidParameterError(
+            f"parameter 'on_error' of {OWNER} must be 'skip' or 'raise', got {on_error!r}"
+        )
+    columns = () if by is None else as_by(by, owner=OWNER)
+    parsed, _, _, _ = model._parsed()
+    items = observed_names(parsed)
+    groups, pooled = dask_moments(ddf, items, weight=weight, by=columns)
+    rows = sum(n for n, _ in groups.values())
+    fit = partial(_fit_moments, model, estimator=estimator, weight=weight, level=options["level"])
+    if not columns:
+        return fit(pooled, rows)
+    from csimodels.sem.cbsem import segment_overview
+
+    out = fit_statistics(
+        {k: (n, (n, m)) for k, (n, m) in groups.items()},
+        lambda counted, label: fit(counted[1], counted[0]),
+        by=columns,
+        owner=OWNER,
+        min_segment_size=max(2, len(items) + 1) if min_segment_size is None else min_segment_size,
+        on_error="raise" if on_error == "raise" else "skip",
+        pooled=fit(pooled, rows),
+        headline=("fit",),
+        settings={"model": "CBSEM", "method": "cbsem", "estimator": estimator},
+    )
+    return segment_overview(out)

@@ -817,8 +817,15 @@ def describe(
     >>> float(row["mean"]), float(row["top_box"])
     (3.25, 0.5)
     """
+    from csimodels.data._dask_tasks import as_dask_source
     from csimodels.data.describe import DescriptionResult
 
+    ddf = as_dask_source(ddf, owner="describe")
+    if ddf is None:
+        raise DataValidationError(
+            "describe out of core takes a dask DataFrame or a parquet path; for a pandas "
+            "DataFrame use SurveyData.from_frame(...).describe()"
+        )
     if not isinstance(box, int) or box < 1:
         raise DataValidationError(f"box must be a positive integer, got {box!r}")
     bounds = None if scale is None else _scale_bounds(scale, items, "describe")

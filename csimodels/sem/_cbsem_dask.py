@@ -37,6 +37,8 @@ from csimodels.results import MissingDataReport
 from csimodels.sem._cbsem_moments import SampleMoments
 
 if TYPE_CHECKING:
+    from csimodels.results import SegmentedResult
+    from csimodels.sem._cbsem_result import CBSEMResult
     from csimodels.sem.cbsem import CBSEM
 
 __all__ = ["MOMENT_ESTIMATORS", "dask_moments", "fit_dask"]
@@ -185,7 +187,9 @@ def _fit_moments(
     estimator: str,
     weight: str | None,
     level: float,
-) -> Any:
+    model_name: str = "CBSEM",
+    scales: tuple[np.ndarray, np.ndarray] | None = None,
+) -> CBSEMResult:
     """One CBSEMResult from moments: the engine, with the moments in place of the rows."""
     from csimodels.sem._cbsem_build import build_result
     from csimodels.sem._cbsem_estimate import GroupData, estimate
@@ -228,9 +232,9 @@ def _fit_moments(
         rows=pd.Index([]),
         report=report,
         weights=None,
-        scales=None,
+        scales=scales,
         weight_name=weight,
-        model_name="CBSEM",
+        model_name=model_name,
         group_labels=["1"],
         group=None,
         group_equal=(),
@@ -239,9 +243,10 @@ def _fit_moments(
         conditions=conditions,
     )
     emit(conditions)
-    return result.model_copy(
+    out: CBSEMResult = result.model_copy(
         update={"settings": {**result.settings, "data": "dask DataFrame (moments)"}}
     )
+    return out
 
 
 def fit_dask(
@@ -252,8 +257,14 @@ def fit_dask(
     by: str | Sequence[str] | None,
     min_segment_size: int | None,
     on_error: str,
-) -> Any:
-    """``CBSEM(...).fit(dask_frame, ...)``: the pooled fit, or one per segment with ``by``."""
+    model_name: str = "CBSEM",
+    scale: Any = None,
+) -> CBSEMResult | SegmentedResult:
+    """``CBSEM(...).fit(dask_frame, ...)``: the pooled fit, or one per segment with ``by``.
+
+    ``model_name`` and ``scale`` (``(min, max)`` or a dict per indicator, for the 0–100
+    indices of a CSI model's constructs) come from ``model.fit(..., method="cbsem")``.
+    """
     from csimodels.segments import as_by
     from csimodels.sem._cbsem_run import observed_names
 
@@ -271,9 +282,26 @@ def fit_dask(
     columns = () if by is None else as_by(by, owner=OWNER)
     parsed, _, _, _ = model._parsed()
     items = observed_names(parsed)
+    scales = None
+    if scale is not None:
+        from csimodels.data._dask import _scale_bounds
+
+        bounds = _scale_bounds(scale, items, model_name)
+        scales = (
+            np.array([bounds[i][0] for i in items]),
+            np.array([bounds[i][1] for i in items]),
+        )
     groups, pooled = dask_moments(ddf, items, weight=weight, by=columns)
     rows = sum(n for n, _ in groups.values())
-    fit = partial(_fit_moments, model, estimator=estimator, weight=weight, level=options["level"])
+    fit = partial(
+        _fit_moments,
+        model,
+        estimator=estimator,
+        weight=weight,
+        level=options["level"],
+        model_name=model_name,
+        scales=scales,
+    )
     if not columns:
         return fit(pooled, rows)
     from csimodels.sem.cbsem import segment_overview
@@ -287,6 +315,7 @@ def fit_dask(
         on_error="raise" if on_error == "raise" else "skip",
         pooled=fit(pooled, rows),
         headline=("fit",),
-        settings={"model": "CBSEM", "method": "cbsem", "estimator": estimator},
+        settings={"model": model_name, "method": "cbsem", "estimator": estimator},
     )
-    return segment_overview(out)
+    segmented: SegmentedResult = segment_overview(out)
+    return segmented

@@ -29,7 +29,7 @@ import pandas as pd
 from csimodels.errors import DataValidationError, InvalidParameterError, format_offenders
 
 __all__ = [
-    "MISSING_SEGMENT",
+    "POSITION",
     "add_statistics",
     "as_dask_source",
     "fit_statistics",
@@ -38,11 +38,11 @@ __all__ = [
     "refuse_rows",
 ]
 
-#: Key under which rows without a value of a ``by`` column are tallied (they count
-#: in the pooled result only, as in memory).
-MISSING_SEGMENT: tuple[str, ...] = ("\x00missing segment",)
-
 _INSTALL = 'pip install "csimodels[dask]"'
+
+#: Column added to each partition (with ``positions=True``) holding the row's place in
+#: the whole frame, so that tables of flagged respondents can be put back in row order.
+POSITION = "__csimodels_position__"
 
 
 def is_parquet_path(data: object) -> bool:
@@ -227,16 +227,17 @@ def _partition_task(
     part: pd.DataFrame,
     fn: Callable[[pd.DataFrame, tuple[Hashable, ...]], Any],
     by: tuple[str, ...],
+    number: int | None = None,
 ) -> dict[tuple[Hashable, ...], tuple[int, Any]]:
     """One partition's ``{segment key: (rows, statistics)}`` (``()`` without ``by``)."""
+    if number is not None:
+        part = part.assign(**{POSITION: (number << 40) + np.arange(len(part), dtype=np.int64)})
     if not by:
         return {(): (len(part), fn(part, ()))}
+    from csimodels.data._validate import check_segments
+
+    check_segments(part, by)  # as in memory: every respondent needs a segment
     out: dict[tuple[Hashable, ...], tuple[int, Any]] = {}
-    absent = part[list(by)].isna().any(axis=1).to_numpy()
-    if absent.any():
-        rest = part[absent]
-        out[MISSING_SEGMENT] = (len(rest), fn(rest, MISSING_SEGMENT))
-        part = part[~absent]
     for values, sub in part.groupby(list(by), sort=False, observed=True):
         key = values if isinstance(values, tuple) else (values,)
         plain = tuple(v.item() if isinstance(v, np.generic) else v for v in key)
@@ -251,17 +252,20 @@ def partition_statistics(
     *,
     owner: str,
     by: Sequence[str] = (),
+    positions: bool = False,
 ) -> dict[tuple[Hashable, ...], tuple[int, Any]]:
     """Run ``fn`` on every partition (every segment of it, with ``by``) and add them up.
 
     ``fn(frame, key)`` takes a pandas frame holding ``columns`` (and the ``by``
     columns) and its segment key (``()`` without ``by``), and returns additive
-    statistics (see :func:`add_statistics`). Each partition is one dask task
+    statistics (see :func:`add_statistics`). With ``positions`` the frame also holds
+    the column :data:`POSITION` (each row's place in the whole frame, increasing in
+    row order). Each partition is one dask task
     (on a ``dask.distributed`` cluster when a client is connected, else dask's local
     scheduler); only the statistics travel back.
 
     Returns ``{segment values: (rows, statistics)}``; without ``by`` the only key is
-    ``()``; rows whose segment value is missing are under :data:`MISSING_SEGMENT`.
+    ``()``. A missing segment value raises, as in memory.
 
     Examples
     --------
@@ -280,7 +284,7 @@ def partition_statistics(
     _columns_present(ddf, needed, owner)
     parts = ddf[needed].to_delayed()
     task = dask.delayed(_partition_task, pure=True)
-    done = dask.compute(*[task(p, fn, by) for p in parts])
+    done = dask.compute(*[task(p, fn, by, k if positions else None) for k, p in enumerate(parts)])
     total: dict[tuple[Hashable, ...], tuple[int, Any]] = {}
     for piece in done:
         for key, (rows, stats) in piece.items():
@@ -293,7 +297,7 @@ def partition_statistics(
 
 
 def pooled_statistics(groups: Mapping[tuple[Hashable, ...], tuple[int, Any]]) -> tuple[int, Any]:
-    """All segments (and the rows without a segment) added: the pooled statistics.
+    """All segments added: the pooled statistics.
 
     Examples
     --------
@@ -340,15 +344,18 @@ def fit_statistics(
         pooled = finish(stats, None)
     if not by:
         return pooled
-    keys = sorted((k for k in groups if k != MISSING_SEGMENT), key=_sort_key)
+    keys = sorted(groups, key=_sort_key)
     if not keys:
         raise DataValidationError(f"{owner}: no respondent has a value of {' × '.join(by)}")
+    from csimodels.data._validate import check_segments
+
+    # the hierarchy rule of the in-memory gate, across partitions (each task checked its own)
+    check_segments(pd.DataFrame(keys, columns=list(by)), list(by))
     count = size or (lambda rows, stats: rows)
     parts = [
         (key, count(*groups[key]), partial(finish, groups[key][1], segment_label(key)))
         for key in keys
     ]
-    missing = groups.get(MISSING_SEGMENT)
     return fit_parts(
         parts,
         list(by),
@@ -358,7 +365,6 @@ def fit_statistics(
         pooled=pooled,
         headline=headline,
         settings=settings,
-        n_missing=0 if missing is None else missing[0],
     )
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from csimodels.data._dask_tasks import MISSING_SEGMENT, partition_statistics, pooled_statistics
+from csimodels.data._dask_tasks import partition_statistics, pooled_statistics
 from csimodels.errors import DataValidationError, format_offenders
 from csimodels.importance import _engine as eng
 from csimodels.importance._common import coerce_survey
@@ -165,11 +165,10 @@ def driver_moments(
     by: Sequence[str],
     weight: str | None,
     options: Mapping[str, Any],
-) -> tuple[dict[Key, tuple[int, DriverMoments | None]], DriverMoments]:
+) -> tuple[dict[Key, tuple[int, DriverMoments]], DriverMoments]:
     """``({segment key: (rows, DriverMoments)}, pooled DriverMoments)`` of a dask DataFrame.
 
-    Without ``by`` the only key is ``()``. Rows without a segment value are under
-    ``MISSING_SEGMENT`` and count in the pooled analysis only.
+    Without ``by`` the only key is ``()``.
     """
     owner = f"{model._name}.fit"
     names = [*model.attributes, model.overall]
@@ -209,7 +208,7 @@ def driver_moments(
         )[()][1]
     else:
         pooled_second = pooled_statistics(second)[1]
-    out: dict[Key, tuple[int, DriverMoments | None]] = {}
+    out: dict[Key, tuple[int, DriverMoments]] = {}
     _check_answers(model, pooled_first, model._name)
     if model.missing == "listwise" and pooled_second["rows"] == pooled_second["dropped"]:
         raise DataValidationError(
@@ -220,5 +219,5 @@ def driver_moments(
     if not by:
         return {(): (rows, pooled)}, pooled
     for key, (n, stats) in second.items():
-        out[key] = (n, None if key == MISSING_SEGMENT else _moments(model, stats, weight, labels))
+        out[key] = (n, _moments(model, stats, weight, labels))
     return out, pooled

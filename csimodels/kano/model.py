@@ -15,6 +15,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from csimodels._settings import Settings
 from csimodels.data._dask_tasks import (
+    POSITION,
     as_dask_source,
     fit_statistics,
     partition_statistics,
@@ -93,7 +94,12 @@ def _partition_statistics(
         part, None, weight, list(missing_codes), check_answered=False
     )
     raw = None if weight is None else survey.frame[weight].to_numpy(dtype=np.float64)
-    return model._tally(survey.frame.index, answers, importance, raw)[0]
+    stats = model._tally(survey.frame.index, answers, importance, raw)[0]
+    if POSITION in part.columns:  # to put the screened respondents back in row order
+        order = part[POSITION].reindex(stats.screening.index).to_numpy()
+        screening = stats.screening.assign(**{POSITION: order})
+        stats = KanoStatistics(stats.tallies, screening, stats.n_respondents, stats.n_screened)
+    return stats
 
 
 class Kano(Settings):
@@ -432,6 +438,7 @@ class Kano(Settings):
             partial(_partition_statistics, self, weight, tuple(missing_codes)),
             owner=owner,
             by=columns,
+            positions=True,
         )
         if all(stats is None for _, stats in groups.values()):
             raise DataValidationError(f"{owner}: the dask DataFrame has no rows")
@@ -439,7 +446,14 @@ class Kano(Settings):
         def finish(stats: KanoStatistics | None, segment: str | None) -> KanoResult:
             if stats is None:
                 raise DataValidationError(f"{owner}: segment {segment!r} has no rows")
-            return self._finish(stats, weight=weight, require_answers=segment is None)
+            screening = stats.screening.sort_values(POSITION, kind="stable")
+            in_order = KanoStatistics(
+                stats.tallies,
+                screening.drop(columns=POSITION),
+                stats.n_respondents,
+                stats.n_screened,
+            )
+            return self._finish(in_order, weight=weight, require_answers=segment is None)
 
         out = fit_statistics(
             groups,

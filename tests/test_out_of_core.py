@@ -162,6 +162,67 @@ def test_kano_dask_refusals(kano_frame: pd.DataFrame) -> None:
 
 
 # ---------------------------------------------------------------------------
+# SERVQUAL and SERVPERF
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def servqual_frame() -> pd.DataFrame:
+    from csimodels.datasets.servqual import simulate_servqual_survey
+
+    df = simulate_servqual_survey(n=600, random_state=3).data.frame.copy()
+    df["w"] = np.random.default_rng(1).uniform(0.3, 2.0, len(df))
+    df.loc[df.index[::31], "P3"] = np.nan
+    df.loc[df.index[::37], "E7"] = np.nan
+    return df
+
+
+def _check_servqual(a: Any, b: Any) -> None:
+    for name in ("items", "dimensions", "overall", "reliability", "priorities", "exclusions"):
+        _close(getattr(a, name), getattr(b, name), exact=("n", "n_items", "rank_gap"))
+    if hasattr(a, "item_priorities"):
+        _close(a.item_priorities, b.item_priorities)
+    assert a.missing == b.missing and a.notes == b.notes and a.settings == b.settings
+
+
+@pytest.mark.parametrize("missing", ["listwise", "pairwise"])
+def test_servqual_servperf_dask_equal_in_memory(servqual_frame: pd.DataFrame, missing: str) -> None:
+    from csimodels.servqual import SERVPERF, SERVQUAL
+
+    ddf = dd.from_pandas(servqual_frame, npartitions=3)
+    models = [
+        SERVQUAL(importance="I_{dimension}", missing=missing),
+        SERVQUAL(missing=missing, weighting="aggregate"),
+        SERVPERF(importance="I_{dimension}", missing=missing),
+    ]
+    for model in models:
+        for weight in (None, "w"):
+            a = _quiet(model.fit, servqual_frame, weight=weight, by="store")
+            b = _quiet(model.fit, ddf, weight=weight, by="store")
+            pd.testing.assert_frame_equal(a.status, b.status)
+            _check_servqual(a.pooled, b.pooled)
+            for label in a.labels:
+                _check_servqual(a.segments[label], b.segments[label])
+
+
+def test_servqual_dask_on_cluster_and_refusals(servqual_frame: pd.DataFrame, client: Any) -> None:
+    from csimodels.servqual import SERVQUAL
+
+    model = SERVQUAL(importance="I_{dimension}")
+    ddf = dd.from_pandas(servqual_frame, npartitions=4)
+    with client.as_current():
+        b = _quiet(model.fit, ddf, weight="w")
+    _check_servqual(_quiet(model.fit, servqual_frame, weight="w"), b)
+    with pytest.raises(InvalidParameterError, match="test='wilcoxon'"):
+        SERVQUAL(test="wilcoxon").fit(ddf)
+    with pytest.raises(InvalidParameterError, match=r"csimodels\.CBSEM"):
+        SERVQUAL(confirmatory="gap").fit(ddf)
+    bad = servqual_frame.assign(E1=servqual_frame["E1"].where(servqual_frame.index != 4, 9.0))
+    with pytest.raises(DataValidationError, match="'E1'"):
+        _quiet(model.fit, dd.from_pandas(bad, npartitions=3))
+
+
+# ---------------------------------------------------------------------------
 # driver analysis
 # ---------------------------------------------------------------------------
 

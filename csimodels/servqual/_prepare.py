@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from csimodels.data._dask_tasks import POSITION
 from csimodels.data.scale import Scale
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
@@ -336,7 +337,11 @@ def prepare(
             imp = raw / sums[:, None]
         imp[imp_missing] = np.nan
 
-    w_all = survey.weights()
+    w_all: FloatArray | None
+    if partition and survey.weight is not None:  # raw: partitions must share one scale
+        w_all = survey.frame[survey.weight].to_numpy(dtype=np.float64, copy=True)
+    else:
+        w_all = survey.weights()
     zero_weight = np.zeros(n_all, dtype=bool) if w_all is None else w_all <= 0
     n_dims = len(dims)
     dim_has = np.zeros((n_all, n_dims), dtype=bool)
@@ -378,6 +383,9 @@ def prepare(
         index=rows_all[flagged],
     )
     exclusions.index.name = "row"
+    if partition and isinstance(data, pd.DataFrame) and POSITION in data.columns:
+        # each flagged row's place in the whole frame (to restore row order)
+        exclusions[POSITION] = data[POSITION].to_numpy()[flagged]
     counts = PrepareCounts(
         n_rows=n_all,
         n_kept=int(keep.sum()),

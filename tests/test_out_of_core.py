@@ -376,6 +376,34 @@ def test_cbsem_dask_refuses_row_estimators(
 
 
 # ---------------------------------------------------------------------------
+# PLS by= segments
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("missing", ["mean", "listwise"])
+def test_pls_by_segments_on_dask(missing: str, scheduler: str) -> None:
+    data = csi.datasets.load_example("acsi_demo")
+    df = data.frame.copy()
+    df.loc[df.index[::23], "QUAL2"] = np.nan
+    model = csi.ACSI(indicators=data.constructs, missing=missing)
+    a = _quiet(model.fit, df, scale=(1, 10), by="region", weight="weight")
+    b = _quiet(
+        model.fit, dd.from_pandas(df, npartitions=3), scale=(1, 10), by="region", weight="weight"
+    )
+    pd.testing.assert_frame_equal(a.status, b.status)
+    for label in a.labels:
+        sa, sb = a.segments[label], b.segments[label]
+        for name in ("paths", "r2", "indices", "reliability"):
+            x, y = getattr(sa, name), getattr(sb, name)
+            _close(x[list(y.columns)], y)
+        _close(sa.outer[["weight", "loading"]], sb.outer[["weight", "loading"]])
+    for name in ("indices", "paths", "r2"):
+        _close(a.overview[name], b.overview[name])
+    with pytest.raises(InvalidParameterError, match="bootstrap= with by="):
+        model.fit(dd.from_pandas(df, npartitions=2), scale=(1, 10), by="region", bootstrap=20)
+
+
+# ---------------------------------------------------------------------------
 # parquet paths
 # ---------------------------------------------------------------------------
 

@@ -344,5 +344,5 @@ def test_dask_bad_input(dask_client: Any, gappy: pd.DataFrame) -> None:
         model.fit(ddf)
     with pytest.raises(DataValidationError, match="outside the declared scale"):
         model.fit(ddf, scale=(1, 5))
-    with pytest.raises(InvalidParameterError, match="by= and resamples= are available"):
-        model.fit(ddf, scale=(1, 10), by="w")
+    with pytest.raises(InvalidParameterError, match=r"resamples= \(explicit row"):
+        model.fit(ddf, scale=(1, 10), resamples=np.zeros((2, len(gappy)), dtype=np.int64))

@@ -313,13 +313,32 @@ class PathModelBase(Settings):
                     model_name=type(self).__name__,
                     scale=scale,
                 )  # fmt: skip
-            if by is not None or resamples is not None:
+            if resamples is not None:
                 raise InvalidParameterError(
-                    f"{type(self).__name__}.fit on a dask DataFrame: by= and resamples= are "
-                    "available with method='cbsem' (by=) or in memory; for PLS per segment "
-                    "filter the frame per segment (ddf[ddf.region == 'North'])"
+                    f"{type(self).__name__}.fit on a dask DataFrame: resamples= (explicit row "
+                    "positions) needs the rows in memory; use bootstrap= with a random_state"
                 )
             source_data = source
+            if by is not None:
+                from csimodels.data._dask import fit_pls_by
+
+                if bootstrap:
+                    raise InvalidParameterError(
+                        f"{type(self).__name__}.fit on a dask DataFrame: bootstrap= with by= "
+                        "is not available out of core; bootstrap the pooled fit, or one "
+                        "segment's frame (ddf[ddf.region == 'North'])"
+                    )
+                segmented: SegmentedResult = fit_pls_by(
+                    self,
+                    source,
+                    by=by,
+                    scale=scale,
+                    weight=None if weight is ... else weight,
+                    missing_codes=missing_codes,
+                    min_segment_size=min_segment_size,
+                    on_error=on_error,
+                )
+                return segmented
             request = as_bootstrap(bootstrap, owner=f"{type(self).__name__}.fit")
             memory_budget = memory_budget_of(
                 bootstrap, memory_budget, owner=f"{type(self).__name__}.fit"

@@ -27,6 +27,7 @@ from scipy import stats as sps
 
 from csimodels.data._dask_tasks import (
     POSITION,
+    add_statistics,
     fit_statistics,
     partition_statistics,
     refuse_rows,
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
 __all__ = ["fit_dask", "score_columns"]
 
 Key = tuple[Hashable, ...]
+
+#: Respondents whose row-level scores a task forms at once.
+ROW_CHUNK = 8192
 
 
 def _batteries(model: Any) -> dict[str, str]:
@@ -139,17 +143,20 @@ def _partition(
         return None
     prep = _prepare(model, weight, options, part)
     n_dims = len(model.instrument.dimensions)
-    p = prep.batteries["perception"]
-    e = prep.batteries.get("expectation", np.zeros_like(p))
-    cols = score_columns(e, p, prep.importance, prep.owner, n_dims)
-    w = prep.weights
-    out: dict[str, Any] = {
-        "sums": {name: eng.moment_sums(x, w) for name, x in cols.items()},
-        "counts": prep.counts,
-        "exclusions": prep.exclusions,
-    }
-    if prep.importance is not None:
-        out["influence"] = _influence_sums(prep.importance, cols["dim_g"], w)
+    p_all = prep.batteries["perception"]
+    e_all = prep.batteries.get("expectation", np.zeros_like(p_all))
+    out: dict[str, Any] = {"counts": prep.counts, "exclusions": prep.exclusions}
+    # the scores are formed ROW_CHUNK respondents at a time: a task holds little more
+    # than its partition
+    for start in range(0, max(p_all.shape[0], 1), ROW_CHUNK):
+        rows = slice(start, start + ROW_CHUNK)
+        w = None if prep.weights is None else prep.weights[rows]
+        shares = None if prep.importance is None else prep.importance[rows]
+        cols = score_columns(e_all[rows], p_all[rows], shares, prep.owner, n_dims)
+        piece: dict[str, Any] = {"sums": {k: eng.moment_sums(x, w) for k, x in cols.items()}}
+        if shares is not None:
+            piece["influence"] = _influence_sums(shares, cols["dim_g"], w)
+        out = add_statistics(out, piece) if "sums" in out else {**out, **piece}
     return out
 
 

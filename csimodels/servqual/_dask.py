@@ -185,7 +185,7 @@ def scores_from_sums(
     stats: dict[str, Any], *, n_dims: int, owner: np.ndarray, level: float
 ) -> _Scores:
     """The in-memory ``_Scores`` of a sample, from its combined sums."""
-    from csimodels.servqual.gap import STAT_COLUMNS, _Scores
+    from csimodels.servqual.gap import _Scores, overall_table
 
     s = stats["sums"]
     mean = eng.means_from_sums
@@ -228,9 +228,6 @@ def scores_from_sums(
             n_imp = mean(s["shares"])
             contrib_pr = mean(s["sg_ok"])
             contrib_ag = sbar * gbar
-    overall = pd.DataFrame.from_dict(rows, orient="index", columns=[*STAT_COLUMNS, "n"])
-    overall["n"] = overall["n"].astype(np.int64)
-    overall.index.name = "score"
     return _Scores(
         item_e=item_e,
         item_p=item_p,
@@ -241,7 +238,7 @@ def scores_from_sums(
         importance=n_imp,
         contrib_per_respondent=contrib_pr,
         contrib_aggregate=contrib_ag,
-        overall=overall,
+        overall=overall_table(rows),
     )
 
 

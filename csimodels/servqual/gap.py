@@ -175,9 +175,6 @@ def _score(
             )
             contrib_pr = eng.column_means(s_ok * g_ok, w_ok)
             contrib_ag = eng.column_means(s_ok, w_ok) * eng.column_means(g_ok, w_ok)
-    overall = pd.DataFrame.from_dict(rows, orient="index", columns=[*STAT_COLUMNS, "n"])
-    overall["n"] = overall["n"].astype(np.int64)
-    overall.index.name = "score"
     return _Scores(
         item_e=item_e,
         item_p=item_p,
@@ -188,8 +185,16 @@ def _score(
         importance=n_imp,
         contrib_per_respondent=contrib_pr,
         contrib_aggregate=contrib_ag,
-        overall=overall,
+        overall=overall_table(rows),
     )
+
+
+def overall_table(rows: dict[str, list[float]]) -> pd.DataFrame:
+    """The ``overall`` table from its rows (estimate ... p_value, n), one per score."""
+    overall = pd.DataFrame.from_dict(rows, orient="index", columns=[*STAT_COLUMNS, "n"])
+    overall["n"] = overall["n"].astype(np.int64)
+    overall.index.name = "score"
+    return overall
 
 
 class SERVQUALResult(Result):

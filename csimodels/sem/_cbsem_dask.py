@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from csimodels.data._dask_tasks import (
+    _sort_key,
     fit_statistics,
     partition_statistics,
     pooled_statistics,
@@ -101,12 +102,19 @@ def _moments(stats: dict[str, Any] | None, centre: np.ndarray) -> SampleMoments 
 
 
 def dask_moments(
-    ddf: Any, items: list[str], *, weight: str | None, by: Sequence[str] = ()
+    ddf: Any,
+    items: list[str],
+    *,
+    weight: str | None,
+    by: Sequence[str] = (),
+    order: str = "sorted",
 ) -> tuple[dict[Key, tuple[int, SampleMoments | None]], SampleMoments | None]:
     """The weighted ML moments of ``items`` (listwise), per segment and pooled.
 
     Returns ``({segment key: (rows, moments)}, pooled moments)``; without ``by`` the
-    only key is ``()``. Moments are None where no complete answer remains.
+    only key is ``()``. Moments are None where no complete answer remains. The keys
+    are in the order the partitions first show them (``order="appearance"``, the
+    order of a multigroup model's groups, as ``pandas.unique``), or sorted.
 
     Examples
     --------
@@ -126,7 +134,8 @@ def dask_moments(
         ddf, columns, partial(_second, items, weight, centre), owner=OWNER, by=by
     )
     pooled_second = pooled_statistics(second)[1]
-    groups = {k: (n, _moments(s, centre)) for k, (n, s) in second.items()}
+    keys = list(second) if order == "appearance" else sorted(second, key=_sort_key)
+    groups = {k: (second[k][0], _moments(second[k][1], centre)) for k in keys}
     return groups, _moments(pooled_second, centre)
 
 
@@ -166,10 +175,10 @@ def _check_options(options: dict[str, Any], weight: str | None) -> str:
             "the bootstrap (each draw refits resampled respondents)",
             "use the analytic standard errors, or bootstrap a pandas sample",
         )
-    if options["group"] is not None:
+    if options["group"] is not None and estimator != "ML":
         raise InvalidParameterError(
-            f"{OWNER} on a dask DataFrame: group= (multigroup models) is not available out "
-            "of core yet; use by= for one fit per segment, or a pandas frame"
+            f"estimator {estimator!r} does not fit several groups here; use 'ML' with "
+            f"group={options['group']!r}"
         )
     level = options["level"]
     if not (isinstance(level, float | int) and 0 < float(level) < 1):
@@ -189,6 +198,10 @@ def _fit_moments(
     level: float,
     model_name: str = "CBSEM",
     scales: tuple[np.ndarray, np.ndarray] | None = None,
+    group: str | None = None,
+    groups: dict[Key, SampleMoments] | None = None,
+    group_equal: tuple[str, ...] = (),
+    group_partial: tuple[tuple[str, str, str], ...] = (),
 ) -> CBSEMResult:
     """One CBSEMResult from moments: the engine, with the moments in place of the rows."""
     from csimodels.sem._cbsem_build import build_result
@@ -203,13 +216,23 @@ def _fit_moments(
             f"no respondent has answers to all of {format_offenders(items)} (listwise "
             "deletion left an empty dataset)"
         )
-    if model.meanstructure and estimator != "ML":
+    multi = group is not None
+    if multi:
+        assert groups is not None
+        labels = [str(k[0]) for k in groups]
+        if len(labels) < 2:
+            raise DataValidationError(
+                f"group column {group!r} has a single value ({labels[0]!r}): nothing to compare"
+            )
+    ms = model.meanstructure if model.meanstructure is not None else multi
+    if ms and estimator != "ML":
         raise InvalidParameterError(
             f"a mean structure (intercepts, '~ 1', or groups) is available with ML, MLR "
             f"and FIML; estimator {estimator!r} fits covariances only"
         )
     table = build_partable(
-        parsed, n_groups=1, std_lv=model.std_lv, meanstructure=bool(model.meanstructure),
+        parsed, n_groups=len(groups) if multi and groups else 1, std_lv=model.std_lv,
+        meanstructure=bool(ms), group_equal=group_equal, group_partial=group_partial,
         zero_residual=zero,
     )  # fmt: skip
     if table.meanstructure and estimator != "ML":
@@ -218,8 +241,11 @@ def _fit_moments(
             f"{estimator!r} fits covariances only"
         )
     conditions: Conditions = []
-    group = GroupData("1", cast(Any, moments), None)
-    est = estimate(table, [group], items, estimator, ordinal=None, conditions=conditions)
+    if multi and groups:
+        data = [GroupData(str(k[0]), cast(Any, m), None) for k, m in groups.items()]
+    else:
+        data = [GroupData("1", cast(Any, moments), None)]
+    est = estimate(table, data, items, estimator, ordinal=None, conditions=conditions)
     report = MissingDataReport(
         strategy="listwise", n_rows=rows, n_rows_used=moments.n, n_rows_dropped=rows - moments.n
     )
@@ -235,9 +261,9 @@ def _fit_moments(
         scales=scales,
         weight_name=weight,
         model_name=model_name,
-        group_labels=["1"],
-        group=None,
-        group_equal=(),
+        group_labels=[g.label for g in data],
+        group=group,
+        group_equal=group_equal,
         std_lv=model.std_lv,
         level=level,
         conditions=conditions,
@@ -291,6 +317,28 @@ def fit_dask(
             np.array([bounds[i][0] for i in items]),
             np.array([bounds[i][1] for i in items]),
         )
+    group = options["group"]
+    group_moments: dict[Key, SampleMoments] | None = None
+    equal: tuple[str, ...] = ()
+    partial_keys: tuple[tuple[str, str, str], ...] = ()
+    if group is not None:
+        from csimodels.sem._cbsem_partable import GROUP_EQUAL
+        from csimodels.sem._cbsem_run import partial_key
+
+        if by is not None:
+            raise InvalidParameterError(
+                f"{OWNER} on a dask DataFrame: give group= or by=, not both"
+            )
+        equal = tuple(str(v) for v in options["group_equal"])
+        unknown = sorted(set(equal) - set(GROUP_EQUAL))
+        if unknown:
+            raise InvalidParameterError(
+                f"parameter 'group_equal' of {OWNER}: {format_offenders(unknown)} unknown; "
+                f"use any of {format_offenders(sorted(GROUP_EQUAL), limit=10)}"
+            )
+        per_group, _ = dask_moments(ddf, items, weight=weight, by=(group,), order="appearance")
+        group_moments = {k: m for k, (_, m) in per_group.items() if m is not None}
+        partial_keys = tuple(partial_key(str(v)) for v in options["group_partial"])
     groups, pooled = dask_moments(ddf, items, weight=weight, by=columns)
     rows = sum(n for n, _ in groups.values())
     fit = partial(
@@ -301,6 +349,10 @@ def fit_dask(
         level=options["level"],
         model_name=model_name,
         scales=scales,
+        group=group,
+        groups=group_moments,
+        group_equal=equal,
+        group_partial=partial_keys,
     )
     if not columns:
         return fit(pooled, rows)

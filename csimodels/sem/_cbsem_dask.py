@@ -10,9 +10,11 @@ moments — which the engine takes as :class:`~csimodels.sem._cbsem_moments.Samp
 in place of the rows. ML (unweighted), GLS and ULS need nothing else, so the estimates,
 standard errors and fit measures equal an in-memory fit of the same rows to rounding.
 
-Everything that needs the rows is refused with a message saying what to do: weighted
-ML (lavaan's sampling weights make it MLR, a sandwich over respondents), MLR, FIML,
-WLS/DWLS (the fourth-moment weight matrix), ordinal items, the bootstrap and groups.
+Multigroup ML (``group=``, with ``group_equal`` / ``group_partial``) takes each
+group's moments, the groups in the order the data show them. Everything that needs
+the rows is refused with a message saying what to do: weighted ML (lavaan's sampling
+weights make it MLR, a sandwich over respondents), MLR, FIML, WLS/DWLS (the
+fourth-moment weight matrix), ordinal items and the bootstrap.
 Factor scores and per-respondent indices are not kept (the 0–100 index of the mean
 answers is, when the scales are known).
 """

@@ -471,6 +471,11 @@ def test_parquet_path_errors(tmp_path: Path, kano_frame: pd.DataFrame) -> None:
         csi.CBSEM(HS_MODEL).fit(empty)
 
 
+def test_path_to_an_in_memory_family(tmp_path: Path) -> None:
+    with pytest.raises(DataValidationError, match="read it first"):
+        csi.SurveyData.coerce(tmp_path / "survey.parquet", owner="demo")
+
+
 def test_parquet_without_dask(
     tmp_path: Path, kano_frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -112,10 +112,10 @@ def memory_budget_of(request: object, memory_budget: object, *, owner: str) -> i
 
     Examples
     --------
-    >>> memory_budget_of(Bootstrap(n=10, memory_budget="64MiB"), None, owner="demo")
+    >>> boot = Bootstrap(n=10, memory_budget="64MiB")
+    >>> memory_budget_of(boot, None, owner="demo")
     67108864
-    >>> memory_budget_of(Bootstrap(n=10, memory_budget="64MiB"), "32MiB", owner="demo")
-    ... # doctest: +ELLIPSIS
+    >>> memory_budget_of(boot, "32MiB", owner="demo")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     csimodels.errors.InvalidParameterError: demo: memory_budget is given twice ...
     """

@@ -156,8 +156,8 @@ def refuse_rows(owner: str, what: str, remedy: str) -> InvalidParameterError:
 
     Examples
     --------
-    >>> str(refuse_rows("Kano.fit", "keep_respondents=True", "collect a sample"))[:40]
-    'Kano.fit on a dask DataFrame: keep_respon'
+    >>> str(refuse_rows("Kano.fit", "keep_respondents=True", "collect a sample"))[:29]
+    'Kano.fit on a dask DataFrame:'
     """
     return InvalidParameterError(
         f"{owner} on a dask DataFrame: {what} needs the respondents' rows, which are never "

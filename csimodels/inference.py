@@ -117,7 +117,7 @@ def memory_budget_of(request: object, memory_budget: object, *, owner: str) -> i
     67108864
     >>> memory_budget_of(boot, "32MiB", owner="demo")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    csimodels.errors.InvalidParameterError: demo: memory_budget is given twice ...
+    csimodels.errors.InvalidParameterError: demo: memory_budget is given twice, as ...
     """
     given = parse_memory_budget(memory_budget, owner=owner)
     carried = request.memory_budget if isinstance(request, Bootstrap) else None

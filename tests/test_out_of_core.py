@@ -471,9 +471,13 @@ def test_parquet_path_errors(tmp_path: Path, kano_frame: pd.DataFrame) -> None:
         csi.CBSEM(HS_MODEL).fit(empty)
 
 
-def test_path_to_an_in_memory_family(tmp_path: Path) -> None:
+def test_path_to_an_in_memory_family(tmp_path: Path, servqual_frame: pd.DataFrame) -> None:
+    from csimodels.servqual import ZoneOfTolerance
+
     with pytest.raises(DataValidationError, match="read it first"):
         csi.SurveyData.coerce(tmp_path / "survey.parquet", owner="demo")
+    with pytest.raises(DataValidationError, match=r"collect it first \(ddf\.compute"):
+        ZoneOfTolerance().fit(dd.from_pandas(servqual_frame, npartitions=2))
 
 
 def test_parquet_without_dask(

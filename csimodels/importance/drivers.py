@@ -614,9 +614,11 @@ class DriverAnalysis(Settings):
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
+        data : SurveyData, DataFrame, dask DataFrame or parquet path
             The answers; a DataFrame goes through the one data gate
-            (:meth:`SurveyData.coerce`, no scale needed). Not modified.
+            (:meth:`SurveyData.coerce`, no scale needed). Not modified. A dask
+            DataFrame or a parquet file or directory is analysed out of core from
+            per-partition correlation sums (the same numbers; ``bootstrap`` refused).
         by : str or list of str, optional
             Segment (or period) column(s): a :class:`~csimodels.results.SegmentedResult`
             with the pooled analysis, one result per segment and an overview table of

@@ -94,10 +94,10 @@ def _partition_statistics(
         part, None, weight, list(missing_codes), check_answered=False
     )
     raw = None if weight is None else survey.frame[weight].to_numpy(dtype=np.float64)
-    stats = model._tally(survey.frame.index, answers, importance, raw)[0]
+    stats, categories = model._tally(survey.frame.index, answers, importance, raw)
     if POSITION in part.columns:  # to put the screened respondents back in row order
-        order = part[POSITION].reindex(stats.screening.index).to_numpy()
-        screening = stats.screening.assign(**{POSITION: order})
+        screened = model._screened(categories)
+        screening = stats.screening.assign(**{POSITION: part[POSITION].to_numpy()[screened]})
         stats = KanoStatistics(stats.tallies, screening, stats.n_respondents, stats.n_screened)
     return stats
 
@@ -745,11 +745,10 @@ class Kano(Settings):
         lookup = eng.category_lookup(self.table_indices())
         keys = eng.cell_keys(answers[0], answers[1])
         categories = lookup[keys]
-        q = CATEGORIES.index("Q")
-        answered, questionable = eng.questionable_per_respondent(categories, q)
+        answered, questionable = eng.questionable_per_respondent(categories, CATEGORIES.index("Q"))
         with np.errstate(invalid="ignore", divide="ignore"):
             q_share = questionable / answered
-        screened = np.nan_to_num(q_share, nan=0.0) > self.max_questionable_share
+        screened = self._screened(categories)
         keep = ~screened
         screening = pd.DataFrame(
             {
@@ -773,6 +772,14 @@ class Kano(Settings):
             n_screened=int(screened.sum()),
         )
         return stats, categories
+
+    def _screened(self, categories: NDArray[np.int8]) -> NDArray[np.bool_]:
+        """Respondents whose share of Questionable answers exceeds the threshold."""
+        answered, questionable = eng.questionable_per_respondent(categories, CATEGORIES.index("Q"))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            q_share = questionable / answered
+        out: NDArray[np.bool_] = np.nan_to_num(q_share, nan=0.0) > self.max_questionable_share
+        return out
 
     def _finish(
         self,

@@ -169,8 +169,11 @@ class CBSEM(Settings):
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
+        data : SurveyData, DataFrame, dask DataFrame or parquet path
             One column per observed variable of the model (and the ``group`` column).
+            A dask DataFrame or a parquet file or directory is fitted out of core from
+            its weighted moments (ML without weights, GLS, ULS; multigroup ML; the
+            same numbers), see :mod:`csimodels.sem._cbsem_dask`.
         estimator : str
             One of :data:`CBSEM_ESTIMATORS` ("ML", "MLR", "GLS", "ULS", "WLS",
             "DWLS", "WLSMV", "FIML").

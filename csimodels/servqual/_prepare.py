@@ -243,7 +243,8 @@ def prepare(
     elif isinstance(data, SurveyData):
         available = set(data.items)
         where = "the survey's items"
-    else:
+    else:  # the gate names what to do with a dask frame or a path
+        SurveyData.coerce(data, owner=f"{model}.fit")
         raise DataValidationError(
             f"{model}: data must be a csimodels.SurveyData or a pandas DataFrame, "
             f"got {type(data).__name__}"

@@ -555,11 +555,14 @@ class SERVQUAL(InstrumentModel):
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
+        data : SurveyData, DataFrame, dask DataFrame or parquet path
             One row per respondent with the instrument's E and P columns (and the
             importance columns). A DataFrame is validated with
             :meth:`SurveyData.coerce` on the model's ``scale``; values off the scale
-            raise. Not modified.
+            raise. Not modified. A dask DataFrame, or a parquet file or directory
+            (``str`` or ``Path``), is scored out of core from per-partition sums (the
+            same numbers; ``test="wilcoxon"`` and ``confirmatory`` are refused); see
+            ``docs/scaling.md``.
         by : str or list of str, optional
             Segment (or period) column(s): a :class:`~csimodels.results.SegmentedResult`
             with the pooled result and one per segment (``result.table("dimensions")``

@@ -176,8 +176,9 @@ class SERVPERF(InstrumentModel):
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
-            The P answers (and importance points); a DataFrame goes through the gate.
+        data : SurveyData, DataFrame, dask DataFrame or parquet path
+            The P answers (and importance points); a DataFrame goes through the gate;
+            a dask DataFrame or parquet path is scored out of core (the same numbers).
         by : str or list of str, optional
             Segment column(s): a :class:`~csimodels.results.SegmentedResult`.
         weight : str, optional

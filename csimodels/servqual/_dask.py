@@ -34,7 +34,7 @@ from csimodels.data._dask_tasks import (
 )
 from csimodels.results import MissingDataReport
 from csimodels.servqual import _engine as eng
-from csimodels.servqual._prepare import EXCLUSION_COLUMNS, Prepared, prepare, survey_notes
+from csimodels.servqual._prepare import EXCLUSION_COLUMNS, Prepared, survey_notes
 
 if TYPE_CHECKING:
     from csimodels.servqual.gap import SERVQUAL, _Scores
@@ -52,26 +52,6 @@ def _batteries(model: Any) -> dict[str, str]:
     if hasattr(model, "expectation"):
         return {"expectation": model.expectation, "perception": model.perception}
     return {"perception": model.perception}
-
-
-def _prepare(
-    model: Any, weight: str | None, options: Mapping[str, Any], part: pd.DataFrame
-) -> Prepared:
-    return prepare(
-        part,
-        model=type(model).__name__,
-        instrument=model.instrument,
-        batteries=_batteries(model),
-        importance=model.importance,
-        scale=model.scale,
-        weight=weight,
-        by=None,
-        missing=model.missing,
-        normalize_points=model.normalize_points,
-        points_total=model.points_total,
-        options=options,
-        partition=True,
-    )
 
 
 def score_columns(
@@ -141,7 +121,7 @@ def _partition(
 ) -> dict[str, Any] | None:
     if len(part) == 0:
         return None
-    prep = _prepare(model, weight, options, part)
+    prep: Prepared = model._prepare(part, None, weight, options, partition=True)
     n_dims = len(model.instrument.dimensions)
     p_all = prep.batteries["perception"]
     e_all = prep.batteries.get("expectation", np.zeros_like(p_all))

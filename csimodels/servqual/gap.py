@@ -525,6 +525,8 @@ class SERVQUAL(InstrumentModel):
         by: str | Sequence[str] | None,
         weight: str | None,
         options: Mapping[str, Any] | None = None,
+        *,
+        partition: bool = False,
     ) -> Prepared:
         return prepare(
             data,
@@ -539,6 +541,7 @@ class SERVQUAL(InstrumentModel):
             normalize_points=self.normalize_points,
             points_total=self.points_total,
             options=options,
+            partition=partition,
         )
 
     def fit(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -203,7 +203,27 @@ class SERVPERF(InstrumentModel):
             return fit_dask(  # type: ignore[no-any-return]
                 self, source, by=by, weight=weight, on_error=on_error, options=data_options
             )
-        prep = prepare(
+        prep = self._prepare(data, by, weight, data_options)
+        if by is not None:
+            return self._fit_segments(prep, by, self.fit, on_error=on_error, n_jobs=n_jobs)
+        dims = list(self.instrument.dimensions)
+        p = prep.batteries["perception"]
+        w = prep.weights
+        sc = _score(np.zeros_like(p), p, prep.importance, w, prep.owner, len(dims), self.level, "t")
+        alphas = np.array([cronbach_alpha(p[:, prep.owner == d], w) for d in range(len(dims))])
+        weight_name = data.weight if isinstance(data, SurveyData) else weight
+        return self._result(prep, sc, alphas, weight_name)
+
+    def _prepare(
+        self,
+        data: SurveyData | pd.DataFrame,
+        by: str | Sequence[str] | None,
+        weight: str | None,
+        options: Mapping[str, Any] | None = None,
+        *,
+        partition: bool = False,
+    ) -> Prepared:
+        return prepare(
             data,
             model="SERVPERF",
             instrument=self.instrument,
@@ -215,17 +235,9 @@ class SERVPERF(InstrumentModel):
             missing=self.missing,
             normalize_points=self.normalize_points,
             points_total=self.points_total,
-            options=data_options,
+            options=options,
+            partition=partition,
         )
-        if by is not None:
-            return self._fit_segments(prep, by, self.fit, on_error=on_error, n_jobs=n_jobs)
-        dims = list(self.instrument.dimensions)
-        p = prep.batteries["perception"]
-        w = prep.weights
-        sc = _score(np.zeros_like(p), p, prep.importance, w, prep.owner, len(dims), self.level, "t")
-        alphas = np.array([cronbach_alpha(p[:, prep.owner == d], w) for d in range(len(dims))])
-        weight_name = data.weight if isinstance(data, SurveyData) else weight
-        return self._result(prep, sc, alphas, weight_name)
 
     def _from_sums(self, prep: Prepared, stats: dict[str, Any], weight: str | None) -> Result:
         """The result from the combined sums of a dask DataFrame (no rows)."""

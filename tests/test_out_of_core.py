@@ -268,8 +268,19 @@ def test_drivers_dask_on_cluster_and_refusals(acsi_frame: pd.DataFrame, client: 
     with client.as_current():
         b = _quiet(model.fit, ddf, weight="w")
     _check_drivers(_quiet(model.fit, acsi_frame, weight="w"), b)
-    with pytest.raises(InvalidParameterError, match="bootstrap over respondents"):
-        model.fit(ddf, bootstrap=50, random_state=1)
+    with pytest.raises(InvalidParameterError, match="a bootstrap per segment"):
+        model.fit(ddf, bootstrap=50, random_state=1, by="region")
+
+
+@pytest.mark.parametrize("missing", ["listwise", "mean", "pairwise"])
+def test_drivers_dask_bootstrap_streams(acsi_frame: pd.DataFrame, missing: str) -> None:
+    """The resample counts go to the partitions: the same draws as in memory."""
+    model = DriverAnalysis(attributes=ATTRS, overall="SAT1", missing=missing)
+    ddf = dd.from_pandas(acsi_frame, npartitions=3)
+    a = _quiet(model.fit, acsi_frame, weight="w", bootstrap=40, random_state=5)
+    b = _quiet(model.fit, ddf, weight="w", bootstrap=40, random_state=5)
+    _check_drivers(a, b)
+    _close(a.bootstrap_draws, b.bootstrap_draws)
 
 
 # ---------------------------------------------------------------------------

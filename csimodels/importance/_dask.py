@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from csimodels.data._dask_tasks import partition_statistics, pooled_statistics
+from csimodels.data._dask_tasks import add_statistics, partition_statistics, pooled_statistics
 from csimodels.errors import DataValidationError, format_offenders
 from csimodels.importance import _engine as eng
 from csimodels.importance._common import coerce_survey
@@ -27,7 +27,7 @@ from csimodels.results import MissingDataReport
 if TYPE_CHECKING:
     from csimodels.importance.drivers import DriverAnalysis, DriverMoments
 
-__all__ = ["driver_moments"]
+__all__ = ["driver_moments", "resampler"]
 
 Key = tuple[Hashable, ...]
 
@@ -66,18 +66,10 @@ def _first(
     }
 
 
-def _second(
-    model: DriverAnalysis,
-    weight: str | None,
-    options: Mapping[str, Any],
-    centre: np.ndarray,
-    fills: Mapping[Key, np.ndarray],
-    part: pd.DataFrame,
-    key: Key,
-) -> dict[str, Any] | None:
-    if len(part) == 0:
-        return None
-    x, w = _answers(model, weight, options, part)
+def _used(
+    model: DriverAnalysis, x: np.ndarray, w: np.ndarray | None, fill: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
+    """The rows an analysis uses (listwise deletion or mean imputation, as in memory)."""
     n = x.shape[0]
     isna = np.isnan(x)
     out: dict[str, Any] = {"rows": n, "dropped": 0, "imputed": 0}
@@ -89,9 +81,24 @@ def _second(
         w = None if w is None else w[keep]
         out["dropped"] = int(n - keep.sum())
     elif model.missing == "mean":
-        fill = fills[key]
+        assert fill is not None
         out["imputed"] = int(isna.sum())
         x = np.where(isna, fill[None, :], x)
+    return x, w, out
+
+
+def _second(
+    model: DriverAnalysis,
+    weight: str | None,
+    options: Mapping[str, Any],
+    centre: np.ndarray,
+    fills: Mapping[Key, np.ndarray],
+    part: pd.DataFrame,
+    key: Key,
+) -> dict[str, Any] | None:
+    if len(part) == 0:
+        return None
+    x, w, out = _used(model, *_answers(model, weight, options, part), fills.get(key))
     base = np.ones(x.shape[0]) if w is None else w
     out["sums"] = eng.correlation_sums(
         x, base[None, :], centre, pairwise=model.missing == "pairwise"
@@ -103,6 +110,85 @@ def _second(
     out["mean_num"] = np.where(ok, x * base[:, None], 0.0).sum(axis=0)
     out["mean_den"] = np.where(ok, base[:, None], 0.0).sum(axis=0)
     return out
+
+
+def _resample_part(
+    model: DriverAnalysis,
+    weight: str | None,
+    options: Mapping[str, Any],
+    centre: np.ndarray,
+    fill: np.ndarray | None,
+    counts: np.ndarray,
+    columns: tuple[int, int],
+    part: pd.DataFrame,
+) -> dict[str, np.ndarray] | None:
+    """One partition's correlation sums for a chunk of resamples (its columns of counts)."""
+    if len(part) == 0:
+        return None
+    x, w, _ = _used(model, *_answers(model, weight, options, part), fill)
+    base = np.ones(x.shape[0]) if w is None else w
+    freq = counts[:, columns[0] : columns[1]] * base[None, :]
+    return eng.correlation_sums(x, freq, centre, pairwise=model.missing == "pairwise")
+
+
+def _used_rows(
+    model: DriverAnalysis,
+    weight: str | None,
+    options: Mapping[str, Any],
+    fill: np.ndarray | None,
+    part: pd.DataFrame,
+) -> int:
+    if len(part) == 0:
+        return 0
+    return int(_used(model, *_answers(model, weight, options, part), fill)[0].shape[0])
+
+
+def resampler(
+    model: DriverAnalysis,
+    ddf: Any,
+    *,
+    weight: str | None,
+    options: Mapping[str, Any],
+    centre: np.ndarray,
+    fill: np.ndarray | None,
+) -> tuple[int, Any]:
+    """``(n, correlations_of_counts)`` for the bootstrap of a dask DataFrame.
+
+    The resample counts (B, n) are drawn on the client from the same stream as in
+    memory; partition ``k`` gets its columns (its used rows, in row order), multiplies
+    them by its respondent weights and returns the correlation sums; one pass over
+    the partitions per chunk of resamples.
+    """
+    from csimodels.data._dask import _compute, _delayed, _share
+
+    names = [*model.attributes, model.overall]
+    columns = [*names, *([weight] if weight else [])]
+    parts = list(ddf[columns].to_delayed())
+    sizes = _compute([_delayed(_used_rows)(model, weight, dict(options), fill, p) for p in parts])
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+
+    def correlations(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        shared = _share(counts)
+        tasks = [
+            _delayed(_resample_part)(
+                model,
+                weight,
+                dict(options),
+                centre,
+                fill,
+                shared,
+                (int(offsets[k]), int(offsets[k + 1])),
+                part,
+            )
+            for k, part in enumerate(parts)
+        ]
+        total: Any = None
+        for piece in _compute(tasks):
+            total = add_statistics(total, piece)
+        del shared
+        return eng.correlations_from_sums(total)
+
+    return int(offsets[-1]), correlations
 
 
 def _moments(
@@ -165,10 +251,11 @@ def driver_moments(
     by: Sequence[str],
     weight: str | None,
     options: Mapping[str, Any],
-) -> tuple[dict[Key, tuple[int, DriverMoments]], DriverMoments]:
-    """``({segment key: (rows, DriverMoments)}, pooled DriverMoments)`` of a dask DataFrame.
+) -> tuple[dict[Key, tuple[int, DriverMoments]], DriverMoments, tuple[Any, Any]]:
+    """``({segment key: (rows, DriverMoments)}, pooled DriverMoments, (centre, fill))``.
 
-    Without ``by`` the only key is ``()``.
+    Without ``by`` the only key is ``()``; ``centre`` and the pooled ``fill`` (mean
+    imputation) are what a bootstrap's partitions use (:func:`resampler`).
     """
     owner = f"{model._name}.fit"
     names = [*model.attributes, model.overall]
@@ -216,8 +303,9 @@ def driver_moments(
             "deletion left an empty dataset); use missing='mean' or fewer items"
         )
     pooled = _moments(model, pooled_second, weight, labels)
+    pooled_fill = fills[()] if model.missing == "mean" else None
     if not by:
-        return {(): (rows, pooled)}, pooled
+        return {(): (rows, pooled)}, pooled, (centre, pooled_fill)
     for key, (n, stats) in second.items():
         out[key] = (n, _moments(model, stats, weight, labels))
-    return out, pooled
+    return out, pooled, (centre, pooled_fill)

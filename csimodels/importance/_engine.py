@@ -262,7 +262,12 @@ def bootstrap_frequencies(
 
     Row i of resample b gets ``base[i]`` times the number of times it was drawn.
     """
+    return bootstrap_counts(n, n_resamples, rng) * base[None, :]
+
+
+def bootstrap_counts(n: int, n_resamples: int, rng: np.random.Generator) -> FloatArray:
+    """How often each of ``n`` rows is drawn in each of ``n_resamples`` resamples, (B, n)."""
     draws = rng.integers(0, n, size=(n_resamples, n))
     offsets = np.arange(n_resamples, dtype=np.int64)[:, None] * n
     counts = np.bincount((draws + offsets).ravel(), minlength=n_resamples * n)
-    return counts.reshape(n_resamples, n) * base[None, :]
+    return np.asarray(counts.reshape(n_resamples, n), dtype=np.float64)

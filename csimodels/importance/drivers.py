@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
@@ -460,7 +460,11 @@ def _percentile_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, n
     return lo, hi
 
 
-#: What to do instead of a bootstrap of a driver analysis on a dask DataFrame.
+#: The rows of a bootstrap (n) and the correlations and variances of each resample
+#: from its draw counts (B, n): in memory from the rows, out of core from partitions.
+Resampler = tuple[int, Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]]
+
+#: What to do instead of a bootstrap that needs the rows.
 BOOTSTRAP_REMEDY = (
     "fit without bootstrap= (the analytic standard errors and intervals come from the "
     "combined correlations), or bootstrap a pandas sample of the respondents "
@@ -618,7 +622,8 @@ class DriverAnalysis(Settings):
             The answers; a DataFrame goes through the one data gate
             (:meth:`SurveyData.coerce`, no scale needed). Not modified. A dask
             DataFrame or a parquet file or directory is analysed out of core from
-            per-partition correlation sums (the same numbers; ``bootstrap`` refused).
+            per-partition correlation sums (the same numbers; a bootstrap streams the
+            resample counts to the partitions, one pass per chunk; not with ``by``).
         by : str or list of str, optional
             Segment (or period) column(s): a :class:`~csimodels.results.SegmentedResult`
             with the pooled analysis, one result per segment and an overview table of
@@ -711,15 +716,34 @@ class DriverAnalysis(Settings):
             from csimodels.data._dask_tasks import fit_statistics
             from csimodels.importance._dask import driver_moments
 
-            if request is not None:
-                raise refuse_rows(owner, "a bootstrap over respondents", BOOTSTRAP_REMEDY)
-            groups, pooled = driver_moments(
+            if request is not None and columns is not None:
+                raise refuse_rows(
+                    owner,
+                    "a bootstrap per segment (by= with bootstrap=)",
+                    "bootstrap the pooled analysis, or one segment's frame "
+                    "(ddf[ddf.region == 'North'])",
+                )
+            groups, pooled, (centre, fill) = driver_moments(
                 model, source, by=columns or (), weight=weight, options=data_options
             )
+            resample = None
+            if request is not None:
+                from csimodels.importance._dask import resampler
+
+                resample = resampler(
+                    model, source, weight=weight, options=data_options, centre=centre, fill=fill
+                )
             result = fit_statistics(
                 groups,
                 lambda moments, label: seeded(
-                    model._from_moments(moments, methods, stream(label), segment=label, seed=seed)
+                    model._from_moments(
+                        moments,
+                        methods,
+                        stream(label),
+                        segment=label,
+                        seed=seed,
+                        resample=resample if label is None else None,
+                    )
                 ),
                 by=columns,
                 owner=owner,
@@ -790,7 +814,12 @@ class DriverAnalysis(Settings):
             weight=data.weight,
         )
         return self._from_moments(
-            moments, methods, rng, segment=segment, seed=seed, answers=(x, base)
+            moments,
+            methods,
+            rng,
+            segment=segment,
+            seed=seed,
+            resample=(x.shape[0], lambda counts: eng.batched_correlations(x, counts * base)),
         )
 
     def _from_moments(
@@ -801,10 +830,13 @@ class DriverAnalysis(Settings):
         *,
         segment: str | None,
         seed: int | None = None,
-        answers: tuple[np.ndarray, np.ndarray] | None = None,
+        resample: Resampler | None = None,
     ) -> DriverAnalysisResult:
-        """The analysis from the weighted correlations (the bootstrap also needs the
-        ``answers`` and their weights)."""
+        """The analysis from the weighted correlations.
+
+        The bootstrap needs ``resample``: the number of rows and a function giving the
+        correlations and variances of each resample from its counts (B, n), computed
+        from the rows in memory or from per-partition sums out of core."""
         from scipy import stats
 
         where = f"{self._name}" + (f" (segment {segment!r})" if segment is not None else "")
@@ -907,11 +939,11 @@ class DriverAnalysis(Settings):
 
         draws_frame: pd.DataFrame | None = None
         if self.bootstrap > 0:
-            if answers is None:
+            if resample is None:
                 raise refuse_rows(
                     f"{self._name}.fit", "a bootstrap over respondents", BOOTSTRAP_REMEDY
                 )
-            draws, failed = self._bootstrap(answers[0], answers[1], methods, p, rng)
+            draws, failed = self._bootstrap(resample, methods, p, rng)
             if failed:
                 warn_and_note(
                     notes,
@@ -1009,19 +1041,17 @@ class DriverAnalysis(Settings):
 
     def _bootstrap(
         self,
-        x: np.ndarray,
-        base: np.ndarray,
+        resample: Resampler,
         methods: tuple[str, ...],
         p: int,
         rng: np.random.Generator,
     ) -> tuple[np.ndarray, int]:
-        n = x.shape[0]
+        n, correlations = resample
         out = np.full((self.bootstrap, len(methods), p), np.nan)
         chunk = int(max(1, min(500, 2_000_000 // max(n, 1))))
         for start in range(0, self.bootstrap, chunk):
             size = min(chunk, self.bootstrap - start)
-            freq = eng.bootstrap_frequencies(n, base, size, rng)
-            corr, var = eng.batched_correlations(x, freq)
+            corr, var = correlations(eng.bootstrap_counts(n, size, rng))
             est, _ = _estimates(corr, var, methods, p, rng, self.max_exact, self.n_permutations)
             for i, m in enumerate(methods):
                 out[start : start + size, i] = est[m]

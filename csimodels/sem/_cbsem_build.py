@@ -80,6 +80,12 @@ def build_result(
     if estimator == "MLR":
         measures.update(robust.mlr_measures(est, measures))
         names_fit += list(robust.MLR_FIT_MEASURES)
+    robust_fiml = estimator == "FIML" and est.se_type == "robust.huber.white"
+    if robust_fiml:
+        from csimodels.sem._cbsem_fiml_robust import fiml_mlr_measures
+
+        measures.update(fiml_mlr_measures(est, measures))
+        names_fit += list(robust.MLR_FIT_MEASURES)
     fit_table = pd.DataFrame(
         {"value": [measures[k] for k in names_fit]},
         index=pd.Index(names_fit, name="measure"),
@@ -166,7 +172,7 @@ def build_result(
             lat_cor=lat_cor,
             sigma=sigma,
             observed_names=observed,
-            vcov=est.vcov[np.ix_(keep, keep)],
+            vcov=_diagnostic_vcov(est)[np.ix_(keep, keep)],
             free_names=[est.names[k] for k in keep],
             singular_info=est.singular_info,
         )
@@ -219,7 +225,7 @@ def build_result(
     settings: dict[str, Any] = {
         "model": model_name,
         "method": "cbsem",
-        "estimator": estimator,
+        "estimator": "MLR" if robust_fiml else estimator,
         "engine": "csimodels RAM model algebra, Fisher scoring (lavaan 0.6 conventions)",
         "solver": est.solver,
         "gtol": 1e-9,
@@ -233,7 +239,9 @@ def build_result(
         "information": "observed" if estimator in ("FIML", "MLR") else "expected",
         "ordinal": est.ordinal is not None,
         "se": est.se_type,
-        "test": {"WLSMV": "scaled.shifted", "MLR": "yuan.bentler.mplus"}.get(estimator, "standard"),
+        "test": "yuan.bentler.mplus"
+        if robust_fiml
+        else {"WLSMV": "scaled.shifted", "MLR": "yuan.bentler.mplus"}.get(estimator, "standard"),
         "inference": est.se_type,
         "level": level,
         "std_lv": std_lv,
@@ -243,6 +251,10 @@ def build_result(
         "n_groups": table.n_groups,
         "n_equality_constraints": table.n_equalities,
     }
+    if table.inequalities:
+        from csimodels.sem._cbsem_constraints import constraint_report
+
+        settings["inequality_constraints"] = constraint_report(est)
     settings.update(boot_settings)
     mod_indices = pd.DataFrame()
     if estimator in ("ML", "MLR") and not est.singular_info:
@@ -358,13 +370,28 @@ def _apply_bootstrap(
     return out, settings
 
 
+def _diagnostic_vcov(est: Estimation) -> FloatArray:
+    """The covariance the flat-likelihood check reads: with binding inequality
+    constraints that of the unconstrained information (the constrained one is singular
+    by construction along the constraints)."""
+    if est.active_jacobian is None:
+        return est.vcov
+    try:
+        return np.asarray(np.linalg.inv(est.information) / est.n_eff, dtype=np.float64)
+    except np.linalg.LinAlgError:
+        return est.vcov
+
+
 def _dependent_positions(est: Estimation) -> set[int]:
+    from csimodels.sem._cbsem_tables import _pinned_positions
+
+    pinned = _pinned_positions(est)
     if est.ordinal is None:
-        return set()
+        return pinned
     from csimodels.sem._cbsem_estimate import dependent_variances
 
     dep = dependent_variances(est.table, est.frames[0])
-    return {
+    return pinned | {
         r.free - 1
         for r in est.table.rows
         if r.free and r.op == "~~" and r.lhs == r.rhs and r.lhs in dep

@@ -61,6 +61,13 @@ class Estimation:
     ordinal: OrdinalMoments | None = None
     se_type: str = "standard"
     robust: dict[str, object] = field(default_factory=dict)
+    #: Jacobian of the binding inequality constraints (rows) at θ̂, None without any
+    active_jacobian: FloatArray | None = None
+    #: the active inequality constraints (positions in ``table.inequalities``)
+    active: list[int] = field(default_factory=list)
+    #: inverse of the information per respondent with the active constraints as
+    #: equalities (lavaan's augmented inverse); ``vcov = bread / n_eff`` for standard SEs
+    bread: FloatArray | None = None
 
     @property
     def se(self) -> FloatArray:
@@ -89,8 +96,12 @@ def estimate(
     *,
     ordinal: OrdinalMoments | None = None,
     conditions: Conditions,
+    robust: bool = False,
 ) -> Estimation:
-    """Fit the model; raise for what cannot be estimated, record conditions otherwise."""
+    """Fit the model; raise for what cannot be estimated, record conditions otherwise.
+
+    ``robust`` with ``estimator="FIML"``: MLR with FIML (Huber–White SEs from the
+    casewise scores of the incomplete-data likelihood)."""
     ram = RamModel(table)
     observed = ram.observed
     unknown = [c for c in observed if c not in columns]
@@ -150,6 +161,15 @@ def estimate(
         x0 = np.concatenate([x0, frames[0].sample_th])
     check_identified(frames, x0, names)
     theta, iterations, converged, g_max, solver = engine.optimise(objective, x0)
+    active_jac = None
+    active: list[int] = []
+    if table.inequalities and math.isfinite(objective.evaluate(theta, need=0)[0]):
+        from csimodels.sem._cbsem_constraints import fit_inequalities
+
+        theta, active_jac, active, extra, converged, g_max, solver = fit_inequalities(
+            objective, theta, table, converged, g_max, solver, conditions
+        )
+        iterations += extra
     f, _, h = objective.evaluate(theta)
     if not math.isfinite(f):
         raise SpecificationError(
@@ -170,10 +190,19 @@ def estimate(
     if estimator in ("FIML", "MLR"):
         h = engine.observed_information(objective, theta)
     try:
-        vcov = np.asarray(np.linalg.inv(n_eff * h), dtype=np.float64)
-        singular_info = bool(not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0))
+        if active_jac is not None:
+            from csimodels.sem._cbsem_constraints import projected_inverse
+
+            bread = projected_inverse(h, active_jac)
+        else:
+            bread = np.asarray(np.linalg.inv(h), dtype=np.float64)
+        vcov = np.asarray(bread / n_eff, dtype=np.float64)
+        singular_info = bool(
+            not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < -1e-12 * np.abs(vcov).max())
+        )
     except np.linalg.LinAlgError:
-        vcov = np.asarray(np.linalg.pinv(n_eff * h), dtype=np.float64)
+        bread = np.asarray(np.linalg.pinv(h), dtype=np.float64)
+        vcov = np.asarray(bread / n_eff, dtype=np.float64)
         singular_info = True
     est = Estimation(
         table=table,
@@ -196,6 +225,9 @@ def estimate(
         df=df,
         names=names,
         ordinal=ordinal,
+        active_jacobian=active_jac,
+        active=active,
+        bread=bread,
     )
     if ordinal is not None and estimator == "WLSMV" and not singular_info:
         frame = frames[0]
@@ -209,6 +241,11 @@ def estimate(
         from csimodels.sem._cbsem_robust import huber_white
 
         est.vcov = huber_white(est)
+        est.se_type = "robust.huber.white"
+    if estimator == "FIML" and robust and not singular_info:
+        from csimodels.sem._cbsem_fiml_robust import fiml_huber_white
+
+        est.vcov = fiml_huber_white(est)
         est.se_type = "robust.huber.white"
     return est
 

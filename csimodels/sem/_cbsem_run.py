@@ -108,6 +108,7 @@ def fit_survey(
     model_name: str = "CBSEM",
     level: float = 0.95,
     boot: Bootstrap | None = None,
+    robust: bool = False,
 ) -> tuple[CBSEMResult, Conditions]:
     items = observed_names(parsed)
     missing_cols = [c for c in items if c not in survey.items]
@@ -133,7 +134,11 @@ def fit_survey(
             n_rows_used=int(x.shape[0]),
             n_rows_dropped=int(empty.sum()),
         )
-    if w is not None and (estimator in ("FIML", "WLS", "DWLS", "WLSMV") or ordinal):
+    if w is not None and fiml:
+        # lavaan's sampling.weights with missing = "ml": the weighted incomplete-data
+        # likelihood, robust (Huber-White) SEs and the Yuan-Bentler test, i.e. MLR
+        robust = True
+    if w is not None and (estimator in ("WLS", "DWLS", "WLSMV") or ordinal):
         raise InvalidParameterError(
             f"estimator {estimator!r} does not take respondent weights (its weight matrix or "
             f"casewise likelihood is unweighted); use estimator='ML', 'GLS' or 'ULS' "
@@ -210,7 +215,9 @@ def fit_survey(
             for j, item in enumerate(items):
                 scale_map[item] = (float(scales[0][j]), float(scales[1][j]))
         om = ordinal_moments(x, items, list(table.observed), scale_map, conditions)
-    est = estimate(table, groups, items, estimator, ordinal=om, conditions=conditions)
+    est = estimate(
+        table, groups, items, estimator, ordinal=om, conditions=conditions, robust=robust
+    )
     result = build_result(
         est,
         syntax=syntax,

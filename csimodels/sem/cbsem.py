@@ -105,7 +105,10 @@ class CBSEM(Settings):
         ``=~`` (loadings), ``~`` (regressions), ``~~`` (variances and covariances),
         ``~ 1`` (intercepts and means), ``:=`` (defined parameters, e.g. indirect
         effects ``ab := a*b``), ``==`` (equality of two
-        labels, or a label fixed to a number); modifiers ``0.5*x`` (fixed), ``NA*x``
+        labels, or a label fixed to a number), ``<`` and ``>`` (inequality
+        constraints on labels and defined parameters, e.g. ``a > 0``, ``ab < 1``;
+        binding ones are treated as equalities for the standard errors, χ² and df
+        are unchanged, as lavaan); modifiers ``0.5*x`` (fixed), ``NA*x``
         (free), ``a*x`` (label; parameters sharing a label are equal),
         ``start(0.5)*x``, ``c(a1, a2)*x`` (one per group). Or a :class:`ModelSpec`
         (every construct reflective, every path a regression).
@@ -192,7 +195,10 @@ class CBSEM(Settings):
             Ordinal items (integer codes, at most 10 categories): True or every
             observed variable; estimators "DWLS", "WLSMV", "WLS", "ULS".
         missing : {"listwise", "fiml"}
-            "fiml" is the same as ``estimator="FIML"``.
+            "fiml" (lavaan's "ml") is full-information ML: with ``estimator="ML"`` the
+            same as ``estimator="FIML"``; with ``estimator="MLR"`` robust
+            (Huber–White) standard errors from the casewise scores and the
+            Yuan–Bentler scaled χ², as lavaan's ``estimator="MLR", missing="ml"``.
         weight : str or None
             Respondent weight column; None fits unweighted even when the SurveyData
             declares a weight. Default: the SurveyData's weight.
@@ -353,6 +359,16 @@ class CBSEM(Settings):
                 f"parameter 'level' of CBSEM.fit must be between 0 and 1, got {level!r}"
             )
         est_key = "FIML" if missing in ("fiml", "ml") else estimator
+        robust_fiml = False
+        if missing in ("fiml", "ml"):
+            asked = str(estimator).upper()
+            if asked not in ("ML", "MLR", "FIML"):
+                raise InvalidParameterError(
+                    f"parameter 'missing' of CBSEM.fit: missing='fiml' is full-information "
+                    f"maximum likelihood; use estimator='ML' (or 'FIML') or 'MLR' with it, "
+                    f"not {estimator!r}"
+                )
+            robust_fiml = asked == "MLR"
         if boot is not None and group is not None and boot.method == "bca":
             raise InvalidParameterError(
                 "parameter 'inference' of CBSEM.fit: BCa intervals of a multigroup fit are "
@@ -365,6 +381,12 @@ class CBSEM(Settings):
                 "available yet; use estimator='WLSMV' for robust standard errors"
             )
         parsed, zero, syntax, spec = self._parsed()
+        if boot is not None and any(c.op in ("<", ">") for c in parsed.constraints):
+            raise InvalidParameterError(
+                "parameter 'inference' of CBSEM.fit: the bootstrap of a model with "
+                "inequality constraints ('<', '>') is not available; use estimator='MLR' "
+                "for robust standard errors"
+            )
         observed = observed_names(parsed)
         if isinstance(ordered, bool):
             ordinal = ordered
@@ -410,6 +432,7 @@ class CBSEM(Settings):
             model_name="CBSEM",
             level=float(level),
             boot=boot,
+            robust=robust_fiml,
         )
 
 

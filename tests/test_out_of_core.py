@@ -540,6 +540,12 @@ def test_bootstrap_memory_budget_field(mobi: pd.DataFrame) -> None:
         _close(a.paths, r.paths)
     with pytest.raises(InvalidParameterError, match="memory_budget is given twice"):
         ecsi.fit(mobi, scale=(1, 10), bootstrap=tiny, memory_budget="1GB")
+    ddf = dd.from_pandas(mobi, npartitions=2)  # the dask bootstrap takes it too
+    d = _quiet(ecsi.fit, ddf, scale=(1, 10), bootstrap=tiny.model_copy(update={"n": 20}))
+    e = _quiet(ecsi.fit, mobi, scale=(1, 10), bootstrap=Bootstrap(n=20, random_state=4))
+    _close(d.paths, e.paths[list(d.paths.columns)])
+    with pytest.raises(InvalidParameterError, match="memory_budget is given twice"):
+        ecsi.fit(ddf, scale=(1, 10), bootstrap=tiny, memory_budget="1GB")
     for bad in (0, -1, "lots", "1.5 XB", 2.5, True, "100KB"):
         with pytest.raises(InvalidParameterError, match="memory_budget"):
             Bootstrap(n=10, memory_budget=bad)

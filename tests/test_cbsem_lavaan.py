@@ -447,6 +447,8 @@ def test_weight_none_overrides_the_survey_weight() -> None:
         ("f =~ x1 + x2 + x3\nx1 ~ x1", r"line 2 .*regressed on itself"),
         ("f =~ x1 + a*x2 + b*x3\na > c", r"line 2 .*'c' is not a parameter label"),
         ("f =~ x1 + x2 + x1*x3", r"label 'x1' is also a variable name"),
+        ("f =~ x1 + x2 + x3\nf ~~ g", r"line 2 \('f ~~ g'\): variable 'g' .*neither a latent"),
+        ("f =~ x1 + x2 + x9", r"line 1 .*variable 'x9' .*nor an item of the data"),
         ("   ", r"empty"),
     ],
 )

@@ -108,9 +108,11 @@ def estimate(
     if unknown:
         from csimodels.errors import format_offenders
 
+        line = next((r.line for r in table.rows if r.line and unknown[0] in (r.lhs, r.rhs)), 0)
+        where = f"model syntax line {line}: " if line else ""
         raise SpecificationError(
-            f"variable {format_offenders(unknown)} of the model is neither a latent variable "
-            "(left of '=~') nor a column of the data"
+            f"{where}variable {format_offenders(unknown)} of the model is neither a latent "
+            "variable (left of '=~') nor a column of the data"
         )
     n_th = ordinal.n_thresholds if ordinal is not None else 0
     q_total = table.n_free + n_th

@@ -44,6 +44,24 @@ def observed_names(parsed: ParsedModel) -> list[str]:
     return out
 
 
+def unknown_variable_error(parsed: ParsedModel, names: list[str], what: str) -> SpecificationError:
+    """The error for variables that are neither latent nor data, naming the first line."""
+    first = names[0]
+    line = next(
+        (
+            st
+            for st in parsed.statements
+            if first in st.lhs or any(t.name == first for t in st.terms)
+        ),
+        None,
+    )
+    where = f"model syntax line {line.line} ({line.text.strip()!r}): " if line else ""
+    return SpecificationError(
+        f"{where}variable {format_offenders(names)} of the model is neither a latent "
+        f"variable (left of '=~') nor {what}"
+    )
+
+
 def partial_key(text: str) -> tuple[str, str, str]:
     parsed = parse_syntax(text)
     s = parsed.statements[0]
@@ -113,10 +131,7 @@ def fit_survey(
     items = observed_names(parsed)
     missing_cols = [c for c in items if c not in survey.items]
     if missing_cols:
-        raise SpecificationError(
-            f"variable {format_offenders(missing_cols)} of the model is neither a latent "
-            "variable (left of '=~') nor an item of the data"
-        )
+        raise unknown_variable_error(parsed, missing_cols, "an item of the data")
     fiml = estimator == "FIML"
     matrix = survey.item_matrix(items, missing="pairwise" if fiml else "listwise")
     x = np.asarray(matrix.values, dtype=np.float64)
@@ -129,7 +144,7 @@ def fit_survey(
             rows = rows[~empty]
             w = None if w is None else w[~empty]
         report = MissingDataReport(
-            strategy="none" if not np.isnan(x).any() else "pairwise",
+            strategy="none" if not np.isnan(x).any() else "fiml",
             n_rows=report.n_rows,
             n_rows_used=int(x.shape[0]),
             n_rows_dropped=int(empty.sum()),
@@ -270,9 +285,7 @@ def fit_syntax(
     items = observed_names(parsed)
     missing_cols = [c for c in items if c not in data.columns]
     if missing_cols:
-        raise SpecificationError(
-            f"variable {format_offenders(missing_cols)} of the model is not a column of the data"
-        )
+        raise unknown_variable_error(parsed, missing_cols, "a column of the data")
     x_all = data[items].to_numpy(dtype=np.float64)
     n_rows = int(x_all.shape[0])
     if key != "FIML":
@@ -282,7 +295,7 @@ def fit_syntax(
     else:
         x, rows = x_all, data.index
     report = MissingDataReport(
-        strategy="listwise" if key != "FIML" else "pairwise",
+        strategy="listwise" if key != "FIML" else "fiml",
         n_rows=n_rows,
         n_rows_used=int(x.shape[0]),
         n_rows_dropped=n_rows - int(x.shape[0]),

@@ -19,6 +19,7 @@ from csimodels.sem import _cbsem_robust as robust
 from csimodels.sem._cbsem_compare import modification_indices
 from csimodels.sem._cbsem_diagnostics import diagnose
 from csimodels.sem._cbsem_estimate import Estimation
+from csimodels.sem._cbsem_moments import SampleMoments
 from csimodels.sem._cbsem_result import CBSEMResult
 from csimodels.sem._cbsem_tables import group_matrices, parameter_frame
 from csimodels.sem.index import index_weights, respondent_indices
@@ -40,7 +41,7 @@ def build_result(
     *,
     syntax: str,
     spec: ModelSpec | None,
-    x: FloatArray,
+    x: FloatArray | SampleMoments,
     columns: list[str],
     rows: pd.Index,
     report: MissingDataReport,
@@ -401,7 +402,7 @@ def _scores_and_indices(
     est: Estimation,
     *,
     spec: ModelSpec | None,
-    x: FloatArray,
+    x: FloatArray | SampleMoments,
     columns: list[str],
     rows: pd.Index,
     weights: FloatArray | None,
@@ -435,7 +436,10 @@ def _scores_and_indices(
         return scores, indices, resp_idx
     obs_pos = {v: i for i, v in enumerate(observed)}
     wfs = c_mat[np.ix_(lat_idx, obs_idx)] @ np.linalg.inv(sigma)  # latent x observed
-    xo = x[:, [columns.index(c) for c in observed]]
+    if isinstance(x, SampleMoments):  # out of core: no rows, so no factor scores
+        xo = np.empty((0, len(observed)))
+    else:
+        xo = x[:, [columns.index(c) for c in observed]]
     if estimator != "FIML" and est.ordinal is None:
         sc = (xo - frame.mean) @ wfs.T
         scores = pd.DataFrame(sc, index=rows, columns=pd.Index(latent))[construct_order]
@@ -476,6 +480,15 @@ def _scores_and_indices(
     lower, upper = scales
     lower = lower[[columns.index(i) for i in item_order]]
     upper = upper[[columns.index(i) for i in item_order]]
+    if isinstance(x, SampleMoments):  # the index is linear: the index of the mean answers
+        item_means = x.select([columns.index(i) for i in item_order]).mean
+        mean_index = respondent_indices(item_means[None, :], v, lower, upper, blocks)[0]
+        names = list(spec.construct_names)
+        indices = pd.DataFrame(
+            {"index": mean_index, "label": [labels[c] for c in names]},
+            index=pd.Index(names, name="construct"),
+        )
+        return scores, indices, pd.DataFrame(index=rows, columns=pd.Index(names), dtype=float)
     xi = x[:, [columns.index(i) for i in item_order]]
     missing_any: NDArray[np.bool_] = np.asarray(np.isnan(xi).any(axis=1), dtype=bool)
     filled = np.where(np.isnan(xi), 0.0, xi)

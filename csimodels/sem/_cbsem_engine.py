@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from csimodels.sem._cbsem_moments import SampleMoments
 from csimodels.sem._cbsem_ordinal import OrdinalMoments
 from csimodels.sem._cbsem_ram import RamModel
 
@@ -45,7 +46,7 @@ class ModelFrame:
     def __init__(
         self,
         ram: RamModel,
-        x: FloatArray,
+        x: FloatArray | SampleMoments,
         columns: list[str],
         estimator: str,
         weights: FloatArray | None,
@@ -63,7 +64,8 @@ class ModelFrame:
         observed = list(ram.observed)
         self.observed = observed
         order = [columns.index(c) for c in observed]
-        xo = x[:, order]
+        moments = x.select(order) if isinstance(x, SampleMoments) else None
+        xo: Any = moments if isinstance(x, SampleMoments) else x[:, order]
         self.x = xo
         self.n = int(xo.shape[0])
         n = self.n
@@ -72,21 +74,27 @@ class ModelFrame:
         #: weights normalised over all groups to sum to N (lavaan's "total"); set by
         #: the caller for multigroup fits
         self.n_w = float(xo.shape[0])
-        if weights is None:
+        w: FloatArray
+        if moments is not None:
+            w = np.empty(0)  # out of core: the moments are given, no rows
+        elif weights is None:
             w = np.full(n, 1.0 / n)
         else:
             w = weights / weights.sum()
         self.w = w
-        if estimator == "FIML":
+        if estimator == "FIML" and moments is None:
             mean = np.nanmean(xo, axis=0)
             filled = np.where(np.isnan(xo), mean, xo)
             s = np.cov(filled, rowvar=False, bias=True)
-        else:
+        elif moments is None:
             mean = w @ xo
             dev = xo - mean
             s = (dev * w[:, None]).T @ dev
             if estimator != "ML":
                 s = s * n / (n - 1)
+        else:  # out of core: ML moments given (divisor the total weight)
+            mean = moments.mean.copy()
+            s = moments.cov * (1.0 if estimator == "ML" else n / (n - 1))
         if ordinal is not None:  # the moments are the polychorics (and thresholds)
             mean = np.zeros(len(observed))
             pos = [ordinal.items.index(c) for c in observed]

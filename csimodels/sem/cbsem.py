@@ -37,9 +37,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from csimodels._settings import Settings
+from csimodels.data._dask_tasks import as_dask_source
 from csimodels.data.survey import SurveyData
 from csimodels.errors import DataValidationError, InvalidParameterError, format_offenders
 from csimodels.inference import Bootstrap, as_bootstrap
+from csimodels.results import SegmentedResult
 from csimodels.sem import _cbsem_robust as robust
 from csimodels.sem._cbsem_compare import compare_pls_cbsem
 from csimodels.sem._cbsem_options import (
@@ -170,8 +172,11 @@ class CBSEM(Settings):
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
+        data : SurveyData, DataFrame, dask DataFrame or parquet path
             One column per observed variable of the model (and the ``group`` column).
+            A dask DataFrame or a parquet file or directory is fitted out of core from
+            its weighted moments (ML without weights, GLS, ULS; multigroup ML; the
+            same numbers), see :mod:`csimodels.sem._cbsem_dask`.
         estimator : str
             One of :data:`CBSEM_ESTIMATORS` ("ML", "MLR", "GLS", "ULS", "WLS",
             "DWLS", "WLSMV", "FIML").
@@ -261,6 +266,13 @@ class CBSEM(Settings):
             "inference": inference,
             "level": level,
         }
+        source = as_dask_source(data, owner="CBSEM.fit")
+        if source is not None:  # out of core: weighted moments per partition
+            from csimodels.sem._cbsem_dask import fit_dask
+
+            return fit_dask(
+                self, source, options, by=by, min_segment_size=min_segment_size, on_error=on_error
+            )
         if by is not None:
             return self._fit_by(data, by, options, min_segment_size, on_error, n_jobs)
         result, conditions = self.fit_collect(data, **options)
@@ -320,22 +332,7 @@ class CBSEM(Settings):
             headline=("fit",),
             settings={"model": "CBSEM", "method": "cbsem", "estimator": options["estimator"]},
         )
-        measures = ["chi2", "df", "p_value", "cfi", "tli", "rmsea", "srmr"]
-        fitted = {k: v for k, v in out.segments.items() if isinstance(v, CBSEMResult)}
-        fits = {label: res.fit["value"].reindex(measures) for label, res in fitted.items()}
-        fit_table = pd.DataFrame(fits).T
-        fit_table.index.name = "segment"
-        std = {}
-        for label, res in fitted.items():
-            body = res.parameters[res.parameters["op"].isin(["=~", "~"])]
-            std[label] = pd.Series(
-                body["std_estimate"].to_numpy(),
-                index=pd.MultiIndex.from_frame(body[["lhs", "op", "rhs"]]),
-            )
-        overview = {"fit": fit_table}
-        if std:
-            overview["std_estimates"] = pd.DataFrame(std)
-        return out.model_copy(update={"overview": overview})
+        return segment_overview(out)
 
     def fit_collect(
         self,
@@ -437,6 +434,26 @@ class CBSEM(Settings):
             boot=boot,
             robust=robust_fiml,
         )
+
+
+def segment_overview(out: SegmentedResult) -> SegmentedResult:
+    """The overview tables of a ``fit(by=...)``: fit measures and standardised estimates."""
+    measures = ["chi2", "df", "p_value", "cfi", "tli", "rmsea", "srmr"]
+    fitted = {k: v for k, v in out.segments.items() if isinstance(v, CBSEMResult)}
+    fits = {label: res.fit["value"].reindex(measures) for label, res in fitted.items()}
+    fit_table = pd.DataFrame(fits).T
+    fit_table.index.name = "segment"
+    std = {}
+    for label, res in fitted.items():
+        body = res.parameters[res.parameters["op"].isin(["=~", "~"])]
+        std[label] = pd.Series(
+            body["std_estimate"].to_numpy(),
+            index=pd.MultiIndex.from_frame(body[["lhs", "op", "rhs"]]),
+        )
+    overview = {"fit": fit_table}
+    if std:
+        overview["std_estimates"] = pd.DataFrame(std)
+    return out.model_copy(update={"overview": overview})
 
 
 def fit_cbsem(

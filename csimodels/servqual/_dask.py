@@ -145,18 +145,6 @@ def _partition(
 # ---------------------------------------------------------------------------
 
 
-def _row(st: eng.MeanStats) -> list[float]:
-    return [
-        float(st.mean[0]),
-        float(st.std_error[0]),
-        float(st.ci_lower[0]),
-        float(st.ci_upper[0]),
-        float(st.statistic[0]),
-        float(st.p_value[0]),
-        int(st.n[0]),
-    ]
-
-
 def _one(sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: np.atleast_1d(v) for k, v in sums.items()}
 
@@ -178,12 +166,12 @@ def scores_from_sums(
         dim_p = np.array([item_p[owner == d].mean() for d in range(n_dims)])
     rows: dict[str, list[float]] = {}
     for name in ("unweighted", "item_mean"):
-        rows[name] = _row(eng.stats_from_sums(_one(s[name]), level))
+        rows[name] = eng.stats_from_sums(_one(s[name]), level).first_row()
     n_imp = contrib_pr = contrib_ag = np.full(n_dims, np.nan)
     if "per_respondent" in s:
-        rows["weighted_per_respondent"] = _row(
-            eng.stats_from_sums(_one(s["per_respondent"]), level)
-        )
+        rows["weighted_per_respondent"] = eng.stats_from_sums(
+            _one(s["per_respondent"]), level
+        ).first_row()
         inf = stats["influence"]
         n_ok = int(inf["n"])
         sbar, gbar = mean(s["s_ok"]), mean(s["g_ok"])

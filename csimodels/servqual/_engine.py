@@ -34,6 +34,18 @@ class MeanStats:
     p_value: FloatArray
     n: NDArray[np.int64]
 
+    def first_row(self) -> list[float]:
+        """The first column as a row of an overall-scores table (mean ... n)."""
+        return [
+            float(self.mean[0]),
+            float(self.std_error[0]),
+            float(self.ci_lower[0]),
+            float(self.ci_upper[0]),
+            float(self.statistic[0]),
+            float(self.p_value[0]),
+            int(self.n[0]),
+        ]
+
 
 def column_means(x: FloatArray, w: FloatArray | None) -> FloatArray:
     """(Weighted) column means ignoring NaN."""

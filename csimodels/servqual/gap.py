@@ -140,16 +140,7 @@ def _score(
         if x.size == 0:
             rows[name] = [np.nan] * 6 + [0]
             return
-        st = _test(x[:, None], wx, level, use_test)
-        rows[name] = [
-            float(st.mean[0]),
-            float(st.std_error[0]),
-            float(st.ci_lower[0]),
-            float(st.ci_upper[0]),
-            float(st.statistic[0]),
-            float(st.p_value[0]),
-            int(st.n[0]),
-        ]
+        rows[name] = _test(x[:, None], wx, level, use_test).first_row()
 
     wc = None if w is None else w[complete]
     add("unweighted", dim_g[complete].mean(axis=1), wc, test)

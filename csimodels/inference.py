@@ -226,8 +226,8 @@ class Bootstrap(Settings):
         a size such as ``"512MB"`` / ``"2GiB"`` (stored as bytes); None: the engine's
         default (about 1 GiB). Numbers do not depend on it. ``fit(memory_budget=...)``
         still works; giving both with different values raises. The PLS bootstrap (in
-        memory and on dask) streams within it; the CB-SEM and driver bootstraps hold
-        one resample at a time and do not need it.
+        memory and on dask) streams within it; the CB-SEM and driver bootstraps work
+        in fixed chunks of resamples (``chunk_size``) and do not read it.
 
     Examples
     --------

@@ -187,16 +187,20 @@ def build_result(
     if est.ordinal is not None:
         frame0 = est.frames[0]
         th = params[params["op"] == "|"]
+        is_th = ~np.asarray(frame0.th_is_mean, dtype=bool)
         threshold_table = pd.DataFrame(
             {
                 "item": th["lhs"].to_numpy(),
                 "threshold": th["rhs"].to_numpy(),
-                "sample": np.asarray(frame0.sample_th, dtype=np.float64),
+                "sample": np.asarray(frame0.sample_th, dtype=np.float64)[is_th],
                 "estimate": th["estimate"].to_numpy(),
                 "std_error": th["std_error"].to_numpy(),
             }
         ).set_index(["item", "threshold"])
-        polychoric = pd.DataFrame(frame0.s.copy(), index=observed, columns=observed)
+        item_pos = [est.ordinal.items.index(v) for v in observed]
+        polychoric = pd.DataFrame(
+            est.ordinal.correlation[np.ix_(item_pos, item_pos)], index=observed, columns=observed
+        )
     labels = (
         {c.name: c.label or c.name for c in spec.constructs}
         if spec is not None

@@ -90,7 +90,7 @@ class ModelFrame:
         if ordinal is not None:  # the moments are the polychorics (and thresholds)
             mean = np.zeros(len(observed))
             pos = [ordinal.items.index(c) for c in observed]
-            s = ordinal.correlation[np.ix_(pos, pos)]
+            s = ordinal.cov[np.ix_(pos, pos)]
         self.mean = mean
         s = np.atleast_2d(s)
         self.s = s
@@ -158,32 +158,41 @@ class ModelFrame:
         iu = np.triu_indices(q, 1)
         pair_pos[iu] = np.arange(iu[0].size)
         m = vi.size
-        src = np.concatenate(
-            [th_order, np.where(vi == vj, -1, n_th_all(ordinal) + pair_pos[pa, pb])]
-        )
+        # a continuous item's variance is a moment (after the thresholds and means);
+        # an ordinal item's unit diagonal is not
+        numeric = np.asarray(ordinal.is_numeric, dtype=bool)
+        var_pos = np.full(q, -1, dtype=np.intp)
+        var_pos[numeric] = n_th_all(ordinal) + np.arange(int(numeric.sum()))
+        diag_src = var_pos[np.asarray(perm)[vi]]
+        off = n_th_all(ordinal) + int(numeric.sum()) + pair_pos[pa, pb]
+        src = np.concatenate([th_order, np.where(vi == vj, diag_src, off)])
         total = n_th + m
         gamma = np.zeros((total, total))
         ok = np.flatnonzero(src >= 0)
         gamma[np.ix_(ok, ok)] = ordinal.gamma[np.ix_(src[ok], src[ok])]
         self.gamma = gamma
         diag_mom = n_th + np.flatnonzero(vi == vj)
+        unit_mom = n_th + np.flatnonzero((vi == vj) & ~numeric[np.asarray(perm)[vi]])
+        self.th_is_mean = [ordinal.threshold_names[i].endswith("~1") for i in th_order]
         est = self.estimator
         if est == "ULS":
             wmat = np.eye(total)
         elif est == "DWLS":
             d = np.diag(gamma).copy()
-            d[diag_mom] = 1.0
+            d[unit_mom] = 1.0
             wmat = np.diag(1.0 / d)
         elif est == "WLS":
             wmat = np.zeros((total, total))
             wmat[np.ix_(ok, ok)] = np.linalg.inv(gamma[np.ix_(ok, ok)])
-            wmat[diag_mom, diag_mom] = 1.0
+            wmat[unit_mom, unit_mom] = 1.0
         else:  # pragma: no cover - guarded by the public layer
             raise ValueError(f"estimator {est!r} does not take ordinal items")
         self.wmat = wmat
         self.sample_th = np.concatenate(ordinal.thresholds)[th_order]
         self.moments = np.concatenate([self.sample_th, self.s[self.vech]])
         self.diag_moments = diag_mom
+        #: the ordinal items' unit diagonal (weight 1, no sampling variance)
+        self.unit_moments = unit_mom
 
     def moment_jacobian(self, theta: FloatArray) -> FloatArray:
         """Δ = ∂(model moments)/∂θ' (moments × free parameters), ordinal layout."""

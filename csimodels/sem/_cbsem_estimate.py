@@ -133,7 +133,7 @@ def estimate(
     df = moments - q
     th_names = (
         [
-            f"{o}|{n.rsplit('|', 1)[1]}"
+            f"{o} ~ 1" if n.endswith("~1") else f"{o}|{n.rsplit('|', 1)[1]}"
             for n, o in zip(frames[0].th_names, frames[0].th_owner, strict=True)
         ]
         if ordinal is not None
@@ -197,14 +197,24 @@ def estimate(
         names=names,
         ordinal=ordinal,
     )
-    if ordinal is not None and estimator == "WLSMV" and not singular_info:
+    if ordinal is not None and not singular_info:
         frame = frames[0]
         delta = frame.moment_jacobian(theta)
         wd = frame.wmat @ delta
-        meat = wd.T @ frame.gamma @ wd
         h_inv = np.linalg.inv(h)
+        if estimator == "WLSMV":
+            meat = wd.T @ frame.gamma @ wd
+            est.se_type = "robust.sem"
+        else:
+            # the unit diagonal of the ordinal items is not a sampled moment: only the
+            # other moments carry sampling variance (lavaan's (Δ'WΔ)⁻¹ of the model
+            # without them, so that the dependent residual variances get none of
+            # their own)
+            w0 = frame.wmat.copy()
+            w0[frame.unit_moments, :] = 0.0
+            w0[:, frame.unit_moments] = 0.0
+            meat = delta.T @ w0 @ delta
         est.vcov = np.asarray(h_inv @ meat @ h_inv / n_eff, dtype=np.float64)
-        est.se_type = "robust.sem"
     if estimator == "MLR" and not singular_info:
         from csimodels.sem._cbsem_robust import huber_white
 
@@ -223,7 +233,9 @@ def dependent_variances(table: ParTable, frame: engine.ModelFrame) -> set[str]:
     """
     if frame.ordinal is None:
         return set()
-    observed = set(frame.observed)
+    numeric = frame.ordinal.is_numeric
+    observed = {v for v, num in zip(frame.ordinal.items, numeric, strict=True) if not num}
+    observed &= set(frame.observed)
     free_theta = {
         r.lhs
         for r in table.rows

@@ -220,7 +220,16 @@ def global_fit(est: Any) -> tuple[dict[str, float], list[FloatArray]]:
         base_chi2 = 2 * n_eff * base_f
         loglik = unrestricted = float("nan")
         sigma, _, _ = frame.sigma(theta)
+        # lavaan (categorical): Bentler's residuals without the mean part and with the
+        # diagonal (the continuous items' variances) counted as zero
         srmr_value, r = srmr(frame.s, sigma)
+        srmr_value = math.sqrt(
+            max(
+                srmr_value**2
+                - float(np.sum(np.diag(r) ** 2)) / (r.shape[0] * (r.shape[0] + 1) / 2),
+                0.0,
+            )
+        )
         resid.append(r)
     else:
         chi2 = 2 * n_eff * f

@@ -411,16 +411,39 @@ class OrdinalMoments:
     unobserved: dict[str, list[float]]
     at_bound: list[tuple[str, str]]
     converged: bool
+    #: per item: True for a continuous item (mixed fits); empty when every item is ordinal
+    numeric: list[bool] = field(default_factory=list)
+    #: continuous items' variances on the diagonal, their covariances and polyserial
+    #: correlations × SD off it (lavaan's ``cor2cov``); None: the correlation matrix
+    covariance: FloatArray | None = None
 
     @property
     def n_thresholds(self) -> int:
+        """Thresholds and (for continuous items) means: the first block of moments."""
         return sum(t.size for t in self.thresholds)
 
     @property
+    def is_numeric(self) -> list[bool]:
+        return list(self.numeric) if self.numeric else [False] * len(self.items)
+
+    @property
+    def n_numeric(self) -> int:
+        return sum(self.is_numeric)
+
+    @property
+    def cov(self) -> FloatArray:
+        return self.correlation if self.covariance is None else self.covariance
+
+    @property
     def vector(self) -> FloatArray:
+        """Thresholds and means, continuous items' variances, then the off-diagonal
+        (co)variances (lavaan's ``wls.obs`` order, with means instead of −means)."""
         p = len(self.items)
         iu = np.triu_indices(p, 1)
-        return np.concatenate([np.concatenate(self.thresholds), self.correlation[iu]])
+        num = np.flatnonzero(self.is_numeric)
+        return np.concatenate(
+            [np.concatenate(self.thresholds), np.diag(self.cov)[num], self.cov[iu]]
+        )
 
 
 def _adjust_2x2(pairs: _Pairs, n_categories: list[int], items: list[str]) -> list[tuple[str, str]]:
@@ -528,6 +551,34 @@ def _nacov(codes: IntArray, tau: list[FloatArray], pairs: _Pairs, rho: FloatArra
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     n_th = int(starts[-1])
     npairs = pairs.first.size
+    sc_th, sc_cor, a21 = ordinal_scores(codes, tau, pairs, rho)
+    sc = np.concatenate([sc_th, sc_cor], axis=1)
+    inner = sc.T @ sc
+    a11 = np.zeros((n_th, n_th))
+    for j in range(p):
+        block = slice(int(starts[j]), int(starts[j + 1]))
+        a11[block, block] = inner[block, block]
+    a11_inv = np.linalg.inv(a11)
+    a22_inv = 1.0 / np.diag(inner)[n_th:]
+    b_inv = np.zeros((n_th + npairs, n_th + npairs))
+    b_inv[:n_th, :n_th] = a11_inv
+    b_inv[n_th:, :n_th] = -(a22_inv[:, None] * a21) @ a11_inv
+    b_inv[n_th:, n_th:] = np.diag(a22_inv)
+    acov = b_inv @ inner @ b_inv.T
+    return np.asarray(n * acov, dtype=np.float64)
+
+
+def ordinal_scores(
+    codes: IntArray, tau: list[FloatArray], pairs: _Pairs, rho: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Casewise scores of the thresholds (n × thresholds) and of the polychorics
+    (n × pairs), and ``A21`` (pairs × thresholds): the cross-products of each pair's
+    ρ-score with its bivariate threshold scores (lavaan's ``muthen1984``)."""
+    n, p = codes.shape
+    sizes = [t.size for t in tau]
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    n_th = int(starts[-1])
+    npairs = pairs.first.size
     kmax = pairs.counts.shape[1]
     bounds = _boundaries(tau, kmax)
     # univariate threshold scores: d log P(y_j = c) / d tau_jm
@@ -590,17 +641,4 @@ def _nacov(codes: IntArray, tau: list[FloatArray], pairs: _Pairs, rho: FloatArra
                 (weight[q, :, m - 1] * d2_up[q, :, m - 1]).sum()
                 + (weight[q, :, m] * d2_lo[q, :, m]).sum()
             )
-    sc = np.concatenate([sc_th, sc_cor], axis=1)
-    inner = sc.T @ sc
-    a11 = np.zeros((n_th, n_th))
-    for j in range(p):
-        block = slice(int(starts[j]), int(starts[j + 1]))
-        a11[block, block] = inner[block, block]
-    a11_inv = np.linalg.inv(a11)
-    a22_inv = 1.0 / np.diag(inner)[n_th:]
-    b_inv = np.zeros((n_th + npairs, n_th + npairs))
-    b_inv[:n_th, :n_th] = a11_inv
-    b_inv[n_th:, :n_th] = -(a22_inv[:, None] * a21) @ a11_inv
-    b_inv[n_th:, n_th:] = np.diag(a22_inv)
-    acov = b_inv @ inner @ b_inv.T
-    return np.asarray(n * acov, dtype=np.float64)
+    return sc_th, sc_cor, a21

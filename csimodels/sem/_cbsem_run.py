@@ -100,6 +100,7 @@ def fit_survey(
     *,
     estimator: str,
     ordinal: bool,
+    ordered: tuple[str, ...] = (),
     group: str | None = None,
     group_equal: tuple[str, ...] = (),
     group_partial: tuple[tuple[str, str, str], ...] = (),
@@ -209,7 +210,7 @@ def fit_survey(
         if scales is not None:
             for j, item in enumerate(items):
                 scale_map[item] = (float(scales[0][j]), float(scales[1][j]))
-        om = ordinal_moments(x, items, list(table.observed), scale_map, conditions)
+        om = ordinal_moments(x, items, list(table.observed), scale_map, conditions, ordered)
     est = estimate(table, groups, items, estimator, ordinal=om, conditions=conditions)
     result = build_result(
         est,

@@ -113,7 +113,15 @@ def standardized(est: Estimation, theta: FloatArray) -> FloatArray:
                 std[k] = v / math.sqrt(prod) if prod > 0 else np.nan
     parts = [std]
     if est.ordinal is not None:
-        parts.append(np.asarray(theta[est.table.n_free :], dtype=np.float64))
+        # thresholds are on the unit-variance scale already; a continuous item's mean
+        # is divided by its implied standard deviation
+        frame = est.frames[0]
+        extra = np.asarray(theta[est.table.n_free :], dtype=np.float64).copy()
+        _, c0, _ = cache[0]
+        for k, (is_mean, owner) in enumerate(zip(frame.th_is_mean, frame.th_owner, strict=True)):
+            if is_mean:
+                extra[k] /= math.sqrt(c0[pos[owner], pos[owner]])
+        parts.append(extra)
     if est.table.defined:
         parts.append(defined_values(est, std))
     return np.concatenate(parts)
@@ -189,11 +197,12 @@ def parameter_frame(
         frame = est.frames[0]
         for k, (name, owner) in enumerate(zip(frame.th_names, frame.th_owner, strict=True)):
             pos = table.n_free + k
+            is_mean = frame.th_is_mean[k]
             rows.append(
                 _row(
                     owner,
-                    "|",
-                    name.rsplit("|", 1)[1],
+                    "~1" if is_mean else "|",
+                    "" if is_mean else name.rsplit("|", 1)[1],
                     1,
                     "",
                     True,

@@ -369,6 +369,7 @@ class CBSEM(Settings):
             )
         parsed, zero, syntax, spec = self._parsed()
         observed = observed_names(parsed)
+        ordered_items: tuple[str, ...] = ()
         if isinstance(ordered, bool):
             ordinal = ordered
         else:
@@ -379,14 +380,11 @@ class CBSEM(Settings):
                     f"parameter 'ordered' of CBSEM.fit names {format_offenders(unknown)}, "
                     "which are not observed variables of the model"
                 )
-            rest = [v for v in observed if v not in items]
-            if items and rest:
-                raise InvalidParameterError(
-                    "parameter 'ordered' of CBSEM.fit: mixed continuous and ordinal items "
-                    f"are not supported yet ({format_offenders(rest)} would be continuous); "
-                    "declare every observed variable ordered, or none"
-                )
             ordinal = bool(items)
+            # a strict subset: the other items are continuous (polyserial correlations)
+            ordered_items = tuple(v for v in observed if v in items)
+            if len(ordered_items) == len(observed):
+                ordered_items = ()
         key = check_estimator(est_key, ordinal)
         equal = tuple(str(v) for v in group_equal)
         unknown_eq = sorted(set(equal) - set(GROUP_EQUAL))
@@ -405,6 +403,7 @@ class CBSEM(Settings):
             survey,
             estimator=key,
             ordinal=ordinal,
+            ordered=ordered_items,
             group=group,
             group_equal=equal,
             group_partial=partial,

@@ -1,0 +1,211 @@
+"""Mixed continuous and ordinal items in CB-SEM (``ordered=`` a subset), checked against
+lavaan 0.6-14.
+
+The golden CSVs in tests/fixtures/lavaan/mixed/ were written by
+tests/fixtures/lavaan/make_mixed_fixtures.R: the Holzinger-Swineford CFA with x1-x3 cut
+in R into 4 ordered categories and x4-x9 continuous (``cfa(..., ordered = c("x1",
+"x2", "x3"))`` with DWLS, WLSMV and WLS), lavaan's sample statistics of that set
+(``lavInspect(fit, "wls.obs")`` and ``"gamma"``), and an ECSI-like structural model on
+mobi with the IMAG and CUSA items ordinal (WLSMV). lavaan keeps the continuous items'
+*negative* means among its thresholds; csimodels keeps them with their sign, so those
+entries (and their rows and columns of Γ) are compared after a sign change.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import csimodels as csi
+from csimodels.errors import DataValidationError, InvalidParameterError
+from csimodels.sem._cbsem_mixed import mixed_moments
+from csimodels.sem.cbsem import CBSEMResult
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lavaan" / "mixed"
+ITEMS = [f"x{i}" for i in range(1, 10)]
+CFA = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+MOBI = """
+IMAG =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+CUEX =~ CUEX1 + CUEX2 + CUEX3
+CUSA =~ CUSA1 + CUSA2 + CUSA3
+CUSL =~ CUSL1 + CUSL2 + CUSL3
+CUEX ~ IMAG
+CUSA ~ IMAG + CUEX
+CUSL ~ CUSA
+"""
+MOBI_ORDERED = [f"IMAG{i}" for i in range(1, 6)] + [f"CUSA{i}" for i in range(1, 4)]
+MEASURES = [
+    "npar",
+    "chisq",
+    "df",
+    "pvalue",
+    "baseline.chisq",
+    "baseline.df",
+    "cfi",
+    "tli",
+    "rmsea",
+    "rmsea.ci.lower",
+    "rmsea.ci.upper",
+    "srmr",
+]
+SCALED = [
+    "chisq.scaled",
+    "pvalue.scaled",
+    "chisq.scaling.factor",
+    "baseline.chisq.scaled",
+    "cfi.scaled",
+    "tli.scaled",
+    "rmsea.scaled",
+]
+
+
+@pytest.fixture(scope="module")
+def hs_mixed() -> pd.DataFrame:
+    return pd.read_csv(FIXTURES / "hs_mixed_data.csv")
+
+
+def _fit(syntax: str, data: pd.DataFrame, estimator: str, ordered: list[str]) -> CBSEMResult:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res: CBSEMResult = csi.CBSEM(syntax).fit(data, estimator=estimator, ordered=ordered)
+    return res
+
+
+def _lavaan(case: str) -> tuple[pd.DataFrame, pd.Series]:
+    pe = pd.read_csv(FIXTURES / f"{case}_pe.csv", keep_default_na=False, na_values=["NA"])
+    fm = pd.read_csv(FIXTURES / f"{case}_fm.csv").set_index("measure")["value"]
+    return pe.set_index(["lhs", "op", "rhs"]), fm
+
+
+# -- the sample statistics ------------------------------------------------------------------
+
+
+def test_mixed_sample_statistics_match_lavaan(hs_mixed: pd.DataFrame) -> None:
+    m = mixed_moments(hs_mixed[ITEMS].to_numpy(dtype=float), ITEMS, [False] * 3 + [True] * 6)
+    obs = pd.read_csv(FIXTURES / "hs_mixed_wls_obs.csv")
+    sign = np.where(obs["moment"].str.endswith("~1"), -1.0, 1.0)
+    assert m.threshold_names == list(obs["moment"][:15])
+    # thresholds, means, variances, covariances, polyserial and polychoric correlations
+    np.testing.assert_allclose(m.vector, obs["value"].to_numpy() * sign, rtol=1e-6, atol=1e-9)
+    gamma = pd.read_csv(FIXTURES / "hs_mixed_gamma.csv", index_col=0).to_numpy()
+    np.testing.assert_allclose(m.gamma, gamma * np.outer(sign, sign), rtol=1e-5, atol=1e-7)
+    # the correlation scale: ordinal diagonals 1, continuous items' variances apart
+    assert np.allclose(np.diag(m.correlation), 1.0)
+    np.testing.assert_allclose(np.diag(m.cov)[3:], m.vector[15:21])
+
+
+def test_polyserial_is_invariant_to_linear_recoding() -> None:
+    rng = np.random.default_rng(3)
+    z = rng.multivariate_normal([0, 0], [[1, 0.5], [0.5, 1]], size=600)
+    x = np.column_stack([z[:, 0], np.digitize(z[:, 1], [-0.6, 0.2, 1.0])])
+    base = mixed_moments(x, ["y", "o"], [True, False])
+    moved = mixed_moments(x * [3.0, 1.0] + [10.0, 0.0], ["y", "o"], [True, False])
+    flipped = mixed_moments(x * [-1.0, 1.0], ["y", "o"], [True, False])
+    rho = base.correlation[0, 1]
+    assert moved.correlation[0, 1] == pytest.approx(rho, abs=1e-10)
+    assert flipped.correlation[0, 1] == pytest.approx(-rho, abs=1e-10)
+    assert rho == pytest.approx(0.5, abs=0.06)  # the latent correlation, recovered
+
+
+# -- the models -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "estimator", "syntax", "ordered", "data"),
+    [
+        ("hs_mixed_dwls", "DWLS", CFA, ["x1", "x2", "x3"], "hs"),
+        ("hs_mixed_wlsmv", "WLSMV", CFA, ["x1", "x2", "x3"], "hs"),
+        ("hs_mixed_wls", "WLS", CFA, ["x1", "x2", "x3"], "hs"),
+        ("mobi_mixed_wlsmv", "WLSMV", MOBI, MOBI_ORDERED, "mobi"),
+    ],
+)
+def test_mixed_fits_match_lavaan(
+    hs_mixed: pd.DataFrame,
+    mobi: pd.DataFrame,
+    case: str,
+    estimator: str,
+    syntax: str,
+    ordered: list[str],
+    data: str,
+) -> None:
+    frame = hs_mixed[ITEMS] if data == "hs" else mobi
+    res = _fit(syntax, frame, estimator, ordered)
+    lav, fm = _lavaan(case)
+    params = res.parameters
+    # every free lavaan parameter is in the table (intercepts of the continuous items,
+    # thresholds of the ordinal ones); ours has no fixed zero means or scale factors
+    assert int((params["free"]).sum()) == int((lav["free"] > 0).sum())
+    for _, row in params.iterrows():
+        key = (row["lhs"], row["op"], row["rhs"])
+        ref = lav.loc[key] if key in lav.index else lav.loc[(key[2], key[1], key[0])]
+        assert row["free"] == bool(ref["free"] > 0), key
+        assert row["estimate"] == pytest.approx(ref["est"], rel=1e-5, abs=1e-8), key
+        assert row["std_estimate"] == pytest.approx(ref["est.std"], rel=1e-5, abs=1e-8), key
+        assert row["std_std_error"] == pytest.approx(ref["std.se"], rel=1e-5, abs=1e-8), key
+        if row["free"]:
+            assert row["std_error"] == pytest.approx(ref["se"], rel=1e-5), key
+            assert row["ci_lower"] == pytest.approx(ref["ci.lower"], rel=1e-5, abs=1e-8), key
+        else:  # the ordinal items' residual variances: 1 - R², no SE (as lavaan)
+            assert np.isnan(row["std_error"])
+    ours = res.fit_measures["value"]
+    for name in MEASURES + (SCALED if estimator == "WLSMV" else []):
+        assert float(ours[name]) == pytest.approx(float(fm[name]), rel=1e-5, abs=1e-8), name
+    if estimator == "WLSMV":
+        assert float(res.fit.loc["shift", "value"]) == pytest.approx(
+            float(fm["shift.parameter"]), rel=1e-5
+        )
+    assert res.converged
+    assert res.settings["se"] == ("robust.sem" if estimator == "WLSMV" else "standard")
+
+
+def test_mixed_result_tables_and_json(hs_mixed: pd.DataFrame) -> None:
+    before = hs_mixed.copy()
+    res = _fit(CFA, hs_mixed[ITEMS], "WLSMV", ["x1", "x2", "x3"])
+    pd.testing.assert_frame_equal(hs_mixed, before)
+    # thresholds only for the ordinal items, the correlation matrix on its scale
+    assert sorted(set(res.thresholds.index.get_level_values("item"))) == ["x1", "x2", "x3"]
+    np.testing.assert_allclose(res.thresholds["estimate"], res.thresholds["sample"])
+    assert np.allclose(np.diag(res.polychoric.to_numpy()), 1.0)
+    means = res.parameters[res.parameters["op"] == "~1"].set_index("lhs")["estimate"]
+    np.testing.assert_allclose(means.loc[ITEMS[3:]], hs_mixed[ITEMS[3:]].mean(), rtol=1e-10)
+    assert CBSEMResult.from_json(res.to_json()) == res
+
+
+# -- bad input and diagnostics ----------------------------------------------------------------
+
+
+def test_ordered_item_with_one_category_is_named(hs_mixed: pd.DataFrame) -> None:
+    data = hs_mixed[ITEMS].assign(x2=3)
+    with pytest.raises(DataValidationError, match=r"ordinal item 'x2' has a single observed"):
+        _fit(CFA, data, "DWLS", ["x1", "x2", "x3"])
+
+
+def test_constant_continuous_item_is_named(hs_mixed: pd.DataFrame) -> None:
+    data = hs_mixed[ITEMS].assign(x5=4.0)
+    with pytest.raises(DataValidationError, match=r"continuous item 'x5' has no variance"):
+        _fit(CFA, data, "DWLS", ["x1", "x2", "x3"])
+
+
+def test_unknown_ordered_name_is_refused(hs_mixed: pd.DataFrame) -> None:
+    with pytest.raises(InvalidParameterError, match=r"'ordered'.*'x10'"):
+        csi.CBSEM(CFA).fit(hs_mixed[ITEMS], estimator="DWLS", ordered=["x1", "x10"])
+
+
+def test_heywood_case_is_reported_in_the_mixed_path(hs_mixed: pd.DataFrame) -> None:
+    # speed's indicators with r78 = .8, r79 = .6, r89 = .3: the one-factor solution
+    # needs λ7² = r78 r79 / r89 = 1.6 > 1, so x7's residual variance is negative
+    rng = np.random.default_rng(0)
+    a, e1, e2 = rng.normal(size=(3, len(hs_mixed)))
+    data = hs_mixed[ITEMS].copy()
+    data["x7"] = a
+    data["x8"] = 0.8 * a + 0.6 * e1
+    data["x9"] = 0.6 * a - 0.3 * e1 + np.sqrt(0.55) * e2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = csi.CBSEM(CFA).fit(data, estimator="DWLS", ordered=["x1", "x2", "x3"])
+    heywood = [str(w.message) for w in caught if "Heywood" in str(w.message)]
+    assert heywood and "x7 ~~ x7" in heywood[0] and heywood[0] in res.notes

@@ -209,3 +209,106 @@ def test_heywood_case_is_reported_in_the_mixed_path(hs_mixed: pd.DataFrame) -> N
         res = csi.CBSEM(CFA).fit(data, estimator="DWLS", ordered=["x1", "x2", "x3"])
     heywood = [str(w.message) for w in caught if "Heywood" in str(w.message)]
     assert heywood and "x7 ~~ x7" in heywood[0] and heywood[0] in res.notes
+
+
+# -- ordinal items in several groups ----------------------------------------------------------
+
+GROUP_EQUAL = {
+    "configural": [],
+    "metric": ["loadings"],
+    "scalar": ["loadings", "thresholds"],
+}
+
+
+@pytest.fixture(scope="module")
+def hs_ordgroup() -> pd.DataFrame:
+    return pd.read_csv(FIXTURES / "hs_ordgroup_data.csv")
+
+
+@pytest.mark.parametrize("step", ["configural", "metric", "scalar"])
+def test_ordinal_groups_match_lavaan(hs_ordgroup: pd.DataFrame, step: str) -> None:
+    # the nine HS tests (all ordinal) by school, WLSMV; "scalar" shares the thresholds,
+    # so lavaan frees the scale factors (x ~*~ x) and latent means of Grant-White
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = csi.CBSEM(CFA).fit(
+            hs_ordgroup,
+            estimator="WLSMV",
+            ordered=True,
+            group="school",
+            group_equal=GROUP_EQUAL[step],
+        )
+    pe = pd.read_csv(
+        FIXTURES / f"hs_ordgroup_{step}_pe.csv", keep_default_na=False, na_values=["NA"]
+    )
+    lav = pe.set_index(["lhs", "op", "rhs", "group"])
+    fm = pd.read_csv(FIXTURES / f"hs_ordgroup_{step}_fm.csv").set_index("measure")["value"]
+    assert res.group_labels == ["Pasteur", "Grant-White"]  # lavaan's order (first seen)
+    params = res.parameters
+    assert int(params["free"].sum()) == int((lav["free"] > 0).sum())
+    for _, row in params.iterrows():
+        key = (row["lhs"], row["op"], row["rhs"], row["group"])
+        if key not in lav.index:
+            key = (key[2], key[1], key[0], key[3])
+        ref = lav.loc[key]
+        assert row["free"] == bool(ref["free"] > 0), key
+        assert row["estimate"] == pytest.approx(ref["est"], rel=1e-5, abs=1e-8), key
+        assert row["std_estimate"] == pytest.approx(ref["est.std"], rel=1e-5, abs=1e-8), key
+        if row["free"]:
+            assert row["std_error"] == pytest.approx(ref["se"], rel=1e-5), key
+    if step == "scalar":
+        shared = params[(params["op"] == "|") & (params["lhs"] == "x1")]
+        assert shared.groupby("rhs")["estimate"].nunique().eq(1).all()
+        assert (params["op"] == "~*~").sum() == 9
+    ours = res.fit_measures["value"]
+    for name in MEASURES + SCALED:
+        assert float(ours[name]) == pytest.approx(float(fm[name]), rel=1e-5, abs=1e-8), name
+    assert float(ours["chisq.shift.parameters"]) == pytest.approx(
+        float(fm["shift.parameter"]), rel=1e-5
+    )
+    assert res.thresholds.index.names == ["group", "item", "threshold"]
+    assert CBSEMResult.from_json(res.to_json()) == res
+
+
+def test_group_with_an_empty_category_is_named(hs_ordgroup: pd.DataFrame) -> None:
+    data = hs_ordgroup.copy()
+    gw = data["school"] == "Grant-White"
+    data.loc[gw & (data["x4"] == 5), "x4"] = 4  # Grant-White: nobody in x4's top category
+    with pytest.raises(DataValidationError, match=r"'x4 in group Grant-White \(no 5\)'"):
+        csi.CBSEM(CFA).fit(data, estimator="WLSMV", ordered=True, group="school")
+
+
+def test_too_small_ordinal_group_is_named(hs_ordgroup: pd.DataFrame) -> None:
+    small = pd.concat(
+        [
+            hs_ordgroup[hs_ordgroup["school"] == "Pasteur"],
+            hs_ordgroup[hs_ordgroup["school"] == "Grant-White"].iloc[:40],
+        ]
+    )
+    with pytest.raises(DataValidationError, match=r"group 'Grant-White': 40 respondents"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            csi.CBSEM(CFA).fit(small, estimator="WLSMV", ordered=True, group="school")
+
+
+@pytest.mark.parametrize(
+    ("kw", "pattern"),
+    [
+        ({"ordered": ["x1", "x2", "x3"]}, r"mixed continuous and ordinal items with group="),
+        ({"ordered": False, "estimator": "ML", "group_equal": ["thresholds"]}, r"'intercepts'"),
+        ({"ordered": True, "estimator": "ML"}, r"does not take ordinal"),
+    ],
+)
+def test_unavailable_group_options_are_refused(
+    hs_mixed: pd.DataFrame, kw: dict[str, object], pattern: str
+) -> None:
+    kw.setdefault("estimator", "WLSMV")
+    with pytest.raises(InvalidParameterError, match=pattern):
+        csi.CBSEM(CFA).fit(hs_mixed, group="school", **kw)  # type: ignore[arg-type]
+
+
+def test_invariance_ladder_refuses_ordinal_estimators(hs_ordgroup: pd.DataFrame) -> None:
+    from csimodels.sem._cbsem_compare import measurement_invariance
+
+    with pytest.raises(InvalidParameterError, match=r"satorra\.2000.*ordered=True"):
+        measurement_invariance(csi.CBSEM(CFA), hs_ordgroup, group="school", estimator="WLSMV")

@@ -62,11 +62,10 @@ def build_result(
     measures, resid = fitm.global_fit(est)
     names_fit = list(fitm.FIT_MEASURES)
     if est.ordinal is not None:
-        frame0 = est.frames[0]
         measures.update(
             robust.ordinal_robust_measures(
-                frame0,
-                frame0.moment_jacobian(est.theta),
+                est.frames,
+                est.theta,
                 chi2=measures["chi2"],
                 df=est.df,
                 base_chi2=measures["baseline_chi2"],
@@ -185,22 +184,31 @@ def build_result(
     threshold_table = pd.DataFrame()
     polychoric = pd.DataFrame()
     if est.ordinal is not None:
-        frame0 = est.frames[0]
-        th = params[params["op"] == "|"]
-        is_th = ~np.asarray(frame0.th_is_mean, dtype=bool)
-        threshold_table = pd.DataFrame(
-            {
-                "item": th["lhs"].to_numpy(),
-                "threshold": th["rhs"].to_numpy(),
-                "sample": np.asarray(frame0.sample_th, dtype=np.float64)[is_th],
-                "estimate": th["estimate"].to_numpy(),
-                "std_error": th["std_error"].to_numpy(),
-            }
-        ).set_index(["item", "threshold"])
-        item_pos = [est.ordinal.items.index(v) for v in observed]
-        polychoric = pd.DataFrame(
-            est.ordinal.correlation[np.ix_(item_pos, item_pos)], index=observed, columns=observed
-        )
+        th_parts, cor_parts = [], []
+        for g, frame in enumerate(est.frames, start=1):
+            th = params[(params["op"] == "|") & (params["group"] == g)]
+            is_th = ~np.asarray(frame.th_is_mean, dtype=bool)
+            th_parts.append(
+                pd.DataFrame(
+                    {
+                        "item": th["lhs"].to_numpy(),
+                        "threshold": th["rhs"].to_numpy(),
+                        "sample": np.asarray(frame.sample_th, dtype=np.float64)[is_th],
+                        "estimate": th["estimate"].to_numpy(),
+                        "std_error": th["std_error"].to_numpy(),
+                    }
+                ).set_index(["item", "threshold"])
+            )
+            om = frame.ordinal
+            assert om is not None
+            item_pos = [om.items.index(v) for v in observed]
+            cor_parts.append(
+                pd.DataFrame(
+                    om.correlation[np.ix_(item_pos, item_pos)], index=observed, columns=observed
+                )
+            )
+        threshold_table = stack(th_parts)
+        polychoric = stack(cor_parts)
     labels = (
         {c.name: c.label or c.name for c in spec.constructs}
         if spec is not None

@@ -275,6 +275,17 @@ def measurement_invariance(
     """
     import warnings as _w
 
+    if str(estimator).upper() in ("DWLS", "WLSMV", "WLS", "ULS"):
+        from csimodels.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"parameter 'estimator' of measurement_invariance: {estimator!r} (ordinal "
+            "items) is not available for the ladder: its steps need threshold "
+            "invariance and lavaan's scaled difference test for WLSMV (satorra.2000), "
+            "which csimodels does not have yet; fit the steps yourself with "
+            "CBSEM.fit(data, ordered=True, group=..., group_equal=[], ['loadings'], "
+            "['loadings', 'thresholds']) and compare their fit, or use 'ML'/'MLR'"
+        )
     unknown = [s for s in steps if s not in INVARIANCE_STEPS]
     if unknown:
         from csimodels.errors import InvalidParameterError, format_offenders

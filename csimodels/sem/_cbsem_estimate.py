@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,6 +62,9 @@ class Estimation:
     ordinal: OrdinalMoments | None = None
     se_type: str = "standard"
     robust: dict[str, object] = field(default_factory=dict)
+    #: thresholds, means and scale factors outside the parameter table
+    #: (:class:`~._cbsem_ordinal_groups.ExtraRow`), every group
+    extra_rows: list[Any] = field(default_factory=list)
 
     @property
     def se(self) -> FloatArray:
@@ -87,10 +91,26 @@ def estimate(
     columns: list[str],
     estimator: str,
     *,
-    ordinal: OrdinalMoments | None = None,
+    ordinal: OrdinalMoments | list[OrdinalMoments] | None = None,
+    equal_thresholds: bool = False,
     conditions: Conditions,
 ) -> Estimation:
-    """Fit the model; raise for what cannot be estimated, record conditions otherwise."""
+    """Fit the model; raise for what cannot be estimated, record conditions otherwise.
+
+    ``ordinal``: the sample statistics of ordinal items (one per group for several
+    groups); ``equal_thresholds``: the groups share their thresholds (scale factors
+    and latent means free in the later groups).
+    """
+    from csimodels.sem._cbsem_ordinal_groups import place_extras
+
+    per_group = (
+        list(ordinal)
+        if isinstance(ordinal, list)
+        else [ordinal] * len(groups)
+        if ordinal is not None
+        else None
+    )
+    ordinal = per_group[0] if per_group else None
     ram = RamModel(table)
     observed = ram.observed
     unknown = [c for c in observed if c not in columns]
@@ -101,7 +121,7 @@ def estimate(
             f"variable {format_offenders(unknown)} of the model is neither a latent variable "
             "(left of '=~') nor a column of the data"
         )
-    n_th = ordinal.n_thresholds if ordinal is not None else 0
+    n_th = ordinal.n_thresholds * (1 if equal_thresholds else len(groups)) if ordinal else 0
     q_total = table.n_free + n_th
     for g in groups:
         check_moments(
@@ -114,9 +134,19 @@ def estimate(
             group=g.label if len(groups) > 1 else None,
         )
     frames = [
-        engine.ModelFrame(ram, g.x, columns, estimator, g.weights, ordinal, group=k)
+        engine.ModelFrame(
+            ram, g.x, columns, estimator, g.weights, per_group[k] if per_group else None, group=k
+        )
         for k, g in enumerate(groups)
     ]
+    extras: list[object] = []
+    extra_start = np.empty(0)
+    th_names: list[str] = []
+    if ordinal is not None:
+        extras_, extra_start, th_names = place_extras(
+            frames, table.n_free, equal_thresholds=equal_thresholds
+        )
+        extras = list(extras_)
     if len(frames) > 1 and all(g.weights is not None for g in groups):
         # lavaan's sampling.weights.normalization = "total": the weights of all groups
         # sum to N, so a group's size in the objective is the sum of its weights
@@ -128,17 +158,14 @@ def estimate(
     objective: engine.ModelFrame | engine.MultiFrame = (
         frames[0] if len(frames) == 1 else engine.MultiFrame(frames)
     )
+    if ordinal is not None and isinstance(objective, engine.MultiFrame):
+        # lavaan weights the groups' discrepancies by n_g − 1 (χ² = Σ 2 (n_g − 1) F_g);
+        # its standard errors use n_g / N (below)
+        sizes = np.array([fr.n for fr in frames], dtype=np.float64)
+        objective.share = (sizes - 1) / (sizes.sum() - len(frames))
     q = objective.free_count()
     moments = sum(f.n_moments for f in frames)
     df = moments - q
-    th_names = (
-        [
-            f"{o} ~ 1" if n.endswith("~1") else f"{o}|{n.rsplit('|', 1)[1]}"
-            for n, o in zip(frames[0].th_names, frames[0].th_owner, strict=True)
-        ]
-        if ordinal is not None
-        else []
-    )
     names = free_names(table, th_names)
     if moments - q < 0:
         raise SpecificationError(
@@ -147,7 +174,7 @@ def estimate(
         )
     x0 = start_values(ram, [f.s for f in frames], [f.mean for f in frames])
     if ordinal is not None:
-        x0 = np.concatenate([x0, frames[0].sample_th])
+        x0 = np.concatenate([x0[: table.n_free], extra_start])
     check_identified(frames, x0, names)
     theta, iterations, converged, g_max, solver = engine.optimise(objective, x0)
     f, _, h = objective.evaluate(theta)
@@ -166,7 +193,8 @@ def estimate(
             )
         )
     n = sum(fr.n for fr in frames)
-    n_eff = float(n if estimator in ("ML", "MLR", "FIML") else n - 1)
+    # least-squares estimators: Σ_g (n_g − 1), as lavaan
+    n_eff = float(n if estimator in ("ML", "MLR", "FIML") else n - len(frames))
     if estimator in ("FIML", "MLR"):
         h = engine.observed_information(objective, theta)
     try:
@@ -196,24 +224,29 @@ def estimate(
         df=df,
         names=names,
         ordinal=ordinal,
+        extra_rows=extras,
     )
     if ordinal is not None and not singular_info:
-        frame = frames[0]
-        delta = frame.moment_jacobian(theta)
-        wd = frame.wmat @ delta
-        h_inv = np.linalg.inv(h)
+        meat = np.zeros_like(h)
+        bread = np.zeros_like(h)
+        for frame in frames:
+            share = frame.n_w / n
+            delta = frame.moment_jacobian(theta)
+            wd = frame.wmat @ delta
+            bread += share * (delta.T @ wd)
+            if estimator == "WLSMV":
+                meat += share * (wd.T @ frame.gamma @ wd)
+            else:
+                # the unit diagonal of the ordinal items is not a sampled moment: only
+                # the other moments carry sampling variance (lavaan's (Δ'WΔ)⁻¹ of the
+                # model without them: the dependent residual variances get none)
+                w0 = frame.wmat.copy()
+                w0[frame.unit_moments, :] = 0.0
+                w0[:, frame.unit_moments] = 0.0
+                meat += share * (delta.T @ w0 @ delta)
         if estimator == "WLSMV":
-            meat = wd.T @ frame.gamma @ wd
             est.se_type = "robust.sem"
-        else:
-            # the unit diagonal of the ordinal items is not a sampled moment: only the
-            # other moments carry sampling variance (lavaan's (Δ'WΔ)⁻¹ of the model
-            # without them, so that the dependent residual variances get none of
-            # their own)
-            w0 = frame.wmat.copy()
-            w0[frame.unit_moments, :] = 0.0
-            w0[:, frame.unit_moments] = 0.0
-            meat = delta.T @ w0 @ delta
+        h_inv = np.linalg.inv(bread)
         est.vcov = np.asarray(h_inv @ meat @ h_inv / n_eff, dtype=np.float64)
     if estimator == "MLR" and not singular_info:
         from csimodels.sem._cbsem_robust import huber_white

@@ -387,7 +387,7 @@ class CBSEM(Settings):
                 ordered_items = ()
         key = check_estimator(est_key, ordinal)
         equal = tuple(str(v) for v in group_equal)
-        unknown_eq = sorted(set(equal) - set(GROUP_EQUAL))
+        unknown_eq = sorted(set(equal) - set(GROUP_EQUAL) - {"thresholds"})
         if unknown_eq:
             raise InvalidParameterError(
                 f"parameter 'group_equal' of CBSEM.fit: {format_offenders(unknown_eq)} "

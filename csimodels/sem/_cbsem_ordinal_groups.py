@@ -1,0 +1,126 @@
+"""Ordinal items in several groups (lavaan's delta parameterisation, ``group=``).
+
+Each group has its own thresholds, polychoric correlations and Γ (two-step, per
+group, as lavaan). The categories must be the same in every group (lavaan refuses a
+group in which a category observed elsewhere is empty). With ``group_equal``
+containing ``"thresholds"`` the thresholds are shared, and — lavaan's rule for the
+delta parameterisation — the scale factors ``Δ`` of the latent responses and the
+latent means are free in the later groups: ``τ*_g = Δ_g (τ − Λα_g)`` and
+``Σ*_g = Δ_g Σ_g Δ_g``.
+
+Here the extra parameters that are not rows of the parameter table (thresholds, the
+continuous items' means of a mixed fit, the scale factors) get their place in θ,
+after the table's free parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csimodels.errors import DataValidationError, format_offenders
+from csimodels.sem._cbsem_ordinal import OrdinalMoments
+from csimodels.sem._cbsem_partable import ParTable, _renumber
+
+FloatArray = NDArray[np.float64]
+
+__all__ = ["ExtraRow", "check_group_categories", "fix_ordinal_intercepts", "place_extras"]
+
+
+@dataclass(frozen=True)
+class ExtraRow:
+    """A parameter outside the parameter table: a threshold (``|``), a continuous
+    item's mean (``~1``) or a scale factor (``~*~``), of one group (1-based)."""
+
+    lhs: str
+    op: str
+    rhs: str
+    group: int
+    position: int  # 0-based index into θ
+
+
+def place_extras(
+    frames: Sequence[Any], n_free: int, *, equal_thresholds: bool
+) -> tuple[list[ExtraRow], FloatArray, list[str]]:
+    """Give every frame the θ positions of its thresholds (shared across groups when
+    ``equal_thresholds``) and, in the later groups of such a fit, of its scale factors.
+
+    Returns the extra rows (every group), their start values and readable names.
+    """
+    pos = n_free
+    rows: list[ExtraRow] = []
+    start: list[float] = []
+    names: list[str] = []
+    shared: dict[tuple[str, str], int] = {}
+    multi = len(frames) > 1
+    for g, fr in enumerate(frames):
+        th_names: list[str] = fr.th_names
+        owners: list[str] = fr.th_owner
+        sample: FloatArray = fr.sample_th
+        index = []
+        for k, (name, owner) in enumerate(zip(th_names, owners, strict=True)):
+            is_mean = name.endswith("~1")
+            rhs = "" if is_mean else name.rsplit("|", 1)[1]
+            key = (owner, rhs)
+            if equal_thresholds and not is_mean and key in shared:
+                at = shared[key]
+            else:
+                at = pos
+                pos += 1
+                shared[key] = at
+                start.append(float(sample[k]))
+                text = f"{owner} ~ 1" if is_mean else f"{owner}|{rhs}"
+                names.append(text + (f" (group {g + 1})" if multi else ""))
+            index.append(at)
+            rows.append(ExtraRow(owner, "~1" if is_mean else "|", rhs, g + 1, at))
+        fr.th_index = np.asarray(index, dtype=np.intp)
+        fr.delta_index = None
+    if equal_thresholds:
+        for g, fr in enumerate(frames[1:], start=2):
+            observed: list[str] = fr.observed
+            fr.delta_index = np.arange(pos, pos + len(observed), dtype=np.intp)
+            for j, v in enumerate(observed):
+                rows.append(ExtraRow(v, "~*~", v, g, pos + j))
+                names.append(f"{v} ~*~ {v} (group {g})")
+                start.append(1.0)
+            pos += len(observed)
+    for fr in frames:
+        fr.n_total = pos
+    return rows, np.asarray(start, dtype=np.float64), names
+
+
+def fix_ordinal_intercepts(table: ParTable, ordinal_items: set[str]) -> None:
+    """Ordinal items' intercepts are zero (their thresholds carry the location)."""
+    for row in table.rows:
+        if row.op == "~1" and row.lhs in ordinal_items:
+            row.free = 0
+            row.value = 0.0
+    _renumber(table, {})
+
+
+def check_group_categories(moments: list[OrdinalMoments], labels: list[str]) -> None:
+    """Every group must have observed every category of every ordinal item."""
+    union: dict[str, set[float]] = {}
+    for m in moments:
+        for item, lv, num in zip(m.items, m.levels, m.is_numeric, strict=True):
+            if not num:
+                union.setdefault(item, set()).update(lv)
+    bad = []
+    for m, label in zip(moments, labels, strict=True):
+        for item, lv, num in zip(m.items, m.levels, m.is_numeric, strict=True):
+            if num:
+                continue
+            gone = sorted(union[item] - set(lv))
+            if gone:
+                shown = ", ".join(f"{v:g}" for v in gone)
+                bad.append(f"{item} in group {label} (no {shown})")
+    if bad:
+        raise DataValidationError(
+            f"ordinal item {format_offenders(bad)}: a category observed in another group "
+            "is empty in this one, so the groups' thresholds do not correspond (lavaan "
+            "refuses this too); merge the rare categories or drop the item"
+        )

@@ -312,3 +312,110 @@ def test_invariance_ladder_refuses_ordinal_estimators(hs_ordgroup: pd.DataFrame)
 
     with pytest.raises(InvalidParameterError, match=r"satorra\.2000.*ordered=True"):
         measurement_invariance(csi.CBSEM(CFA), hs_ordgroup, group="school", estimator="WLSMV")
+
+
+# -- the bootstrap of ordinal fits ------------------------------------------------------------
+
+
+def test_ordinal_bootstrap_matches_lavaan_within_monte_carlo_error(
+    hs_mixed: pd.DataFrame,
+) -> None:
+    """lavaan: se = "bootstrap", 500 draws (seed 1), DWLS; ours: 500 draws. The SE of a
+    bootstrap SE from B draws is about SE/√(2B), 3.2% each, 4.5% for the ratio of two:
+    every ratio within 4 of those, their mean within 3%."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = csi.CBSEM(CFA).fit(
+            hs_mixed[ITEMS],
+            estimator="DWLS",
+            ordered=["x1", "x2", "x3"],
+            inference=csi.inference.Bootstrap(n=500, random_state=1),
+        )
+    lav = pd.read_csv(FIXTURES / "hs_mixed_boot_se.csv", keep_default_na=False, na_values=["NA"])
+    p = res.parameters.set_index(["lhs", "op", "rhs"])
+    ratios = np.array(
+        [float(p.loc[(r.lhs, r.op, r.rhs), "std_error"]) / r.se for r in lav.itertuples()]
+    )
+    assert ratios.size == 33  # loadings, thresholds, variances, the continuous means
+    assert np.all(np.abs(ratios - 1) < 0.18)
+    assert abs(ratios.mean() - 1) < 0.03
+    assert res.settings["inference"] == "bootstrap" and res.settings["n_failed"] == 0
+    free = res.parameters[res.parameters["free"]]
+    assert (free["ci_lower"] < free["estimate"]).all()
+    assert (free["ci_upper"] > free["estimate"]).all()
+
+
+def test_ordinal_draws_equal_a_loop_of_single_fits(hs_mixed: pd.DataFrame) -> None:
+    from csimodels.sem import _cbsem_bootstrap as cbb
+    from csimodels.sem import _cbsem_estimate as ce
+    from csimodels.sem._cbsem_diagnostics import ordinal_moments
+    from csimodels.sem._cbsem_partable import build_partable
+    from csimodels.sem._cbsem_syntax import parse_syntax
+
+    ordered = ("x1", "x2", "x3")
+    table = build_partable(parse_syntax(CFA))
+    items = list(table.observed)
+    x = hs_mixed[items].to_numpy(dtype=float)
+    om = ordinal_moments(x, items, items, {}, [], ordered)
+    est = ce.estimate(table, [ce.GroupData("1", x, None)], items, "DWLS", ordinal=om, conditions=[])
+    idx = cbb.draw_indices(7, 5, est.n)
+    draws = cbb.refit_draws(est, idx, gtol=1e-9)  # the single fits' tolerance
+    assert draws.ok.all()
+    for b in range(idx.shape[0]):
+        sample = hs_mixed[items].iloc[idx[b]].reset_index(drop=True)
+        single = _fit(CFA, sample, "DWLS", list(ordered))
+        ours = cbb.statistics(est, draws.theta[b])[: len(single.parameters)]
+        np.testing.assert_allclose(
+            ours, single.parameters["estimate"].to_numpy(), rtol=1e-6, atol=1e-7
+        )
+
+
+def test_ordinal_bootstrap_counts_draws_that_lose_a_category(
+    hs_ordgroup: pd.DataFrame,
+) -> None:
+    # by school, with x1's top category down to three Pasteur answers: some resamples
+    # lose it, those draws fail and are counted
+    data = hs_ordgroup.copy()
+    top = data.index[(data["x1"] == 5) & (data["school"] == "Pasteur")]
+    data.loc[top[3:], "x1"] = 4
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = csi.CBSEM(CFA).fit(
+            data.loc[data["school"] == "Pasteur"],
+            estimator="WLSMV",
+            ordered=True,
+            inference=csi.inference.Bootstrap(n=40, random_state=2),
+        )
+    failed = res.settings["n_failed"]
+    # P(a resample of 156 misses all 3): (1 - 3/156)^156 ≈ 0.05, so ~2 of 40
+    assert 0 < failed < 10
+    note = [str(w.message) for w in caught if "lost an answer category" in str(w.message)]
+    assert note and note[0].startswith(f"{failed} of 40")
+    assert res.parameters.loc[res.parameters["free"], "std_error"].notna().all()
+
+
+def test_ordinal_group_bootstrap_resamples_within_groups(hs_ordgroup: pd.DataFrame) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = csi.CBSEM(CFA).fit(
+            hs_ordgroup,
+            estimator="WLSMV",
+            ordered=True,
+            group="school",
+            group_equal=["loadings", "thresholds"],
+            inference=csi.inference.Bootstrap(n=30, random_state=4),
+        )
+        plain = csi.CBSEM(CFA).fit(
+            hs_ordgroup,
+            estimator="WLSMV",
+            ordered=True,
+            group="school",
+            group_equal=["loadings", "thresholds"],
+        )
+    free = res.parameters["free"].to_numpy(dtype=bool)
+    se = res.parameters["std_error"].to_numpy()[free]
+    ref = plain.parameters["std_error"].to_numpy()[free]
+    assert np.isfinite(se).all()
+    # 30 draws: each bootstrap SE within about ±40% of the robust one
+    assert np.median(se / ref) == pytest.approx(1.0, abs=0.15)
+    np.testing.assert_allclose(res.parameters["estimate"], plain.parameters["estimate"])

@@ -351,8 +351,10 @@ def _apply_bootstrap(
     if n_failed:
         conditions.append(
             (
-                f"{n_failed} of {boot.n} bootstrap draws did not converge and were left out "
-                "(as lavaan does); the bootstrap statistics use the others",
+                f"{n_failed} of {boot.n} bootstrap draws did not converge"
+                + (" or lost an answer category" if est.ordinal is not None else "")
+                + " and were left out (as lavaan does); the bootstrap statistics use the "
+                "others",
                 ConvergenceWarning,
             )
         )

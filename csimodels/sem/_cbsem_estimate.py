@@ -101,7 +101,7 @@ def estimate(
     groups); ``equal_thresholds``: the groups share their thresholds (scale factors
     and latent means free in the later groups).
     """
-    from csimodels.sem._cbsem_ordinal_groups import place_extras
+    from csimodels.sem._cbsem_ordinal_groups import group_shares, place_extras
 
     per_group = (
         list(ordinal)
@@ -161,8 +161,7 @@ def estimate(
     if ordinal is not None and isinstance(objective, engine.MultiFrame):
         # lavaan weights the groups' discrepancies by n_g − 1 (χ² = Σ 2 (n_g − 1) F_g);
         # its standard errors use n_g / N (below)
-        sizes = np.array([fr.n for fr in frames], dtype=np.float64)
-        objective.share = (sizes - 1) / (sizes.sum() - len(frames))
+        objective.share = group_shares(frames)
     q = objective.free_count()
     moments = sum(f.n_moments for f in frames)
     df = moments - q

@@ -124,3 +124,45 @@ def check_group_categories(moments: list[OrdinalMoments], labels: list[str]) -> 
             "is empty in this one, so the groups' thresholds do not correspond (lavaan "
             "refuses this too); merge the rare categories or drop the item"
         )
+
+
+def group_shares(frames: Sequence[Any]) -> FloatArray:
+    """lavaan's weights of the groups' discrepancies for ordinal items: (n_g − 1)/(N − G)
+    (so that χ² = Σ 2 (n_g − 1) F_g)."""
+    sizes = np.array([fr.n for fr in frames], dtype=np.float64)
+    return np.asarray((sizes - 1) / (sizes.sum() - len(frames)), dtype=np.float64)
+
+
+def resample_objective(est: Any, xs: list[FloatArray]) -> Any | None:
+    """The objective of an ordinal fit on resampled answers ``xs`` (one array per group,
+    columns in the model's observed order): thresholds, polychoric (polyserial)
+    correlations and Γ recomputed, the parameter layout of ``est`` kept. None when a
+    resample lost a category (the draw fails, as in lavaan)."""
+    from csimodels.sem import _cbsem_engine as engine
+    from csimodels.sem import _cbsem_ordinal as ordm
+    from csimodels.sem._cbsem_mixed import mixed_moments
+
+    frames = []
+    for g, (fr, x) in enumerate(zip(est.frames, xs, strict=True)):
+        base: OrdinalMoments = fr.ordinal
+        try:
+            with np.errstate(all="ignore"):
+                if base.n_numeric:
+                    om = mixed_moments(x, list(base.items), base.is_numeric)
+                else:
+                    om = ordm.ordinal_moments(x, list(base.items))
+        except (DataValidationError, np.linalg.LinAlgError):
+            return None
+        if om.levels != base.levels:
+            return None
+        frames.append(
+            engine.ModelFrame(est.ram, x, list(fr.observed), est.estimator, None, om, group=g)
+        )
+    place_extras(
+        frames, est.table.n_free, equal_thresholds=any(r.op == "~*~" for r in est.extra_rows)
+    )
+    if len(frames) == 1:
+        return frames[0]
+    multi = engine.MultiFrame(frames)
+    multi.share = group_shares(frames)
+    return multi

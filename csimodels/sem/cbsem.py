@@ -361,12 +361,6 @@ class CBSEM(Settings):
                 "parameter 'inference' of CBSEM.fit: BCa intervals of a multigroup fit are "
                 "not available; use Bootstrap(method='percentile')"
             )
-        wants_ordinal = ordered if isinstance(ordered, bool) else len(ordered) > 0
-        if boot is not None and wants_ordinal:
-            raise InvalidParameterError(
-                "parameter 'inference' of CBSEM.fit: the bootstrap of ordinal fits is not "
-                "available yet; use estimator='WLSMV' for robust standard errors"
-            )
         parsed, zero, syntax, spec = self._parsed()
         observed = observed_names(parsed)
         ordered_items: tuple[str, ...] = ()

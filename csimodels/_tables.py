@@ -105,6 +105,10 @@ def _encode_values(values: pd.Series | pd.Index) -> tuple[str, list[Any]]:
     name = str(dtype)
     if name not in DTYPES:
         name = "object"
+    if name in ("str", "string"):
+        # a missing string is NaN under pandas' str dtype: it must come back missing,
+        # not as the text "NaN"
+        return name, [None if pd.isna(v) else _encode_scalar(v) for v in values.tolist()]
     return name, [_encode_scalar(v) for v in values.tolist()]
 
 

@@ -209,8 +209,12 @@ def use_language(language: str) -> Iterator[dict[str, Any]]:
         yield rc
 
 
-def axes_for(ax: Any = None, *, figsize: tuple[float, float] = (6.4, 4.2)) -> tuple[Any, Any]:
+def axes_for(
+    ax: Any = None, *, figsize: tuple[float, float] = (6.4, 4.2), polar: bool = False
+) -> tuple[Any, Any]:
     """``(figure, axes)``: the caller's axes, or a new figure of ``figsize``.
+
+    ``polar=True`` makes the new axes polar (for :func:`radar`).
 
     Examples
     --------
@@ -218,11 +222,17 @@ def axes_for(ax: Any = None, *, figsize: tuple[float, float] = (6.4, 4.2)) -> tu
     >>> fig.get_size_inches().tolist()
     [3.0, 2.0]
     >>> pyplot().close(fig)
+    >>> fig, ax = axes_for(polar=True)
+    >>> ax.name
+    'polar'
+    >>> pyplot().close(fig)
     """
     if ax is not None:
         return ax.figure, ax
     plt = pyplot()
-    fig, new = plt.subplots(figsize=figsize, layout="constrained")
+    fig, new = plt.subplots(
+        figsize=figsize, layout="constrained", subplot_kw={"projection": "polar"} if polar else None
+    )
     return fig, new
 
 

@@ -132,6 +132,44 @@ def test_chunks_jobs_and_seeds_do_not_change_numbers(mobi: pd.DataFrame, ecsi: c
     )
 
 
+def test_ipma_importance_draws_equal_single_fits_of_each_resample(
+    mobi: pd.DataFrame, ecsi: csi.ECSI
+) -> None:
+    # the IPMA importance and the index weights of a resample use that resample's own
+    # standard deviations: each draw equals ipma() of a plain fit on the resampled rows
+    # (ipma() regresses the respondents' 0-100 scores on their construct scores, an
+    # independent route to the same number)
+    rng = np.random.default_rng(5)
+    idx = rng.integers(0, len(mobi), size=(4, len(mobi)))
+    with pytest.warns(csi.errors.ResamplingWarning, match="too few"):
+        res = ecsi.fit(mobi, scale=(1, 10), resamples=idx)
+    table, draws = res.bootstrap.table, res.bootstrap.draws
+    refits = [(ecsi.fit(mobi.iloc[i].reset_index(drop=True), scale=(1, 10)), b)
+              for b, i in enumerate(idx)]  # fmt: skip
+    for fit, row in [(res, None), *refits]:
+        for target in ("Satisfaction", "Loyalty"):
+            ipma = fit.ipma(target)
+            for driver, imp in ipma["importance"].items():
+                key = ("importance", f"{driver} -> {target}")
+                got = table.loc[key, "estimate"] if row is None else draws[key].iloc[row]
+                assert got == pytest.approx(imp, rel=1e-9)
+        shares = fit.ipma("Loyalty", level="indicator")["weight"]
+        if row is None:
+            # ipma() of the bootstrapped fit: the SE over the refits' importances
+            for level in ("construct", "indicator"):
+                boot = fit.ipma("Loyalty", level=level)
+                refit = np.array([f.ipma("Loyalty", level=level)["importance"] for f, _ in refits])
+                np.testing.assert_allclose(boot["std_error"], refit.std(axis=0, ddof=1), rtol=1e-9)
+                assert boot["ci_lower"].isna().all()  # 4 draws: too few for an interval
+        for item, share in shares.items():
+            got = (
+                table.loc[("index_weight", item), "estimate"]
+                if row is None
+                else draws[("index_weight", item)].iloc[row]
+            )
+            assert got == pytest.approx(share, rel=1e-9)
+
+
 def test_result_tables_and_round_trip(mobi: pd.DataFrame, ecsi: csi.ECSI) -> None:
     res = ecsi.fit(mobi, scale=(1, 10), bootstrap=100, random_state=2)
     for column in ["std_error", "t", "p_value", "ci_lower", "ci_upper"]:
@@ -143,7 +181,8 @@ def test_result_tables_and_round_trip(mobi: pd.DataFrame, ecsi: csi.ECSI) -> Non
     assert row["t"] == pytest.approx(row["estimate"] / row["std_error"])
     assert row["p_value"] == pytest.approx(2 * stats.t.sf(abs(row["t"]), df=99))
     assert set(res.bootstrap.table.index.get_level_values("kind")) == {
-        "weight", "loading", "path", "indirect", "total", "r2", "htmt", "index"
+        "weight", "loading", "path", "indirect", "total", "r2", "htmt", "index",
+        "index_weight", "importance",
     }  # fmt: skip
     wide = res.conf_int(0.9)
     narrow = res.conf_int(0.5)

@@ -127,6 +127,21 @@ def test_categorical_and_empty_tables() -> None:
     assert back_empty.shape == (0, 1)
 
 
+@settings(max_examples=50, deadline=None)
+@given(
+    texts=st.lists(st.one_of(st.none(), st.sampled_from(["NaN", "a", "区域", "", "Infinity"])),
+                   min_size=1, max_size=6)
+)  # fmt: skip
+def test_text_columns_with_missing_values_round_trip(texts: list[str | None]) -> None:
+    # a missing text cell must come back missing, and the text "NaN" must stay text
+    frame = pd.DataFrame(
+        {"s": pd.Series(texts, dtype="string"), "t": pd.Series(texts, dtype="str")}
+    )
+    back = table_from_payload(json.loads(json.dumps(table_to_payload(frame), allow_nan=False)))
+    assert isinstance(back, pd.DataFrame)
+    pd.testing.assert_frame_equal(back, frame, check_exact=True)
+
+
 def test_missing_data_report_sentences() -> None:
     assert (
         "mean replacement: 3"

@@ -434,3 +434,31 @@ def test_describe_weight_scaling_property(values: list[int], factor: float) -> N
     np.testing.assert_allclose(
         a[num].to_numpy(dtype=float), b[num].to_numpy(dtype=float), rtol=1e-9, equal_nan=True
     )
+
+
+def test_data_card_states_the_roles_and_items() -> None:
+    SurveyData = csi.SurveyData
+    df = pd.DataFrame(
+        {
+            "Q1": [1, 2, 3, 99],
+            "Q2": [5, 4, 3, 2],
+            "w": [1.0, 1.0, 2.0, 2.0],
+            "region": ["N", "N", "S", "S"],
+        }
+    )
+    data = SurveyData.from_frame(
+        df, scale=(1, 5), weight="w", segments=["region"], missing_codes=[99], reverse=["Q2"]
+    )
+    card = data.summary()
+    header = dict(card.header)
+    # Kish (1965): n_eff = (sum w)^2 / sum w^2 = 36 / 10
+    assert header["Weight"] == "w (Kish effective n 4)"
+    assert header["Segment region"] == "2 values"
+    items = card.tables["Items"]
+    assert items.loc["Q1", "missing_share"] == 0.25
+    assert bool(items.loc["Q2", "reverse_coded"]) and items.loc["Q2", "scale"] == "1–5"
+    assert "Respondents" in repr(data) and "frame=" not in repr(data)
+    assert "<table" in data._repr_html_()
+    wide = SurveyData.from_frame(pd.DataFrame({f"Q{i}": [1.0, 2.0] for i in range(60)}))
+    shown = wide.summary(max_items=40)
+    assert len(shown.tables["Items"]) == 40 and shown.notes == ["20 more items are not listed"]

@@ -19,7 +19,7 @@ from csimodels.data import _validate as v
 from csimodels.data._periods import check_period_column, order_periods
 from csimodels.data.scale import ItemInfo, Scale, _Validated
 from csimodels.errors import DataQualityWarning, DataValidationError, format_offenders
-from csimodels.results import MissingDataReport, _TableCopy
+from csimodels.results import MissingDataReport, Summary, _TableCopy
 
 if TYPE_CHECKING:
     from csimodels.data.describe import DescriptionResult
@@ -659,6 +659,75 @@ class SurveyData(NoLegacyAPI, _Validated):
             if frame.shape[0] and frame[c].nunique(dropna=False) == 1
         ]
         return f"segment {', '.join(fixed)}" if fixed else f"these data ({frame.shape[0]} rows)"
+
+    # -- display -------------------------------------------------------------------
+    def summary(self, *, precision: int = 3, max_items: int | None = None) -> Summary:
+        """A data card: respondents, roles, and one row per item.
+
+        The item table gives each item's label, construct, scale, share missing
+        (after missing codes became NaN) and whether it was reverse-coded; with
+        ``max_items`` only the first items are listed (a note counts the rest). In a
+        notebook the SurveyData itself displays as this card (first 40 items).
+
+        Examples
+        --------
+        >>> import csimodels as csi
+        >>> card = csi.datasets.load_example("acsi_demo").summary()
+        >>> dict(card.header)["Respondents"]
+        '4,000'
+        >>> card.tables["Items"].loc["SAT1", "construct"]
+        'Satisfaction'
+        """
+        frame = self.frame
+        header: list[tuple[str, object]] = [
+            ("Respondents", f"{self.n_respondents:,}"),
+            ("Items", len(self.items)),
+        ]
+        if self.constructs:
+            header.append(("Constructs", ", ".join(self.constructs)))
+        if self.weight is not None:
+            w = frame[self.weight].to_numpy(dtype=np.float64)
+            total, squares = float(w.sum()), float((w * w).sum())
+            kish = total * total / squares if squares > 0 else float("nan")
+            header.append(("Weight", f"{self.weight} (Kish effective n {kish:,.0f})"))
+        for col in self.segments:
+            header.append((f"Segment {col}", f"{frame[col].nunique(dropna=True)} values"))
+        if self.period is not None:
+            order = self.period_order()
+            span = f"{order[0]} – {order[-1]}" if order else "none"
+            header.append(("Period", f"{self.period}: {len(order)} periods, {span}"))
+        if self.missing_codes:
+            header.append(("Missing codes", ", ".join(str(c) for c in self.missing_codes)))
+        construct_of = {i: c for c, items in self.constructs.items() for i in items}
+        missing = self.missing_shares()
+        rows = []
+        for item in self.items:
+            info = self.item_info[item]
+            sc = info.scale
+            rows.append(
+                {
+                    "label": info.label,
+                    "construct": construct_of.get(item, ""),
+                    "scale": "" if sc is None else f"{sc.min:g}–{sc.max:g}",
+                    "missing_share": float(missing[item]),
+                    "reverse_coded": info.reverse_coded,
+                }
+            )
+        items = pd.DataFrame(rows, index=pd.Index(self.items, name="item"))
+        notes: list[str] = []
+        if max_items is not None and len(items) > max_items:
+            notes.append(f"{len(items) - max_items} more items are not listed")
+            items = items.head(max_items)
+        return Summary("Survey data", header, {"Items": items}, notes, precision=precision)
+
+    def __repr__(self) -> str:
+        return self.summary(max_items=40).as_text()
+
+    def __str__(self) -> str:
+        return self.summary(max_items=40).as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary(max_items=40).as_html()
 
     def missing_shares(self) -> pd.Series:
         """Share of missing answers per item (after missing codes became NaN)."""

@@ -113,31 +113,15 @@ def plot_retention(
             if curve["group"].nunique() > 1:
                 axes.legend()
         elif chosen in ("status_trend", "churn"):
-            table = result.status_trend if chosen == "status_trend" else result.churn_rates
-            column = "share_churned" if chosen == "status_trend" else "churn_rate"
-            group_levels = list(table.index.names[1:])
-            wide = table[column].unstack(group_levels) if group_levels else table[column]
-            periods = list(dict.fromkeys(table.index.get_level_values("period")))
-            wide = wide.reindex(periods)
-            frame = wide if isinstance(wide, pd.DataFrame) else wide.to_frame()
-            x = np.arange(len(periods))
-            for j, col in enumerate(frame.columns):
-                axes.plot(
-                    x,
-                    frame[col].to_numpy(dtype=float),
-                    marker="o",
-                    markersize=3,
-                    color=PALETTE[j % len(PALETTE)],
-                    label=_group_label(col),
-                )
-            step = max(1, len(periods) // 12)
-            axes.set_xticks(x[::step])
-            axes.set_xticklabels([periods[i] for i in range(0, len(periods), step)], rotation=45)
-            axes.set_xlabel(text["period"])
-            axes.set_ylabel(text["trend_y" if chosen == "status_trend" else "churn_y"])
-            axes.set_title(text["trend_title" if chosen == "status_trend" else "churn_title"])
-            if frame.shape[1] > 1:
-                axes.legend(fontsize="small")
+            trend = chosen == "status_trend"
+            _period_lines(
+                axes,
+                result.status_trend if trend else result.churn_rates,
+                "share_churned" if trend else "churn_rate",
+                text,
+                ylabel=text["trend_y" if trend else "churn_y"],
+                title=text["trend_title" if trend else "churn_title"],
+            )
         else:
             shares = result.cohorts.to_numpy(dtype=float)
             image = axes.imshow(shares, aspect="auto", cmap="Blues", vmin=0, vmax=1)
@@ -151,6 +135,40 @@ def plot_retention(
             axes.set_title(text["cohort_title"])
             axes.figure.colorbar(image, ax=axes)
     return axes
+
+
+def _period_lines(
+    axes: Any, table: pd.DataFrame, column: str, text: dict[str, str], *, ylabel: str, title: str
+) -> None:
+    """One line per group over the periods of ``table[column]`` (index period, groups...)."""
+    group_levels = list(table.index.names[1:])
+    wide = table[column].unstack(group_levels) if group_levels else table[column]
+    periods = list(dict.fromkeys(table.index.get_level_values("period")))
+    wide = wide.reindex(periods)
+    frame = wide if isinstance(wide, pd.DataFrame) else wide.to_frame()
+    x = np.arange(len(periods))
+    for j, col in enumerate(frame.columns):
+        axes.plot(
+            x,
+            frame[col].to_numpy(dtype=float),
+            marker="o",
+            markersize=3,
+            color=PALETTE[j % len(PALETTE)],
+            label=_group_label(col),
+        )
+    _period_ticks(axes, x, [str(p) for p in periods], text)
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    if frame.shape[1] > 1:
+        axes.legend(fontsize="small")
+
+
+def _period_ticks(axes: Any, x: Any, periods: list[str], text: dict[str, str]) -> None:
+    """At most about twelve period ticks, rotated."""
+    step = max(1, len(periods) // 12)
+    axes.set_xticks(x[::step])
+    axes.set_xticklabels(periods[::step], rotation=45)
+    axes.set_xlabel(text["period"])
 
 
 def plot_complaints(
@@ -183,30 +201,14 @@ def plot_complaints(
             twin.set_ylabel(text["cumulative"])
             axes.set_title(text["pareto_title"])
         elif chosen == "rates":
-            table = result.rates
-            group_levels = list(table.index.names[1:])
-            wide = table["rate"].unstack(group_levels) if group_levels else table["rate"]
-            periods = list(dict.fromkeys(table.index.get_level_values("period")))
-            frame = wide.reindex(periods)
-            frame = frame if isinstance(frame, pd.DataFrame) else frame.to_frame()
-            x = np.arange(len(periods))
-            for j, col in enumerate(frame.columns):
-                axes.plot(
-                    x,
-                    frame[col].to_numpy(dtype=float),
-                    marker="o",
-                    markersize=3,
-                    color=PALETTE[j % len(PALETTE)],
-                    label=_group_label(col),
-                )
-            step = max(1, len(periods) // 12)
-            axes.set_xticks(x[::step])
-            axes.set_xticklabels([periods[i] for i in range(0, len(periods), step)], rotation=45)
-            axes.set_xlabel(text["period"])
-            axes.set_ylabel(text["rate_y"])
-            axes.set_title(text["rate_title"])
-            if frame.shape[1] > 1:
-                axes.legend(fontsize="small")
+            _period_lines(
+                axes,
+                result.rates,
+                "rate",
+                text,
+                ylabel=text["rate_y"],
+                title=text["rate_title"],
+            )
         else:
             table = result.handling_by_period
             x = np.arange(len(table))
@@ -224,10 +226,7 @@ def plot_complaints(
                 color=PALETTE[1],
                 label=text["resolution"],
             )
-            step = max(1, len(table) // 12)
-            axes.set_xticks(x[::step])
-            axes.set_xticklabels([str(p) for p in table.index[::step]], rotation=45)
-            axes.set_xlabel(text["period"])
+            _period_ticks(axes, x, [str(p) for p in table.index], text)
             axes.set_ylabel(text["kpi_y"])
             axes.set_title(text["kpi_title"])
             axes.legend()

@@ -60,15 +60,14 @@ class DriverTable:
 # ---------------------------------------------------------------------------------------
 
 
-def _index_slopes(result: Any, weights: FloatArray | None = None) -> pd.Series:
+def _index_slopes(result: Any) -> pd.Series:
     """0–100 index points per standard deviation of each construct score.
 
     ``index_j = a_j + b_j · score_j`` with ``b_j = 100 / Σ_i (w_i / sd_i)(max_i − min_i)``
     over the construct's indicators (outer weights ``w`` on standardised indicators).
-    ``weights`` replaces the outer weights (a bootstrap draw).
     """
     outer = result.outer
-    w = outer["weight"].to_numpy(dtype=np.float64) if weights is None else weights
+    w = outer["weight"].to_numpy(dtype=np.float64)
     raw = w / outer["sd"].to_numpy(dtype=np.float64)
     span = (outer["scale_max"] - outer["scale_min"]).to_numpy(dtype=np.float64)
     constructs = outer.index.get_level_values("construct")
@@ -76,10 +75,10 @@ def _index_slopes(result: Any, weights: FloatArray | None = None) -> pd.Series:
     return 100.0 / denom
 
 
-def _indicator_shares(result: Any, weights: FloatArray | None = None) -> pd.Series:
+def _indicator_shares(result: Any) -> pd.Series:
     """Weight of each indicator in its construct's 0–100 index (sum to one)."""
     outer = result.outer
-    w = outer["weight"].to_numpy(dtype=np.float64) if weights is None else weights
+    w = outer["weight"].to_numpy(dtype=np.float64)
     raw = w / outer["sd"].to_numpy(dtype=np.float64)
     span = (outer["scale_max"] - outer["scale_min"]).to_numpy(dtype=np.float64)
     constructs = np.asarray(outer.index.get_level_values("construct"))
@@ -131,27 +130,29 @@ def _pls_effects(result: Any, target: str) -> tuple[list[str], FloatArray, Float
 def _pls_draws(
     result: Any, target: str, order: list[str], items: list[str] | None
 ) -> FloatArray | None:
-    """Bootstrap draws of the importance (B, D), or None without draws."""
+    """Bootstrap draws of the importance (B, D), or None without draws.
+
+    The bootstrap records each resample's IPMA importance and index weights, computed
+    with that resample's own standard deviations.
+    """
     boot = getattr(result, "bootstrap", None)
     if boot is None:
         return None
     draws = boot.draws
+    imp = draws.loc[:, [("importance", f"{d} -> {target}") for d in order]].to_numpy(np.float64)
+    if items is None:
+        return np.asarray(imp, dtype=np.float64)
     outer = result.outer
-    item_names = list(outer.index.get_level_values("indicator"))
-    w_draws = draws.loc[:, [("weight", i) for i in item_names]].to_numpy(dtype=np.float64)
-    totals = draws.loc[:, [("total", f"{d} -> {target}") for d in order]].to_numpy(np.float64)
-    out = np.empty((w_draws.shape[0], len(order) if items is None else len(items)))
-    construct_of = dict(zip(item_names, outer.index.get_level_values("construct"), strict=True))
-    for b in range(w_draws.shape[0]):
-        slope = _index_slopes(result, w_draws[b])
-        imp = totals[b] * slope[target] / slope[order].to_numpy()
-        if items is None:
-            out[b] = imp
-        else:
-            share = _indicator_shares(result, w_draws[b])
-            pos = {d: i for i, d in enumerate(order)}
-            out[b] = [share[i] * imp[pos[construct_of[i]]] for i in items]
-    return out
+    construct_of = dict(
+        zip(
+            outer.index.get_level_values("indicator"),
+            outer.index.get_level_values("construct"),
+            strict=True,
+        )
+    )
+    pos = {d: i for i, d in enumerate(order)}
+    shares = draws.loc[:, [("index_weight", i) for i in items]].to_numpy(np.float64)
+    return np.asarray(shares * imp[:, [pos[construct_of[i]] for i in items]], dtype=np.float64)
 
 
 def _respondent_se(frame: pd.DataFrame, column: str) -> float:

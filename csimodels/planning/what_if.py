@@ -192,8 +192,8 @@ def what_if(
         notes.append("no bootstrap draws in the fit: no interval (fit with bootstrap=...)")
     elif is_pls(one):
         notes.append(
-            "bootstrap interval from each resample's total effects and outer weights, with "
-            "the full-sample indicator standard deviations in the 0–100 rescaling"
+            "bootstrap interval from each resample's IPMA importance (its total effects, "
+            "outer weights and indicator standard deviations)"
         )
     return WhatIfResult(
         target=tgt,

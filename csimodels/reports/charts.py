@@ -57,6 +57,12 @@ __all__ = [
 ]
 
 
+def _kind(result: Any, kind: str | None, kinds: Sequence[str], language: str, labels: str) -> str:
+    return check_plot_options(
+        kind=kind, kinds=kinds, language=language, labels=labels, owner=type(result).__name__
+    )
+
+
 def _title(ax: Any, key: str, language: str, suffix: str = "") -> None:
     ax.set_title(text(key, language) + (f" · {suffix}" if suffix else ""))
 
@@ -80,6 +86,33 @@ def _paths_edges(paths: pd.DataFrame, column: str) -> dict[tuple[str, str], tupl
             None if p is None else float(p.loc[pair]),
         )
     return out
+
+
+def _structural(
+    ax: Any,
+    nodes: list[str],
+    paths: pd.DataFrame,
+    column: str,
+    r2: pd.DataFrame,
+    labels: str,
+    names: dict[str, str],
+    language: str,
+    model: str,
+) -> Any:
+    """The path diagram of ``paths[column]`` with R², titled with the model's name."""
+    shown = dict(zip(nodes, display_labels(nodes, labels, names), strict=True))
+    edges = [(str(a), str(b)) for a, b in paths.index]
+    _, ax = axes_for(ax, figsize=path_figsize(nodes, edges))
+    path_diagram(
+        ax,
+        nodes,
+        _paths_edges(paths, column),
+        r2={str(k): float(v) for k, v in r2["r2"].items()},
+        names=shown,
+        language=language,
+    )
+    _title(ax, "Structural model", language, model)
+    return ax
 
 
 def _index_bars(
@@ -150,30 +183,15 @@ def pls_chart(
     >>> res.plot("ipma", target="Satisfaction").get_xlabel()
     'Importance (index points per point)'
     """
-    chosen = check_plot_options(
-        kind=kind,
-        kinds=("paths", "indices", "ipma"),
-        language=language,
-        labels=labels,
-        owner=type(result).__name__,
-    )
+    chosen = _kind(result, kind, ("paths", "indices", "ipma"), language, labels)
     model = str(result.settings.get("model") or "")
     names = result.construct_labels
     with use_language(language):
         if chosen == "paths":
             nodes = list(result.spec.construct_names)
-            shown = dict(zip(nodes, display_labels(nodes, labels, names), strict=True))
-            _, ax = axes_for(ax, figsize=path_figsize(nodes, list(result.paths.index)))
-            path_diagram(
-                ax,
-                nodes,
-                _paths_edges(result.paths, "estimate"),
-                r2=result.r2["r2"].to_dict(),
-                names=shown,
-                language=language,
+            return _structural(
+                ax, nodes, result.paths, "estimate", result.r2, labels, names, language, model
             )
-            _title(ax, "Structural model", language, model)
-            return ax
         if chosen == "indices":
             idx = result.indices
             _, ax = axes_for(ax, figsize=(6.4, 0.45 * len(idx) + 1.5))
@@ -219,13 +237,7 @@ def cbsem_chart(
     >>> res.plot().get_title()
     'Structural model · ACSI'
     """
-    chosen = check_plot_options(
-        kind=kind,
-        kinds=("paths", "indices"),
-        language=language,
-        labels=labels,
-        owner=type(result).__name__,
-    )
+    chosen = _kind(result, kind, ("paths", "indices"), language, labels)
     model = str(result.settings.get("model") or "")
     names = result.construct_labels
     with use_language(language):
@@ -243,20 +255,7 @@ def cbsem_chart(
             r2 = result.r2
             if "kind" in r2.columns:
                 r2 = r2[r2["kind"] == "construct"]
-            shown = dict(zip(nodes, display_labels(nodes, labels, names), strict=True))
-            _, ax = axes_for(
-                ax, figsize=path_figsize(nodes, [(str(a), str(b)) for a, b in paths.index])
-            )
-            path_diagram(
-                ax,
-                nodes,
-                _paths_edges(paths, column),
-                r2=r2["r2"].to_dict(),
-                names=shown,
-                language=language,
-            )
-            _title(ax, "Structural model", language, model)
-            return ax
+            return _structural(ax, nodes, paths, column, r2, labels, names, language, model)
         idx = result.indices
         _, ax = axes_for(ax, figsize=(6.4, 0.45 * len(idx) + 1.5))
         return _index_bars(ax, idx, display_labels(list(idx.index), labels, names), language, model)
@@ -358,13 +357,7 @@ def segmented_index_chart(
     >>> [t.get_text() for t in res.plot("ranking").get_yticklabels()]
     ['South', 'East', 'North', 'West']
     """
-    chosen = check_plot_options(
-        kind=kind,
-        kinds=("bar", "radar", "ranking"),
-        language=language,
-        labels=labels,
-        owner=type(result).__name__,
-    )
+    chosen = _kind(result, kind, ("bar", "radar", "ranking"), language, labels)
     wide = _segment_indices(result)  # segments x constructs
     first = next(iter(_segment_results(result).values()))
     names = getattr(first, "construct_labels", {})
@@ -417,11 +410,7 @@ def segmented_index_chart(
             _title(ax, "Indices by segment", language)
             legend_outside(ax)
             return ax
-        if ax is None:
-            plt = plotting.pyplot()
-            _, ax = plt.subplots(
-                figsize=(6.4, 5.4), subplot_kw={"projection": "polar"}, layout="constrained"
-            )
+        _, ax = axes_for(ax, figsize=(6.4, 5.4), polar=True)
         low = float(np.nanmin(wide.to_numpy(float)))
         high = float(np.nanmax(wide.to_numpy(float)))
         radar(
@@ -463,13 +452,7 @@ def mga_chart(
     >>> res.plot("indices").get_xlabel()
     'Difference (North − West)'
     """
-    chosen = check_plot_options(
-        kind=kind,
-        kinds=("paths", "indices"),
-        language=language,
-        labels=labels,
-        owner=type(result).__name__,
-    )
+    chosen = _kind(result, kind, ("paths", "indices"), language, labels)
     data = mga_plot_data(result, "path" if chosen == "paths" else "index")
     g1, g2 = result.groups
     with use_language(language):
@@ -561,13 +544,7 @@ def ahp_chart(
     >>> [t.get_text() for t in res.plot().get_yticklabels()]
     ['a', 'b', 'c']
     """
-    chosen = check_plot_options(
-        kind=kind,
-        kinds=("priorities", "consistency"),
-        language=language,
-        labels=labels,
-        owner=type(result).__name__,
-    )
+    chosen = _kind(result, kind, ("priorities", "consistency"), language, labels)
     hierarchy = hasattr(result, "global_weights")
     weights = result.global_weights if hierarchy else result.weights
     with use_language(language):
@@ -635,13 +612,7 @@ def describe_chart(
     >>> res.plot("pie", item="SAT1").get_title()
     'Answers · SAT1'
     """
-    chosen = check_plot_options(
-        kind=kind,
-        kinds=("bar", "pie"),
-        language=language,
-        labels=labels,
-        owner=type(result).__name__,
-    )
+    chosen = _kind(result, kind, ("bar", "pie"), language, labels)
     freq = result.frequencies
     label_map = {str(k): str(v) for k, v in result.table["label"].items()}
     if item is not None and item not in freq.index:
@@ -780,11 +751,7 @@ def servqual_chart(
             ax.set_xlabel(text(bar_label, language))
             _title(ax, title, language)
             return ax
-        if ax is None:
-            plt = plotting.pyplot()
-            _, ax = plt.subplots(
-                figsize=(6.0, 5.6), subplot_kw={"projection": "polar"}, layout="constrained"
-            )
+        _, ax = axes_for(ax, figsize=(6.0, 5.6), polar=True)
         values = dims[list(series)].to_numpy(float)
         low, high = float(np.nanmin(values)), float(np.nanmax(values))
         radar(

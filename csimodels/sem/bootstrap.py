@@ -101,7 +101,9 @@ class StatisticLayout:
     """Which statistics one bootstrap row holds, in which columns.
 
     ``labels`` are ``(kind, name)`` pairs: kinds ``weight``, ``loading``, ``path``,
-    ``indirect``, ``total``, ``r2``, ``htmt``, ``index``.
+    ``indirect``, ``total``, ``r2``, ``htmt``, ``index``, ``index_weight`` (an
+    indicator's weight in its construct's 0–100 index) and ``importance`` (the IPMA
+    importance: the total effect in index points per index point).
     """
 
     blocks: tuple[IntArray, ...]
@@ -127,19 +129,25 @@ class StatisticLayout:
         out += [("r2", c[j]) for j in self.endogenous]
         out += [("htmt", f"{c[a]} ~ {c[b]}") for a, b in self.htmt_pairs]
         out += [("index", name) for name in c]
+        out += [("index_weight", i) for i in self.items]
+        out += [("importance", f"{c[a]} -> {c[b]}") for a, b in self.effects]
         return out
 
     @property
     def fixed_by_construction(self) -> NDArray[np.bool_]:
         """Which statistics are constant by construction (one per label).
 
-        The weight and the loading of a single-indicator construct are exactly 1 in
-        every sample; their resampled values differ from 1 by rounding alone, so a
-        standard error, t or p-value of them would only measure the BLAS kernel.
+        The weight, the loading and the index weight of a single-indicator construct
+        are exactly 1 in every sample; their resampled values differ from 1 by rounding
+        alone, so a standard error, t or p-value of them would only measure the BLAS
+        kernel.
         """
         single = {self.items[int(b[0])] for b in self.blocks if len(b) == 1}
         return np.array(
-            [kind in ("weight", "loading") and name in single for kind, name in self.labels],
+            [
+                kind in ("weight", "loading", "index_weight") and name in single
+                for kind, name in self.labels
+            ],
             dtype=np.bool_,
         )
 
@@ -311,7 +319,32 @@ def _statistics_unchecked(
     if layout.htmt_pairs:
         cols.append(_batched_htmt(np.abs(r), layout))
     cols.append(batched_index(fit.outer_weights, means, sds, layout))
+    shares, slopes = _index_scaling(fit.outer_weights, sds, layout)
+    cols.append(shares)
+    if layout.effects:
+        src, dst = np.array(layout.effects).T
+        cols.append(total[:, src, dst] * slopes[:, dst] / slopes[:, src])
     return np.concatenate([c.reshape(b, -1) for c in cols], axis=1)
+
+
+def _index_scaling(
+    weights: FloatArray, sds: FloatArray, layout: StatisticLayout
+) -> tuple[FloatArray, FloatArray]:
+    """Each indicator's weight in its construct's 0–100 index, (B, p), and each
+    construct's index points per standard deviation of its score, (B, k).
+
+    ``index_j = a_j + b_j · score_j`` with ``b_j = 100 / Σ_i (w_i / sd_i)(max_i − min_i)``
+    (Ringle & Sarstedt 2016); the IPMA importance of ``d`` on ``t`` is the total effect
+    times ``b_t / b_d``. Both use the resample's own standard deviations.
+    """
+    scaled = weights / sds * (layout.upper - layout.lower)
+    shares = np.empty_like(scaled)
+    slopes = np.empty((weights.shape[0], len(layout.blocks)))
+    for j, blk in enumerate(layout.blocks):
+        denom = scaled[:, blk].sum(axis=1)
+        shares[:, blk] = scaled[:, blk] / denom[:, None]
+        slopes[:, j] = 100.0 / denom
+    return shares, slopes
 
 
 def _batched_htmt(abs_r: FloatArray, layout: StatisticLayout) -> FloatArray:
@@ -951,9 +984,9 @@ def summarise(
         lo, hi, blo, bhi = (np.where(fixed, est, x) for x in (lo, hi, blo, bhi))
         names = sorted({name for (_, name), f in zip(layout.labels, fixed, strict=True) if f})
         notes += (
-            f"the weight and loading of single-indicator constructs ({format_offenders(names)}) "
-            "are 1 by construction: no standard error, t or p-value (NaN); the interval is "
-            "the estimate",
+            f"the weight, loading and index weight of single-indicator constructs "
+            f"({format_offenders(names)}) are 1 by construction: no standard error, t or "
+            "p-value (NaN); the interval is the estimate",
         )
     table = pd.DataFrame(
         {

@@ -980,8 +980,9 @@ def compare_groups(
         se = np.where(fixed, np.nan, se)
         names = sorted({n for (_, n), f in zip(s.layout.labels, fixed, strict=True) if f})
         notes.append(
-            f"the weight and loading of single-indicator constructs ({format_offenders(names)}) "
-            "are 1 by construction in both groups: no group difference to test (p-values NaN)"
+            f"the weight, loading and index weight of single-indicator constructs "
+            f"({format_offenders(names)}) are 1 by construction in both groups: no group "
+            "difference to test (p-values NaN)"
         )
     index = pd.MultiIndex.from_tuples(s.layout.labels, names=["kind", "name"])
     table = pd.DataFrame(

@@ -21,6 +21,7 @@ from csimodels.errors import (
     SpecificationError,
     format_offenders,
 )
+from csimodels.inference import min_resamples_for_interval
 from csimodels.results import (
     SEGMENT_PLOTS,
     Frame,
@@ -43,6 +44,7 @@ from csimodels.sem.bootstrap import (
     batched_index,
     check_bootstrap_arguments,
     check_level,
+    percentile_interval,
     run_bootstrap,
     summarise,
 )
@@ -210,6 +212,9 @@ class PLSResult(Result):
             ``performance``, ``label``. ``level="indicator"``: indexed by indicator,
             ``construct``, ``importance``, ``performance``, ``weight`` (the indicator's
             weight in its construct's 0–100 score; they sum to one per construct).
+            A bootstrapped fit adds the importance's ``std_error``, ``ci_lower`` and
+            ``ci_upper`` (percentile, at the bootstrap's level), from each resample's
+            own importance.
 
         Examples
         --------
@@ -253,7 +258,8 @@ class PLSResult(Result):
                 }
                 for src in drivers
             ]
-            return pd.DataFrame(rows).set_index("construct")
+            table = pd.DataFrame(rows).set_index("construct")
+            return self._importance_inference(table, target, None)
         outer = self.outer
         span = outer["scale_max"] - outer["scale_min"]
         rows = []
@@ -275,7 +281,31 @@ class PLSResult(Result):
                         "weight": float(share[item]),
                     }
                 )
-        return pd.DataFrame(rows).set_index("indicator")
+        table = pd.DataFrame(rows).set_index("indicator")
+        return self._importance_inference(table, target, list(table["construct"]))
+
+    def _importance_inference(
+        self, table: pd.DataFrame, target: str, constructs: list[str] | None
+    ) -> pd.DataFrame:
+        """Add the bootstrap SE and percentile interval of the IPMA importance."""
+        boot = self.bootstrap
+        if boot is None:
+            return table
+
+        draws = boot.draws
+        if constructs is None:
+            cols = [("importance", f"{c} -> {target}") for c in table.index]
+            d = draws.loc[:, cols].to_numpy(np.float64)
+        else:
+            imp = [("importance", f"{c} -> {target}") for c in constructs]
+            shares = [("index_weight", str(i)) for i in table.index]
+            d = draws.loc[:, imp].to_numpy(np.float64) * draws.loc[:, shares].to_numpy(np.float64)
+        with np.errstate(invalid="ignore"):
+            se = np.nanstd(d, axis=0, ddof=1) if len(d) > 1 else np.full(d.shape[1], np.nan)
+        lo, hi = percentile_interval(d, boot.level) if len(d) else (se, se)
+        if len(d) < min_resamples_for_interval(boot.level):  # the fit already warned
+            lo = hi = np.full(d.shape[1], np.nan)
+        return table.assign(std_error=se, ci_lower=lo, ci_upper=hi)
 
     def plot(
         self,

@@ -398,10 +398,10 @@ def _alphas(x: eng.FloatArray, w: eng.FloatArray | None, owner: Any, n_dims: int
         m = (wn @ y) / n
         return np.asarray((wn @ (y - m) ** 2) / (n - 1), dtype=np.float64)
 
-    item_var = variances(x) @ indicator
-    sum_var = variances(x @ indicator)
     k = indicator.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):  # one respondent: n - 1 = 0
+        item_var = variances(x) @ indicator
+        sum_var = variances(x @ indicator)
         alpha = k / (k - 1) * (1.0 - item_var / sum_var)
     return np.where((k >= 2) & (sum_var > 0), alpha, np.nan)
 

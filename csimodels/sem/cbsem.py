@@ -173,8 +173,9 @@ class CBSEM(Settings):
             One of :data:`CBSEM_ESTIMATORS` ("ML", "MLR", "GLS", "ULS", "WLS",
             "DWLS", "WLSMV", "FIML").
         group : str, optional
-            Column whose values define groups: a multigroup model (ML or MLR), with a
-            mean structure, the latent means fixed at zero in the first group.
+            Column whose values define groups: a multigroup model (ML or MLR, or with
+            ordinal items DWLS/WLSMV/WLS/ULS), with a mean structure, the latent means
+            fixed at zero in the first group.
         group_equal : sequence of str
             Parameters held equal across groups, any of :data:`GROUP_EQUAL`
             ("loadings", "intercepts", "means", "residuals", "residual.covariances",
@@ -185,7 +186,10 @@ class CBSEM(Settings):
             ``"x3 ~ 1"``): partial invariance.
         ordered : bool or sequence of str
             Ordinal items (integer codes, at most 10 categories): True or every
-            observed variable; estimators "DWLS", "WLSMV", "WLS", "ULS".
+            observed variable; estimators "DWLS", "WLSMV", "WLS", "ULS". A subset:
+            the other items are continuous (polyserial correlations, lavaan's mixed
+            two-step statistics). With ``group=``, ``group_equal`` may also hold
+            "thresholds" (scale factors and latent means then free in later groups).
         missing : {"listwise", "fiml"}
             "fiml" is the same as ``estimator="FIML"``.
         weight : str or None

@@ -217,27 +217,8 @@ def mixed_moments(
         sc[:, th_start[j]] = resid[:, k] / var[k]
         sc[:, var_col[int(j)]] = -1.0 / (2 * var[k]) + resid[:, k] ** 2 / (2 * var[k] ** 2)
     # -- ordinal pairs: polychorics ---------------------------------------------------
-    empty: list[tuple[str, str]] = []
-    adjusted: list[tuple[str, str]] = []
-    converged = True
+    pairs, rho_o, converged, adjusted, empty = ordm.polychorics(codes, tau_ord, n_cat, ord_items)
     if ord_idx.size:
-        pairs = ordm._make_pairs(codes, tau_ord)
-        adjusted = ordm._adjust_2x2(pairs, n_cat, ord_items)
-        empty = [
-            (ord_items[int(pairs.first[q])], ord_items[int(pairs.second[q])])
-            for q in range(pairs.first.size)
-            if np.any(pairs.counts[q, : n_cat[pairs.first[q]], : n_cat[pairs.second[q]]] == 0)
-        ]
-        if pairs.first.size:
-            start = np.array(
-                [
-                    np.corrcoef(codes[:, int(a)], codes[:, int(b)])[0, 1]
-                    for a, b in zip(pairs.first, pairs.second, strict=True)
-                ]
-            )
-            rho_o, converged = ordm._fit_rho(pairs, np.nan_to_num(start))
-        else:
-            rho_o = np.empty(0)
         sc_th, sc_cor, a21_o = ordm.ordinal_scores(codes, tau_ord, pairs, rho_o)
         # map the ordinal-only layout to the joint one
         th_map = np.concatenate(

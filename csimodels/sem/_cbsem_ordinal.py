@@ -468,6 +468,30 @@ def _adjust_2x2(pairs: _Pairs, n_categories: list[int], items: list[str]) -> lis
     return adjusted
 
 
+def polychorics(
+    codes: IntArray, tau: list[FloatArray], n_cat: list[int], items: list[str]
+) -> tuple[_Pairs, FloatArray, bool, list[tuple[str, str]], list[tuple[str, str]]]:
+    """Step 2 for every pair: ``(pairs, ρ, converged, 2×2-adjusted pairs, pairs with
+    empty cells)``."""
+    pairs = _make_pairs(codes, tau)
+    adjusted = _adjust_2x2(pairs, n_cat, items)
+    empty = [
+        (items[int(pairs.first[q])], items[int(pairs.second[q])])
+        for q in range(pairs.first.size)
+        if np.any(pairs.counts[q, : n_cat[pairs.first[q]], : n_cat[pairs.second[q]]] == 0)
+    ]
+    if not pairs.first.size:
+        return pairs, np.empty(0), True, adjusted, empty
+    start = np.array(
+        [
+            np.corrcoef(codes[:, int(a)], codes[:, int(b)])[0, 1]
+            for a, b in zip(pairs.first, pairs.second, strict=True)
+        ]
+    )
+    rho, converged = _fit_rho(pairs, np.nan_to_num(start))
+    return pairs, rho, converged, adjusted, empty
+
+
 def ordinal_moments(
     x: FloatArray, items: list[str], scales: dict[str, tuple[float, float]] | None = None
 ) -> OrdinalMoments:
@@ -498,23 +522,7 @@ def ordinal_moments(
     n_cat = [len(lv) for lv in coded.levels]
     tau = thresholds(codes, n_cat)
     names = [f"{items[j]}|t{k + 1}" for j in range(p) for k in range(tau[j].size)]
-    pairs = _make_pairs(codes, tau)
-    adjusted = _adjust_2x2(pairs, n_cat, items)
-    empty = [
-        (items[int(pairs.first[q])], items[int(pairs.second[q])])
-        for q in range(pairs.first.size)
-        if np.any(pairs.counts[q, : n_cat[pairs.first[q]], : n_cat[pairs.second[q]]] == 0)
-    ]
-    if pairs.first.size:
-        start = np.array(
-            [
-                np.corrcoef(codes[:, int(a)], codes[:, int(b)])[0, 1]
-                for a, b in zip(pairs.first, pairs.second, strict=True)
-            ]
-        )
-        rho, converged = _fit_rho(pairs, np.nan_to_num(start))
-    else:
-        rho, converged = np.empty(0), True
+    pairs, rho, converged, adjusted, empty = polychorics(codes, tau, n_cat, items)
     corr = np.eye(p)
     corr[pairs.first, pairs.second] = rho
     corr[pairs.second, pairs.first] = rho

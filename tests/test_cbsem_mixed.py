@@ -419,3 +419,25 @@ def test_ordinal_group_bootstrap_resamples_within_groups(hs_ordgroup: pd.DataFra
     # 30 draws: each bootstrap SE within about ±40% of the robust one
     assert np.median(se / ref) == pytest.approx(1.0, abs=0.15)
     np.testing.assert_allclose(res.parameters["estimate"], plain.parameters["estimate"])
+
+
+def test_observed_covariate_with_ordinal_items_is_refused(hs_mixed: pd.DataFrame) -> None:
+    with pytest.raises(InvalidParameterError, match=r"covariate 'x4'.*conditional\.x"):
+        csi.CBSEM("visual =~ x1 + x2 + x3\nvisual ~ x4").fit(
+            hs_mixed[ITEMS], estimator="DWLS", ordered=["x1", "x2", "x3"]
+        )
+
+
+def test_single_continuous_indicator_keeps_its_variance(hs_mixed: pd.DataFrame) -> None:
+    # T =~ x4 with x4 ~~ 0*x4: T is x4 itself, so its variance is a parameter (not the
+    # 1 − R² of an ordinal latent response) and equals x4's ML variance (the moment is
+    # fitted exactly: T only enters x4's variance and its covariances)
+    res = _fit(
+        "visual =~ x1 + x2 + x3\nT =~ x4\nx4 ~~ 0*x4\nvisual ~~ T",
+        hs_mixed[ITEMS],
+        "DWLS",
+        ["x1", "x2", "x3"],
+    )
+    row = res.parameters.set_index(["lhs", "op", "rhs"]).loc[("T", "~~", "T")]
+    assert bool(row["free"]) and np.isfinite(row["std_error"])
+    assert row["estimate"] == pytest.approx(hs_mixed["x4"].var(ddof=0), rel=1e-8)

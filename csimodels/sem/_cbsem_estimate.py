@@ -174,7 +174,7 @@ def estimate(
     x0 = start_values(ram, [f.s for f in frames], [f.mean for f in frames])
     if ordinal is not None:
         x0 = np.concatenate([x0[: table.n_free], extra_start])
-    check_identified(frames, x0, names)
+    check_identified(frames, x0, names[: table.n_free])
     theta, iterations, converged, g_max, solver = engine.optimise(objective, x0)
     f, _, h = objective.evaluate(theta)
     if not math.isfinite(f):
@@ -279,6 +279,6 @@ def dependent_variances(table: ParTable, frame: engine.ModelFrame) -> set[str]:
         if r.op == "=~" and r.rhs in observed:
             indicators.setdefault(r.lhs, []).append(r.rhs)
     for latent, items in indicators.items():
-        if len(items) == 1 and items[0] not in free_theta:
+        if len(items) == 1 and items[0] in observed and items[0] not in free_theta:
             out.add(latent)
     return out

@@ -216,6 +216,13 @@ def fit_survey(
         group_partial=group_partial,
         zero_residual=zero,
     )
+    if ordinal and table.ov_x:
+        raise InvalidParameterError(
+            f"observed covariate {format_offenders(list(table.ov_x))} (only right of '~') "
+            "with ordinal items: lavaan then conditions the thresholds and polychorics on "
+            "the covariates (conditional.x), which csimodels does not do; give the "
+            "covariate its own construct ('X =~ x') or leave it out"
+        )
     if equal_thresholds:
         from csimodels.sem._cbsem_ordinal_groups import fix_ordinal_intercepts
 

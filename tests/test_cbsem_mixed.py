@@ -172,6 +172,8 @@ def test_mixed_result_tables_and_json(hs_mixed: pd.DataFrame) -> None:
     assert np.allclose(np.diag(res.polychoric.to_numpy()), 1.0)
     means = res.parameters[res.parameters["op"] == "~1"].set_index("lhs")["estimate"]
     np.testing.assert_allclose(means.loc[ITEMS[3:]], hs_mixed[ITEMS[3:]].mean(), rtol=1e-10)
+    assert res.settings["ordered"] == ["x1", "x2", "x3"]
+    assert "polyserial" in str(res.summary())
     assert CBSEMResult.from_json(res.to_json()) == res
 
 

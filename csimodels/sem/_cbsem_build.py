@@ -262,10 +262,19 @@ def build_result(
         settings["group_sizes"] = {
             lab: fr.n for lab, fr in zip(group_labels, est.frames, strict=True)
         }
+    if est.ordinal is not None and est.ordinal.n_numeric:
+        settings["ordered"] = [
+            v for v, num in zip(est.ordinal.items, est.ordinal.is_numeric, strict=True) if not num
+        ]
     if est.ordinal is not None:
         settings["moments"] = (
             "thresholds and polychoric correlations (two-step; Muthén 1984 asymptotic "
             "covariance), delta parameterisation"
+            + (
+                "; continuous items: means, variances, Pearson and polyserial correlations"
+                if est.ordinal.n_numeric
+                else ""
+            )
         )
         settings["empty_cell_correction"] = (
             "2x2 tables with one empty cell: 0.5 added keeping the margins (lavaan's "

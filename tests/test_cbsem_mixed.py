@@ -227,24 +227,35 @@ def hs_ordgroup() -> pd.DataFrame:
     return pd.read_csv(FIXTURES / "hs_ordgroup_data.csv")
 
 
-@pytest.mark.parametrize("step", ["configural", "metric", "scalar"])
-def test_ordinal_groups_match_lavaan(hs_ordgroup: pd.DataFrame, step: str) -> None:
-    # the nine HS tests (all ordinal) by school, WLSMV; "scalar" shares the thresholds,
-    # so lavaan frees the scale factors (x ~*~ x) and latent means of Grant-White
+@pytest.mark.parametrize(
+    ("prefix", "step"),
+    [
+        ("hs_ordgroup", "configural"),
+        ("hs_ordgroup", "metric"),
+        ("hs_ordgroup", "scalar"),
+        ("hs_mixedgroup", "configural"),
+        ("hs_mixedgroup", "metric"),
+    ],
+)
+def test_ordinal_groups_match_lavaan(
+    hs_ordgroup: pd.DataFrame, hs_mixed: pd.DataFrame, prefix: str, step: str
+) -> None:
+    # hs_ordgroup: the nine HS tests (all ordinal) by school, WLSMV; "scalar" shares the
+    # thresholds, so lavaan frees the scale factors (x ~*~ x) and latent means of
+    # Grant-White. hs_mixedgroup: x1-x3 ordinal, x4-x9 continuous, by school.
+    mixed = prefix == "hs_mixedgroup"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = csi.CBSEM(CFA).fit(
-            hs_ordgroup,
+            hs_mixed if mixed else hs_ordgroup,
             estimator="WLSMV",
-            ordered=True,
+            ordered=["x1", "x2", "x3"] if mixed else True,
             group="school",
             group_equal=GROUP_EQUAL[step],
         )
-    pe = pd.read_csv(
-        FIXTURES / f"hs_ordgroup_{step}_pe.csv", keep_default_na=False, na_values=["NA"]
-    )
+    pe = pd.read_csv(FIXTURES / f"{prefix}_{step}_pe.csv", keep_default_na=False, na_values=["NA"])
     lav = pe.set_index(["lhs", "op", "rhs", "group"])
-    fm = pd.read_csv(FIXTURES / f"hs_ordgroup_{step}_fm.csv").set_index("measure")["value"]
+    fm = pd.read_csv(FIXTURES / f"{prefix}_{step}_fm.csv").set_index("measure")["value"]
     assert res.group_labels == ["Pasteur", "Grant-White"]  # lavaan's order (first seen)
     params = res.parameters
     assert int(params["free"].sum()) == int((lav["free"] > 0).sum())
@@ -296,7 +307,10 @@ def test_too_small_ordinal_group_is_named(hs_ordgroup: pd.DataFrame) -> None:
 @pytest.mark.parametrize(
     ("kw", "pattern"),
     [
-        ({"ordered": ["x1", "x2", "x3"]}, r"mixed continuous and ordinal items with group="),
+        (
+            {"ordered": ["x1", "x2", "x3"], "group_equal": ["loadings", "thresholds"]},
+            r"'thresholds' with mixed continuous and ordinal",
+        ),
         ({"ordered": False, "estimator": "ML", "group_equal": ["thresholds"]}, r"'intercepts'"),
         ({"ordered": True, "estimator": "ML"}, r"does not take ordinal"),
     ],

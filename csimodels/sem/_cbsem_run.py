@@ -159,10 +159,12 @@ def fit_survey(
                 f"estimator {estimator!r} does not fit several groups here; use one of "
                 f"{format_offenders(list(allowed))} with group={group!r}"
             )
-        if ordinal and ordered:
+        if ordinal and ordered and "thresholds" in group_equal:
             raise InvalidParameterError(
-                "mixed continuous and ordinal items with group= are not available; declare "
-                "every observed variable ordered (ordered=True) or fit the groups separately"
+                "group_equal 'thresholds' with mixed continuous and ordinal items is not "
+                "available (the continuous items' intercepts would have to follow the "
+                "latent means); use group_equal without 'thresholds', or declare every "
+                "observed variable ordered"
             )
         frame = survey.frame
         if group not in frame.columns:

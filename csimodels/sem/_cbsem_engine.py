@@ -175,6 +175,7 @@ class ModelFrame:
         diag_mom = n_th + np.flatnonzero(vi == vj)
         unit_mom = n_th + np.flatnonzero((vi == vj) & ~numeric[np.asarray(perm)[vi]])
         self.th_is_mean = [ordinal.threshold_names[i].endswith("~1") for i in th_order]
+        self.th_mean_rows = np.asarray(self.th_is_mean, dtype=bool)
         est = self.estimator
         if est == "ULS":
             wmat = np.eye(total)
@@ -226,26 +227,40 @@ class ModelFrame:
         """
         vi, vj = self.vech
         n_th = self.n_thresholds
-        tau = theta[self.th_index]
         item = self.th_item
-        plain = self.delta_index is None and not self.meanstructure
-        scale = np.ones(self.p) if self.delta_index is None else theta[self.delta_index]
+        scale = np.ones(self.p)
+        has = np.zeros(self.p, dtype=bool)
+        if self.delta_index is not None:
+            has = self.delta_index >= 0
+            scale[has] = theta[self.delta_index[has]]
+        # with a mean structure a continuous item's mean is its implied mean μ_j (its
+        # intercept and the latent means), not a parameter of its own
+        means = self.th_mean_rows if self.meanstructure else np.zeros(n_th, dtype=bool)
+        own = ~means
+        tau = np.zeros(n_th)
+        tau[own] = theta[self.th_index[own]]
         centred = tau - (mu[item] if self.meanstructure else 0.0)
-        model = np.concatenate([scale[item] * centred, (sigma * np.outer(scale, scale))[vi, vj]])
+        th_model = scale[item] * centred
+        th_model[means] = mu[item[means]]
+        model = np.concatenate([th_model, (sigma * np.outer(scale, scale))[vi, vj]])
         if d is None:
             return model, np.empty((0, 0))
         jac = np.zeros((model.size, self.n_total))
-        rows = np.arange(n_th)
-        jac[rows, self.th_index] += scale[item]
+        rows = np.flatnonzero(own)
+        jac[rows, self.th_index[rows]] += scale[item[rows]]
         pair = scale[vi] * scale[vj]
-        jac[n_th:, : self.n_free] = d[:, vi, vj].T * (1.0 if plain else pair[:, None])
+        jac[n_th:, : self.n_free] = d[:, vi, vj].T * pair[:, None]
         if self.meanstructure and dmu is not None:
-            jac[:n_th, : self.n_free] = -scale[item][:, None] * dmu[:, item].T
+            sign = np.where(means, 1.0, -scale[item])
+            jac[:n_th, : self.n_free] = sign[:, None] * dmu[:, item].T
         if self.delta_index is not None:
-            jac[rows, self.delta_index[item]] += centred
+            free_rows = rows[has[item[rows]]]
+            jac[free_rows, self.delta_index[item[free_rows]]] += centred[free_rows]
             sij = sigma[vi, vj]
-            np.add.at(jac, (n_th + np.arange(vi.size), self.delta_index[vi]), sij * scale[vj])
-            np.add.at(jac, (n_th + np.arange(vi.size), self.delta_index[vj]), sij * scale[vi])
+            k = np.arange(vi.size)
+            on_i, on_j = has[vi], has[vj]
+            np.add.at(jac, (n_th + k[on_i], self.delta_index[vi[on_i]]), (sij * scale[vj])[on_i])
+            np.add.at(jac, (n_th + k[on_j], self.delta_index[vj[on_j]]), (sij * scale[vi])[on_j])
         return model, jac
 
     # -- moments ---------------------------------------------------------------------

@@ -174,6 +174,19 @@ def estimate(
     x0 = start_values(ram, [f.s for f in frames], [f.mean for f in frames])
     if ordinal is not None:
         x0 = np.concatenate([x0[: table.n_free], extra_start])
+        if table.meanstructure:
+            # continuous items' intercepts start at their sample means
+            for fr in frames:
+                sample = dict(
+                    zip(
+                        (o for o, m in zip(fr.th_owner, fr.th_is_mean, strict=True) if m),
+                        fr.sample_th[fr.th_mean_rows],
+                        strict=True,
+                    )
+                )
+                for r in table.rows:
+                    if r.op == "~1" and r.free and r.group == fr.group + 1 and r.lhs in sample:
+                        x0[r.free - 1] = sample[r.lhs]
     check_identified(frames, x0, names[: table.n_free])
     theta, iterations, converged, g_max, solver = engine.optimise(objective, x0)
     f, _, h = objective.evaluate(theta)

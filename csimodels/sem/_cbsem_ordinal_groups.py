@@ -64,6 +64,9 @@ def place_extras(
         index = []
         for k, (name, owner) in enumerate(zip(th_names, owners, strict=True)):
             is_mean = name.endswith("~1")
+            if is_mean and fr.meanstructure:
+                index.append(-1)  # the intercept row of the parameter table serves
+                continue
             rhs = "" if is_mean else name.rsplit("|", 1)[1]
             key = (owner, rhs)
             if equal_thresholds and not is_mean and key in shared:
@@ -82,12 +85,17 @@ def place_extras(
     if equal_thresholds:
         for g, fr in enumerate(frames[1:], start=2):
             observed: list[str] = fr.observed
-            fr.delta_index = np.arange(pos, pos + len(observed), dtype=np.intp)
+            numeric = dict(zip(fr.ordinal.items, fr.ordinal.is_numeric, strict=True))
+            scales = np.full(len(observed), -1, dtype=np.intp)
             for j, v in enumerate(observed):
-                rows.append(ExtraRow(v, "~*~", v, g, pos + j))
+                if numeric[v]:
+                    continue  # continuous items have no scale factor
+                scales[j] = pos
+                rows.append(ExtraRow(v, "~*~", v, g, pos))
                 names.append(f"{v} ~*~ {v} (group {g})")
                 start.append(1.0)
-            pos += len(observed)
+                pos += 1
+            fr.delta_index = scales
     for fr in frames:
         fr.n_total = pos
     return rows, np.asarray(start, dtype=np.float64), names

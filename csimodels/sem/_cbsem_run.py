@@ -159,13 +159,6 @@ def fit_survey(
                 f"estimator {estimator!r} does not fit several groups here; use one of "
                 f"{format_offenders(list(allowed))} with group={group!r}"
             )
-        if ordinal and ordered and "thresholds" in group_equal:
-            raise InvalidParameterError(
-                "group_equal 'thresholds' with mixed continuous and ordinal items is not "
-                "available (the continuous items' intercepts would have to follow the "
-                "latent means); use group_equal without 'thresholds', or declare every "
-                "observed variable ordered"
-            )
         frame = survey.frame
         if group not in frame.columns:
             raise DataValidationError(f"group column {group!r} is not a column of the data")
@@ -228,7 +221,7 @@ def fit_survey(
     if equal_thresholds:
         from csimodels.sem._cbsem_ordinal_groups import fix_ordinal_intercepts
 
-        fix_ordinal_intercepts(table, set(table.observed))
+        fix_ordinal_intercepts(table, set(ordered or table.observed))
     if (
         table.meanstructure
         and not equal_thresholds

@@ -180,6 +180,20 @@ class TestScreening:
         assert kept.n_respondents == len(df) - report.settings["n_excluded"]
         assert not set(report.excluded.index) & set(kept.frame.index)
         assert "seconds" not in kept.items
+        # the preparation record names the exclusions, rule by rule, from the planted rows
+        _, planted = _planted()
+        step = kept.steps[-1]
+        assert (step.kind, step.n_before, step.n_after) == (
+            "screening",
+            len(df),
+            kept.n_respondents,
+        )
+        for rule, count in step.counts.items():
+            expected = planted[rule] + (planted["straight_lining"] if rule == "long_string" else [])
+            assert count == len(set(expected)), rule
+        assert set(step.counts) == {r for r, rows in planted.items() if rows}
+        sentence = kept.describe().notes[-1]
+        assert sentence.startswith(f"data: screening excluded {len(df) - kept.n_respondents} of")
 
     def test_mahalanobis_outlier(self) -> None:
         rng = np.random.default_rng(1)

@@ -117,6 +117,24 @@ def test_english_index_reading_names_the_largest_lever() -> None:
     assert f"Satisfaction (顾客满意度) index {res.indices.loc['Satisfaction', 'index']:.1f}" in text
 
 
+def test_data_reading_states_the_preparation() -> None:
+    df = pd.DataFrame({"Q1": [1, 2, 3, 4, 5, 2] * 10, "Q2": [2, 3, 4, 5, 5, 1] * 10})
+    df.loc[[0, 7], "Q1"] = 99
+    data = csi.SurveyData.from_frame(df, scale=(1, 5), missing_codes=[99])
+    kept = data.subset(df.index[5:], reason="完成全部访谈")
+    zh_template = ReportTemplate(language="zh")
+    zh = Report({"data": kept.describe()}, template=zh_template).sections[0].reading.text
+    assert (
+        "数据准备：2 个缺失值代码作答记为缺失（Q1）；保留 60 位受访者中的 55 位：完成全部访谈。"
+        in zh
+    )
+    en = Report({"data": kept.describe()}).sections[0].reading.text
+    assert en.endswith(
+        "Preparation: 2 answers with a missing-value code set to missing (Q1); kept 55 of 60 "
+        "respondents: 完成全部访谈."
+    )
+
+
 def test_drivers_reading_fixes_the_important_low_performer() -> None:
     res = ex("PLSResult")
     facts = Report({"drivers": res}).sections[0].reading.facts

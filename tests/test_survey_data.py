@@ -462,3 +462,25 @@ def test_data_card_states_the_roles_and_items() -> None:
     wide = SurveyData.from_frame(pd.DataFrame({f"Q{i}": [1.0, 2.0] for i in range(60)}))
     shown = wide.summary(max_items=40)
     assert len(shown.tables["Items"]) == 40 and shown.notes == ["20 more items are not listed"]
+
+
+def test_preparation_record_counts_what_was_recoded_and_left_out() -> None:
+    df = pd.DataFrame({"Q1": [1, 99, 3, 99, 2], "Q2": [5, 4, 98, 2, 1], "Q3": [2, 2, 3, 4, np.nan]})
+    data = csi.SurveyData.from_frame(
+        df, scale=(1, 5), missing_codes={"Q1": [99], "Q2": [98]}, reverse=["Q3"]
+    )
+    codes, reverse = data.steps
+    # three answers carry a missing-value code; Q3's NaN was missing before
+    assert codes.counts == {"answers": int((df[["Q1", "Q2"]] >= 98).sum().sum())}
+    assert codes.items == ("Q1", "Q2") and reverse.items == ("Q3",)
+    kept = data.subset(data.frame["Q2"] > 1, reason="answered Q2")
+    assert kept.steps[-1].describe() == "kept 3 of 5 respondents: answered Q2"
+    assert kept.steps[:2] == data.steps and data.subset([0, 1]).steps == data.steps
+    assert "Preparation" in kept.summary().tables
+    steps = kept.describe().settings["data_steps"]
+    assert [s["kind"] for s in steps] == ["missing_codes", "reverse", "subset"]
+    for bad in ("", "   ", 3):
+        with pytest.raises(DataValidationError, match="reason must be a non-empty text"):
+            data.subset([0, 1], reason=bad)  # type: ignore[arg-type]
+    with pytest.raises(DataValidationError, match="DataStep"):
+        csi.data.steps.DataStep(kind="dropped", n_before=1, n_after=1)  # type: ignore[arg-type]

@@ -2,10 +2,12 @@
 
 from csimodels.data.describe import DescriptionResult
 from csimodels.data.scale import ItemInfo, Scale
+from csimodels.data.steps import DataStep
 from csimodels.data.survey import MISSING_STRATEGIES, ItemMatrix, SurveyData
 
 __all__ = [
     "MISSING_STRATEGIES",
+    "DataStep",
     "DescriptionResult",
     "ItemInfo",
     "ItemMatrix",

@@ -169,7 +169,7 @@ def describe_survey(
         )
     table = pd.DataFrame(rows).set_index("item")
     table.index.name = "item"
-    notes = _undefined_notes(table)
+    notes = _undefined_notes(table) + [f"data: {step.describe()}" for step in data.steps]
     frequencies = pd.DataFrame(freq_rows).T.fillna(0.0)
     counts_frame = pd.DataFrame(count_rows).T.fillna(0).astype(np.int64)
     for f in (frequencies, counts_frame):
@@ -185,6 +185,7 @@ def describe_survey(
             "weight": data.weight,
             "box": box,
             "missing": "available answers per item",
+            "data_steps": [step.model_dump(mode="json") for step in data.steps],
         },
         notes=tuple(notes),
     )

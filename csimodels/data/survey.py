@@ -18,6 +18,7 @@ from csimodels._stats import weighted_mean
 from csimodels.data import _validate as v
 from csimodels.data._periods import check_period_column, order_periods
 from csimodels.data.scale import ItemInfo, Scale, _Validated
+from csimodels.data.steps import DataStep
 from csimodels.errors import DataQualityWarning, DataValidationError, format_offenders
 from csimodels.results import MissingDataReport, Summary, _TableCopy
 
@@ -87,6 +88,10 @@ class SurveyData(NoLegacyAPI, _Validated):
         Respondent weight, segment hierarchy (coarse to fine) and period columns.
     missing_codes : tuple
         Answer codes that meant "no answer" and were turned into NaN.
+    steps : tuple of DataStep
+        The preparation record: missing codes recoded, items reverse-coded,
+        respondents excluded by a screening or a stated subset (see
+        :mod:`csimodels.data.steps`).
 
     Examples
     --------
@@ -112,6 +117,7 @@ class SurveyData(NoLegacyAPI, _Validated):
     segments: tuple[str, ...] = ()
     period: str | None = None
     missing_codes: tuple[Any, ...] = ()
+    steps: tuple[DataStep, ...] = ()
 
     # -- construction --------------------------------------------------------------
     @classmethod
@@ -241,8 +247,11 @@ class SurveyData(NoLegacyAPI, _Validated):
 
         columns: dict[Hashable, Any] = {}
         notes: list[str] = []
+        recoded: dict[str, int] = {}
         for name in item_list:
             col = v.to_numeric_item(df[name], name, codes[name], scales[name])
+            if codes[name]:
+                recoded[name] = int(np.isnan(col).sum() - df[name].isna().sum())
             sc = scales[name]
             if name in reverse and sc is not None:
                 col = sc.min + sc.max - col
@@ -285,6 +294,22 @@ class SurveyData(NoLegacyAPI, _Validated):
         }
         for note in notes:
             warnings.warn(note, DataQualityWarning, stacklevel=2)
+        n = int(frame.shape[0])
+        steps: list[DataStep] = []
+        if any(recoded.values()):
+            steps.append(
+                DataStep(
+                    kind="missing_codes",
+                    n_before=n,
+                    n_after=n,
+                    counts={"answers": sum(recoded.values())},
+                    items=tuple(k for k, c in recoded.items() if c),
+                )
+            )
+        if reverse:
+            steps.append(
+                DataStep(kind="reverse", n_before=n, n_after=n, items=tuple(map(str, reverse)))
+            )
         return cls(
             frame=frame,
             items=tuple(item_list),
@@ -295,6 +320,7 @@ class SurveyData(NoLegacyAPI, _Validated):
             segments=segments,
             period=period,
             missing_codes=tuple(sorted({c for cs in codes.values() for c in cs}, key=str)),
+            steps=tuple(steps),
         )
 
     @classmethod
@@ -718,7 +744,13 @@ class SurveyData(NoLegacyAPI, _Validated):
         if max_items is not None and len(items) > max_items:
             notes.append(f"{len(items) - max_items} more items are not listed")
             items = items.head(max_items)
-        return Summary("Survey data", header, {"Items": items}, notes, precision=precision)
+        tables: dict[str, pd.DataFrame] = {"Items": items}
+        if self.steps:
+            tables["Preparation"] = pd.DataFrame(
+                {"step": [step.describe() for step in self.steps]},
+                index=pd.RangeIndex(1, len(self.steps) + 1, name="#"),
+            )
+        return Summary("Survey data", header, tables, notes, precision=precision)
 
     def __repr__(self) -> str:
         return self.summary(max_items=40).as_text()
@@ -767,15 +799,26 @@ class SurveyData(NoLegacyAPI, _Validated):
             )
 
     # -- subsets and segments ------------------------------------------------------
-    def subset(self, rows: pd.Index | NDArray[np.bool_] | Sequence[Hashable]) -> SurveyData:
+    def subset(
+        self,
+        rows: pd.Index | NDArray[np.bool_] | Sequence[Hashable],
+        *,
+        reason: str | None = None,
+        step: DataStep | None = None,
+    ) -> SurveyData:
         """The same survey restricted to some rows (labels or a boolean mask).
+
+        With ``reason`` (why respondents are left out, e.g. ``"completed interviews
+        only"``) the subset is recorded in :attr:`steps`, so that describe() and the
+        report state it; ``step`` records a prepared :class:`DataStep` instead.
 
         Examples
         --------
         >>> import csimodels as csi
         >>> data = csi.datasets.load_example("acsi_demo")
-        >>> data.subset(data.frame["region"] == "North").n_respondents > 0
-        True
+        >>> north = data.subset(data.frame["region"] == "North", reason="northern stores")
+        >>> north.steps[-1].describe()
+        'kept 1,000 of 4,000 respondents: northern stores'
         """
         full = self.frame
         if isinstance(rows, (np.ndarray, pd.Series)) and rows.dtype == bool:
@@ -800,7 +843,20 @@ class SurveyData(NoLegacyAPI, _Validated):
             frame = full.loc[labels]
         if frame.shape[0] == 0:
             raise DataValidationError("the subset has no respondents")
-        return self.model_copy(update={"frame": frame})
+        update: dict[str, Any] = {"frame": frame}
+        if reason is not None and step is not None:
+            raise DataValidationError("subset: pass reason= or step=, not both")
+        if reason is not None:
+            if not isinstance(reason, str) or not reason.strip():
+                raise DataValidationError(
+                    f"subset: reason must be a non-empty text, got {reason!r}"
+                )
+            step = DataStep(
+                kind="subset", n_before=full.shape[0], n_after=frame.shape[0], reason=reason
+            )
+        if step is not None:
+            update["steps"] = (*self.steps, step)
+        return self.model_copy(update=update)
 
     def groups(self, by: str) -> Iterator[tuple[Hashable, SurveyData]]:
         """Yield ``(label, SurveyData)`` for each value of a segment or period column.

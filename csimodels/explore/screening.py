@@ -14,6 +14,7 @@ from pydantic import Field
 
 from csimodels._lazy import lazy_module
 from csimodels._settings import Settings
+from csimodels.data.steps import DataStep
 from csimodels.data.survey import SurveyData
 from csimodels.errors import DataQualityWarning, DataValidationError, format_offenders
 from csimodels.explore._prepare import to_survey
@@ -485,4 +486,17 @@ class ScreeningResult(Result):
             raise DataValidationError(
                 "ScreeningResult.apply: every respondent is excluded; nothing is left"
             )
-        return data.subset(keep)
+        flags, out = self.flags, self.flags["excluded"].to_numpy(dtype=bool)
+        excluding = self.criteria.index[self.criteria["excludes"].to_numpy(dtype=bool)]
+        by_rule = {
+            str(rule): int((flags[rule].to_numpy(dtype=bool) & out).sum())
+            for rule in excluding
+            if (flags[rule].to_numpy(dtype=bool) & out).any()
+        }
+        step = DataStep(
+            kind="screening",
+            n_before=int(data.frame.shape[0]),
+            n_after=int(keep.sum()),
+            counts=by_rule,
+        )
+        return data.subset(keep, step=step)

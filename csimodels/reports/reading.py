@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from csimodels.data.steps import describe_steps
 from csimodels.errors import SpecificationError
 
 __all__ = ["READERS", "Reading", "headline_target", "read_section"]
@@ -120,6 +121,16 @@ def _read_data(result: Any, language: str, **_: Any) -> Reading:
             f"{_name(best, labels, language)} with a mean of {_f(facts['best_mean'], 2)}, "
             f"the lowest {_name(worst, labels, language)} with {_f(facts['worst_mean'], 2)}; "
             f"{_pct(missing)} of the answers are missing."
+        )
+    steps = describe_steps(
+        result.settings.get("data_steps") or [], "zh" if language == "zh" else "en"
+    )
+    if steps:
+        facts["data_steps"] = steps
+        text += (
+            "数据准备：" + "；".join(steps) + "。"
+            if language == "zh"
+            else " Preparation: " + "; ".join(steps) + "."
         )
     return Reading(text, facts)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -322,11 +323,51 @@ def test_unavailable_group_options_are_refused(
         csi.CBSEM(CFA).fit(hs_mixed, group="school", **kw)  # type: ignore[arg-type]
 
 
-def test_invariance_ladder_refuses_ordinal_estimators(hs_ordgroup: pd.DataFrame) -> None:
-    from csimodels.sem._cbsem_compare import measurement_invariance
+def test_ordinal_invariance_ladder_matches_lavaan(hs_ordgroup: pd.DataFrame) -> None:
+    # lavTestLRT(configural, metric, scalar) of the WLSMV fits: lavaan's scaled-and-
+    # shifted difference test (satorra.2000); per step the standard χ² ("Chisq")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = csi.measurement_invariance(
+            csi.CBSEM(CFA), hs_ordgroup, group="school", estimator="WLSMV", ordered=True
+        )
+    lrt = pd.read_csv(FIXTURES / "hs_ordgroup_lrt.csv").set_index("model")
+    steps = res.steps
+    assert list(steps.index) == ["configural", "metric", "scalar"]  # no strict step
+    assert steps.loc["scalar", "group_equal"] == "loadings, thresholds"
+    for step in ("metric", "scalar"):
+        assert steps.loc[step, "chisq_diff"] == pytest.approx(lrt.loc[step, "Chisq diff"], rel=1e-5)
+        assert steps.loc[step, "df_diff"] == lrt.loc[step, "Df diff"]
+        assert steps.loc[step, "p_value_diff"] == pytest.approx(
+            lrt.loc[step, "Pr(>Chisq)"], rel=1e-4
+        )
+        assert float(res.fits[step].fit.loc["chi2", "value"]) == pytest.approx(
+            lrt.loc[step, "Chisq"], rel=1e-5
+        )
+    # per step: the scaled χ², CFI and RMSEA of the fits
+    scalar = res.fits["scalar"].fit["value"]
+    assert steps.loc["scalar", "chisq"] == pytest.approx(float(scalar["chi2_scaled"]))
+    assert steps.loc["scalar", "cfi"] == pytest.approx(float(scalar["cfi_scaled"]))
+    assert list(steps["verdict"]) == ["baseline", "holds", "does not hold"]
+    assert res.settings["difference_test"].startswith("satorra.2000")
 
-    with pytest.raises(InvalidParameterError, match=r"satorra\.2000.*ordered=True"):
-        measurement_invariance(csi.CBSEM(CFA), hs_ordgroup, group="school", estimator="WLSMV")
+
+@pytest.mark.parametrize(
+    ("kw", "pattern"),
+    [
+        ({"estimator": "WLSMV"}, r"is for ordinal items here: pass ordered"),
+        ({"estimator": "ML", "ordered": True}, r"'ML' does not take ordinal"),
+        (
+            {"estimator": "WLSMV", "ordered": True, "steps": ("configural", "strict")},
+            r"'strict' has no meaning with ordinal items",
+        ),
+    ],
+)
+def test_ordinal_ladder_bad_options(
+    hs_ordgroup: pd.DataFrame, kw: dict[str, Any], pattern: str
+) -> None:
+    with pytest.raises(InvalidParameterError, match=pattern):
+        csi.measurement_invariance(csi.CBSEM(CFA), hs_ordgroup, group="school", **kw)
 
 
 # -- the bootstrap of ordinal fits ------------------------------------------------------------

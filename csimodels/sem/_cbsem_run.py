@@ -110,7 +110,9 @@ def fit_survey(
     model_name: str = "CBSEM",
     level: float = 0.95,
     boot: Bootstrap | None = None,
+    keep: list[object] | None = None,
 ) -> tuple[CBSEMResult, Conditions]:
+    """Fit from a SurveyData; ``keep`` (internal) receives the Estimation."""
     items = observed_names(parsed)
     missing_cols = [c for c in items if c not in survey.items]
     if missing_cols:
@@ -260,6 +262,8 @@ def fit_survey(
         equal_thresholds=equal_thresholds,
         conditions=conditions,
     )
+    if keep is not None:
+        keep.append(est)
     result = build_result(
         est,
         syntax=syntax,

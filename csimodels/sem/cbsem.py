@@ -348,8 +348,10 @@ class CBSEM(Settings):
         weight: str | object | None = ...,
         inference: int | Bootstrap | None = None,
         level: float = 0.95,
+        _keep: list[object] | None = None,
     ) -> tuple[CBSEMResult, Conditions]:
-        """:meth:`fit` returning the conditions found instead of warning."""
+        """:meth:`fit` returning the conditions found instead of warning (``_keep``,
+        internal: receives the estimation, for tests that need its matrices)."""
         if missing not in ("listwise", "fiml", "ml"):
             raise InvalidParameterError(
                 f"parameter 'missing' of CBSEM.fit must be 'listwise' or 'fiml', got {missing!r}"
@@ -410,6 +412,7 @@ class CBSEM(Settings):
             model_name="CBSEM",
             level=float(level),
             boot=boot,
+            keep=_keep,
         )
 
 

@@ -18,7 +18,15 @@ csimodels' batched bootstrap against lavaan's ``se = "bootstrap"``; prints the t
 ratio and the ratios of the bootstrap standard errors (ours / lavaan's: both are Monte
 Carlo estimates of the same quantity, so they agree within a few percent).
 
-Third part: ordinal items. The HS CFA with x1-x3 ordinal and x4-x9 continuous
+Third part: MLR with FIML (``estimator="MLR", missing="fiml"``; lavaan's ``missing =
+"ml"``) on the incomplete PD and HS data of the constraint fixtures
+(``tests/fixtures/lavaan/constraints/*_missing.csv``), and two fits with inequality
+constraints (PD with a binding ``a > 1.5``, HS with a binding ``ab := a*b; ab > 0.6``),
+timed against lavaan with χ² (scaled for MLR) from both. lavaan's time is ``sem()``
+alone; csimodels' fit also computes the robust CFI/RMSEA, standardised SEs and
+modification indices.
+
+Fourth part: ordinal items. The HS CFA with x1-x3 ordinal and x4-x9 continuous
 (tests/fixtures/lavaan/mixed/hs_mixed_data.csv) by WLSMV (polyserial correlations,
 the joint Γ, the fit: time and the scaled χ² from both), and ``--ord-boot`` bootstrap
 draws (default 500) of its DWLS fit, each draw recomputing the two-step statistics,
@@ -189,6 +197,16 @@ if ({boot} > 0) {{
 """
 
 
+def run_r(rscript: str, script: str) -> list[str]:
+    """Run an R script through ``Rscript``; its standard output, line by line."""
+    with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as fh:
+        fh.write(script)
+        path = fh.name
+    run = subprocess.run([rscript, path], capture_output=True, text=True, check=False)
+    Path(path).unlink(missing_ok=True)
+    return run.stdout.strip().splitlines()
+
+
 def robust_and_bootstrap(args: argparse.Namespace, pd_data: pd.DataFrame, hs: pd.DataFrame) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -218,12 +236,7 @@ def robust_and_bootstrap(args: argparse.Namespace, pd_data: pd.DataFrame, hs: pd
         script = R_ROBUST.format(
             data=str(args.data.resolve()), pd=PD, hs=HS, repeat=args.repeat, boot=args.boot
         )
-        with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as fh:
-            fh.write(script)
-            path = fh.name
-        run = subprocess.run([rscript, path], capture_output=True, text=True, check=False)
-        Path(path).unlink(missing_ok=True)
-        for line in run.stdout.strip().splitlines():
+        for line in run_r(rscript, script):
             parts = line.split()
             if parts[0] == "mlr":
                 lavaan[parts[1]] = (float(parts[2]), float(parts[3]))
@@ -263,6 +276,94 @@ def robust_and_bootstrap(args: argparse.Namespace, pd_data: pd.DataFrame, hs: pd
                 f"{np.median(r):.3f}, min {r.min():.3f}, max {r.max():.3f} (Monte Carlo "
                 f"error of an SE from {args.boot} draws ≈ {1 / np.sqrt(2 * args.boot):.3f})"
             )
+
+
+CONSTRAINED = {
+    "pd_ineq": (
+        PD.replace("y1 + y2", "y1 + a*y2")
+        .replace("dem60 ~ ind60", "dem60 ~ p1*ind60")
+        .replace("dem65 ~ ind60 + dem60", "dem65 ~ p2*ind60 + p3*dem60")
+        + "\nindirect := p1*p3\na > 1.5\nindirect > 0\np2 > 0\na + p2 > 1"
+    ),
+    "hs_ineq": HS.replace("x1 + x2 + x3", "x1 + a*x2 + b*x3") + "\nab := a*b\nab > 0.6\nb < 2",
+}
+
+R_FIML = """
+suppressPackageStartupMessages(library(lavaan))
+rd <- function(f) {{ d <- read.csv(file.path("{data}", f), check.names = FALSE);
+  if (names(d)[1] == "") d <- d[, -1]; d }}
+fx <- function(f) read.csv(file.path("{fixtures}", f))
+cases <- list(
+  list("mlr_fiml", "pd", "{pd}", fx("pd_missing.csv"), "MLR", "ml"),
+  list("mlr_fiml", "hs", "{hs}", fx("hs_missing.csv"), "MLR", "ml"),
+  list("ineq", "pd_ineq", "{pd_ineq}", rd("pd_data.csv"), "ML", "listwise"),
+  list("ineq", "hs_ineq", "{hs_ineq}", rd("holzinger_swineford39_data.csv"), "ML", "listwise")
+)
+for (cs in cases) {{
+  run <- function() sem(cs[[3]], data = cs[[4]], estimator = cs[[5]], missing = cs[[6]])
+  fit <- suppressWarnings(run())
+  times <- numeric({repeat})
+  for (r in seq_len({repeat})) {{
+    t0 <- proc.time()[["elapsed"]]
+    fit <- suppressWarnings(run())
+    times[r] <- proc.time()[["elapsed"]] - t0
+  }}
+  stat <- if (cs[[5]] == "MLR") "chisq.scaled" else "chisq"
+  cat(cs[[1]], cs[[2]], median(times), fitMeasures(fit, stat), "\n")
+}}
+"""
+
+
+def fiml_and_constraints(args: argparse.Namespace, pd_data: pd.DataFrame, hs: pd.DataFrame) -> None:
+    fixtures = ROOT / "tests" / "fixtures" / "lavaan" / "constraints"
+    runs = [
+        ("mlr_fiml", "pd", PD, pd.read_csv(fixtures / "pd_missing.csv"), "MLR", "fiml"),
+        ("mlr_fiml", "hs", HS, pd.read_csv(fixtures / "hs_missing.csv"), "MLR", "fiml"),
+        ("ineq", "pd_ineq", CONSTRAINED["pd_ineq"], pd_data, "ML", "listwise"),
+        ("ineq", "hs_ineq", CONSTRAINED["hs_ineq"], hs, "ML", "listwise"),
+    ]
+    ours: dict[str, tuple[float, float]] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _, name, syntax, data, estimator, missing in runs:
+            model = csi.CBSEM(syntax)
+            model.fit(data, estimator=estimator, missing=missing)
+            times = []
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                res = model.fit(data, estimator=estimator, missing=missing)
+                times.append(time.perf_counter() - t0)
+            stat = "chi2_scaled" if estimator == "MLR" else "chi2"
+            ours[name] = (statistics.median(times), float(res.fit.loc[stat, "value"]))
+    lavaan: dict[str, tuple[float, float]] = {}
+    rscript = shutil.which("Rscript")
+    if rscript is not None:
+        script = R_FIML.format(
+            data=str(args.data.resolve()),
+            fixtures=str(fixtures),
+            pd=PD,
+            hs=HS,
+            pd_ineq=CONSTRAINED["pd_ineq"],
+            hs_ineq=CONSTRAINED["hs_ineq"],
+            repeat=args.repeat,
+        )
+        for line in run_r(rscript, script):
+            parts = line.split()
+            if len(parts) == 4 and parts[0] in ("mlr_fiml", "ineq"):
+                lavaan[parts[1]] = (float(parts[2]), float(parts[3]))
+    print()
+    print(
+        f"{'MLR+FIML / inequality':22} {'csimodels s':>12} {'lavaan s':>10} {'ratio':>7} "
+        f"{'chi2 ours':>11} {'lavaan':>10}"
+    )
+    for kind, name, *_ in runs:
+        seconds, chi2 = ours[name]
+        lav_s, lav_chi2 = lavaan.get(name, (float("nan"), float("nan")))
+        label = f"{name} ({'MLR+FIML' if kind == 'mlr_fiml' else 'ML, < >'})"
+        print(
+            f"{label:22} {seconds:12.4f} {lav_s:10.4f} {lav_s / seconds:7.2f} "
+            f"{chi2:11.4f} {lav_chi2:10.4f}"
+        )
 
 
 R_ORDINAL = r"""
@@ -376,6 +477,7 @@ def main() -> None:
         )
     print("ratio = lavaan time / csimodels time (> 1: csimodels faster)")
     robust_and_bootstrap(args, cases["pd"][1], cases["hs"][1])
+    fiml_and_constraints(args, cases["pd"][1], cases["hs"][1])
     ordinal_part(args)
 
 

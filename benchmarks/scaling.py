@@ -11,11 +11,18 @@ memory (``ru_maxrss``) is its own:
 3. a parquet dataset of 3·10⁶ respondents (its float64 matrix is larger than the
    memory budget of 256 MiB given to the fit), written to a temporary directory and
    fitted through ``dask.dataframe.read_parquet`` on a ``LocalCluster`` (PLS with 50
-   resamples, and the item description).
+   resamples, and the item description);
+4. the other out-of-core families on one parquet directory of 2·10⁶ respondents
+   (Kano answers for 6 features, a SERVQUAL E/P battery of 22 items with importance
+   points, the 14 ACSI items; its float64 matrix, about 1.2 GB, is larger than the
+   256 MiB budget): ``Kano.fit``, ``SERVQUAL.fit``, ``CBSEM.fit(estimator="ML")``
+   and the ``by=`` segment fits given the parquet path, on a ``LocalCluster``; wall
+   time and the process's peak memory.
 
-Nothing is asserted. Run: ``python benchmarks/scaling.py [--quick | --parquet]``
-(``--quick`` stops at n = 10⁵ and skips the parquet case, ``--parquet`` runs that
-case alone).
+Nothing is asserted. Run:
+``python benchmarks/scaling.py [--quick | --parquet | --families]`` (``--quick`` stops
+at n = 10⁵ and skips the parquet cases, ``--parquet`` / ``--families`` run one
+parquet case alone).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from typing import Any
 
 ENV = {
     **os.environ,
@@ -114,7 +122,72 @@ PARQUET_FIT = SIMULATE + textwrap.dedent(
 )
 
 
-def run(template: str, **values: object) -> dict[str, float]:
+FAMILIES_WRITE = SIMULATE + textwrap.dedent(
+    """
+    import os
+    n = @N@
+    frame, items = survey(n)
+    rng = np.random.default_rng(7)
+    for j in range(6):  # Kano: functional / dysfunctional answers 1..5
+        frame[f"kf{j}"] = rng.integers(1, 6, n).astype(np.int8)
+        frame[f"kd{j}"] = rng.integers(1, 6, n).astype(np.int8)
+    gap = rng.normal(size=(n, 1))
+    for i in range(1, 23):  # SERVQUAL 1991: E1..E22, P1..P22 on 1..7
+        frame[f"E{i}"] = np.clip(np.rint(5.5 + rng.normal(size=n)), 1, 7).astype(np.int8)
+        p = 4.8 + 0.8 * gap[:, 0] + rng.normal(size=n)
+        frame[f"P{i}"] = np.clip(np.rint(p), 1, 7).astype(np.int8)
+    dims = ["Tangibles", "Reliability", "Responsiveness", "Assurance", "Empathy"]
+    points = rng.multinomial(100, [0.15, 0.3, 0.2, 0.2, 0.15], size=n)
+    for d, name in enumerate(dims):
+        frame[f"I_{name}"] = points[:, d].astype(np.int16)
+    frame["region"] = np.array(["East", "North", "South", "West"])[rng.integers(0, 4, n)]
+    os.makedirs(@PATH@, exist_ok=True)
+    step = n // 40
+    for i in range(40):
+        frame.iloc[i * step:(i + 1) * step].to_parquet(f"@RAWPATH@/part{i:03d}.parquet")
+    print(json.dumps({"columns": frame.shape[1] - 1}))
+    """
+).replace("import os", "import os, json", 1)
+
+FAMILIES_FIT = SIMULATE + textwrap.dedent(
+    """
+    import json, resource, time, warnings
+    from dask.distributed import Client, LocalCluster
+
+    structure = csi.sem.CSI_STRUCTURES["acsi"]
+    items = {c: list(structure.items[c]) for c in structure.constructs}
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                           dashboard_address=None)
+    client = Client(cluster)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    kano = csi.Kano(features={f"F{j}": (f"kf{j}", f"kd{j}") for j in range(6)})
+    servqual = csi.SERVQUAL(importance="I_{dimension}")
+    syntax = "\\n".join(f"{c} =~ " + " + ".join(v) for c, v in items.items() if len(v) > 1)
+    cbsem = csi.CBSEM(syntax)
+    out = {}
+    with warnings.catch_warnings():  # benchmark output only (not a fit path)
+        warnings.simplefilter("ignore")
+        for name, fit in [
+            ("Kano", lambda: kano.fit(@PATH@)),
+            ("Kano by region", lambda: kano.fit(@PATH@, by="region")),
+            ("SERVQUAL", lambda: servqual.fit(@PATH@)),
+            ("SERVQUAL by region", lambda: servqual.fit(@PATH@, by="region")),
+            ("CB-SEM (ML)", lambda: cbsem.fit(@PATH@)),
+            ("CB-SEM by region", lambda: cbsem.fit(@PATH@, by="region")),
+        ]:
+            wall = time.perf_counter()
+            fit()
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            out[name] = [time.perf_counter() - wall, rss]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    client.close()
+    cluster.close()
+    print(json.dumps({"times": out, "peak": peak, "base": base}))
+    """
+)
+
+
+def run(template: str, **values: object) -> dict[str, Any]:
     code = template
     for key, value in values.items():
         code = code.replace(
@@ -143,6 +216,9 @@ def main() -> None:
     if "--parquet" in sys.argv:
         parquet()
         return
+    if "--families" in sys.argv:
+        families()
+        return
     subprocess.run([sys.executable, "-c", "import csimodels"], env=ENV, check=True)  # byte code
     base = import_time("import pandas, pydantic")
     full = import_time("import pandas, pydantic\nimport csimodels")
@@ -161,6 +237,8 @@ def main() -> None:
         return
     print()
     parquet()
+    print()
+    families()
 
 
 def parquet() -> None:
@@ -177,6 +255,26 @@ def parquet() -> None:
     print(
         f"  peak memory {r['peak'] / 2**20:.0f} MB "
         f"({(r['peak'] - r['base']) / 2**20:.0f} MB above the process before the fit)"
+    )
+
+
+def families(n: int = 2_000_000) -> None:
+    budget = 256 * 2**20
+    with tempfile.TemporaryDirectory() as tmp:
+        shape = run(FAMILIES_WRITE, path=f"{tmp}/survey", n=n)
+        r: dict[str, Any] = run(FAMILIES_FIT, path=f"{tmp}/survey")
+    columns = int(shape["columns"])
+    matrix_mb = n * columns * 8 / 2**20
+    print(
+        f"parquet path, {n:,} respondents x {columns} columns (float64 matrix {matrix_mb:.0f} "
+        f"MB > budget {budget / 2**20:.0f} MB), 40 files, dask LocalCluster (2 threads):"
+    )
+    print(f"  {'fit':<20} {'wall s':>7} {'peak MB so far':>15}")
+    for name, (seconds, rss) in r["times"].items():
+        print(f"  {name:<20} {seconds:7.1f} {rss / 2**20:15.0f}")
+    print(
+        f"  peak memory {r['peak'] / 2**20:.0f} MB "
+        f"({(r['peak'] - r['base']) / 2**20:.0f} MB above the process before the fits)"
     )
 
 

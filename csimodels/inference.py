@@ -19,23 +19,27 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Literal
+import re
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from csimodels._settings import Settings
 from csimodels.errors import InvalidParameterError, ResamplingWarning
 
 __all__ = [
     "MAX_RESAMPLES",
+    "MIN_MEMORY_BUDGET",
     "SMALL_RESAMPLES",
     "Bootstrap",
     "Permutation",
     "as_bootstrap",
     "as_permutation",
     "check_resample_count",
+    "memory_budget_of",
     "min_resamples_for_interval",
+    "parse_memory_budget",
     "resample_count_condition",
     "resolve_random_state",
     "validate_random_state",
@@ -49,6 +53,81 @@ _SEED_BOUND = 2**63
 
 #: Below this many resamples or permutations a warning says the inference is imprecise.
 SMALL_RESAMPLES = 100
+
+#: Smallest memory budget accepted, in bytes (1 MiB).
+MIN_MEMORY_BUDGET = 1 << 20
+
+_UNITS = {
+    "": 1, "b": 1,
+    "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+    "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
+}  # fmt: skip
+_BUDGET = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]i?b|b)?\s*$", re.IGNORECASE)
+
+
+def parse_memory_budget(
+    value: object, *, owner: str = "fit", name: str = "memory_budget"
+) -> int | None:
+    """A memory budget in bytes: a whole number, or a size such as ``"512MB"`` or ``"2GiB"``.
+
+    Decimal units (``KB``, ``MB``, ``GB``, ``TB``: powers of 1000) and binary ones
+    (``KiB``, ``MiB``, ``GiB``, ``TiB``: powers of 1024) are understood, in any case;
+    None stays None (the engine's default, about 1 GiB).
+
+    Raises
+    ------
+    InvalidParameterError
+        Not a number of bytes or a size, or below :data:`MIN_MEMORY_BUDGET` (1 MiB).
+
+    Examples
+    --------
+    >>> parse_memory_budget("512MB"), parse_memory_budget("1 GiB"), parse_memory_budget(2**21)
+    (512000000, 1073741824, 2097152)
+    >>> parse_memory_budget("lots")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    csimodels.errors.InvalidParameterError: parameter 'memory_budget' of fit must be ...
+    """
+    if value is None:
+        return None
+    size: float | None = None
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        size = float(int(value))
+    elif isinstance(value, str):
+        match = _BUDGET.match(value)
+        if match is not None:
+            size = float(match.group(1)) * _UNITS[(match.group(2) or "").lower()]
+    if size is None or not math.isfinite(size) or size < MIN_MEMORY_BUDGET:
+        raise InvalidParameterError(
+            f"parameter {name!r} of {owner} must be a whole number of bytes of at least "
+            f"{MIN_MEMORY_BUDGET:,} (1 MiB) or a size such as '512MB' or '2GiB', got {value!r}"
+        )
+    return int(size)
+
+
+def memory_budget_of(request: object, memory_budget: object, *, owner: str) -> int | None:
+    """The memory budget of a fit: the Bootstrap's or the ``fit`` argument's (parsed).
+
+    Giving both with different values is a contradiction and raises; giving one (or
+    the same value twice) uses it; None leaves the engine's default.
+
+    Examples
+    --------
+    >>> boot = Bootstrap(n=10, memory_budget="64MiB")
+    >>> memory_budget_of(boot, None, owner="demo")
+    67108864
+    >>> memory_budget_of(boot, "32MiB", owner="demo")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    csimodels.errors.InvalidParameterError: demo: memory_budget is given twice, as ...
+    """
+    given = parse_memory_budget(memory_budget, owner=owner)
+    carried = request.memory_budget if isinstance(request, Bootstrap) else None
+    if carried is not None and given is not None and carried != given:
+        raise InvalidParameterError(
+            f"{owner}: memory_budget is given twice, as Bootstrap(memory_budget={carried:,}) "
+            f"and fit(memory_budget={given:,}); give it once (the Bootstrap's travels with "
+            "the rest of the resampling settings)"
+        )
+    return carried if carried is not None else given
 
 
 def resolve_random_state(value: object, *, owner: str, name: str = "random_state") -> int:
@@ -142,9 +221,16 @@ class Bootstrap(Settings):
         Parallel jobs through joblib (-1 for all cores). Numbers do not depend on it.
     chunk_size : int or None
         Resamples per batch (None: sized by the engine). Numbers do not depend on it.
+    memory_budget : int or None
+        Bytes the streaming bootstrap's working arrays aim to stay within: an int, or
+        a size such as ``"512MB"`` / ``"2GiB"`` (stored as bytes); None: the engine's
+        default (about 1 GiB). Numbers do not depend on it. ``fit(memory_budget=...)``
+        still works; giving both with different values raises.
 
     Examples
     --------
+    >>> Bootstrap(n=1000, memory_budget="256MiB").memory_budget
+    268435456
     >>> Bootstrap(n=1000, method="bca").method
     'bca'
     >>> Bootstrap(n=-5)  # doctest: +ELLIPSIS
@@ -158,6 +244,12 @@ class Bootstrap(Settings):
     random_state: int | None = Field(default=None, ge=0)
     n_jobs: int = 1
     chunk_size: int | None = Field(default=None, ge=1)
+    memory_budget: int | None = None
+
+    @field_validator("memory_budget", mode="before")
+    @classmethod
+    def _parse_budget(cls, value: Any) -> int | None:
+        return parse_memory_budget(value, owner="Bootstrap")
 
 
 class Permutation(Settings):

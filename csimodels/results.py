@@ -118,8 +118,9 @@ class MissingDataReport(BaseModel):
 
     Attributes
     ----------
-    strategy : {"listwise", "mean", "pairwise", "none"}
-        The strategy applied.
+    strategy : {"listwise", "mean", "pairwise", "fiml", "none"}
+        The strategy applied (``"fiml"``: full-information maximum likelihood, every
+        observed answer used).
     n_rows : int
         Respondents before handling.
     n_rows_used : int
@@ -158,6 +159,16 @@ class MissingDataReport(BaseModel):
             )
         if self.strategy == "pairwise":
             return f"pairwise deletion over {self.n_rows} respondents"
+        if self.strategy == "fiml":
+            dropped = (
+                f" ({self.n_rows_dropped} without any answer dropped)"
+                if self.n_rows_dropped
+                else ""
+            )
+            return (
+                f"full-information maximum likelihood: every observed answer of "
+                f"{self.n_rows_used} of {self.n_rows} respondents used{dropped}"
+            )
         return f"no missing answers; {self.n_rows_used} respondents used"
 
 

@@ -423,9 +423,9 @@ def test_weight_none_overrides_the_survey_weight() -> None:
     data = csi.datasets.load_example("acsi_demo")
     spec = csi.ACSI(indicators=data.constructs).to_spec()
     with pytest.raises(InvalidParameterError, match="fit\\(weight=None\\)"):
-        csi.CBSEM(spec).fit(data, estimator="FIML")
-    res, _ = csi.CBSEM(spec).fit_collect(data, estimator="FIML", weight=None)
-    assert res.settings["weight"] is None and res.settings["missing"] == "fiml"
+        csi.CBSEM(spec).fit(data, estimator="DWLS")
+    res, _ = csi.CBSEM(spec).fit_collect(data, estimator="DWLS", weight=None)
+    assert res.settings["weight"] is None and res.settings["estimator"] == "DWLS"
     assert data.weight == "weight"  # the caller's SurveyData is unchanged
 
 
@@ -445,8 +445,10 @@ def test_weight_none_overrides_the_survey_weight() -> None:
         ("f =~ x1 + a*x2 + x3\nx4 ~ a*x1", r"label 'a' is used for different kinds"),
         ("f =~ x1 + x2 + x3\nf =~ x1", r"line 2 .*declared twice"),
         ("f =~ x1 + x2 + x3\nx1 ~ x1", r"line 2 .*regressed on itself"),
-        ("f =~ x1 + a*x2 + b*x3\na > b", r"line 2 .*inequality"),
+        ("f =~ x1 + a*x2 + b*x3\na > c", r"line 2 .*'c' is not a parameter label"),
         ("f =~ x1 + x2 + x1*x3", r"label 'x1' is also a variable name"),
+        ("f =~ x1 + x2 + x3\nf ~~ g", r"line 2 \('f ~~ g'\): variable 'g' .*neither a latent"),
+        ("f =~ x1 + x2 + x9", r"line 1 .*variable 'x9' .*nor a column of the data"),
         ("   ", r"empty"),
     ],
 )

@@ -176,3 +176,11 @@ def test_unknown_p_adjustment_is_refused() -> None:
 
     with pytest.raises(InvalidParameterError, match="p_adjust='sidak' is not a multiple"):
         adjust_p_values(np.array([0.1]), "sidak")
+
+
+def test_fiml_missing_data_sentence() -> None:
+    report = MissingDataReport(strategy="fiml", n_rows=10, n_rows_used=9, n_rows_dropped=1)
+    assert report.describe() == (
+        "full-information maximum likelihood: every observed answer of 9 of 10 respondents "
+        "used (1 without any answer dropped)"
+    )

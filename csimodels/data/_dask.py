@@ -188,8 +188,8 @@ def _sums(
     shift: FloatArray,
     counts: FloatArray | None,
     columns: tuple[int, int] | None = None,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Total weight (B,), weighted cross-product sums (B, width), Σ (x − c)² (p,).
+) -> tuple[FloatArray, FloatArray, FloatArray, int]:
+    """Total weight (B,), weighted cross-product sums (B, width), Σ (x − c)² (p,), rows used.
 
     The partition's cross products are formed :data:`ROW_CHUNK` rows at a time, so
     a task holds little more than its partition.
@@ -206,7 +206,7 @@ def _sums(
         sums += case[:, start : start + ROW_CHUNK] @ rows
         d = rows[:, :p]
         square += (d * d).sum(axis=0)
-    return case.sum(axis=1), sums, square
+    return case.sum(axis=1), sums, square, x.shape[0]
 
 
 def _group_sums(
@@ -557,17 +557,7 @@ def fit_pls(
     the same order, the numbers equal ``model.fit(frame, ...)`` in memory,
     including the bootstrap draws for the same ``random_state``.
     """
-    from csimodels.inference import resolve_random_state
-    from csimodels.sem import _design as design
-    from csimodels.sem import _pls_assess as assess
-    from csimodels.sem._pls_engine import estimate_pls_moments
-    from csimodels.sem.bootstrap import (
-        bootstrap_sums,
-        check_level,
-        check_memory_budget,
-        summarise,
-    )
-    from csimodels.sem.index import index_weights
+    from csimodels.sem.bootstrap import check_memory_budget
 
     memory_budget = check_memory_budget(memory_budget)
     spec = model.to_spec()
@@ -582,12 +572,62 @@ def fit_pls(
         scale=bounds,
     )
     cp = _with_square_scale(cp)
+    means, sds, r = (v[0] for v in cp.moments(*cp.weighted_sums(None)))
+    return _pls_from_moments(
+        model,
+        bounds,
+        weight,
+        means,
+        sds,
+        r,
+        n=cp.n,
+        n_rows=cp.n_rows,
+        partitions=len(cp.parts),
+        cp=cp,
+        bootstrap=bootstrap,
+        random_state=random_state,
+        level=level,
+        sign_change=sign_change,
+        chunk_size=chunk_size,
+        memory_budget=memory_budget,
+    )
+
+
+def _pls_from_moments(
+    model: PathModelBase,
+    bounds: Mapping[str, tuple[float, float]],
+    weight: str | None,
+    means: FloatArray,
+    sds: FloatArray,
+    r: FloatArray,
+    *,
+    n: int,
+    n_rows: int,
+    partitions: int,
+    cp: DaskCrossProducts | None = None,
+    bootstrap: int = 0,
+    random_state: int | None = None,
+    level: float = 0.95,
+    sign_change: str = "none",
+    chunk_size: int | None = None,
+    memory_budget: int | None = None,
+) -> OutOfCorePLSResult:
+    """The out-of-core PLS result from a sample's weighted means, sds and correlations
+    (and, with ``bootstrap``, the resamples' sums from ``cp``)."""
+    from csimodels.inference import resolve_random_state
+    from csimodels.sem import _design as design
+    from csimodels.sem import _pls_assess as assess
+    from csimodels.sem._pls_engine import estimate_pls_moments
+    from csimodels.sem.bootstrap import bootstrap_sums, check_level, summarise
+    from csimodels.sem.index import index_weights
+
+    spec = model.to_spec()
+    items = list(spec.indicators)
     names = list(spec.construct_names)
     pos = {c: i for i, c in enumerate(names)}
     blocks = design.blocks(spec)
     structure = design.structure(spec)
     modes = design.modes(spec)
-    means, sds, r = (v[0] for v in cp.moments(*cp.weighted_sums(None)))
     fit = estimate_pls_moments(
         r,
         blocks,
@@ -668,7 +708,7 @@ def fit_pls(
         columns=["from", "to", "direct", "indirect", "total"],
     ).set_index(["from", "to"])
     endo = [c for c in names if structure[:, pos[c]].any()]
-    adj = assess.adjusted_r2(r2v, structure, cp.n)
+    adj = assess.adjusted_r2(r2v, structure, n)
     r2 = pd.DataFrame(
         {"r2": [r2v[pos[c]] for c in endo], "r2_adjusted": [adj[pos[c]] for c in endo]},
         index=pd.Index(endo, name="construct"),
@@ -686,14 +726,16 @@ def fit_pls(
         "consistent": model.consistent,
         "missing": model.missing,
         "weight": weight,
-        "n": cp.n,
-        "n_used": cp.n,
-        "n_rows": cp.n_rows,
-        "partitions": len(cp.parts),
+        "n": n,
+        "n_used": n,
+        "n_rows": n_rows,
+        "partitions": partitions,
     }
     boot = None
     if bootstrap:
         from csimodels.sem.bootstrap import _fit_moments
+
+        assert cp is not None  # the resamples' sums come from the partitions
 
         if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 1:
             raise InvalidParameterError(
@@ -776,6 +818,156 @@ def fit_pls(
     )
 
 
+def _segment_first(
+    items: Sequence[str],
+    weight: str | None,
+    codes: tuple[float, ...],
+    part: pd.DataFrame,
+    key: object,
+) -> dict[str, FloatArray]:
+    x, w = _raw(part, items, weight, codes)
+    valid = ~np.isnan(x)
+    return {
+        "weight_valid": (w[:, None] * valid).sum(axis=0),
+        "weighted_sum": (w[:, None] * np.where(valid, x, 0.0)).sum(axis=0),
+    }
+
+
+def _segment_sums(
+    items: Sequence[str],
+    weight: str | None,
+    codes: tuple[float, ...],
+    missing: str,
+    fills: Mapping[Any, FloatArray],
+    default_fill: FloatArray,
+    shift: FloatArray,
+    part: pd.DataFrame,
+    key: object,
+) -> dict[str, Any]:
+    fill = fills.get(key, default_fill)
+    total, sums, square, used = _sums(part, items, weight, codes, missing, fill, shift, None)
+    return {"total": total, "sums": sums, "square": square, "n": used, "rows": len(part)}
+
+
+def fit_pls_by(
+    model: PathModelBase,
+    ddf: Any,
+    *,
+    by: Any,
+    scale: Any = None,
+    weight: str | None = None,
+    missing_codes: Sequence[float] = (),
+    min_segment_size: int | None = None,
+    on_error: str = "skip",
+) -> Any:
+    """PLS per segment of a dask DataFrame: every segment's cross products in one pass.
+
+    The pooled fit is :func:`fit_pls`'s; each segment's weighted cross products are
+    summed per partition (grouped by the ``by`` columns inside the task, missing
+    answers imputed with the segment's own means for ``missing="mean"``, as in
+    memory) and the segment is fitted from its moments. Returns a
+    :class:`~csimodels.results.SegmentedResult` of :class:`OutOfCorePLSResult`, with
+    the ``indices``, ``paths`` and ``r2`` overview tables of an in-memory ``by=`` fit.
+    """
+    from functools import partial
+
+    from csimodels.data._dask_tasks import fit_statistics, partition_statistics
+    from csimodels.errors import EstimationError
+    from csimodels.segments import as_by
+    from csimodels.sem import _design as design
+
+    owner = f"{type(model).__name__}.fit"
+    if on_error not in ("skip", "raise"):
+        raise InvalidParameterError(
+            f"parameter 'on_error' of {owner} must be 'skip' or 'raise', got {on_error!r}"
+        )
+    columns = as_by(by, owner=owner)
+    spec = model.to_spec()
+    items = list(spec.indicators)
+    bounds = _scale_bounds(scale, items, type(model).__name__)
+    cp = _with_square_scale(
+        DaskCrossProducts.from_frame(
+            ddf, items, weight=weight, missing=model.missing, missing_codes=missing_codes,
+            scale=bounds,
+        )
+    )  # fmt: skip
+    means, sds, r = (v[0] for v in cp.moments(*cp.weighted_sums(None)))
+    pooled = _pls_from_moments(
+        model, bounds, weight, means, sds, r, n=cp.n, n_rows=cp.n_rows, partitions=len(cp.parts)
+    )
+    needed = [*items, *([weight] if weight else [])]
+    fills: dict[Any, FloatArray] = {}
+    if model.missing == "mean":
+        first = partition_statistics(
+            ddf, needed, partial(_segment_first, items, weight, cp.codes), owner=owner, by=columns
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fills = {k: s["weighted_sum"] / s["weight_valid"] for k, (_, s) in first.items()}
+    groups = partition_statistics(
+        ddf,
+        needed,
+        partial(_segment_sums, items, weight, cp.codes, model.missing, fills, cp.fill, cp.shift),
+        owner=owner,
+        by=columns,
+    )
+
+    def finish(stats: dict[str, Any], segment: str | None) -> OutOfCorePLSResult:
+        n = int(stats["n"])
+        if n < 2 or not stats["total"][0] > 0:
+            raise DataValidationError(
+                f"{owner}: segment {segment!r} has {n} respondents with complete answers and "
+                "a positive weight; PLS needs at least 2"
+            )
+        square_scale = np.maximum(stats["square"] / n, np.finfo(np.float64).tiny)
+        m, sd, corr = (
+            v[0]
+            for v in moments_from_sums(stats["total"], stats["sums"], n, cp.shift, square_scale)
+        )
+        if not np.isfinite(corr).all():
+            bad = [items[j] for j in np.flatnonzero(~(sd > 0))]
+            raise EstimationError(
+                f"{owner}: segment {segment!r}: indicator {format_offenders(bad)} has no "
+                "variance in this segment"
+            )
+        return _pls_from_moments(
+            model, bounds, weight, m, sd, corr, n=n, n_rows=int(stats["rows"]),
+            partitions=len(cp.parts),
+        )  # fmt: skip
+
+    minimum = (
+        design.default_min_segment_size(spec) if min_segment_size is None else min_segment_size
+    )
+    out = fit_statistics(
+        groups,
+        finish,
+        by=columns,
+        owner=owner,
+        min_segment_size=minimum,
+        on_error="raise" if on_error == "raise" else "skip",
+        pooled=pooled,
+        settings={
+            "model": type(model).__name__,
+            "method": "pls",
+            "scheme": model.scheme,
+            "consistent": model.consistent,
+            "details": True,
+        },
+    )
+    fitted = {k: v for k, v in out.segments.items() if isinstance(v, OutOfCorePLSResult)}
+    if not fitted:
+        return out
+    names = list(spec.construct_names)
+    indices = pd.DataFrame(
+        {label: res.indices["index"] for label, res in fitted.items()}
+    ).T.reindex(columns=names)
+    indices.index.name, indices.columns.name = "segment", "construct"
+    paths = pd.DataFrame({label: res.paths["estimate"] for label, res in fitted.items()})
+    paths.columns.name = "segment"
+    r2 = pd.DataFrame({label: res.r2["r2"] for label, res in fitted.items()})
+    r2.columns.name = "segment"
+    return out.model_copy(update={"overview": {"indices": indices, "paths": paths, "r2": r2}})
+
+
 def _scale_bounds(scale: Any, items: Sequence[str], owner: str) -> dict[str, tuple[float, float]]:
     if isinstance(scale, tuple) and len(scale) == 2:
         return {i: (float(scale[0]), float(scale[1])) for i in items}
@@ -817,8 +1009,15 @@ def describe(
     >>> float(row["mean"]), float(row["top_box"])
     (3.25, 0.5)
     """
+    from csimodels.data._dask_tasks import as_dask_source
     from csimodels.data.describe import DescriptionResult
 
+    ddf = as_dask_source(ddf, owner="describe")
+    if ddf is None:
+        raise DataValidationError(
+            "describe out of core takes a dask DataFrame or a parquet path; for a pandas "
+            "DataFrame use SurveyData.from_frame(...).describe()"
+        )
     if not isinstance(box, int) or box < 1:
         raise DataValidationError(f"box must be a positive integer, got {box!r}")
     bounds = None if scale is None else _scale_bounds(scale, items, "describe")

@@ -40,22 +40,54 @@ def batched_correlations(x: FloatArray, freq: FloatArray) -> tuple[FloatArray, F
         Variances of each column on its own valid rows (divided by the total weight;
         only ratios of them are used).
     """
-    n, q = x.shape
     centre = np.nanmean(x, axis=0) if np.isnan(x).any() else x.mean(axis=0)
+    complete = not np.isnan(x).any()
+    return correlations_from_sums(correlation_sums(x, freq, centre, pairwise=not complete))
+
+
+def correlation_sums(
+    x: FloatArray, freq: FloatArray, centre: FloatArray, *, pairwise: bool
+) -> dict[str, FloatArray]:
+    """The weighted sums behind :func:`batched_correlations`, about ``centre`` (additive
+    over rows: the sums of two row blocks are the sums of their union).
+
+    Complete data (``pairwise=False``): ``total`` (B,), ``s1`` (B, q), ``s2`` (B, q²).
+    Pairwise: ``w_pair``, ``s_x``, ``s_xx``, ``s_xy``, each (B, q²).
+    """
+    n, q = x.shape
     xc = x - centre
-    valid = ~np.isnan(xc)
-    complete = bool(valid.all())
     b = freq.shape[0]
     rows = max(1, _CHUNK_ELEMENTS // max(q * q, 1))
-    if complete:
-        total = freq.sum(axis=1)
-        s1 = freq @ xc
+    if not pairwise:
         s2 = np.zeros((b, q * q))
         for start in range(0, n, rows):
             xs = xc[start : start + rows]
             s2 += freq[:, start : start + rows] @ (xs[:, :, None] * xs[:, None, :]).reshape(
                 -1, q * q
             )
+        return {"total": freq.sum(axis=1), "s1": freq @ xc, "s2": s2}
+    valid = ~np.isnan(xc)
+    x0 = np.where(valid, xc, 0.0)
+    v = valid.astype(np.float64)
+    w_pair = np.zeros((b, q * q))
+    s_x = np.zeros((b, q * q))
+    s_xx = np.zeros((b, q * q))
+    s_xy = np.zeros((b, q * q))
+    for start in range(0, n, rows):
+        sl = slice(start, start + rows)
+        xs, vs, fs = x0[sl], v[sl], freq[:, sl]
+        w_pair += fs @ (vs[:, :, None] * vs[:, None, :]).reshape(-1, q * q)
+        s_x += fs @ (xs[:, :, None] * vs[:, None, :]).reshape(-1, q * q)
+        s_xx += fs @ ((xs**2)[:, :, None] * vs[:, None, :]).reshape(-1, q * q)
+        s_xy += fs @ (xs[:, :, None] * xs[:, None, :]).reshape(-1, q * q)
+    return {"w_pair": w_pair, "s_x": s_x, "s_xx": s_xx, "s_xy": s_xy}
+
+
+def correlations_from_sums(sums: dict[str, FloatArray]) -> tuple[FloatArray, FloatArray]:
+    """Correlations and variances (as :func:`batched_correlations`) from its sums."""
+    if "total" in sums:
+        total, s1, s2 = sums["total"], sums["s1"], sums["s2"]
+        b, q = s1.shape
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = s1 / total[:, None]
             cov = s2.reshape(b, q, q) / total[:, None, None] - mean[:, :, None] * mean[:, None, :]
@@ -64,23 +96,12 @@ def batched_correlations(x: FloatArray, freq: FloatArray) -> tuple[FloatArray, F
             sd = np.sqrt(var)
             corr = cov / (sd[:, :, None] * sd[:, None, :])
     else:
-        x0 = np.where(valid, xc, 0.0)
-        v = valid.astype(np.float64)
-        w_pair = np.zeros((b, q * q))
-        s_x = np.zeros((b, q * q))
-        s_xx = np.zeros((b, q * q))
-        s_xy = np.zeros((b, q * q))
-        for start in range(0, n, rows):
-            sl = slice(start, start + rows)
-            xs, vs, fs = x0[sl], v[sl], freq[:, sl]
-            w_pair += fs @ (vs[:, :, None] * vs[:, None, :]).reshape(-1, q * q)
-            s_x += fs @ (xs[:, :, None] * vs[:, None, :]).reshape(-1, q * q)
-            s_xx += fs @ ((xs**2)[:, :, None] * vs[:, None, :]).reshape(-1, q * q)
-            s_xy += fs @ (xs[:, :, None] * xs[:, None, :]).reshape(-1, q * q)
-        w3 = w_pair.reshape(b, q, q)
-        sx = s_x.reshape(b, q, q)
-        sxx = s_xx.reshape(b, q, q)
-        sxy = s_xy.reshape(b, q, q)
+        b = sums["w_pair"].shape[0]
+        q = math.isqrt(sums["w_pair"].shape[1])
+        w3 = sums["w_pair"].reshape(b, q, q)
+        sx = sums["s_x"].reshape(b, q, q)
+        sxx = sums["s_xx"].reshape(b, q, q)
+        sxy = sums["s_xy"].reshape(b, q, q)
         sy = np.swapaxes(sx, 1, 2)
         syy = np.swapaxes(sxx, 1, 2)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -241,7 +262,12 @@ def bootstrap_frequencies(
 
     Row i of resample b gets ``base[i]`` times the number of times it was drawn.
     """
+    return bootstrap_counts(n, n_resamples, rng) * base[None, :]
+
+
+def bootstrap_counts(n: int, n_resamples: int, rng: np.random.Generator) -> FloatArray:
+    """How often each of ``n`` rows is drawn in each of ``n_resamples`` resamples, (B, n)."""
     draws = rng.integers(0, n, size=(n_resamples, n))
     offsets = np.arange(n_resamples, dtype=np.int64)[:, None] * n
     counts = np.bincount((draws + offsets).ravel(), minlength=n_resamples * n)
-    return counts.reshape(n_resamples, n) * base[None, :]
+    return np.asarray(counts.reshape(n_resamples, n), dtype=np.float64)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import warnings
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
@@ -13,6 +14,7 @@ import pandas as pd
 from pydantic import ConfigDict, Field, model_validator
 
 from csimodels._settings import Settings
+from csimodels.data._dask_tasks import as_dask_source, refuse_rows
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
     DataQualityWarning,
@@ -458,6 +460,48 @@ def _percentile_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, n
     return lo, hi
 
 
+#: The rows of a bootstrap (n) and the correlations and variances of each resample
+#: from its draw counts (B, n): in memory from the rows, out of core from partitions.
+Resampler = tuple[int, Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]]
+
+#: What to do instead of a bootstrap that needs the rows.
+BOOTSTRAP_REMEDY = (
+    "fit without bootstrap= (the analytic standard errors and intervals come from the "
+    "combined correlations), or bootstrap a pandas sample of the respondents "
+    "(ddf.sample(frac=...).compute())"
+)
+
+
+@dataclass(frozen=True)
+class DriverMoments:
+    """What a driver analysis needs from the respondents: weighted correlations and means.
+
+    Attributes
+    ----------
+    corr : ndarray (1, q, q)
+        Weighted correlations of the attributes and the overall item (last).
+    var : ndarray (1, q)
+        Their variances (only ratios are used).
+    n_used : int
+    n_pair : ndarray (p,)
+        Respondents behind each attribute's correlation with the overall item.
+    means : ndarray (q,)
+        Weighted mean answers.
+    report : MissingDataReport
+    labels : dict
+    weight : str or None
+    """
+
+    corr: np.ndarray
+    var: np.ndarray
+    n_used: int
+    n_pair: np.ndarray
+    means: np.ndarray
+    report: MissingDataReport
+    labels: dict[str, str]
+    weight: str | None
+
+
 class DriverAnalysis(Settings):
     """Derived importance of attributes for an overall-satisfaction item (key drivers).
 
@@ -574,9 +618,12 @@ class DriverAnalysis(Settings):
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
+        data : SurveyData, DataFrame, dask DataFrame or parquet path
             The answers; a DataFrame goes through the one data gate
-            (:meth:`SurveyData.coerce`, no scale needed). Not modified.
+            (:meth:`SurveyData.coerce`, no scale needed). Not modified. A dask
+            DataFrame or a parquet file or directory is analysed out of core from
+            per-partition correlation sums (the same numbers; a bootstrap streams the
+            resample counts to the partitions, one pass per chunk; not with ``by``).
         by : str or list of str, optional
             Segment (or period) column(s): a :class:`~csimodels.results.SegmentedResult`
             with the pooled analysis, one result per segment and an overview table of
@@ -623,15 +670,17 @@ class DriverAnalysis(Settings):
         methods = self._check_settings()
         owner = f"{self._name}.fit"
         columns = None if by is None else as_by(by, owner=owner)
-        survey = coerce_survey(
-            self._name,
-            data,
-            self.attributes,
-            self.overall,
-            by=columns,
-            weight=weight,
-            **data_options,
-        )
+        source = as_dask_source(data, owner=owner)
+        if source is None:
+            survey = coerce_survey(
+                self._name,
+                data,
+                self.attributes,
+                self.overall,
+                by=columns,
+                weight=weight,
+                **data_options,
+            )
         request = as_bootstrap(self.bootstrap if bootstrap is None else bootstrap, owner=owner)
         if isinstance(bootstrap, Bootstrap):
             level = bootstrap.level if level is None else level
@@ -649,16 +698,63 @@ class DriverAnalysis(Settings):
             update={"bootstrap": 0 if request is None else request.n, "level": level}
         )
 
-        def fit_one(part: SurveyData, segment: str | None = None) -> DriverAnalysisResult:
+        def stream(segment: str | None) -> np.random.Generator:
             # one stream per segment, from the seed and the label: the same numbers
             # whatever the number of jobs or the order of the segments
-            stream = np.random.default_rng([seed or 0, zlib.crc32(str(segment).encode())])
-            res = model._fit_one(part, methods, stream, segment=segment, seed=seed)
+            return np.random.default_rng([seed or 0, zlib.crc32(str(segment).encode())])
+
+        def seeded(res: DriverAnalysisResult) -> DriverAnalysisResult:
             return res.model_copy(update={"settings": {**res.settings, "random_state": seed}})
 
+        def fit_one(part: SurveyData, segment: str | None = None) -> DriverAnalysisResult:
+            return seeded(
+                model._fit_one(part, methods, stream(segment), segment=segment, seed=seed)
+            )
+
+        minimum = len(self.attributes) + 2 if min_segment_size is None else min_segment_size
+        if source is not None:
+            from csimodels.data._dask_tasks import fit_statistics
+            from csimodels.importance._dask import driver_moments
+
+            if request is not None and columns is not None:
+                raise refuse_rows(
+                    owner,
+                    "a bootstrap per segment (by= with bootstrap=)",
+                    "bootstrap the pooled analysis, or one segment's frame "
+                    "(ddf[ddf.region == 'North'])",
+                )
+            groups, pooled, (centre, fill) = driver_moments(
+                model, source, by=columns or (), weight=weight, options=data_options
+            )
+            resample = None
+            if request is not None:
+                from csimodels.importance._dask import resampler
+
+                resample = resampler(
+                    model, source, weight=weight, options=data_options, centre=centre, fill=fill
+                )
+            result = fit_statistics(
+                groups,
+                lambda moments, label: seeded(
+                    model._from_moments(
+                        moments,
+                        methods,
+                        stream(label),
+                        segment=label,
+                        seed=seed,
+                        resample=resample if label is None else None,
+                    )
+                ),
+                by=columns,
+                owner=owner,
+                min_segment_size=minimum,
+                on_error=on_error,
+                settings={"model": self._name, "random_state": seed},
+                pooled_stats=pooled,
+            )
+            return result if columns is None else _with_overview(result, methods[0])
         if columns is None:
             return fit_one(survey)
-        minimum = len(self.attributes) + 2 if min_segment_size is None else min_segment_size
         segmented = fit_by(
             survey,
             columns,
@@ -670,14 +766,7 @@ class DriverAnalysis(Settings):
             pooled=fit_one(survey),
             settings={"model": self._name, "random_state": seed},
         )
-        first = methods[0]
-        rows = {
-            label: r.importance[first]
-            for label, r in segmented.segments.items()
-            if isinstance(r, DriverAnalysisResult)
-        }
-        overview = {first: pd.DataFrame(rows).T.rename_axis("segment")} if rows else {}
-        return segmented.model_copy(update={"overview": overview})
+        return _with_overview(segmented, methods[0])
 
     # -- internals -----------------------------------------------------------------
     def _check_settings(self) -> tuple[str, ...]:
@@ -701,28 +790,67 @@ class DriverAnalysis(Settings):
         segment: str | None,
         seed: int | None = None,
     ) -> DriverAnalysisResult:
-        from scipy import stats
-
-        where = f"{self._name}" + (f" (segment {segment!r})" if segment is not None else "")
-        attrs = list(self.attributes)
-        names = [*attrs, self.overall]
-        p = len(attrs)
-        im = data.item_matrix(names, missing=self.missing)
+        im = data.item_matrix([*self.attributes, self.overall], missing=self.missing)
         x = im.values
         w = im.weights
         base = np.ones(x.shape[0]) if w is None else w
         if self.missing == "pairwise":
             counts = eng.pairwise_counts(x)
             n_used = int(counts.min())
+            n_pair = counts[: len(self.attributes), len(self.attributes)].astype(np.float64)
         else:
             n_used = int(x.shape[0] if w is None else np.count_nonzero(w > 0))
+            n_pair = np.full(len(self.attributes), float(n_used))
+        corr, var = eng.batched_correlations(x, base[None, :])
+        labels_all = data.labels()
+        moments = DriverMoments(
+            corr=corr,
+            var=var,
+            n_used=n_used,
+            n_pair=n_pair,
+            means=np.array([_mean(x[:, j], base) for j in range(x.shape[1])]),
+            report=im.report,
+            labels={k: labels_all.get(k, k) for k in [*self.attributes, self.overall]},
+            weight=data.weight,
+        )
+        return self._from_moments(
+            moments,
+            methods,
+            rng,
+            segment=segment,
+            seed=seed,
+            resample=(x.shape[0], lambda counts: eng.batched_correlations(x, counts * base)),
+        )
+
+    def _from_moments(
+        self,
+        moments: DriverMoments,
+        methods: tuple[str, ...],
+        rng: np.random.Generator,
+        *,
+        segment: str | None,
+        seed: int | None = None,
+        resample: Resampler | None = None,
+    ) -> DriverAnalysisResult:
+        """The analysis from the weighted correlations.
+
+        The bootstrap needs ``resample``: the number of rows and a function giving the
+        correlations and variances of each resample from its counts (B, n), computed
+        from the rows in memory or from per-partition sums out of core."""
+        from scipy import stats
+
+        where = f"{self._name}" + (f" (segment {segment!r})" if segment is not None else "")
+        attrs = list(self.attributes)
+        names = [*attrs, self.overall]
+        p = len(attrs)
+        corr, var, n_used = moments.corr, moments.var, moments.n_used
+        weighted = moments.weight is not None
         if n_used < p + 2:
             raise DataValidationError(
                 f"{where}: {n_used} respondents used for {p} attributes; the regression "
                 f"needs at least {p + 2} (attributes + 2) complete answers, and many more "
                 "for stable importance; use fewer attributes or more data"
             )
-        corr, var = eng.batched_correlations(x, base[None, :])
         flat = [names[j] for j in range(p + 1) if not var[0, j] > 1e-12 * max(1.0, var[0].max())]
         if self.overall in flat:
             raise DataValidationError(
@@ -770,10 +898,7 @@ class DriverAnalysis(Settings):
 
         # analytic inference
         dof_b = n_used - p - 1
-        if self.missing == "pairwise":
-            n_pair = counts[:p, p].astype(np.float64)
-        else:
-            n_pair = np.full(p, float(n_used))
+        n_pair = moments.n_pair
         rinv_diag = vif
         se_beta = np.sqrt(max(1.0 - r2v, 0.0) / dof_b * rinv_diag) if dof_b > 0 else np.nan
         scale = math.sqrt(var[0, p]) / np.sqrt(var[0, :p])
@@ -806,7 +931,7 @@ class DriverAnalysis(Settings):
             else:
                 analytic[m] = {"se": nan, "t": nan, "p": nan, "lo": nan, "hi": nan}
         inference = "analytic (t for coefficients, Fisher z for correlations)"
-        if w is not None:
+        if weighted:
             notes.append(
                 "analytic standard errors treat the respondent weights as scaled to the "
                 "sample size (WLS); prefer bootstrap intervals for weighted survey data"
@@ -814,7 +939,11 @@ class DriverAnalysis(Settings):
 
         draws_frame: pd.DataFrame | None = None
         if self.bootstrap > 0:
-            draws, failed = self._bootstrap(x, base, methods, p, rng)
+            if resample is None:
+                raise refuse_rows(
+                    f"{self._name}.fit", "a bootstrap over respondents", BOOTSTRAP_REMEDY
+                )
+            draws, failed = self._bootstrap(resample, methods, p, rng)
             if failed:
                 warn_and_note(
                     notes,
@@ -876,10 +1005,7 @@ class DriverAnalysis(Settings):
         importance = pd.DataFrame({m: point[m][0] for m in methods}, index=pd.Index(attrs))
         importance.index.name = "attribute"
         importance.columns.name = "method"
-        perf = np.array(
-            [_mean(x[:, j], base) for j in range(p + 1)],
-        )
-        labels_all = data.labels()
+        perf = moments.means
         settings = {
             "overall": self.overall,
             "attributes": attrs,
@@ -891,7 +1017,7 @@ class DriverAnalysis(Settings):
             "max_exact": self.max_exact,
             "n_permutations": self.n_permutations,
             "lmg": lmg_mode,
-            "weight": data.weight,
+            "weight": moments.weight,
             "inference": inference,
             "segment": segment,
             "n_used": n_used,
@@ -906,8 +1032,8 @@ class DriverAnalysis(Settings):
             adjusted_r2=1 - (1 - r2v) * (n_used - 1) / dof_b if dof_b > 0 else float("nan"),
             n_used=n_used,
             overall_mean=float(perf[p]),
-            labels={k: labels_all.get(k, k) for k in names},
-            missing=im.report,
+            labels=dict(moments.labels),
+            missing=moments.report,
             bootstrap_draws=draws_frame,
             settings=settings,
             notes=tuple(notes),
@@ -915,24 +1041,33 @@ class DriverAnalysis(Settings):
 
     def _bootstrap(
         self,
-        x: np.ndarray,
-        base: np.ndarray,
+        resample: Resampler,
         methods: tuple[str, ...],
         p: int,
         rng: np.random.Generator,
     ) -> tuple[np.ndarray, int]:
-        n = x.shape[0]
+        n, correlations = resample
         out = np.full((self.bootstrap, len(methods), p), np.nan)
         chunk = int(max(1, min(500, 2_000_000 // max(n, 1))))
         for start in range(0, self.bootstrap, chunk):
             size = min(chunk, self.bootstrap - start)
-            freq = eng.bootstrap_frequencies(n, base, size, rng)
-            corr, var = eng.batched_correlations(x, freq)
+            corr, var = correlations(eng.bootstrap_counts(n, size, rng))
             est, _ = _estimates(corr, var, methods, p, rng, self.max_exact, self.n_permutations)
             for i, m in enumerate(methods):
                 out[start : start + size, i] = est[m]
         failed = int(np.isnan(out).any(axis=(1, 2)).sum())
         return out, failed
+
+
+def _with_overview(segmented: SegmentedResult, first: str) -> SegmentedResult:
+    """The overview table of a ``fit(by=...)``: the first method's estimates per segment."""
+    rows = {
+        label: r.importance[first]
+        for label, r in segmented.segments.items()
+        if isinstance(r, DriverAnalysisResult)
+    }
+    overview = {first: pd.DataFrame(rows).T.rename_axis("segment")} if rows else {}
+    return segmented.model_copy(update={"overview": overview})
 
 
 def _mean(x: np.ndarray, w: np.ndarray) -> float:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -12,6 +14,13 @@ from numpy.typing import NDArray
 from pydantic import ConfigDict, Field, model_validator
 
 from csimodels._settings import Settings
+from csimodels.data._dask_tasks import (
+    POSITION,
+    as_dask_source,
+    fit_statistics,
+    partition_statistics,
+    refuse_rows,
+)
 from csimodels.data._validate import rows_with_values
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
@@ -49,6 +58,48 @@ def _fmt_code(c: float) -> str:
 
 #: Fewer answers than this to a feature give a warning (unstable classification).
 MIN_RESPONDENTS = 30
+
+
+@dataclass(frozen=True)
+class KanoStatistics:
+    """What a Kano fit needs from the respondents, additive over rows (and partitions).
+
+    Attributes
+    ----------
+    tallies : CellTallies
+        Counts and weighted sums per feature and answer-pair cell.
+    screening : DataFrame
+        The respondents removed for too many Questionable answers.
+    n_respondents : int
+    n_screened : int
+    """
+
+    tallies: eng.CellTallies
+    screening: pd.DataFrame
+    n_respondents: int
+    n_screened: int
+
+
+def _partition_statistics(
+    model: Kano,
+    weight: str | None,
+    missing_codes: tuple[Any, ...],
+    part: pd.DataFrame,
+    key: object = (),
+) -> KanoStatistics | None:
+    """One dask partition's Kano statistics (validated as an in-memory fit would be)."""
+    if len(part) == 0:
+        return None
+    survey, answers, importance = model._prepare(
+        part, None, weight, list(missing_codes), check_answered=False
+    )
+    raw = None if weight is None else survey.frame[weight].to_numpy(dtype=np.float64)
+    stats, categories = model._tally(survey.frame.index, answers, importance, raw)
+    if POSITION in part.columns:  # to put the screened respondents back in row order
+        screened = model._screened(categories)
+        screening = stats.screening.assign(**{POSITION: part[POSITION].to_numpy()[screened]})
+        stats = KanoStatistics(stats.tallies, screening, stats.n_respondents, stats.n_screened)
+    return stats
 
 
 class Kano(Settings):
@@ -257,7 +308,7 @@ class Kano(Settings):
     # -- fitting -----------------------------------------------------------------------
     def fit(
         self,
-        data: SurveyData | pd.DataFrame,
+        data: SurveyData | pd.DataFrame | Any,
         *,
         by: str | Sequence[str] | None = None,
         weight: str | None = None,
@@ -269,9 +320,13 @@ class Kano(Settings):
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
+        data : SurveyData, DataFrame, dask DataFrame or parquet path
             One row per respondent. A DataFrame may hold codes or labels (mapped with
-            ``labels`` before validation); a SurveyData holds codes. Not modified.
+            ``labels`` before validation); a SurveyData holds codes. Not modified. A
+            dask DataFrame, or a parquet file or directory (str or Path, read lazily
+            with ``dask.dataframe.read_parquet``), is fitted out of core: each
+            partition is validated and tallied as a dask task, and the tallies are
+            added (the same numbers as in memory; ``keep_respondents`` is refused).
         by : str or list of str, optional
             Segment (or period) column(s): a :class:`~csimodels.results.SegmentedResult`
             with the pooled result, one per segment, and ``overview["categories"]``
@@ -315,6 +370,16 @@ class Kano(Settings):
         >>> res.overview["categories"]["category"].tolist()
         ['A', 'M']
         """
+        source = as_dask_source(data, owner="Kano.fit")
+        if source is not None:
+            return self._fit_dask(
+                source,
+                by=by,
+                weight=weight,
+                missing_codes=missing_codes,
+                keep_respondents=keep_respondents,
+                on_error=on_error,
+            )
         survey, answers, importance = self._prepare(data, by, weight, missing_codes)
         result = self._fit_survey(survey, answers, importance, keep_respondents=keep_respondents)
         if by is None:
@@ -341,15 +406,65 @@ class Kano(Settings):
             headline=("classification",),
             settings={"model": "Kano"},
         )
-        rows = {
-            label: sub.classification[["n", "category", "combined"]]
-            .join(sub.better_worse[["better", "worse", "quadrant"]])
-            .join(sub.continuous[["functional_mean", "dysfunctional_mean"]])
-            for label, sub in segmented.segments.items()
-            if isinstance(sub, KanoResult)
-        }
-        overview = {"categories": pd.concat(rows, names=["segment", "feature"])} if rows else {}
-        return segmented.model_copy(update={"overview": overview, "headline": ()})
+        return _with_overview(segmented)
+
+    def _fit_dask(
+        self,
+        source: Any,
+        *,
+        by: str | Sequence[str] | None,
+        weight: str | None,
+        missing_codes: Sequence[Any],
+        keep_respondents: bool,
+        on_error: Literal["skip", "raise"],
+    ) -> KanoResult | SegmentedResult:
+        """Kano out of core: cell tallies per partition (and segment), added, then classified."""
+        owner = "Kano.fit"
+        if keep_respondents:
+            raise refuse_rows(
+                owner,
+                "keep_respondents=True",
+                "use classify_respondents on a pandas sample (ddf.head(n) or a partition)",
+            )
+        if isinstance(missing_codes, (str, bytes)) or not isinstance(missing_codes, Sequence):
+            raise DataValidationError(
+                f"missing_codes must be a list of codes or labels, got {missing_codes!r}"
+            )
+        columns = as_by(by, owner=owner) if by is not None else ()
+        needed = [*self._columns(), *([weight] if weight else [])]
+        groups = partition_statistics(
+            source,
+            needed,
+            partial(_partition_statistics, self, weight, tuple(missing_codes)),
+            owner=owner,
+            by=columns,
+            positions=True,
+        )
+        if all(stats is None for _, stats in groups.values()):
+            raise DataValidationError(f"{owner}: the dask DataFrame has no rows")
+
+        def finish(stats: KanoStatistics | None, segment: str | None) -> KanoResult:
+            if stats is None:
+                raise DataValidationError(f"{owner}: segment {segment!r} has no rows")
+            screening = stats.screening.sort_values(POSITION, kind="stable")
+            in_order = KanoStatistics(
+                stats.tallies,
+                screening.drop(columns=POSITION),
+                stats.n_respondents,
+                stats.n_screened,
+            )
+            return self._finish(in_order, weight=weight, require_answers=segment is None)
+
+        out = fit_statistics(
+            groups,
+            finish,
+            by=columns,
+            owner=owner,
+            on_error=on_error,
+            headline=("classification",),
+            settings={"model": "Kano"},
+        )
+        return _with_overview(out) if columns else out
 
     def classify_respondents(
         self, data: SurveyData | pd.DataFrame, *, missing_codes: Sequence[Any] = ()
@@ -386,6 +501,8 @@ class Kano(Settings):
         by: str | Sequence[str] | None,
         weight: str | None,
         missing_codes: Sequence[Any],
+        *,
+        check_answered: bool = True,
     ) -> tuple[SurveyData, NDArray[np.int8], NDArray[np.float64] | None]:
         if isinstance(missing_codes, (str, bytes)) or not isinstance(missing_codes, Sequence):
             raise DataValidationError(
@@ -445,7 +562,7 @@ class Kano(Settings):
         for feature, icol in self.importance.items():
             mapped[icol] = _importance_values(source[icol], feature, icol, missing_codes)
         for feature, (fcol, dcol) in self.features.items():
-            if not (present[fcol] & present[dcol]).any():
+            if check_answered and not (present[fcol] & present[dcol]).any():
                 raise DataValidationError(
                     f"Kano feature {feature!r} has no valid answers: no respondent answered "
                     f"both its functional column {fcol!r} and its dysfunctional column "
@@ -607,19 +724,32 @@ class Kano(Settings):
         keep_respondents: bool,
         require_answers: bool = True,
     ) -> KanoResult:
-        notes: list[str] = []
-        features = list(self.features)
-        index = pd.Index(features, name="feature")
+        stats, categories = self._tally(survey.frame.index, answers, importance, survey.weights())
+        return self._finish(
+            stats,
+            weight=survey.weight,
+            require_answers=require_answers,
+            respondent_categories=(
+                self._respondent_frame(categories, survey.frame.index) if keep_respondents else None
+            ),
+        )
+
+    def _tally(
+        self,
+        rows: pd.Index,
+        answers: NDArray[np.int8],
+        importance: NDArray[np.float64] | None,
+        weights: NDArray[np.float64] | None,
+    ) -> tuple[KanoStatistics, NDArray[np.int8]]:
+        """Screen respondents and tally the answer-pair cells (additive over rows)."""
         lookup = eng.category_lookup(self.table_indices())
         keys = eng.cell_keys(answers[0], answers[1])
         categories = lookup[keys]
-        q = CATEGORIES.index("Q")
-        answered, questionable = eng.questionable_per_respondent(categories, q)
+        answered, questionable = eng.questionable_per_respondent(categories, CATEGORIES.index("Q"))
         with np.errstate(invalid="ignore", divide="ignore"):
             q_share = questionable / answered
-        screened = np.nan_to_num(q_share, nan=0.0) > self.max_questionable_share
+        screened = self._screened(categories)
         keep = ~screened
-        rows = survey.frame.index
         screening = pd.DataFrame(
             {
                 "answered": answered[screened],
@@ -629,13 +759,44 @@ class Kano(Settings):
             index=rows[screened],
         )
         screening.index.name = "respondent"
-        weights = survey.weights()
         kept_w = None if weights is None else weights[keep]
         everyone = bool(keep.all())
         kept_importance = None
         if importance is not None:
             kept_importance = importance if everyone else importance[:, keep]
         tallies = eng.tally_cells(keys if everyone else keys[:, keep], kept_w, kept_importance)
+        stats = KanoStatistics(
+            tallies=tallies,
+            screening=screening,
+            n_respondents=len(rows),
+            n_screened=int(screened.sum()),
+        )
+        return stats, categories
+
+    def _screened(self, categories: NDArray[np.int8]) -> NDArray[np.bool_]:
+        """Respondents whose share of Questionable answers exceeds the threshold."""
+        answered, questionable = eng.questionable_per_respondent(categories, CATEGORIES.index("Q"))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            q_share = questionable / answered
+        out: NDArray[np.bool_] = np.nan_to_num(q_share, nan=0.0) > self.max_questionable_share
+        return out
+
+    def _finish(
+        self,
+        stats: KanoStatistics,
+        *,
+        weight: str | None,
+        require_answers: bool = True,
+        respondent_categories: pd.DataFrame | None = None,
+    ) -> KanoResult:
+        """The KanoResult from the (combined) cell tallies."""
+        notes: list[str] = []
+        features = list(self.features)
+        index = pd.Index(features, name="feature")
+        lookup = eng.category_lookup(self.table_indices())
+        tallies, screening = stats.tallies, stats.screening
+        n_screened = stats.n_screened
+        importance_given = tallies.importance_weights is not None
         counts = eng.categories_from_cells(tallies.counts, lookup)
         wcounts = eng.categories_from_cells(tallies.weights, lookup)
         n = counts.sum(axis=1)
@@ -649,7 +810,7 @@ class Kano(Settings):
             if require_answers:
                 raise DataValidationError(
                     f"Kano feature {format_offenders(names)} has no valid answers after "
-                    f"screening ({int(screened.sum())} respondents removed for a questionable "
+                    f"screening ({n_screened} respondents removed for a questionable "
                     f"share above {self.max_questionable_share}) or no positive weight; raise "
                     "max_questionable_share or drop the feature"
                 )
@@ -738,7 +899,7 @@ class Kano(Settings):
         bw["quadrant"] = bw_quadrants
         bw["quadrant_name"] = [None if q is None else CATEGORY_NAMES[q] for q in bw_quadrants]
         # continuous analysis
-        use_importance = importance is not None and self.weight_by_importance
+        use_importance = importance_given and self.weight_by_importance
         cont = eng.continuous_from_cells(
             tallies,
             np.array(CONTINUOUS_SCORES["functional"]),
@@ -774,9 +935,6 @@ class Kano(Settings):
         continuous["quadrant_name"] = [
             None if q is None else CATEGORY_NAMES[q] for q in c_quadrants
         ]
-        respondent_categories = (
-            self._respondent_frame(categories, rows) if keep_respondents else None
-        )
         settings: dict[str, Any] = {
             "method": "Kano evaluation table, mode with M > O > A > I tie rule",
             "features": {k: list(v) for k, v in self.features.items()},
@@ -797,12 +955,12 @@ class Kano(Settings):
             "importance": dict(self.importance),
             "importance_weighted": bool(use_importance),
             "max_questionable_share": self.max_questionable_share,
-            "n_respondents": int(survey.n_respondents),
-            "n_screened": int(screened.sum()),
-            "n_used": int(survey.n_respondents - screened.sum()),
+            "n_respondents": int(stats.n_respondents),
+            "n_screened": int(n_screened),
+            "n_used": int(stats.n_respondents - n_screened),
             "inference": "Fong's test of the top two categories; shares of answers",
             "n_features": len(features),
-            "weight": survey.weight,
+            "weight": weight,
             "weighted_counts": "weighted shares; Fong's test on weighted counts rescaled to n",
             "missing": "a feature is used for a respondent when both answers are present",
         }
@@ -826,6 +984,19 @@ class Kano(Settings):
         frame.index.name = "respondent"
         frame.columns.name = "feature"
         return frame
+
+
+def _with_overview(segmented: SegmentedResult) -> SegmentedResult:
+    """The per-segment overview table of a Kano ``fit(by=...)``."""
+    rows = {
+        label: sub.classification[["n", "category", "combined"]]
+        .join(sub.better_worse[["better", "worse", "quadrant"]])
+        .join(sub.continuous[["functional_mean", "dysfunctional_mean"]])
+        for label, sub in segmented.segments.items()
+        if isinstance(sub, KanoResult)
+    }
+    overview = {"categories": pd.concat(rows, names=["segment", "feature"])} if rows else {}
+    return segmented.model_copy(update={"overview": overview, "headline": ()})
 
 
 def _is_number(value: Any) -> bool:

@@ -19,6 +19,7 @@ from csimodels.sem import _cbsem_robust as robust
 from csimodels.sem._cbsem_compare import modification_indices
 from csimodels.sem._cbsem_diagnostics import diagnose
 from csimodels.sem._cbsem_estimate import Estimation
+from csimodels.sem._cbsem_moments import SampleMoments
 from csimodels.sem._cbsem_result import CBSEMResult
 from csimodels.sem._cbsem_tables import group_matrices, parameter_frame
 from csimodels.sem.index import index_weights, respondent_indices
@@ -40,7 +41,7 @@ def build_result(
     *,
     syntax: str,
     spec: ModelSpec | None,
-    x: FloatArray,
+    x: FloatArray | SampleMoments,
     columns: list[str],
     rows: pd.Index,
     report: MissingDataReport,
@@ -77,6 +78,12 @@ def build_result(
         names_fit += list(robust.ORDINAL_FIT_MEASURES)
     if estimator == "MLR":
         measures.update(robust.mlr_measures(est, measures))
+        names_fit += list(robust.MLR_FIT_MEASURES)
+    robust_fiml = estimator == "FIML" and est.se_type == "robust.huber.white"
+    if robust_fiml:
+        from csimodels.sem._cbsem_fiml_robust import fiml_mlr_measures
+
+        measures.update(fiml_mlr_measures(est, measures))
         names_fit += list(robust.MLR_FIT_MEASURES)
     fit_table = pd.DataFrame(
         {"value": [measures[k] for k in names_fit]},
@@ -164,7 +171,7 @@ def build_result(
             lat_cor=lat_cor,
             sigma=sigma,
             observed_names=observed,
-            vcov=est.vcov[np.ix_(keep, keep)],
+            vcov=_diagnostic_vcov(est)[np.ix_(keep, keep)],
             free_names=[est.names[k] for k in keep],
             singular_info=est.singular_info,
         )
@@ -230,7 +237,7 @@ def build_result(
     settings: dict[str, Any] = {
         "model": model_name,
         "method": "cbsem",
-        "estimator": estimator,
+        "estimator": "MLR" if robust_fiml else estimator,
         "engine": "csimodels RAM model algebra, Fisher scoring (lavaan 0.6 conventions)",
         "solver": est.solver,
         "gtol": 1e-9,
@@ -244,7 +251,9 @@ def build_result(
         "information": "observed" if estimator in ("FIML", "MLR") else "expected",
         "ordinal": est.ordinal is not None,
         "se": est.se_type,
-        "test": {"WLSMV": "scaled.shifted", "MLR": "yuan.bentler.mplus"}.get(estimator, "standard"),
+        "test": "yuan.bentler.mplus"
+        if robust_fiml
+        else {"WLSMV": "scaled.shifted", "MLR": "yuan.bentler.mplus"}.get(estimator, "standard"),
         "inference": est.se_type,
         "level": level,
         "std_lv": std_lv,
@@ -254,6 +263,10 @@ def build_result(
         "n_groups": table.n_groups,
         "n_equality_constraints": table.n_equalities,
     }
+    if table.inequalities:
+        from csimodels.sem._cbsem_constraints import constraint_report
+
+        settings["inequality_constraints"] = constraint_report(est)
     settings.update(boot_settings)
     mod_indices = pd.DataFrame()
     if estimator in ("ML", "MLR") and not est.singular_info:
@@ -380,13 +393,28 @@ def _apply_bootstrap(
     return out, settings
 
 
+def _diagnostic_vcov(est: Estimation) -> FloatArray:
+    """The covariance the flat-likelihood check reads: with binding inequality
+    constraints that of the unconstrained information (the constrained one is singular
+    by construction along the constraints)."""
+    if est.active_jacobian is None:
+        return est.vcov
+    try:
+        return np.asarray(np.linalg.inv(est.information) / est.n_eff, dtype=np.float64)
+    except np.linalg.LinAlgError:
+        return est.vcov
+
+
 def _dependent_positions(est: Estimation) -> set[int]:
+    from csimodels.sem._cbsem_tables import _pinned_positions
+
+    pinned = _pinned_positions(est)
     if est.ordinal is None:
-        return set()
+        return pinned
     from csimodels.sem._cbsem_estimate import dependent_variances
 
     dep = dependent_variances(est.table, est.frames[0])
-    return {
+    return pinned | {
         r.free - 1
         for r in est.table.rows
         if r.free and r.op == "~~" and r.lhs == r.rhs and r.lhs in dep
@@ -397,7 +425,7 @@ def _scores_and_indices(
     est: Estimation,
     *,
     spec: ModelSpec | None,
-    x: FloatArray,
+    x: FloatArray | SampleMoments,
     columns: list[str],
     rows: pd.Index,
     weights: FloatArray | None,
@@ -431,7 +459,10 @@ def _scores_and_indices(
         return scores, indices, resp_idx
     obs_pos = {v: i for i, v in enumerate(observed)}
     wfs = c_mat[np.ix_(lat_idx, obs_idx)] @ np.linalg.inv(sigma)  # latent x observed
-    xo = x[:, [columns.index(c) for c in observed]]
+    if isinstance(x, SampleMoments):  # out of core: no rows, so no factor scores
+        xo = np.empty((0, len(observed)))
+    else:
+        xo = x[:, [columns.index(c) for c in observed]]
     if estimator != "FIML" and est.ordinal is None:
         sc = (xo - frame.mean) @ wfs.T
         scores = pd.DataFrame(sc, index=rows, columns=pd.Index(latent))[construct_order]
@@ -472,6 +503,15 @@ def _scores_and_indices(
     lower, upper = scales
     lower = lower[[columns.index(i) for i in item_order]]
     upper = upper[[columns.index(i) for i in item_order]]
+    if isinstance(x, SampleMoments):  # the index is linear: the index of the mean answers
+        item_means = x.select([columns.index(i) for i in item_order]).mean
+        mean_index = respondent_indices(item_means[None, :], v, lower, upper, blocks)[0]
+        names = list(spec.construct_names)
+        indices = pd.DataFrame(
+            {"index": mean_index, "label": [labels[c] for c in names]},
+            index=pd.Index(names, name="construct"),
+        )
+        return scores, indices, pd.DataFrame(index=rows, columns=pd.Index(names), dtype=float)
     xi = x[:, [columns.index(i) for i in item_order]]
     missing_any: NDArray[np.bool_] = np.asarray(np.isnan(xi).any(axis=1), dtype=bool)
     filled = np.where(np.isnan(xi), 0.0, xi)

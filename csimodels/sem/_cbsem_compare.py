@@ -498,7 +498,14 @@ def modification_indices(est: Any, group_labels: list[str]) -> pd.DataFrame:
     i12 = info[:q, q:]
     i22 = np.diag(info[q:, q:])
     with np.errstate(all="ignore"):
-        v = i22 - np.einsum("ij,ij->j", i12, np.linalg.solve(i11, i12))
+        if est.active_jacobian is not None:
+            # binding inequality constraints held as equalities (lavaan's augmented
+            # inverse of the information)
+            from csimodels.sem._cbsem_constraints import projected_inverse
+
+            v = i22 - np.einsum("ij,ij->j", i12, projected_inverse(i11, est.active_jacobian) @ i12)
+        else:
+            v = i22 - np.einsum("ij,ij->j", i12, np.linalg.solve(i11, i12))
     g2 = grad[q:]
     n = est.n
     from csimodels.sem._cbsem_tables import group_matrices

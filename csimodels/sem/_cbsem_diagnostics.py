@@ -20,6 +20,7 @@ from csimodels.errors import (
     format_offenders,
 )
 from csimodels.sem import _cbsem_ordinal as ordm
+from csimodels.sem._cbsem_moments import SampleMoments
 
 FloatArray = NDArray[np.float64]
 Conditions = list[tuple[str, type[Warning]]]
@@ -34,7 +35,7 @@ LATENT_CORRELATION_LIMIT = 0.95
 
 
 def check_moments(
-    x: FloatArray,
+    x: FloatArray | SampleMoments,
     columns: list[str],
     observed: list[str],
     estimator: str,
@@ -59,15 +60,20 @@ def check_moments(
             "singular; covariance-based SEM needs more respondents than indicators"
         )
     order = [columns.index(c) for c in observed]
-    xo = x[:, order]
-    sd = xo.std(axis=0)
+    if isinstance(x, SampleMoments):  # out of core: the moments stand for the rows
+        moments = x.select(order)
+        sd, corr = moments.sd(), None
+    else:
+        xo = x[:, order]
+        sd = xo.std(axis=0)
     constant = [observed[j] for j in np.flatnonzero(sd == 0)]
     if constant:
         raise DataValidationError(
             f"{where}indicator {format_offenders(constant)} has no variance (every answer is the "
             "same): the sample covariance matrix is not positive definite; drop it"
         )
-    eig, vec = np.linalg.eigh(np.corrcoef(xo, rowvar=False))
+    corr = moments.correlation() if isinstance(x, SampleMoments) else np.corrcoef(xo, rowvar=False)
+    eig, vec = np.linalg.eigh(corr)
     if eig[0] < 1e-10:
         involved = [observed[j] for j in np.flatnonzero(np.abs(vec[:, 0]) > 0.1)]
         raise DataValidationError(

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from csimodels.sem._cbsem_moments import SampleMoments
 from csimodels.sem._cbsem_ordinal import OrdinalMoments
 from csimodels.sem._cbsem_ram import RamModel
 
@@ -45,7 +46,7 @@ class ModelFrame:
     def __init__(
         self,
         ram: RamModel,
-        x: FloatArray,
+        x: FloatArray | SampleMoments,
         columns: list[str],
         estimator: str,
         weights: FloatArray | None,
@@ -63,7 +64,8 @@ class ModelFrame:
         observed = list(ram.observed)
         self.observed = observed
         order = [columns.index(c) for c in observed]
-        xo = x[:, order]
+        moments = x.select(order) if isinstance(x, SampleMoments) else None
+        xo: Any = moments if isinstance(x, SampleMoments) else x[:, order]
         self.x = xo
         self.n = int(xo.shape[0])
         n = self.n
@@ -72,21 +74,27 @@ class ModelFrame:
         #: weights normalised over all groups to sum to N (lavaan's "total"); set by
         #: the caller for multigroup fits
         self.n_w = float(xo.shape[0])
-        if weights is None:
+        w: FloatArray
+        if moments is not None:
+            w = np.empty(0)  # out of core: the moments are given, no rows
+        elif weights is None:
             w = np.full(n, 1.0 / n)
         else:
             w = weights / weights.sum()
         self.w = w
-        if estimator == "FIML":
+        if estimator == "FIML" and moments is None:
             mean = np.nanmean(xo, axis=0)
             filled = np.where(np.isnan(xo), mean, xo)
             s = np.cov(filled, rowvar=False, bias=True)
-        else:
+        elif moments is None:
             mean = w @ xo
             dev = xo - mean
             s = (dev * w[:, None]).T @ dev
             if estimator != "ML":
                 s = s * n / (n - 1)
+        else:  # out of core: ML moments given (divisor the total weight)
+            mean = moments.mean.copy()
+            s = moments.cov * (1.0 if estimator == "ML" else n / (n - 1))
         if ordinal is not None:  # the moments are the polychorics (and thresholds)
             mean = np.zeros(len(observed))
             pos = [ordinal.items.index(c) for c in observed]
@@ -270,12 +278,19 @@ class ModelFrame:
         for r, row in enumerate(obs):
             patterns.setdefault(tuple(bool(v) for v in row), []).append(r)
         self.patterns = []
+        #: per pattern, the respondents' sampling weights scaled to sum to N over the
+        #: group (lavaan's sampling.weights); None without weights
+        self.pattern_weights: list[FloatArray | None] = []
+        w = self.weights_raw
+        scaled = None if w is None else w * (self.n / float(np.sum(w)))
         for key, rows in patterns.items():
             idx = np.flatnonzero(np.array(key))
             if idx.size == 0:
                 continue
-            data = self.x[np.ix_(np.asarray(rows, dtype=np.intp), idx)]
+            at = np.asarray(rows, dtype=np.intp)
+            data = self.x[np.ix_(at, idx)]
             self.patterns.append((idx, data))
+            self.pattern_weights.append(None if scaled is None else scaled[at])
 
     def s_ml(self) -> FloatArray:
         """The sample covariance matrix with divisor N."""
@@ -376,7 +391,7 @@ class ModelFrame:
         d, dmu = self.dsigma(theta, cache) if need else (None, None)
         g = np.zeros(q)
         h = np.zeros((q, q))
-        for idx, data in self.patterns:
+        for (idx, data), wp in zip(self.patterns, self.pattern_weights, strict=True):
             sub = sigma[np.ix_(idx, idx)]
             try:
                 chol = np.linalg.cholesky(sub)
@@ -385,16 +400,15 @@ class ModelFrame:
             inv = np.linalg.inv(sub)
             logdet = 2.0 * float(np.log(np.diag(chol)).sum())
             dev = data - mu[idx]
-            k = data.shape[0]
-            sp = dev.T @ dev / k
+            k, sp, dbar = pattern_moments(dev, wp)
             total += k * (logdet + float(np.sum(sp * inv)) + idx.size * np.log(2 * np.pi))
             if need:
                 assert d is not None and dmu is not None
                 ds = d[:, idx][:, :, idx]
                 dm = dmu[:, idx]
-                a = inv - inv @ sp @ inv
+                a = np.asarray(inv - inv @ sp @ inv, dtype=np.float64)
                 g += k * _trace_products(a, ds)
-                g += -2.0 * k * (dm @ (inv @ dev.mean(axis=0)))
+                g += -2.0 * k * (dm @ (inv @ dbar))
                 if need == 2:
                     h += k * _information(np.asarray(inv, dtype=np.float64), ds)
                     h += 2.0 * k * (dm @ inv @ dm.T)
@@ -406,6 +420,19 @@ class ModelFrame:
     def fiml_loglik(self, theta: FloatArray) -> float:
         f, _, _ = self.evaluate(theta, need=0)
         return -self.n * f
+
+
+def pattern_moments(
+    dev: FloatArray, weights: FloatArray | None
+) -> tuple[float, FloatArray, FloatArray]:
+    """``(size, mean of e e', mean of e)`` of one missing-data pattern's deviations
+    (weighted: the size is the sum of the weights)."""
+    if weights is None:
+        k = float(dev.shape[0])
+        return k, np.asarray(dev.T @ dev / k, dtype=np.float64), dev.mean(axis=0)
+    k = float(np.sum(weights))
+    wd = dev * weights[:, None]
+    return k, np.asarray(wd.T @ dev / k, dtype=np.float64), wd.sum(axis=0) / k
 
 
 def _trace_products(a: FloatArray, d: FloatArray) -> FloatArray:
@@ -549,15 +576,22 @@ class MultiFrame:
 
 
 def saturated_em(
-    x: FloatArray, *, tol: float = 1e-12, max_iter: int = 10_000
+    x: FloatArray,
+    *,
+    weights: FloatArray | None = None,
+    tol: float = 1e-12,
+    max_iter: int = 10_000,
 ) -> tuple[FloatArray, FloatArray, float]:
     """ML means and covariance of incomplete normal data by EM (lavaan's h1 for FIML).
 
-    Returns ``(mean, covariance, fmin)`` with ``fmin = −logL / N`` on the scale of
-    :meth:`ModelFrame.evaluate` for FIML.
+    Iterates until the largest change of a mean or covariance is below ``tol``
+    (lavaan's rule, whose default ``em.h1.tol`` is 1e-5). Returns ``(mean, covariance,
+    fmin)`` with ``fmin = −logL / N`` on the scale of :meth:`ModelFrame.evaluate` for
+    FIML.
     """
     n, p = x.shape
     miss = np.isnan(x)
+    wv = np.ones(n) if weights is None else weights * (n / float(np.sum(weights)))
     mu = np.nanmean(x, axis=0)
     filled = np.where(miss, mu, x)
     sigma = np.cov(filled, rowvar=False, bias=True) + np.diag(np.full(p, 1e-8))
@@ -565,39 +599,56 @@ def saturated_em(
     for r, row in enumerate(miss):
         patterns.setdefault(tuple(bool(v) for v in row), []).append(r)
     groups = [(np.array(k), np.array(v)) for k, v in patterns.items()]
-    prev = np.inf
-    f = np.inf
     for _ in range(max_iter):
         t1 = np.zeros(p)
         t2 = np.zeros((p, p))
-        ll = 0.0
         for m_mask, rows in groups:
             o = np.flatnonzero(~m_mask)
             m = np.flatnonzero(m_mask)
+            wr = wv[rows]
             xo = x[np.ix_(rows, o)]
-            soo = sigma[np.ix_(o, o)]
-            inv = np.linalg.inv(soo)
-            dev = xo - mu[o]
-            ll += -0.5 * (
-                rows.size * (o.size * math.log(2 * math.pi) + np.linalg.slogdet(soo)[1])
-                + float(np.sum((dev @ inv) * dev))
-            )
             full = np.empty((rows.size, p))
             full[:, o] = xo
             extra = np.zeros((p, p))
             if m.size:
+                inv = np.linalg.inv(sigma[np.ix_(o, o)])
                 reg = sigma[np.ix_(m, o)] @ inv
-                full[:, m] = mu[m] + dev @ reg.T
+                full[:, m] = mu[m] + (xo - mu[o]) @ reg.T
                 extra[np.ix_(m, m)] = sigma[np.ix_(m, m)] - reg @ sigma[np.ix_(o, m)]
-            t1 += full.sum(axis=0)
-            t2 += full.T @ full + rows.size * extra
-        f = -ll / n
-        mu = t1 / n
-        sigma = t2 / n - np.outer(mu, mu)
-        if abs(prev - f) < tol:
+            t1 += wr @ full
+            t2 += (full * wr[:, None]).T @ full + float(wr.sum()) * extra
+        new_mu = t1 / n
+        new_sigma = t2 / n - np.outer(new_mu, new_mu)
+        change = max(float(np.max(np.abs(new_mu - mu))), float(np.max(np.abs(new_sigma - sigma))))
+        mu, sigma = new_mu, new_sigma
+        if change < tol:
             break
-        prev = f
+    f = _incomplete_fmin(groups, x, wv, mu, sigma)
     return mu, sigma, f
+
+
+def _incomplete_fmin(
+    groups: list[tuple[NDArray[np.bool_], NDArray[np.intp]]],
+    x: FloatArray,
+    wv: FloatArray,
+    mu: FloatArray,
+    sigma: FloatArray,
+) -> float:
+    """``−logL / N`` of incomplete normal data at ``(μ, Σ)`` (weights ``wv`` summing to N)."""
+    ll = 0.0
+    for m_mask, rows in groups:
+        o = np.flatnonzero(~m_mask)
+        if o.size == 0:
+            continue
+        wr = wv[rows]
+        xo = x[np.ix_(rows, o)]
+        soo = sigma[np.ix_(o, o)]
+        dev = xo - mu[o]
+        ll += -0.5 * (
+            float(wr.sum()) * (o.size * math.log(2 * math.pi) + np.linalg.slogdet(soo)[1])
+            + float(wr @ np.sum((dev @ np.linalg.inv(soo)) * dev, axis=1))
+        )
+    return float(-ll / x.shape[0])
 
 
 def observed_information(frame: Any, x: FloatArray) -> FloatArray:

@@ -65,6 +65,13 @@ class Estimation:
     #: thresholds, means and scale factors outside the parameter table
     #: (:class:`~._cbsem_ordinal_groups.ExtraRow`), every group
     extra_rows: list[Any] = field(default_factory=list)
+    #: Jacobian of the binding inequality constraints (rows) at θ̂, None without any
+    active_jacobian: FloatArray | None = None
+    #: the active inequality constraints (positions in ``table.inequalities``)
+    active: list[int] = field(default_factory=list)
+    #: inverse of the information per respondent with the active constraints as
+    #: equalities (lavaan's augmented inverse); ``vcov = bread / n_eff`` for standard SEs
+    bread: FloatArray | None = None
 
     @property
     def se(self) -> FloatArray:
@@ -94,12 +101,16 @@ def estimate(
     ordinal: OrdinalMoments | list[OrdinalMoments] | None = None,
     equal_thresholds: bool = False,
     conditions: Conditions,
+    robust: bool = False,
 ) -> Estimation:
     """Fit the model; raise for what cannot be estimated, record conditions otherwise.
 
     ``ordinal``: the sample statistics of ordinal items (one per group for several
     groups); ``equal_thresholds``: the groups share their thresholds (scale factors
     and latent means free in the later groups).
+
+    ``robust`` with ``estimator="FIML"``: MLR with FIML (Huber–White SEs from the
+    casewise scores of the incomplete-data likelihood).
     """
     from csimodels.sem._cbsem_ordinal_groups import group_shares, place_extras
 
@@ -117,9 +128,11 @@ def estimate(
     if unknown:
         from csimodels.errors import format_offenders
 
+        line = next((r.line for r in table.rows if r.line and unknown[0] in (r.lhs, r.rhs)), 0)
+        where = f"model syntax line {line}: " if line else ""
         raise SpecificationError(
-            f"variable {format_offenders(unknown)} of the model is neither a latent variable "
-            "(left of '=~') nor a column of the data"
+            f"{where}variable {format_offenders(unknown)} of the model is neither a latent "
+            "variable (left of '=~') nor a column of the data"
         )
     n_th = ordinal.n_thresholds * (1 if equal_thresholds else len(groups)) if ordinal else 0
     q_total = table.n_free + n_th
@@ -189,6 +202,15 @@ def estimate(
                         x0[r.free - 1] = sample[r.lhs]
     check_identified(frames, x0, names[: table.n_free])
     theta, iterations, converged, g_max, solver = engine.optimise(objective, x0)
+    active_jac = None
+    active: list[int] = []
+    if table.inequalities and math.isfinite(objective.evaluate(theta, need=0)[0]):
+        from csimodels.sem._cbsem_constraints import fit_inequalities
+
+        theta, active_jac, active, extra, converged, g_max, solver = fit_inequalities(
+            objective, theta, table, converged, g_max, solver, conditions
+        )
+        iterations += extra
     f, _, h = objective.evaluate(theta)
     if not math.isfinite(f):
         raise SpecificationError(
@@ -210,10 +232,19 @@ def estimate(
     if estimator in ("FIML", "MLR"):
         h = engine.observed_information(objective, theta)
     try:
-        vcov = np.asarray(np.linalg.inv(n_eff * h), dtype=np.float64)
-        singular_info = bool(not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0))
+        if active_jac is not None:
+            from csimodels.sem._cbsem_constraints import projected_inverse
+
+            bread = projected_inverse(h, active_jac)
+        else:
+            bread = np.asarray(np.linalg.inv(h), dtype=np.float64)
+        vcov = np.asarray(bread / n_eff, dtype=np.float64)
+        singular_info = bool(
+            not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < -1e-12 * np.abs(vcov).max())
+        )
     except np.linalg.LinAlgError:
-        vcov = np.asarray(np.linalg.pinv(n_eff * h), dtype=np.float64)
+        bread = np.asarray(np.linalg.pinv(h), dtype=np.float64)
+        vcov = np.asarray(bread / n_eff, dtype=np.float64)
         singular_info = True
     est = Estimation(
         table=table,
@@ -237,6 +268,9 @@ def estimate(
         names=names,
         ordinal=ordinal,
         extra_rows=extras,
+        active_jacobian=active_jac,
+        active=active,
+        bread=bread,
     )
     if ordinal is not None and not singular_info:
         meat = np.zeros_like(h)
@@ -264,6 +298,11 @@ def estimate(
         from csimodels.sem._cbsem_robust import huber_white
 
         est.vcov = huber_white(est)
+        est.se_type = "robust.huber.white"
+    if estimator == "FIML" and robust and not singular_info:
+        from csimodels.sem._cbsem_fiml_robust import fiml_huber_white
+
+        est.vcov = fiml_huber_white(est)
         est.se_type = "robust.huber.white"
     return est
 

@@ -355,20 +355,40 @@ def _saturated_fiml(frame: Any) -> tuple[FloatArray, FloatArray, float]:
     """FIML fit of the unrestricted model (free means and covariances), as lavaan's h1."""
     from csimodels.sem._cbsem_engine import saturated_em
 
-    mu, sigma, f = saturated_em(frame.x)
+    cached = getattr(frame, "_saturated", None)
+    if cached is None:
+        cached = saturated_em(frame.x, weights=frame.weights_raw)
+        frame._saturated = cached  # the robust (MLR) test reuses it
+    mu, sigma, f = cached
     return mu, sigma, f
 
 
 def _baseline_fiml(frame: Any) -> float:
-    """Independence model by FIML: each variable's own mean and variance (closed form)."""
+    """Independence model by FIML: each variable's own mean and variance (closed form;
+    weighted with sampling weights)."""
     n = frame.n
     total = 0.0
+    for j, (size, _, var) in enumerate(independence_moments(frame)):
+        del j
+        total += size * (math.log(2 * math.pi) + math.log(var) + 1.0)
+    return float(0.5 * total / n)
+
+
+def independence_moments(frame: Any) -> list[tuple[float, float, float]]:
+    """Per variable: (sum of weights of the observed values, their mean, their variance
+    with divisor the sum) — the FIML estimates of the independence model."""
+    w = frame.weights_raw
+    scaled = np.ones(frame.n) if w is None else w * (frame.n / float(np.sum(w)))
+    out = []
     for j in range(frame.p):
         col = frame.x[:, j]
-        obs = col[~np.isnan(col)]
-        var = obs.var()
-        total += obs.size * (math.log(2 * math.pi) + math.log(var) + 1.0)
-    return float(0.5 * total / n)
+        ok = ~np.isnan(col)
+        wj = scaled[ok]
+        size = float(wj.sum())
+        mean = float(wj @ col[ok]) / size
+        var = float(wj @ (col[ok] - mean) ** 2) / size
+        out.append((size, mean, var))
+    return out
 
 
 #: lavaan's ``fitMeasures()`` name of each row of the fit table.

@@ -15,7 +15,8 @@ CBSEM_ESTIMATORS: dict[str, str] = {
     "ML": "maximum likelihood on the covariance matrix (divisor N), listwise deletion",
     "MLR": "maximum likelihood estimates with Huber–White (sandwich) standard errors "
     "and the Yuan–Bentler scaled chi-square (Mplus variant), as lavaan's "
-    "estimator='MLR'; listwise deletion",
+    "estimator='MLR'; listwise deletion, or with missing='fiml' FIML estimates with "
+    "robust SEs from the casewise scores (lavaan's missing='ml')",
     "GLS": "generalised least squares, weight S⁻¹ (divisor N − 1), listwise deletion",
     "ULS": "unweighted least squares (divisor N − 1), listwise deletion",
     "WLS": "weighted least squares with the full asymptotic (ADF) weight matrix "
@@ -25,7 +26,9 @@ CBSEM_ESTIMATORS: dict[str, str] = {
     "expected information",
     "WLSMV": "ordinal=True only: DWLS estimates with robust (sandwich) standard errors "
     "and the scaled-and-shifted chi-square (lavaan's default for ordinal items)",
-    "FIML": "full-information maximum likelihood on incomplete data (saturated means)",
+    "FIML": "full-information maximum likelihood on incomplete data (saturated means); "
+    "with respondent weights the weighted likelihood with robust SEs and test, as "
+    "lavaan's sampling.weights",
 }
 """Estimators of :class:`CBSEM` and :func:`fit_cbsem` and what each does."""
 

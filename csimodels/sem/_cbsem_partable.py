@@ -85,6 +85,9 @@ class ParTable:
     #: observed exogenous covariates (only right of ``~``): lavaan's ``ov.x``, whose
     #: (co)variances and means are the sample ones (``fixed.x = TRUE``)
     ov_x: list[str] = field(default_factory=list)
+    #: inequality constraints (``a > 0``, ``b1 < b2``, ``ab < 1`` on ``:=`` names):
+    #: lavaan's ``cin``, fitted by :mod:`._cbsem_constraints`
+    inequalities: list[Statement] = field(default_factory=list)
 
     def find(self, lhs: str, op: str, rhs: str, group: int = 1) -> ParRow | None:
         for row in self.rows:
@@ -451,26 +454,28 @@ def _check_labels(rows: list[ParRow], parsed: ParsedModel) -> None:
                     + "; label a parameter with name*variable, or define it above",
                 )
         known.add(s.lhs[0])
+    defined = {s.lhs[0] for s in parsed.defined}
     for s in parsed.constraints:
+        allowed = known if s.op in ("<", ">") else set(kinds)
         for name in expression_names(s.lhs[0]) + expression_names(s.expression):
-            if name not in kinds:
-                raise _error(
-                    s.line,
-                    s.text,
-                    f"{name!r} is not a parameter label; constraints name labelled parameters",
+            if name not in allowed:
+                what = (
+                    "a parameter label or a defined (:=) parameter"
+                    if s.op in ("<", ">")
+                    else "a parameter label; equality constraints name labelled parameters"
                 )
+                hint = ""
+                if s.op == "==" and name in defined:
+                    hint = " (a defined parameter can be bounded with '<' or '>', not fixed)"
+                raise _error(s.line, s.text, f"{name!r} is not {what}{hint}")
 
 
 def _apply_constraints(table: ParTable, parsed: ParsedModel) -> None:
-    """``a == b`` merges two labels; ``a == 0.5`` fixes one; others are refused."""
+    """``a == b`` merges two labels; ``a == 0.5`` fixes one; ``<`` / ``>`` are kept as
+    inequality constraints (checked against the equalities once these are applied)."""
     for s in parsed.constraints:
         if s.op != "==":
-            raise _error(
-                s.line,
-                s.text,
-                "inequality constraints ('<', '>') are not supported; fix the parameter or "
-                "re-express the model",
-            )
+            continue
         left, right = s.lhs[0].strip(), s.expression.strip()
         value = _number(right)
         if _NAME_RE.match(left) and value is not None:
@@ -484,6 +489,12 @@ def _apply_constraints(table: ParTable, parsed: ParsedModel) -> None:
                 "only simple equality constraints are supported ('a == b' or 'a == 0.5'); "
                 "use one label for parameters that are equal",
             )
+    inequalities = [s for s in parsed.constraints if s.op in ("<", ">")]
+    if inequalities:
+        from csimodels.sem._cbsem_constraints import check_inequalities
+
+        table.inequalities = inequalities
+        check_inequalities(table)
 
 
 def _free_of(table: ParTable, label: str) -> int:

@@ -217,6 +217,16 @@ class CBSEMResult(Result):
             )
         else:
             header.append(("Standard errors", s.get("se")))
+        constraints = s.get("inequality_constraints") or []
+        if constraints:
+            binding = [f"line {c['line']}: {c['constraint']}" for c in constraints if c["active"]]
+            header.append(
+                (
+                    "Inequality constraints",
+                    f"{len(binding)} of {len(constraints)} binding"
+                    + (f" ({'; '.join(binding)})" if binding else ""),
+                )
+            )
         header += [
             ("CFI / TLI", f"{f['cfi']:.4f} / {f['tli']:.4f}"),
             (

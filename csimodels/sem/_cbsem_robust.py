@@ -129,9 +129,18 @@ def model_first_order(est: Any) -> list[FloatArray]:
     return out
 
 
+def _bread(est: Any) -> FloatArray:
+    """``A⁻¹``, with binding inequality constraints as equalities (lavaan's augmented
+    inverse ``E.inv``)."""
+    bread = getattr(est, "bread", None)
+    if bread is not None:
+        return np.asarray(bread, dtype=np.float64)
+    return np.asarray(np.linalg.inv(est.information), dtype=np.float64)
+
+
 def huber_white(est: Any) -> FloatArray:
     """Sandwich covariance ``A⁻¹ B A⁻¹ / N`` (lavaan's ``se = "robust.huber.white"``)."""
-    a_inv = np.linalg.inv(est.information)
+    a_inv = _bread(est)
     b0 = sum(
         (fr.n_w / est.n) * bg for fr, bg in zip(est.frames, model_first_order(est), strict=True)
     )
@@ -153,7 +162,7 @@ def h1_trace(frame: Any) -> float:
 
 def yuan_bentler_trace(est: Any) -> float:
     """``Σ_g [tr(A1_g⁻¹B1_g) − (n_g/N) tr(B0_g A⁻¹)]`` (lavaan's trace.UGamma, Mplus variant)."""
-    a_inv = np.linalg.inv(est.information)
+    a_inv = _bread(est)
     total = 0.0
     for frame, b0 in zip(est.frames, model_first_order(est), strict=True):
         total += h1_trace(frame) - frame.n_w / est.n * float(np.sum(b0 * a_inv.T))
@@ -212,40 +221,53 @@ def mlr_measures(est: Any, measures: dict[str, float]) -> dict[str, float]:
     df = est.df
     if df <= 0:
         return out
-    chi2 = measures["chi2"]
-    base_chi2 = measures["baseline_chi2"]
     base_df = int(measures["baseline_df"])
-    n = est.n
-    g = len(est.frames)
     c = yuan_bentler_trace(est) / df
     c_b = baseline_trace(est) / base_df
+    out.update(
+        scaled_rows(
+            measures["chi2"], measures["baseline_chi2"], df, base_df, c, c_b, est.n, len(est.frames)
+        )
+    )
+    return out
+
+
+def scaled_rows(
+    chi2: float,
+    base_chi2: float,
+    df: int,
+    base_df: int,
+    c: float,
+    c_b: float,
+    n: int,
+    g: int = 1,
+) -> dict[str, float]:
+    """:data:`MLR_FIT_MEASURES` from χ², the baseline χ² and their scaling factors
+    (``g`` groups: lavaan multiplies RMSEA by √G)."""
+    from csimodels.sem._cbsem_fit import rmsea_interval
+
     t_s = chi2 / c
     tb_s = base_chi2 / c_b
     t1 = max(chi2 - c * df, 0.0)
     t2 = max(chi2 - c * df, base_chi2 - c_b * base_df, 0.0)
     num = max(t_s - df, 0.0)
     den = max(t_s - df, tb_s - base_df, 0.0)
-    from csimodels.sem._cbsem_fit import rmsea_interval
-
     lo, hi = rmsea_interval(t_s, df, n / c)
-    out.update(
-        {
-            "chi2_scaled": t_s,
-            "p_value_scaled": float(stats.chi2.sf(t_s, df)),
-            "scaling_factor": c,
-            "baseline_chi2_scaled": tb_s,
-            "baseline_scaling_factor": c_b,
-            "cfi_scaled": 1.0 - num / den if den > 0 else 1.0,
-            "tli_scaled": (tb_s / base_df - t_s / df) / (tb_s / base_df - 1.0),
-            "rmsea_scaled": math.sqrt(max(t_s - df, 0.0) / (n * df)) * math.sqrt(g),
-            "cfi_robust": 1.0 - t1 / t2 if t2 > 0 else 1.0,
-            "tli_robust": 1.0 - ((chi2 - c * df) * base_df) / ((base_chi2 - c_b * base_df) * df),
-            "rmsea_robust": math.sqrt(max(chi2 / (n * df) - c / n, 0.0)) * math.sqrt(g),
-            "rmsea_ci_lower_robust": lo * math.sqrt(g),
-            "rmsea_ci_upper_robust": hi * math.sqrt(g),
-        }
-    )
-    return out
+    return {
+        "chi2_scaled": t_s,
+        "p_value_scaled": float(stats.chi2.sf(t_s, df)),
+        "scaling_factor": c,
+        "baseline_chi2_scaled": tb_s,
+        "baseline_scaling_factor": c_b,
+        "cfi_scaled": 1.0 - num / den if den > 0 else 1.0,
+        "tli_scaled": (tb_s / base_df - t_s / df) / (tb_s / base_df - 1.0),
+        "rmsea_scaled": math.sqrt(max(t_s - df, 0.0) / (n * df)) * math.sqrt(g),
+        "cfi_robust": 1.0 - t1 / t2 if t2 > 0 else 1.0,
+        "tli_robust": 1.0 - ((chi2 - c * df) * base_df) / ((base_chi2 - c_b * base_df) * df),
+        "rmsea_robust": math.sqrt(max(chi2 / (n * df) - c / n, 0.0)) * math.sqrt(g),
+        "rmsea_ci_lower_robust": lo * math.sqrt(g),
+        "rmsea_ci_upper_robust": hi * math.sqrt(g),
+    }
 
 
 def ordinal_baseline_design(frame: Any) -> FloatArray:

@@ -45,6 +45,24 @@ def observed_names(parsed: ParsedModel) -> list[str]:
     return out
 
 
+def unknown_variable_error(parsed: ParsedModel, names: list[str], what: str) -> SpecificationError:
+    """The error for variables that are neither latent nor data, naming the first line."""
+    first = names[0]
+    line = next(
+        (
+            st
+            for st in parsed.statements
+            if first in st.lhs or any(t.name == first for t in st.terms)
+        ),
+        None,
+    )
+    where = f"model syntax line {line.line} ({line.text.strip()!r}): " if line else ""
+    return SpecificationError(
+        f"{where}variable {format_offenders(names)} of the model is neither a latent "
+        f"variable (left of '=~') nor {what}"
+    )
+
+
 def partial_key(text: str) -> tuple[str, str, str]:
     parsed = parse_syntax(text)
     s = parsed.statements[0]
@@ -55,7 +73,11 @@ def partial_key(text: str) -> tuple[str, str, str]:
 
 
 def coerce(
-    data: SurveyData | pd.DataFrame, items: list[str], group: str | None, weight: object
+    data: SurveyData | pd.DataFrame,
+    items: list[str],
+    group: str | None,
+    weight: object,
+    parsed: ParsedModel | None = None,
 ) -> SurveyData:
     if isinstance(data, SurveyData):
         survey = data
@@ -67,12 +89,16 @@ def coerce(
             # this fit only: the caller's SurveyData is not changed
             survey = survey.model_copy(update={"weight": weight})
     elif isinstance(data, pd.DataFrame):
-        missing_cols = [c for c in [*items, *([group] if group else [])] if c not in data.columns]
+        missing_cols = [c for c in items if c not in data.columns]
+        if missing_cols and parsed is not None:
+            raise unknown_variable_error(parsed, missing_cols, "a column of the data")
         if missing_cols:
             raise SpecificationError(
                 f"variable {format_offenders(missing_cols)} of the model is neither a latent "
                 "variable (left of '=~') nor a column of the data"
             )
+        if group is not None and group not in data.columns:
+            raise DataValidationError(f"group column {group!r} is not a column of the data")
         cols = list(dict.fromkeys([*items, *([group] if group else [])]))
         w = weight if isinstance(weight, str) else None
         if w is not None:
@@ -111,15 +137,13 @@ def fit_survey(
     level: float = 0.95,
     boot: Bootstrap | None = None,
     keep: list[object] | None = None,
+    robust: bool = False,
 ) -> tuple[CBSEMResult, Conditions]:
     """Fit from a SurveyData; ``keep`` (internal) receives the Estimation."""
     items = observed_names(parsed)
     missing_cols = [c for c in items if c not in survey.items]
     if missing_cols:
-        raise SpecificationError(
-            f"variable {format_offenders(missing_cols)} of the model is neither a latent "
-            "variable (left of '=~') nor an item of the data"
-        )
+        raise unknown_variable_error(parsed, missing_cols, "an item of the data")
     fiml = estimator == "FIML"
     matrix = survey.item_matrix(items, missing="pairwise" if fiml else "listwise")
     x = np.asarray(matrix.values, dtype=np.float64)
@@ -132,12 +156,16 @@ def fit_survey(
             rows = rows[~empty]
             w = None if w is None else w[~empty]
         report = MissingDataReport(
-            strategy="none" if not np.isnan(x).any() else "pairwise",
+            strategy="none" if not np.isnan(x).any() else "fiml",
             n_rows=report.n_rows,
             n_rows_used=int(x.shape[0]),
             n_rows_dropped=int(empty.sum()),
         )
-    if w is not None and (estimator in ("FIML", "WLS", "DWLS", "WLSMV") or ordinal):
+    if w is not None and fiml:
+        # lavaan's sampling.weights with missing = "ml": the weighted incomplete-data
+        # likelihood, robust (Huber-White) SEs and the Yuan-Bentler test, i.e. MLR
+        robust = True
+    if w is not None and (estimator in ("WLS", "DWLS", "WLSMV") or ordinal):
         raise InvalidParameterError(
             f"estimator {estimator!r} does not take respondent weights (its weight matrix or "
             f"casewise likelihood is unweighted); use estimator='ML', 'GLS' or 'ULS' "
@@ -261,6 +289,7 @@ def fit_survey(
         ordinal=om,
         equal_thresholds=equal_thresholds,
         conditions=conditions,
+        robust=robust,
     )
     if keep is not None:
         keep.append(est)
@@ -316,9 +345,7 @@ def fit_syntax(
     items = observed_names(parsed)
     missing_cols = [c for c in items if c not in data.columns]
     if missing_cols:
-        raise SpecificationError(
-            f"variable {format_offenders(missing_cols)} of the model is not a column of the data"
-        )
+        raise unknown_variable_error(parsed, missing_cols, "a column of the data")
     x_all = data[items].to_numpy(dtype=np.float64)
     n_rows = int(x_all.shape[0])
     if key != "FIML":
@@ -328,7 +355,7 @@ def fit_syntax(
     else:
         x, rows = x_all, data.index
     report = MissingDataReport(
-        strategy="listwise" if key != "FIML" else "pairwise",
+        strategy="listwise" if key != "FIML" else "fiml",
         n_rows=n_rows,
         n_rows_used=int(x.shape[0]),
         n_rows_dropped=n_rows - int(x.shape[0]),

@@ -11,6 +11,7 @@ statements into lavaan's parameter table.
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -333,9 +334,14 @@ def expression_names(expr: str) -> list[str]:
     return seen
 
 
+@functools.lru_cache(maxsize=4096)
+def _expression_tree(expr: str) -> ast.Expression:
+    return ast.parse(expr.replace("^", "**"), mode="eval")
+
+
 def evaluate_expression(expr: str, values: dict[str, float]) -> float:
     """Value of an arithmetic expression with ``values`` for its names."""
-    tree = ast.parse(expr.replace("^", "**"), mode="eval")
+    tree = _expression_tree(expr)
     funcs: dict[str, Callable[[float], float]] = {
         "sqrt": math.sqrt,
         "exp": math.exp,

@@ -170,6 +170,8 @@ def parameter_frame(
             std_se = np.sqrt(np.abs(np.einsum("ij,jk,ik->i", jac, vcov, jac)))
     else:
         std_se = np.full(std.size, np.nan)
+    # parameters an active inequality constraint pins down have no sampling variance
+    pinned_free = _pinned_positions(est)
     rows: list[dict[str, Any]] = []
     for k, r in enumerate(table.rows):
         free = bool(r.free) and not (r.op == "~~" and r.lhs == r.rhs and r.lhs in dependent)
@@ -178,6 +180,8 @@ def parameter_frame(
         ):
             free = False  # lavaan's fixed.x: the covariates' sample moments
         se = float(se_all[r.free - 1]) if free and ok else float("nan")
+        if r.free and (r.free - 1) in pinned_free:
+            se = float("nan")
         rows.append(
             _row(
                 r.lhs,
@@ -221,6 +225,10 @@ def parameter_frame(
             dj = _jacobian(dfun, theta)
             with np.errstate(all="ignore"):
                 d_se = np.sqrt(np.abs(np.einsum("ij,jk,ik->i", dj, vcov, dj)))
+            if est.active_jacobian is not None:
+                from csimodels.sem._cbsem_constraints import pinned
+
+                d_se[pinned(est.active_jacobian, dj)] = np.nan
         else:
             d_se = np.full(dvals.size, np.nan)
         for k, (name, expr, _) in enumerate(table.defined):
@@ -243,6 +251,16 @@ def parameter_frame(
     if table.n_groups > 1:
         out.insert(4, "group_label", [group_labels[g - 1] if g else "" for g in out["group"]])
     return out
+
+
+def _pinned_positions(est: Estimation) -> set[int]:
+    """Free parameters that the active inequality constraints determine."""
+    if est.active_jacobian is None:
+        return set()
+    from csimodels.sem._cbsem_constraints import pinned
+
+    flags = pinned(est.active_jacobian, np.eye(est.active_jacobian.shape[1]))
+    return {int(k) for k in np.flatnonzero(flags)}
 
 
 def _row(

@@ -49,7 +49,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from csimodels.errors import InvalidParameterError, format_offenders
-from csimodels.inference import check_resample_count
+from csimodels.inference import check_resample_count, parse_memory_budget
 from csimodels.results import Frame, Result
 from csimodels.sem._pls_assess import total_effects
 from csimodels.sem._pls_engine import (
@@ -86,8 +86,6 @@ DRAW_BLOCK = 64
 #: Resamples per chunk when memory allows (the batched iteration runs fastest on
 #: chunks that stay in the processor's cache).
 DEFAULT_CHUNK = 512
-#: Smallest memory budget accepted, in bytes.
-MIN_MEMORY_BUDGET = 1 << 20
 MAX_JACKKNIFE = 500
 #: Relative tolerance under which a resampled statistic counts as tied with the
 #: original estimate (BCa bias correction).
@@ -876,25 +874,17 @@ class PLSBootstrap(Result):
 
 
 def check_memory_budget(memory_budget: Any) -> int:
-    """Validate a memory budget in bytes (None: the default); return it.
+    """Validate a memory budget in bytes or a size such as ``"512MB"`` (None: the default).
 
     Examples
     --------
     >>> check_memory_budget(None) == DEFAULT_MEMORY_BUDGET
     True
+    >>> check_memory_budget("64MiB")
+    67108864
     """
-    if memory_budget is None:
-        return DEFAULT_MEMORY_BUDGET
-    if (
-        isinstance(memory_budget, bool)
-        or not isinstance(memory_budget, (int, np.integer))
-        or memory_budget < MIN_MEMORY_BUDGET
-    ):
-        raise InvalidParameterError(
-            f"memory_budget must be a whole number of bytes of at least {MIN_MEMORY_BUDGET:,} "
-            f"(1 MiB), e.g. 2**30 for 1 GiB; got {memory_budget!r}"
-        )
-    return int(memory_budget)
+    budget = parse_memory_budget(memory_budget)
+    return DEFAULT_MEMORY_BUDGET if budget is None else budget
 
 
 def check_level(level: float) -> None:

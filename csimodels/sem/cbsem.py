@@ -37,9 +37,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from csimodels._settings import Settings
+from csimodels.data._dask_tasks import as_dask_source
 from csimodels.data.survey import SurveyData
 from csimodels.errors import DataValidationError, InvalidParameterError, format_offenders
 from csimodels.inference import Bootstrap, as_bootstrap
+from csimodels.results import SegmentedResult
 from csimodels.sem import _cbsem_robust as robust
 from csimodels.sem._cbsem_compare import compare_pls_cbsem
 from csimodels.sem._cbsem_options import (
@@ -103,7 +105,10 @@ class CBSEM(Settings):
         ``=~`` (loadings), ``~`` (regressions), ``~~`` (variances and covariances),
         ``~ 1`` (intercepts and means), ``:=`` (defined parameters, e.g. indirect
         effects ``ab := a*b``), ``==`` (equality of two
-        labels, or a label fixed to a number); modifiers ``0.5*x`` (fixed), ``NA*x``
+        labels, or a label fixed to a number), ``<`` and ``>`` (inequality
+        constraints on labels and defined parameters, e.g. ``a > 0``, ``ab < 1``;
+        binding ones are treated as equalities for the standard errors, χ² and df
+        are unchanged, as lavaan); modifiers ``0.5*x`` (fixed), ``NA*x``
         (free), ``a*x`` (label; parameters sharing a label are equal),
         ``start(0.5)*x``, ``c(a1, a2)*x`` (one per group). Or a :class:`ModelSpec`
         (every construct reflective, every path a regression).
@@ -167,8 +172,11 @@ class CBSEM(Settings):
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
+        data : SurveyData, DataFrame, dask DataFrame or parquet path
             One column per observed variable of the model (and the ``group`` column).
+            A dask DataFrame or a parquet file or directory is fitted out of core from
+            its weighted moments (ML without weights, GLS, ULS; multigroup ML; the
+            same numbers), see :mod:`csimodels.sem._cbsem_dask`.
         estimator : str
             One of :data:`CBSEM_ESTIMATORS` ("ML", "MLR", "GLS", "ULS", "WLS",
             "DWLS", "WLSMV", "FIML").
@@ -191,7 +199,10 @@ class CBSEM(Settings):
             two-step statistics). With ``group=``, ``group_equal`` may also hold
             "thresholds" (scale factors and latent means then free in later groups).
         missing : {"listwise", "fiml"}
-            "fiml" is the same as ``estimator="FIML"``.
+            "fiml" (lavaan's "ml") is full-information ML: with ``estimator="ML"`` the
+            same as ``estimator="FIML"``; with ``estimator="MLR"`` robust
+            (Huber–White) standard errors from the casewise scores and the
+            Yuan–Bentler scaled χ², as lavaan's ``estimator="MLR", missing="ml"``.
         weight : str or None
             Respondent weight column; None fits unweighted even when the SurveyData
             declares a weight. Default: the SurveyData's weight.
@@ -259,6 +270,13 @@ class CBSEM(Settings):
             "inference": inference,
             "level": level,
         }
+        source = as_dask_source(data, owner="CBSEM.fit")
+        if source is not None:  # out of core: weighted moments per partition
+            from csimodels.sem._cbsem_dask import fit_dask
+
+            return fit_dask(
+                self, source, options, by=by, min_segment_size=min_segment_size, on_error=on_error
+            )
         if by is not None:
             return self._fit_by(data, by, options, min_segment_size, on_error, n_jobs)
         result, conditions = self.fit_collect(data, **options)
@@ -318,22 +336,7 @@ class CBSEM(Settings):
             headline=("fit",),
             settings={"model": "CBSEM", "method": "cbsem", "estimator": options["estimator"]},
         )
-        measures = ["chi2", "df", "p_value", "cfi", "tli", "rmsea", "srmr"]
-        fitted = {k: v for k, v in out.segments.items() if isinstance(v, CBSEMResult)}
-        fits = {label: res.fit["value"].reindex(measures) for label, res in fitted.items()}
-        fit_table = pd.DataFrame(fits).T
-        fit_table.index.name = "segment"
-        std = {}
-        for label, res in fitted.items():
-            body = res.parameters[res.parameters["op"].isin(["=~", "~"])]
-            std[label] = pd.Series(
-                body["std_estimate"].to_numpy(),
-                index=pd.MultiIndex.from_frame(body[["lhs", "op", "rhs"]]),
-            )
-        overview = {"fit": fit_table}
-        if std:
-            overview["std_estimates"] = pd.DataFrame(std)
-        return out.model_copy(update={"overview": overview})
+        return segment_overview(out)
 
     def fit_collect(
         self,
@@ -362,12 +365,28 @@ class CBSEM(Settings):
                 f"parameter 'level' of CBSEM.fit must be between 0 and 1, got {level!r}"
             )
         est_key = "FIML" if missing in ("fiml", "ml") else estimator
+        robust_fiml = False
+        if missing in ("fiml", "ml"):
+            asked = str(estimator).upper()
+            if asked not in ("ML", "MLR", "FIML"):
+                raise InvalidParameterError(
+                    f"parameter 'missing' of CBSEM.fit: missing='fiml' is full-information "
+                    f"maximum likelihood; use estimator='ML' (or 'FIML') or 'MLR' with it, "
+                    f"not {estimator!r}"
+                )
+            robust_fiml = asked == "MLR"
         if boot is not None and group is not None and boot.method == "bca":
             raise InvalidParameterError(
                 "parameter 'inference' of CBSEM.fit: BCa intervals of a multigroup fit are "
                 "not available; use Bootstrap(method='percentile')"
             )
         parsed, zero, syntax, spec = self._parsed()
+        if boot is not None and any(c.op in ("<", ">") for c in parsed.constraints):
+            raise InvalidParameterError(
+                "parameter 'inference' of CBSEM.fit: the bootstrap of a model with "
+                "inequality constraints ('<', '>') is not available; use estimator='MLR' "
+                "for robust standard errors"
+            )
         observed = observed_names(parsed)
         ordered_items: tuple[str, ...] = ()
         if isinstance(ordered, bool):
@@ -394,7 +413,7 @@ class CBSEM(Settings):
                 f"unknown; use any of {format_offenders(sorted(GROUP_EQUAL), limit=10)}"
             )
         partial = tuple(partial_key(str(v)) for v in group_partial)
-        survey = coerce(data, observed, group, weight)
+        survey = coerce(data, observed, group, weight, parsed)
         return fit_survey(
             parsed,
             zero,
@@ -413,7 +432,28 @@ class CBSEM(Settings):
             level=float(level),
             boot=boot,
             keep=_keep,
+            robust=robust_fiml,
         )
+
+
+def segment_overview(out: SegmentedResult) -> SegmentedResult:
+    """The overview tables of a ``fit(by=...)``: fit measures and standardised estimates."""
+    measures = ["chi2", "df", "p_value", "cfi", "tli", "rmsea", "srmr"]
+    fitted = {k: v for k, v in out.segments.items() if isinstance(v, CBSEMResult)}
+    fits = {label: res.fit["value"].reindex(measures) for label, res in fitted.items()}
+    fit_table = pd.DataFrame(fits).T
+    fit_table.index.name = "segment"
+    std = {}
+    for label, res in fitted.items():
+        body = res.parameters[res.parameters["op"].isin(["=~", "~"])]
+        std[label] = pd.Series(
+            body["std_estimate"].to_numpy(),
+            index=pd.MultiIndex.from_frame(body[["lhs", "op", "rhs"]]),
+        )
+    overview = {"fit": fit_table}
+    if std:
+        overview["std_estimates"] = pd.DataFrame(std)
+    return out.model_copy(update={"overview": overview})
 
 
 def fit_cbsem(

@@ -12,7 +12,7 @@ from pydantic import Field
 from csimodels._settings import Settings
 from csimodels.data.survey import SurveyData
 from csimodels.errors import InvalidParameterError
-from csimodels.inference import Bootstrap, as_bootstrap, resolve_random_state
+from csimodels.inference import Bootstrap, as_bootstrap, memory_budget_of, resolve_random_state
 from csimodels.segments import as_by
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ class PathModelBase(Settings):
         resamples: Any = None,
         chunk_size: int = 500,
         n_jobs: int | None = None,
-        memory_budget: int | None = None,
+        memory_budget: int | str | None = None,
         estimator: str = "ML",
         ordinal: bool = False,
     ) -> PLSResult: ...
@@ -105,7 +105,7 @@ class PathModelBase(Settings):
         resamples: Any = None,
         chunk_size: int = 500,
         n_jobs: int | None = None,
-        memory_budget: int | None = None,
+        memory_budget: int | str | None = None,
         estimator: str = "ML",
         ordinal: bool = False,
     ) -> SegmentedResult: ...
@@ -186,7 +186,7 @@ class PathModelBase(Settings):
         resamples: Any = None,
         chunk_size: int = 500,
         n_jobs: int | None = None,
-        memory_budget: int | None = None,
+        memory_budget: int | str | None = None,
         estimator: str = "ML",
         ordinal: bool = False,
     ) -> PLSResult | SegmentedResult | CBSEMResult | OutOfCorePLSResult:
@@ -197,8 +197,9 @@ class PathModelBase(Settings):
         data : SurveyData, DataFrame or dask DataFrame
             The answers. A DataFrame is wrapped with ``SurveyData.from_frame`` using the
             model's indicators as items and the explicit ``scale`` and ``weight``. A dask
-            DataFrame is fitted out of core (PLS, with or without a bootstrap; see
-            :mod:`csimodels.data._dask`).
+            DataFrame, or a parquet file or directory, is fitted out of core (PLS with
+            or without a bootstrap, PLS ``by=``, and ``method="cbsem"`` from moments;
+            see :mod:`csimodels.data._dask` and ``docs/scaling.md``).
         by : str or list of str, optional
             A segment (or period) column, or several for a cross-classification: a
             :class:`~csimodels.results.SegmentedResult` with one result per segment,
@@ -250,10 +251,12 @@ class PathModelBase(Settings):
             Run bootstrap chunks, and with ``by`` the segments, in parallel through
             joblib; ``joblib.parallel_config(backend="dask")`` runs them on a dask
             cluster. Numbers do not depend on it.
-        memory_budget : int, optional
+        memory_budget : int or str, optional
             Bytes the bootstrap's working arrays aim to stay within (default about
-            1 GB): fewer resamples per chunk, and respondents streamed in row chunks,
-            when the data are large. Numbers do not depend on it.
+            1 GB), or a size such as ``"512MB"``: fewer resamples per chunk, and
+            respondents streamed in row chunks, when the data are large. Numbers do not
+            depend on it. It can travel in ``Bootstrap(memory_budget=...)`` instead;
+            giving both with different values raises.
         method : {"pls", "cbsem"}
             PLS path modelling, or covariance-based SEM (the library's engine; reflective
             constructs only; see :func:`csimodels.sem.cbsem.fit_cbsem`).
@@ -282,17 +285,65 @@ class PathModelBase(Settings):
                 "ordinal=True is available with method='cbsem' (polychoric correlations); "
                 "PLS treats the answers as metric"
             )
-        from csimodels.data._dask import is_dask_frame
+        from csimodels.data._dask_tasks import as_dask_source
 
-        if is_dask_frame(data):  # out of core: sufficient statistics per partition
+        source = as_dask_source(data, owner=f"{type(self).__name__}.fit")
+        if source is not None:  # out of core: sufficient statistics per partition
             from csimodels.data._dask import fit_pls as fit_pls_dask
 
-            if method != "pls" or by is not None or resamples is not None:
+            if method == "cbsem":
+                from csimodels.sem._cbsem_dask import fit_dask
+                from csimodels.sem.cbsem import CBSEM
+
+                if bootstrap or resamples is not None:
+                    raise InvalidParameterError(
+                        "bootstrap= and resamples= apply to method='pls'; a CB-SEM bootstrap "
+                        "needs the respondents' rows (not available out of core)"
+                    )
+                return fit_dask(
+                    CBSEM(self.to_spec()),
+                    source,
+                    {
+                        "estimator": estimator, "group": None, "ordered": ordinal,
+                        "missing": "listwise", "weight": None if weight is ... else weight,
+                        "inference": None, "level": 0.95,
+                    },
+                    by=by,
+                    min_segment_size=min_segment_size,
+                    on_error=on_error,
+                    model_name=type(self).__name__,
+                    scale=scale,
+                )  # fmt: skip
+            if resamples is not None:
                 raise InvalidParameterError(
-                    f"{type(self).__name__}.fit on a dask DataFrame supports method='pls' "
-                    "without by= and resamples=; collect the data (.compute()) for the rest"
+                    f"{type(self).__name__}.fit on a dask DataFrame: resamples= (explicit row "
+                    "positions) needs the rows in memory; use bootstrap= with a random_state"
                 )
+            source_data = source
+            if by is not None:
+                from csimodels.data._dask import fit_pls_by
+
+                if bootstrap:
+                    raise InvalidParameterError(
+                        f"{type(self).__name__}.fit on a dask DataFrame: bootstrap= with by= "
+                        "is not available out of core; bootstrap the pooled fit, or one "
+                        "segment's frame (ddf[ddf.region == 'North'])"
+                    )
+                segmented: SegmentedResult = fit_pls_by(
+                    self,
+                    source,
+                    by=by,
+                    scale=scale,
+                    weight=None if weight is ... else weight,
+                    missing_codes=missing_codes,
+                    min_segment_size=min_segment_size,
+                    on_error=on_error,
+                )
+                return segmented
             request = as_bootstrap(bootstrap, owner=f"{type(self).__name__}.fit")
+            memory_budget = memory_budget_of(
+                bootstrap, memory_budget, owner=f"{type(self).__name__}.fit"
+            )
             if request is not None and isinstance(bootstrap, Bootstrap):
                 level = request.level
                 random_state = request.random_state or random_state
@@ -301,7 +352,7 @@ class PathModelBase(Settings):
                 random_state = resolve_random_state(random_state, owner=type(self).__name__)
             return fit_pls_dask(
                 self,
-                data,
+                source_data,
                 scale=scale,
                 weight=None if weight is ... else weight,
                 bootstrap=0 if request is None else request.n,
@@ -329,6 +380,7 @@ class PathModelBase(Settings):
         if unweighted:  # weight=None: this fit ignores the survey's weights
             survey = survey.model_copy(update={"weight": None})
         request = as_bootstrap(bootstrap, owner=owner)
+        memory_budget = memory_budget_of(bootstrap, memory_budget, owner=owner)
         if request is not None and isinstance(bootstrap, Bootstrap):
             level = request.level
             random_state = (

@@ -53,7 +53,6 @@ def mean_stats(
 
     ``x`` has shape (n, k); NaN cells are left out of their column only.
     """
-    from scipy import stats
 
     complete = not np.isnan(x).any()
     if complete:
@@ -77,6 +76,22 @@ def mean_stats(
             mean = (xz * weight).sum(axis=0) / total
         d = np.where(valid, x - mean, 0.0)
         ssw = (weight**2 * d**2).sum(axis=0)
+    return _finish_stats(mean, ssw, total, n, level, test=test)
+
+
+def _finish_stats(
+    mean: FloatArray,
+    ssw: FloatArray,
+    total: FloatArray,
+    n: NDArray[np.int64],
+    level: float,
+    *,
+    test: bool,
+) -> MeanStats:
+    """The linearisation SE, t interval and t test from a mean, ``Σ w² (x − x̄)²``, the
+    total weight and the count (the last step of :func:`mean_stats`)."""
+    from scipy import stats
+
     nf = n.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(nf / (nf - 1) * ssw) / total
@@ -99,6 +114,53 @@ def mean_stats(
         np.asarray(p, dtype=np.float64),
         n,
     )
+
+
+def moment_sums(x: FloatArray, w: FloatArray | None) -> dict[str, FloatArray]:
+    """Column sums (NaN cells left out) from which :func:`stats_from_sums` rebuilds
+    :func:`mean_stats`, :func:`column_means` and weighted variances; additive over rows.
+
+    Keys: ``n`` (answers), ``w``, ``wx``, ``wxx`` (weights, weighted sums of x and x²),
+    ``w2``, ``w2x``, ``w2xx`` (the same with squared weights).
+    """
+    valid = ~np.isnan(x)
+    xz = np.where(valid, x, 0.0)
+    wv = valid.astype(np.float64) if w is None else valid * w[:, None]
+    w2 = wv * wv
+    return {
+        "n": valid.sum(axis=0).astype(np.float64),
+        "w": wv.sum(axis=0),
+        "wx": (wv * xz).sum(axis=0),
+        "wxx": (wv * xz * xz).sum(axis=0),
+        "w2": w2.sum(axis=0),
+        "w2x": (w2 * xz).sum(axis=0),
+        "w2xx": (w2 * xz * xz).sum(axis=0),
+    }
+
+
+def means_from_sums(sums: dict[str, FloatArray]) -> FloatArray:
+    """(Weighted) column means from :func:`moment_sums` (as :func:`column_means`)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(sums["wx"] / sums["w"], dtype=np.float64)
+
+
+def stats_from_sums(sums: dict[str, FloatArray], level: float, *, test: bool = True) -> MeanStats:
+    """:func:`mean_stats` of the rows that :func:`moment_sums` summed."""
+    n = sums["n"].astype(np.int64)
+    total = sums["w"]
+    mean = means_from_sums(sums)
+    with np.errstate(invalid="ignore"):
+        ssw = np.maximum(sums["w2xx"] - 2 * mean * sums["w2x"] + mean**2 * sums["w2"], 0.0)
+    return _finish_stats(mean, ssw, total, n, level, test=test)
+
+
+def variances_from_sums(sums: dict[str, FloatArray]) -> FloatArray:
+    """Weighted sample variances (weights rescaled to sum to n, divisor n − 1)."""
+    n = sums["n"]
+    mean = means_from_sums(sums)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        biased = np.maximum(sums["wxx"] / sums["w"] - mean**2, 0.0)
+        return np.asarray(np.where(n >= 2, biased * n / (n - 1), np.nan), dtype=np.float64)
 
 
 def wilcoxon_columns(x: FloatArray) -> tuple[FloatArray, FloatArray]:

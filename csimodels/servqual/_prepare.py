@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from csimodels.data._dask_tasks import POSITION
 from csimodels.data.scale import Scale
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
@@ -59,6 +60,38 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     reversed_items: list[str] = field(default_factory=list)
     survey: SurveyData | None = None
+    counts: PrepareCounts | None = None
+
+
+@dataclass(frozen=True)
+class PrepareCounts:
+    """Counts behind the survey-wide checks of :func:`prepare` (additive over partitions).
+
+    Attributes
+    ----------
+    n_rows, n_kept, n_zero_weight, n_unanswered : int
+    n_rescaled : int
+        Respondents whose importance points were rescaled (``normalize_points``).
+    rescaled_shown : tuple of str
+        The first of them, as ``"row 'r': sum"`` (at most five).
+    """
+
+    n_rows: int
+    n_kept: int
+    n_zero_weight: int
+    n_unanswered: int
+    n_rescaled: int = 0
+    rescaled_shown: tuple[str, ...] = ()
+
+    def __add__(self, other: PrepareCounts) -> PrepareCounts:
+        return PrepareCounts(
+            self.n_rows + other.n_rows,
+            self.n_kept + other.n_kept,
+            self.n_zero_weight + other.n_zero_weight,
+            self.n_unanswered + other.n_unanswered,
+            self.n_rescaled + other.n_rescaled,
+            (self.rescaled_shown + other.rescaled_shown)[:5],
+        )
 
 
 #: Fewer respondents than this give a warning (gap scores on very few respondents).
@@ -192,8 +225,14 @@ def prepare(
     normalize_points: bool,
     points_total: float,
     options: Mapping[str, Any] | None = None,
+    partition: bool = False,
 ) -> Prepared:
-    """Resolve, check and extract everything an engine of the family needs."""
+    """Resolve, check and extract everything an engine of the family needs.
+
+    With ``partition`` (one partition of a dask DataFrame) the survey-wide checks and
+    notes (:func:`survey_notes`) are left to the caller, which runs them once on the
+    combined counts.
+    """
     dims = list(instrument.dimensions)
     imp_cols = importance_columns(instrument, importance, model)
     columns = {role: instrument.columns(code) for role, code in batteries.items()}
@@ -204,7 +243,8 @@ def prepare(
     elif isinstance(data, SurveyData):
         available = set(data.items)
         where = "the survey's items"
-    else:
+    else:  # the gate names what to do with a dask frame or a path
+        SurveyData.coerce(data, owner=f"{model}.fit")
         raise DataValidationError(
             f"{model}: data must be a csimodels.SurveyData or a pandas DataFrame, "
             f"got {type(data).__name__}"
@@ -262,6 +302,8 @@ def prepare(
 
     imp: FloatArray | None = None
     imp_missing = np.zeros(n_all, dtype=bool)
+    n_rescaled = 0
+    rescaled_shown: tuple[str, ...] = ()
     if imp_cols:
         raw = frame[imp_cols].to_numpy(dtype=np.float64, copy=True)
         _check_range(raw, imp_cols, 0.0, points_total, rows_all, "importance points range")
@@ -288,17 +330,19 @@ def prepare(
                     f"{points_total:g} for every respondent; {where_off.size} respondent(s) "
                     f"do not ({shown}); {hint}"
                 )
-            msg = (
-                f"importance points of {where_off.size} respondent(s) did not sum to "
-                f"{points_total:g} ({shown}) and were rescaled to {points_total:g} "
-                "(normalize_points=True)"
+            n_rescaled = int(where_off.size)
+            rescaled_shown = tuple(
+                f"row {rows_all[i]!r}: {sums[i]:g}" for i in where_off[:5].tolist()
             )
-            warn_and_note(notes, msg, DataQualityWarning)
         with np.errstate(invalid="ignore", divide="ignore"):
             imp = raw / sums[:, None]
         imp[imp_missing] = np.nan
 
-    w_all = survey.weights()
+    w_all: FloatArray | None
+    if partition and survey.weight is not None:  # raw: partitions must share one scale
+        w_all = survey.frame[survey.weight].to_numpy(dtype=np.float64, copy=True)
+    else:
+        w_all = survey.weights()
     zero_weight = np.zeros(n_all, dtype=bool) if w_all is None else w_all <= 0
     n_dims = len(dims)
     dim_has = np.zeros((n_all, n_dims), dtype=bool)
@@ -329,20 +373,6 @@ def prepare(
         scope[weighted_only] = "weighted"
         reason[weighted_only] = "importance points missing"
         keep = ~drop
-    if not keep.any():
-        raise DataValidationError(
-            f"{model}: no respondent left after missing-data handling (missing={missing!r}); "
-            f"{int(zero_weight.sum())} have zero weight, {int(unit_missing.any(axis=1).sum())} "
-            "have unanswered items; use missing='pairwise' or check the data"
-        )
-    n_kept = int(keep.sum())
-    if n_kept < MIN_RESPONDENTS:
-        warn_and_note(
-            notes,
-            f"{model}: only {n_kept} respondent(s) used; gap scores, their standard errors "
-            f"and the reliability table are unstable below {MIN_RESPONDENTS} respondents",
-            DataQualityWarning,
-        )
     flagged = scope != ""
     exclusions = pd.DataFrame(
         {
@@ -354,13 +384,26 @@ def prepare(
         index=rows_all[flagged],
     )
     exclusions.index.name = "row"
-    if flagged.any():
-        counts = exclusions.groupby(["scope", "reason"], sort=True).size()
-        detail = "; ".join(
-            f"{key[1]} ({key[0]}): {c}"
-            for key, c in zip(counts.index.tolist(), counts.tolist(), strict=True)
+    if partition and isinstance(data, pd.DataFrame) and POSITION in data.columns:
+        # each flagged row's place in the whole frame (to restore row order)
+        exclusions[POSITION] = data[POSITION].to_numpy()[flagged]
+    counts = PrepareCounts(
+        n_rows=n_all,
+        n_kept=int(keep.sum()),
+        n_zero_weight=int(zero_weight.sum()),
+        n_unanswered=int(unit_missing.any(axis=1).sum()),
+        n_rescaled=n_rescaled,
+        rescaled_shown=rescaled_shown,
+    )
+    if not partition:
+        survey_notes(
+            notes,
+            counts,
+            exclusions,
+            model=model,
+            missing=missing,
+            points_total=points_total,
         )
-        notes.append(f"respondents excluded (scope: reason: count): {detail}")
     report = MissingDataReport(
         strategy=missing,
         n_rows=n_all,
@@ -383,7 +426,50 @@ def prepare(
         exclusions=exclusions,
         notes=notes,
         reversed_items=reversed_items,
+        counts=counts,
     )
+
+
+def survey_notes(
+    notes: list[str],
+    counts: PrepareCounts,
+    exclusions: pd.DataFrame,
+    *,
+    model: str,
+    missing: str,
+    points_total: float,
+) -> None:
+    """The survey-wide checks and notes of :func:`prepare` (once per survey, also out of
+    core where they come from the combined partitions): rescaled importance points, no
+    respondent left, few respondents, the exclusions."""
+    if counts.n_rescaled:
+        shown = _rows_shown(list(counts.rescaled_shown), counts.n_rescaled)
+        msg = (
+            f"importance points of {counts.n_rescaled} respondent(s) did not sum to "
+            f"{points_total:g} ({shown}) and were rescaled to {points_total:g} "
+            "(normalize_points=True)"
+        )
+        warn_and_note(notes, msg, DataQualityWarning)
+    if counts.n_kept == 0:
+        raise DataValidationError(
+            f"{model}: no respondent left after missing-data handling (missing={missing!r}); "
+            f"{counts.n_zero_weight} have zero weight, {counts.n_unanswered} "
+            "have unanswered items; use missing='pairwise' or check the data"
+        )
+    if counts.n_kept < MIN_RESPONDENTS:
+        warn_and_note(
+            notes,
+            f"{model}: only {counts.n_kept} respondent(s) used; gap scores, their standard "
+            f"errors and the reliability table are unstable below {MIN_RESPONDENTS} respondents",
+            DataQualityWarning,
+        )
+    if len(exclusions):
+        tally = exclusions.groupby(["scope", "reason"], sort=True).size()
+        detail = "; ".join(
+            f"{key[1]} ({key[0]}): {c}"
+            for key, c in zip(tally.index.tolist(), tally.tolist(), strict=True)
+        )
+        notes.append(f"respondents excluded (scope: reason: count): {detail}")
 
 
 def base_settings(

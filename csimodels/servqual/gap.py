@@ -13,6 +13,7 @@ from pydantic import ConfigDict, field_validator, model_validator
 
 from csimodels._settings import Settings
 from csimodels._stats import cronbach_alpha
+from csimodels.data._dask_tasks import as_dask_source
 from csimodels.data.survey import SurveyData
 from csimodels.errors import InvalidParameterError, SpecificationError, format_offenders
 from csimodels.results import Frame, MissingDataReport, Result, SegmentedResult
@@ -174,9 +175,6 @@ def _score(
             )
             contrib_pr = eng.column_means(s_ok * g_ok, w_ok)
             contrib_ag = eng.column_means(s_ok, w_ok) * eng.column_means(g_ok, w_ok)
-    overall = pd.DataFrame.from_dict(rows, orient="index", columns=[*STAT_COLUMNS, "n"])
-    overall["n"] = overall["n"].astype(np.int64)
-    overall.index.name = "score"
     return _Scores(
         item_e=item_e,
         item_p=item_p,
@@ -187,8 +185,16 @@ def _score(
         importance=n_imp,
         contrib_per_respondent=contrib_pr,
         contrib_aggregate=contrib_ag,
-        overall=overall,
+        overall=overall_table(rows),
     )
+
+
+def overall_table(rows: dict[str, list[float]]) -> pd.DataFrame:
+    """The ``overall`` table from its rows (estimate ... p_value, n), one per score."""
+    overall = pd.DataFrame.from_dict(rows, orient="index", columns=[*STAT_COLUMNS, "n"])
+    overall["n"] = overall["n"].astype(np.int64)
+    overall.index.name = "score"
+    return overall
 
 
 class SERVQUALResult(Result):
@@ -519,6 +525,8 @@ class SERVQUAL(InstrumentModel):
         by: str | Sequence[str] | None,
         weight: str | None,
         options: Mapping[str, Any] | None = None,
+        *,
+        partition: bool = False,
     ) -> Prepared:
         return prepare(
             data,
@@ -533,6 +541,7 @@ class SERVQUAL(InstrumentModel):
             normalize_points=self.normalize_points,
             points_total=self.points_total,
             options=options,
+            partition=partition,
         )
 
     def fit(
@@ -549,11 +558,14 @@ class SERVQUAL(InstrumentModel):
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
+        data : SurveyData, DataFrame, dask DataFrame or parquet path
             One row per respondent with the instrument's E and P columns (and the
             importance columns). A DataFrame is validated with
             :meth:`SurveyData.coerce` on the model's ``scale``; values off the scale
-            raise. Not modified.
+            raise. Not modified. A dask DataFrame, or a parquet file or directory
+            (``str`` or ``Path``), is scored out of core from per-partition sums (the
+            same numbers; ``test="wilcoxon"`` and ``confirmatory`` are refused); see
+            ``docs/scaling.md``.
         by : str or list of str, optional
             Segment (or period) column(s): a :class:`~csimodels.results.SegmentedResult`
             with the pooled result and one per segment (``result.table("dimensions")``
@@ -580,12 +592,18 @@ class SERVQUAL(InstrumentModel):
         >>> res.labels
         ['Downtown', 'Mall', 'Station']
         """
+        source = as_dask_source(data, owner="SERVQUAL.fit")
+        if source is not None:  # out of core: per-partition sums
+            from csimodels.servqual._dask import fit_dask
+
+            return fit_dask(  # type: ignore[no-any-return]
+                self, source, by=by, weight=weight, on_error=on_error, options=data_options
+            )
         prep = self._prepare(data, by, weight, data_options)
         if by is not None:
             return self._fit_segments(prep, by, self.fit, on_error=on_error, n_jobs=n_jobs)
         notes = list(prep.notes)
-        inst = self.instrument
-        dims = list(inst.dimensions)
+        dims = list(self.instrument.dimensions)
         e, p = prep.batteries["expectation"], prep.batteries["perception"]
         w = prep.weights
         if self.test == "wilcoxon" and w is not None:
@@ -594,6 +612,41 @@ class SERVQUAL(InstrumentModel):
                 "intervals use them)"
             )
         sc = _score(e, p, prep.importance, w, prep.owner, len(dims), self.level, self.test)
+        reliability = self._reliability(prep, dims, notes)
+
+        def cfa(found: list[str]) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+            if self.confirmatory == "none":
+                return None, None
+            from csimodels.servqual._cfa import run_cfa
+
+            source = {"gap": p - e, "perception": p, "expectation": e}[self.confirmatory]
+            return run_cfa(source, self.instrument, prep.owner, found)
+
+        weight_name = data.weight if isinstance(data, SurveyData) else weight
+        return self._result(prep, sc, reliability, notes, weight_name, cfa)
+
+    def _from_sums(self, prep: Prepared, stats: dict[str, Any], weight: str | None) -> Result:
+        """The result from the combined sums of a dask DataFrame (no rows)."""
+        from csimodels.servqual._dask import alphas_from_sums, scores_from_sums
+
+        dims = list(self.instrument.dimensions)
+        notes = list(prep.notes)
+        sc = scores_from_sums(stats, n_dims=len(dims), owner=prep.owner, level=self.level)
+        alphas = [alphas_from_sums(stats, b, n_dims=len(dims), owner=prep.owner) for b in "epg"]
+        reliability = _reliability_table(alphas, prep.owner, dims, notes)
+        return self._result(prep, sc, reliability, notes, weight, lambda found: (None, None))
+
+    def _result(
+        self,
+        prep: Prepared,
+        sc: _Scores,
+        reliability: pd.DataFrame,
+        notes: list[str],
+        weight_name: str | None,
+        cfa: Callable[[list[str]], tuple[pd.DataFrame | None, pd.DataFrame | None]],
+    ) -> SERVQUALResult:
+        inst = self.instrument
+        dims = list(inst.dimensions)
         item_p_adj = eng.adjust_p(sc.item.p_value, self.p_adjust)
         dim_p_adj = eng.adjust_p(sc.dim.p_value, self.p_adjust)
         items = pd.DataFrame(
@@ -608,7 +661,7 @@ class SERVQUAL(InstrumentModel):
             },
             index=pd.Index(list(inst.items), name="item", dtype="str"),
         )
-        has_imp = prep.importance is not None
+        has_imp = bool(prep.importance_columns)
         dimensions = pd.DataFrame(
             {
                 "label": pd.array([inst.label_of_dimension(d) for d in dims], dtype="str"),
@@ -624,7 +677,6 @@ class SERVQUAL(InstrumentModel):
             },
             index=pd.Index(dims, name="dimension", dtype="str"),
         )
-        reliability = self._reliability(prep, dims, notes)
         weighted_col = f"weighted_{self.weighting}"
         prio = dimensions[["label", "estimate", "importance"]].copy()
         prio["weighted_gap"] = dimensions[weighted_col]
@@ -646,12 +698,7 @@ class SERVQUAL(InstrumentModel):
                 "no importance columns given (importance=...): importance and the "
                 "importance-weighted gaps are n/a; priorities follow the unweighted gaps"
             )
-        cfa_fit = cfa_loadings = None
-        if self.confirmatory != "none":
-            from csimodels.servqual._cfa import run_cfa
-
-            source = {"gap": p - e, "perception": p, "expectation": e}[self.confirmatory]
-            cfa_fit, cfa_loadings = run_cfa(source, inst, prep.owner, notes)
+        cfa_fit, cfa_loadings = cfa(notes)
         settings = {
             **base_settings(
                 "SERVQUAL",
@@ -660,7 +707,7 @@ class SERVQUAL(InstrumentModel):
                 scale=self.scale,
                 level=self.level,
                 missing=self.missing,
-                weight=data.weight if isinstance(data, SurveyData) else weight,
+                weight=weight_name,
             ),
             "importance": prep.importance_columns,
             "points_total": self.points_total,
@@ -690,31 +737,40 @@ class SERVQUAL(InstrumentModel):
         e, p = prep.batteries["expectation"], prep.batteries["perception"]
         g = p - e
         w = prep.weights
-        rows = []
-        single = []
         complete = not np.isnan(g).any() and (w is None or bool((w > 0).all()))
-        fast = [_alphas(x, w, prep.owner, len(dims)) for x in (e, p, g)] if complete else []
-        for d, name in enumerate(dims):
-            cols = prep.owner == d
-            if cols.sum() < 2:
-                single.append(name)
-            if complete:  # item variances and sum-score variances only: O(n k)
-                alphas = [float(a[d]) for a in fast]
-            else:
-                alphas = [cronbach_alpha(x[:, cols], w) for x in (e, p, g)]
-            rows.append([int(cols.sum()), *alphas])
-        if single:
-            notes.append(
-                f"Cronbach's alpha is not applicable to single-item dimension(s) "
-                f"{format_offenders(single)} (reported as NaN)"
-            )
-        out = pd.DataFrame(
-            rows,
-            index=pd.Index(dims, name="dimension", dtype="str"),
-            columns=["n_items", "expectation", "perception", "gap"],
+        if complete:  # item variances and sum-score variances only: O(n k)
+            alphas = [_alphas(x, w, prep.owner, len(dims)) for x in (e, p, g)]
+        else:
+            alphas = [
+                np.array([cronbach_alpha(x[:, prep.owner == d], w) for d in range(len(dims))])
+                for x in (e, p, g)
+            ]
+        return _reliability_table(alphas, prep.owner, dims, notes)
+
+
+def _reliability_table(
+    alphas: Sequence[eng.FloatArray], owner: Any, dims: list[str], notes: list[str]
+) -> pd.DataFrame:
+    """The reliability table (expectation, perception, gap alphas per dimension)."""
+    rows = []
+    single = []
+    for d, name in enumerate(dims):
+        cols = owner == d
+        if cols.sum() < 2:
+            single.append(name)
+        rows.append([int(cols.sum()), *(float(a[d]) for a in alphas)])
+    if single:
+        notes.append(
+            f"Cronbach's alpha is not applicable to single-item dimension(s) "
+            f"{format_offenders(single)} (reported as NaN)"
         )
-        out["n_items"] = out["n_items"].astype(np.int64)
-        return out
+    out = pd.DataFrame(
+        rows,
+        index=pd.Index(dims, name="dimension", dtype="str"),
+        columns=["n_items", "expectation", "perception", "gap"],
+    )
+    out["n_items"] = out["n_items"].astype(np.int64)
+    return out
 
 
 def _stat_columns(st: eng.MeanStats) -> dict[str, eng.FloatArray]:

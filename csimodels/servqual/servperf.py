@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -10,10 +10,11 @@ import pandas as pd
 from pydantic import ConfigDict
 
 from csimodels._stats import cronbach_alpha
+from csimodels.data._dask_tasks import as_dask_source
 from csimodels.data.survey import SurveyData
 from csimodels.results import Frame, MissingDataReport, Result, SegmentedResult
-from csimodels.servqual._prepare import base_settings, prepare
-from csimodels.servqual.gap import InstrumentModel, _plot, _rank, _score
+from csimodels.servqual._prepare import Prepared, base_settings, prepare
+from csimodels.servqual.gap import InstrumentModel, _plot, _rank, _score, _Scores
 from csimodels.servqual.instruments import SERVQUAL_1991, Instrument
 
 __all__ = ["SERVPERF", "SERVPERFResult"]
@@ -175,8 +176,9 @@ class SERVPERF(InstrumentModel):
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
-            The P answers (and importance points); a DataFrame goes through the gate.
+        data : SurveyData, DataFrame, dask DataFrame or parquet path
+            The P answers (and importance points); a DataFrame goes through the gate;
+            a dask DataFrame or parquet path is scored out of core (the same numbers).
         by : str or list of str, optional
             Segment column(s): a :class:`~csimodels.results.SegmentedResult`.
         weight : str, optional
@@ -194,7 +196,34 @@ class SERVPERF(InstrumentModel):
         >>> list(res.overall.index)[:2]
         ['unweighted', 'item_mean']
         """
-        prep = prepare(
+        source = as_dask_source(data, owner="SERVPERF.fit")
+        if source is not None:  # out of core: per-partition sums
+            from csimodels.servqual._dask import fit_dask
+
+            return fit_dask(  # type: ignore[no-any-return]
+                self, source, by=by, weight=weight, on_error=on_error, options=data_options
+            )
+        prep = self._prepare(data, by, weight, data_options)
+        if by is not None:
+            return self._fit_segments(prep, by, self.fit, on_error=on_error, n_jobs=n_jobs)
+        dims = list(self.instrument.dimensions)
+        p = prep.batteries["perception"]
+        w = prep.weights
+        sc = _score(np.zeros_like(p), p, prep.importance, w, prep.owner, len(dims), self.level, "t")
+        alphas = np.array([cronbach_alpha(p[:, prep.owner == d], w) for d in range(len(dims))])
+        weight_name = data.weight if isinstance(data, SurveyData) else weight
+        return self._result(prep, sc, alphas, weight_name)
+
+    def _prepare(
+        self,
+        data: SurveyData | pd.DataFrame,
+        by: str | Sequence[str] | None,
+        weight: str | None,
+        options: Mapping[str, Any] | None = None,
+        *,
+        partition: bool = False,
+    ) -> Prepared:
+        return prepare(
             data,
             model="SERVPERF",
             instrument=self.instrument,
@@ -206,15 +235,24 @@ class SERVPERF(InstrumentModel):
             missing=self.missing,
             normalize_points=self.normalize_points,
             points_total=self.points_total,
-            options=data_options,
+            options=options,
+            partition=partition,
         )
-        if by is not None:
-            return self._fit_segments(prep, by, self.fit, on_error=on_error, n_jobs=n_jobs)
+
+    def _from_sums(self, prep: Prepared, stats: dict[str, Any], weight: str | None) -> Result:
+        """The result from the combined sums of a dask DataFrame (no rows)."""
+        from csimodels.servqual._dask import alphas_from_sums, scores_from_sums
+
+        n_dims = len(self.instrument.dimensions)
+        sc = scores_from_sums(stats, n_dims=n_dims, owner=prep.owner, level=self.level)
+        alphas = alphas_from_sums(stats, "p", n_dims=n_dims, owner=prep.owner)
+        return self._result(prep, sc, alphas, weight)
+
+    def _result(
+        self, prep: Prepared, sc: _Scores, alphas: np.ndarray, weight_name: str | None
+    ) -> SERVPERFResult:
         inst = self.instrument
         dims = list(inst.dimensions)
-        p = prep.batteries["perception"]
-        w = prep.weights
-        sc = _score(np.zeros_like(p), p, prep.importance, w, prep.owner, len(dims), self.level, "t")
         stats = {
             "estimate": sc.item.mean,
             "std_error": sc.item.std_error,
@@ -249,7 +287,7 @@ class SERVPERF(InstrumentModel):
         reliability = pd.DataFrame(
             {
                 "n_items": dimensions["n_items"],
-                "perception": [cronbach_alpha(p[:, prep.owner == d], w) for d in range(len(dims))],
+                "perception": alphas,
             }
         )
         prio = dimensions[["label", "estimate"]].copy()
@@ -265,7 +303,7 @@ class SERVPERF(InstrumentModel):
             prio["weighted_shortfall"] = dimensions["importance"] * prio["shortfall"]
         prio["rank_score"] = _rank(prio["estimate"])
         prio["rank_weighted"] = _rank(-prio["weighted_shortfall"])
-        has_imp = prep.importance is not None
+        has_imp = bool(prep.importance_columns)
         prio = prio.sort_values(
             ["rank_weighted" if has_imp else "rank_score", "rank_score"], kind="stable"
         )
@@ -277,7 +315,7 @@ class SERVPERF(InstrumentModel):
                 scale=self.scale,
                 level=self.level,
                 missing=self.missing,
-                weight=data.weight if isinstance(data, SurveyData) else weight,
+                weight=weight_name,
             ),
             "importance": prep.importance_columns,
             "points_total": self.points_total,

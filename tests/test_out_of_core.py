@@ -1,0 +1,553 @@
+"""Out-of-core fits on dask DataFrames and parquet paths: Kano, SERVQUAL/SERVPERF, driver
+analysis, CB-SEM from moments, ``by=`` segments as dask tasks, the memory budget.
+
+Oracle: the in-memory fit of the same rows (itself checked against its own oracles in
+its family's tests: worked examples, lavaan, statsmodels). The dask path computes
+sufficient statistics per partition (and per segment) and combines them, so its
+numbers must equal the in-memory ones to 1e-10 — exactly for counts. Each family runs
+on dask's default scheduler and on a ``dask.distributed.LocalCluster`` (threads, to
+stay cheap). Independent of the library: the combined CB-SEM moments are compared
+with ``numpy.cov``.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SHARED_DATA
+
+import csimodels as csi
+from csimodels.errors import DataValidationError, InvalidParameterError
+from csimodels.importance import DriverAnalysis
+from csimodels.kano import Kano
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+TOL = 1e-10
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    with warnings.catch_warnings():  # the cluster's own start-up chatter, not a fit path
+        warnings.simplefilter("ignore")
+        cluster = distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        )
+        c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+@pytest.fixture(params=["default", "distributed"])
+def scheduler(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test on dask's default scheduler, then on a LocalCluster client."""
+    if request.param == "distributed":
+        c = request.getfixturevalue("client")
+        with c.as_current():
+            yield "distributed"
+    else:
+        yield "default"
+
+
+def _close(a: pd.DataFrame, b: pd.DataFrame, *, exact: tuple[str, ...] = ()) -> None:
+    assert list(a.index) == list(b.index)
+    assert list(a.columns) == list(b.columns)
+    for col in a.columns:
+        x, y = a[col], b[col]
+        if col in exact or not pd.api.types.is_float_dtype(x.dtype):
+            pd.testing.assert_series_equal(x, y, check_exact=True)
+        else:
+            np.testing.assert_allclose(x.to_numpy(), y.to_numpy(), rtol=0, atol=TOL)
+
+
+# ---------------------------------------------------------------------------
+# data
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kano_frame() -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    n = 1500
+    df = pd.DataFrame({f"f{j}": rng.integers(1, 6, n).astype(float) for j in range(3)})
+    for j in range(3):
+        df[f"d{j}"] = rng.integers(1, 6, n).astype(float)
+    df.loc[df.index[::17], "f1"] = np.nan
+    df.loc[df.index[::29], "d2"] = 9.0  # a missing code
+    df["imp"] = rng.integers(1, 8, n).astype(float)
+    df["w"] = rng.uniform(0.2, 3.0, n)
+    df["region"] = rng.choice(["North", "South", "East"], n)
+    return df
+
+
+KANO = Kano(
+    features={f"F{j}": (f"f{j}", f"d{j}") for j in range(3)},
+    importance={"F0": "imp"},
+    max_questionable_share=0.5,
+)
+
+
+def _quiet(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    with warnings.catch_warnings():  # the fits' data-quality warnings (recorded as notes)
+        warnings.simplefilter("ignore")
+        return fn(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# Kano
+# ---------------------------------------------------------------------------
+
+
+def _check_kano(a: Any, b: Any) -> None:
+    _close(a.counts, b.counts, exact=tuple(a.counts.columns))
+    for name in ("shares", "classification", "better_worse", "continuous", "screening"):
+        _close(getattr(a, name), getattr(b, name), exact=("n",))
+    assert a.settings == b.settings
+
+
+def test_kano_dask_equals_in_memory(kano_frame: pd.DataFrame, scheduler: str) -> None:
+    before = kano_frame.copy()
+    ddf = dd.from_pandas(kano_frame, npartitions=4)
+    a = _quiet(KANO.fit, kano_frame, weight="w", missing_codes=[9])
+    b = _quiet(KANO.fit, ddf, weight="w", missing_codes=[9])
+    _check_kano(a, b)
+    sa = _quiet(KANO.fit, kano_frame, weight="w", missing_codes=[9], by="region")
+    sb = _quiet(KANO.fit, ddf, weight="w", missing_codes=[9], by="region")
+    assert sa.labels == sb.labels == ["East", "North", "South"]
+    pd.testing.assert_frame_equal(sa.status, sb.status)
+    _check_kano(sa.pooled, sb.pooled)
+    for label in sa.labels:
+        _check_kano(sa.segments[label], sb.segments[label])
+    _close(sa.overview["categories"], sb.overview["categories"], exact=("n",))
+    pd.testing.assert_frame_equal(kano_frame, before)  # the caller's frame is untouched
+
+
+def test_kano_dask_unweighted_cross_classification(kano_frame: pd.DataFrame) -> None:
+    web = np.where(np.arange(len(kano_frame)) % 3 == 0, "/web", "/shop")
+    df = kano_frame.assign(channel=kano_frame["region"] + web)
+    ddf = dd.from_pandas(df, npartitions=3)
+    sa = _quiet(KANO.fit, df, missing_codes=[9], by=["region", "channel"])
+    sb = _quiet(KANO.fit, ddf, missing_codes=[9], by=["region", "channel"])
+    assert sa.labels == sb.labels
+    pd.testing.assert_frame_equal(sa.status, sb.status)
+    for label in sa.labels:
+        _check_kano(sa.segments[label], sb.segments[label])
+    crossed = df.assign(channel=np.where(np.arange(len(df)) < 700, "web", "shop"))
+    with pytest.raises(DataValidationError, match="segments must form a hierarchy"):
+        KANO.fit(dd.from_pandas(crossed, npartitions=3), by=["region", "channel"])
+
+
+def test_kano_dask_refusals(kano_frame: pd.DataFrame) -> None:
+    ddf = dd.from_pandas(kano_frame, npartitions=2)
+    with pytest.raises(InvalidParameterError, match="keep_respondents=True needs the respondents"):
+        KANO.fit(ddf, keep_respondents=True)
+    with pytest.raises(DataValidationError, match="'nope'"):
+        Kano(features={"X": ("f0", "nope")}).fit(ddf)
+    bad = kano_frame.assign(f0=kano_frame["f0"].where(kano_frame.index != 5, 7.0))
+    with pytest.raises(DataValidationError, match="f0"):  # a partition's own validation
+        _quiet(KANO.fit, dd.from_pandas(bad, npartitions=3), missing_codes=[9])
+    holes = kano_frame.assign(region=kano_frame["region"].where(kano_frame.index != 7))
+    with pytest.raises(DataValidationError, match="segment column 'region' has 1 missing"):
+        _quiet(KANO.fit, dd.from_pandas(holes, npartitions=3), missing_codes=[9], by="region")
+
+
+# ---------------------------------------------------------------------------
+# SERVQUAL and SERVPERF
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def servqual_frame() -> pd.DataFrame:
+    from csimodels.datasets.servqual import simulate_servqual_survey
+
+    df = simulate_servqual_survey(n=600, random_state=3).data.frame.copy()
+    df["w"] = np.random.default_rng(1).uniform(0.3, 2.0, len(df))
+    df.loc[df.index[::31], "P3"] = np.nan
+    df.loc[df.index[::37], "E7"] = np.nan
+    return df
+
+
+def _check_servqual(a: Any, b: Any) -> None:
+    for name in ("items", "dimensions", "overall", "reliability", "priorities", "exclusions"):
+        _close(getattr(a, name), getattr(b, name), exact=("n", "n_items", "rank_gap"))
+    if hasattr(a, "item_priorities"):
+        _close(a.item_priorities, b.item_priorities)
+    assert a.missing == b.missing and a.notes == b.notes and a.settings == b.settings
+
+
+@pytest.mark.parametrize("missing", ["listwise", "pairwise"])
+def test_servqual_servperf_dask_equal_in_memory(servqual_frame: pd.DataFrame, missing: str) -> None:
+    from csimodels.servqual import SERVPERF, SERVQUAL
+
+    ddf = dd.from_pandas(servqual_frame, npartitions=3)
+    models = [
+        SERVQUAL(importance="I_{dimension}", missing=missing),
+        SERVQUAL(missing=missing, weighting="aggregate"),
+        SERVPERF(importance="I_{dimension}", missing=missing),
+    ]
+    for model in models:
+        for weight in (None, "w"):
+            a = _quiet(model.fit, servqual_frame, weight=weight, by="store")
+            b = _quiet(model.fit, ddf, weight=weight, by="store")
+            pd.testing.assert_frame_equal(a.status, b.status)
+            _check_servqual(a.pooled, b.pooled)
+            for label in a.labels:
+                _check_servqual(a.segments[label], b.segments[label])
+
+
+def test_servqual_dask_on_cluster_and_refusals(servqual_frame: pd.DataFrame, client: Any) -> None:
+    from csimodels.servqual import SERVQUAL
+
+    model = SERVQUAL(importance="I_{dimension}")
+    ddf = dd.from_pandas(servqual_frame, npartitions=4)
+    with client.as_current():
+        b = _quiet(model.fit, ddf, weight="w")
+    _check_servqual(_quiet(model.fit, servqual_frame, weight="w"), b)
+    with pytest.raises(InvalidParameterError, match="test='wilcoxon'"):
+        SERVQUAL(test="wilcoxon").fit(ddf)
+    with pytest.raises(InvalidParameterError, match=r"csimodels\.CBSEM"):
+        SERVQUAL(confirmatory="gap").fit(ddf)
+    bad = servqual_frame.assign(E1=servqual_frame["E1"].where(servqual_frame.index != 4, 9.0))
+    with pytest.raises(DataValidationError, match="'E1'"):
+        _quiet(model.fit, dd.from_pandas(bad, npartitions=3))
+
+
+# ---------------------------------------------------------------------------
+# driver analysis
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def acsi_frame() -> pd.DataFrame:
+    df = csi.datasets.load_example("acsi_demo").frame.copy()
+    rng = np.random.default_rng(5)
+    df["w"] = rng.uniform(0.5, 2.0, len(df))
+    df.loc[df.index[::13], "QUAL2"] = np.nan
+    return df
+
+
+ATTRS = ["QUAL1", "QUAL2", "QUAL3", "VAL1", "VAL2"]
+
+
+def _check_drivers(a: Any, b: Any) -> None:
+    _close(a.table, b.table, exact=("rank",))
+    _close(a.importance, b.importance)
+    _close(a.correlations, b.correlations)
+    np.testing.assert_allclose(a.performance, b.performance, rtol=0, atol=TOL)
+    assert a.n_used == b.n_used and a.missing == b.missing
+    assert abs(a.r2 - b.r2) < TOL and a.settings == b.settings
+
+
+@pytest.mark.parametrize("missing", ["listwise", "mean", "pairwise"])
+def test_drivers_dask_equals_in_memory(acsi_frame: pd.DataFrame, missing: str) -> None:
+    model = DriverAnalysis(attributes=ATTRS, overall="SAT1", missing=missing)
+    ddf = dd.from_pandas(acsi_frame, npartitions=3)
+    for weight in (None, "w"):
+        a = _quiet(model.fit, acsi_frame, weight=weight, by="region", random_state=3)
+        b = _quiet(model.fit, ddf, weight=weight, by="region", random_state=3)
+        pd.testing.assert_frame_equal(a.status, b.status)
+        _check_drivers(a.pooled, b.pooled)
+        for label in a.labels:
+            _check_drivers(a.segments[label], b.segments[label])
+        _close(a.overview["correlation"], b.overview["correlation"])
+
+
+def test_drivers_dask_on_cluster_and_refusals(acsi_frame: pd.DataFrame, client: Any) -> None:
+    model = DriverAnalysis(attributes=ATTRS, overall="SAT1", methods=("beta", "lmg"))
+    ddf = dd.from_pandas(acsi_frame, npartitions=4)
+    with client.as_current():
+        b = _quiet(model.fit, ddf, weight="w")
+    _check_drivers(_quiet(model.fit, acsi_frame, weight="w"), b)
+    with pytest.raises(InvalidParameterError, match="a bootstrap per segment"):
+        model.fit(ddf, bootstrap=50, random_state=1, by="region")
+
+
+@pytest.mark.parametrize("missing", ["listwise", "mean", "pairwise"])
+def test_drivers_dask_bootstrap_streams(acsi_frame: pd.DataFrame, missing: str) -> None:
+    """The resample counts go to the partitions: the same draws as in memory."""
+    model = DriverAnalysis(attributes=ATTRS, overall="SAT1", missing=missing)
+    ddf = dd.from_pandas(acsi_frame, npartitions=3)
+    a = _quiet(model.fit, acsi_frame, weight="w", bootstrap=40, random_state=5)
+    b = _quiet(model.fit, ddf, weight="w", bootstrap=40, random_state=5)
+    _check_drivers(a, b)
+    _close(a.bootstrap_draws, b.bootstrap_draws)
+
+
+# ---------------------------------------------------------------------------
+# CB-SEM from moments
+# ---------------------------------------------------------------------------
+
+HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+
+
+@pytest.fixture(scope="module")
+def hs() -> pd.DataFrame:
+    df = pd.read_csv(SHARED_DATA / "holzinger_swineford39_data.csv")
+    df["w"] = np.random.default_rng(2).uniform(0.5, 2.0, len(df))
+    return df
+
+
+@pytest.fixture
+def tight_optimiser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both fits run the optimiser to max|gradient| < 1e-12 (the default 1e-9 leaves
+    the estimates ~1e-8 from the optimum, which would hide a 1e-10 comparison)."""
+    from csimodels.sem import _cbsem_engine as engine
+
+    monkeypatch.setattr(engine, "optimise", functools.partial(engine.optimise, gtol=1e-12))
+
+
+def _check_cbsem(a: Any, b: Any) -> None:
+    num = a.parameters.select_dtypes("number").columns
+    np.testing.assert_allclose(
+        a.parameters[num].to_numpy(float), b.parameters[num].to_numpy(float), rtol=0, atol=TOL
+    )
+    fa, fb = a.fit["value"].to_numpy(float), b.fit["value"].to_numpy(float)
+    np.testing.assert_allclose(fa, fb, rtol=TOL, atol=TOL)
+
+
+@pytest.mark.usefixtures("tight_optimiser")
+@pytest.mark.parametrize(
+    ("estimator", "weight"), [("ML", None), ("GLS", None), ("ULS", None), ("GLS", "w")]
+)
+def test_cbsem_dask_equals_in_memory(
+    hs: pd.DataFrame, estimator: str, weight: str | None, scheduler: str
+) -> None:
+    model = csi.CBSEM(HS_MODEL)
+    ddf = dd.from_pandas(hs, npartitions=3)
+    a = _quiet(model.fit, hs, estimator=estimator, weight=weight)
+    b = _quiet(model.fit, ddf, estimator=estimator, weight=weight)
+    _check_cbsem(a, b)
+    assert b.settings["n"] == a.settings["n"] and b.missing == a.missing
+
+
+@pytest.mark.usefixtures("tight_optimiser")
+def test_cbsem_dask_by_segments(hs: pd.DataFrame) -> None:
+    model = csi.CBSEM(HS_MODEL)
+    sa = _quiet(model.fit, hs, estimator="ULS", by="school")
+    sb = _quiet(model.fit, dd.from_pandas(hs, npartitions=3), estimator="ULS", by="school")
+    assert sa.labels == sb.labels
+    pd.testing.assert_frame_equal(sa.status, sb.status)
+    for label in sa.labels:
+        _check_cbsem(sa.segments[label], sb.segments[label])
+    _close(sa.overview["fit"], sb.overview["fit"])
+
+
+def test_cbsem_dask_multigroup(hs: pd.DataFrame) -> None:
+    """Groups from per-group moments, in the order the data show them (pandas.unique).
+
+    The multigroup optimiser stops at a gradient of about 1e-9 (it cannot reach 1e-12
+    on these data), so the estimates agree to the optimiser's precision (1e-6 here),
+    while the fit measures agree closely; the per-group moments themselves are
+    checked against numpy below.
+    """
+    from csimodels.sem._cbsem_dask import dask_moments
+
+    model = csi.CBSEM(HS_MODEL)
+    ddf = dd.from_pandas(hs, npartitions=3)
+    for equal in ((), ("loadings", "intercepts")):
+        a = _quiet(model.fit, hs, group="school", group_equal=equal)
+        b = _quiet(model.fit, ddf, group="school", group_equal=equal)
+        assert list(a.parameters["group"].unique()) == list(b.parameters["group"].unique())
+        num = a.parameters.select_dtypes("number").columns
+        np.testing.assert_allclose(
+            a.parameters[num].to_numpy(float), b.parameters[num].to_numpy(float), atol=1e-6
+        )
+        np.testing.assert_allclose(
+            a.fit["value"].to_numpy(float), b.fit["value"].to_numpy(float), rtol=1e-8
+        )
+    items = [f"x{i}" for i in range(1, 10)]
+    groups, _ = dask_moments(ddf, items, weight=None, by=("school",), order="appearance")
+    assert [k[0] for k in groups] == list(pd.unique(hs["school"]))
+    for (school,), (_, m) in groups.items():
+        x = hs.loc[hs["school"] == school, items].to_numpy()
+        assert m is not None
+        np.testing.assert_allclose(m.cov, np.cov(x, rowvar=False, bias=True), atol=1e-12)
+
+
+def test_cbsem_moments_against_numpy(hs: pd.DataFrame) -> None:
+    from csimodels.sem._cbsem_dask import dask_moments
+
+    items = [f"x{i}" for i in range(1, 10)]
+    _, m = dask_moments(dd.from_pandas(hs, npartitions=4), items, weight="w")
+    x, w = hs[items].to_numpy(), hs["w"].to_numpy()
+    assert m is not None and m.n == len(hs)
+    np.testing.assert_allclose(m.mean, np.average(x, axis=0, weights=w), atol=1e-12)
+    np.testing.assert_allclose(m.cov, np.cov(x, rowvar=False, aweights=w, bias=True), atol=1e-12)
+
+
+def test_cbsem_preset_on_dask_keeps_indices() -> None:
+    data = csi.datasets.load_example("acsi_demo")
+    model = csi.ACSI(indicators=data.constructs)
+    a = _quiet(model.fit, data.frame, scale=(1, 10), method="cbsem", estimator="GLS")
+    b = _quiet(
+        model.fit, dd.from_pandas(data.frame, npartitions=3), scale=(1, 10), method="cbsem",
+        estimator="GLS",
+    )  # fmt: skip
+    _close(a.indices, b.indices)
+    assert b.settings["model"] == "ACSI"
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"estimator": "MLR"}, "estimator 'MLR'"),
+        ({"estimator": "WLS"}, "estimator 'WLS'"),
+        ({"estimator": "DWLS"}, "estimator 'DWLS'"),
+        ({"missing": "fiml"}, "estimator 'FIML'"),
+        ({"ordered": True, "estimator": "DWLS"}, "ordinal items"),
+        ({"inference": 100}, "the bootstrap"),
+        ({"weight": "w"}, "ML with respondent weights"),
+        ({"group": "school", "estimator": "GLS"}, "does not fit several groups"),
+        ({"estimator": "XYZ"}, "estimator"),
+    ],
+)
+def test_cbsem_dask_refuses_row_estimators(
+    hs: pd.DataFrame, options: dict[str, Any], match: str
+) -> None:
+    with pytest.raises(InvalidParameterError, match=match):
+        csi.CBSEM(HS_MODEL).fit(dd.from_pandas(hs, npartitions=2), **options)
+
+
+# ---------------------------------------------------------------------------
+# PLS by= segments
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("missing", ["mean", "listwise"])
+def test_pls_by_segments_on_dask(missing: str, scheduler: str) -> None:
+    data = csi.datasets.load_example("acsi_demo")
+    df = data.frame.copy()
+    df.loc[df.index[::23], "QUAL2"] = np.nan
+    model = csi.ACSI(indicators=data.constructs, missing=missing)
+    a = _quiet(model.fit, df, scale=(1, 10), by="region", weight="weight")
+    b = _quiet(
+        model.fit, dd.from_pandas(df, npartitions=3), scale=(1, 10), by="region", weight="weight"
+    )
+    pd.testing.assert_frame_equal(a.status, b.status)
+    for label in a.labels:
+        sa, sb = a.segments[label], b.segments[label]
+        for name in ("paths", "r2", "indices", "reliability"):
+            x, y = getattr(sa, name), getattr(sb, name)
+            _close(x[list(y.columns)], y)
+        _close(sa.outer[["weight", "loading"]], sb.outer[["weight", "loading"]])
+    for name in ("indices", "paths", "r2"):
+        _close(a.overview[name], b.overview[name])
+    with pytest.raises(InvalidParameterError, match="bootstrap= with by="):
+        model.fit(dd.from_pandas(df, npartitions=2), scale=(1, 10), by="region", bootstrap=20)
+
+
+# ---------------------------------------------------------------------------
+# parquet paths
+# ---------------------------------------------------------------------------
+
+
+def test_parquet_directory_and_file(tmp_path: Path, kano_frame: pd.DataFrame) -> None:
+    folder = tmp_path / "survey"
+    dd.from_pandas(kano_frame, npartitions=3).to_parquet(folder)
+    single = tmp_path / "survey.parquet"
+    kano_frame.to_parquet(single)
+    a = _quiet(KANO.fit, kano_frame.reset_index(drop=True), weight="w", missing_codes=[9])
+    for source in (str(folder), folder, single):
+        b = _quiet(KANO.fit, source, weight="w", missing_codes=[9])
+        _close(a.counts, b.counts, exact=tuple(a.counts.columns))
+        _close(a.continuous, b.continuous, exact=("n",))
+
+
+def test_parquet_path_errors(tmp_path: Path, kano_frame: pd.DataFrame) -> None:
+    with pytest.raises(DataValidationError, match="does not exist"):
+        KANO.fit(tmp_path / "nowhere")
+    csv = tmp_path / "survey.csv"
+    kano_frame.to_csv(csv)
+    with pytest.raises(DataValidationError, match="is not a parquet file"):
+        KANO.fit(str(csv))
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    kano_frame.to_parquet(mixed / "part.0.parquet")
+    (mixed / "notes.txt").write_text("not data")
+    with pytest.raises(DataValidationError, match=r"'notes\.txt'"):
+        DriverAnalysis(attributes=["f0", "f1"], overall="d0").fit(mixed)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(DataValidationError, match="holds no data files"):
+        csi.CBSEM(HS_MODEL).fit(empty)
+
+
+def test_path_to_an_in_memory_family(tmp_path: Path, servqual_frame: pd.DataFrame) -> None:
+    from csimodels.servqual import ZoneOfTolerance
+
+    with pytest.raises(DataValidationError, match="read it first"):
+        csi.SurveyData.coerce(tmp_path / "survey.parquet", owner="demo")
+    with pytest.raises(DataValidationError, match=r"collect it first \(ddf\.compute"):
+        ZoneOfTolerance().fit(dd.from_pandas(servqual_frame, npartitions=2))
+
+
+def test_parquet_without_dask(
+    tmp_path: Path, kano_frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "survey.parquet"
+    kano_frame.to_parquet(path)
+    monkeypatch.setitem(sys.modules, "dask.dataframe", None)  # as if dask were missing
+    with pytest.raises(DataValidationError, match=r"pip install \"csimodels\[dask\]\""):
+        KANO.fit(path)
+
+
+def test_pls_and_describe_from_parquet(tmp_path: Path) -> None:
+    from csimodels.data._dask import describe
+
+    data = csi.datasets.load_example("acsi_demo")
+    folder = tmp_path / "acsi"
+    dd.from_pandas(data.frame, npartitions=2).to_parquet(folder)
+    model = csi.ACSI(indicators=data.constructs)
+    a = _quiet(model.fit, dd.from_pandas(data.frame, npartitions=2), scale=(1, 10))
+    b = _quiet(model.fit, folder, scale=(1, 10))
+    _close(a.paths, b.paths)
+    items = list(model.to_spec().indicators)
+    _close(
+        describe(folder, items, scale=(1, 10), weight=data.weight).table,
+        data.describe(items).table.assign(label=items),
+        exact=("n", "missing"),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Bootstrap(memory_budget=...)
+# ---------------------------------------------------------------------------
+
+
+def test_bootstrap_memory_budget_field(mobi: pd.DataFrame) -> None:
+    from test_pls_engine import ECSI_ITEMS
+
+    from csimodels.inference import Bootstrap, parse_memory_budget
+
+    ecsi = csi.ECSI(indicators=ECSI_ITEMS)
+    tiny = Bootstrap(n=40, random_state=4, memory_budget="2MiB")
+    assert tiny.memory_budget == 2 * 2**20
+    assert Bootstrap.from_config(tiny.to_config()) == tiny
+    a = _quiet(ecsi.fit, mobi, scale=(1, 10), bootstrap=Bootstrap(n=40, random_state=4))
+    b = _quiet(ecsi.fit, mobi, scale=(1, 10), bootstrap=tiny)
+    c = _quiet(ecsi.fit, mobi, scale=(1, 10), bootstrap=tiny, memory_budget=2 * 2**20)
+    for r in (b, c):
+        _close(a.paths, r.paths)
+    with pytest.raises(InvalidParameterError, match="memory_budget is given twice"):
+        ecsi.fit(mobi, scale=(1, 10), bootstrap=tiny, memory_budget="1GB")
+    ddf = dd.from_pandas(mobi, npartitions=2)  # the dask bootstrap takes it too
+    d = _quiet(ecsi.fit, ddf, scale=(1, 10), bootstrap=tiny.model_copy(update={"n": 20}))
+    e = _quiet(ecsi.fit, mobi, scale=(1, 10), bootstrap=Bootstrap(n=20, random_state=4))
+    _close(d.paths, e.paths[list(d.paths.columns)])
+    with pytest.raises(InvalidParameterError, match="memory_budget is given twice"):
+        ecsi.fit(ddf, scale=(1, 10), bootstrap=tiny, memory_budget="1GB")
+    for bad in (0, -1, "lots", "1.5 XB", 2.5, True, "100KB"):
+        with pytest.raises(InvalidParameterError, match="memory_budget"):
+            Bootstrap(n=10, memory_budget=bad)
+    assert parse_memory_budget("1.5GB") == 1_500_000_000
+    assert parse_memory_budget("512 mib") == 512 * 2**20

@@ -110,29 +110,24 @@ class _Polyserial:
 
 def _fit_polyserial(ps: _Polyserial, start: FloatArray) -> tuple[FloatArray, bool]:
     """Newton's method with step halving on every pair at once, ρ in ±0.995."""
-    rho = np.clip(start, -POLYSERIAL_BOUND, POLYSERIAL_BOUND)
-    ll, _ = ps.loglik(rho)
-    done = np.zeros(rho.size, dtype=bool)
-    for _ in range(200):
+
+    def newton(rho: FloatArray) -> FloatArray:
         grad, hess = ps.derivatives(rho)
-        newton = hess < 0
-        step = np.where(newton, -grad / np.where(newton, hess, -1.0), 0.01 * np.sign(grad))
-        step = np.where(done, 0.0, step)
-        new = np.clip(rho + step, -POLYSERIAL_BOUND, POLYSERIAL_BOUND)
-        new_ll, _ = ps.loglik(new)
-        for _half in range(40):
-            worse = (new_ll < ll - 1e-13 * np.abs(ll)) & ~done
-            if not worse.any():
-                break
-            step = np.where(worse, step / 2, step)
-            new = np.where(worse, np.clip(rho + step, -POLYSERIAL_BOUND, POLYSERIAL_BOUND), new)
-            new_ll = np.where(worse, ps.loglik(new)[0], new_ll)
-        moved = np.abs(new - rho)
-        rho, ll = new, np.maximum(new_ll, ll)
-        done |= moved < 1e-13
-        if done.all():
-            return rho, True
-    return rho, bool(done.all())
+        ok = hess < 0
+        return np.asarray(
+            np.where(ok, -grad / np.where(ok, hess, -1.0), 0.01 * np.sign(grad)),
+            dtype=np.float64,
+        )
+
+    return ordm.maximise_each(
+        lambda r: ps.loglik(r)[0],
+        newton,
+        np.clip(start, -POLYSERIAL_BOUND, POLYSERIAL_BOUND),
+        bound=POLYSERIAL_BOUND,
+        tol=1e-13,
+        halvings=40,
+        rel=1e-13,
+    )
 
 
 def mixed_moments(

@@ -37,6 +37,7 @@ coefficient. *Psychometrika* 44, 443–460.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -359,35 +360,65 @@ def _loglik(pairs: _Pairs, rho: FloatArray) -> FloatArray:
     return np.asarray(ll, dtype=np.float64)
 
 
-def _fit_rho(
-    pairs: _Pairs, start: FloatArray, *, tol: float = 1e-12, max_iter: int = 200
+def maximise_each(
+    loglik: Callable[[FloatArray], FloatArray],
+    step_of: Callable[[FloatArray], FloatArray],
+    rho: FloatArray,
+    *,
+    bound: float,
+    tol: float,
+    halvings: int,
+    rel: float,
+    max_iter: int = 200,
 ) -> tuple[FloatArray, bool]:
-    """Fisher scoring on every pair at once, with step halving; ρ kept in ±RHO_BOUND."""
-    rho = np.clip(start, -0.9, 0.9)
-    ll = _loglik(pairs, rho)
-    total = pairs.freq.sum(axis=(1, 2))
+    """Maximise many one-parameter log-likelihoods at once (one per pair of items):
+    ``step_of(ρ)`` proposes each pair's step (scoring or Newton), halved while it lowers
+    that pair's log-likelihood by more than ``rel`` relative; ρ kept in ±``bound``; a
+    pair is done when its step is below ``tol``."""
+    ll = loglik(rho)
     done = np.zeros(rho.size, dtype=bool)
     for _ in range(max_iter):
-        pi, dpi = _cells(pairs, rho)
-        safe = np.where(pi > 0, pi, 1.0)
-        score = np.where(pairs.freq > 0, pairs.freq * dpi / safe, 0.0).sum(axis=(1, 2))
-        info = total * np.where(pi > 0, dpi * dpi / safe, 0.0).sum(axis=(1, 2))
-        step = np.where(done, 0.0, score / np.maximum(info, 1e-300))
-        new = np.clip(rho + step, -RHO_BOUND, RHO_BOUND)
-        new_ll = _loglik(pairs, new)
-        for _half in range(30):
-            worse = (new_ll < ll - 1e-12 * np.abs(ll)) & ~done
+        step = np.where(done, 0.0, step_of(rho))
+        new = np.clip(rho + step, -bound, bound)
+        new_ll = loglik(new)
+        for _half in range(halvings):
+            worse = (new_ll < ll - rel * np.abs(ll)) & ~done
             if not worse.any():
                 break
             step = np.where(worse, step / 2, step)
-            new = np.where(worse, np.clip(rho + step, -RHO_BOUND, RHO_BOUND), new)
-            new_ll = np.where(worse, _loglik(pairs, new), new_ll)
+            new = np.where(worse, np.clip(rho + step, -bound, bound), new)
+            new_ll = np.where(worse, loglik(new), new_ll)
         moved = np.abs(new - rho)
         rho, ll = new, np.maximum(new_ll, ll)
         done |= moved < tol
         if done.all():
             return rho, True
     return rho, bool(done.all())
+
+
+def _fit_rho(
+    pairs: _Pairs, start: FloatArray, *, tol: float = 1e-12, max_iter: int = 200
+) -> tuple[FloatArray, bool]:
+    """Fisher scoring on every pair at once, with step halving; ρ kept in ±RHO_BOUND."""
+    total = pairs.freq.sum(axis=(1, 2))
+
+    def scoring(rho: FloatArray) -> FloatArray:
+        pi, dpi = _cells(pairs, rho)
+        safe = np.where(pi > 0, pi, 1.0)
+        score = np.where(pairs.freq > 0, pairs.freq * dpi / safe, 0.0).sum(axis=(1, 2))
+        info = total * np.where(pi > 0, dpi * dpi / safe, 0.0).sum(axis=(1, 2))
+        return np.asarray(score / np.maximum(info, 1e-300), dtype=np.float64)
+
+    return maximise_each(
+        lambda r: _loglik(pairs, r),
+        scoring,
+        np.clip(start, -0.9, 0.9),
+        bound=RHO_BOUND,
+        tol=tol,
+        halvings=30,
+        rel=1e-12,
+        max_iter=max_iter,
+    )
 
 
 @dataclass

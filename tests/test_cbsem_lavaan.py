@@ -475,7 +475,7 @@ def test_group_smaller_than_parameters_is_named(hs_data: pd.DataFrame) -> None:
         ({"estimator": "MLM"}, r"'estimator'.*got 'MLM'"),
         ({"group_equal": ["loading"]}, r"group_equal.*'loading'"),
         ({"group": "school", "estimator": "GLS"}, r"does not fit several groups"),
-        ({"ordered": ["x1"]}, r"mixed continuous and ordinal"),
+        ({"ordered": ["x1"]}, r"does not take ordinal items"),
         ({"ordered": ["x99"]}, r"'x99'"),
         ({"missing": "pairwise"}, r"'missing'"),
         ({"level": 1.5}, r"'level'"),

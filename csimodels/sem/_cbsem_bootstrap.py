@@ -5,7 +5,9 @@ scoring, started at the full-sample estimates. For single-group ML/MLR fits the 
 of a chunk are fitted together: their sample covariance matrices, model matrices,
 implied covariances, gradients and information matrices are stacked arrays, one
 scoring step updates every draw at once (a draw that has converged stops moving).
-Other fits loop over the draws with the ordinary engine. A draw whose fit does not
+Other fits loop over the draws with the ordinary engine; ordinal fits recompute
+their thresholds, polychoric (polyserial) correlations and weight matrix from every
+resample (a resample that loses an answer category fails). A draw whose fit does not
 converge (or reaches an inadmissible point) is counted as failed and left out, as
 lavaan does.
 
@@ -95,7 +97,16 @@ def _loop(est: Estimation, indices: IntArray, *, gtol: float) -> BootDraws:
     x_all = np.vstack([fr.x for fr in est.frames])
     for b in range(indices.shape[0]):
         objective: engine.ModelFrame | engine.MultiFrame
-        if len(est.frames) == 1:
+        if est.ordinal is not None:
+            # the two-step sample statistics are recomputed from every resample
+            from csimodels.sem._cbsem_ordinal_groups import resample_objective
+
+            xs = [x_all[indices[b][offsets[g] : offsets[g + 1]]] for g in range(len(est.frames))]
+            found = resample_objective(est, xs)
+            if found is None:
+                continue
+            objective = found
+        elif len(est.frames) == 1:
             x = frame0.x[indices[b]]
             w = None if frame0.weights_raw is None else frame0.weights_raw[indices[b]]
             objective = engine.ModelFrame(
@@ -269,8 +280,8 @@ def statistics(est: Estimation, theta: FloatArray) -> FloatArray:
     standardised values (same layout as :func:`~._cbsem_tables.standardized`)."""
     values = row_values(est, theta)
     parts = [values]
-    if est.ordinal is not None:
-        parts.append(np.asarray(theta[est.table.n_free :], dtype=np.float64))
+    if est.extra_rows:
+        parts.append(np.asarray(theta[[r.position for r in est.extra_rows]], dtype=np.float64))
     if est.table.defined:
         parts.append(defined_values(est, values))
     parts.append(standardized(est, theta))

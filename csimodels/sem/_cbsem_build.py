@@ -63,11 +63,10 @@ def build_result(
     measures, resid = fitm.global_fit(est)
     names_fit = list(fitm.FIT_MEASURES)
     if est.ordinal is not None:
-        frame0 = est.frames[0]
         measures.update(
             robust.ordinal_robust_measures(
-                frame0,
-                frame0.moment_jacobian(est.theta),
+                est.frames,
+                est.theta,
                 chi2=measures["chi2"],
                 df=est.df,
                 base_chi2=measures["baseline_chi2"],
@@ -192,18 +191,31 @@ def build_result(
     threshold_table = pd.DataFrame()
     polychoric = pd.DataFrame()
     if est.ordinal is not None:
-        frame0 = est.frames[0]
-        th = params[params["op"] == "|"]
-        threshold_table = pd.DataFrame(
-            {
-                "item": th["lhs"].to_numpy(),
-                "threshold": th["rhs"].to_numpy(),
-                "sample": np.asarray(frame0.sample_th, dtype=np.float64),
-                "estimate": th["estimate"].to_numpy(),
-                "std_error": th["std_error"].to_numpy(),
-            }
-        ).set_index(["item", "threshold"])
-        polychoric = pd.DataFrame(frame0.s.copy(), index=observed, columns=observed)
+        th_parts, cor_parts = [], []
+        for g, frame in enumerate(est.frames, start=1):
+            th = params[(params["op"] == "|") & (params["group"] == g)]
+            is_th = ~np.asarray(frame.th_is_mean, dtype=bool)
+            th_parts.append(
+                pd.DataFrame(
+                    {
+                        "item": th["lhs"].to_numpy(),
+                        "threshold": th["rhs"].to_numpy(),
+                        "sample": np.asarray(frame.sample_th, dtype=np.float64)[is_th],
+                        "estimate": th["estimate"].to_numpy(),
+                        "std_error": th["std_error"].to_numpy(),
+                    }
+                ).set_index(["item", "threshold"])
+            )
+            om = frame.ordinal
+            assert om is not None
+            item_pos = [om.items.index(v) for v in observed]
+            cor_parts.append(
+                pd.DataFrame(
+                    om.correlation[np.ix_(item_pos, item_pos)], index=observed, columns=observed
+                )
+            )
+        threshold_table = stack(th_parts)
+        polychoric = stack(cor_parts)
     labels = (
         {c.name: c.label or c.name for c in spec.constructs}
         if spec is not None
@@ -263,10 +275,19 @@ def build_result(
         settings["group_sizes"] = {
             lab: fr.n for lab, fr in zip(group_labels, est.frames, strict=True)
         }
+    if est.ordinal is not None and est.ordinal.n_numeric:
+        settings["ordered"] = [
+            v for v, num in zip(est.ordinal.items, est.ordinal.is_numeric, strict=True) if not num
+        ]
     if est.ordinal is not None:
         settings["moments"] = (
             "thresholds and polychoric correlations (two-step; Muthén 1984 asymptotic "
             "covariance), delta parameterisation"
+            + (
+                "; continuous items: means, variances, Pearson and polyserial correlations"
+                if est.ordinal.n_numeric
+                else ""
+            )
         )
         settings["empty_cell_correction"] = (
             "2x2 tables with one empty cell: 0.5 added keeping the margins (lavaan's "
@@ -352,8 +373,10 @@ def _apply_bootstrap(
     if n_failed:
         conditions.append(
             (
-                f"{n_failed} of {boot.n} bootstrap draws did not converge and were left out "
-                "(as lavaan does); the bootstrap statistics use the others",
+                f"{n_failed} of {boot.n} bootstrap draws did not converge"
+                + (" or lost an answer category" if est.ordinal is not None else "")
+                + " and were left out (as lavaan does); the bootstrap statistics use the "
+                "others",
                 ConvergenceWarning,
             )
         )

@@ -114,6 +114,13 @@ INVARIANCE_STEPS: dict[str, tuple[str, ...]] = {
     "scalar": ("loadings", "intercepts"),
     "strict": ("loadings", "intercepts", "residuals"),
 }
+#: The ladder of ordinal items (delta parameterisation): thresholds take the place of
+#: intercepts, and there is no strict step.
+ORDINAL_INVARIANCE_STEPS: dict[str, tuple[str, ...]] = {
+    "configural": (),
+    "metric": ("loadings",),
+    "scalar": ("loadings", "thresholds"),
+}
 #: Cheung & Rensvold (2002): a step holds when CFI drops by no more than this.
 DELTA_CFI_LIMIT = -0.01
 #: Chen (2007): ... and RMSEA rises by no more than this.
@@ -236,6 +243,7 @@ def measurement_invariance(
     group_partial: tuple[str, ...] = (),
     alpha: float = 0.05,
     weight: Any = ...,
+    ordered: bool | tuple[str, ...] | list[str] = False,
 ) -> InvarianceResult:
     """Fit the invariance ladder across ``group`` and test each step against the last.
 
@@ -245,7 +253,12 @@ def measurement_invariance(
     data : SurveyData or DataFrame
     group : str
         The group column (regions, years, channels...).
-    estimator : {"ML", "MLR"}
+    estimator : {"ML", "MLR", "WLSMV", "DWLS"}
+        "WLSMV"/"DWLS" with ``ordered``: ordinal items (lavaan's delta
+        parameterisation); the scalar step holds the thresholds equal (the latent
+        means and scale factors are then free in the later groups), the per-step χ²,
+        CFI and RMSEA are the scaled ones (WLSMV) and the difference tests lavaan's
+        scaled-and-shifted ``satorra.2000``; there is no strict step.
     steps : tuple of str
         Steps of :data:`INVARIANCE_STEPS`, in order.
     group_partial : tuple of str
@@ -255,6 +268,8 @@ def measurement_invariance(
         Level of the χ² difference tests.
     weight : str or None
         As in :meth:`CBSEM.fit`.
+    ordered : bool or sequence of str
+        Ordinal items, as in :meth:`CBSEM.fit`.
 
     Returns
     -------
@@ -275,39 +290,77 @@ def measurement_invariance(
     """
     import warnings as _w
 
-    unknown = [s for s in steps if s not in INVARIANCE_STEPS]
+    ordinal = ordered is True or (not isinstance(ordered, bool) and len(ordered) > 0)
+    ladder = dict(INVARIANCE_STEPS)
+    if ordinal:
+        from csimodels.errors import InvalidParameterError
+
+        if str(estimator).upper() not in ("WLSMV", "DWLS"):
+            raise InvalidParameterError(
+                f"parameter 'estimator' of measurement_invariance: {estimator!r} does "
+                "not take ordinal items; use 'WLSMV' (or 'DWLS') with ordered="
+            )
+        ladder = {k: v for k, v in ORDINAL_INVARIANCE_STEPS.items()}
+        if "strict" in steps:
+            if steps == tuple(INVARIANCE_STEPS):  # the default ladder
+                steps = tuple(ladder)
+            else:
+                raise InvalidParameterError(
+                    "parameter 'steps' of measurement_invariance: 'strict' has no "
+                    "meaning with ordinal items in the delta parameterisation (their "
+                    "residual variances are not parameters); use configural, metric "
+                    "and scalar"
+                )
+    elif str(estimator).upper() in ("DWLS", "WLSMV", "WLS", "ULS"):
+        from csimodels.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"parameter 'estimator' of measurement_invariance: {estimator!r} is for "
+            "ordinal items here: pass ordered=True (or the ordinal items), or use "
+            "'ML'/'MLR'"
+        )
+    unknown = [s for s in steps if s not in ladder]
     if unknown:
         from csimodels.errors import InvalidParameterError, format_offenders
 
         raise InvalidParameterError(
             f"parameter 'steps' of measurement_invariance: {format_offenders(unknown)} "
-            f"unknown; use {format_offenders(list(INVARIANCE_STEPS))}"
+            f"unknown; use {format_offenders(list(ladder))}"
         )
     fits: dict[str, Any] = {}
+    estimations: dict[str, Any] = {}
     conditions: list[tuple[str, type[Warning]]] = []
     for step in steps:
+        keep: list[object] = []
         res, found = model.fit_collect(
             data,
             estimator=estimator,
             group=group,
-            group_equal=INVARIANCE_STEPS[step],
+            group_equal=ladder[step],
             group_partial=group_partial if step != "configural" else (),
             weight=weight,
+            ordered=ordered,
+            _keep=keep,
         )
         fits[step] = res
+        estimations[step] = keep[0]
         conditions.extend((f"{step} step: {m}", c) for m, c in found)
     mlr = estimator.upper() == "MLR"
+    scaled = mlr or (ordinal and estimator.upper() == "WLSMV")
+    prev_step = ""
     rows = []
     prev: Any = None
     for step, res in fits.items():
         f = res.fit["value"]
+        cfi_key = "cfi_robust" if mlr else "cfi_scaled" if scaled else "cfi"
+        rmsea_key = "rmsea_robust" if mlr else "rmsea_scaled" if scaled else "rmsea"
         row: dict[str, Any] = {
-            "group_equal": ", ".join(INVARIANCE_STEPS[step]) or "none",
-            "chisq": float(f["chi2_scaled"] if mlr else f["chi2"]),
+            "group_equal": ", ".join(ladder[step]) or "none",
+            "chisq": float(f["chi2_scaled"] if scaled else f["chi2"]),
             "df": float(f["df"]),
-            "pvalue": float(f["p_value_scaled"] if mlr else f["p_value"]),
-            "cfi": float(f["cfi_robust"] if mlr else f["cfi"]),
-            "rmsea": float(f["rmsea_robust"] if mlr else f["rmsea"]),
+            "pvalue": float(f["p_value_scaled"] if scaled else f["p_value"]),
+            "cfi": float(f[cfi_key]),
+            "rmsea": float(f[rmsea_key]),
             "srmr": float(f["srmr"]),
         }
         if prev is None:
@@ -323,7 +376,12 @@ def measurement_invariance(
                 }
             )
         else:
-            test = chi2_difference(res, prev[1])
+            if ordinal and scaled:
+                from csimodels.sem._cbsem_ordinal_groups import satorra_2000
+
+                test = satorra_2000(estimations[prev_step], estimations[step])
+            else:
+                test = chi2_difference(res, prev[1])
             d_cfi = row["cfi"] - prev[0]["cfi"]
             d_rmsea = row["rmsea"] - prev[0]["rmsea"]
             holds = d_cfi >= DELTA_CFI_LIMIT and d_rmsea <= DELTA_RMSEA_LIMIT
@@ -340,6 +398,7 @@ def measurement_invariance(
             )
         rows.append(row)
         prev = (row, res)
+        prev_step = step
     table = pd.DataFrame(rows, index=pd.Index(list(fits), name="step"))
     for message, category in conditions:
         _w.warn(message, category, stacklevel=2)
@@ -350,6 +409,12 @@ def measurement_invariance(
         fits=fits,
         settings={
             "estimator": estimator.upper(),
+            "ordinal": ordinal,
+            "difference_test": "satorra.2000 (scaled and shifted)"
+            if ordinal and scaled
+            else "satorra.bentler.2001"
+            if mlr
+            else "standard",
             "group_labels": list(first.group_labels),
             "alpha": alpha,
             "delta_cfi_limit": DELTA_CFI_LIMIT,

@@ -123,11 +123,21 @@ def ordinal_moments(
     observed: list[str],
     scale_map: dict[str, tuple[float, float]],
     conditions: Conditions,
+    ordered: tuple[str, ...] = (),
 ) -> ordm.OrdinalMoments:
-    """Thresholds, polychorics and Γ of the model's items; data problems become conditions."""
+    """Thresholds, polychorics and Γ of the model's items; data problems become conditions.
+
+    ``ordered``: the ordinal items when only some are (the others continuous: means,
+    variances, polyserial correlations, :mod:`._cbsem_mixed`); empty: all ordinal.
+    """
     xo = x[:, [columns.index(c) for c in observed]]
     users = list(observed)
-    om = ordm.ordinal_moments(xo, users, scale_map)
+    if ordered and set(users) - set(ordered):
+        from csimodels.sem._cbsem_mixed import mixed_moments
+
+        om = mixed_moments(xo, users, [v not in ordered for v in users], scale_map)
+    else:
+        om = ordm.ordinal_moments(xo, users, scale_map)
     if om.unobserved:
         shown = [f"{k} ({', '.join(f'{v:g}' for v in vs)})" for k, vs in om.unobserved.items()]
         conditions.append(
@@ -166,15 +176,16 @@ def ordinal_moments(
         shown = [f"{a} × {b}" for a, b in om.at_bound]
         conditions.append(
             (
-                f"polychoric correlation of {format_offenders(shown)} reached the bound "
-                f"±{ordm.RHO_BOUND}: the items are (nearly) the same; drop one of them",
+                f"polychoric (or polyserial) correlation of {format_offenders(shown)} "
+                f"reached the bound ±{ordm.RHO_BOUND} (polyserial ±0.995): the items are "
+                "(nearly) the same; drop one of them",
                 DataQualityWarning,
             )
         )
     if not om.converged:
         conditions.append(
             (
-                "the polychoric correlations did not all converge in 200 scoring steps; "
+                "the polychoric (polyserial) correlations did not all converge in 200 steps; "
                 "the sample moments are not maximum-likelihood estimates",
                 ConvergenceWarning,
             )
@@ -183,7 +194,8 @@ def ordinal_moments(
     if eig <= 0:
         conditions.append(
             (
-                f"the polychoric correlation matrix of {format_offenders(users)} is not "
+                f"the polychoric{'/polyserial' if om.n_numeric else ''} correlation matrix "
+                f"of {format_offenders(users)} is not "
                 f"positive definite (smallest eigenvalue {eig:.3g}); least-squares "
                 "estimators still run, but check items with sparse tables",
                 DataQualityWarning,

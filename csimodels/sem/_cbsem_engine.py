@@ -98,7 +98,7 @@ class ModelFrame:
         if ordinal is not None:  # the moments are the polychorics (and thresholds)
             mean = np.zeros(len(observed))
             pos = [ordinal.items.index(c) for c in observed]
-            s = ordinal.correlation[np.ix_(pos, pos)]
+            s = ordinal.cov[np.ix_(pos, pos)]
         self.mean = mean
         s = np.atleast_2d(s)
         self.s = s
@@ -125,7 +125,8 @@ class ModelFrame:
         self.n_free = ram.n_free
         self.n_moments = p * (p + 1) // 2 + (p if self.meanstructure else 0)
         if ordinal is not None:
-            self.n_moments += self.n_thresholds
+            # the means of the latent responses are not moments (thresholds are)
+            self.n_moments = p * (p + 1) // 2 + self.n_thresholds
         self._h1_trace: float | None = None  # cached by the robust test
         self.variance_positions = sorted(
             {
@@ -166,45 +167,109 @@ class ModelFrame:
         iu = np.triu_indices(q, 1)
         pair_pos[iu] = np.arange(iu[0].size)
         m = vi.size
-        src = np.concatenate(
-            [th_order, np.where(vi == vj, -1, n_th_all(ordinal) + pair_pos[pa, pb])]
-        )
+        # a continuous item's variance is a moment (after the thresholds and means);
+        # an ordinal item's unit diagonal is not
+        numeric = np.asarray(ordinal.is_numeric, dtype=bool)
+        var_pos = np.full(q, -1, dtype=np.intp)
+        var_pos[numeric] = n_th_all(ordinal) + np.arange(int(numeric.sum()))
+        diag_src = var_pos[np.asarray(perm)[vi]]
+        off = n_th_all(ordinal) + int(numeric.sum()) + pair_pos[pa, pb]
+        src = np.concatenate([th_order, np.where(vi == vj, diag_src, off)])
         total = n_th + m
         gamma = np.zeros((total, total))
         ok = np.flatnonzero(src >= 0)
         gamma[np.ix_(ok, ok)] = ordinal.gamma[np.ix_(src[ok], src[ok])]
         self.gamma = gamma
         diag_mom = n_th + np.flatnonzero(vi == vj)
+        unit_mom = n_th + np.flatnonzero((vi == vj) & ~numeric[np.asarray(perm)[vi]])
+        self.th_is_mean = [ordinal.threshold_names[i].endswith("~1") for i in th_order]
+        self.th_mean_rows = np.asarray(self.th_is_mean, dtype=bool)
         est = self.estimator
         if est == "ULS":
             wmat = np.eye(total)
         elif est == "DWLS":
             d = np.diag(gamma).copy()
-            d[diag_mom] = 1.0
+            d[unit_mom] = 1.0
             wmat = np.diag(1.0 / d)
         elif est == "WLS":
             wmat = np.zeros((total, total))
             wmat[np.ix_(ok, ok)] = np.linalg.inv(gamma[np.ix_(ok, ok)])
-            wmat[diag_mom, diag_mom] = 1.0
+            wmat[unit_mom, unit_mom] = 1.0
         else:  # pragma: no cover - guarded by the public layer
             raise ValueError(f"estimator {est!r} does not take ordinal items")
         self.wmat = wmat
         self.sample_th = np.concatenate(ordinal.thresholds)[th_order]
         self.moments = np.concatenate([self.sample_th, self.s[self.vech]])
+        #: each threshold's item (position in ``observed``)
+        self.th_item = np.asarray(
+            [j for j, k in enumerate(perm) for _ in th_blocks[k]], dtype=np.intp
+        )
+        # where the thresholds (and the scale factors Δ of a multigroup fit) sit in θ;
+        # reset by the caller when several groups share a parameter vector
+        self.th_index = np.arange(self.ram.n_free, self.ram.n_free + n_th, dtype=np.intp)
+        self.delta_index: NDArray[np.intp] | None = None
+        self.n_total = self.ram.n_free + n_th
         self.diag_moments = diag_mom
+        #: the ordinal items' unit diagonal (weight 1, no sampling variance)
+        self.unit_moments = unit_mom
 
     def moment_jacobian(self, theta: FloatArray) -> FloatArray:
         """Δ = ∂(model moments)/∂θ' (moments × free parameters), ordinal layout."""
-        _, _, cache = self.sigma(theta)
-        return self._ordinal_delta(self.dsigma(theta, cache)[0])
+        sigma, mu, cache = self.sigma(theta)
+        d, dmu = self.dsigma(theta, cache)
+        return self._ordinal_model(theta, sigma, mu, d, dmu)[1]
 
-    def _ordinal_delta(self, d: FloatArray) -> FloatArray:
-        dsig = d[:, self.vech[0], self.vech[1]].T
+    def _ordinal_model(
+        self,
+        theta: FloatArray,
+        sigma: FloatArray,
+        mu: FloatArray,
+        d: FloatArray | None,
+        dmu: FloatArray | None,
+    ) -> tuple[FloatArray, FloatArray]:
+        """Model moments (thresholds, vech Σ*) and, when ``d`` is given, their Jacobian.
+
+        Delta parameterisation: ``τ*_jk = Δ_j (τ_jk − μ_j)`` and ``Σ* = D Σ D`` with
+        ``D = diag(Δ)``, ``μ`` the latent responses' implied means (zero unless latent
+        means are free) and ``Δ`` the scale factors (1 unless free in a later group).
+        """
+        vi, vj = self.vech
         n_th = self.n_thresholds
-        delta = np.zeros((n_th + dsig.shape[0], self.n_free + n_th))
-        delta[:n_th, self.n_free :] = np.eye(n_th)
-        delta[n_th:, : self.n_free] = dsig
-        return delta
+        item = self.th_item
+        scale = np.ones(self.p)
+        has = np.zeros(self.p, dtype=bool)
+        if self.delta_index is not None:
+            has = self.delta_index >= 0
+            scale[has] = theta[self.delta_index[has]]
+        # with a mean structure a continuous item's mean is its implied mean μ_j (its
+        # intercept and the latent means), not a parameter of its own
+        means = self.th_mean_rows if self.meanstructure else np.zeros(n_th, dtype=bool)
+        own = ~means
+        tau = np.zeros(n_th)
+        tau[own] = theta[self.th_index[own]]
+        centred = tau - (mu[item] if self.meanstructure else 0.0)
+        th_model = scale[item] * centred
+        th_model[means] = mu[item[means]]
+        model = np.concatenate([th_model, (sigma * np.outer(scale, scale))[vi, vj]])
+        if d is None:
+            return model, np.empty((0, 0))
+        jac = np.zeros((model.size, self.n_total))
+        rows = np.flatnonzero(own)
+        jac[rows, self.th_index[rows]] += scale[item[rows]]
+        pair = scale[vi] * scale[vj]
+        jac[n_th:, : self.n_free] = d[:, vi, vj].T * pair[:, None]
+        if self.meanstructure and dmu is not None:
+            sign = np.where(means, 1.0, -scale[item])
+            jac[:n_th, : self.n_free] = sign[:, None] * dmu[:, item].T
+        if self.delta_index is not None:
+            free_rows = rows[has[item[rows]]]
+            jac[free_rows, self.delta_index[item[free_rows]]] += centred[free_rows]
+            sij = sigma[vi, vj]
+            k = np.arange(vi.size)
+            on_i, on_j = has[vi], has[vj]
+            np.add.at(jac, (n_th + k[on_i], self.delta_index[vi[on_i]]), (sij * scale[vj])[on_i])
+            np.add.at(jac, (n_th + k[on_j], self.delta_index[vj[on_j]]), (sij * scale[vi])[on_j])
+        return model, jac
 
     # -- moments ---------------------------------------------------------------------
     def _prepare_fiml(self) -> None:
@@ -234,8 +299,7 @@ class ModelFrame:
         return np.asarray(self.s * (self.n - 1) / self.n, dtype=np.float64)
 
     def free_count(self) -> int:
-        extra = self.n_thresholds if self.ordinal is not None else 0
-        return self.n_free + extra
+        return self.n_total if self.ordinal is not None else self.n_free
 
     def sigma(self, theta: FloatArray) -> tuple[FloatArray, FloatArray, Any]:
         """``(Σ, μ, cache)`` at ``theta`` (cache: what :meth:`dsigma` reuses)."""
@@ -295,12 +359,13 @@ class ModelFrame:
             g = -0.5 * _trace_products(a, d)
             return f, g, 0.5 * _information(self.s_inv, d)
         if self.ordinal is not None:
-            model = np.concatenate([theta[self.n_free :], sigma[self.vech]])
+            model, _ = self._ordinal_model(theta, sigma, mu, None, None)
             diff = self.moments - model
             f = 0.5 * float(diff @ self.wmat @ diff)
             if need == 0:
                 return f, np.empty(0), np.empty((0, 0))
-            delta = self._ordinal_delta(self.dsigma(theta, cache)[0])
+            d, dmu = self.dsigma(theta, cache)
+            _, delta = self._ordinal_model(theta, sigma, mu, d, dmu)
             wd = self.wmat @ delta
             return f, -(wd.T @ diff), delta.T @ wd
         # ULS, WLS, DWLS on the non-duplicated moments
@@ -488,15 +553,16 @@ class MultiFrame:
         self.n_moments = sum(f.n_moments for f in frames)
         self.estimator = frames[0].estimator
         self.variance_positions = sorted({p for f in frames for p in f.variance_positions})
-        self.ordinal = None
+        self.ordinal = frames[0].ordinal
+        self.n_total = frames[0].free_count()
 
     def free_count(self) -> int:
-        return self.n_free
+        return self.n_total
 
     def evaluate(self, theta: FloatArray, *, need: int = 2) -> tuple[float, FloatArray, FloatArray]:
         total = 0.0
-        g = np.zeros(self.n_free)
-        h = np.zeros((self.n_free, self.n_free))
+        g = np.zeros(self.n_total)
+        h = np.zeros((self.n_total, self.n_total))
         for w, frame in zip(self.share, self.frames, strict=True):
             f, gg, hh = frame.evaluate(theta, need=need)
             if not np.isfinite(f):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,6 +62,9 @@ class Estimation:
     ordinal: OrdinalMoments | None = None
     se_type: str = "standard"
     robust: dict[str, object] = field(default_factory=dict)
+    #: thresholds, means and scale factors outside the parameter table
+    #: (:class:`~._cbsem_ordinal_groups.ExtraRow`), every group
+    extra_rows: list[Any] = field(default_factory=list)
     #: Jacobian of the binding inequality constraints (rows) at θ̂, None without any
     active_jacobian: FloatArray | None = None
     #: the active inequality constraints (positions in ``table.inequalities``)
@@ -94,14 +98,30 @@ def estimate(
     columns: list[str],
     estimator: str,
     *,
-    ordinal: OrdinalMoments | None = None,
+    ordinal: OrdinalMoments | list[OrdinalMoments] | None = None,
+    equal_thresholds: bool = False,
     conditions: Conditions,
     robust: bool = False,
 ) -> Estimation:
     """Fit the model; raise for what cannot be estimated, record conditions otherwise.
 
+    ``ordinal``: the sample statistics of ordinal items (one per group for several
+    groups); ``equal_thresholds``: the groups share their thresholds (scale factors
+    and latent means free in the later groups).
+
     ``robust`` with ``estimator="FIML"``: MLR with FIML (Huber–White SEs from the
-    casewise scores of the incomplete-data likelihood)."""
+    casewise scores of the incomplete-data likelihood).
+    """
+    from csimodels.sem._cbsem_ordinal_groups import group_shares, place_extras
+
+    per_group = (
+        list(ordinal)
+        if isinstance(ordinal, list)
+        else [ordinal] * len(groups)
+        if ordinal is not None
+        else None
+    )
+    ordinal = per_group[0] if per_group else None
     ram = RamModel(table)
     observed = ram.observed
     unknown = [c for c in observed if c not in columns]
@@ -114,7 +134,7 @@ def estimate(
             f"{where}variable {format_offenders(unknown)} of the model is neither a latent "
             "variable (left of '=~') nor a column of the data"
         )
-    n_th = ordinal.n_thresholds if ordinal is not None else 0
+    n_th = ordinal.n_thresholds * (1 if equal_thresholds else len(groups)) if ordinal else 0
     q_total = table.n_free + n_th
     for g in groups:
         check_moments(
@@ -127,9 +147,19 @@ def estimate(
             group=g.label if len(groups) > 1 else None,
         )
     frames = [
-        engine.ModelFrame(ram, g.x, columns, estimator, g.weights, ordinal, group=k)
+        engine.ModelFrame(
+            ram, g.x, columns, estimator, g.weights, per_group[k] if per_group else None, group=k
+        )
         for k, g in enumerate(groups)
     ]
+    extras: list[object] = []
+    extra_start = np.empty(0)
+    th_names: list[str] = []
+    if ordinal is not None:
+        extras_, extra_start, th_names = place_extras(
+            frames, table.n_free, equal_thresholds=equal_thresholds
+        )
+        extras = list(extras_)
     if len(frames) > 1 and all(g.weights is not None for g in groups):
         # lavaan's sampling.weights.normalization = "total": the weights of all groups
         # sum to N, so a group's size in the objective is the sum of its weights
@@ -141,17 +171,13 @@ def estimate(
     objective: engine.ModelFrame | engine.MultiFrame = (
         frames[0] if len(frames) == 1 else engine.MultiFrame(frames)
     )
+    if ordinal is not None and isinstance(objective, engine.MultiFrame):
+        # lavaan weights the groups' discrepancies by n_g − 1 (χ² = Σ 2 (n_g − 1) F_g);
+        # its standard errors use n_g / N (below)
+        objective.share = group_shares(frames)
     q = objective.free_count()
     moments = sum(f.n_moments for f in frames)
     df = moments - q
-    th_names = (
-        [
-            f"{o}|{n.rsplit('|', 1)[1]}"
-            for n, o in zip(frames[0].th_names, frames[0].th_owner, strict=True)
-        ]
-        if ordinal is not None
-        else []
-    )
     names = free_names(table, th_names)
     if moments - q < 0:
         raise SpecificationError(
@@ -160,8 +186,21 @@ def estimate(
         )
     x0 = start_values(ram, [f.s for f in frames], [f.mean for f in frames])
     if ordinal is not None:
-        x0 = np.concatenate([x0, frames[0].sample_th])
-    check_identified(frames, x0, names)
+        x0 = np.concatenate([x0[: table.n_free], extra_start])
+        if table.meanstructure:
+            # continuous items' intercepts start at their sample means
+            for fr in frames:
+                sample = dict(
+                    zip(
+                        (o for o, m in zip(fr.th_owner, fr.th_is_mean, strict=True) if m),
+                        fr.sample_th[fr.th_mean_rows],
+                        strict=True,
+                    )
+                )
+                for r in table.rows:
+                    if r.op == "~1" and r.free and r.group == fr.group + 1 and r.lhs in sample:
+                        x0[r.free - 1] = sample[r.lhs]
+    check_identified(frames, x0, names[: table.n_free])
     theta, iterations, converged, g_max, solver = engine.optimise(objective, x0)
     active_jac = None
     active: list[int] = []
@@ -188,7 +227,8 @@ def estimate(
             )
         )
     n = sum(fr.n for fr in frames)
-    n_eff = float(n if estimator in ("ML", "MLR", "FIML") else n - 1)
+    # least-squares estimators: Σ_g (n_g − 1), as lavaan
+    n_eff = float(n if estimator in ("ML", "MLR", "FIML") else n - len(frames))
     if estimator in ("FIML", "MLR"):
         h = engine.observed_information(objective, theta)
     try:
@@ -227,18 +267,33 @@ def estimate(
         df=df,
         names=names,
         ordinal=ordinal,
+        extra_rows=extras,
         active_jacobian=active_jac,
         active=active,
         bread=bread,
     )
-    if ordinal is not None and estimator == "WLSMV" and not singular_info:
-        frame = frames[0]
-        delta = frame.moment_jacobian(theta)
-        wd = frame.wmat @ delta
-        meat = wd.T @ frame.gamma @ wd
-        h_inv = np.linalg.inv(h)
+    if ordinal is not None and not singular_info:
+        meat = np.zeros_like(h)
+        bread = np.zeros_like(h)
+        for frame in frames:
+            share = frame.n_w / n
+            delta = frame.moment_jacobian(theta)
+            wd = frame.wmat @ delta
+            bread += share * (delta.T @ wd)
+            if estimator == "WLSMV":
+                meat += share * (wd.T @ frame.gamma @ wd)
+            else:
+                # the unit diagonal of the ordinal items is not a sampled moment: only
+                # the other moments carry sampling variance (lavaan's (Δ'WΔ)⁻¹ of the
+                # model without them: the dependent residual variances get none)
+                w0 = frame.wmat.copy()
+                w0[frame.unit_moments, :] = 0.0
+                w0[:, frame.unit_moments] = 0.0
+                meat += share * (delta.T @ w0 @ delta)
+        if estimator == "WLSMV":
+            est.se_type = "robust.sem"
+        h_inv = np.linalg.inv(bread)
         est.vcov = np.asarray(h_inv @ meat @ h_inv / n_eff, dtype=np.float64)
-        est.se_type = "robust.sem"
     if estimator == "MLR" and not singular_info:
         from csimodels.sem._cbsem_robust import huber_white
 
@@ -262,7 +317,9 @@ def dependent_variances(table: ParTable, frame: engine.ModelFrame) -> set[str]:
     """
     if frame.ordinal is None:
         return set()
-    observed = set(frame.observed)
+    numeric = frame.ordinal.is_numeric
+    observed = {v for v, num in zip(frame.ordinal.items, numeric, strict=True) if not num}
+    observed &= set(frame.observed)
     free_theta = {
         r.lhs
         for r in table.rows
@@ -274,6 +331,6 @@ def dependent_variances(table: ParTable, frame: engine.ModelFrame) -> set[str]:
         if r.op == "=~" and r.rhs in observed:
             indicators.setdefault(r.lhs, []).append(r.rhs)
     for latent, items in indicators.items():
-        if len(items) == 1 and items[0] not in free_theta:
+        if len(items) == 1 and items[0] in observed and items[0] not in free_theta:
             out.add(latent)
     return out

@@ -214,14 +214,25 @@ def global_fit(est: Any) -> tuple[dict[str, float], list[FloatArray]]:
         srmr_value = value
         unrestricted = -n * sat_f
     elif est.ordinal is not None:
-        frame = frames[0]
         chi2 = 2 * n_eff * f
-        base_f = projected_fmin(frame.moments, frame.wmat, ordinal_baseline_design(frame))
-        base_chi2 = 2 * n_eff * base_f
+        base_chi2 = 0.0
+        srmr_value = 0.0
+        for frame in frames:
+            w = frame.n_w / n
+            base_f = projected_fmin(frame.moments, frame.wmat, ordinal_baseline_design(frame))
+            base_chi2 += 2 * (frame.n - 1) * base_f  # lavaan: Σ 2 (n_g − 1) F_g
+            sigma, mu, _ = frame.sigma(theta)
+            model, _ = frame._ordinal_model(theta, sigma, mu, None, None)
+            implied = np.zeros_like(sigma)
+            implied[frame.vech] = model[frame.n_thresholds :]
+            implied = implied + np.triu(implied, 1).T
+            # lavaan (categorical): Bentler's residuals without the mean part and with
+            # the diagonal (the continuous items' variances) counted as zero
+            value, r = srmr(frame.s, implied)
+            m = r.shape[0] * (r.shape[0] + 1) / 2
+            srmr_value += w * math.sqrt(max(value**2 - float(np.sum(np.diag(r) ** 2)) / m, 0.0))
+            resid.append(r)
         loglik = unrestricted = float("nan")
-        sigma, _, _ = frame.sigma(theta)
-        srmr_value, r = srmr(frame.s, sigma)
-        resid.append(r)
     else:
         chi2 = 2 * n_eff * f
         base_chi2 = 0.0
@@ -250,7 +261,16 @@ def global_fit(est: Any) -> tuple[dict[str, float], list[FloatArray]]:
             srmr_sq += w * value**2 if len(frames) > 1 else value**2
             resid.append(r)
         srmr_value = math.sqrt(srmr_sq) if len(frames) == 1 else _multigroup_srmr(est, resid)
-    n_dep = len(dependent_variances(est.table, frames[0])) if est.ordinal is not None else 0
+    n_dep = 0
+    if est.ordinal is not None:
+        dep = dependent_variances(est.table, frames[0])
+        n_dep = len(
+            {
+                r.free
+                for r in est.table.rows
+                if r.free and r.op == "~~" and r.lhs == r.rhs and r.lhs in dep
+            }
+        )
     n_x = len(_fixed_x_positions(est))
     if n_x:
         # lavaan (fixed.x): the covariates' (co)variances and means are not parameters

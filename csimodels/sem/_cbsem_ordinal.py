@@ -37,6 +37,7 @@ coefficient. *Psychometrika* 44, 443–460.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -359,35 +360,65 @@ def _loglik(pairs: _Pairs, rho: FloatArray) -> FloatArray:
     return np.asarray(ll, dtype=np.float64)
 
 
-def _fit_rho(
-    pairs: _Pairs, start: FloatArray, *, tol: float = 1e-12, max_iter: int = 200
+def maximise_each(
+    loglik: Callable[[FloatArray], FloatArray],
+    step_of: Callable[[FloatArray], FloatArray],
+    rho: FloatArray,
+    *,
+    bound: float,
+    tol: float,
+    halvings: int,
+    rel: float,
+    max_iter: int = 200,
 ) -> tuple[FloatArray, bool]:
-    """Fisher scoring on every pair at once, with step halving; ρ kept in ±RHO_BOUND."""
-    rho = np.clip(start, -0.9, 0.9)
-    ll = _loglik(pairs, rho)
-    total = pairs.freq.sum(axis=(1, 2))
+    """Maximise many one-parameter log-likelihoods at once (one per pair of items):
+    ``step_of(ρ)`` proposes each pair's step (scoring or Newton), halved while it lowers
+    that pair's log-likelihood by more than ``rel`` relative; ρ kept in ±``bound``; a
+    pair is done when its step is below ``tol``."""
+    ll = loglik(rho)
     done = np.zeros(rho.size, dtype=bool)
     for _ in range(max_iter):
-        pi, dpi = _cells(pairs, rho)
-        safe = np.where(pi > 0, pi, 1.0)
-        score = np.where(pairs.freq > 0, pairs.freq * dpi / safe, 0.0).sum(axis=(1, 2))
-        info = total * np.where(pi > 0, dpi * dpi / safe, 0.0).sum(axis=(1, 2))
-        step = np.where(done, 0.0, score / np.maximum(info, 1e-300))
-        new = np.clip(rho + step, -RHO_BOUND, RHO_BOUND)
-        new_ll = _loglik(pairs, new)
-        for _half in range(30):
-            worse = (new_ll < ll - 1e-12 * np.abs(ll)) & ~done
+        step = np.where(done, 0.0, step_of(rho))
+        new = np.clip(rho + step, -bound, bound)
+        new_ll = loglik(new)
+        for _half in range(halvings):
+            worse = (new_ll < ll - rel * np.abs(ll)) & ~done
             if not worse.any():
                 break
             step = np.where(worse, step / 2, step)
-            new = np.where(worse, np.clip(rho + step, -RHO_BOUND, RHO_BOUND), new)
-            new_ll = np.where(worse, _loglik(pairs, new), new_ll)
+            new = np.where(worse, np.clip(rho + step, -bound, bound), new)
+            new_ll = np.where(worse, loglik(new), new_ll)
         moved = np.abs(new - rho)
         rho, ll = new, np.maximum(new_ll, ll)
         done |= moved < tol
         if done.all():
             return rho, True
     return rho, bool(done.all())
+
+
+def _fit_rho(
+    pairs: _Pairs, start: FloatArray, *, tol: float = 1e-12, max_iter: int = 200
+) -> tuple[FloatArray, bool]:
+    """Fisher scoring on every pair at once, with step halving; ρ kept in ±RHO_BOUND."""
+    total = pairs.freq.sum(axis=(1, 2))
+
+    def scoring(rho: FloatArray) -> FloatArray:
+        pi, dpi = _cells(pairs, rho)
+        safe = np.where(pi > 0, pi, 1.0)
+        score = np.where(pairs.freq > 0, pairs.freq * dpi / safe, 0.0).sum(axis=(1, 2))
+        info = total * np.where(pi > 0, dpi * dpi / safe, 0.0).sum(axis=(1, 2))
+        return np.asarray(score / np.maximum(info, 1e-300), dtype=np.float64)
+
+    return maximise_each(
+        lambda r: _loglik(pairs, r),
+        scoring,
+        np.clip(start, -0.9, 0.9),
+        bound=RHO_BOUND,
+        tol=tol,
+        halvings=30,
+        rel=1e-12,
+        max_iter=max_iter,
+    )
 
 
 @dataclass
@@ -411,16 +442,39 @@ class OrdinalMoments:
     unobserved: dict[str, list[float]]
     at_bound: list[tuple[str, str]]
     converged: bool
+    #: per item: True for a continuous item (mixed fits); empty when every item is ordinal
+    numeric: list[bool] = field(default_factory=list)
+    #: continuous items' variances on the diagonal, their covariances and polyserial
+    #: correlations × SD off it (lavaan's ``cor2cov``); None: the correlation matrix
+    covariance: FloatArray | None = None
 
     @property
     def n_thresholds(self) -> int:
+        """Thresholds and (for continuous items) means: the first block of moments."""
         return sum(t.size for t in self.thresholds)
 
     @property
+    def is_numeric(self) -> list[bool]:
+        return list(self.numeric) if self.numeric else [False] * len(self.items)
+
+    @property
+    def n_numeric(self) -> int:
+        return sum(self.is_numeric)
+
+    @property
+    def cov(self) -> FloatArray:
+        return self.correlation if self.covariance is None else self.covariance
+
+    @property
     def vector(self) -> FloatArray:
+        """Thresholds and means, continuous items' variances, then the off-diagonal
+        (co)variances (lavaan's ``wls.obs`` order, with means instead of −means)."""
         p = len(self.items)
         iu = np.triu_indices(p, 1)
-        return np.concatenate([np.concatenate(self.thresholds), self.correlation[iu]])
+        num = np.flatnonzero(self.is_numeric)
+        return np.concatenate(
+            [np.concatenate(self.thresholds), np.diag(self.cov)[num], self.cov[iu]]
+        )
 
 
 def _adjust_2x2(pairs: _Pairs, n_categories: list[int], items: list[str]) -> list[tuple[str, str]]:
@@ -443,6 +497,30 @@ def _adjust_2x2(pairs: _Pairs, n_categories: list[int], items: list[str]) -> lis
             pairs.freq[q, :2, :2] = t
             adjusted.append((items[a], items[b]))
     return adjusted
+
+
+def polychorics(
+    codes: IntArray, tau: list[FloatArray], n_cat: list[int], items: list[str]
+) -> tuple[_Pairs, FloatArray, bool, list[tuple[str, str]], list[tuple[str, str]]]:
+    """Step 2 for every pair: ``(pairs, ρ, converged, 2×2-adjusted pairs, pairs with
+    empty cells)``."""
+    pairs = _make_pairs(codes, tau)
+    adjusted = _adjust_2x2(pairs, n_cat, items)
+    empty = [
+        (items[int(pairs.first[q])], items[int(pairs.second[q])])
+        for q in range(pairs.first.size)
+        if np.any(pairs.counts[q, : n_cat[pairs.first[q]], : n_cat[pairs.second[q]]] == 0)
+    ]
+    if not pairs.first.size:
+        return pairs, np.empty(0), True, adjusted, empty
+    start = np.array(
+        [
+            np.corrcoef(codes[:, int(a)], codes[:, int(b)])[0, 1]
+            for a, b in zip(pairs.first, pairs.second, strict=True)
+        ]
+    )
+    rho, converged = _fit_rho(pairs, np.nan_to_num(start))
+    return pairs, rho, converged, adjusted, empty
 
 
 def ordinal_moments(
@@ -475,23 +553,7 @@ def ordinal_moments(
     n_cat = [len(lv) for lv in coded.levels]
     tau = thresholds(codes, n_cat)
     names = [f"{items[j]}|t{k + 1}" for j in range(p) for k in range(tau[j].size)]
-    pairs = _make_pairs(codes, tau)
-    adjusted = _adjust_2x2(pairs, n_cat, items)
-    empty = [
-        (items[int(pairs.first[q])], items[int(pairs.second[q])])
-        for q in range(pairs.first.size)
-        if np.any(pairs.counts[q, : n_cat[pairs.first[q]], : n_cat[pairs.second[q]]] == 0)
-    ]
-    if pairs.first.size:
-        start = np.array(
-            [
-                np.corrcoef(codes[:, int(a)], codes[:, int(b)])[0, 1]
-                for a, b in zip(pairs.first, pairs.second, strict=True)
-            ]
-        )
-        rho, converged = _fit_rho(pairs, np.nan_to_num(start))
-    else:
-        rho, converged = np.empty(0), True
+    pairs, rho, converged, adjusted, empty = polychorics(codes, tau, n_cat, items)
     corr = np.eye(p)
     corr[pairs.first, pairs.second] = rho
     corr[pairs.second, pairs.first] = rho
@@ -523,6 +585,34 @@ def ordinal_moments(
 
 def _nacov(codes: IntArray, tau: list[FloatArray], pairs: _Pairs, rho: FloatArray) -> FloatArray:
     """N × the asymptotic covariance of (thresholds, polychorics), Muthén (1984) / lavaan."""
+    n, p = codes.shape
+    sizes = [t.size for t in tau]
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    n_th = int(starts[-1])
+    npairs = pairs.first.size
+    sc_th, sc_cor, a21 = ordinal_scores(codes, tau, pairs, rho)
+    sc = np.concatenate([sc_th, sc_cor], axis=1)
+    inner = sc.T @ sc
+    a11 = np.zeros((n_th, n_th))
+    for j in range(p):
+        block = slice(int(starts[j]), int(starts[j + 1]))
+        a11[block, block] = inner[block, block]
+    a11_inv = np.linalg.inv(a11)
+    a22_inv = 1.0 / np.diag(inner)[n_th:]
+    b_inv = np.zeros((n_th + npairs, n_th + npairs))
+    b_inv[:n_th, :n_th] = a11_inv
+    b_inv[n_th:, :n_th] = -(a22_inv[:, None] * a21) @ a11_inv
+    b_inv[n_th:, n_th:] = np.diag(a22_inv)
+    acov = b_inv @ inner @ b_inv.T
+    return np.asarray(n * acov, dtype=np.float64)
+
+
+def ordinal_scores(
+    codes: IntArray, tau: list[FloatArray], pairs: _Pairs, rho: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Casewise scores of the thresholds (n × thresholds) and of the polychorics
+    (n × pairs), and ``A21`` (pairs × thresholds): the cross-products of each pair's
+    ρ-score with its bivariate threshold scores (lavaan's ``muthen1984``)."""
     n, p = codes.shape
     sizes = [t.size for t in tau]
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
@@ -590,17 +680,4 @@ def _nacov(codes: IntArray, tau: list[FloatArray], pairs: _Pairs, rho: FloatArra
                 (weight[q, :, m - 1] * d2_up[q, :, m - 1]).sum()
                 + (weight[q, :, m] * d2_lo[q, :, m]).sum()
             )
-    sc = np.concatenate([sc_th, sc_cor], axis=1)
-    inner = sc.T @ sc
-    a11 = np.zeros((n_th, n_th))
-    for j in range(p):
-        block = slice(int(starts[j]), int(starts[j + 1]))
-        a11[block, block] = inner[block, block]
-    a11_inv = np.linalg.inv(a11)
-    a22_inv = 1.0 / np.diag(inner)[n_th:]
-    b_inv = np.zeros((n_th + npairs, n_th + npairs))
-    b_inv[:n_th, :n_th] = a11_inv
-    b_inv[n_th:, :n_th] = -(a22_inv[:, None] * a21) @ a11_inv
-    b_inv[n_th:, n_th:] = np.diag(a22_inv)
-    acov = b_inv @ inner @ b_inv.T
-    return np.asarray(n * acov, dtype=np.float64)
+    return sc_th, sc_cor, a21

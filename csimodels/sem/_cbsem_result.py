@@ -163,7 +163,17 @@ class CBSEMResult(Result):
             (
                 "Method",
                 f"CB-SEM, estimator {s.get('estimator')}"
-                + (" on polychoric correlations (ordinal items)" if s.get("ordinal") else ""),
+                + (
+                    (
+                        " on polychoric/polyserial correlations (ordinal items "
+                        + ", ".join(s["ordered"])
+                        + "; the others continuous)"
+                        if s.get("ordered")
+                        else " on polychoric correlations (ordinal items)"
+                    )
+                    if s.get("ordinal")
+                    else ""
+                ),
             ),
             ("Respondents used", self.missing.n_rows_used),
             ("Missing data", self.missing.describe()),

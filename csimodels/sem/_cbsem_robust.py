@@ -306,9 +306,38 @@ def scaled_shifted(
     return a * stat + shift, 1.0 / a, shift
 
 
+def _stack(frames: list[Any], blocks: list[FloatArray], n: int) -> tuple[FloatArray, ...]:
+    """Block-diagonal ``W`` (weighted by n_g/N), ``Γ`` (by N/n_g) and stacked Δ."""
+    sizes = [fr.wmat.shape[0] for fr in frames]
+    total = sum(sizes)
+    w = np.zeros((total, total))
+    g = np.zeros((total, total))
+    at = 0
+    for fr, k in zip(frames, sizes, strict=True):
+        share = fr.n_w / n
+        w[at : at + k, at : at + k] = share * fr.wmat
+        g[at : at + k, at : at + k] = fr.gamma / share
+        at += k
+    return w, g, np.vstack(blocks)
+
+
+def _baseline_blocks(frames: list[Any]) -> list[FloatArray]:
+    """The independence model's design, its parameters separate in every group."""
+    designs = [ordinal_baseline_design(fr) for fr in frames]
+    cols = sum(d.shape[1] for d in designs)
+    out = []
+    at = 0
+    for d in designs:
+        block = np.zeros((d.shape[0], cols))
+        block[:, at : at + d.shape[1]] = d
+        out.append(block)
+        at += d.shape[1]
+    return out
+
+
 def ordinal_robust_measures(
-    frame: Any,
-    delta: FloatArray,
+    frames: list[Any],
+    theta: FloatArray,
     *,
     chi2: float,
     df: int,
@@ -320,12 +349,13 @@ def ordinal_robust_measures(
     out = {k: float("nan") for k in ORDINAL_FIT_MEASURES}
     if not robust or df <= 0:
         return out
-    t_s, scale, shift = scaled_shifted(frame.wmat, frame.gamma, delta, chi2, df)
-    tb_s, _, _ = scaled_shifted(
-        frame.wmat, frame.gamma, ordinal_baseline_design(frame), base_chi2, base_df
-    )
+    w, g, delta = _stack(frames, [fr.moment_jacobian(theta) for fr in frames], n)
+    t_s, scale, shift = scaled_shifted(w, g, delta, chi2, df)
+    wb, gb, db = _stack(frames, _baseline_blocks(frames), n)
+    tb_s, _, _ = scaled_shifted(wb, gb, db, base_chi2, base_df)
     num = max(t_s - df, 0.0)
     den = max(t_s - df, tb_s - base_df, 0.0)
+    groups = len(frames)
     out.update(
         {
             "chi2_scaled": t_s,
@@ -335,7 +365,7 @@ def ordinal_robust_measures(
             "baseline_chi2_scaled": tb_s,
             "cfi_scaled": 1.0 - num / den if den > 0 else 1.0,
             "tli_scaled": (tb_s / base_df - t_s / df) / (tb_s / base_df - 1.0),
-            "rmsea_scaled": math.sqrt(num / ((n - 1) * df)),
+            "rmsea_scaled": math.sqrt(num / ((n - groups) * df)) * math.sqrt(groups),
         }
     )
     return out

@@ -23,6 +23,7 @@ from csimodels.sem._cbsem_build import build_result
 from csimodels.sem._cbsem_diagnostics import ordinal_moments
 from csimodels.sem._cbsem_estimate import GroupData, estimate
 from csimodels.sem._cbsem_options import MULTIGROUP_ESTIMATORS, check_estimator
+from csimodels.sem._cbsem_ordinal import OrdinalMoments
 from csimodels.sem._cbsem_partable import build_partable
 from csimodels.sem._cbsem_result import CBSEMResult
 from csimodels.sem._cbsem_syntax import ParsedModel, parse_syntax
@@ -126,6 +127,7 @@ def fit_survey(
     *,
     estimator: str,
     ordinal: bool,
+    ordered: tuple[str, ...] = (),
     group: str | None = None,
     group_equal: tuple[str, ...] = (),
     group_partial: tuple[tuple[str, str, str], ...] = (),
@@ -134,8 +136,10 @@ def fit_survey(
     model_name: str = "CBSEM",
     level: float = 0.95,
     boot: Bootstrap | None = None,
+    keep: list[object] | None = None,
     robust: bool = False,
 ) -> tuple[CBSEMResult, Conditions]:
+    """Fit from a SurveyData; ``keep`` (internal) receives the Estimation."""
     items = observed_names(parsed)
     missing_cols = [c for c in items if c not in survey.items]
     if missing_cols:
@@ -179,13 +183,12 @@ def fit_survey(
         groups = [GroupData("1", x, w)]
         labels = ["1"]
     else:
-        if estimator not in MULTIGROUP_ESTIMATORS:
+        allowed = ("DWLS", "WLSMV", "ULS", "WLS") if ordinal else MULTIGROUP_ESTIMATORS
+        if estimator not in allowed:
             raise InvalidParameterError(
                 f"estimator {estimator!r} does not fit several groups here; use one of "
-                f"{format_offenders(list(MULTIGROUP_ESTIMATORS))} with group={group!r}"
+                f"{format_offenders(list(allowed))} with group={group!r}"
             )
-        if ordinal:
-            raise InvalidParameterError("ordinal items with group= are not supported yet")
         frame = survey.frame
         if group not in frame.columns:
             raise DataValidationError(f"group column {group!r} is not a column of the data")
@@ -208,10 +211,23 @@ def fit_survey(
             mask = gv == u
             groups.append(GroupData(str(u), x[mask], None if w is None else w[mask]))
             labels.append(str(u))
+    equal_thresholds = ordinal and group is not None and "thresholds" in group_equal
+    equal_for_table = group_equal
+    if ordinal:
+        # lavaan's delta parameterisation: with equal thresholds the latent means are
+        # free in the later groups (as with equal intercepts of continuous items)
+        equal_for_table = tuple(v for v in group_equal if v != "thresholds")
+        if equal_thresholds:
+            equal_for_table += ("intercepts",)
+    elif "thresholds" in group_equal:
+        raise InvalidParameterError(
+            "group_equal 'thresholds' is for ordinal items (ordered=...); continuous items "
+            "have intercepts: use 'intercepts'"
+        )
     ms = meanstructure
     if ms is None:
-        ms = group is not None or fiml
-    if ms and (estimator not in ("ML", "MLR", "FIML") or ordinal):
+        ms = (group is not None and not ordinal) or fiml or equal_thresholds
+    if ms and not equal_thresholds and (estimator not in ("ML", "MLR", "FIML") or ordinal):
         raise InvalidParameterError(
             f"a mean structure (intercepts, '~ 1', or groups) is available with ML, MLR "
             f"and FIML; estimator {estimator!r} fits covariances only"
@@ -221,26 +237,62 @@ def fit_survey(
         n_groups=len(groups),
         std_lv=std_lv,
         meanstructure=ms,
-        group_equal=group_equal,
+        group_equal=equal_for_table,
         group_partial=group_partial,
         zero_residual=zero,
     )
-    if table.meanstructure and (estimator not in ("ML", "MLR", "FIML") or ordinal):
+    if ordinal and table.ov_x:
+        raise InvalidParameterError(
+            f"observed covariate {format_offenders(list(table.ov_x))} (only right of '~') "
+            "with ordinal items: lavaan then conditions the thresholds and polychorics on "
+            "the covariates (conditional.x), which csimodels does not do; give the "
+            "covariate its own construct ('X =~ x') or leave it out"
+        )
+    if equal_thresholds:
+        from csimodels.sem._cbsem_ordinal_groups import fix_ordinal_intercepts
+
+        fix_ordinal_intercepts(table, set(ordered or table.observed))
+    if (
+        table.meanstructure
+        and not equal_thresholds
+        and (estimator not in ("ML", "MLR", "FIML") or ordinal)
+    ):
         raise InvalidParameterError(
             f"intercepts ('~ 1') are available with ML, MLR and FIML; estimator "
             f"{estimator!r} fits covariances only"
         )
     conditions: Conditions = []
-    om = None
+    om: OrdinalMoments | list[OrdinalMoments] | None = None
     if ordinal:
         scale_map: dict[str, tuple[float, float]] = {}
         if scales is not None:
             for j, item in enumerate(items):
                 scale_map[item] = (float(scales[0][j]), float(scales[1][j]))
-        om = ordinal_moments(x, items, list(table.observed), scale_map, conditions)
+        if len(groups) == 1:
+            om = ordinal_moments(x, items, list(table.observed), scale_map, conditions, ordered)
+        else:
+            from csimodels.sem._cbsem_ordinal_groups import check_group_categories
+
+            om = []
+            for g in groups:
+                found: Conditions = []
+                om.append(
+                    ordinal_moments(g.x, items, list(table.observed), scale_map, found, ordered)
+                )
+                conditions.extend((f"group {g.label!r}: {m}", c) for m, c in found)
+            check_group_categories(om, labels)
     est = estimate(
-        table, groups, items, estimator, ordinal=om, conditions=conditions, robust=robust
+        table,
+        groups,
+        items,
+        estimator,
+        ordinal=om,
+        equal_thresholds=equal_thresholds,
+        conditions=conditions,
+        robust=robust,
     )
+    if keep is not None:
+        keep.append(est)
     result = build_result(
         est,
         syntax=syntax,

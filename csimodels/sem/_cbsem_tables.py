@@ -112,8 +112,17 @@ def standardized(est: Estimation, theta: FloatArray) -> FloatArray:
                 prod = s[a, a] * s[b, b]
                 std[k] = v / math.sqrt(prod) if prod > 0 else np.nan
     parts = [std]
-    if est.ordinal is not None:
-        parts.append(np.asarray(theta[est.table.n_free :], dtype=np.float64))
+    if est.extra_rows:
+        # thresholds and continuous items' means divided by the item's implied SD
+        # (1 for an ordinal item of the first group); scale factors as they are
+        extra = np.array([theta[x.position] for x in est.extra_rows], dtype=np.float64)
+        for k, x in enumerate(est.extra_rows):
+            if x.op == "~*~":
+                extra[k] = 1.0  # lavaan's std.all of a scale factor
+            else:
+                c = cache[x.group - 1][1]
+                extra[k] /= math.sqrt(c[pos[x.lhs], pos[x.lhs]])
+        parts.append(extra)
     if est.table.defined:
         parts.append(defined_values(est, std))
     return np.concatenate(parts)
@@ -189,26 +198,23 @@ def parameter_frame(
             )
         )
     n_rows = len(table.rows)
-    if est.ordinal is not None:
-        frame = est.frames[0]
-        for k, (name, owner) in enumerate(zip(frame.th_names, frame.th_owner, strict=True)):
-            pos = table.n_free + k
-            rows.append(
-                _row(
-                    owner,
-                    "|",
-                    name.rsplit("|", 1)[1],
-                    1,
-                    "",
-                    True,
-                    float(theta[pos]),
-                    float(se_all[pos]) if ok else float("nan"),
-                    float(std[n_rows + k]),
-                    float(std_se[n_rows + k]),
-                    zq,
-                )
+    for k, x in enumerate(est.extra_rows):
+        rows.append(
+            _row(
+                x.lhs,
+                x.op,
+                x.rhs,
+                x.group,
+                "",
+                True,
+                float(theta[x.position]),
+                float(se_all[x.position]) if ok else float("nan"),
+                float(std[n_rows + k]),
+                float(std_se[n_rows + k]),
+                zq,
             )
-        n_rows += frame.n_thresholds
+        )
+    n_rows += len(est.extra_rows)
     if table.defined:
         dvals = defined_values(est, values)
 

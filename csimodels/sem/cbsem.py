@@ -181,8 +181,9 @@ class CBSEM(Settings):
             One of :data:`CBSEM_ESTIMATORS` ("ML", "MLR", "GLS", "ULS", "WLS",
             "DWLS", "WLSMV", "FIML").
         group : str, optional
-            Column whose values define groups: a multigroup model (ML or MLR), with a
-            mean structure, the latent means fixed at zero in the first group.
+            Column whose values define groups: a multigroup model (ML or MLR, or with
+            ordinal items DWLS/WLSMV/WLS/ULS), with a mean structure, the latent means
+            fixed at zero in the first group.
         group_equal : sequence of str
             Parameters held equal across groups, any of :data:`GROUP_EQUAL`
             ("loadings", "intercepts", "means", "residuals", "residual.covariances",
@@ -193,7 +194,10 @@ class CBSEM(Settings):
             ``"x3 ~ 1"``): partial invariance.
         ordered : bool or sequence of str
             Ordinal items (integer codes, at most 10 categories): True or every
-            observed variable; estimators "DWLS", "WLSMV", "WLS", "ULS".
+            observed variable; estimators "DWLS", "WLSMV", "WLS", "ULS". A subset:
+            the other items are continuous (polyserial correlations, lavaan's mixed
+            two-step statistics). With ``group=``, ``group_equal`` may also hold
+            "thresholds" (scale factors and latent means then free in later groups).
         missing : {"listwise", "fiml"}
             "fiml" (lavaan's "ml") is full-information ML: with ``estimator="ML"`` the
             same as ``estimator="FIML"``; with ``estimator="MLR"`` robust
@@ -347,8 +351,10 @@ class CBSEM(Settings):
         weight: str | object | None = ...,
         inference: int | Bootstrap | None = None,
         level: float = 0.95,
+        _keep: list[object] | None = None,
     ) -> tuple[CBSEMResult, Conditions]:
-        """:meth:`fit` returning the conditions found instead of warning."""
+        """:meth:`fit` returning the conditions found instead of warning (``_keep``,
+        internal: receives the estimation, for tests that need its matrices)."""
         if missing not in ("listwise", "fiml", "ml"):
             raise InvalidParameterError(
                 f"parameter 'missing' of CBSEM.fit must be 'listwise' or 'fiml', got {missing!r}"
@@ -374,12 +380,6 @@ class CBSEM(Settings):
                 "parameter 'inference' of CBSEM.fit: BCa intervals of a multigroup fit are "
                 "not available; use Bootstrap(method='percentile')"
             )
-        wants_ordinal = ordered if isinstance(ordered, bool) else len(ordered) > 0
-        if boot is not None and wants_ordinal:
-            raise InvalidParameterError(
-                "parameter 'inference' of CBSEM.fit: the bootstrap of ordinal fits is not "
-                "available yet; use estimator='WLSMV' for robust standard errors"
-            )
         parsed, zero, syntax, spec = self._parsed()
         if boot is not None and any(c.op in ("<", ">") for c in parsed.constraints):
             raise InvalidParameterError(
@@ -388,6 +388,7 @@ class CBSEM(Settings):
                 "for robust standard errors"
             )
         observed = observed_names(parsed)
+        ordered_items: tuple[str, ...] = ()
         if isinstance(ordered, bool):
             ordinal = ordered
         else:
@@ -398,17 +399,14 @@ class CBSEM(Settings):
                     f"parameter 'ordered' of CBSEM.fit names {format_offenders(unknown)}, "
                     "which are not observed variables of the model"
                 )
-            rest = [v for v in observed if v not in items]
-            if items and rest:
-                raise InvalidParameterError(
-                    "parameter 'ordered' of CBSEM.fit: mixed continuous and ordinal items "
-                    f"are not supported yet ({format_offenders(rest)} would be continuous); "
-                    "declare every observed variable ordered, or none"
-                )
             ordinal = bool(items)
+            # a strict subset: the other items are continuous (polyserial correlations)
+            ordered_items = tuple(v for v in observed if v in items)
+            if len(ordered_items) == len(observed):
+                ordered_items = ()
         key = check_estimator(est_key, ordinal)
         equal = tuple(str(v) for v in group_equal)
-        unknown_eq = sorted(set(equal) - set(GROUP_EQUAL))
+        unknown_eq = sorted(set(equal) - set(GROUP_EQUAL) - {"thresholds"})
         if unknown_eq:
             raise InvalidParameterError(
                 f"parameter 'group_equal' of CBSEM.fit: {format_offenders(unknown_eq)} "
@@ -424,6 +422,7 @@ class CBSEM(Settings):
             survey,
             estimator=key,
             ordinal=ordinal,
+            ordered=ordered_items,
             group=group,
             group_equal=equal,
             group_partial=partial,
@@ -432,6 +431,7 @@ class CBSEM(Settings):
             model_name="CBSEM",
             level=float(level),
             boot=boot,
+            keep=_keep,
             robust=robust_fiml,
         )
 

@@ -844,9 +844,17 @@ def _segment_sums(
     part: pd.DataFrame,
     key: object,
 ) -> dict[str, Any]:
+    from csimodels.data._dask_tasks import POSITION
+
     fill = fills.get(key, default_fill)
     total, sums, square, used = _sums(part, items, weight, codes, missing, fill, shift, None)
-    return {"total": total, "sums": sums, "square": square, "n": used, "rows": len(part)}
+    # rows used per partition (the task's partition number is in its row positions), so
+    # that a segment's resample counts can be split over the partitions
+    number = int(part[POSITION].iloc[0]) >> 40
+    return {
+        "total": total, "sums": sums, "square": square, "n": used, "rows": len(part),
+        "sizes": {number: used},
+    }  # fmt: skip
 
 
 def fit_pls_by(
@@ -859,6 +867,12 @@ def fit_pls_by(
     missing_codes: Sequence[float] = (),
     min_segment_size: int | None = None,
     on_error: str = "skip",
+    bootstrap: int = 0,
+    random_state: int | None = None,
+    level: float = 0.95,
+    sign_change: str = "none",
+    chunk_size: int | None = None,
+    memory_budget: int | None = None,
 ) -> Any:
     """PLS per segment of a dask DataFrame: every segment's cross products in one pass.
 
@@ -868,13 +882,27 @@ def fit_pls_by(
     memory) and the segment is fitted from its moments. Returns a
     :class:`~csimodels.results.SegmentedResult` of :class:`OutOfCorePLSResult`, with
     the ``indices``, ``paths`` and ``r2`` overview tables of an in-memory ``by=`` fit.
+
+    With ``bootstrap``, the pooled fit and every fitted segment are bootstrapped with
+    the same ``random_state`` (as ``fit(frame, by=..., bootstrap=...)`` seeds each
+    segment in memory): a segment's resample counts, drawn on the client for its
+    rows, go to the partitions, each of which sums its rows of that segment
+    (:func:`~csimodels.data._dask_tasks.segment_partitions`) — one pass over the
+    partitions per chunk of resamples and segment; no row is collected.
     """
     from functools import partial
 
-    from csimodels.data._dask_tasks import fit_statistics, partition_statistics
+    from csimodels.data._dask_tasks import (
+        fit_statistics,
+        partition_statistics,
+        segment_partitions,
+    )
     from csimodels.errors import EstimationError
-    from csimodels.segments import as_by
+    from csimodels.segments import as_by, segment_label
     from csimodels.sem import _design as design
+    from csimodels.sem.bootstrap import check_memory_budget
+
+    memory_budget = check_memory_budget(memory_budget)
 
     owner = f"{type(model).__name__}.fit"
     if on_error not in ("skip", "raise"):
@@ -892,9 +920,14 @@ def fit_pls_by(
         )
     )  # fmt: skip
     means, sds, r = (v[0] for v in cp.moments(*cp.weighted_sums(None)))
+    resampling: dict[str, Any] = {
+        "bootstrap": bootstrap, "random_state": random_state, "level": level,
+        "sign_change": sign_change, "chunk_size": chunk_size, "memory_budget": memory_budget,
+    }  # fmt: skip
     pooled = _pls_from_moments(
-        model, bounds, weight, means, sds, r, n=cp.n, n_rows=cp.n_rows, partitions=len(cp.parts)
-    )
+        model, bounds, weight, means, sds, r, n=cp.n, n_rows=cp.n_rows, partitions=len(cp.parts),
+        cp=cp, **resampling,
+    )  # fmt: skip
     needed = [*items, *([weight] if weight else [])]
     fills: dict[Any, FloatArray] = {}
     if model.missing == "mean":
@@ -909,7 +942,9 @@ def fit_pls_by(
         partial(_segment_sums, items, weight, cp.codes, model.missing, fills, cp.fill, cp.shift),
         owner=owner,
         by=columns,
+        positions=True,
     )
+    key_of = {segment_label(key): key for key in groups}
 
     def finish(stats: dict[str, Any], segment: str | None) -> OutOfCorePLSResult:
         n = int(stats["n"])
@@ -929,9 +964,24 @@ def fit_pls_by(
                 f"{owner}: segment {segment!r}: indicator {format_offenders(bad)} has no "
                 "variance in this segment"
             )
+        segment_cp = None
+        if bootstrap:
+            key = key_of[str(segment)]
+            segment_cp = DaskCrossProducts(
+                parts=segment_partitions(ddf, needed, columns, key),
+                items=cp.items,
+                weight=weight,
+                codes=cp.codes,
+                missing=model.missing,
+                fill=fills.get(key, cp.fill),
+                shift=cp.shift,
+                sizes=tuple(int(stats["sizes"].get(k, 0)) for k in range(len(cp.parts))),
+                n_rows=int(stats["rows"]),
+                square_scale=square_scale,
+            )
         return _pls_from_moments(
             model, bounds, weight, m, sd, corr, n=n, n_rows=int(stats["rows"]),
-            partitions=len(cp.parts),
+            partitions=len(cp.parts), cp=segment_cp, **(resampling if bootstrap else {}),
         )  # fmt: skip
 
     minimum = (

@@ -36,6 +36,8 @@ __all__ = [
     "is_parquet_path",
     "partition_statistics",
     "refuse_rows",
+    "segment_partitions",
+    "segment_rows",
 ]
 
 _INSTALL = 'pip install "csimodels[dask]"'
@@ -294,6 +296,50 @@ def partition_statistics(
             else:
                 total[key] = (rows, stats)
     return total
+
+
+def segment_rows(
+    part: pd.DataFrame, by: Sequence[str], key: tuple[Hashable, ...]
+) -> pd.DataFrame:
+    """The rows of ``part`` in the segment ``key`` of the ``by`` columns, in row order.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"x": [1, 2, 3], "g": ["a", "b", "a"]})
+    >>> segment_rows(df, ["g"], ("a",))["x"].tolist()
+    [1, 3]
+    """
+    keep = np.ones(len(part), dtype=bool)
+    for column, value in zip(by, key, strict=True):
+        keep &= (part[column] == value).to_numpy(dtype=bool, na_value=False)
+    return part[keep]
+
+
+def segment_partitions(
+    ddf: Any, columns: Sequence[str], by: Sequence[str], key: tuple[Hashable, ...]
+) -> list[Any]:
+    """One dask delayed pandas frame per partition: the segment ``key``'s rows of ``columns``.
+
+    What a per-segment bootstrap streams over: partition ``k`` of the segment holds
+    the segment's rows of partition ``k`` (none, possibly), in row order, so the
+    segment's resample counts split over the partitions as an in-memory fit of the
+    segment's rows would number them. Nothing is computed here.
+
+    Examples
+    --------
+    >>> import dask, dask.dataframe as dd
+    >>> df = pd.DataFrame({"x": [1, 2, 3, 4], "g": ["a", "b", "a", "a"]})
+    >>> parts = segment_partitions(dd.from_pandas(df, npartitions=2), ["x"], ["g"], ("a",))
+    >>> [p["x"].tolist() for p in dask.compute(*parts)]
+    [[1], [3, 4]]
+    """
+    import importlib
+
+    dask: Any = importlib.import_module("dask")
+    needed = list(dict.fromkeys([*columns, *by]))
+    _columns_present(ddf, needed, "segment_partitions")
+    task = dask.delayed(segment_rows, pure=True)
+    return [task(p, tuple(by), tuple(key)) for p in ddf[needed].to_delayed()]
 
 
 def pooled_statistics(groups: Mapping[tuple[Hashable, ...], tuple[int, Any]]) -> tuple[int, Any]:

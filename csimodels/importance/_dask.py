@@ -151,19 +151,26 @@ def resampler(
     options: Mapping[str, Any],
     centre: np.ndarray,
     fill: np.ndarray | None,
+    segment: tuple[Sequence[str], Key] | None = None,
 ) -> tuple[int, Any]:
     """``(n, correlations_of_counts)`` for the bootstrap of a dask DataFrame.
 
     The resample counts (B, n) are drawn on the client from the same stream as in
     memory; partition ``k`` gets its columns (its used rows, in row order), multiplies
     them by its respondent weights and returns the correlation sums; one pass over
-    the partitions per chunk of resamples.
+    the partitions per chunk of resamples. With ``segment`` (the ``by`` columns and
+    one segment's values) every partition uses only its rows of that segment
+    (``fill``: the segment's means), as the segment's in-memory bootstrap does.
     """
     from csimodels.data._dask import _compute, _delayed, _share
+    from csimodels.data._dask_tasks import segment_partitions
 
     names = [*model.attributes, model.overall]
     columns = [*names, *([weight] if weight else [])]
-    parts = list(ddf[columns].to_delayed())
+    if segment is None:
+        parts = list(ddf[columns].to_delayed())
+    else:
+        parts = segment_partitions(ddf, columns, segment[0], segment[1])
     sizes = _compute([_delayed(_used_rows)(model, weight, dict(options), fill, p) for p in parts])
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
 
@@ -251,11 +258,15 @@ def driver_moments(
     by: Sequence[str],
     weight: str | None,
     options: Mapping[str, Any],
-) -> tuple[dict[Key, tuple[int, DriverMoments]], DriverMoments, tuple[Any, Any]]:
-    """``({segment key: (rows, DriverMoments)}, pooled DriverMoments, (centre, fill))``.
+) -> tuple[
+    dict[Key, tuple[int, DriverMoments]], DriverMoments, tuple[Any, dict[Key, np.ndarray] | None]
+]:
+    """``({segment key: (rows, DriverMoments)}, pooled DriverMoments, (centre, fills))``.
 
-    Without ``by`` the only key is ``()``; ``centre`` and the pooled ``fill`` (mean
-    imputation) are what a bootstrap's partitions use (:func:`resampler`).
+    Without ``by`` the only key is ``()``; ``centre`` and the ``fills`` (the weighted
+    means that ``missing="mean"`` imputes, per segment key and ``()`` for the pooled
+    analysis; None for the other strategies) are what a bootstrap's partitions use
+    (:func:`resampler`).
     """
     owner = f"{model._name}.fit"
     names = [*model.attributes, model.overall]
@@ -303,9 +314,9 @@ def driver_moments(
             "deletion left an empty dataset); use missing='mean' or fewer items"
         )
     pooled = _moments(model, pooled_second, weight, labels)
-    pooled_fill = fills[()] if model.missing == "mean" else None
+    used_fills = fills if model.missing == "mean" else None
     if not by:
-        return {(): (rows, pooled)}, pooled, (centre, pooled_fill)
+        return {(): (rows, pooled)}, pooled, (centre, used_fills)
     for key, (n, stats) in second.items():
         out[key] = (n, _moments(model, stats, weight, labels))
-    return out, pooled, (centre, pooled_fill)
+    return out, pooled, (centre, used_fills)

@@ -623,7 +623,7 @@ class DriverAnalysis(Settings):
             (:meth:`SurveyData.coerce`, no scale needed). Not modified. A dask
             DataFrame or a parquet file or directory is analysed out of core from
             per-partition correlation sums (the same numbers; a bootstrap streams the
-            resample counts to the partitions, one pass per chunk; not with ``by``).
+            resample counts to the partitions, one pass per chunk and segment).
         by : str or list of str, optional
             Segment (or period) column(s): a :class:`~csimodels.results.SegmentedResult`
             with the pooled analysis, one result per segment and an overview table of
@@ -716,23 +716,30 @@ class DriverAnalysis(Settings):
             from csimodels.data._dask_tasks import fit_statistics
             from csimodels.importance._dask import driver_moments
 
-            if request is not None and columns is not None:
-                raise refuse_rows(
-                    owner,
-                    "a bootstrap per segment (by= with bootstrap=)",
-                    "bootstrap the pooled analysis, or one segment's frame "
-                    "(ddf[ddf.region == 'North'])",
-                )
-            groups, pooled, (centre, fill) = driver_moments(
+            from csimodels.importance._dask import resampler
+            from csimodels.segments import segment_label
+
+            groups, pooled, (centre, fills) = driver_moments(
                 model, source, by=columns or (), weight=weight, options=data_options
             )
-            resample = None
-            if request is not None:
-                from csimodels.importance._dask import resampler
+            key_of = {segment_label(key): key for key in groups}
 
-                resample = resampler(
-                    model, source, weight=weight, options=data_options, centre=centre, fill=fill
+            def resample_of(label: str | None) -> Resampler | None:
+                # a segment's bootstrap streams over its own rows of every partition,
+                # with the segment's stream and (mean imputation) its own means
+                if request is None:
+                    return None
+                key = () if label is None else key_of[label]
+                return resampler(
+                    model,
+                    source,
+                    weight=weight,
+                    options=data_options,
+                    centre=centre,
+                    fill=None if fills is None else fills[key],
+                    segment=None if label is None else (columns or (), key),
                 )
+
             result = fit_statistics(
                 groups,
                 lambda moments, label: seeded(
@@ -742,7 +749,7 @@ class DriverAnalysis(Settings):
                         stream(label),
                         segment=label,
                         seed=seed,
-                        resample=resample if label is None else None,
+                        resample=resample_of(label),
                     )
                 ),
                 by=columns,

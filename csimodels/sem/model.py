@@ -319,16 +319,28 @@ class PathModelBase(Settings):
                     f"{type(self).__name__}.fit on a dask DataFrame: resamples= (explicit row "
                     "positions) needs the rows in memory; use bootstrap= with a random_state"
                 )
-            source_data = source
-            if by is not None:
+            request = as_bootstrap(bootstrap, owner=f"{type(self).__name__}.fit")
+            memory_budget = memory_budget_of(
+                bootstrap, memory_budget, owner=f"{type(self).__name__}.fit"
+            )
+            if request is not None and isinstance(bootstrap, Bootstrap):
+                level = request.level
+                if request.random_state is not None:
+                    random_state = request.random_state
+                chunk_size = request.chunk_size or chunk_size
+            if request is not None:
+                random_state = resolve_random_state(random_state, owner=type(self).__name__)
+            resampling: dict[str, Any] = {
+                "bootstrap": 0 if request is None else request.n,
+                "random_state": random_state,
+                "level": level,
+                "sign_change": sign_change,
+                "chunk_size": chunk_size,
+                "memory_budget": memory_budget,
+            }
+            if by is not None:  # every segment (and the pooled fit) bootstrapped alike
                 from csimodels.data._dask import fit_pls_by
 
-                if bootstrap:
-                    raise InvalidParameterError(
-                        f"{type(self).__name__}.fit on a dask DataFrame: bootstrap= with by= "
-                        "is not available out of core; bootstrap the pooled fit, or one "
-                        "segment's frame (ddf[ddf.region == 'North'])"
-                    )
                 segmented: SegmentedResult = fit_pls_by(
                     self,
                     source,
@@ -338,29 +350,16 @@ class PathModelBase(Settings):
                     missing_codes=missing_codes,
                     min_segment_size=min_segment_size,
                     on_error=on_error,
+                    **resampling,
                 )
                 return segmented
-            request = as_bootstrap(bootstrap, owner=f"{type(self).__name__}.fit")
-            memory_budget = memory_budget_of(
-                bootstrap, memory_budget, owner=f"{type(self).__name__}.fit"
-            )
-            if request is not None and isinstance(bootstrap, Bootstrap):
-                level = request.level
-                random_state = request.random_state or random_state
-                chunk_size = request.chunk_size or chunk_size
-            if request is not None:
-                random_state = resolve_random_state(random_state, owner=type(self).__name__)
             return fit_pls_dask(
                 self,
-                source_data,
+                source,
                 scale=scale,
                 weight=None if weight is ... else weight,
-                bootstrap=0 if request is None else request.n,
-                random_state=random_state,
-                level=level,
-                sign_change=sign_change,
-                chunk_size=chunk_size,
-                memory_budget=memory_budget,
+                missing_codes=missing_codes,
+                **resampling,
             )
         spec = self.to_spec()
         owner = f"{type(self).__name__}.fit"

@@ -268,8 +268,8 @@ def test_drivers_dask_on_cluster_and_refusals(acsi_frame: pd.DataFrame, client: 
     with client.as_current():
         b = _quiet(model.fit, ddf, weight="w")
     _check_drivers(_quiet(model.fit, acsi_frame, weight="w"), b)
-    with pytest.raises(InvalidParameterError, match="a bootstrap per segment"):
-        model.fit(ddf, bootstrap=50, random_state=1, by="region")
+    with pytest.raises(InvalidParameterError, match="must be in"):
+        model.fit(ddf, bootstrap=50, random_state=1, by="region", level=1.5)
 
 
 @pytest.mark.parametrize("missing", ["listwise", "mean", "pairwise"])
@@ -281,6 +281,25 @@ def test_drivers_dask_bootstrap_streams(acsi_frame: pd.DataFrame, missing: str) 
     b = _quiet(model.fit, ddf, weight="w", bootstrap=40, random_state=5)
     _check_drivers(a, b)
     _close(a.bootstrap_draws, b.bootstrap_draws)
+
+
+@pytest.mark.parametrize("missing", ["listwise", "mean", "pairwise"])
+def test_drivers_dask_bootstrap_by_segment(
+    acsi_frame: pd.DataFrame, missing: str, scheduler: str
+) -> None:
+    """Each segment's bootstrap streams its own rows: the in-memory segment draws (the
+    segment's own random stream, its own means for mean imputation)."""
+    model = DriverAnalysis(attributes=ATTRS, overall="SAT1", missing=missing)
+    before = acsi_frame.copy()
+    ddf = dd.from_pandas(acsi_frame, npartitions=3)
+    kwargs: dict[str, Any] = {"weight": "w", "by": "region", "random_state": 8}
+    a = _quiet(model.fit, acsi_frame, bootstrap=25, **kwargs)
+    b = _quiet(model.fit, ddf, bootstrap=csi.Bootstrap(n=25), **kwargs)
+    pd.testing.assert_frame_equal(a.status, b.status)
+    for res_a, res_b in [(a.pooled, b.pooled), *((a.segments[k], b.segments[k]) for k in a.labels)]:
+        _check_drivers(res_a, res_b)
+        _close(res_a.bootstrap_draws, res_b.bootstrap_draws)
+    pd.testing.assert_frame_equal(acsi_frame, before)
 
 
 # ---------------------------------------------------------------------------
@@ -442,8 +461,58 @@ def test_pls_by_segments_on_dask(missing: str, scheduler: str) -> None:
         _close(sa.outer[["weight", "loading"]], sb.outer[["weight", "loading"]])
     for name in ("indices", "paths", "r2"):
         _close(a.overview[name], b.overview[name])
-    with pytest.raises(InvalidParameterError, match="bootstrap= with by="):
-        model.fit(dd.from_pandas(df, npartitions=2), scale=(1, 10), by="region", bootstrap=20)
+
+
+def _check_pls_bootstrap(a: Any, b: Any) -> None:
+    for name in ("paths", "r2", "indices"):
+        x, y = getattr(a, name), getattr(b, name)
+        _close(x[[c for c in y.columns if c != "label"]], y.drop(columns="label", errors="ignore"))
+    for name in ("draws", "jackknife", "table"):
+        _close(getattr(a.bootstrap, name), getattr(b.bootstrap, name))
+    assert a.settings["random_state"] == b.settings["random_state"]
+
+
+@pytest.mark.parametrize("missing", ["mean", "listwise"])
+def test_pls_bootstrap_by_segments_on_dask(missing: str, scheduler: str) -> None:
+    """Every segment bootstrapped from its own rows of every partition, with the seed each
+    in-memory segment fit uses: the in-memory draws, jackknife and intervals."""
+    data = csi.datasets.load_example("acsi_demo")
+    df = data.frame.iloc[::2].copy()  # 2,000 respondents, four regions
+    df.loc[df.index[::23], "QUAL2"] = np.nan
+    before = df.copy()
+    model = csi.ACSI(indicators=data.constructs, missing=missing)
+    kwargs: dict[str, Any] = {"scale": (1, 10), "by": "region", "weight": "weight"}
+    a = _quiet(model.fit, df, bootstrap=csi.Bootstrap(n=25, random_state=4), **kwargs)
+    ddf = dd.from_pandas(df, npartitions=3)
+    b = _quiet(model.fit, ddf, bootstrap=25, random_state=4, **kwargs)
+    pd.testing.assert_frame_equal(a.status, b.status)
+    _check_pls_bootstrap(a.pooled, b.pooled)
+    for label in a.labels:
+        _check_pls_bootstrap(a.segments[label], b.segments[label])
+    pd.testing.assert_frame_equal(df, before)
+
+
+def test_pls_bootstrap_by_cross_classification_on_dask() -> None:
+    """Two segment columns, a segment too small to fit, and bad bootstrap settings."""
+    data = csi.datasets.load_example("acsi_demo")
+    df = data.frame.iloc[:1200].copy()
+    df["channel"] = df["region"] + np.where(np.arange(len(df)) % 5 == 0, "/web", "/shop")
+    df.loc[df.index[:40], "channel"] = df["region"] + "/phone"  # below the minimum size
+    model = csi.ACSI(indicators=data.constructs)
+    kwargs: dict[str, Any] = {"scale": (1, 10), "by": ["region", "channel"], "bootstrap": 15}
+    a = _quiet(model.fit, df, random_state=2, **kwargs)
+    ddf = dd.from_pandas(df, npartitions=4)
+    b = _quiet(model.fit, ddf, random_state=2, **kwargs)
+    pd.testing.assert_frame_equal(a.status, b.status)
+    assert "too_small" in set(b.status["status"])
+    for label in a.labels:
+        _check_pls_bootstrap(a.segments[label], b.segments[label])
+    with pytest.raises(InvalidParameterError, match="bootstrap"):
+        model.fit(ddf, scale=(1, 10), by="region", bootstrap=-3)
+    with pytest.raises(InvalidParameterError, match="memory_budget"):
+        model.fit(ddf, scale=(1, 10), by="region", bootstrap=10, memory_budget="lots")
+    with pytest.raises(InvalidParameterError, match="sign_change"):
+        model.fit(ddf, scale=(1, 10), by="region", bootstrap=10, sign_change="some")
 
 
 # ---------------------------------------------------------------------------

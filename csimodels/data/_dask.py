@@ -560,6 +560,8 @@ def fit_pls(
     from csimodels.sem.bootstrap import check_memory_budget
 
     memory_budget = check_memory_budget(memory_budget)
+    if bootstrap:
+        _check_resampling(bootstrap, chunk_size, sign_change, level)
     spec = model.to_spec()
     items = list(spec.indicators)
     bounds = _scale_bounds(scale, items, type(model).__name__)
@@ -593,6 +595,18 @@ def fit_pls(
     )
 
 
+def _check_resampling(
+    bootstrap: int, chunk_size: int | None, sign_change: str, level: float
+) -> None:
+    """The bootstrap settings checked as in memory (before any pass over the data)."""
+    from csimodels.sem.bootstrap import check_bootstrap_arguments, check_level
+
+    check_bootstrap_arguments(
+        bootstrap, 0, None, 1 if chunk_size is None else chunk_size, sign_change
+    )
+    check_level(level)
+
+
 def _pls_from_moments(
     model: PathModelBase,
     bounds: Mapping[str, tuple[float, float]],
@@ -618,7 +632,7 @@ def _pls_from_moments(
     from csimodels.sem import _design as design
     from csimodels.sem import _pls_assess as assess
     from csimodels.sem._pls_engine import estimate_pls_moments
-    from csimodels.sem.bootstrap import bootstrap_sums, check_level, summarise
+    from csimodels.sem.bootstrap import bootstrap_sums, summarise
     from csimodels.sem.index import index_weights
 
     spec = model.to_spec()
@@ -737,11 +751,7 @@ def _pls_from_moments(
 
         assert cp is not None  # the resamples' sums come from the partitions
 
-        if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 1:
-            raise InvalidParameterError(
-                f"bootstrap must be a positive whole number of resamples, got {bootstrap!r}"
-            )
-        check_level(level)
+        _check_resampling(bootstrap, chunk_size, sign_change, level)
         random_state = resolve_random_state(random_state, owner=f"{type(model).__name__}.fit")
         layout = design.statistic_layout(spec, lower, upper)
         pls_settings = design.engine_settings(model)
@@ -903,7 +913,8 @@ def fit_pls_by(
     from csimodels.sem.bootstrap import check_memory_budget
 
     memory_budget = check_memory_budget(memory_budget)
-
+    if bootstrap:
+        _check_resampling(bootstrap, chunk_size, sign_change, level)
     owner = f"{type(model).__name__}.fit"
     if on_error not in ("skip", "raise"):
         raise InvalidParameterError(

@@ -298,9 +298,7 @@ def partition_statistics(
     return total
 
 
-def segment_rows(
-    part: pd.DataFrame, by: Sequence[str], key: tuple[Hashable, ...]
-) -> pd.DataFrame:
+def segment_rows(part: pd.DataFrame, by: Sequence[str], key: tuple[Hashable, ...]) -> pd.DataFrame:
     """The rows of ``part`` in the segment ``key`` of the ``by`` columns, in row order.
 
     Examples

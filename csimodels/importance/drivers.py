@@ -714,9 +714,7 @@ class DriverAnalysis(Settings):
         minimum = len(self.attributes) + 2 if min_segment_size is None else min_segment_size
         if source is not None:
             from csimodels.data._dask_tasks import fit_statistics
-            from csimodels.importance._dask import driver_moments
-
-            from csimodels.importance._dask import resampler
+            from csimodels.importance._dask import driver_moments, resampler
             from csimodels.segments import segment_label
 
             groups, pooled, (centre, fills) = driver_moments(

@@ -222,6 +222,63 @@ def test_servqual_dask_on_cluster_and_refusals(servqual_frame: pd.DataFrame, cli
         _quiet(model.fit, dd.from_pandas(bad, npartitions=3))
 
 
+@pytest.fixture(scope="module")
+def zone_frame() -> pd.DataFrame:
+    from csimodels.datasets.servqual import simulate_servqual_survey
+
+    sim = simulate_servqual_survey(
+        n=900, zone_of_tolerance=True, weights=True, missing_rate=0.03, random_state=2
+    )
+    return sim.data.frame.copy()
+
+
+def _check_zone(a: Any, b: Any) -> None:
+    for name in ("items", "dimensions", "exclusions"):
+        _close(getattr(a, name), getattr(b, name), exact=("n", "n_items"))
+    assert a.missing == b.missing and a.notes == b.notes and a.settings == b.settings
+
+
+@pytest.mark.parametrize("missing", ["listwise", "pairwise"])
+def test_zone_of_tolerance_dask_equals_in_memory(
+    zone_frame: pd.DataFrame, missing: str, scheduler: str
+) -> None:
+    """MSA, MSS, positions and shares from per-partition power sums: the in-memory fit,
+    pooled and per store, weighted or not (some zones inverted: the note matches)."""
+    from csimodels.servqual import ZoneOfTolerance
+
+    model = ZoneOfTolerance(missing=missing)
+    before = zone_frame.copy()
+    ddf = dd.from_pandas(zone_frame, npartitions=3)
+    for weight in (None, "weight"):
+        a = _quiet(model.fit, zone_frame, weight=weight, by="store")
+        b = _quiet(model.fit, ddf, weight=weight, by="store")
+        pd.testing.assert_frame_equal(a.status, b.status)
+        _check_zone(a.pooled, b.pooled)
+        for label in a.labels:
+            _check_zone(a.segments[label], b.segments[label])
+        pd.testing.assert_frame_equal(a.table("dimensions"), b.table("dimensions"))
+    assert any("inverted" in note for note in b.pooled.notes)
+    if missing == "listwise":  # respondents left out, listed in row order
+        assert len(b.pooled.exclusions) > 0
+    _check_zone(_quiet(model.fit, zone_frame), _quiet(model.fit, ddf))
+    pd.testing.assert_frame_equal(zone_frame, before)
+
+
+def test_zone_of_tolerance_dask_bad_input(zone_frame: pd.DataFrame, tmp_path: Path) -> None:
+    from csimodels.servqual import ZoneOfTolerance
+
+    model = ZoneOfTolerance()
+    off = zone_frame.assign(A3=zone_frame["A3"].where(zone_frame.index != 7, 12.0))
+    with pytest.raises(DataValidationError, match="'A3'"):
+        _quiet(model.fit, dd.from_pandas(off, npartitions=3))
+    with pytest.raises(DataValidationError, match="'D5'"):
+        model.fit(dd.from_pandas(zone_frame.drop(columns="D5"), npartitions=2))
+    with pytest.raises(DataValidationError, match="'nowhere'"):
+        model.fit(dd.from_pandas(zone_frame, npartitions=2), by="nowhere")
+    zone_frame.to_parquet(tmp_path / "zone.parquet")  # a parquet path, read lazily
+    _check_zone(_quiet(model.fit, zone_frame), _quiet(model.fit, tmp_path / "zone.parquet"))
+
+
 # ---------------------------------------------------------------------------
 # driver analysis
 # ---------------------------------------------------------------------------
@@ -552,12 +609,10 @@ def test_parquet_path_errors(tmp_path: Path, kano_frame: pd.DataFrame) -> None:
 
 
 def test_path_to_an_in_memory_family(tmp_path: Path, servqual_frame: pd.DataFrame) -> None:
-    from csimodels.servqual import ZoneOfTolerance
-
     with pytest.raises(DataValidationError, match="read it first"):
         csi.SurveyData.coerce(tmp_path / "survey.parquet", owner="demo")
     with pytest.raises(DataValidationError, match=r"collect it first \(ddf\.compute"):
-        ZoneOfTolerance().fit(dd.from_pandas(servqual_frame, npartitions=2))
+        csi.SurveyData.coerce(dd.from_pandas(servqual_frame, npartitions=2), owner="demo")
 
 
 def test_parquet_without_dask(

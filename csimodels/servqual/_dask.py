@@ -1,4 +1,4 @@
-"""SERVQUAL and SERVPERF on a dask DataFrame: one pass of per-partition sums.
+"""SERVQUAL, SERVPERF and the zone of tolerance on a dask DataFrame: one pass of sums.
 
 Each partition goes through the family's own validation (:func:`prepare`, with the
 survey-wide checks left for the combined counts) and turns its kept respondents into
@@ -8,7 +8,9 @@ whose weighted power sums (:func:`~csimodels.servqual._engine.moment_sums`) add 
 partitions. The delta-method SE of the aggregate weighted score is a quadratic form in
 the shares and gaps, so its cross products are summed too and the SE follows for any
 mean share and gap: one pass over the data, for the pooled result and every ``by=``
-segment at once. The numbers equal the in-memory fit to rounding.
+segment at once. The numbers equal the in-memory fit to rounding. The zone of
+tolerance sums the same power sums of its row-level arrays (MSA, MSS, the three
+batteries and the below/within/above indicators, per item and per dimension score).
 
 Needs the rows, so refused: the Wilcoxon signed-rank test (ranks of all respondents)
 and the confirmatory factor analysis (fit CB-SEM out of core with
@@ -39,6 +41,7 @@ from csimodels.servqual._prepare import EXCLUSION_COLUMNS, Prepared, survey_note
 if TYPE_CHECKING:
     from csimodels.servqual.gap import SERVQUAL, _Scores
     from csimodels.servqual.servperf import SERVPERF
+    from csimodels.servqual.zone import ZoneOfTolerance
 
 __all__ = ["fit_dask", "score_columns"]
 
@@ -49,6 +52,12 @@ ROW_CHUNK = 8192
 
 
 def _batteries(model: Any) -> dict[str, str]:
+    if hasattr(model, "adequate"):  # the zone of tolerance
+        return {
+            "perception": model.perception,
+            "desired": model.desired,
+            "adequate": model.adequate,
+        }
     if hasattr(model, "expectation"):
         return {"expectation": model.expectation, "perception": model.perception}
     return {"perception": model.perception}
@@ -126,6 +135,8 @@ def _partition(
     p_all = prep.batteries["perception"]
     e_all = prep.batteries.get("expectation", np.zeros_like(p_all))
     out: dict[str, Any] = {"counts": prep.counts, "exclusions": prep.exclusions}
+    if "adequate" in prep.batteries:
+        return {**out, **_zone_sums(prep, n_dims)}
     # the scores are formed ROW_CHUNK respondents at a time: a task holds little more
     # than its partition
     for start in range(0, max(p_all.shape[0], 1), ROW_CHUNK):
@@ -137,6 +148,35 @@ def _partition(
         if shares is not None:
             piece["influence"] = _influence_sums(shares, cols["dim_g"], w)
         out = add_statistics(out, piece) if "sums" in out else {**out, **piece}
+    return out
+
+
+def _zone_sums(prep: Prepared, n_dims: int) -> dict[str, Any]:
+    """A partition's zone-of-tolerance sums: the moment sums of every array of
+    :func:`~csimodels.servqual.zone.zone_rows`, for items (``item_``) and dimension
+    scores (``dim_``), and the counts of inverted zones (pairs, respondents)."""
+    from csimodels.servqual.zone import zone_rows
+
+    p_all, d_all, a_all = (prep.batteries[k] for k in ("perception", "desired", "adequate"))
+    out: dict[str, Any] = {}
+    for start in range(0, max(p_all.shape[0], 1), ROW_CHUNK):
+        rows = slice(start, start + ROW_CHUNK)
+        w = None if prep.weights is None else prep.weights[rows]
+        p, d, a = p_all[rows], d_all[rows], a_all[rows]
+        with np.errstate(invalid="ignore"):
+            flipped = d < a
+        sums: dict[str, Any] = {}
+        for prefix, batteries in (
+            ("item_", (p, a, d)),
+            ("dim_", tuple(eng.dimension_scores(x, prep.owner, n_dims)[0] for x in (p, a, d))),
+        ):
+            for name, x in zone_rows(*batteries).items():
+                sums[prefix + name] = eng.moment_sums(x, w)
+        piece = {
+            "sums": sums,
+            "inverted": np.array([flipped.sum(), flipped.any(axis=1).sum()], dtype=np.int64),
+        }
+        out = add_statistics(out, piece) if out else piece
     return out
 
 
@@ -242,7 +282,7 @@ def prepared_from_sums(model: Any, stats: dict[str, Any], weight: str | None) ->
         exclusions,
         model=type(model).__name__,
         missing=model.missing,
-        points_total=model.points_total,
+        points_total=getattr(model, "points_total", 100.0),
     )
     owner = np.array([dims.index(inst.dimension_of(i)) for i in inst.items], dtype=np.intp)
     report = MissingDataReport(
@@ -259,7 +299,9 @@ def prepared_from_sums(model: Any, stats: dict[str, Any], weight: str | None) ->
         groups=None,
         owner=owner,
         columns={role: inst.columns(code) for role, code in _batteries(model).items()},
-        importance_columns=importance_columns(inst, model.importance, type(model).__name__),
+        importance_columns=importance_columns(
+            inst, getattr(model, "importance", None), type(model).__name__
+        ),
         scale=model.scale,
         report=report,
         exclusions=exclusions,
@@ -270,7 +312,7 @@ def prepared_from_sums(model: Any, stats: dict[str, Any], weight: str | None) ->
 
 
 def fit_dask(
-    model: SERVQUAL | SERVPERF,
+    model: SERVQUAL | SERVPERF | ZoneOfTolerance,
     ddf: Any,
     *,
     by: Any,
@@ -278,7 +320,8 @@ def fit_dask(
     on_error: Any,
     options: Mapping[str, Any],
 ) -> Any:
-    """``SERVQUAL(...).fit(dask_frame)`` / SERVPERF: the pooled result, or segments."""
+    """``SERVQUAL(...).fit(dask_frame)`` / SERVPERF / ZoneOfTolerance: the pooled result,
+    or segments."""
     from csimodels.segments import as_by
     from csimodels.servqual._prepare import importance_columns
 
@@ -296,7 +339,7 @@ def fit_dask(
     columns = () if by is None else as_by(by, owner=owner)
     inst = model.instrument
     needed = [c for code in _batteries(model).values() for c in inst.columns(code)]
-    needed += importance_columns(inst, model.importance, name)
+    needed += importance_columns(inst, getattr(model, "importance", None), name)
     needed += [weight] if weight else []
     groups = partition_statistics(
         ddf,

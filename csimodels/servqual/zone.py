@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import pandas as pd
 from pydantic import ConfigDict, model_validator
 
+from csimodels.data._dask_tasks import as_dask_source
 from csimodels.data.survey import SurveyData
 from csimodels.errors import DataQualityWarning, InvalidParameterError
 from csimodels.results import Frame, MissingDataReport, Result, SegmentedResult, warn_and_note
 from csimodels.servqual import _engine as eng
-from csimodels.servqual._prepare import base_settings, prepare
+from csimodels.servqual._prepare import Prepared, base_settings, prepare
 from csimodels.servqual.gap import InstrumentModel, _plot, _plot_data
 from csimodels.servqual.instruments import SERVQUAL_1991, Instrument
 
@@ -130,21 +131,37 @@ class ZoneOfToleranceResult(Result):
         )
 
 
-def _zone_table(
-    p: eng.FloatArray,
-    a: eng.FloatArray,
-    d: eng.FloatArray,
-    w: eng.FloatArray | None,
-    level: float,
-) -> dict[str, Any]:
-    msa = eng.mean_stats(p - a, w, level, test=False)
-    mss = eng.mean_stats(p - d, w, level, test=False)
-    mp, ma, md = eng.column_means(p, w), eng.column_means(a, w), eng.column_means(d, w)
-    position = np.where(mp < ma, "below", np.where(mp > md, "above", "within"))
+def zone_rows(p: eng.FloatArray, a: eng.FloatArray, d: eng.FloatArray) -> dict[str, eng.FloatArray]:
+    """The row-level arrays whose (weighted) means a zone table reports.
+
+    ``msa`` = P − A, ``mss`` = P − D, the three batteries, and the indicators of a
+    respondent's own perception below, within or above their zone (NaN where the
+    perception is missing). Additive over rows once summed, so the out-of-core fit sums
+    these per partition (:func:`csimodels.servqual._engine.moment_sums`).
+    """
     valid = ~np.isnan(p)
-    below = np.where(valid, p < a, np.nan)
-    above = np.where(valid, p > d, np.nan)
-    within = np.where(valid, (p >= a) & (p <= d), np.nan)
+    with np.errstate(invalid="ignore"):
+        return {
+            "msa": p - a,
+            "mss": p - d,
+            "perception": p,
+            "adequate": a,
+            "desired": d,
+            "below": np.where(valid, p < a, np.nan),
+            "within": np.where(valid, (p >= a) & (p <= d), np.nan),
+            "above": np.where(valid, p > d, np.nan),
+        }
+
+
+def zone_columns(
+    stats: Callable[[str], eng.MeanStats], mean: Callable[[str], eng.FloatArray]
+) -> dict[str, Any]:
+    """The columns of a zone table from the statistics of :func:`zone_rows`' arrays:
+    ``stats(name)`` their mean, SE and interval, ``mean(name)`` their mean (from the
+    rows in memory, or from combined sums out of core)."""
+    msa, mss = stats("msa"), stats("mss")
+    mp, ma, md = mean("perception"), mean("adequate"), mean("desired")
+    position = np.where(mp < ma, "below", np.where(mp > md, "above", "within"))
     return {
         "adequate": ma,
         "desired": md,
@@ -159,11 +176,25 @@ def _zone_table(
         "mss_ci_lower": mss.ci_lower,
         "mss_ci_upper": mss.ci_upper,
         "position": pd.array(position.astype(str), dtype="str"),
-        "share_below": eng.column_means(below, w),
-        "share_within": eng.column_means(within, w),
-        "share_above": eng.column_means(above, w),
+        "share_below": mean("below"),
+        "share_within": mean("within"),
+        "share_above": mean("above"),
         "n": msa.n,
     }
+
+
+def _zone_table(
+    p: eng.FloatArray,
+    a: eng.FloatArray,
+    d: eng.FloatArray,
+    w: eng.FloatArray | None,
+    level: float,
+) -> dict[str, Any]:
+    rows = zone_rows(p, a, d)
+    return zone_columns(
+        lambda name: eng.mean_stats(rows[name], w, level, test=False),
+        lambda name: eng.column_means(rows[name], w),
+    )
 
 
 class ZoneOfTolerance(InstrumentModel):
@@ -227,8 +258,11 @@ class ZoneOfTolerance(InstrumentModel):
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
-            The P, D and A answers (a DataFrame goes through the one data gate).
+        data : SurveyData, DataFrame, dask DataFrame or parquet path
+            The P, D and A answers (a DataFrame goes through the one data gate). Not
+            modified. A dask DataFrame, or a parquet file or directory (``str`` or
+            ``Path``), is analysed out of core from per-partition sums (the same
+            numbers); see ``docs/scaling.md``.
         by : str or list of str, optional
             Segment column(s): a :class:`~csimodels.results.SegmentedResult`.
         weight : str, optional
@@ -251,7 +285,38 @@ class ZoneOfTolerance(InstrumentModel):
         >>> ZoneOfTolerance().fit(sim.data).dimensions.loc["Reliability", "position"]
         'within'
         """
-        prep = prepare(
+        source = as_dask_source(data, owner="ZoneOfTolerance.fit")
+        if source is not None:  # out of core: per-partition sums
+            from csimodels.servqual._dask import fit_dask
+
+            return fit_dask(  # type: ignore[no-any-return]
+                self, source, by=by, weight=weight, on_error=on_error, options=data_options
+            )
+        prep = self._prepare(data, by, weight, data_options)
+        if by is not None:
+            return self._fit_segments(prep, by, self.fit, on_error=on_error, n_jobs=n_jobs)
+        dims = list(self.instrument.dimensions)
+        p, d, a = (prep.batteries[k] for k in ("perception", "desired", "adequate"))
+        w = prep.weights
+        scores = [eng.dimension_scores(x, prep.owner, len(dims))[0] for x in (p, a, d)]
+        return self._result(
+            prep,
+            _zone_table(p, a, d, w, self.level),
+            _zone_table(scores[0], scores[1], scores[2], w, self.level),
+            inverted=(int((d < a).sum()), int((d < a).any(axis=1).sum())),
+            weight_name=data.weight if isinstance(data, SurveyData) else weight,
+        )
+
+    def _prepare(
+        self,
+        data: SurveyData | pd.DataFrame,
+        by: str | Sequence[str] | None,
+        weight: str | None,
+        options: Mapping[str, Any] | None = None,
+        *,
+        partition: bool = False,
+    ) -> Prepared:
+        return prepare(
             data,
             model="ZoneOfTolerance",
             instrument=self.instrument,
@@ -267,37 +332,57 @@ class ZoneOfTolerance(InstrumentModel):
             missing=self.missing,
             normalize_points=False,
             points_total=100.0,
-            options=data_options,
+            options=options,
+            partition=partition,
         )
-        if by is not None:
-            return self._fit_segments(prep, by, self.fit, on_error=on_error, n_jobs=n_jobs)
+
+    def _from_sums(self, prep: Prepared, stats: dict[str, Any], weight: str | None) -> Result:
+        """The result from the combined sums of a dask DataFrame (no rows)."""
+        sums = stats["sums"]
+
+        def table(prefix: str) -> dict[str, Any]:
+            return zone_columns(
+                lambda name: eng.stats_from_sums(sums[f"{prefix}{name}"], self.level, test=False),
+                lambda name: eng.means_from_sums(sums[f"{prefix}{name}"]),
+            )
+
+        pairs, respondents = (int(v) for v in stats["inverted"])
+        return self._result(
+            prep, table("item_"), table("dim_"), inverted=(pairs, respondents), weight_name=weight
+        )
+
+    def _result(
+        self,
+        prep: Prepared,
+        item_columns: dict[str, Any],
+        dimension_columns: dict[str, Any],
+        *,
+        inverted: tuple[int, int],
+        weight_name: str | None,
+    ) -> ZoneOfToleranceResult:
         notes = list(prep.notes)
         inst = self.instrument
         dims = list(inst.dimensions)
-        p, d, a = (prep.batteries[k] for k in ("perception", "desired", "adequate"))
-        w = prep.weights
-        inverted = (d < a).sum()
-        if inverted:
+        if inverted[0]:
             warn_and_note(
                 notes,
-                f"{int(inverted)} answer pair(s) rate the desired level below the adequate "
-                f"level ({int((d < a).any(axis=1).sum())} respondents); their zone is inverted",
+                f"{inverted[0]} answer pair(s) rate the desired level below the adequate "
+                f"level ({inverted[1]} respondents); their zone is inverted",
                 DataQualityWarning,
             )
         items = pd.DataFrame(
             {
                 "dimension": pd.array([inst.dimension_of(i) for i in inst.items], dtype="str"),
                 "label": pd.array([inst.label_of_item(i) for i in inst.items], dtype="str"),
-                **_zone_table(p, a, d, w, self.level),
+                **item_columns,
             },
             index=pd.Index(list(inst.items), name="item", dtype="str"),
         )
-        scores = [eng.dimension_scores(x, prep.owner, len(dims))[0] for x in (p, a, d)]
         dimensions = pd.DataFrame(
             {
                 "label": pd.array([inst.label_of_dimension(x) for x in dims], dtype="str"),
                 "n_items": np.array([len(inst.dimensions[x]) for x in dims], dtype=np.int64),
-                **_zone_table(scores[0], scores[1], scores[2], w, self.level),
+                **dimension_columns,
             },
             index=pd.Index(dims, name="dimension", dtype="str"),
         )
@@ -309,7 +394,7 @@ class ZoneOfTolerance(InstrumentModel):
                 scale=self.scale,
                 level=self.level,
                 missing=self.missing,
-                weight=data.weight if isinstance(data, SurveyData) else weight,
+                weight=weight_name,
             ),
             "position_rule": "mean P below mean A: below; above mean D: above; else within",
         }

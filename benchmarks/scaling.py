@@ -19,10 +19,15 @@ memory (``ru_maxrss``) is its own:
    and the ``by=`` segment fits given the parquet path, on a ``LocalCluster``; wall
    time and the process's peak memory.
 
+5. ``by=`` on 10⁶ respondents in 20 parquet files: the PLS and driver bootstraps per
+   segment (100 resamples each) and the zone of tolerance, in memory (the frame read
+   with pandas) against the parquet path on a ``LocalCluster``: wall times, their
+   ratio, the largest difference of one segment's draws, peak memory.
+
 Nothing is asserted. Run:
-``python benchmarks/scaling.py [--quick | --parquet | --families]`` (``--quick`` stops
-at n = 10⁵ and skips the parquet cases, ``--parquet`` / ``--families`` run one
-parquet case alone).
+``python benchmarks/scaling.py [--quick | --parquet | --families | --segments]``
+(``--quick`` stops at n = 10⁵ and skips the parquet cases, ``--parquet`` /
+``--families`` / ``--segments`` run one parquet case alone).
 """
 
 from __future__ import annotations
@@ -186,6 +191,80 @@ FAMILIES_FIT = SIMULATE + textwrap.dedent(
     """
 )
 
+SEGMENTS_WRITE = SIMULATE + textwrap.dedent(
+    """
+    import os, json
+    n = @N@
+    frame, items = survey(n)
+    rng = np.random.default_rng(9)
+    frame["region"] = np.array(["East", "North", "South", "West"])[rng.integers(0, 4, n)]
+    frame["weight"] = rng.uniform(0.5, 2.0, n)
+    person = rng.normal(size=n)
+    for i in range(1, 23):  # zone of tolerance: A, D, P on 1..9 (SERVQUAL 1991 items)
+        a = 5.0 + 0.6 * person + rng.normal(size=n)
+        frame[f"A{i}"] = np.clip(np.rint(a), 1, 9).astype(np.int8)
+        frame[f"D{i}"] = np.clip(np.rint(a + 2.0 + rng.normal(size=n)), 1, 9).astype(np.int8)
+        frame[f"P{i}"] = np.clip(np.rint(a + 1.0 + rng.normal(size=n)), 1, 9).astype(np.int8)
+    os.makedirs(@PATH@, exist_ok=True)
+    step = n // 20
+    for i in range(20):
+        frame.iloc[i * step:(i + 1) * step].to_parquet(f"@RAWPATH@/part{i:03d}.parquet")
+    print(json.dumps({"columns": frame.shape[1]}))
+    """
+)
+
+SEGMENTS_FIT = SIMULATE + textwrap.dedent(
+    """
+    import json, resource, time, warnings
+    import pandas as pd
+
+    structure = csi.sem.CSI_STRUCTURES["acsi"]
+    items = {c: list(structure.items[c]) for c in structure.constructs}
+    dask = @DASK@
+    if dask:
+        from dask.distributed import Client, LocalCluster
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                               dashboard_address=None)
+        client = Client(cluster)
+        data = @PATH@
+    else:
+        data = pd.read_parquet(@PATH@)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    pls = csi.ACSI(indicators=items)
+    drivers = csi.DriverAnalysis(attributes=items["Quality"] + items["Value"],
+                                 overall=items["Satisfaction"][0])
+    zone = csi.ZoneOfTolerance(scale=(1, 9))
+    out, draws = {}, {}
+    with warnings.catch_warnings():  # benchmark output only (not a fit path)
+        warnings.simplefilter("ignore")
+        for name, fit in [
+            ("PLS, 100 resamples, by region", lambda: pls.fit(
+                data, scale=(1, 10), weight="weight", by="region", bootstrap=100,
+                random_state=0, memory_budget=@BUDGET@)),
+            ("drivers, 100 resamples, by region", lambda: drivers.fit(
+                data, weight="weight", by="region", bootstrap=100, random_state=0)),
+            ("zone of tolerance by region", lambda: zone.fit(
+                data, weight="weight", by="region")),
+        ]:
+            wall = time.perf_counter()
+            res = fit()
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            out[name] = [time.perf_counter() - wall, rss]
+            seg = res.segments["West"]
+            if hasattr(seg, "bootstrap") and seg.bootstrap is not None:
+                draws[name] = seg.bootstrap.draws.to_numpy().tolist()
+            elif getattr(seg, "bootstrap_draws", None) is not None:
+                draws[name] = seg.bootstrap_draws.to_numpy().tolist()
+            else:
+                draws[name] = seg.dimensions["msa"].to_numpy().tolist()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    if dask:
+        client.close()
+        cluster.close()
+    print(json.dumps({"times": out, "peak": peak, "base": base, "draws": draws}))
+    """
+)
+
 
 def run(template: str, **values: object) -> dict[str, Any]:
     code = template
@@ -219,6 +298,9 @@ def main() -> None:
     if "--families" in sys.argv:
         families()
         return
+    if "--segments" in sys.argv:
+        segments()
+        return
     subprocess.run([sys.executable, "-c", "import csimodels"], env=ENV, check=True)  # byte code
     base = import_time("import pandas, pydantic")
     full = import_time("import pandas, pydantic\nimport csimodels")
@@ -239,6 +321,8 @@ def main() -> None:
     parquet()
     print()
     families()
+    print()
+    segments()
 
 
 def parquet() -> None:
@@ -276,6 +360,32 @@ def families(n: int = 2_000_000) -> None:
         f"  peak memory {r['peak'] / 2**20:.0f} MB "
         f"({(r['peak'] - r['base']) / 2**20:.0f} MB above the process before the fits)"
     )
+
+
+def segments(n: int = 1_000_000) -> None:
+    """The per-segment bootstraps and the zone of tolerance, in memory and on dask."""
+    import numpy as np
+
+    budget = 256 * 2**20
+    with tempfile.TemporaryDirectory() as tmp:
+        shape = run(SEGMENTS_WRITE, path=f"{tmp}/survey", n=n)
+        memory = run(SEGMENTS_FIT, path=f"{tmp}/survey", dask=False, budget=budget)
+        dask = run(SEGMENTS_FIT, path=f"{tmp}/survey", dask=True, budget=budget)
+    print(
+        f"by region (4 segments), {n:,} respondents x {shape['columns']} columns, 20 parquet "
+        "files; in memory (pandas.read_parquet) against the parquet path on a dask "
+        "LocalCluster (2 threads)"
+    )
+    print(f"  {'fit':<36} {'memory s':>9} {'dask s':>8} {'ratio':>6} {'max |diff|':>11}")
+    for name, (seconds, _) in dask["times"].items():
+        mem_s = memory["times"][name][0]
+        diff = np.nanmax(np.abs(np.array(memory["draws"][name]) - np.array(dask["draws"][name])))
+        print(f"  {name:<36} {mem_s:9.1f} {seconds:8.1f} {seconds / mem_s:6.2f} {diff:11.1e}")
+    for label, r in (("in memory", memory), ("dask", dask)):
+        print(
+            f"  {label}: peak memory {r['peak'] / 2**20:.0f} MB "
+            f"({(r['peak'] - r['base']) / 2**20:.0f} MB above the process before the fits)"
+        )
 
 
 if __name__ == "__main__":

@@ -62,6 +62,43 @@ class InstrumentModel(Settings):
             )
         return self
 
+    def _prepare(
+        self,
+        data: SurveyData | pd.DataFrame,
+        by: str | Sequence[str] | None,
+        weight: str | None,
+        options: Mapping[str, Any] | None = None,
+        *,
+        partition: bool = False,
+    ) -> Prepared:
+        raise NotImplementedError  # each model resolves its batteries
+
+    def _prepared_or_fitted(
+        self,
+        data: Any,
+        fit_one: Callable[[SurveyData], Result],
+        *,
+        by: str | Sequence[str] | None,
+        weight: str | None,
+        on_error: Literal["skip", "raise"],
+        n_jobs: int,
+        options: Mapping[str, Any],
+    ) -> Prepared | Result:
+        """``fit``'s first step: the result itself for a dask DataFrame or parquet path
+        (out of core) or with ``by``; otherwise the prepared sample to score."""
+        source = as_dask_source(data, owner=f"{type(self).__name__}.fit")
+        if source is not None:  # out of core: per-partition sums
+            from csimodels.servqual._dask import fit_dask
+
+            model: Any = self
+            return fit_dask(  # type: ignore[no-any-return]
+                model, source, by=by, weight=weight, on_error=on_error, options=options
+            )
+        prep = self._prepare(data, by, weight, options)
+        if by is not None:
+            return self._fit_segments(prep, by, fit_one, on_error=on_error, n_jobs=n_jobs)
+        return prep
+
     def _fit_segments(
         self,
         prep: Prepared,
@@ -583,16 +620,12 @@ class SERVQUAL(InstrumentModel):
         >>> res.labels
         ['Downtown', 'Mall', 'Station']
         """
-        source = as_dask_source(data, owner="SERVQUAL.fit")
-        if source is not None:  # out of core: per-partition sums
-            from csimodels.servqual._dask import fit_dask
-
-            return fit_dask(  # type: ignore[no-any-return]
-                self, source, by=by, weight=weight, on_error=on_error, options=data_options
-            )
-        prep = self._prepare(data, by, weight, data_options)
-        if by is not None:
-            return self._fit_segments(prep, by, self.fit, on_error=on_error, n_jobs=n_jobs)
+        prep = self._prepared_or_fitted(
+            data, self.fit, by=by, weight=weight, on_error=on_error, n_jobs=n_jobs,
+            options=data_options,
+        )  # fmt: skip
+        if not isinstance(prep, Prepared):
+            return prep  # type: ignore[return-value]
         notes = list(prep.notes)
         dims = list(self.instrument.dimensions)
         e, p = prep.batteries["expectation"], prep.batteries["perception"]

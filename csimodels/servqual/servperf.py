@@ -10,7 +10,6 @@ import pandas as pd
 from pydantic import ConfigDict
 
 from csimodels._stats import cronbach_alpha
-from csimodels.data._dask_tasks import as_dask_source
 from csimodels.data.survey import SurveyData
 from csimodels.results import Frame, MissingDataReport, Result, SegmentedResult
 from csimodels.servqual._prepare import Prepared, base_settings, prepare
@@ -196,16 +195,12 @@ class SERVPERF(InstrumentModel):
         >>> list(res.overall.index)[:2]
         ['unweighted', 'item_mean']
         """
-        source = as_dask_source(data, owner="SERVPERF.fit")
-        if source is not None:  # out of core: per-partition sums
-            from csimodels.servqual._dask import fit_dask
-
-            return fit_dask(  # type: ignore[no-any-return]
-                self, source, by=by, weight=weight, on_error=on_error, options=data_options
-            )
-        prep = self._prepare(data, by, weight, data_options)
-        if by is not None:
-            return self._fit_segments(prep, by, self.fit, on_error=on_error, n_jobs=n_jobs)
+        prep = self._prepared_or_fitted(
+            data, self.fit, by=by, weight=weight, on_error=on_error, n_jobs=n_jobs,
+            options=data_options,
+        )  # fmt: skip
+        if not isinstance(prep, Prepared):
+            return prep  # type: ignore[return-value]
         dims = list(self.instrument.dimensions)
         p = prep.batteries["perception"]
         w = prep.weights

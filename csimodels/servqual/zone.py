@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 from pydantic import ConfigDict, model_validator
 
-from csimodels.data._dask_tasks import as_dask_source
 from csimodels.data.survey import SurveyData
 from csimodels.errors import DataQualityWarning, InvalidParameterError
 from csimodels.results import Frame, MissingDataReport, Result, SegmentedResult, warn_and_note
@@ -285,16 +284,12 @@ class ZoneOfTolerance(InstrumentModel):
         >>> ZoneOfTolerance().fit(sim.data).dimensions.loc["Reliability", "position"]
         'within'
         """
-        source = as_dask_source(data, owner="ZoneOfTolerance.fit")
-        if source is not None:  # out of core: per-partition sums
-            from csimodels.servqual._dask import fit_dask
-
-            return fit_dask(  # type: ignore[no-any-return]
-                self, source, by=by, weight=weight, on_error=on_error, options=data_options
-            )
-        prep = self._prepare(data, by, weight, data_options)
-        if by is not None:
-            return self._fit_segments(prep, by, self.fit, on_error=on_error, n_jobs=n_jobs)
+        prep = self._prepared_or_fitted(
+            data, self.fit, by=by, weight=weight, on_error=on_error, n_jobs=n_jobs,
+            options=data_options,
+        )  # fmt: skip
+        if not isinstance(prep, Prepared):
+            return prep  # type: ignore[return-value]
         dims = list(self.instrument.dimensions)
         p, d, a = (prep.batteries[k] for k in ("perception", "desired", "adequate"))
         w = prep.weights

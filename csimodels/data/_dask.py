@@ -12,7 +12,8 @@ numbers equal an in-memory fit of the same rows to rounding (the tests ask for
   ``model.fit(dask_frame, ...)``): the correlation matrix comes from the combined
   cross products; a bootstrap chunk's resample counts are drawn on the client (the
   same draws as in memory, chunk sized from ``memory_budget``) and each partition
-  returns its rows' weighted sums;
+  returns its rows' weighted sums; with ``by=`` (:func:`fit_pls_by`) every segment
+  is fitted from its own sums and bootstrapped over its own rows of each partition;
 - item descriptions (:func:`describe`): weighted value counts per item, combined,
   give the same table as :meth:`csimodels.SurveyData.describe`.
 

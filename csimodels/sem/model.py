@@ -198,8 +198,9 @@ class PathModelBase(Settings):
             The answers. A DataFrame is wrapped with ``SurveyData.from_frame`` using the
             model's indicators as items and the explicit ``scale`` and ``weight``. A dask
             DataFrame, or a parquet file or directory, is fitted out of core (PLS with
-            or without a bootstrap, PLS ``by=``, and ``method="cbsem"`` from moments;
-            see :mod:`csimodels.data._dask` and ``docs/scaling.md``).
+            or without a bootstrap, PLS ``by=`` with or without a bootstrap per
+            segment, and ``method="cbsem"`` from moments; see
+            :mod:`csimodels.data._dask` and ``docs/scaling.md``).
         by : str or list of str, optional
             A segment (or period) column, or several for a cross-classification: a
             :class:`~csimodels.results.SegmentedResult` with one result per segment,

@@ -549,6 +549,19 @@ def test_pls_bootstrap_by_segments_on_dask(missing: str, scheduler: str) -> None
     pd.testing.assert_frame_equal(df, before)
 
 
+def test_pls_on_dask_applies_missing_codes() -> None:
+    """A pooled dask fit treats the declared missing codes as missing (as in memory)."""
+    data = csi.datasets.load_example("acsi_demo")
+    df = data.frame.iloc[:900].copy()
+    df.loc[df.index[::17], "SAT2"] = 99.0
+    model = csi.ACSI(indicators=data.constructs, missing="mean")
+    kwargs: dict[str, Any] = {"scale": (1, 10), "missing_codes": [99]}
+    a = _quiet(model.fit, df, bootstrap=10, random_state=1, **kwargs)
+    b = _quiet(model.fit, dd.from_pandas(df, npartitions=3), bootstrap=10, random_state=1, **kwargs)
+    _check_pls_bootstrap(a, b)
+    _close(a.outer[["mean", "sd"]], b.outer[["mean", "sd"]])
+
+
 def test_pls_bootstrap_by_cross_classification_on_dask() -> None:
     """Two segment columns, a segment too small to fit, and bad bootstrap settings."""
     data = csi.datasets.load_example("acsi_demo")

@@ -51,18 +51,6 @@ Key = tuple[Hashable, ...]
 ROW_CHUNK = 8192
 
 
-def _batteries(model: Any) -> dict[str, str]:
-    if hasattr(model, "adequate"):  # the zone of tolerance
-        return {
-            "perception": model.perception,
-            "desired": model.desired,
-            "adequate": model.adequate,
-        }
-    if hasattr(model, "expectation"):
-        return {"expectation": model.expectation, "perception": model.perception}
-    return {"perception": model.perception}
-
-
 def score_columns(
     e: np.ndarray, p: np.ndarray, shares: np.ndarray | None, owner: np.ndarray, n_dims: int
 ) -> dict[str, np.ndarray]:
@@ -298,7 +286,7 @@ def prepared_from_sums(model: Any, stats: dict[str, Any], weight: str | None) ->
         rows=pd.Index([]),
         groups=None,
         owner=owner,
-        columns={role: inst.columns(code) for role, code in _batteries(model).items()},
+        columns={role: inst.columns(code) for role, code in model._batteries().items()},
         importance_columns=importance_columns(
             inst, getattr(model, "importance", None), type(model).__name__
         ),
@@ -338,7 +326,7 @@ def fit_dask(
         )
     columns = () if by is None else as_by(by, owner=owner)
     inst = model.instrument
-    needed = [c for code in _batteries(model).values() for c in inst.columns(code)]
+    needed = [c for code in model._batteries().values() for c in inst.columns(code)]
     needed += importance_columns(inst, getattr(model, "importance", None), name)
     needed += [weight] if weight else []
     groups = partition_statistics(

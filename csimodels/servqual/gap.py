@@ -71,7 +71,27 @@ class InstrumentModel(Settings):
         *,
         partition: bool = False,
     ) -> Prepared:
-        raise NotImplementedError  # each model resolves its batteries
+        """Resolve, check and extract the model's batteries (:func:`prepare`)."""
+        settings: Any = self  # the family's models declare these fields
+        return prepare(
+            data,
+            model=type(self).__name__,
+            instrument=settings.instrument,
+            batteries=self._batteries(),
+            importance=getattr(settings, "importance", None),
+            scale=settings.scale,
+            weight=weight,
+            by=by,
+            missing=settings.missing,
+            normalize_points=getattr(settings, "normalize_points", False),
+            points_total=getattr(settings, "points_total", 100.0),
+            options=options,
+            partition=partition,
+        )
+
+    def _batteries(self) -> dict[str, str]:
+        """Role → battery code of every answer battery the model scores."""
+        raise NotImplementedError  # each model names its batteries
 
     def _prepared_or_fitted(
         self,
@@ -547,30 +567,8 @@ class SERVQUAL(InstrumentModel):
             )
         return self
 
-    def _prepare(
-        self,
-        data: SurveyData | pd.DataFrame,
-        by: str | Sequence[str] | None,
-        weight: str | None,
-        options: Mapping[str, Any] | None = None,
-        *,
-        partition: bool = False,
-    ) -> Prepared:
-        return prepare(
-            data,
-            model="SERVQUAL",
-            instrument=self.instrument,
-            batteries={"expectation": self.expectation, "perception": self.perception},
-            importance=self.importance,
-            scale=self.scale,
-            weight=weight,
-            by=by,
-            missing=self.missing,
-            normalize_points=self.normalize_points,
-            points_total=self.points_total,
-            options=options,
-            partition=partition,
-        )
+    def _batteries(self) -> dict[str, str]:
+        return {"expectation": self.expectation, "perception": self.perception}
 
     def fit(
         self,

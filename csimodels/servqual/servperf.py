@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -12,7 +12,7 @@ from pydantic import ConfigDict
 from csimodels._stats import cronbach_alpha
 from csimodels.data.survey import SurveyData
 from csimodels.results import Frame, MissingDataReport, Result, SegmentedResult
-from csimodels.servqual._prepare import Prepared, base_settings, prepare
+from csimodels.servqual._prepare import Prepared, base_settings
 from csimodels.servqual.gap import InstrumentModel, _plot, _rank, _score, _Scores
 from csimodels.servqual.instruments import SERVQUAL_1991, Instrument
 
@@ -209,30 +209,8 @@ class SERVPERF(InstrumentModel):
         weight_name = data.weight if isinstance(data, SurveyData) else weight
         return self._result(prep, sc, alphas, weight_name)
 
-    def _prepare(
-        self,
-        data: SurveyData | pd.DataFrame,
-        by: str | Sequence[str] | None,
-        weight: str | None,
-        options: Mapping[str, Any] | None = None,
-        *,
-        partition: bool = False,
-    ) -> Prepared:
-        return prepare(
-            data,
-            model="SERVPERF",
-            instrument=self.instrument,
-            batteries={"perception": self.perception},
-            importance=self.importance,
-            scale=self.scale,
-            weight=weight,
-            by=by,
-            missing=self.missing,
-            normalize_points=self.normalize_points,
-            points_total=self.points_total,
-            options=options,
-            partition=partition,
-        )
+    def _batteries(self) -> dict[str, str]:
+        return {"perception": self.perception}
 
     def _from_sums(self, prep: Prepared, stats: dict[str, Any], weight: str | None) -> Result:
         """The result from the combined sums of a dask DataFrame (no rows)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
@@ -13,7 +13,7 @@ from csimodels.data.survey import SurveyData
 from csimodels.errors import DataQualityWarning, InvalidParameterError
 from csimodels.results import Frame, MissingDataReport, Result, SegmentedResult, warn_and_note
 from csimodels.servqual import _engine as eng
-from csimodels.servqual._prepare import Prepared, base_settings, prepare
+from csimodels.servqual._prepare import Prepared, base_settings
 from csimodels.servqual.gap import InstrumentModel, _plot, _plot_data
 from csimodels.servqual.instruments import SERVQUAL_1991, Instrument
 
@@ -302,34 +302,8 @@ class ZoneOfTolerance(InstrumentModel):
             weight_name=data.weight if isinstance(data, SurveyData) else weight,
         )
 
-    def _prepare(
-        self,
-        data: SurveyData | pd.DataFrame,
-        by: str | Sequence[str] | None,
-        weight: str | None,
-        options: Mapping[str, Any] | None = None,
-        *,
-        partition: bool = False,
-    ) -> Prepared:
-        return prepare(
-            data,
-            model="ZoneOfTolerance",
-            instrument=self.instrument,
-            batteries={
-                "perception": self.perception,
-                "desired": self.desired,
-                "adequate": self.adequate,
-            },
-            importance=None,
-            scale=self.scale,
-            weight=weight,
-            by=by,
-            missing=self.missing,
-            normalize_points=False,
-            points_total=100.0,
-            options=options,
-            partition=partition,
-        )
+    def _batteries(self) -> dict[str, str]:
+        return {"perception": self.perception, "desired": self.desired, "adequate": self.adequate}
 
     def _from_sums(self, prep: Prepared, stats: dict[str, Any], weight: str | None) -> Result:
         """The result from the combined sums of a dask DataFrame (no rows)."""

@@ -626,6 +626,12 @@ def test_path_to_an_in_memory_family(tmp_path: Path, servqual_frame: pd.DataFram
         csi.SurveyData.coerce(tmp_path / "survey.parquet", owner="demo")
     with pytest.raises(DataValidationError, match=r"collect it first \(ddf\.compute"):
         csi.SurveyData.coerce(dd.from_pandas(servqual_frame, npartitions=2), owner="demo")
+    # the exploratory families go through the same gate and say the same
+    ddf = dd.from_pandas(servqual_frame.select_dtypes("number"), npartitions=2)
+    with pytest.raises(DataValidationError, match=r"EFA.fit: data is a dask DataFrame"):
+        csi.EFA().fit(ddf)
+    with pytest.raises(DataValidationError, match=r"ScreenResponses.fit: data is a path"):
+        csi.ScreenResponses().fit(tmp_path / "survey.parquet")
 
 
 def test_parquet_without_dask(

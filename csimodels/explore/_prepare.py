@@ -47,10 +47,8 @@ def to_survey(
 ) -> SurveyData:
     """The one data gate, with ``items`` checked against the survey."""
     if not isinstance(data, (SurveyData, pd.DataFrame)):
-        raise DataValidationError(
-            f"{owner}: data must be a csimodels.SurveyData or a pandas DataFrame, "
-            f"got {type(data).__name__}"
-        )
+        # the gate's own message: what to do with a dask frame or a path, else the type
+        SurveyData.coerce(data, owner=owner)
     if isinstance(items, str):
         raise DataValidationError(f"{owner}: items must be a list of column names, not one string")
     opts = dict(options or {})

@@ -137,8 +137,9 @@ def check_group_categories(moments: list[OrdinalMoments], labels: list[str]) -> 
 
 def group_shares(frames: Sequence[Any]) -> FloatArray:
     """lavaan's weights of the groups' discrepancies for ordinal items: (n_g − 1)/(N − G)
-    (so that χ² = Σ 2 (n_g − 1) F_g)."""
-    sizes = np.array([fr.n for fr in frames], dtype=np.float64)
+    (so that χ² = Σ 2 (n_g − 1) F_g; with sampling weights n_g is the group's sum of
+    weights normalised over all groups to N)."""
+    sizes = np.array([fr.n_w for fr in frames], dtype=np.float64)
     return np.asarray((sizes - 1) / (sizes.sum() - len(frames)), dtype=np.float64)
 
 
@@ -203,7 +204,7 @@ def satorra_2000(general: Any, restricted: Any) -> dict[str, float]:
     rank = int(np.sum(sv > sv[0] * 1e-10)) if sv.size else 0
     a_mat = u[:, rank:].T
     n = general.n
-    shares = [fr.n / n for fr in general.frames]
+    shares = [fr.n_w / n for fr in general.frames]
     blocks = [fr.moment_jacobian(general.theta) for fr in general.frames]
     info = sum(
         s * (d.T @ fr.wmat @ d) for s, d, fr in zip(shares, blocks, general.frames, strict=True)

@@ -668,7 +668,7 @@ def _nacov(
     sc_th, sc_cor, a21 = ordinal_scores(codes, tau, pairs, rho)
     sc = np.concatenate([sc_th, sc_cor], axis=1)
     inner, cross, size = score_products(sc, weights)
-    blocks = [list(range(int(a), int(b))) for a, b in zip(starts[:-1], starts[1:], strict=True)]
+    blocks = [list(range(int(starts[j]), int(starts[j + 1]))) for j in range(len(sizes))]
     return np.asarray(size * sandwich_blocks(inner, cross, blocks, a21), dtype=np.float64)
 
 

@@ -288,9 +288,7 @@ def fit_survey(
                 found: Conditions = []
                 gw = None if w_scaled is None else w_scaled[mask]
                 om.append(
-                    ordinal_moments(
-                        g.x, items, list(table.observed), scale_map, found, ordered, gw
-                    )
+                    ordinal_moments(g.x, items, list(table.observed), scale_map, found, ordered, gw)
                 )
                 conditions.extend((f"group {g.label!r}: {m}", c) for m, c in found)
             check_group_categories(om, labels)

@@ -72,7 +72,7 @@ def build_result(
                 base_chi2=measures["baseline_chi2"],
                 base_df=int(measures["baseline_df"]),
                 n=est.n,
-                robust=estimator == "WLSMV" and not est.singular_info,
+                robust=estimator in ("WLSMV", "ULSMV") and not est.singular_info,
             )
         )
         names_fit += list(robust.ORDINAL_FIT_MEASURES)
@@ -253,7 +253,11 @@ def build_result(
         "se": est.se_type,
         "test": "yuan.bentler.mplus"
         if robust_fiml
-        else {"WLSMV": "scaled.shifted", "MLR": "yuan.bentler.mplus"}.get(estimator, "standard"),
+        else {
+            "WLSMV": "scaled.shifted",
+            "ULSMV": "scaled.shifted",
+            "MLR": "yuan.bentler.mplus",
+        }.get(estimator, "standard"),
         "inference": est.se_type,
         "level": level,
         "std_lv": std_lv,

@@ -283,7 +283,7 @@ def global_fit(est: Any) -> tuple[dict[str, float], list[FloatArray]]:
         baseline_chi2=float(base_chi2),
         baseline_df=base_df,
         n_eff=n_eff,
-        estimator="ML" if estimator == "MLR" else estimator,
+        estimator={"MLR": "ML", "ULSMV": "ULS"}.get(estimator, estimator),
         srmr_value=float(srmr_value),
         loglik=float(loglik),
         n=n,

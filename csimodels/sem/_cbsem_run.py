@@ -22,7 +22,11 @@ from csimodels.results import MissingDataReport
 from csimodels.sem._cbsem_build import build_result
 from csimodels.sem._cbsem_diagnostics import ordinal_moments
 from csimodels.sem._cbsem_estimate import GroupData, estimate
-from csimodels.sem._cbsem_options import MULTIGROUP_ESTIMATORS, check_estimator
+from csimodels.sem._cbsem_options import (
+    MULTIGROUP_ESTIMATORS,
+    ORDINAL_ESTIMATORS,
+    check_estimator,
+)
 from csimodels.sem._cbsem_ordinal import OrdinalMoments
 from csimodels.sem._cbsem_partable import build_partable
 from csimodels.sem._cbsem_result import CBSEMResult
@@ -190,7 +194,7 @@ def fit_survey(
         groups = [GroupData("1", x, w)]
         labels = ["1"]
     else:
-        allowed = ("DWLS", "WLSMV", "ULS", "WLS") if ordinal else MULTIGROUP_ESTIMATORS
+        allowed = ORDINAL_ESTIMATORS if ordinal else MULTIGROUP_ESTIMATORS
         if estimator not in allowed:
             raise InvalidParameterError(
                 f"estimator {estimator!r} does not fit several groups here; use one of "

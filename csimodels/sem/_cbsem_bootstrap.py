@@ -101,8 +101,13 @@ def _loop(est: Estimation, indices: IntArray, *, gtol: float) -> BootDraws:
             # the two-step sample statistics are recomputed from every resample
             from csimodels.sem._cbsem_ordinal_groups import resample_objective
 
-            xs = [x_all[indices[b][offsets[g] : offsets[g + 1]]] for g in range(len(est.frames))]
-            found = resample_objective(est, xs)
+            rows = [indices[b][offsets[g] : offsets[g + 1]] for g in range(len(est.frames))]
+            xs = [x_all[r] for r in rows]
+            ws = [
+                None if fr.weights_raw is None else fr.weights_raw[r - offsets[g]]
+                for g, (fr, r) in enumerate(zip(est.frames, rows, strict=True))
+            ]
+            found = resample_objective(est, xs, ws)
             if found is None:
                 continue
             objective = found

@@ -143,31 +143,43 @@ def group_shares(frames: Sequence[Any]) -> FloatArray:
     return np.asarray((sizes - 1) / (sizes.sum() - len(frames)), dtype=np.float64)
 
 
-def resample_objective(est: Any, xs: list[FloatArray]) -> Any | None:
+def resample_objective(
+    est: Any, xs: list[FloatArray], ws: Sequence[FloatArray | None] | None = None
+) -> Any | None:
     """The objective of an ordinal fit on resampled answers ``xs`` (one array per group,
-    columns in the model's observed order): thresholds, polychoric (polyserial)
-    correlations and Γ recomputed, the parameter layout of ``est`` kept. None when a
-    resample lost a category (the draw fails, as in lavaan)."""
+    columns in the model's observed order) and their sampling weights ``ws`` (raw,
+    or None): thresholds, polychoric (polyserial) correlations and Γ recomputed, the
+    weights normalised over the resample to sum to N (lavaan's "total"), the parameter
+    layout of ``est`` kept. None when a resample lost a category (the draw fails, as in
+    lavaan)."""
     from csimodels.sem import _cbsem_engine as engine
     from csimodels.sem import _cbsem_ordinal as ordm
     from csimodels.sem._cbsem_mixed import mixed_moments
 
+    raw = list(ws) if ws is not None else [None] * len(xs)
+    scaled: list[FloatArray | None] = list(raw)
+    if all(w is not None for w in raw):
+        total = sum(float(np.sum(w)) for w in raw if w is not None)
+        n_all = sum(x.shape[0] for x in xs)
+        scaled = [None if w is None else w * (n_all / total) for w in raw]
     frames = []
     for g, (fr, x) in enumerate(zip(est.frames, xs, strict=True)):
         base: OrdinalMoments = fr.ordinal
+        wg = scaled[g]
         try:
             with np.errstate(all="ignore"):
                 if base.n_numeric:
-                    om = mixed_moments(x, list(base.items), base.is_numeric)
+                    om = mixed_moments(x, list(base.items), base.is_numeric, None, wg)
                 else:
-                    om = ordm.ordinal_moments(x, list(base.items))
+                    om = ordm.ordinal_moments(x, list(base.items), None, wg)
         except (DataValidationError, np.linalg.LinAlgError):
             return None
         if om.levels != base.levels:
             return None
-        frames.append(
-            engine.ModelFrame(est.ram, x, list(fr.observed), est.estimator, None, om, group=g)
-        )
+        frame = engine.ModelFrame(est.ram, x, list(fr.observed), est.estimator, raw[g], om, g)
+        if wg is not None:
+            frame.n_w = float(np.sum(wg))
+        frames.append(frame)
     place_extras(
         frames, est.table.n_free, equal_thresholds=any(r.op == "~*~" for r in est.extra_rows)
     )

@@ -341,7 +341,7 @@ def _apply_bootstrap(
     draws, n_failed, iterations = cbb.run(
         est, n_draws=boot.n, seed=seed, chunk_size=boot.chunk_size, n_jobs=boot.n_jobs
     )
-    jack = cbb.jackknife(est) if boot.method == "bca" else None
+    jack, jack_groups = cbb.jackknife(est) if boot.method == "bca" else (None, None)
     enough, message = resample_count_condition(boot.n - n_failed, boot.level, owner="CBSEM.fit")
     if message is not None:
         conditions.append((message, ResamplingWarning))
@@ -364,6 +364,7 @@ def _apply_bootstrap(
             boot.level,
             boot.method,
             None if jack is None else jack[:, j],
+            jack_groups,
         )
         sse[j] = cbb.sd(draws[:, k + j])
     out["std_error"] = se

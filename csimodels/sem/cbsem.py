@@ -379,11 +379,6 @@ class CBSEM(Settings):
                     f"not {estimator!r}"
                 )
             robust_fiml = asked == "MLR"
-        if boot is not None and group is not None and boot.method == "bca":
-            raise InvalidParameterError(
-                "parameter 'inference' of CBSEM.fit: BCa intervals of a multigroup fit are "
-                "not available; use Bootstrap(method='percentile')"
-            )
         parsed, zero, syntax, spec = self._parsed()
         if boot is not None and any(c.op in ("<", ">") for c in parsed.constraints):
             raise InvalidParameterError(

@@ -20,6 +20,7 @@ from csimodels.sem._cbsem_compare import modification_indices
 from csimodels.sem._cbsem_diagnostics import diagnose
 from csimodels.sem._cbsem_estimate import Estimation
 from csimodels.sem._cbsem_moments import SampleMoments
+from csimodels.sem._cbsem_options import ROBUST_ORDINAL_ESTIMATORS
 from csimodels.sem._cbsem_result import CBSEMResult
 from csimodels.sem._cbsem_tables import group_matrices, parameter_frame
 from csimodels.sem.index import index_weights, respondent_indices
@@ -72,7 +73,7 @@ def build_result(
                 base_chi2=measures["baseline_chi2"],
                 base_df=int(measures["baseline_df"]),
                 n=est.n,
-                robust=estimator in ("WLSMV", "ULSMV") and not est.singular_info,
+                robust=estimator in ROBUST_ORDINAL_ESTIMATORS and not est.singular_info,
             )
         )
         names_fit += list(robust.ORDINAL_FIT_MEASURES)

@@ -217,6 +217,29 @@ def test_weighted_groups_match_lavaan(
     assert CBSEMResult.from_json(res.to_json()) == res
 
 
+def test_weighted_ordinal_invariance_ladder_matches_lavaan(hs_ord: pd.DataFrame) -> None:
+    # lavTestLRT of the weighted WLSMV ladder: the scaled-and-shifted difference tests
+    # (satorra.2000) with the groups' sums of weights as their sizes
+    survey = csi.SurveyData.from_frame(hs_ord, items=ITEMS, weight="w", segments=["school"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = csi.measurement_invariance(
+            csi.CBSEM(CFA), survey, group="school", estimator="WLSMV", ordered=True
+        )
+    lrt = pd.read_csv(FIXTURES / "hs_ordgroup_w_lrt.csv").set_index("model")
+    steps = res.steps
+    for step in ("metric", "scalar"):
+        assert steps.loc[step, "chisq_diff"] == pytest.approx(lrt.loc[step, "Chisq diff"], rel=1e-5)
+        assert steps.loc[step, "df_diff"] == lrt.loc[step, "Df diff"]
+        assert steps.loc[step, "p_value_diff"] == pytest.approx(
+            lrt.loc[step, "Pr(>Chisq)"], rel=1e-4
+        )
+    for step in ("configural", "metric", "scalar"):
+        chi2 = float(res.fits[step].fit.loc["chi2", "value"])
+        assert chi2 == pytest.approx(lrt.loc[step, "Chisq"], rel=1e-5)
+        assert res.fits[step].settings["weight"] == "w"
+
+
 def test_weight_none_fits_the_survey_unweighted(hs_ord: pd.DataFrame) -> None:
     survey = csi.SurveyData.from_frame(hs_ord[[*ITEMS, "w"]], items=ITEMS, weight="w")
     weighted = _fit(survey, "WLSMV", True)

@@ -1,6 +1,6 @@
 """Survey data: the shared dataset abstraction, scales and item metadata."""
 
-from csimodels.data.describe import DescriptionResult
+from csimodels.data.describe import DescriptionResult, describe_out_of_core
 from csimodels.data.scale import ItemInfo, Scale
 from csimodels.data.steps import DataStep
 from csimodels.data.survey import MISSING_STRATEGIES, ItemMatrix, SurveyData
@@ -13,4 +13,5 @@ __all__ = [
     "ItemMatrix",
     "Scale",
     "SurveyData",
+    "describe_out_of_core",
 ]

@@ -231,3 +231,31 @@ def correlation_matrix(
         x = np.column_stack([weighted_ranks(x[:, j], w) for j in range(x.shape[1])])
     r = weighted_corr_pairwise(x, w)
     return pd.DataFrame(r, index=pd.Index(names), columns=pd.Index(names))
+
+
+def describe_out_of_core(
+    data: Any,
+    items: Sequence[str],
+    *,
+    weight: str | None = None,
+    scale: Any = None,
+    missing_codes: Sequence[float] = (),
+    box: int = 2,
+) -> DescriptionResult:
+    """Describe items of a dask DataFrame or a parquet file or directory.
+
+    The same table as :meth:`csimodels.SurveyData.describe`, from answer-value counts
+    computed per partition (on a ``dask.distributed`` cluster when a client is
+    connected); needs ``pip install "csimodels[dask]"``.
+
+    Examples
+    --------
+    >>> import pandas as pd, dask.dataframe as dd
+    >>> from csimodels.data import describe_out_of_core
+    >>> ddf = dd.from_pandas(pd.DataFrame({"Q": [1.0, 2, 5, 5]}), npartitions=2)
+    >>> float(describe_out_of_core(ddf, ["Q"], scale=(1, 5)).table.loc["Q", "mean"])
+    3.25
+    """
+    from csimodels.data._dask import describe
+
+    return describe(data, items, weight=weight, scale=scale, missing_codes=missing_codes, box=box)

@@ -269,7 +269,9 @@ def test_unknown_estimator_lists_valid_ones() -> None:
 
 def test_weighted_data_rejected_by_unweighted_estimators() -> None:
     data = csi.datasets.load_example("acsi_demo")
-    with pytest.raises(InvalidParameterError, match=r"'DWLS' does not take.*'weight'"):
+    with pytest.raises(
+        InvalidParameterError, match=r"'DWLS' of continuous items does not take.*'weight'"
+    ):
         csi.ACSI(indicators=data.constructs).fit(data, method="cbsem", estimator="DWLS")
 
 

@@ -314,12 +314,18 @@ def test_ordinal_with_pls_is_refused(hs_ord: pd.DataFrame) -> None:
         csi.PathModel(spec=_spec()).fit(hs_ord, ordinal=True)
 
 
-def test_weighted_data_refused_for_ordinal(hs_ord: pd.DataFrame) -> None:
-    data = hs_ord.assign(w=1.0)
+def test_constant_weights_equal_the_unweighted_ordinal_fit(hs_ord: pd.DataFrame) -> None:
+    # sampling weights (lavaan's sampling.weights, tests/test_cbsem_weighted.py) are
+    # rescaled to sum to N: a constant weight changes nothing
+    data = hs_ord.assign(w=2.5)
     survey = csi.SurveyData.from_frame(data, weight="w", scale=(1, 5))
     model = csi.PathModel(spec=_spec())
-    with pytest.raises(InvalidParameterError, match=r"does not take respondent weights.*'w'"):
-        fit_cbsem(model, model.to_spec(), survey, estimator="ULS", ordinal=True)
+    weighted = fit_cbsem(model, model.to_spec(), survey, estimator="WLSMV", ordinal=True)
+    unweighted = survey.model_copy(update={"weight": None})
+    plain = fit_cbsem(model, model.to_spec(), unweighted, estimator="WLSMV", ordinal=True)
+    assert weighted.settings["weight"] == "w" and plain.settings["weight"] is None
+    for col in ("estimate", "std_error"):
+        np.testing.assert_allclose(weighted.parameters[col], plain.parameters[col], rtol=1e-9)
 
 
 def test_single_indicator_construct_is_its_latent_response(hs_ord: pd.DataFrame) -> None:

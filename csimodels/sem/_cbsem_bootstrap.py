@@ -67,8 +67,18 @@ def draw_indices(
     return out
 
 
-def refit_draws(est: Estimation, indices: IntArray, *, gtol: float = 1e-6) -> BootDraws:
+def refit_draws(
+    est: Estimation,
+    indices: IntArray,
+    *,
+    gtol: float = 1e-6,
+    sizes: list[int] | None = None,
+) -> BootDraws:
     """Fit the model to each resample ``x[indices[b]]``.
+
+    ``indices`` are positions in the groups' stacked rows; each row of ``indices``
+    holds ``sizes[g]`` rows of group g in group order (default: the groups' sizes; a
+    jackknife row has one fewer in one group).
 
     A draw has converged when the largest absolute gradient of F is below ``gtol``
     (1e-6: the draws' estimates are then exact to about 1e-6, far inside the Monte
@@ -83,17 +93,20 @@ def refit_draws(est: Estimation, indices: IntArray, *, gtol: float = 1e-6) -> Bo
     )
     if batched:
         return _batched_ml(est, indices, gtol=gtol)
-    return _loop(est, indices, gtol=gtol)
+    return _loop(est, indices, gtol=gtol, sizes=sizes)
 
 
-def _loop(est: Estimation, indices: IntArray, *, gtol: float) -> BootDraws:
+def _loop(
+    est: Estimation, indices: IntArray, *, gtol: float, sizes: list[int] | None = None
+) -> BootDraws:
     frame0 = est.frames[0]
     q = est.theta.size
     theta = np.full((indices.shape[0], q), np.nan)
     ok = np.zeros(indices.shape[0], dtype=bool)
     iters = 0
-    sizes = [fr.n for fr in est.frames]
-    offsets = np.cumsum([0, *sizes])
+    # where each group's rows start in the stacked data, and in a row of ``indices``
+    base = np.cumsum([0, *(fr.n for fr in est.frames)])
+    offsets = np.cumsum([0, *(sizes or [fr.n for fr in est.frames])])
     x_all = np.vstack([fr.x for fr in est.frames])
     for b in range(indices.shape[0]):
         objective: engine.ModelFrame | engine.MultiFrame
@@ -101,8 +114,13 @@ def _loop(est: Estimation, indices: IntArray, *, gtol: float) -> BootDraws:
             # the two-step sample statistics are recomputed from every resample
             from csimodels.sem._cbsem_ordinal_groups import resample_objective
 
-            xs = [x_all[indices[b][offsets[g] : offsets[g + 1]]] for g in range(len(est.frames))]
-            found = resample_objective(est, xs)
+            rows = [indices[b][offsets[g] : offsets[g + 1]] for g in range(len(est.frames))]
+            xs = [x_all[r] for r in rows]
+            ws = [
+                None if fr.weights_raw is None else fr.weights_raw[r - base[g]]
+                for g, (fr, r) in enumerate(zip(est.frames, rows, strict=True))
+            ]
+            found = resample_objective(est, xs, ws)
             if found is None:
                 continue
             objective = found
@@ -118,7 +136,7 @@ def _loop(est: Estimation, indices: IntArray, *, gtol: float) -> BootDraws:
                 rows = indices[b][offsets[g] : offsets[g + 1]]
                 w = None
                 if fr.weights_raw is not None:
-                    w = fr.weights_raw[rows - offsets[g]]
+                    w = fr.weights_raw[rows - base[g]]
                 frames.append(
                     engine.ModelFrame(
                         est.ram, x_all[rows], list(fr.observed), est.estimator, w, None, g
@@ -247,10 +265,35 @@ def _batched_ml(
     return BootDraws(theta, ok, iters)
 
 
+def acceleration(jack: FloatArray, groups: IntArray | None = None) -> float:
+    """The BCa acceleration from jackknife values (Efron 1987); with several groups
+    (``groups``: each value's group, the stratified bootstrap resamples within groups)
+    Efron & Tibshirani's (1993, eq. 15.36) multi-sample form, as
+    ``scipy.stats.bootstrap``: with ``U_gi = (n_g − 1)(mean_g − θ_gi)``,
+    ``a = Σ_g Σ_i U³/n_g³ / (6 (Σ_g Σ_i U²/n_g²)^1.5)`` (one group: the usual
+    ``Σ d³ / (6 (Σ d²)^1.5)``). Non-finite values (failed refits) are left out."""
+    labels = np.zeros(jack.size, dtype=np.intp) if groups is None else np.asarray(groups)
+    num = den = 0.0
+    for g in np.unique(labels):
+        jk = jack[(labels == g) & np.isfinite(jack)]
+        if jk.size < 2:
+            continue
+        u = (jk.size - 1) * (jk.mean() - jk)
+        num += float(np.sum(u**3)) / jk.size**3
+        den += float(np.sum(u**2)) / jk.size**2
+    return num / (6.0 * den**1.5) if den > 0 else 0.0
+
+
 def interval(
-    draws: FloatArray, estimate: float, level: float, method: str, jack: FloatArray | None
+    draws: FloatArray,
+    estimate: float,
+    level: float,
+    method: str,
+    jack: FloatArray | None,
+    groups: IntArray | None = None,
 ) -> tuple[float, float]:
-    """Percentile or BCa interval of one parameter's draws (finite draws only)."""
+    """Percentile or BCa interval of one parameter's draws (finite draws only);
+    ``groups``: the group of each jackknife value (multigroup fits)."""
     v = draws[np.isfinite(draws)]
     if v.size < 2:
         return float("nan"), float("nan")
@@ -263,10 +306,7 @@ def interval(
         lo, hi = np.quantile(v, [alpha, 1 - alpha])
         return float(lo), float(hi)
     z0 = float(stats.norm.ppf(prop))
-    jk = jack[np.isfinite(jack)]
-    dj = jk.mean() - jk
-    denom = 6.0 * float(np.sum(dj**2)) ** 1.5
-    acc = float(np.sum(dj**3)) / denom if denom > 0 else 0.0
+    acc = acceleration(jack, groups)
     out = []
     for a in (alpha, 1 - alpha):
         za = float(stats.norm.ppf(a))
@@ -319,16 +359,25 @@ def run(
     return out, int((~ok).sum()), sum(p.iterations for p in parts)
 
 
-def jackknife(est: Estimation) -> FloatArray:
-    """Leave-one-out statistics (n × statistics) for the BCa acceleration."""
-    n = est.frames[0].n
-    idx = np.array([np.delete(np.arange(n), i) for i in range(n)], dtype=np.intp)
-    draws = refit_draws(est, idx)
+def jackknife(est: Estimation) -> tuple[FloatArray, IntArray]:
+    """Leave-one-out statistics (n × statistics, failed refits NaN) for the BCa
+    acceleration, and each row's group: in a multigroup fit every respondent is left
+    out of its own group in turn (the jackknife of the stratified bootstrap)."""
+    sizes = [fr.n for fr in est.frames]
+    n = sum(sizes)
     width = statistics(est, est.theta).size
     out = np.full((n, width), np.nan)
-    for b in np.flatnonzero(draws.ok):
-        out[b] = statistics(est, draws.theta[b])
-    return out
+    groups = np.repeat(np.arange(len(sizes)), sizes).astype(np.intp)
+    start = 0
+    for g, size in enumerate(sizes):
+        idx = np.array([np.delete(np.arange(n), start + i) for i in range(size)], dtype=np.intp)
+        fewer = list(sizes)
+        fewer[g] -= 1
+        draws = refit_draws(est, idx, sizes=fewer if len(sizes) > 1 else None)
+        for b in np.flatnonzero(draws.ok):
+            out[start + b] = statistics(est, draws.theta[b])
+        start += size
+    return out, groups
 
 
 def sd(draws: FloatArray) -> float:

@@ -20,6 +20,7 @@ from csimodels.sem._cbsem_compare import modification_indices
 from csimodels.sem._cbsem_diagnostics import diagnose
 from csimodels.sem._cbsem_estimate import Estimation
 from csimodels.sem._cbsem_moments import SampleMoments
+from csimodels.sem._cbsem_options import ROBUST_ORDINAL_ESTIMATORS
 from csimodels.sem._cbsem_result import CBSEMResult
 from csimodels.sem._cbsem_tables import group_matrices, parameter_frame
 from csimodels.sem.index import index_weights, respondent_indices
@@ -72,7 +73,7 @@ def build_result(
                 base_chi2=measures["baseline_chi2"],
                 base_df=int(measures["baseline_df"]),
                 n=est.n,
-                robust=estimator == "WLSMV" and not est.singular_info,
+                robust=estimator in ROBUST_ORDINAL_ESTIMATORS and not est.singular_info,
             )
         )
         names_fit += list(robust.ORDINAL_FIT_MEASURES)
@@ -253,7 +254,11 @@ def build_result(
         "se": est.se_type,
         "test": "yuan.bentler.mplus"
         if robust_fiml
-        else {"WLSMV": "scaled.shifted", "MLR": "yuan.bentler.mplus"}.get(estimator, "standard"),
+        else {
+            "WLSMV": "scaled.shifted",
+            "ULSMV": "scaled.shifted",
+            "MLR": "yuan.bentler.mplus",
+        }.get(estimator, "standard"),
         "inference": est.se_type,
         "level": level,
         "std_lv": std_lv,
@@ -337,7 +342,7 @@ def _apply_bootstrap(
     draws, n_failed, iterations = cbb.run(
         est, n_draws=boot.n, seed=seed, chunk_size=boot.chunk_size, n_jobs=boot.n_jobs
     )
-    jack = cbb.jackknife(est) if boot.method == "bca" else None
+    jack, jack_groups = cbb.jackknife(est) if boot.method == "bca" else (None, None)
     enough, message = resample_count_condition(boot.n - n_failed, boot.level, owner="CBSEM.fit")
     if message is not None:
         conditions.append((message, ResamplingWarning))
@@ -360,6 +365,7 @@ def _apply_bootstrap(
             boot.level,
             boot.method,
             None if jack is None else jack[:, j],
+            jack_groups,
         )
         sse[j] = cbb.sd(draws[:, k + j])
     out["std_error"] = se

@@ -124,20 +124,22 @@ def ordinal_moments(
     scale_map: dict[str, tuple[float, float]],
     conditions: Conditions,
     ordered: tuple[str, ...] = (),
+    weights: FloatArray | None = None,
 ) -> ordm.OrdinalMoments:
     """Thresholds, polychorics and Γ of the model's items; data problems become conditions.
 
     ``ordered``: the ordinal items when only some are (the others continuous: means,
     variances, polyserial correlations, :mod:`._cbsem_mixed`); empty: all ordinal.
+    ``weights``: sampling weights on lavaan's scale (see :func:`.ordm.ordinal_moments`).
     """
     xo = x[:, [columns.index(c) for c in observed]]
     users = list(observed)
     if ordered and set(users) - set(ordered):
         from csimodels.sem._cbsem_mixed import mixed_moments
 
-        om = mixed_moments(xo, users, [v not in ordered for v in users], scale_map)
+        om = mixed_moments(xo, users, [v not in ordered for v in users], scale_map, weights)
     else:
-        om = ordm.ordinal_moments(xo, users, scale_map)
+        om = ordm.ordinal_moments(xo, users, scale_map, weights)
     if om.unobserved:
         shown = [f"{k} ({', '.join(f'{v:g}' for v in vs)})" for k, vs in om.unobserved.items()]
         conditions.append(

@@ -36,7 +36,9 @@ def n_th_all(ordinal: OrdinalMoments) -> int:
     return ordinal.n_thresholds
 
 
-ESTIMATORS = ("ML", "MLR", "GLS", "ULS", "WLS", "DWLS", "WLSMV", "FIML")
+ESTIMATORS = ("ML", "MLR", "GLS", "ULS", "WLS", "DWLS", "WLSMV", "ULSMV", "FIML")
+#: estimators whose estimates are another's (robust SEs and tests in the public layer)
+SAME_ESTIMATES = {"WLSMV": "DWLS", "ULSMV": "ULS", "MLR": "ML"}
 
 
 class ModelFrame:
@@ -53,9 +55,9 @@ class ModelFrame:
         ordinal: OrdinalMoments | None = None,
         group: int = 0,
     ) -> None:
-        if estimator in ("WLSMV", "MLR"):
-            # same estimates as DWLS / ML; robust SEs and tests in the public layer
-            estimator = "DWLS" if estimator == "WLSMV" else "ML"
+        # WLSMV, ULSMV, MLR: the estimates of DWLS, ULS, ML; robust SEs and tests in
+        # the public layer
+        estimator = SAME_ESTIMATES.get(estimator, estimator)
         self.estimator = estimator
         self.ordinal = ordinal
         self.ram = ram

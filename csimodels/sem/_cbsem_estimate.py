@@ -1,5 +1,5 @@
 """CB-SEM estimation: from a parameter table and the data of each group to θ̂ and its
-covariance matrix (standard, robust Huber–White for MLR and WLSMV).
+covariance matrix (standard, robust Huber–White for MLR, WLSMV and ULSMV).
 
 No pandas tables and no warnings here: conditions found are returned as
 ``(message, warning class)`` pairs for the public layer to issue and record.
@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from csimodels.errors import ConvergenceWarning, SpecificationError
 from csimodels.sem import _cbsem_engine as engine
 from csimodels.sem._cbsem_diagnostics import check_identified, check_moments
+from csimodels.sem._cbsem_options import ROBUST_ORDINAL_ESTIMATORS
 from csimodels.sem._cbsem_ordinal import OrdinalMoments
 from csimodels.sem._cbsem_partable import ParTable
 from csimodels.sem._cbsem_ram import RamModel, start_values
@@ -280,7 +281,7 @@ def estimate(
             delta = frame.moment_jacobian(theta)
             wd = frame.wmat @ delta
             bread += share * (delta.T @ wd)
-            if estimator == "WLSMV":
+            if estimator in ROBUST_ORDINAL_ESTIMATORS:
                 meat += share * (wd.T @ frame.gamma @ wd)
             else:
                 # the unit diagonal of the ordinal items is not a sampled moment: only
@@ -290,7 +291,7 @@ def estimate(
                 w0[frame.unit_moments, :] = 0.0
                 w0[:, frame.unit_moments] = 0.0
                 meat += share * (delta.T @ w0 @ delta)
-        if estimator == "WLSMV":
+        if estimator in ROBUST_ORDINAL_ESTIMATORS:
             est.se_type = "robust.sem"
         h_inv = np.linalg.inv(bread)
         est.vcov = np.asarray(h_inv @ meat @ h_inv / n_eff, dtype=np.float64)

@@ -220,7 +220,7 @@ def global_fit(est: Any) -> tuple[dict[str, float], list[FloatArray]]:
         for frame in frames:
             w = frame.n_w / n
             base_f = projected_fmin(frame.moments, frame.wmat, ordinal_baseline_design(frame))
-            base_chi2 += 2 * (frame.n - 1) * base_f  # lavaan: Σ 2 (n_g − 1) F_g
+            base_chi2 += 2 * (frame.n_w - 1) * base_f  # lavaan: Σ 2 (n_g − 1) F_g
             sigma, mu, _ = frame.sigma(theta)
             model, _ = frame._ordinal_model(theta, sigma, mu, None, None)
             implied = np.zeros_like(sigma)
@@ -283,7 +283,7 @@ def global_fit(est: Any) -> tuple[dict[str, float], list[FloatArray]]:
         baseline_chi2=float(base_chi2),
         baseline_df=base_df,
         n_eff=n_eff,
-        estimator="ML" if estimator == "MLR" else estimator,
+        estimator={"MLR": "ML", "ULSMV": "ULS"}.get(estimator, estimator),
         srmr_value=float(srmr_value),
         loglik=float(loglik),
         n=n,

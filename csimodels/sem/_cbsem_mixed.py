@@ -67,11 +67,20 @@ def _dens(x: FloatArray) -> FloatArray:
 class _Polyserial:
     """Every (continuous, ordinal) pair at once: arrays are (n, pairs)."""
 
-    def __init__(self, z: FloatArray, up: FloatArray, lo: FloatArray, dens_y: FloatArray) -> None:
+    def __init__(
+        self,
+        z: FloatArray,
+        up: FloatArray,
+        lo: FloatArray,
+        dens_y: FloatArray,
+        weights: FloatArray | None = None,
+    ) -> None:
         self.z = z
         self.up = up
         self.lo = lo
         self.dens_y = dens_y  # φ(Z)/σ: the continuous item's density
+        #: (n, 1) sampling weights of the cases (lavaan: Σ w log L), or 1
+        self.w: FloatArray | float = 1.0 if weights is None else weights[:, None]
 
     def _parts(self, rho: FloatArray) -> tuple[FloatArray, ...]:
         r = np.sqrt(1.0 - rho * rho)
@@ -86,7 +95,8 @@ class _Polyserial:
         _, _, _, py = self._parts(rho)
         lik = self.dens_y * py
         keep = lik >= _SQRT_EPS
-        return np.where(keep, np.log(np.where(keep, lik, 1.0)), 0.0).sum(axis=0), keep
+        terms = np.where(keep, np.log(np.where(keep, lik, 1.0)), 0.0)
+        return (self.w * terms).sum(axis=0), keep
 
     def derivatives(self, rho: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Gradient and Hessian of the log-likelihood in ρ (lavaan's formulas)."""
@@ -103,8 +113,8 @@ class _Polyserial:
         tmp = f1 * (d1 * (3 * rho / r2 + t1 * u1 / r) + self.up + dx * r2 * u1) - f2 * (
             d2 * (3 * rho / r2 + t2 * u2 / r) + self.lo + dx * r2 * u2
         )
-        grad = np.where(keep, dx, 0.0).sum(axis=0)
-        hess = np.where(keep, tmp * inv_r3, 0.0).sum(axis=0)
+        grad = (self.w * np.where(keep, dx, 0.0)).sum(axis=0)
+        hess = (self.w * np.where(keep, tmp * inv_r3, 0.0)).sum(axis=0)
         return grad, hess
 
 
@@ -135,6 +145,7 @@ def mixed_moments(
     items: list[str],
     numeric: list[bool],
     scales: dict[str, tuple[float, float]] | None = None,
+    weights: FloatArray | None = None,
 ) -> ordm.OrdinalMoments:
     """Thresholds, means, variances, polychoric / polyserial / Pearson correlations and
     their joint asymptotic covariance Γ (lavaan's two-step estimator).
@@ -149,6 +160,11 @@ def mixed_moments(
         True for each continuous item (at least one item must be ordinal).
     scales : dict, optional
         Declared (min, max) of the ordinal items, to report unused categories.
+    weights : array (n,), optional
+        Sampling weights on lavaan's scale (summing to the group's share of N): every
+        statistic is its weighted maximum-likelihood estimate (weighted means and
+        variances with divisor Σ w, weighted tables, weighted log-likelihoods) and Γ
+        comes from the weighted casewise scores (lavaan's ``sampling.weights``).
 
     Examples
     --------
@@ -167,9 +183,11 @@ def mixed_moments(
     coded = ordm.code_items(x[:, ord_idx], ord_items, scales or {})
     codes = coded.codes
     n_cat = [len(lv) for lv in coded.levels]
-    tau_ord = ordm.thresholds(codes, n_cat)
-    mean = x[:, num_idx].mean(axis=0)
-    var = ((x[:, num_idx] - mean) ** 2).mean(axis=0)
+    tau_ord = ordm.thresholds(codes, n_cat, weights, ord_items)
+    wv = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    w_sum = float(wv.sum())
+    mean = wv @ x[:, num_idx] / w_sum
+    var = wv @ ((x[:, num_idx] - mean) ** 2) / w_sum
     constant = [items[j] for j, v in zip(num_idx, var, strict=True) if not v > 0]
     if constant:
         raise DataValidationError(
@@ -212,7 +230,9 @@ def mixed_moments(
         sc[:, th_start[j]] = resid[:, k] / var[k]
         sc[:, var_col[int(j)]] = -1.0 / (2 * var[k]) + resid[:, k] ** 2 / (2 * var[k] ** 2)
     # -- ordinal pairs: polychorics ---------------------------------------------------
-    pairs, rho_o, converged, adjusted, empty = ordm.polychorics(codes, tau_ord, n_cat, ord_items)
+    pairs, rho_o, converged, adjusted, empty = ordm.polychorics(
+        codes, tau_ord, n_cat, ord_items, weights
+    )
     if ord_idx.size:
         sc_th, sc_cor, a21_o = ordm.ordinal_scores(codes, tau_ord, pairs, rho_o)
         # map the ordinal-only layout to the joint one
@@ -237,7 +257,7 @@ def mixed_moments(
             y1, y2 = resid[:, a_k], resid[:, b_k]
             e1, e2 = var[a_k], var[b_k]
             s1, s2 = sd[a_k], sd[b_k]
-            rho = float(np.mean(y1 * y2) / (s1 * s2))
+            rho = float(wv @ (y1 * y2) / w_sum / (s1 * s2))
             corr[i, j] = corr[j, i] = rho
             rr = 1.0 - rho * rho
             d_mu1 = (2 * y1 / e1 - 2 * rho * y2 / (s1 * s2)) / (2 * rr)
@@ -248,10 +268,11 @@ def mixed_moments(
             d_rho = rho / rr + (y1 * y2 / (s1 * s2 * rr) - zz * rho / (rr * rr))
             pos = int(pair_pos[i, j])
             sc[:, n_th + n_num + pos] = d_rho
-            a21[pos, th_start[i]] = d_rho @ d_mu1
-            a21[pos, th_start[j]] = d_rho @ d_mu2
-            a21[pos, var_col[i]] = d_rho @ d_v1
-            a21[pos, var_col[j]] = d_rho @ d_v2
+            wd = wv * d_rho
+            a21[pos, th_start[i]] = wd @ d_mu1
+            a21[pos, th_start[j]] = wd @ d_mu2
+            a21[pos, var_col[i]] = wd @ d_v1
+            a21[pos, var_col[j]] = wd @ d_v2
             h21[pos, var_col[i]] = s2 * rho / (2 * s1)
             h21[pos, var_col[j]] = s1 * rho / (2 * s2)
             h22[pos] = s1 * s2
@@ -271,7 +292,7 @@ def mixed_moments(
         cat = codes[:, oo]  # (n, pairs)
         up = up_tab[oo[None, :], cat]
         lo = lo_tab[oo[None, :], cat]
-        ps = _Polyserial(z, up, lo, _dens(z) / sd[cc])
+        ps = _Polyserial(z, up, lo, _dens(z) / sd[cc], weights)
         y_ord = codes[:, oo].astype(np.float64)
         r0 = np.array(
             [
@@ -295,39 +316,33 @@ def mixed_moments(
             pos = int(pair_pos[c, o])
             corr[c, o] = corr[o, c] = rho_m[q]
             sc[:, n_th + n_num + pos] = d_rho[:, q]
-            a21[pos, th_start[c]] = d_rho[:, q] @ d_mu[:, q]
-            a21[pos, var_col[c]] = d_rho[:, q] @ d_var[:, q]
+            wd = wv * d_rho[:, q]
+            a21[pos, th_start[c]] = wd @ d_mu[:, q]
+            a21[pos, var_col[c]] = wd @ d_var[:, q]
             nt = tau_ord[where_ord[o]].size
             for k in range(nt):
                 d_th = ((cat[:, q] == k) * f1[:, q] - (cat[:, q] == k + 1) * f2[:, q]) / (
                     r[q] * py[:, q]
                 )
-                a21[pos, th_start[o] + k] = d_rho[:, q] @ d_th
+                a21[pos, th_start[o] + k] = wd @ d_th
             h21[pos, var_col[c]] = rho_m[q] / (2 * sd[where_num[c]])
             h22[pos] = sd[where_num[c]]
             if abs(rho_m[q]) >= POLYSERIAL_BOUND - 1e-9:
                 at_bound.append((items[c], items[o]))
     # -- Γ ------------------------------------------------------------------------------
-    inner = sc.T @ sc
+    inner, cross, total = ordm.score_products(sc, weights)
     m1 = n_th + n_num
-    a11 = np.zeros((m1, m1))
+    blocks = []
     for j in range(p):
         block = list(range(int(th_start[j]), int(th_start[j + 1])))
         if num[j]:
             block.append(var_col[j])
-        ix = np.ix_(block, block)
-        a11[ix] = inner[ix]
-    a11_inv = np.linalg.inv(a11)
-    a22_inv = 1.0 / np.diag(inner)[m1:]
-    b_inv = np.zeros((size, size))
-    b_inv[:m1, :m1] = a11_inv
-    b_inv[m1:, :m1] = -(a22_inv[:, None] * a21) @ a11_inv
-    b_inv[m1:, m1:] = np.diag(a22_inv)
-    w = b_inv @ inner @ b_inv.T
+        blocks.append(block)
+    w = ordm.sandwich_blocks(inner, cross, blocks, a21)
     h = np.eye(size)
     h[m1:, :m1] = h21
     h[m1:, m1:] = np.diag(h22)
-    gamma = n * (h @ w @ h.T)
+    gamma = total * (h @ w @ h.T)
     sds = np.ones(p)
     sds[num_idx] = sd
     cov = corr * np.outer(sds, sds)

@@ -8,6 +8,7 @@ __all__ = [
     "CBSEM_ESTIMATORS",
     "MULTIGROUP_ESTIMATORS",
     "ORDINAL_ESTIMATORS",
+    "ROBUST_ORDINAL_ESTIMATORS",
     "check_estimator",
 ]
 
@@ -26,6 +27,8 @@ CBSEM_ESTIMATORS: dict[str, str] = {
     "expected information",
     "WLSMV": "ordinal=True only: DWLS estimates with robust (sandwich) standard errors "
     "and the scaled-and-shifted chi-square (lavaan's default for ordinal items)",
+    "ULSMV": "ordinal=True only: ULS estimates (identity weight matrix) with robust "
+    "(sandwich) standard errors and the scaled-and-shifted chi-square (lavaan's ULSMV)",
     "FIML": "full-information maximum likelihood on incomplete data (saturated means); "
     "with respondent weights the weighted likelihood with robust SEs and test, as "
     "lavaan's sampling.weights",
@@ -33,7 +36,9 @@ CBSEM_ESTIMATORS: dict[str, str] = {
 """Estimators of :class:`CBSEM` and :func:`fit_cbsem` and what each does."""
 
 #: Estimators that take ordinal items (``ordinal=True``).
-ORDINAL_ESTIMATORS = ("DWLS", "ULS", "WLS", "WLSMV")
+ORDINAL_ESTIMATORS = ("DWLS", "ULS", "WLS", "WLSMV", "ULSMV")
+#: Ordinal estimators with robust (sandwich) SEs and the scaled-and-shifted test.
+ROBUST_ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV")
 #: Estimators that fit several groups at once.
 MULTIGROUP_ESTIMATORS = ("ML", "MLR")
 
@@ -55,9 +60,10 @@ def check_estimator(estimator: str, ordinal: bool = False) -> str:
             f"{format_offenders(sorted(ORDINAL_ESTIMATORS))} (the model is fitted to "
             "polychoric correlations, which have no likelihood of their own)"
         )
-    if key == "WLSMV" and not ordinal:
+    if key in ROBUST_ORDINAL_ESTIMATORS and not ordinal:
+        plain = "'DWLS' / 'WLS'" if key == "WLSMV" else "'ULS'"
         raise InvalidParameterError(
-            "estimator 'WLSMV' is for ordinal items: pass ordinal=True (integer-coded "
-            "answers with at most 10 categories), or use 'DWLS' / 'WLS' for continuous items"
+            f"estimator {key!r} is for ordinal items: pass ordinal=True (integer-coded "
+            f"answers with at most 10 categories), or use {plain} for continuous items"
         )
     return key

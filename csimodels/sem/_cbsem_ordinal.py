@@ -267,16 +267,34 @@ def code_items(
     return OrdinalItems(codes=codes, levels=levels, unobserved=unobserved)
 
 
-def thresholds(codes: IntArray, n_categories: list[int]) -> list[FloatArray]:
-    """Step 1: ``τ_jk = Φ⁻¹(cumulative proportion)`` for each item (k = 1..K_j−1)."""
+def thresholds(
+    codes: IntArray,
+    n_categories: list[int],
+    weights: FloatArray | None = None,
+    items: list[str] | None = None,
+) -> list[FloatArray]:
+    """Step 1: ``τ_jk = Φ⁻¹(cumulative proportion)`` for each item (k = 1..K_j−1); with
+    sampling weights the weighted proportions (lavaan's ``lav_uvord_th``).
+
+    Raises :class:`DataValidationError` naming the item when every respondent of one of
+    its categories has weight zero (the category then has no weighted share)."""
     from scipy import special
 
-    n = codes.shape[0]
     out = []
+    empty: list[str] = []
     for j, k in enumerate(n_categories):
-        counts = np.bincount(codes[:, j], minlength=k)
-        cum = np.cumsum(counts)[:-1] / n
-        out.append(np.asarray(special.ndtri(cum), dtype=np.float64))
+        counts = np.bincount(codes[:, j], weights=weights, minlength=k)
+        if weights is not None and np.any(counts <= 0):
+            name = items[j] if items else f"column {j}"
+            empty.append(f"{name} (category {int(np.flatnonzero(counts <= 0)[0]) + 1})")
+        cum = np.cumsum(counts)[:-1] / counts.sum()
+        out.append(np.asarray(special.ndtri(np.clip(cum, 0.0, 1.0)), dtype=np.float64))
+    if empty:
+        raise DataValidationError(
+            f"ordinal item {format_offenders(empty)}: every respondent who gave that answer "
+            "has weight zero, so the category has no weighted share and its threshold is "
+            "infinite; merge the category with a neighbour or check the weights"
+        )
     return out
 
 
@@ -306,7 +324,11 @@ def _boundaries(tau: list[FloatArray], kmax: int) -> FloatArray:
     return out
 
 
-def _make_pairs(codes: IntArray, tau: list[FloatArray]) -> _Pairs:
+def _make_pairs(
+    codes: IntArray, tau: list[FloatArray], weights: FloatArray | None = None
+) -> _Pairs:
+    """The pairs' contingency tables (weighted: sums of the respondents' weights, as
+    lavaan's ``lav_bvord_freq``) and category boundaries."""
     p = codes.shape[1]
     kmax = max(t.size for t in tau) + 1
     first, second = np.triu_indices(p, 1)
@@ -315,7 +337,9 @@ def _make_pairs(codes: IntArray, tau: list[FloatArray]) -> _Pairs:
     counts = np.zeros((npairs, kmax, kmax))
     flat = codes[:, first] * kmax + codes[:, second]  # (n, P)
     for q in range(npairs):
-        counts[q] = np.bincount(flat[:, q], minlength=kmax * kmax).reshape(kmax, kmax)
+        counts[q] = np.bincount(flat[:, q], weights=weights, minlength=kmax * kmax).reshape(
+            kmax, kmax
+        )
     return _Pairs(
         first=first.astype(np.int64),
         second=second.astype(np.int64),
@@ -500,11 +524,15 @@ def _adjust_2x2(pairs: _Pairs, n_categories: list[int], items: list[str]) -> lis
 
 
 def polychorics(
-    codes: IntArray, tau: list[FloatArray], n_cat: list[int], items: list[str]
+    codes: IntArray,
+    tau: list[FloatArray],
+    n_cat: list[int],
+    items: list[str],
+    weights: FloatArray | None = None,
 ) -> tuple[_Pairs, FloatArray, bool, list[tuple[str, str]], list[tuple[str, str]]]:
     """Step 2 for every pair: ``(pairs, ρ, converged, 2×2-adjusted pairs, pairs with
-    empty cells)``."""
-    pairs = _make_pairs(codes, tau)
+    empty cells)``; with sampling weights each pair's table holds the sums of weights."""
+    pairs = _make_pairs(codes, tau, weights)
     adjusted = _adjust_2x2(pairs, n_cat, items)
     empty = [
         (items[int(pairs.first[q])], items[int(pairs.second[q])])
@@ -524,7 +552,10 @@ def polychorics(
 
 
 def ordinal_moments(
-    x: FloatArray, items: list[str], scales: dict[str, tuple[float, float]] | None = None
+    x: FloatArray,
+    items: list[str],
+    scales: dict[str, tuple[float, float]] | None = None,
+    weights: FloatArray | None = None,
 ) -> OrdinalMoments:
     """Thresholds, polychoric correlations and their asymptotic covariance (lavaan's two-step).
 
@@ -536,6 +567,9 @@ def ordinal_moments(
         Column names (for messages and threshold names ``item|t1``...).
     scales : dict, optional
         Declared (min, max) of each item, to report unused answer categories.
+    weights : array (n,), optional
+        Sampling weights, already on lavaan's scale (summing to the group's share of
+        N): weighted thresholds and tables, Γ from the weighted casewise scores.
 
     Examples
     --------
@@ -551,9 +585,9 @@ def ordinal_moments(
     codes = coded.codes
     n, p = codes.shape
     n_cat = [len(lv) for lv in coded.levels]
-    tau = thresholds(codes, n_cat)
+    tau = thresholds(codes, n_cat, weights, items)
     names = [f"{items[j]}|t{k + 1}" for j in range(p) for k in range(tau[j].size)]
-    pairs, rho, converged, adjusted, empty = polychorics(codes, tau, n_cat, items)
+    pairs, rho, converged, adjusted, empty = polychorics(codes, tau, n_cat, items, weights)
     corr = np.eye(p)
     corr[pairs.first, pairs.second] = rho
     corr[pairs.second, pairs.first] = rho
@@ -561,7 +595,7 @@ def ordinal_moments(
         (items[int(pairs.first[q])], items[int(pairs.second[q])])
         for q in np.flatnonzero(np.abs(rho) >= RHO_BOUND - 1e-9)
     ]
-    gamma = _nacov(codes, tau, pairs, rho)
+    gamma = _nacov(codes, tau, pairs, rho, weights)
     return OrdinalMoments(
         items=list(items),
         n=n,
@@ -583,28 +617,59 @@ def ordinal_moments(
 # ---------------------------------------------------------------------------------------
 
 
-def _nacov(codes: IntArray, tau: list[FloatArray], pairs: _Pairs, rho: FloatArray) -> FloatArray:
-    """N × the asymptotic covariance of (thresholds, polychorics), Muthén (1984) / lavaan."""
-    n, p = codes.shape
+def score_products(
+    sc: FloatArray, weights: FloatArray | None
+) -> tuple[FloatArray, FloatArray, float]:
+    """``(B, A, N)`` of the casewise scores ``sc`` (n × statistics): the meat
+    ``Σ (w s)(w s)'``, the cross-products ``Σ w s s'`` that lavaan's block-triangular
+    Jacobian ``A`` is built from, and the size ``Σ w`` (unweighted: w = 1)."""
+    if weights is None:
+        inner = sc.T @ sc
+        return inner, inner, float(sc.shape[0])
+    ws = sc * weights[:, None]
+    return ws.T @ ws, ws.T @ sc, float(np.sum(weights))
+
+
+def sandwich_blocks(
+    inner: FloatArray,
+    cross: FloatArray,
+    blocks: list[list[int]],
+    a21: FloatArray,
+) -> FloatArray:
+    """``A⁻¹ B A⁻ᵀ`` with lavaan's ``A``: the univariate statistics' blocks of
+    ``cross`` on the diagonal (``blocks``), the bivariate ones' diagonal, and ``A21``
+    (bivariate × univariate cross-products of the scores)."""
+    m1 = a21.shape[1]
+    size = inner.shape[0]
+    a11 = np.zeros((m1, m1))
+    for block in blocks:
+        ix = np.ix_(block, block)
+        a11[ix] = cross[ix]
+    a11_inv = np.linalg.inv(a11)
+    a22_inv = 1.0 / np.diag(cross)[m1:]
+    b_inv = np.zeros((size, size))
+    b_inv[:m1, :m1] = a11_inv
+    b_inv[m1:, :m1] = -(a22_inv[:, None] * a21) @ a11_inv
+    b_inv[m1:, m1:] = np.diag(a22_inv)
+    return np.asarray(b_inv @ inner @ b_inv.T, dtype=np.float64)
+
+
+def _nacov(
+    codes: IntArray,
+    tau: list[FloatArray],
+    pairs: _Pairs,
+    rho: FloatArray,
+    weights: FloatArray | None = None,
+) -> FloatArray:
+    """N × the asymptotic covariance of (thresholds, polychorics), Muthén (1984) / lavaan
+    (with sampling weights: weighted scores, N the sum of the weights)."""
     sizes = [t.size for t in tau]
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    n_th = int(starts[-1])
-    npairs = pairs.first.size
     sc_th, sc_cor, a21 = ordinal_scores(codes, tau, pairs, rho)
     sc = np.concatenate([sc_th, sc_cor], axis=1)
-    inner = sc.T @ sc
-    a11 = np.zeros((n_th, n_th))
-    for j in range(p):
-        block = slice(int(starts[j]), int(starts[j + 1]))
-        a11[block, block] = inner[block, block]
-    a11_inv = np.linalg.inv(a11)
-    a22_inv = 1.0 / np.diag(inner)[n_th:]
-    b_inv = np.zeros((n_th + npairs, n_th + npairs))
-    b_inv[:n_th, :n_th] = a11_inv
-    b_inv[n_th:, :n_th] = -(a22_inv[:, None] * a21) @ a11_inv
-    b_inv[n_th:, n_th:] = np.diag(a22_inv)
-    acov = b_inv @ inner @ b_inv.T
-    return np.asarray(n * acov, dtype=np.float64)
+    inner, cross, size = score_products(sc, weights)
+    blocks = [list(range(int(starts[j]), int(starts[j + 1]))) for j in range(len(sizes))]
+    return np.asarray(size * sandwich_blocks(inner, cross, blocks, a21), dtype=np.float64)
 
 
 def ordinal_scores(
@@ -612,7 +677,8 @@ def ordinal_scores(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Casewise scores of the thresholds (n × thresholds) and of the polychorics
     (n × pairs), and ``A21`` (pairs × thresholds): the cross-products of each pair's
-    ρ-score with its bivariate threshold scores (lavaan's ``muthen1984``)."""
+    ρ-score with its bivariate threshold scores (lavaan's ``muthen1984``), summed over
+    the cells of ``pairs.counts`` (weighted tables: weighted cross-products)."""
     n, p = codes.shape
     sizes = [t.size for t in tau]
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)

@@ -137,36 +137,49 @@ def check_group_categories(moments: list[OrdinalMoments], labels: list[str]) -> 
 
 def group_shares(frames: Sequence[Any]) -> FloatArray:
     """lavaan's weights of the groups' discrepancies for ordinal items: (n_g − 1)/(N − G)
-    (so that χ² = Σ 2 (n_g − 1) F_g)."""
-    sizes = np.array([fr.n for fr in frames], dtype=np.float64)
+    (so that χ² = Σ 2 (n_g − 1) F_g; with sampling weights n_g is the group's sum of
+    weights normalised over all groups to N)."""
+    sizes = np.array([fr.n_w for fr in frames], dtype=np.float64)
     return np.asarray((sizes - 1) / (sizes.sum() - len(frames)), dtype=np.float64)
 
 
-def resample_objective(est: Any, xs: list[FloatArray]) -> Any | None:
+def resample_objective(
+    est: Any, xs: list[FloatArray], ws: Sequence[FloatArray | None] | None = None
+) -> Any | None:
     """The objective of an ordinal fit on resampled answers ``xs`` (one array per group,
-    columns in the model's observed order): thresholds, polychoric (polyserial)
-    correlations and Γ recomputed, the parameter layout of ``est`` kept. None when a
-    resample lost a category (the draw fails, as in lavaan)."""
+    columns in the model's observed order) and their sampling weights ``ws`` (raw,
+    or None): thresholds, polychoric (polyserial) correlations and Γ recomputed, the
+    weights normalised over the resample to sum to N (lavaan's "total"), the parameter
+    layout of ``est`` kept. None when a resample lost a category (the draw fails, as in
+    lavaan)."""
     from csimodels.sem import _cbsem_engine as engine
     from csimodels.sem import _cbsem_ordinal as ordm
     from csimodels.sem._cbsem_mixed import mixed_moments
 
+    raw = list(ws) if ws is not None else [None] * len(xs)
+    scaled: list[FloatArray | None] = list(raw)
+    if all(w is not None for w in raw):
+        total = sum(float(np.sum(w)) for w in raw if w is not None)
+        n_all = sum(x.shape[0] for x in xs)
+        scaled = [None if w is None else w * (n_all / total) for w in raw]
     frames = []
     for g, (fr, x) in enumerate(zip(est.frames, xs, strict=True)):
         base: OrdinalMoments = fr.ordinal
+        wg = scaled[g]
         try:
             with np.errstate(all="ignore"):
                 if base.n_numeric:
-                    om = mixed_moments(x, list(base.items), base.is_numeric)
+                    om = mixed_moments(x, list(base.items), base.is_numeric, None, wg)
                 else:
-                    om = ordm.ordinal_moments(x, list(base.items))
+                    om = ordm.ordinal_moments(x, list(base.items), None, wg)
         except (DataValidationError, np.linalg.LinAlgError):
             return None
         if om.levels != base.levels:
             return None
-        frames.append(
-            engine.ModelFrame(est.ram, x, list(fr.observed), est.estimator, None, om, group=g)
-        )
+        frame = engine.ModelFrame(est.ram, x, list(fr.observed), est.estimator, raw[g], om, g)
+        if wg is not None:
+            frame.n_w = float(np.sum(wg))
+        frames.append(frame)
     place_extras(
         frames, est.table.n_free, equal_thresholds=any(r.op == "~*~" for r in est.extra_rows)
     )
@@ -203,7 +216,7 @@ def satorra_2000(general: Any, restricted: Any) -> dict[str, float]:
     rank = int(np.sum(sv > sv[0] * 1e-10)) if sv.size else 0
     a_mat = u[:, rank:].T
     n = general.n
-    shares = [fr.n / n for fr in general.frames]
+    shares = [fr.n_w / n for fr in general.frames]
     blocks = [fr.moment_jacobian(general.theta) for fr in general.frames]
     info = sum(
         s * (d.T @ fr.wmat @ d) for s, d, fr in zip(shares, blocks, general.frames, strict=True)

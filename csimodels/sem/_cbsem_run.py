@@ -22,7 +22,11 @@ from csimodels.results import MissingDataReport
 from csimodels.sem._cbsem_build import build_result
 from csimodels.sem._cbsem_diagnostics import ordinal_moments
 from csimodels.sem._cbsem_estimate import GroupData, estimate
-from csimodels.sem._cbsem_options import MULTIGROUP_ESTIMATORS, check_estimator
+from csimodels.sem._cbsem_options import (
+    MULTIGROUP_ESTIMATORS,
+    ORDINAL_ESTIMATORS,
+    check_estimator,
+)
 from csimodels.sem._cbsem_ordinal import OrdinalMoments
 from csimodels.sem._cbsem_partable import build_partable
 from csimodels.sem._cbsem_result import CBSEMResult
@@ -165,13 +169,19 @@ def fit_survey(
         # lavaan's sampling.weights with missing = "ml": the weighted incomplete-data
         # likelihood, robust (Huber-White) SEs and the Yuan-Bentler test, i.e. MLR
         robust = True
-    if w is not None and (estimator in ("WLS", "DWLS", "WLSMV") or ordinal):
+    if w is not None and estimator in ("WLS", "DWLS") and not ordinal:
         raise InvalidParameterError(
-            f"estimator {estimator!r} does not take respondent weights (its weight matrix or "
-            f"casewise likelihood is unweighted); use estimator='ML', 'GLS' or 'ULS' "
-            f"(weighted moments), or fit(weight=None) to ignore the weight column "
+            f"estimator {estimator!r} of continuous items does not take respondent weights "
+            f"(its fourth-moment weight matrix is unweighted); use estimator='ML' (robust, "
+            f"as lavaan's sampling.weights), 'GLS' or 'ULS' (weighted moments), ordinal "
+            f"items (ordered=...), or fit(weight=None) to ignore the weight column "
             f"{survey.weight!r}"
         )
+    w_scaled = None
+    if w is not None and ordinal:
+        # lavaan's sampling.weights.normalization = "total": the weights of every group
+        # together sum to N; the two-step statistics use them on that scale
+        w_scaled = np.asarray(w * (w.size / float(np.sum(w))), dtype=np.float64)
     if w is not None and estimator == "ML":
         # lavaan's sampling.weights: ML estimates on the weighted moments, robust
         # (Huber-White) standard errors and the Yuan-Bentler test, i.e. MLR
@@ -179,11 +189,12 @@ def fit_survey(
     scales = _scale_bounds(items, survey)
     groups: list[GroupData]
     labels: list[str]
+    masks: list[NDArray[np.bool_]] = []
     if group is None:
         groups = [GroupData("1", x, w)]
         labels = ["1"]
     else:
-        allowed = ("DWLS", "WLSMV", "ULS", "WLS") if ordinal else MULTIGROUP_ESTIMATORS
+        allowed = ORDINAL_ESTIMATORS if ordinal else MULTIGROUP_ESTIMATORS
         if estimator not in allowed:
             raise InvalidParameterError(
                 f"estimator {estimator!r} does not fit several groups here; use one of "
@@ -208,7 +219,8 @@ def fit_survey(
         labels = []
         gv = values.to_numpy()
         for u in uniq:
-            mask = gv == u
+            mask = np.asarray(gv == u, dtype=bool)
+            masks.append(mask)
             groups.append(GroupData(str(u), x[mask], None if w is None else w[mask]))
             labels.append(str(u))
     equal_thresholds = ordinal and group is not None and "thresholds" in group_equal
@@ -269,15 +281,18 @@ def fit_survey(
             for j, item in enumerate(items):
                 scale_map[item] = (float(scales[0][j]), float(scales[1][j]))
         if len(groups) == 1:
-            om = ordinal_moments(x, items, list(table.observed), scale_map, conditions, ordered)
+            om = ordinal_moments(
+                x, items, list(table.observed), scale_map, conditions, ordered, w_scaled
+            )
         else:
             from csimodels.sem._cbsem_ordinal_groups import check_group_categories
 
             om = []
-            for g in groups:
+            for g, mask in zip(groups, masks, strict=True):
                 found: Conditions = []
+                gw = None if w_scaled is None else w_scaled[mask]
                 om.append(
-                    ordinal_moments(g.x, items, list(table.observed), scale_map, found, ordered)
+                    ordinal_moments(g.x, items, list(table.observed), scale_map, found, ordered, gw)
                 )
                 conditions.extend((f"group {g.label!r}: {m}", c) for m, c in found)
             check_group_categories(om, labels)

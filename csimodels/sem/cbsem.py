@@ -179,10 +179,10 @@ class CBSEM(Settings):
             same numbers), see :mod:`csimodels.sem._cbsem_dask`.
         estimator : str
             One of :data:`CBSEM_ESTIMATORS` ("ML", "MLR", "GLS", "ULS", "WLS",
-            "DWLS", "WLSMV", "FIML").
+            "DWLS", "WLSMV", "ULSMV", "FIML").
         group : str, optional
             Column whose values define groups: a multigroup model (ML or MLR, or with
-            ordinal items DWLS/WLSMV/WLS/ULS), with a mean structure, the latent means
+            ordinal items DWLS/WLSMV/WLS/ULS/ULSMV), with a mean structure, the latent means
             fixed at zero in the first group.
         group_equal : sequence of str
             Parameters held equal across groups, any of :data:`GROUP_EQUAL`
@@ -194,7 +194,8 @@ class CBSEM(Settings):
             ``"x3 ~ 1"``): partial invariance.
         ordered : bool or sequence of str
             Ordinal items (integer codes, at most 10 categories): True or every
-            observed variable; estimators "DWLS", "WLSMV", "WLS", "ULS". A subset:
+            observed variable; estimators "DWLS", "WLSMV", "WLS", "ULS", "ULSMV".
+            A subset:
             the other items are continuous (polyserial correlations, lavaan's mixed
             two-step statistics). With ``group=``, ``group_equal`` may also hold
             "thresholds" (scale factors and latent means then free in later groups).
@@ -205,7 +206,10 @@ class CBSEM(Settings):
             Yuan–Bentler scaled χ², as lavaan's ``estimator="MLR", missing="ml"``.
         weight : str or None
             Respondent weight column; None fits unweighted even when the SurveyData
-            declares a weight. Default: the SurveyData's weight.
+            declares a weight. Default: the SurveyData's weight. Sampling weights as
+            lavaan's ``sampling.weights`` (ML becomes MLR; ordinal estimators use
+            weighted thresholds, correlations and Γ); refused by WLS/DWLS of
+            continuous items.
         inference : int or Bootstrap, optional
             Bootstrap the fit (lavaan's ``se = "bootstrap"``): respondents resampled
             with replacement, the model refitted per draw (batched Fisher scoring for
@@ -375,11 +379,6 @@ class CBSEM(Settings):
                     f"not {estimator!r}"
                 )
             robust_fiml = asked == "MLR"
-        if boot is not None and group is not None and boot.method == "bca":
-            raise InvalidParameterError(
-                "parameter 'inference' of CBSEM.fit: BCa intervals of a multigroup fit are "
-                "not available; use Bootstrap(method='percentile')"
-            )
         parsed, zero, syntax, spec = self._parsed()
         if boot is not None and any(c.op in ("<", ">") for c in parsed.constraints):
             raise InvalidParameterError(
@@ -476,14 +475,14 @@ def fit_cbsem(
         Reflective constructs only; a formative construct raises
         :class:`SpecificationError` suggesting PLS.
     survey : SurveyData
-    estimator : {"ML", "MLR", "GLS", "ULS", "WLS", "DWLS", "WLSMV", "FIML"}
+    estimator : {"ML", "MLR", "GLS", "ULS", "WLS", "DWLS", "WLSMV", "ULSMV", "FIML"}
         See :data:`CBSEM_ESTIMATORS`. All but FIML delete incomplete respondents
         listwise; FIML uses every answer.
     ordinal : bool
         Treat every indicator as ordinal (integer-coded, at most 10 categories): the
         model is fitted to polychoric correlations and thresholds (lavaan's
         ``ordered=``, delta parameterisation) with ``estimator`` "DWLS", "WLSMV",
-        "WLS" or "ULS". See ``docs/cbsem.md``.
+        "WLS", "ULS" or "ULSMV". See ``docs/cbsem.md``.
 
     Returns
     -------

@@ -211,7 +211,8 @@ class PathModelBase(Settings):
         weight : str or None, optional
             Respondent weight column of a DataFrame (with a SurveyData it must be the
             declared one). ``weight=None`` fits a weighted SurveyData without its
-            weights (for an estimator that cannot take them, e.g. ordinal CB-SEM); the
+            weights (for an estimator that cannot take them, e.g. CB-SEM's WLS of
+            continuous items); the
             result's ``settings["weight"]`` is then None.
         missing_codes, reverse, labels, period : optional
             As in :meth:`SurveyData.from_frame`, for a DataFrame (refused with a
@@ -263,11 +264,11 @@ class PathModelBase(Settings):
             constructs only; see :func:`csimodels.sem.cbsem.fit_cbsem`).
         estimator : str
             With ``method="cbsem"``: the estimator ("ML", "GLS", "ULS", "DWLS", "WLS",
-            "WLSMV", "FIML").
+            "WLSMV", "ULSMV", "FIML").
         ordinal : bool
             With ``method="cbsem"``: treat the indicators as ordinal (integer codes, at
             most 10 categories) and fit the model to their polychoric correlations
-            (estimators "DWLS", "WLSMV", "WLS", "ULS"); see ``docs/cbsem.md``.
+            (estimators "DWLS", "WLSMV", "WLS", "ULS", "ULSMV"); see ``docs/cbsem.md``.
 
         Returns
         -------

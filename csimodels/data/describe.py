@@ -256,6 +256,8 @@ def describe_out_of_core(
     >>> float(describe_out_of_core(ddf, ["Q"], scale=(1, 5)).table.loc["Q", "mean"])
     3.25
     """
+    # a thin public entry: importing the dask layer here would load the PLS engine
+    # with every `import csimodels.data`
     from csimodels.data._dask import describe
 
     return describe(data, items, weight=weight, scale=scale, missing_codes=missing_codes, box=box)

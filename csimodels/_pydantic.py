@@ -15,14 +15,14 @@ False
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
-__all__ = ["LEGACY_METHODS", "NoLegacyAPI"]
+__all__ = ["LEGACY_METHODS", "NoLegacyAPI", "Replaceable"]
 
 #: pydantic v1 method -> what to use on a csimodels object instead.
 LEGACY_METHODS: dict[str, str] = {
     "construct": "the class's own constructor",
-    "copy": "model_copy(update=...)",
+    "copy": "replace(...) (validated) or model_copy(update=...)",
     "dict": "to_dict() (results) or to_config() (models)",
     "json": "to_json()",
     "parse_obj": "from_dict() / from_config()",
@@ -65,3 +65,30 @@ class NoLegacyAPI:
     schema_json = _Hidden()
     validate = _Hidden()
     update_forward_refs = _Hidden()
+
+
+class Replaceable:
+    """Mixin (before ``BaseModel``) giving a validated ``replace(**changes)``.
+
+    pydantic's ``model_copy(update=...)`` copies without validating anything, so
+    ``model.model_copy(update={"tol": -1})`` would make a model the constructor
+    refuses; ``replace`` goes through the constructor and its csimodels errors.
+
+    Examples
+    --------
+    >>> import csimodels as csi
+    >>> csi.Bootstrap(n=200).replace(level=0.9).level
+    0.9
+    >>> csi.Bootstrap(n=200).replace(level="high")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    csimodels.errors.InvalidParameterError: parameter 'level' of Bootstrap must be ...
+    """
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with some settings changed, validated like the constructor."""
+        # the settings given when it was built, so that defaults stay defaults (and a
+        # deprecated argument left out is not passed again); no class annotation for
+        # it here, or pydantic would take it for a field of every model
+        fields_set: set[str] = getattr(self, "model_fields_set")  # noqa: B009
+        given = {name: getattr(self, name) for name in fields_set}
+        return type(self)(**{**given, **changes})

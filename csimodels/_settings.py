@@ -8,7 +8,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from csimodels._pydantic import NoLegacyAPI
+from csimodels._pydantic import NoLegacyAPI, Replaceable
 from csimodels.errors import CSIModelsError, InvalidParameterError
 
 __all__ = ["Settings"]
@@ -36,7 +36,7 @@ def _describe_error(error: Any, model: str) -> str:
     return f"parameter {loc!r} of {model} must be {expected}, got {given!r}"
 
 
-class Settings(NoLegacyAPI, BaseModel):
+class Settings(NoLegacyAPI, Replaceable, BaseModel):
     """Frozen pydantic model whose validation errors are :class:`InvalidParameterError`.
 
     A csimodels error raised by a validator (e.g. a :class:`SpecificationError`) is

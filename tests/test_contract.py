@@ -134,6 +134,21 @@ def test_invalid_value_names_parameter_and_model(cls: type[Settings]) -> None:
 
 
 @pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
+def test_replace_validates_like_the_constructor(cls: type[Settings]) -> None:
+    example = _example(cls)
+    assert example.replace() == example
+    with pytest.raises(InvalidParameterError, match=f"{cls.__name__} has no parameter 'nope'"):
+        example.replace(nope=1)
+    target = next(
+        (name for name, f in cls.model_fields.items() if f.annotation in (int, float, bool)),
+        None,
+    )
+    if target is not None:
+        with pytest.raises(InvalidParameterError, match=repr(target)):
+            example.replace(**{target: object()})
+
+
+@pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
 def test_models_are_configuration(cls: type[Settings]) -> None:
     example = _example(cls)
     config = example.to_config()

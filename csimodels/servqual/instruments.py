@@ -23,12 +23,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from csimodels._pydantic import Replaceable
 from csimodels.errors import SpecificationError, format_offenders
 
 __all__ = ["INSTRUMENTS", "SERVQUAL_1988", "SERVQUAL_1991", "Instrument", "resolve_instrument"]
 
 
-class Instrument(BaseModel):
+class Instrument(Replaceable, BaseModel):
     """A service-quality questionnaire: dimensions, their items, labels and wording.
 
     Attributes
@@ -68,6 +69,9 @@ class Instrument(BaseModel):
     ('s1', 's2', 'v1')
     >>> inst.column("P", "s2"), inst.dimension_of("v1"), inst.label_of_dimension("Staff")
     ('P_s2', 'Speed', '员工')
+    >>> inst.replace(dimension_labels={"Staf": "员工"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    csimodels.errors.SpecificationError: ...'Staf'...
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

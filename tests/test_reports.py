@@ -143,6 +143,12 @@ def test_drivers_reading_fixes_the_important_low_performer() -> None:
     low = important[important["performance"] < ipma["performance"].mean()]
     want = low["importance"].idxmax() if len(low) else important["performance"].idxmin()
     assert facts["fix_first"] == want
+    # the stated performance and the average it is compared with never read alike
+    text = Report({"drivers": res}).sections[0].reading.text
+    found = re.search(
+        r"performs at ([\d.]+), (?:above|below) the drivers' average of ([\d.]+)", text
+    )
+    assert found is not None and found.group(1) != found.group(2)
 
 
 def test_servqual_ahp_kano_fce_trend_readings_state_their_numbers() -> None:

@@ -255,18 +255,21 @@ def _read_drivers(result: Any, language: str, *, target: str | None = None, **_:
             f"{_name(str(i), labels, language)} {_f(float(r['importance']), 2)}"
             for i, r in table.iterrows()
         )
+        # enough decimals that "above the average" never reads "70.9, above 70.9"
+        digits = next((d for d in (1, 2, 3) if _f(facts["performance"], d) != _f(mean_perf, d)), 4)
+        perf, avg = _f(facts["performance"], digits), _f(mean_perf, digits)
         if language == "zh":
             text = (
                 f"优先改进{name}：其对{tname}的重要性为 {_f(facts['importance'], 2)}"
-                f"（每提高 1 分带来的指数提升），表现为 {_f(facts['performance'])}，"
-                f"{'低于' if below else '高于'}各驱动因素的平均表现 {_f(mean_perf)}。"
+                f"（每提高 1 分带来的指数提升），表现为 {perf}，"
+                f"{'低于' if below else '高于'}各驱动因素的平均表现 {avg}。"
                 f"重要性排序：{ranking}。"
             )
         else:
             text = (
                 f"Fix {name} first: it is worth {_f(facts['importance'], 2)} index points of "
-                f"{tname} per point and performs at {_f(facts['performance'])}, "
-                f"{'below' if below else 'above'} the drivers' average of {_f(mean_perf)}. "
+                f"{tname} per point and performs at {perf}, "
+                f"{'below' if below else 'above'} the drivers' average of {avg}. "
                 f"Importance: {ranking}."
             )
         return Reading(text, facts)

@@ -125,8 +125,8 @@ def test_data_reading_states_the_preparation() -> None:
     zh_template = ReportTemplate(language="zh")
     zh = Report({"data": kept.describe()}, template=zh_template).sections[0].reading.text
     assert (
-        "数据准备：2 个缺失值代码作答记为缺失（Q1）；保留 60 位受访者中的 55 位：完成全部访谈。"
-        in zh
+        "数据准备：2 个作答为缺失值代码，已记为缺失（Q1）；"
+        "保留 60 位受访者中的 55 位：完成全部访谈。" in zh
     )
     en = Report({"data": kept.describe()}).sections[0].reading.text
     assert en.endswith(

@@ -477,6 +477,9 @@ def test_preparation_record_counts_what_was_recoded_and_left_out() -> None:
     assert kept.steps[-1].describe() == "kept 3 of 5 respondents: answered Q2"
     assert kept.steps[:2] == data.steps and data.subset([0, 1]).steps == data.steps
     assert "Preparation" in kept.summary().tables
+    none = csi.data.DataStep(kind="screening", n_before=5, n_after=5)
+    assert none.describe() == "screening excluded none of the 5 respondents"
+    assert none.describe("zh") == "筛查未剔除任何受访者（共 5 位）"
     steps = kept.describe().settings["data_steps"]
     assert [s["kind"] for s in steps] == ["missing_codes", "reverse", "subset"]
     for bad in ("", "   ", 3):

@@ -80,13 +80,17 @@ class DataStep(NoLegacyAPI, _Validated):
         if self.kind == "missing_codes":
             n = self.counts.get("answers", 0)
             if zh:
-                return f"{n:,} 个缺失值代码作答记为缺失（{items}）"
+                return f"{n:,} 个作答为缺失值代码，已记为缺失（{items}）"
             return f"{n:,} answers with a missing-value code set to missing ({items})"
         if self.kind == "reverse":
             if zh:
                 return f"反向题已重新编码：{items}"
             return f"reverse-coded items recoded: {items}"
         if self.kind == "screening":
+            if dropped == 0:
+                if zh:
+                    return f"筛查未剔除任何受访者（共 {self.n_before:,} 位）"
+                return f"screening excluded none of the {self.n_before:,} respondents"
             if zh:
                 rules = "，".join(f"{_RULES_ZH.get(k, k)} {v:,}" for k, v in self.counts.items())
                 return f"筛查剔除了 {self.n_before:,} 位受访者中的 {dropped:,} 位" + (

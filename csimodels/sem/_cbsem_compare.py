@@ -244,6 +244,7 @@ def measurement_invariance(
     alpha: float = 0.05,
     weight: Any = ...,
     ordered: bool | tuple[str, ...] | list[str] = False,
+    missing: str = "listwise",
 ) -> InvarianceResult:
     """Fit the invariance ladder across ``group`` and test each step against the last.
 
@@ -270,6 +271,10 @@ def measurement_invariance(
         As in :meth:`CBSEM.fit`.
     ordered : bool or sequence of str
         Ordinal items, as in :meth:`CBSEM.fit`.
+    missing : {"listwise", "fiml"}
+        As in :meth:`CBSEM.fit`: "fiml" fits every step by full-information ML (with
+        ``estimator="MLR"``: the Yuan–Bentler scaled χ², the FIML-corrected robust
+        CFI/RMSEA and the scaled difference tests, as lavaan's ``missing = "ml"``).
 
     Returns
     -------
@@ -340,6 +345,7 @@ def measurement_invariance(
             group_partial=group_partial if step != "configural" else (),
             weight=weight,
             ordered=ordered,
+            missing=missing,
             _keep=keep,
         )
         fits[step] = res
@@ -420,6 +426,7 @@ def measurement_invariance(
             "delta_cfi_limit": DELTA_CFI_LIMIT,
             "delta_rmsea_limit": DELTA_RMSEA_LIMIT,
             "group_partial": list(group_partial),
+            "missing": "fiml" if missing in ("fiml", "ml") else missing,
             "n_used": first.settings.get("n"),
         },
         notes=tuple(m for m, _ in conditions),

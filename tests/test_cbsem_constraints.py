@@ -407,7 +407,9 @@ def test_constrained_bootstrap_matches_lavaan_within_monte_carlo_error() -> None
     both = lav.merge(res.parameters, on=key)
     both = both[both["se"] > 1e-8]
     assert len(both) >= 30
-    np.testing.assert_allclose(both["estimate"], both["est"], rtol=1e-5, atol=1e-6)
+    # lavaan's bootstrap fit is at its default tolerances (the polished estimates are
+    # checked to 1e-5 in TestPoliticalDemocracyActiveBound)
+    np.testing.assert_allclose(both["estimate"], both["est"], rtol=1e-4, atol=1e-5)
     ratio = both["std_error"].to_numpy() / both["se"].to_numpy()
     assert np.all(np.abs(ratio - 1) < 0.30), both.loc[np.abs(ratio - 1) >= 0.30, key]
     assert abs(float(np.median(ratio)) - 1) < 0.08

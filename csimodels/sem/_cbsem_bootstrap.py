@@ -148,17 +148,15 @@ def _loop(
             objective = engine.MultiFrame(frames)
         try:
             with np.errstate(all="ignore"):
-                t, it, conv, g_max, solver = engine.optimise(
-                    objective, est.theta.copy(), gtol=gtol
-                )
+                t, it, conv, g_max, solver = engine.optimise(objective, est.theta.copy(), gtol=gtol)
                 if conv and est.table.inequalities:
                     # inequality constraints: the draw's own constrained minimum (the
                     # active-set solver from its unconstrained one, as a single fit)
                     from csimodels.sem._cbsem_constraints import fit_inequalities
 
-                    found: list[tuple[str, type[Warning]]] = []
+                    notes: list[tuple[str, type[Warning]]] = []
                     t, _, _, extra, conv, _, _ = fit_inequalities(
-                        objective, t, est.table, conv, g_max, solver, found
+                        objective, t, est.table, conv, g_max, solver, notes
                     )
                     it += extra
         except (np.linalg.LinAlgError, ValueError):

@@ -61,6 +61,8 @@ class CheckLavaan:
     data_name: ClassVar[str]
     fit_kw: ClassVar[dict[str, Any]] = {}
     robust: ClassVar[bool] = False
+    #: the folder of the case's golden files
+    fix: ClassVar[Path] = FIX
     #: FIML's scoring stops on a stalled discrepancy (|F| ~ 10: round-off) below 1e-6
     gtol: ClassVar[float] = 1e-8
 
@@ -72,7 +74,7 @@ class CheckLavaan:
     @pytest.fixture(scope="class")
     @classmethod
     def merged(cls, res: csi.CBSEMResult) -> pd.DataFrame:
-        lav = pd.read_csv(FIX / f"{cls.case}_pe.csv", keep_default_na=False, na_values=["NA"])
+        lav = pd.read_csv(cls.fix / f"{cls.case}_pe.csv", keep_default_na=False, na_values=["NA"])
         key = ["lhs", "op", "rhs", "group"]
         lav = lav.rename(columns={c: f"lav_{c}" for c in lav.columns if c not in key})
         both = lav.merge(res.parameters, on=key, how="outer", indicator=True)
@@ -113,7 +115,7 @@ class CheckLavaan:
         assert pinned["z"].isna().all()
 
     def test_fit_measures(self, res: csi.CBSEMResult) -> None:
-        lav = pd.read_csv(FIX / f"{self.case}_fm.csv").set_index("measure")["value"]
+        lav = pd.read_csv(self.fix / f"{self.case}_fm.csv").set_index("measure")["value"]
         ours = res.fit_measures["value"]
         for name in MEASURES + (ROBUST if self.robust else ()):
             assert float(ours[name]) == pytest.approx(float(lav[name]), rel=REL, abs=ABS), name

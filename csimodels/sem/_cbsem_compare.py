@@ -297,6 +297,22 @@ def measurement_invariance(
 
     ordinal = ordered is True or (not isinstance(ordered, bool) and len(ordered) > 0)
     ladder = dict(INVARIANCE_STEPS)
+    if missing not in ("listwise", "fiml", "ml"):
+        from csimodels.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"parameter 'missing' of measurement_invariance must be 'listwise' or 'fiml', "
+            f"got {missing!r}"
+        )
+    if missing != "listwise" and (ordinal or str(estimator).upper() not in ("ML", "MLR")):
+        from csimodels.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"parameter 'missing' of measurement_invariance: missing='fiml' is "
+            f"full-information ML of continuous items; use estimator='ML' or 'MLR' "
+            f"without ordered= (got estimator={estimator!r}"
+            + (", ordinal items)" if ordinal else ")")
+        )
     if ordinal:
         from csimodels.errors import InvalidParameterError
 

@@ -9,7 +9,9 @@ Other fits loop over the draws with the ordinary engine; ordinal fits recompute
 their thresholds, polychoric (polyserial) correlations and weight matrix from every
 resample (a resample that loses an answer category fails). A draw whose fit does not
 converge (or reaches an inadmissible point) is counted as failed and left out, as
-lavaan does.
+lavaan does. With inequality constraints every draw solves the constrained problem
+(the active-set solver from the draw's unconstrained minimum); a draw whose
+constrained solve does not converge fails.
 
 Each draw's respondents come from its own generator (``SeedSequence(seed).spawn``), so
 the draws do not depend on ``chunk_size`` or ``n_jobs``; :func:`draw_indices` gives
@@ -90,6 +92,7 @@ def refit_draws(
         and not frame.meanstructure
         and est.ordinal is None
         and frame.weights_raw is None
+        and not est.table.inequalities
     )
     if batched:
         return _batched_ml(est, indices, gtol=gtol)
@@ -145,7 +148,17 @@ def _loop(
             objective = engine.MultiFrame(frames)
         try:
             with np.errstate(all="ignore"):
-                t, it, conv, _, _ = engine.optimise(objective, est.theta.copy(), gtol=gtol)
+                t, it, conv, g_max, solver = engine.optimise(objective, est.theta.copy(), gtol=gtol)
+                if conv and est.table.inequalities:
+                    # inequality constraints: the draw's own constrained minimum (the
+                    # active-set solver from its unconstrained one, as a single fit)
+                    from csimodels.sem._cbsem_constraints import fit_inequalities
+
+                    notes: list[tuple[str, type[Warning]]] = []
+                    t, _, _, extra, conv, _, _ = fit_inequalities(
+                        objective, t, est.table, conv, g_max, solver, notes
+                    )
+                    it += extra
         except (np.linalg.LinAlgError, ValueError):
             continue
         iters += it

@@ -244,6 +244,7 @@ def measurement_invariance(
     alpha: float = 0.05,
     weight: Any = ...,
     ordered: bool | tuple[str, ...] | list[str] = False,
+    missing: str = "listwise",
 ) -> InvarianceResult:
     """Fit the invariance ladder across ``group`` and test each step against the last.
 
@@ -270,6 +271,10 @@ def measurement_invariance(
         As in :meth:`CBSEM.fit`.
     ordered : bool or sequence of str
         Ordinal items, as in :meth:`CBSEM.fit`.
+    missing : {"listwise", "fiml"}
+        As in :meth:`CBSEM.fit`: "fiml" fits every step by full-information ML (with
+        ``estimator="MLR"``: the Yuan–Bentler scaled χ², the FIML-corrected robust
+        CFI/RMSEA and the scaled difference tests, as lavaan's ``missing = "ml"``).
 
     Returns
     -------
@@ -292,6 +297,22 @@ def measurement_invariance(
 
     ordinal = ordered is True or (not isinstance(ordered, bool) and len(ordered) > 0)
     ladder = dict(INVARIANCE_STEPS)
+    if missing not in ("listwise", "fiml", "ml"):
+        from csimodels.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"parameter 'missing' of measurement_invariance must be 'listwise' or 'fiml', "
+            f"got {missing!r}"
+        )
+    if missing != "listwise" and (ordinal or str(estimator).upper() not in ("ML", "MLR")):
+        from csimodels.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"parameter 'missing' of measurement_invariance: missing='fiml' is "
+            f"full-information ML of continuous items; use estimator='ML' or 'MLR' "
+            f"without ordered= (got estimator={estimator!r}"
+            + (", ordinal items)" if ordinal else ")")
+        )
     if ordinal:
         from csimodels.errors import InvalidParameterError
 
@@ -340,6 +361,7 @@ def measurement_invariance(
             group_partial=group_partial if step != "configural" else (),
             weight=weight,
             ordered=ordered,
+            missing=missing,
             _keep=keep,
         )
         fits[step] = res
@@ -420,6 +442,7 @@ def measurement_invariance(
             "delta_cfi_limit": DELTA_CFI_LIMIT,
             "delta_rmsea_limit": DELTA_RMSEA_LIMIT,
             "group_partial": list(group_partial),
+            "missing": "fiml" if missing in ("fiml", "ml") else missing,
             "n_used": first.settings.get("n"),
         },
         notes=tuple(m for m, _ in conditions),

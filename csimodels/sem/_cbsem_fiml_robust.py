@@ -123,12 +123,14 @@ def _h1(frame: Any) -> dict[str, Any]:
 
 
 def _model_b0(est: Any) -> FloatArray:
+    """``Σ_g (n_g / N) B0_g``: the casewise first-order information over all groups."""
     if "B0_fiml" in est.robust:
         return np.asarray(est.robust["B0_fiml"], dtype=np.float64)
-    frame = est.frames[0]
-    sigma, mu, cache = frame.sigma(est.theta)
-    dsig, dmu = frame.dsigma(est.theta, cache)
-    b0 = _first_order(frame, sigma, mu, dsig, dmu)
+    b0 = np.zeros((est.theta.size, est.theta.size))
+    for frame in est.frames:
+        sigma, mu, cache = frame.sigma(est.theta)
+        dsig, dmu = frame.dsigma(est.theta, cache)
+        b0 += frame.n / est.n * _first_order(frame, sigma, mu, dsig, dmu)
     est.robust["B0_fiml"] = b0
     return b0
 
@@ -194,72 +196,102 @@ def _ml_discrepancy(sigma: FloatArray, mu: FloatArray, s: FloatArray, m: FloatAr
 
 def fiml_mlr_measures(est: Any, measures: dict[str, float]) -> dict[str, float]:
     """The scaled and robust rows of an MLR fit with FIML (lavaan's names via
-    :data:`~._cbsem_fit.LAVAAN_NAMES`)."""
+    :data:`~._cbsem_fit.LAVAAN_NAMES`); several groups: the h1 and baseline traces
+    summed over the groups (their information matrices are block diagonal)."""
     out = {k: float("nan") for k in MLR_FIT_MEASURES}
     df = est.df
     if df <= 0:
         return out
-    frame = est.frames[0]
     n = est.n
-    h1 = _h1(frame)
-    w = h1["W"]
-    w_inv = np.linalg.inv(w)
-    trace_h1 = float(np.sum(h1["J"] * w_inv.T))
+    h1s = [_h1(frame) for frame in est.frames]
+    w_invs = [np.asarray(np.linalg.inv(h1["W"]), dtype=np.float64) for h1 in h1s]
+    trace_h1 = sum(float(np.sum(h1["J"] * wi.T)) for h1, wi in zip(h1s, w_invs, strict=True))
     b0 = _model_b0(est)
     a_inv = _bread(est)
     c = (trace_h1 - float(np.sum(b0 * a_inv.T))) / df
     # baseline: its own first-order and observed information at its FIML estimates
-    mu_b, sig_b, d_b, dmu_b = _baseline(frame)
-    b0_b = _first_order(frame, sig_b, mu_b, d_b, dmu_b)
-    a_b = _observed_information(frame, sig_b, mu_b, d_b, dmu_b)
+    bases = [_baseline(frame) for frame in est.frames]
+    trace_b = 0.0
+    for frame, (mu_b, sig_b, d_b, dmu_b) in zip(est.frames, bases, strict=True):
+        b0_b = _first_order(frame, sig_b, mu_b, d_b, dmu_b)
+        a_b = _observed_information(frame, sig_b, mu_b, d_b, dmu_b)
+        trace_b += float(np.sum(b0_b * np.linalg.inv(a_b).T))
     base_df = int(measures["baseline_df"])
-    c_b = (trace_h1 - float(np.sum(b0_b * np.linalg.inv(a_b).T))) / base_df
+    c_b = (trace_h1 - trace_b) / base_df
+    g = len(est.frames)
     # the FIML-corrected robust CFI, TLI and RMSEA replace the complete-data ones
-    out.update(scaled_rows(measures["chi2"], measures["baseline_chi2"], df, base_df, c, c_b, n))
-    out.update(_fiml_corrected(est, h1, w_inv, mu_b, sig_b, d_b, dmu_b, base_df))
+    out.update(scaled_rows(measures["chi2"], measures["baseline_chi2"], df, base_df, c, c_b, n, g))
+    out.update(_fiml_corrected(est, h1s, w_invs, bases, base_df))
     return out
 
 
 def _fiml_corrected(
     est: Any,
-    h1: dict[str, Any],
-    w_inv: FloatArray,
-    mu_b: FloatArray,
-    sig_b: FloatArray,
-    d_b: FloatArray,
-    dmu_b: FloatArray,
+    h1s: list[dict[str, Any]],
+    w_invs: list[FloatArray],
+    bases: list[tuple[FloatArray, FloatArray, FloatArray, FloatArray]],
     base_df: int,
 ) -> dict[str, float]:
-    """lavaan's FIML-corrected robust CFI, TLI and RMSEA (``lav_fit_fiml_corrected``, V3)."""
+    """lavaan's FIML-corrected robust CFI, TLI and RMSEA (``lav_fit_fiml_corrected``, V3):
+    the groups' unrestricted informations stacked block-diagonally with the weights
+    ``f_g = n_g / N`` (``W f_g``, ``W⁻¹ / f_g``, ``Wc f_g``, ``Γ / f_g``)."""
     from csimodels.sem._cbsem_constraints import projected_inverse
     from csimodels.sem._cbsem_fit import rmsea_interval
 
-    frame = est.frames[0]
-    n, df, p = est.n, est.df, frame.p
-    s_t, m_t = h1["sigma"], h1["mu"]
-    w, j = h1["W"], h1["J"]
-    wc = _complete_information(s_t, p)
-    gamma = w_inv @ j @ w_inv
-    sigma, mu, cache = frame.sigma(est.theta)
-    dsig, dmu = frame.dsigma(est.theta, cache)
-    delta = _moment_jacobian(dsig, dmu)
+    n, df = est.n, est.df
+    g = len(est.frames)
+    shares = [frame.n / n for frame in est.frames]
+    w_all = _block_diag([fg * h1["W"] for fg, h1 in zip(shares, h1s, strict=True)])
+    wi_all = _block_diag([wi / fg for fg, wi in zip(shares, w_invs, strict=True)])
+    wc_all = _block_diag(
+        [
+            fg * _complete_information(h1["sigma"], frame.p)
+            for fg, h1, frame in zip(shares, h1s, est.frames, strict=True)
+        ]
+    )
+    gamma_all = _block_diag(
+        [wi @ h1["J"] @ wi / fg for fg, h1, wi in zip(shares, h1s, w_invs, strict=True)]
+    )
+    xx3 = xx3_b = 0.0
+    deltas = []
+    for frame, h1, (mu_b, sig_b, _, _) in zip(est.frames, h1s, bases, strict=True):
+        sigma, mu, cache = frame.sigma(est.theta)
+        dsig, dmu = frame.dsigma(est.theta, cache)
+        deltas.append(_moment_jacobian(dsig, dmu))
+        xx3 += 2 * frame.n * _ml_discrepancy(sigma, mu, h1["sigma"], h1["mu"])
+        xx3_b += 2 * frame.n * _ml_discrepancy(sig_b, mu_b, h1["sigma"], h1["mu"])
+    delta = np.concatenate(deltas, axis=0)
+    # the baseline's parameters are each group's own: a block-diagonal Jacobian
+    delta_b = _block_diag([_moment_jacobian(d_b, dmu_b) for _, _, d_b, dmu_b in bases])
 
     def k_factor(dlt: FloatArray, active: FloatArray | None = None) -> float:
-        e_inv = projected_inverse(dlt.T @ w @ dlt, active)
-        u = w - w @ dlt @ e_inv @ dlt.T @ w
-        return float(np.trace(u @ w_inv @ wc @ w_inv @ u @ gamma))
+        e_inv = projected_inverse(dlt.T @ w_all @ dlt, active)
+        u = w_all - w_all @ dlt @ e_inv @ dlt.T @ w_all
+        return float(np.trace(u @ wi_all @ wc_all @ wi_all @ u @ gamma_all))
 
-    xx3 = 2 * n * _ml_discrepancy(sigma, mu, s_t, m_t)
     c3 = k_factor(delta, est.active_jacobian) / df
-    xx3_b = 2 * n * _ml_discrepancy(sig_b, mu_b, s_t, m_t)
-    c3_b = k_factor(_moment_jacobian(d_b, dmu_b)) / base_df
+    c3_b = k_factor(delta_b) / base_df
     t1 = max(xx3 - c3 * df, 0.0)
     t2 = max(xx3 - c3 * df, xx3_b - c3_b * base_df, 0.0)
     lo, hi = rmsea_interval(xx3 / c3, df, n / c3)
+    root_g = math.sqrt(g)
     return {
         "cfi_robust": 1.0 - t1 / t2 if t2 > 0 else 1.0,
         "tli_robust": 1.0 - ((xx3 - c3 * df) * base_df) / ((xx3_b - c3_b * base_df) * df),
-        "rmsea_robust": math.sqrt(max(xx3 / (n * df) - c3 / n, 0.0)),
-        "rmsea_ci_lower_robust": lo,
-        "rmsea_ci_upper_robust": hi,
+        "rmsea_robust": math.sqrt(max(xx3 / (n * df) - c3 / n, 0.0)) * root_g,
+        "rmsea_ci_lower_robust": lo * root_g,
+        "rmsea_ci_upper_robust": hi * root_g,
     }
+
+
+def _block_diag(blocks: list[FloatArray]) -> FloatArray:
+    """The matrices (square or not) as the diagonal blocks of one matrix."""
+    rows = sum(b.shape[0] for b in blocks)
+    cols = sum(b.shape[1] for b in blocks)
+    out = np.zeros((rows, cols))
+    r = c = 0
+    for b in blocks:
+        out[r : r + b.shape[0], c : c + b.shape[1]] = b
+        r += b.shape[0]
+        c += b.shape[1]
+    return out

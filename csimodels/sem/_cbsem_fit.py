@@ -202,17 +202,20 @@ def global_fit(est: Any) -> tuple[dict[str, float], list[FloatArray]]:
     resid: list[FloatArray] = []
     srmr_sq = 0.0
     if estimator == "FIML":
-        frame = frames[0]
-        mu_sat, s_sat, sat_f = _saturated_fiml(frame)
-        chi2 = 2 * n * (f - sat_f)
-        base_f = _baseline_fiml(frame)
-        base_chi2 = 2 * n * (base_f - sat_f)
+        # lavaan (missing = "ml"): per group, the EM h1 and the closed-form baseline;
+        # χ² and log-likelihoods are sums over groups, SRMR the n_g/N-weighted mean
+        chi2 = base_chi2 = unrestricted = srmr_value = 0.0
         loglik = -n * f
-        sigma, mu, _ = frame.sigma(theta)
-        value, r = srmr(s_sat, sigma, mu_sat, mu)
-        resid.append(r)
-        srmr_value = value
-        unrestricted = -n * sat_f
+        for frame in frames:
+            mu_sat, s_sat, sat_f = _saturated_fiml(frame)
+            f_g = f if len(frames) == 1 else frame.evaluate(theta, need=0)[0]
+            chi2 += 2 * frame.n * (f_g - sat_f)
+            base_chi2 += 2 * frame.n * (_baseline_fiml(frame) - sat_f)
+            unrestricted += -frame.n * sat_f
+            sigma, mu, _ = frame.sigma(theta)
+            value, r = srmr(s_sat, sigma, mu_sat, mu)
+            resid.append(r)
+            srmr_value += frame.n / n * value
     elif est.ordinal is not None:
         chi2 = 2 * n_eff * f
         base_chi2 = 0.0

@@ -40,7 +40,7 @@ ORDINAL_ESTIMATORS = ("DWLS", "ULS", "WLS", "WLSMV", "ULSMV")
 #: Ordinal estimators with robust (sandwich) SEs and the scaled-and-shifted test.
 ROBUST_ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV")
 #: Estimators that fit several groups at once.
-MULTIGROUP_ESTIMATORS = ("ML", "MLR")
+MULTIGROUP_ESTIMATORS = ("ML", "MLR", "FIML")
 
 
 def check_estimator(estimator: str, ordinal: bool = False) -> str:

@@ -165,6 +165,12 @@ def fit_survey(
             n_rows_used=int(x.shape[0]),
             n_rows_dropped=int(empty.sum()),
         )
+    if w is not None and fiml and group is not None:
+        raise InvalidParameterError(
+            f"missing='fiml' with group={group!r} does not take respondent weights here "
+            f"(weight column {survey.weight!r}); fit the groups without weights "
+            "(fit(weight=None)), or one group at a time"
+        )
     if w is not None and fiml:
         # lavaan's sampling.weights with missing = "ml": the weighted incomplete-data
         # likelihood, robust (Huber-White) SEs and the Yuan-Bentler test, i.e. MLR

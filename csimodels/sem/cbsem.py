@@ -380,12 +380,6 @@ class CBSEM(Settings):
                 )
             robust_fiml = asked == "MLR"
         parsed, zero, syntax, spec = self._parsed()
-        if boot is not None and any(c.op in ("<", ">") for c in parsed.constraints):
-            raise InvalidParameterError(
-                "parameter 'inference' of CBSEM.fit: the bootstrap of a model with "
-                "inequality constraints ('<', '>') is not available; use estimator='MLR' "
-                "for robust standard errors"
-            )
         observed = observed_names(parsed)
         ordered_items: tuple[str, ...] = ()
         if isinstance(ordered, bool):

@@ -188,9 +188,12 @@ class EFA(Settings):
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
+        data : SurveyData, DataFrame, dask DataFrame or parquet path
             One row per respondent; a DataFrame goes through
-            :meth:`SurveyData.coerce` with ``data_options``. Not modified.
+            :meth:`SurveyData.coerce` with ``data_options``. Not modified. A dask
+            DataFrame or a parquet path is fitted out of core from per-partition
+            correlation sums (``items`` required; no ``by``); the result equals the
+            in-memory fit of the same rows.
         items : list of str, optional
             The battery (default: every item of the survey).
         weight : str, optional

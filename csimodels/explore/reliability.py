@@ -119,8 +119,10 @@ class Reliability(Settings):
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
-            One row per respondent; not modified.
+        data : SurveyData, DataFrame, dask DataFrame or parquet path
+            One row per respondent; not modified. A dask DataFrame or a parquet path
+            is analysed out of core from per-partition covariance sums (``items`` or
+            ``scales`` required; no ``by``).
         items : list of str, optional
             One scale made of these items.
         scales : dict of name to items, optional

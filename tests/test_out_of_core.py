@@ -626,10 +626,10 @@ def test_path_to_an_in_memory_family(tmp_path: Path, servqual_frame: pd.DataFram
         csi.SurveyData.coerce(tmp_path / "survey.parquet", owner="demo")
     with pytest.raises(DataValidationError, match=r"collect it first \(ddf\.compute"):
         csi.SurveyData.coerce(dd.from_pandas(servqual_frame, npartitions=2), owner="demo")
-    # the exploratory families go through the same gate and say the same
+    # the exploratory families that need rows say so (EFA and Reliability fit out of core)
     ddf = dd.from_pandas(servqual_frame.select_dtypes("number"), npartitions=2)
-    with pytest.raises(DataValidationError, match=r"EFA.fit: data is a dask DataFrame"):
-        csi.EFA().fit(ddf)
+    with pytest.raises(DataValidationError, match=r"ScreenResponses.fit: data is a dask"):
+        csi.ScreenResponses().fit(ddf)
     with pytest.raises(DataValidationError, match=r"ScreenResponses.fit: data is a path"):
         csi.ScreenResponses().fit(tmp_path / "survey.parquet")
 
@@ -694,3 +694,212 @@ def test_bootstrap_memory_budget_field(mobi: pd.DataFrame) -> None:
             Bootstrap(n=10, memory_budget=bad)
     assert parse_memory_budget("1.5GB") == 1_500_000_000
     assert parse_memory_budget("512 mib") == 512 * 2**20
+
+
+# ---------------------------------------------------------------------------
+# EFA and Reliability (item correlation sums)
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def factor_frame() -> pd.DataFrame:
+    sim = csi.explore.simulate_factor_data(n=600, random_state=2)
+    df = sim.data.frame[list(sim.data.items)].copy()
+    rng = np.random.default_rng(5)
+    df["w"] = rng.uniform(0.5, 3.0, len(df))
+    for col in ("A1", "B2", "C3"):
+        df.loc[rng.choice(len(df), 30, replace=False), col] = np.nan
+    df.loc[df.index[::41], "A3"] = 99.0  # a missing code
+    return df
+
+
+FACTOR_ITEMS = [f"{f}{j}" for f in "ABC" for j in range(1, 5)]
+SCALES = {f: [f"{f}{j}" for j in range(1, 5)] for f in "ABC"}
+
+
+def _numeric_close(a: Any, b: Any, tol: float = TOL) -> None:
+    if isinstance(a, pd.DataFrame):
+        assert list(a.columns) == list(b.columns)
+        a, b = a.select_dtypes("number"), b.select_dtypes("number")
+    assert list(a.index) == list(b.index)
+    np.testing.assert_allclose(a.to_numpy(float), b.to_numpy(float), rtol=0, atol=tol)
+
+
+def _check_efa(a: Any, b: Any) -> None:
+    # everything computed from the correlation matrix (which agrees to ~1e-16): 1e-10
+    for name in (
+        "correlation",
+        "correlation_p_values",
+        "item_means",
+        "item_sds",
+        "kmo",
+        "bartlett",
+        "eigenvalues",
+        "parallel",
+    ):
+        _numeric_close(getattr(a, name), getattr(b, name))
+    # MAP's last step partials out p - 1 components, dividing by residual variances near 0
+    _numeric_close(a.map, b.map, 1e-8)
+    # the iterative steps (L-BFGS-B extraction, GPA rotation) stop within their tolerance
+    # at a point that moves by ~1e-9 for a 1e-16 change of the correlations: in memory too,
+    # the same rows in another order move minres loadings by ~6e-9
+    for name in (
+        "loadings",
+        "structure",
+        "unrotated",
+        "communalities",
+        "items",
+        "variance",
+        "regression_weights",
+        "bartlett_weights",
+        "fit_statistics",
+    ):
+        _numeric_close(getattr(a, name), getattr(b, name), 1e-7)
+    assert a.items["factor"].tolist() == b.items["factor"].tolist()
+    assert a.notes == b.notes
+    counts = ("extraction_iterations", "rotation_iterations")
+    assert a.settings.keys() == b.settings.keys()
+    for key, value in a.settings.items():
+        if isinstance(value, float):
+            assert value == pytest.approx(b.settings[key], rel=TOL, abs=TOL), key
+        elif key not in counts:
+            assert value == b.settings[key], key
+
+
+@pytest.mark.parametrize(
+    ("missing", "weight", "extraction"),
+    [("listwise", None, "ml"), ("mean", "w", "pa"), ("pairwise", "w", "minres")],
+)
+def test_efa_dask_equals_in_memory(
+    factor_frame: pd.DataFrame, missing: str, weight: str | None, extraction: str
+) -> None:
+    before = factor_frame.copy()
+    model = csi.EFA(n_factors=3, missing=missing, extraction=extraction, rotation="oblimin")
+    kw = {"items": FACTOR_ITEMS, "weight": weight, "random_state": 4, "missing_codes": [99]}
+    a = _quiet(model.fit, factor_frame, **kw)
+    ddf = dd.from_pandas(factor_frame, npartitions=4)
+    b = _quiet(model.fit, ddf, **kw)
+    _check_efa(a, b)
+    assert b.settings["n_used"] == a.settings["n_used"]
+    pd.testing.assert_frame_equal(factor_frame, before)  # the caller's frame is unchanged
+    pd.testing.assert_frame_equal(ddf.compute(), before)
+
+
+def test_efa_dask_correlations_against_numpy(factor_frame: pd.DataFrame) -> None:
+    """The listwise correlations equal numpy's of the complete rows (an independent oracle)."""
+    res = _quiet(
+        csi.EFA(n_factors=3).fit,
+        dd.from_pandas(factor_frame, npartitions=3),
+        items=FACTOR_ITEMS,
+        random_state=1,
+        missing_codes=[99],
+    )
+    rows = factor_frame[FACTOR_ITEMS].dropna()
+    rows = rows[rows["A3"] != 99.0]
+    np.testing.assert_allclose(
+        res.correlation.to_numpy(), np.corrcoef(rows.to_numpy().T), rtol=0, atol=TOL
+    )
+    np.testing.assert_allclose(res.item_sds.to_numpy(), rows.std().to_numpy(), rtol=0, atol=TOL)
+    assert res.settings["n_used"] == len(rows)
+
+
+def _check_reliability(a: Any, b: Any) -> None:
+    # omega total comes from a minres factor solution (see _check_efa): ~1e-10
+    scales_a, scales_b = a.scales.drop(columns="omega_total"), b.scales.drop(columns="omega_total")
+    _numeric_close(scales_a, scales_b)
+    _numeric_close(a.scales["omega_total"], b.scales["omega_total"], 1e-8)
+    _numeric_close(a.items, b.items)
+    assert a.items["flag_low_item_total"].tolist() == b.items["flag_low_item_total"].tolist()
+    for name in a.correlations:
+        _numeric_close(a.correlations[name], b.correlations[name])
+    assert a.settings == b.settings
+    assert a.notes == b.notes
+
+
+@pytest.mark.parametrize(("missing", "weight"), [("listwise", "w"), ("mean", None)])
+def test_reliability_dask_equals_in_memory(
+    factor_frame: pd.DataFrame, missing: str, weight: str | None, scheduler: str
+) -> None:
+    model = csi.Reliability(missing=missing)
+    kw = {"scales": SCALES, "weight": weight, "missing_codes": [99]}
+    a = _quiet(model.fit, factor_frame, **kw)
+    b = _quiet(model.fit, dd.from_pandas(factor_frame, npartitions=3), **kw)
+    _check_reliability(a, b)
+
+
+def test_efa_reliability_from_parquet_on_cluster(
+    factor_frame: pd.DataFrame, tmp_path: Path, client: Any
+) -> None:
+    folder = tmp_path / "factors"
+    dd.from_pandas(factor_frame, npartitions=3).to_parquet(folder)
+    efa = csi.EFA(n_factors=3, extraction="ml")
+    kw = {"items": FACTOR_ITEMS, "weight": "w", "random_state": 2, "missing_codes": [99]}
+    with client.as_current():
+        b = _quiet(efa.fit, folder, **kw)
+        rb = _quiet(csi.Reliability().fit, str(folder), items=SCALES["B"], missing_codes=[99])
+    _check_efa(_quiet(efa.fit, factor_frame, **kw), b)
+    _check_reliability(
+        _quiet(csi.Reliability().fit, factor_frame, items=SCALES["B"], missing_codes=[99]), rb
+    )
+
+
+def test_efa_reliability_dask_refusals(factor_frame: pd.DataFrame, tmp_path: Path) -> None:
+    ddf = dd.from_pandas(factor_frame.assign(region=["N", "S"] * 300), npartitions=2)
+    with pytest.raises(InvalidParameterError, match=r"EFA.fit .*by= is not supported out of"):
+        csi.EFA().fit(ddf, items=FACTOR_ITEMS, by="region")
+    with pytest.raises(InvalidParameterError, match=r"Reliability.fit .*by= is not supported"):
+        csi.Reliability().fit(ddf, items=SCALES["A"], by="region")
+    with pytest.raises(InvalidParameterError, match=r"EFA.fit .* needs items="):
+        csi.EFA().fit(ddf)
+    with pytest.raises(InvalidParameterError, match=r"needs items= or scales="):
+        csi.Reliability().fit(ddf)
+    with pytest.raises(DataValidationError, match=r"column 'nope' not found in the dask"):
+        csi.EFA().fit(ddf, items=[*FACTOR_ITEMS[:3], "nope"])
+    with pytest.raises(DataValidationError, match=r"'A1' is listed twice"):
+        csi.EFA().fit(ddf, items=["A1", "A1", "A2"])
+    with pytest.raises(DataValidationError, match=r"item 'A2' is constant"):
+        csi.Reliability().fit(
+            dd.from_pandas(factor_frame.assign(A2=3.0), npartitions=2), items=SCALES["A"]
+        )
+    with pytest.raises(DataValidationError, match=r"perfectly correlated"):
+        csi.EFA().fit(
+            dd.from_pandas(factor_frame.assign(A2=factor_frame["A1"]), npartitions=2),
+            items=FACTOR_ITEMS,
+        )
+    with pytest.raises(DataValidationError, match=r"item 'A2' has no answers"):
+        csi.EFA(missing="pairwise").fit(
+            dd.from_pandas(factor_frame.assign(A2=np.nan), npartitions=2), items=FACTOR_ITEMS
+        )
+    with pytest.raises(DataValidationError, match=r"weight column 'w'"):  # per partition
+        csi.EFA().fit(
+            dd.from_pandas(factor_frame.assign(w=-1.0), npartitions=2),
+            items=FACTOR_ITEMS,
+            weight="w",
+        )
+    with pytest.raises(DataValidationError, match=r"needs more respondents than items"):
+        csi.EFA().fit(dd.from_pandas(factor_frame.head(8), npartitions=2), items=FACTOR_ITEMS)
+    # the families that need the respondents' rows say so
+    for call, owner in [
+        (lambda: csi.ScreenResponses().fit(ddf, items=FACTOR_ITEMS), "ScreenResponses"),
+        (lambda: csi.Segmentation(n_segments=2).fit(ddf, items=FACTOR_ITEMS), "Segmentation"),
+    ]:
+        with pytest.raises(DataValidationError, match=rf"{owner} needs each respondent's answers"):
+            call()
+    res = _quiet(csi.EFA(n_factors=3).fit, factor_frame, items=FACTOR_ITEMS, random_state=1)
+    with pytest.raises(DataValidationError, match=r"EFAResult needs each respondent's answers"):
+        res.scores(ddf)
+    with pytest.raises(DataValidationError, match=r"read it first \(pandas.read_parquet"):
+        csi.Segmentation(n_segments=2).fit(tmp_path / "x.parquet", items=FACTOR_ITEMS)
+
+
+def test_efa_reliability_partition_without_an_item(factor_frame: pd.DataFrame) -> None:
+    """An item nobody in one partition answered is judged on the whole data."""
+    frame = factor_frame.copy()
+    frame.loc[frame.index[:200], "A1"] = np.nan  # all of the first partition
+    ddf = dd.from_pandas(frame, npartitions=3)
+    model = csi.EFA(n_factors=3, missing="pairwise", extraction="pa")
+    kw = {"items": FACTOR_ITEMS, "random_state": 1, "missing_codes": [99]}
+    _check_efa(_quiet(model.fit, frame, **kw), _quiet(model.fit, ddf, **kw))
+    rel = csi.Reliability(missing="mean")
+    kw = {"items": SCALES["A"], "weight": "w", "missing_codes": [99]}
+    _check_reliability(_quiet(rel.fit, frame, **kw), _quiet(rel.fit, ddf, **kw))

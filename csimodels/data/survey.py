@@ -489,15 +489,15 @@ class SurveyData(NoLegacyAPI, _Validated):
             raise DataValidationError(
                 f"{owner}: data is a dask DataFrame; it is fitted out of core by the models "
                 "that fit from per-partition statistics (PLS, CB-SEM, Kano, SERVQUAL, "
-                "SERVPERF, ZoneOfTolerance, DriverAnalysis); for this one collect it first "
-                "(ddf.compute(), or a sample: ddf.sample(frac=0.1).compute())"
+                "SERVPERF, ZoneOfTolerance, DriverAnalysis, EFA, Reliability); for this one "
+                "collect it first (ddf.compute(), or a sample: ddf.sample(frac=0.1).compute())"
             )
         if isinstance(data, (str, os.PathLike)):
             raise DataValidationError(
                 f"{owner}: data is a path ({str(data)!r}); a parquet path is read out of core "
                 "by the models that fit from per-partition statistics (PLS, CB-SEM, Kano, "
-                "SERVQUAL, SERVPERF, ZoneOfTolerance, DriverAnalysis); for this one read it "
-                "first "
+                "SERVQUAL, SERVPERF, ZoneOfTolerance, DriverAnalysis, EFA, Reliability); for "
+                "this one read it first "
                 "(pandas.read_parquet, SurveyData.from_csv / from_excel)"
             )
         if not isinstance(data, SurveyData):

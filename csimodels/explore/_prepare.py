@@ -24,9 +24,9 @@ MISSING_OPTIONS = ("listwise", "pairwise", "mean")
 class Prepared:
     """Checked item answers and their correlation matrix."""
 
-    survey: SurveyData
+    survey: SurveyData | None  # None out of core (no rows collected)
     items: tuple[str, ...]
-    values: FloatArray  # rows used (NaN only with pairwise)
+    values: FloatArray | None  # rows used (NaN only with pairwise); None out of core
     weights: FloatArray | None
     rows: pd.Index
     correlation: FloatArray
@@ -47,7 +47,8 @@ def to_survey(
 ) -> SurveyData:
     """The one data gate, with ``items`` checked against the survey."""
     if not isinstance(data, (SurveyData, pd.DataFrame)):
-        # the gate's own message: what to do with a dask frame or a path, else the type
+        refuse_out_of_core(data, owner)
+        # the gate's own message for anything else: the type expected
         SurveyData.coerce(data, owner=owner)
     if isinstance(items, str):
         raise DataValidationError(f"{owner}: items must be a list of column names, not one string")
@@ -74,6 +75,29 @@ def to_survey(
     if items is not None:
         survey._check_items(list(items))
     return survey
+
+
+def refuse_out_of_core(data: object, owner: str) -> None:
+    """Refuse a dask DataFrame or a parquet path for a fit that needs the respondents' rows.
+
+    EFA and Reliability fit out of core (their own ``fit`` takes the dask route before
+    this gate); screening, segmentation and factor scores need each respondent's answers.
+    """
+    from csimodels.data._dask import is_dask_frame
+    from csimodels.data._dask_tasks import is_parquet_path
+
+    if is_dask_frame(data):
+        what, remedy = "a dask DataFrame", "collect it first (ddf.compute(), or a sample: "
+        remedy += "ddf.sample(frac=0.1).compute())"
+    elif is_parquet_path(data):
+        what, remedy = f"a path ({str(data)!r})", "read it first (pandas.read_parquet)"
+    else:
+        return
+    raise DataValidationError(
+        f"{owner}: data is {what}; {owner.split('.')[0]} needs each respondent's answers "
+        "(its rows), which are never collected out of core (only EFA and Reliability among "
+        f"the exploratory models fit from per-partition sums); {remedy}"
+    )
 
 
 def pairwise_correlation(
@@ -116,15 +140,7 @@ def prepare(
     check_singular: bool = True,
 ) -> Prepared:
     """Item answers after the missing-data strategy, checked, with their correlations."""
-    names = list(survey.items if items is None else items)
-    if len(names) < min_items:
-        raise DataValidationError(
-            f"{owner} needs at least {min_items} items, got {len(names)}"
-            + (f" ({format_offenders(names)})" if names else "")
-        )
-    dupes = sorted({i for i in names if names.count(i) > 1})
-    if dupes:
-        raise DataValidationError(f"{owner}: item {format_offenders(dupes)} is listed twice")
+    names = check_names(list(survey.items if items is None else items), owner, min_items)
     mat = survey.item_matrix(names, missing=missing)
     x, w = mat.values, mat.weights
     p = len(names)
@@ -139,6 +155,49 @@ def prepare(
             r, means, sds = _safe_correlation(x, w)
         else:
             r = np.eye(p)
+    check_prepared(
+        names, r, means, sds, n, owner=owner, missing=missing, check_singular=check_singular
+    )
+    return Prepared(
+        survey=survey,
+        items=tuple(names),
+        values=x,
+        weights=w,
+        rows=mat.rows,
+        correlation=r,
+        means=means,
+        sds=sds,
+        n=n,
+        report=mat.report,
+    )
+
+
+def check_names(names: list[str], owner: str, min_items: int) -> list[str]:
+    """Enough items, none listed twice."""
+    if len(names) < min_items:
+        raise DataValidationError(
+            f"{owner} needs at least {min_items} items, got {len(names)}"
+            + (f" ({format_offenders(names)})" if names else "")
+        )
+    dupes = sorted({i for i in names if names.count(i) > 1})
+    if dupes:
+        raise DataValidationError(f"{owner}: item {format_offenders(dupes)} is listed twice")
+    return names
+
+
+def check_prepared(
+    names: Sequence[str],
+    r: FloatArray,
+    means: FloatArray,
+    sds: FloatArray,
+    n: int,
+    *,
+    owner: str,
+    missing: str,
+    check_singular: bool = True,
+) -> None:
+    """The survey-wide checks of item correlations (in memory and out of core alike)."""
+    p = len(names)
     if n <= p:
         raise DataValidationError(
             f"{owner} needs more respondents than items: {n} respondent(s) "
@@ -159,18 +218,6 @@ def prepare(
         )
     if check_singular:
         check_not_singular(r, names, owner=owner)
-    return Prepared(
-        survey=survey,
-        items=tuple(names),
-        values=x,
-        weights=w,
-        rows=mat.rows,
-        correlation=r,
-        means=means,
-        sds=sds,
-        n=n,
-        report=mat.report,
-    )
 
 
 def _safe_correlation(

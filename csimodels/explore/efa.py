@@ -11,6 +11,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from csimodels._settings import Settings
+from csimodels.data._dask_tasks import as_dask_source
 from csimodels.data.survey import SurveyData
 from csimodels.errors import (
     ConvergenceWarning,
@@ -22,7 +23,8 @@ from csimodels.errors import (
 from csimodels.explore import _extraction as ext
 from csimodels.explore import _factorability as fz
 from csimodels.explore import _rotation as rot
-from csimodels.explore._prepare import prepare, to_survey
+from csimodels.explore._dask import prepare_out_of_core, refuse_by
+from csimodels.explore._prepare import Prepared, prepare, to_survey
 from csimodels.explore._scores import SCORE_METHODS, score_weights, suggest_name
 from csimodels.inference import MAX_RESAMPLES, resolve_random_state
 from csimodels.results import Frame, Result, SegmentedResult, SeriesTable, warn_and_note
@@ -186,9 +188,12 @@ class EFA(Settings):
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
+        data : SurveyData, DataFrame, dask DataFrame or parquet path
             One row per respondent; a DataFrame goes through
-            :meth:`SurveyData.coerce` with ``data_options``. Not modified.
+            :meth:`SurveyData.coerce` with ``data_options``. Not modified. A dask
+            DataFrame or a parquet path is fitted out of core from per-partition
+            correlation sums (``items`` required; no ``by``); the result equals the
+            in-memory fit of the same rows.
         items : list of str, optional
             The battery (default: every item of the survey).
         weight : str, optional
@@ -220,6 +225,20 @@ class EFA(Settings):
         """
         owner = "EFA.fit"
         seed = resolve_random_state(random_state, owner=owner)
+        source = as_dask_source(data, owner=owner)
+        if source is not None:
+            if by is not None:
+                raise refuse_by(owner)
+            prep, labels = prepare_out_of_core(
+                source,
+                items,
+                owner=owner,
+                missing=self.missing,
+                weight=weight,
+                options=data_options,
+                min_items=3,
+            )
+            return self._from_prepared(prep, labels, weight, seed)
         segs = [] if by is None else ([by] if isinstance(by, str) else list(by))
         survey = to_survey(
             data, items, owner=owner, weight=weight, segments=segs, options=data_options
@@ -244,12 +263,17 @@ class EFA(Settings):
     def _fit(self, survey: SurveyData, items: list[str], seed: int) -> EFAResult:
         owner = "EFA.fit"
         prep = prepare(survey, items, owner=owner, missing=self.missing, min_items=3)
+        return self._from_prepared(prep, survey.labels(), survey.weight, seed)
+
+    def _from_prepared(
+        self, prep: Prepared, labels: dict[str, str], weight: str | None, seed: int
+    ) -> EFAResult:
+        """The fit from the item correlations (in memory or out of core alike)."""
         notes: list[str] = []
         if prep.report.n_rows_dropped:
             notes.append(prep.report.describe())
         r, n, names = prep.correlation, prep.n, list(prep.items)
         p = len(names)
-        labels = survey.labels()
         item_labels = [labels.get(i, i) for i in names]
         limit = max_identified_factors(p, self.extraction)
         if self.n_factors is not None and self.n_factors > limit:
@@ -476,7 +500,7 @@ class EFA(Settings):
             "missing": self.missing,
             "n_used": n,
             "n_items": p,
-            "weight": survey.weight,
+            "weight": weight,
             "items": names,
             "labels": item_labels,
             "loading_cutoff": self.loading_cutoff,

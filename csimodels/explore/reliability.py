@@ -14,11 +14,18 @@ from pydantic import Field
 
 from csimodels._lazy import lazy_module
 from csimodels._settings import Settings
+from csimodels.data._dask_tasks import as_dask_source
 from csimodels.data.survey import SurveyData
-from csimodels.errors import DataQualityWarning, DataValidationError, format_offenders
+from csimodels.errors import (
+    DataQualityWarning,
+    DataValidationError,
+    InvalidParameterError,
+    format_offenders,
+)
 from csimodels.explore import _extraction as ext
-from csimodels.explore._factorability import smc, weighted_correlation
-from csimodels.explore._prepare import prepare, to_survey
+from csimodels.explore._dask import prepare_out_of_core, refuse_by
+from csimodels.explore._factorability import smc
+from csimodels.explore._prepare import Prepared, prepare, to_survey
 from csimodels.explore.efa import max_identified_factors
 from csimodels.results import Frame, Result, SegmentedResult, warn_and_note
 from csimodels.segments import fit_by
@@ -112,8 +119,10 @@ class Reliability(Settings):
 
         Parameters
         ----------
-        data : SurveyData or DataFrame
-            One row per respondent; not modified.
+        data : SurveyData, DataFrame, dask DataFrame or parquet path
+            One row per respondent; not modified. A dask DataFrame or a parquet path
+            is analysed out of core from per-partition covariance sums (``items`` or
+            ``scales`` required; no ``by``).
         items : list of str, optional
             One scale made of these items.
         scales : dict of name to items, optional
@@ -138,18 +147,48 @@ class Reliability(Settings):
             wanted = list(dict.fromkeys(i for v in scales.values() for i in v))
         elif items is not None:
             wanted = list(items)
+        source = as_dask_source(data, owner=owner)
+        if source is not None:
+            if by is not None:
+                raise refuse_by(owner)
+            if wanted is None:
+                raise InvalidParameterError(
+                    f"{owner} on a dask DataFrame or parquet path needs items= or scales= "
+                    "(the item columns of each scale)"
+                )
         segs = [] if by is None else ([by] if isinstance(by, str) else list(by))
-        survey = to_survey(
-            data, wanted, owner=owner, weight=weight, segments=segs, options=data_options
+        survey = (
+            None
+            if source is not None
+            else to_survey(
+                data, wanted, owner=owner, weight=weight, segments=segs, options=data_options
+            )
         )
         if scales is not None:
             plan = {str(k): list(v) for k, v in scales.items()}
         elif items is not None:
             plan = {"scale": list(items)}
-        elif survey.constructs:
+        elif survey is not None and survey.constructs:
             plan = {k: list(v) for k, v in survey.constructs.items()}
         else:
+            assert survey is not None
             plan = {"scale": list(survey.items)}
+        if source is not None:
+            preps: dict[str, Prepared] = {}
+            labels: dict[str, str] = {}
+            for name, scale_items in plan.items():
+                preps[name], found = prepare_out_of_core(
+                    source,
+                    scale_items,
+                    owner=f"{owner} (scale {name!r})",
+                    missing=self.missing,
+                    weight=weight,
+                    options=data_options,
+                    check_singular=False,
+                )
+                labels |= found
+            return self._from_prepared(preps, labels, weight, plan)
+        assert survey is not None
         if by is not None:
             return fit_by(
                 survey,
@@ -167,23 +206,35 @@ class Reliability(Settings):
 
     def _fit(self, survey: SurveyData, plan: dict[str, list[str]]) -> ReliabilityResult:
         owner = "Reliability.fit"
-        notes: list[str] = []
-        scale_rows: list[dict[str, Any]] = []
-        item_frames: list[pd.DataFrame] = []
-        correlations: dict[str, pd.DataFrame] = {}
-        labels = survey.labels()
-        z = stats.norm.ppf(0.5 + self.level / 2.0)
-        for name, items in plan.items():
-            prep = prepare(
+        preps = {
+            name: prepare(
                 survey,
                 items,
                 owner=f"{owner} (scale {name!r})",
                 missing=self.missing,
                 check_singular=False,
             )
-            x, w, n = prep.values, prep.weights, prep.n
+            for name, items in plan.items()
+        }
+        return self._from_prepared(preps, survey.labels(), survey.weight, plan)
+
+    def _from_prepared(
+        self,
+        preps: Mapping[str, Prepared],
+        labels: dict[str, str],
+        weight: str | None,
+        plan: dict[str, list[str]],
+    ) -> ReliabilityResult:
+        """The analysis from each scale's item correlations (in memory or out of core)."""
+        notes: list[str] = []
+        scale_rows: list[dict[str, Any]] = []
+        item_frames: list[pd.DataFrame] = []
+        correlations: dict[str, pd.DataFrame] = {}
+        z = stats.norm.ppf(0.5 + self.level / 2.0)
+        for name, items in plan.items():
+            prep = preps[name]
+            r, means, sds, n = prep.correlation, prep.means, prep.sds, prep.n
             k = len(items)
-            r, means, sds = weighted_correlation(x, w)
             c = r * np.outer(sds, sds)
             raw, std, avg = _alpha_parts(c)
             ase = _alpha_ase(c, n)
@@ -198,10 +249,9 @@ class Reliability(Settings):
                     f"scale {name!r}: omega with {self.omega_factors} factor(s) needs more "
                     f"than {k} items; not computed"
                 )
-            total = x.mean(axis=1)
-            tw = np.ones(n) if w is None else w
-            t_mean = float(np.average(total, weights=tw))
-            t_sd = float(np.sqrt(np.sum(tw * (total - t_mean) ** 2) / (tw.sum() - 1.0)))
+            # the respondents' mean score: its mean and sd from the item means and covariances
+            t_mean = float(means.mean())
+            t_sd = float(np.sqrt(c.sum()) / k)
             lambda6 = float(1.0 - (k - smc(r).sum()) / r.sum())
             scale_rows.append(
                 {
@@ -286,7 +336,7 @@ class Reliability(Settings):
                 "omega_factors": self.omega_factors,
                 "min_item_total": self.min_item_total,
                 "missing": self.missing,
-                "weight": survey.weight,
+                "weight": weight,
                 "n_used": int(scales_tab["n"].min()),
                 "scales": {k: list(v) for k, v in plan.items()},
             },

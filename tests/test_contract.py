@@ -427,3 +427,15 @@ def test_weight_none_fits_a_weighted_survey_without_its_weights() -> None:
     pd.testing.assert_frame_equal(unweighted.paths, plain.paths)
     assert unweighted.settings["weight"] is None and weighted.settings["weight"] == data.weight
     assert not np.allclose(unweighted.paths["estimate"], weighted.paths["estimate"])
+
+
+def test_an_unknown_data_option_is_the_one_parameter_error() -> None:
+    # families pass fit's extra keywords to the gate as data options; a model setting
+    # given to fit (or a typo) is named, not a TypeError about SurveyData.coerce
+    from csimodels.datasets.servqual import simulate_servqual_survey
+
+    frame = simulate_servqual_survey(60, random_state=1).data.frame
+    with pytest.raises(InvalidParameterError, match=r"SERVQUAL.fit has no parameter 'missing'"):
+        csi.SERVQUAL().fit(frame, missing="pairwise")
+    with pytest.raises(InvalidParameterError, match=r"demo has no parameter 'scales'"):
+        csi.SurveyData.coerce(frame, owner="demo", scales=(1, 7))

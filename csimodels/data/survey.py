@@ -19,7 +19,12 @@ from csimodels.data import _validate as v
 from csimodels.data._periods import check_period_column, order_periods
 from csimodels.data.scale import ItemInfo, Scale, _Validated
 from csimodels.data.steps import DataStep
-from csimodels.errors import DataQualityWarning, DataValidationError, format_offenders
+from csimodels.errors import (
+    DataQualityWarning,
+    DataValidationError,
+    InvalidParameterError,
+    format_offenders,
+)
 from csimodels.results import MissingDataReport, Summary, _TableCopy
 
 if TYPE_CHECKING:
@@ -443,6 +448,7 @@ class SurveyData(NoLegacyAPI, _Validated):
         weight: str | None = None,
         segments: Sequence[str] | str | None = (),
         period: str | None = None,
+        **unknown: Any,
     ) -> SurveyData:
         """The one data gate: a SurveyData as it is, or a DataFrame validated by :meth:`from_frame`.
 
@@ -470,6 +476,15 @@ class SurveyData(NoLegacyAPI, _Validated):
         Traceback (most recent call last):
         csimodels.errors.DataValidationError: fit: weight='other' contradicts the SurveyData...
         """
+        if unknown:
+            # a family passes its fit's extra keywords on as data options: a typo, or a
+            # model setting given to fit, is named here rather than as a TypeError
+            name = sorted(unknown)[0]
+            raise InvalidParameterError(
+                f"{owner} has no parameter {name!r}; the data options are items, scale, "
+                "missing_codes, reverse, labels, constructs, construct_labels, weight, "
+                "segments and period (a model setting goes to the model's constructor)"
+            )
         seg_list = [segments] if isinstance(segments, str) else list(segments or ())
         if isinstance(data, pd.DataFrame):
             return cls.from_frame(

@@ -124,7 +124,9 @@ def _partitions(ddf: Any, columns: Sequence[str]) -> list[Any]:
 
 
 def _delayed(fn: Any) -> Any:
-    return _dask().delayed(fn, pure=True)
+    from csimodels.data._validate import in_partition
+
+    return _dask().delayed(in_partition(fn), pure=True)
 
 
 # ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from csimodels.data._validate import in_partition
 from csimodels.errors import DataValidationError, InvalidParameterError, format_offenders
 
 __all__ = [
@@ -285,7 +286,7 @@ def partition_statistics(
     needed = list(dict.fromkeys([*columns, *by]))
     _columns_present(ddf, needed, owner)
     parts = ddf[needed].to_delayed()
-    task = dask.delayed(_partition_task, pure=True)
+    task = dask.delayed(in_partition(_partition_task), pure=True)
     done = dask.compute(*[task(p, fn, by, k if positions else None) for k, p in enumerate(parts)])
     total: dict[tuple[Hashable, ...], tuple[int, Any]] = {}
     for piece in done:

@@ -3,8 +3,10 @@ the column, the first offending rows and what was expected."""
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -13,6 +15,37 @@ from numpy.typing import NDArray
 
 from csimodels.data.scale import Scale
 from csimodels.errors import DataValidationError, format_offenders
+
+#: True while one partition of a larger (dask) frame goes through the gate: checks
+#: that only the whole data can answer (an item nobody answered, a constant item) are
+#: left to the family's survey-wide checks on the combined statistics.
+_PARTITION: ContextVar[bool] = ContextVar("csimodels_partition", default=False)
+
+
+def checking_partition() -> bool:
+    """Whether the gate is validating one partition of a larger frame."""
+    return _PARTITION.get()
+
+
+def in_partition(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` run with the gate in partition mode (for the tasks dask runs per partition).
+
+    Examples
+    --------
+    >>> in_partition(checking_partition)(), checking_partition()
+    (True, False)
+    """
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        token = _PARTITION.set(True)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _PARTITION.reset(token)
+
+    return run
+
 
 MAX_ROWS_SHOWN = 5
 

@@ -694,20 +694,21 @@ class Kano(Settings):
             bad_rows = np.zeros(positions.shape[0], dtype=bool)
             bad_rows[present] = bad_kind[positions[present]] > 0
             kinds = set(bad_kind[bad_kind > 0].tolist())
-            what = (
-                "unmapped label"
-                if kinds == {1}
-                else "answer outside the five options"
-                if kinds == {2}
-                else "answer that is not a Kano option"
-            )
             n_bad = int(bad_rows.sum())
+            plural = "s" if n_bad > 1 else ""
+            what = (
+                f"unmapped label{plural}"
+                if kinds == {1}
+                else f"answer{plural} outside the five options"
+                if kinds == {2}
+                else f"answer{plural} that {'are' if plural else 'is'} not a Kano option"
+            )
             code_list = ", ".join(
                 f"{_fmt_code(c)} = {t}" for c, t in zip(self.codes, _ANSWER_TITLES, strict=True)
             )
             raise DataValidationError(
                 f"Kano feature {feature!r}: {role} column {name!r} has {n_bad} "
-                f"{what}{'s' if n_bad > 1 else ''} "
+                f"{what} "
                 f"({rows_with_values(column.index, bad_rows, values)}); expected codes "
                 f"{code_list} or their labels (e.g. 'Like', '喜欢'); map other labels with "
                 "Kano(labels={...}) or declare non-answers with missing_codes=[...]"

@@ -336,13 +336,13 @@ def _index_scaling(
     times ``b_t / b_d``. Both use the resample's own standard deviations.
     """
     scaled = weights / sds * (layout.upper - layout.lower)
-    shares = np.empty_like(scaled)
-    slopes = np.empty((weights.shape[0], len(layout.blocks)))
+    owner = np.empty(scaled.shape[1], dtype=np.intp)
     for j, blk in enumerate(layout.blocks):
-        denom = scaled[:, blk].sum(axis=1)
-        shares[:, blk] = scaled[:, blk] / denom[:, None]
-        slopes[:, j] = 100.0 / denom
-    return shares, slopes
+        owner[blk] = j
+    membership = np.zeros((scaled.shape[1], len(layout.blocks)))
+    membership[np.arange(scaled.shape[1]), owner] = 1.0
+    denom = scaled @ membership  # (B, k): each construct's sum over its indicators
+    return scaled / denom[:, owner], 100.0 / denom
 
 
 def _batched_htmt(abs_r: FloatArray, layout: StatisticLayout) -> FloatArray:

@@ -27,24 +27,27 @@ def checking_partition() -> bool:
     return _PARTITION.get()
 
 
+def run_in_partition(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` with the gate in partition mode."""
+    token = _PARTITION.set(True)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _PARTITION.reset(token)
+
+
 def in_partition(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``fn`` run with the gate in partition mode (for the tasks dask runs per partition).
+
+    A ``functools.partial`` of module-level functions, so that a distributed scheduler
+    can pickle it.
 
     Examples
     --------
     >>> in_partition(checking_partition)(), checking_partition()
     (True, False)
     """
-
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        token = _PARTITION.set(True)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            _PARTITION.reset(token)
-
-    return run
+    return functools.partial(run_in_partition, fn)
 
 
 MAX_ROWS_SHOWN = 5

@@ -51,25 +51,10 @@ def refuse_by(owner: str) -> InvalidParameterError:
 def _answers(
     items: Sequence[str], owner: str, weight: str | None, options: Mapping[str, Any], part: Any
 ) -> tuple[np.ndarray, np.ndarray | None, dict[str, str]]:
-    # an item no respondent of this partition answered is not an error here (the gate
-    # would say so): its column is NaN, and the survey-wide checks judge the whole data
-    answered = [c for c in items if part[c].notna().any()]
-    x = np.full((len(part), len(items)), np.nan)
-    if not answered:
-        if weight is not None:  # the weights are still validated
-            to_survey(
-                part.assign(__all_missing__=1.0),
-                ["__all_missing__"],
-                owner=owner,
-                weight=weight,
-                options={},
-            )
-        w = None if weight is None else part[weight].to_numpy(dtype=np.float64, copy=True)
-        return x, w, {}
-    survey = to_survey(part, answered, owner=owner, weight=weight, options=options)
-    x[:, [list(items).index(c) for c in answered]] = survey.frame[answered].to_numpy(
-        dtype=np.float64
-    )
+    # partition_statistics runs this with the gate in partition mode: an item nobody in
+    # this partition answered is NaN here, and the survey-wide checks judge the whole data
+    survey = to_survey(part, list(items), owner=owner, weight=weight, options=options)
+    x = survey.frame[list(items)].to_numpy(dtype=np.float64)
     w = None if weight is None else survey.frame[weight].to_numpy(dtype=np.float64, copy=True)
     return x, w, survey.labels()
 
